@@ -1,0 +1,141 @@
+// The native addon's exports (native/bindings/*). lib/native.ts loads it; everything else in lib/
+// goes through the typed wrappers in lib/, which validate arguments first.
+
+export interface NativeInfo {
+  torchVersion: string;
+  builtWithCuda: boolean;
+  cudaAvailable: boolean;
+  cudnnAvailable: boolean;
+  interopThreads: number;
+  parallelInfo: string;
+  devices: { id: string; name: string; memoryBytes?: number; capability?: string }[];
+}
+
+export interface NativeAugment {
+  pad?: number;
+  flip?: boolean;
+  mean?: number | number[];
+  std?: number | number[];
+}
+
+export interface NativeLoaderOptions {
+  batchSize: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  seed?: number;
+  epoch?: number;
+  prefetch?: number;
+  augment?: NativeAugment;
+}
+
+export interface NativeDatasetDescription {
+  name: string;
+  size: number;
+  classes: number;
+  shape: [number, number, number];
+  classCounts: number[];
+}
+
+export declare class NativeDataset {
+  private constructor();
+  describe(): NativeDatasetDescription;
+  split(options: { fraction: number; seed?: number }): [NativeDataset, NativeDataset];
+  subset(options: { count: number; seed?: number }): NativeDataset;
+  previewBatch(
+    options: NativeLoaderOptions,
+    index: number,
+  ): { images: Float32Array; labels: Int32Array; shape: [number, number, number, number] };
+}
+
+export interface NativeBlock {
+  op: 'conv' | 'mbconv' | 'identity' | 'zero' | 'maxpool' | 'avgpool' | 'gap' | 'linear' | 'dropout';
+  in: number;
+  out: number;
+  kernel?: number;
+  stride?: number;
+  expand?: number;
+  se?: number;
+  p?: number;
+  act?: string;
+}
+
+export interface NativeNetworkSpec {
+  input: { channels: number; height: number; width: number };
+  classes: number;
+  blocks: NativeBlock[];
+}
+
+export interface NativeSessionOptions {
+  device?: string;
+  precision?: 'fp32' | 'bf16';
+  channelsLast?: boolean;
+  threads?: number;
+  seed?: number;
+  cudnnBenchmark?: boolean;
+}
+
+export interface NativeTrainingOptions {
+  optimizer?: 'sgd' | 'adam' | 'adamw';
+  lr: number;
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  warmupSteps?: number;
+  totalSteps: number;
+  finalLrRatio?: number;
+  labelSmoothing?: number;
+}
+
+export interface NativeTrainProgress {
+  step: number;
+  steps: number;
+  globalStep: number;
+  loss: number;
+  top1: number;
+  lr: number;
+  imagesPerSecond: number;
+}
+
+export interface NativeEpochStats {
+  steps: number;
+  images: number;
+  loss: number;
+  top1: number;
+  seconds: number;
+  lr: number;
+}
+
+export interface NativeEvalStats {
+  images: number;
+  loss: number;
+  top1: number;
+  top5: number;
+  seconds: number;
+}
+
+export declare class NativeSession {
+  constructor(options: NativeSessionOptions);
+  describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
+  buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
+  configureTraining(options: NativeTrainingOptions): Promise<void>;
+  trainEpoch(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats>;
+  evaluate(data: NativeDataset, options: NativeLoaderOptions): Promise<NativeEvalStats>;
+  saveCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
+  loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
+  stateTensors(): Promise<Record<string, Float32Array>>;
+  close(): Promise<void>;
+}
+
+export interface NativeBinding {
+  info(): NativeInfo;
+  loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
+  loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
+  Dataset: typeof NativeDataset;
+  Session: typeof NativeSession;
+}

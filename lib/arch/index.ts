@@ -1,0 +1,5 @@
+export * from './block';
+export * from './grammar';
+export * from './architecture';
+export * from './shape';
+export * from './presets';

@@ -1,0 +1,65 @@
+// Every failure torchnas reports is a TorchnasError with a stable `code`; native errors are rethrown
+// as TorchnasError on the caller's stack (the native stack says nothing useful to a user).
+import type { ZodError } from 'zod';
+
+export type ErrorCode =
+  | 'E_INVALID_ARGUMENT' // a bad option, architecture string, or shape
+  | 'E_DATA' // a corrupt or truncated file, or a checkpoint that does not fit
+  | 'E_IO' // a missing or unreadable file
+  | 'E_NO_CUDA' // CUDA asked for where there is none
+  | 'E_NAN_LOSS' // training diverged
+  | 'E_CLOSED' // the session was closed
+  | 'E_STATE' // calls in the wrong order (train before build)
+  | 'E_TORCH' // LibTorch rejected an operation
+  | 'E_NATIVE' // any other native failure
+  | 'E_NATIVE_LOAD'; // the addon is not built
+
+export class TorchnasError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'TorchnasError';
+    this.code = code;
+  }
+}
+
+export function invalid(message: string): TorchnasError {
+  return new TorchnasError('E_INVALID_ARGUMENT', message);
+}
+
+/** A zod failure as one readable sentence per problem, naming the option. */
+export function fromZod(what: string, error: ZodError): TorchnasError {
+  const problems = error.issues.map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : what;
+    return `${where}: ${issue.message}`;
+  });
+  return invalid(`invalid ${what}: ${problems.join('; ')}`);
+}
+
+function toTorchnasError(error: unknown): TorchnasError {
+  if (error instanceof TorchnasError) return error;
+  const e = error as { code?: string; message?: string };
+  const code = (typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_NATIVE') as ErrorCode;
+  return new TorchnasError(code, e?.message ?? String(error));
+}
+
+/** Runs a native call; a native error is rethrown as TorchnasError with the caller's stack. */
+export async function callNative<T>(call: () => Promise<T>): Promise<T> {
+  const stack = new Error().stack;
+  try {
+    return await call();
+  } catch (error) {
+    const wrapped = toTorchnasError(error);
+    if (stack) wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${stack.split('\n').slice(2).join('\n')}`;
+    throw wrapped;
+  }
+}
+
+/** The same for synchronous native calls. */
+export function callNativeSync<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw toTorchnasError(error);
+  }
+}

@@ -1,0 +1,7 @@
+// torchnas: neural architecture search for Node.js on a native LibTorch addon.
+export * from './errors';
+export * from './arch';
+export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, type DatasetName, type Split } from './data/datasets';
+export { Session, type SessionOptions, type TrainingConfig } from './train/session';
+export { train, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
+export { info } from './info';

@@ -1,0 +1,62 @@
+// The on-disk state of a training run, in its run directory:
+//   run.json        the resolved options and architecture (written once)
+//   state.json      the commit point: epochs done, step, the checkpoint that holds them, history
+//   checkpoint-eN.pt  model + optimizer after epoch N (written atomically by the native side)
+//   metrics.jsonl   one line per epoch, then a final line (rebuilt from state.json on resume)
+//   summary.json, arch.json   written at the end
+// A checkpoint becomes current only when state.json, renamed into place, names it; a crash at any
+// moment leaves either the old or the new state, both complete.
+import * as fs from 'fs';
+import * as path from 'path';
+import { TorchnasError } from '../errors';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+
+export interface EpochRecord {
+  type: 'epoch';
+  epoch: number;
+  globalStep: number;
+  train: { loss: number; top1: number; lr: number; seconds: number; imagesPerSecond: number };
+  valid?: { loss: number; top1: number; top5: number };
+}
+
+export interface RunState {
+  version: 1;
+  epochsDone: number;
+  globalStep: number;
+  checkpoint: string; // file name inside the run directory
+  history: EpochRecord[];
+}
+
+export const RUN_FILE = 'run.json';
+export const STATE_FILE = 'state.json';
+export const METRICS_FILE = 'metrics.jsonl';
+
+export function readJson<T>(file: string, what: string): T {
+  if (!fs.existsSync(file)) throw new TorchnasError('E_IO', `${what} '${file}' does not exist`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch (error) {
+    throw new TorchnasError('E_DATA', `${what} '${file}' is damaged: ${(error as Error).message}`);
+  }
+}
+
+export function readRunState(runDir: string): RunState | undefined {
+  const file = path.join(runDir, STATE_FILE);
+  return fs.existsSync(file) ? readJson<RunState>(file, 'run state') : undefined;
+}
+
+export function commitRunState(runDir: string, state: RunState, previousCheckpoint?: string): void {
+  writeJsonAtomic(path.join(runDir, STATE_FILE), state);
+  writeFileAtomic(path.join(runDir, METRICS_FILE), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  if (previousCheckpoint && previousCheckpoint !== state.checkpoint) {
+    fs.rmSync(path.join(runDir, previousCheckpoint), { force: true });
+  }
+}
+
+export function appendMetrics(runDir: string, record: object): void {
+  fs.appendFileSync(path.join(runDir, METRICS_FILE), JSON.stringify(record) + '\n');
+}
+
+export function checkpointName(epoch: number): string {
+  return `checkpoint-e${epoch}.pt`;
+}

@@ -1,0 +1,110 @@
+// A torchnas session: one native worker thread that owns a device, a model and its optimizer. Every
+// call returns a Promise, calls run in order, and errors arrive as TorchnasError.
+import { z } from 'zod';
+import type { NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeSession, NativeTrainProgress } from '../../binding';
+import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
+import type { Dataset } from '../data/datasets';
+import { callNative, callNativeSync, fromZod } from '../errors';
+import { native } from '../native';
+import * as os from 'os';
+
+export const DeviceSchema = z
+  .string()
+  .regex(/^(auto|cpu|cuda|cuda:\d+)$/, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N'");
+
+export const SessionOptionsSchema = z
+  .object({
+    device: DeviceSchema.default('auto'),
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
+    channelsLast: z.boolean().default(false),
+    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
+    cudnnBenchmark: z.boolean().default(true),
+  })
+  .strict();
+export type SessionOptions = z.input<typeof SessionOptionsSchema>;
+
+export const TrainingConfigSchema = z
+  .object({
+    optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+    lr: z.number().positive(),
+    momentum: z.number().min(0).max(1).default(0.9),
+    nesterov: z.boolean().default(true),
+    weightDecay: z.number().min(0).default(5e-5),
+    warmupSteps: z.number().int().min(0).default(0),
+    totalSteps: z.number().int().positive(),
+    finalLrRatio: z.number().min(0).max(1).default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+  })
+  .strict();
+export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
+
+export type LoaderOptions = NativeLoaderOptions;
+
+export class Session {
+  private readonly handle: NativeSession;
+  readonly options: z.output<typeof SessionOptionsSchema>;
+
+  constructor(options: SessionOptions = {}) {
+    const parsed = SessionOptionsSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('session options', parsed.error);
+    this.options = parsed.data;
+    this.handle = callNativeSync(() => new (native().Session)(parsed.data));
+  }
+
+  describe() {
+    return callNative(() => this.handle.describe());
+  }
+
+  /** Builds a fixed network from an architecture description; returns its resolved form. */
+  async buildNetwork(arch: Architecture): Promise<ResolvedNetwork & { nativeParams: number }> {
+    const resolved = resolveNetwork(arch);
+    const { parameters } = await callNative(() => this.handle.buildNetwork(resolved.spec));
+    return { ...resolved, nativeParams: parameters };
+  }
+
+  async configureTraining(config: TrainingConfig): Promise<void> {
+    const parsed = TrainingConfigSchema.safeParse(config);
+    if (!parsed.success) throw fromZod('training options', parsed.error);
+    await callNative(() => this.handle.configureTraining(parsed.data));
+  }
+
+  trainEpoch(
+    data: Dataset,
+    loader: LoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats> {
+    // A throwing progress callback must not take the native worker down with it.
+    const safe = onProgress
+      ? (p: NativeTrainProgress) => {
+          try {
+            onProgress(p);
+          } catch {
+            /* progress is advisory */
+          }
+        }
+      : undefined;
+    return callNative(() => this.handle.trainEpoch(data.handle, loader, safe));
+  }
+
+  evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
+    return callNative(() => this.handle.evaluate(data.handle, loader));
+  }
+
+  saveCheckpoint(path: string) {
+    return callNative(() => this.handle.saveCheckpoint({ path }));
+  }
+
+  loadCheckpoint(path: string) {
+    return callNative(() => this.handle.loadCheckpoint({ path }));
+  }
+
+  /** Parameters and buffers by name (CPU float32 copies), for inspection and tests. */
+  stateTensors(): Promise<Record<string, Float32Array>> {
+    return callNative(() => this.handle.stateTensors());
+  }
+
+  close(): Promise<void> {
+    return callNative(() => this.handle.close());
+  }
+}

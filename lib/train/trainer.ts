@@ -1,0 +1,190 @@
+// `train()`: trains a fixed architecture on a dataset from start to finish, with a held-out
+// validation split, per-epoch checkpoints committed atomically, exact resume, and a final test.
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import type { NativeEvalStats, NativeTrainProgress } from '../../binding';
+import { loadArchitecture, parseArchitecture, type Architecture } from '../arch';
+import { augmentationFor, DATASET_NAMES, loadDataset, type Dataset, type DatasetName } from '../data/datasets';
+import { fromZod, TorchnasError } from '../errors';
+import { writeJsonAtomic } from '../util/atomic-file';
+import {
+  appendMetrics,
+  checkpointName,
+  commitRunState,
+  readJson,
+  readRunState,
+  RUN_FILE,
+  type EpochRecord,
+  type RunState,
+} from './run-state';
+import { DeviceSchema, Session } from './session';
+import * as os from 'os';
+
+export const TrainOptionsSchema = z
+  .object({
+    arch: z.union([z.string(), z.record(z.string(), z.unknown())]).default('fmnist-cnn'),
+    dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+    dataDir: z.string().optional(),
+    epochs: z.number().int().positive().default(1),
+    batchSize: z.number().int().positive().default(128),
+    optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+    lr: z.number().positive().default(0.1),
+    momentum: z.number().min(0).max(1).default(0.9),
+    weightDecay: z.number().min(0).default(5e-5),
+    warmupEpochs: z.number().min(0).default(0),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    augment: z.boolean().default(true),
+    validFraction: z.number().min(0).lt(1).default(0.1),
+    limitTrain: z.number().int().positive().optional(),
+    seed: z.number().int().min(0).default(0),
+    device: DeviceSchema.default('auto'),
+    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
+    channelsLast: z.boolean().default(false),
+    runDir: z.string().optional(),
+    progressEvery: z.number().int().positive().default(20),
+  })
+  .strict();
+
+export type TrainOptions = z.input<typeof TrainOptionsSchema>;
+type ResolvedOptions = z.output<typeof TrainOptionsSchema>;
+
+export type TrainEvent =
+  | { type: 'start'; runDir: string; arch: Architecture; params: number; macs: number; trainSize: number; validSize: number; epochs: number; startEpoch: number }
+  | ({ type: 'step'; epoch: number } & NativeTrainProgress)
+  | { type: 'epoch'; record: EpochRecord }
+  | { type: 'test'; test: NativeEvalStats };
+
+export interface TrainResult {
+  runDir: string;
+  arch: Architecture;
+  params: number;
+  macs: number;
+  history: EpochRecord[];
+  test: NativeEvalStats;
+  seconds: number;
+}
+
+interface StoredRun {
+  options: ResolvedOptions;
+  arch: Architecture;
+}
+
+function resolveOptions(options: TrainOptions): ResolvedOptions {
+  const parsed = TrainOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('training options', parsed.error);
+  return parsed.data;
+}
+
+function architectureOf(options: ResolvedOptions): Architecture {
+  return typeof options.arch === 'string' ? loadArchitecture(options.arch) : parseArchitecture(options.arch);
+}
+
+function defaultRunDir(arch: Architecture, dataset: DatasetName): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return path.join('runs', `${arch.name}-${dataset}-${stamp}`);
+}
+
+/** Trains from scratch, or continues the run in `runDir` when it has a committed state. */
+export async function train(options: TrainOptions, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
+  const started = Date.now();
+  let opts = resolveOptions(options);
+  let arch = architectureOf(opts);
+  const runDir = opts.runDir ?? defaultRunDir(arch, opts.dataset);
+  const previous = readRunState(runDir);
+  if (previous) {
+    // Resume: the stored options define the run; only where it runs may change.
+    const stored = readJson<StoredRun>(path.join(runDir, RUN_FILE), 'run description');
+    opts = { ...stored.options, device: opts.device, threads: opts.threads, progressEvery: opts.progressEvery, runDir };
+    arch = stored.arch;
+  } else {
+    fs.mkdirSync(runDir, { recursive: true });
+    writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, arch } satisfies StoredRun);
+  }
+  const emit = (event: TrainEvent) => onEvent?.(event);
+
+  const session = new Session({
+    device: opts.device,
+    threads: opts.threads,
+    seed: opts.seed,
+    precision: opts.precision,
+    channelsLast: opts.channelsLast,
+  });
+  try {
+    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+    const test = await loadDataset(opts.dataset, 'test', opts.dataDir);
+    let [trainSet, validSet]: [Dataset, Dataset | undefined] = [full, undefined];
+    if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
+    if (opts.limitTrain) trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
+    checkShape(arch, trainSet, opts.dataset);
+    const net = await session.buildNetwork(arch);
+    if (net.nativeParams !== net.params) {
+      throw new TorchnasError('E_NATIVE', `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`);
+    }
+    const trainSize = trainSet.size;
+    const stepsPerEpoch = Math.ceil(trainSize / opts.batchSize);
+    await session.configureTraining({
+      optimizer: opts.optimizer,
+      lr: opts.lr,
+      momentum: opts.momentum,
+      weightDecay: opts.weightDecay,
+      labelSmoothing: opts.labelSmoothing,
+      warmupSteps: Math.round(opts.warmupEpochs * stepsPerEpoch),
+      totalSteps: opts.epochs * stepsPerEpoch,
+    });
+    let state: RunState = previous ?? { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
+    if (previous) {
+      const { globalStep } = await session.loadCheckpoint(path.join(runDir, previous.checkpoint));
+      if (globalStep !== previous.globalStep) {
+        throw new TorchnasError('E_DATA', `checkpoint ${previous.checkpoint} is at step ${globalStep}, state.json says ${previous.globalStep}`);
+      }
+    }
+    emit({ type: 'start', runDir, arch, params: net.params, macs: net.macs, trainSize, validSize: validSet?.size ?? 0, epochs: opts.epochs, startEpoch: state.epochsDone });
+
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    const evalLoader = { batchSize: Math.max(opts.batchSize, 256), augment: { mean: augment.mean, std: augment.std } };
+    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+      const stats = await session.trainEpoch(
+        trainSet,
+        { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
+        (p) => emit({ type: 'step', epoch, ...p }),
+      );
+      const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
+      const record: EpochRecord = {
+        type: 'epoch',
+        epoch: epoch + 1,
+        globalStep: state.globalStep + stats.steps,
+        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
+        ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
+      };
+      const checkpoint = checkpointName(epoch + 1);
+      const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
+      const next: RunState = { ...state, epochsDone: epoch + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
+      commitRunState(runDir, next, state.checkpoint || undefined);
+      state = next;
+      emit({ type: 'epoch', record });
+    }
+
+    const testStats = await session.evaluate(test, evalLoader);
+    emit({ type: 'test', test: testStats });
+    const result: TrainResult = { runDir, arch, params: net.params, macs: net.macs, history: state.history, test: testStats, seconds: (Date.now() - started) / 1000 };
+    appendMetrics(runDir, { type: 'final', test: testStats });
+    writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+    writeJsonAtomic(path.join(runDir, 'summary.json'), { ...result, checkpoint: state.checkpoint });
+    return result;
+  } finally {
+    await session.close();
+  }
+}
+
+function checkShape(arch: Architecture, data: Dataset, dataset: DatasetName): void {
+  const { shape, classes } = data.describe();
+  if (shape.some((d, i) => d !== arch.input[i]) || classes !== arch.classes) {
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `architecture '${arch.name}' takes input [${arch.input}] with ${arch.classes} classes, but ${dataset} has ` +
+        `[${shape}] with ${classes} classes: choose an architecture made for this dataset`,
+    );
+  }
+}

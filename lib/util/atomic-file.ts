@@ -1,0 +1,26 @@
+// Small files that must never be seen half-written (run state, summaries): write a temporary file
+// beside the target, flush it to disk, rename it over the target, flush the directory.
+import * as fs from 'fs';
+import * as path from 'path';
+
+export function writeFileAtomic(file: string, data: string): void {
+  const temporary = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(temporary, 'w');
+  try {
+    fs.writeSync(fd, data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, file);
+  const dir = fs.openSync(path.dirname(file), 'r');
+  try {
+    fs.fsyncSync(dir);
+  } finally {
+    fs.closeSync(dir);
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}

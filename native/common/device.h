@@ -1,0 +1,45 @@
+// Device, precision and memory format of a session.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+
+namespace torchnas {
+
+enum class Precision { kFloat32, kBFloat16 };
+
+struct ExecutionConfig {
+  torch::Device device = torch::kCPU;
+  Precision precision = Precision::kFloat32;
+  bool channels_last = false;
+};
+
+// "auto" | "cpu" | "cuda" | "cuda:N". Throws E_NO_CUDA when CUDA is asked for and absent, and
+// E_INVALID_ARGUMENT for anything else.
+torch::Device ParseDevice(const std::string& text);
+Precision ParsePrecision(const std::string& text);
+std::string PrecisionName(Precision precision);
+std::string DeviceName(const torch::Device& device);
+
+// Enables bf16 autocast for the device type in scope (nothing for fp32); restores the previous state.
+class AutocastScope {
+ public:
+  AutocastScope(const ExecutionConfig& config);
+  ~AutocastScope();
+  AutocastScope(const AutocastScope&) = delete;
+  AutocastScope& operator=(const AutocastScope&) = delete;
+
+ private:
+  bool active_ = false;
+  bool was_enabled_ = false;
+  torch::ScalarType previous_dtype_ = torch::kFloat32;
+  torch::DeviceType type_ = torch::kCPU;
+};
+
+// Puts 4-D parameters and buffers of `module` into channels_last (the C++ frontend's Module::to has
+// no memory-format argument).
+void ToChannelsLast(torch::nn::Module& module);
+// Moves an input batch to the session's device and memory format.
+torch::Tensor PrepareInput(const torch::Tensor& batch, const ExecutionConfig& config);
+
+}  // namespace torchnas

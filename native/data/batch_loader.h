@@ -1,0 +1,72 @@
+// Makes training batches on a prefetch thread: seeded shuffle, augmentation (random crop with
+// padding, horizontal flip), normalization to float. The order and every augmentation draw depend
+// only on (seed, epoch, position), so a resumed epoch sees exactly the batches it would have seen.
+#pragma once
+#include <torch/torch.h>
+
+#include <array>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "data/image_source.h"
+
+namespace torchnas {
+
+struct AugmentSpec {
+  int64_t pad = 0;     // random crop of the original size from the image padded by `pad` (0: off)
+  bool flip = false;   // horizontal flip with probability 1/2
+  std::vector<float> mean{0.0f};  // per channel, in [0, 1] units; one value broadcasts
+  std::vector<float> std{1.0f};
+};
+
+struct LoaderOptions {
+  int64_t batch_size = 128;
+  bool shuffle = true;
+  bool drop_last = false;
+  uint64_t seed = 0;
+  int64_t epoch = 0;
+  AugmentSpec augment;
+  int64_t prefetch = 3;  // batches made ahead
+  bool pin_memory = false;
+};
+
+struct Batch {
+  torch::Tensor images;  // float32 [B, C, H, W]
+  torch::Tensor labels;  // int64 [B]
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(std::shared_ptr<const DatasetView> view, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // The next batch, or nullopt after the last. Rethrows a failure of the prefetch thread.
+  std::optional<Batch> Next();
+  int64_t batches() const { return batches_; }
+
+ private:
+  void Produce();
+  Batch MakeBatch(int64_t index) const;
+
+  std::shared_ptr<const DatasetView> view_;
+  LoaderOptions options_;
+  std::vector<int64_t> order_;
+  int64_t batches_ = 0;
+  std::vector<std::array<float, 256>> lut_;  // uint8 -> normalized float, per channel
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  bool stop_ = false;
+  bool done_ = false;
+  std::exception_ptr failure_;
+  std::thread thread_;
+};
+
+}  // namespace torchnas

@@ -1,0 +1,178 @@
+#include "train/session.h"
+
+#include <chrono>
+#include <cmath>
+
+#include "common/error.h"
+#include "nets/network.h"
+
+namespace torchnas {
+namespace {
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+void FailIfNotFinite(double loss, int64_t step) {
+  if (!std::isfinite(loss)) {
+    Fail(codes::kNanLoss, "the training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
+                              " by step " + std::to_string(step) +
+                              ": lower the learning rate (--lr) or add warm-up; the last checkpoint is kept");
+  }
+}
+
+}  // namespace
+
+Session::Session(SessionOptions options) : options_(std::move(options)) {
+  if (options_.threads > 0) at::set_num_threads(static_cast<int>(options_.threads));
+  if (options_.exec.device.is_cuda()) at::globalContext().setBenchmarkCuDNN(options_.cudnn_benchmark);
+}
+
+Model& Session::RequireModel() {
+  if (!model_) Fail(codes::kState, "the session has no model: build a network first");
+  return *model_;
+}
+
+torch::optim::Optimizer& Session::RequireOptimizer() {
+  if (!optimizer_) Fail(codes::kState, "training is not configured: call configureTraining first");
+  return *optimizer_;
+}
+
+int64_t Session::BuildNetwork(const NetworkSpec& spec) {
+  torch::manual_seed(options_.seed);
+  auto network = torchnas::BuildNetwork(spec);
+  network->to(options_.exec.device);
+  if (options_.exec.channels_last) ToChannelsLast(*network);
+  model_ = network;
+  optimizer_.reset();
+  global_step_ = 0;
+  return model_->ParameterCount();
+}
+
+void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss) {
+  Require(optimizer.lr > 0.0, "learning rate must be positive");
+  Require(schedule.total_steps >= 1, "the schedule needs at least one step");
+  Require(loss.label_smoothing >= 0.0 && loss.label_smoothing < 1.0, "label smoothing must be in [0, 1)");
+  optimizer_ = MakeOptimizer(RequireModel(), optimizer);
+  optimizer_spec_ = optimizer;
+  schedule_ = schedule;
+  loss_ = loss;
+}
+
+torch::Tensor Session::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
+  return torch::nn::functional::cross_entropy(
+      logits.to(torch::kFloat32), labels,
+      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(loss_.label_smoothing));
+}
+
+EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
+                               const ProgressFn& progress) {
+  Model& model = RequireModel();
+  torch::optim::Optimizer& optimizer = RequireOptimizer();
+  Require(data->source->classes() <= 1 << 20, "too many classes");
+  loader.pin_memory = options_.exec.device.is_cuda();
+  BatchLoader batches(data, loader);
+  model.train();
+
+  const auto start = std::chrono::steady_clock::now();
+  const auto device = options_.exec.device;
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
+  EpochStats stats;
+  while (auto batch = batches.Next()) {
+    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
+    torch::Tensor x = PrepareInput(batch->images, options_.exec);
+    torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
+    stats.lr = LearningRateAt(optimizer_spec_, schedule_, global_step_);
+    SetLearningRate(optimizer, stats.lr);
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(options_.exec);
+      logits = model.forward(x);
+    }
+    torch::Tensor loss = Loss(logits, y);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+    ++global_step_;
+    ++stats.steps;
+    stats.images += x.size(0);
+    loss_sum += loss.detach().to(torch::kFloat64) * x.size(0);
+    correct += logits.detach().argmax(1).eq(y).sum();
+
+    const bool last = stats.steps == batches.batches();
+    if (last || (progress_every > 0 && stats.steps % progress_every == 0)) {
+      stats.loss = loss_sum.item<double>() / static_cast<double>(stats.images);
+      stats.top1 = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(stats.images);
+      FailIfNotFinite(stats.loss, global_step_);
+      stats.seconds = Seconds(start);
+      if (progress) {
+        progress({{"step", static_cast<double>(stats.steps)},
+                  {"steps", static_cast<double>(batches.batches())},
+                  {"globalStep", static_cast<double>(global_step_)},
+                  {"loss", stats.loss},
+                  {"top1", stats.top1},
+                  {"lr", stats.lr},
+                  {"imagesPerSecond", static_cast<double>(stats.images) / std::max(stats.seconds, 1e-9)}});
+      }
+    }
+  }
+  return stats;
+}
+
+EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
+  Model& model = RequireModel();
+  loader.shuffle = false;
+  loader.drop_last = false;
+  loader.augment.pad = 0;
+  loader.augment.flip = false;
+  loader.pin_memory = options_.exec.device.is_cuda();
+  BatchLoader batches(data, loader);
+  model.eval();
+  torch::NoGradGuard no_grad;
+  const auto start = std::chrono::steady_clock::now();
+  const auto device = options_.exec.device;
+  const int64_t k = std::min<int64_t>(5, data->source->classes());
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
+  torch::Tensor top1 = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
+  torch::Tensor topk = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
+  EvalStats stats;
+  while (auto batch = batches.Next()) {
+    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during evaluation");
+    torch::Tensor x = PrepareInput(batch->images, options_.exec);
+    torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(options_.exec);
+      logits = model.forward(x).to(torch::kFloat32);
+    }
+    loss_sum += torch::nn::functional::cross_entropy(
+                    logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                    .to(torch::kFloat64);
+    torch::Tensor best = std::get<1>(logits.topk(k, 1));
+    torch::Tensor hits = best.eq(y.unsqueeze(1));
+    top1 += hits.select(1, 0).sum();
+    topk += hits.any(1).sum();
+    stats.images += x.size(0);
+  }
+  const auto n = static_cast<double>(stats.images);
+  stats.loss = loss_sum.item<double>() / n;
+  stats.top1 = static_cast<double>(top1.item<int64_t>()) / n;
+  stats.top5 = static_cast<double>(topk.item<int64_t>()) / n;
+  stats.seconds = Seconds(start);
+  return stats;
+}
+
+std::vector<std::pair<std::string, torch::Tensor>> Session::StateTensors() {
+  Model& model = RequireModel();
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& item : model.named_parameters()) {
+    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous());
+  }
+  for (const auto& item : model.named_buffers()) {
+    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous());
+  }
+  return out;
+}
+
+}  // namespace torchnas

@@ -1,0 +1,43 @@
+// Shared helpers for tests: temporary folders, small synthetic dataset files, tiny architectures.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { DATASETS } from '../../lib';
+
+export function tempDir(prefix = 'torchnas-test-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export const FASHION_DIR = DATASETS['fashion-mnist'].defaultDir;
+
+function be32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n);
+  return b;
+}
+
+/** IDX image and label files with `n` images of h x w whose pixels encode (index, row, col). */
+export function idxFiles(n: number, h = 4, w = 4, classes = 10) {
+  const pixels = Buffer.alloc(n * h * w);
+  for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) pixels[i * h * w + p] = (i * 7 + p) % 256;
+  const images = Buffer.concat([be32(0x00000803), be32(n), be32(h), be32(w), pixels]);
+  const labels = Buffer.concat([be32(0x00000801), be32(n), Buffer.from(Array.from({ length: n }, (_, i) => i % classes))]);
+  return { images, labels };
+}
+
+export function writeIdx(dir: string, images: Buffer, labels: Buffer, gzip: boolean) {
+  const suffix = gzip ? '.gz' : '';
+  const imagesPath = path.join(dir, `images-idx3-ubyte${suffix}`);
+  const labelsPath = path.join(dir, `labels-idx1-ubyte${suffix}`);
+  fs.writeFileSync(imagesPath, gzip ? zlib.gzipSync(images) : images);
+  fs.writeFileSync(labelsPath, gzip ? zlib.gzipSync(labels) : labels);
+  return { imagesPath, labelsPath };
+}
+
+export const TINY_ARCH = {
+  name: 'tiny',
+  input: [1, 28, 28] as [number, number, number],
+  classes: 10,
+  blocks: ['conv_k3_s2_c8', 'mb_k3_s2_e3_c16_se0.25', 'gap', 'fc'],
+};
