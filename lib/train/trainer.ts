@@ -98,9 +98,6 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
     const stored = readJson<StoredRun>(path.join(runDir, RUN_FILE), 'run description');
     opts = { ...stored.options, device: opts.device, threads: opts.threads, progressEvery: opts.progressEvery, runDir };
     arch = stored.arch;
-  } else {
-    fs.mkdirSync(runDir, { recursive: true });
-    writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, arch } satisfies StoredRun);
   }
   const emit = (event: TrainEvent) => onEvent?.(event);
 
@@ -139,6 +136,11 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
       if (globalStep !== previous.globalStep) {
         throw new TorchnasError('E_DATA', `checkpoint ${previous.checkpoint} is at step ${globalStep}, state.json says ${previous.globalStep}`);
       }
+    }
+    if (!previous) {
+      // Only now, with data and network ready, does the run exist on disk.
+      fs.mkdirSync(runDir, { recursive: true });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, arch } satisfies StoredRun);
     }
     emit({ type: 'start', runDir, arch, params: net.params, macs: net.macs, trainSize, validSize: validSet?.size ?? 0, epochs: opts.epochs, startEpoch: state.epochsDone });
 
