@@ -115,6 +115,41 @@ export interface NativeEvalStats {
   seconds: number;
 }
 
+export interface NativeSupernetSpec {
+  input: { channels: number };
+  classes: number;
+  stem: NativeBlock[];
+  edges: { candidates: NativeBlock[]; shortcut: boolean }[];
+  head: NativeBlock[];
+}
+
+export interface NativeSearchOptions {
+  method?: 'gradient' | 'reinforce';
+  mode?: 'full' | 'two' | 'full_v2';
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  weightDecay?: number;
+  latency?: number[][];
+  fixedLatency?: number;
+  latencyLoss?: 'none' | 'mul#log' | 'add#linear';
+  target?: number;
+  a?: number;
+  b?: number;
+  lambda?: number;
+  samples?: number;
+  rewardExponent?: number;
+  baselineDecay?: number;
+}
+
+export interface NativeSearchEpochStats extends NativeEpochStats {
+  archSteps: number;
+  archLoss: number;
+  archTop1: number;
+  expectedLatency: number;
+  entropy: number;
+}
+
 export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
@@ -129,6 +164,15 @@ export declare class NativeSession {
   saveCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   stateTensors(): Promise<Record<string, Float32Array>>;
+  buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
+  configureSearch(options: NativeSearchOptions): Promise<void>;
+  searchEpoch(
+    train: NativeDataset,
+    valid: NativeDataset,
+    options: { train: NativeLoaderOptions; valid: NativeLoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
+  ): Promise<NativeSearchEpochStats>;
+  archState(): Promise<{ probabilities: number[][]; derived: number[] }>;
   close(): Promise<void>;
 }
 

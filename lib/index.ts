@@ -5,3 +5,5 @@ export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, type Da
 export { Session, type SessionOptions, type TrainingConfig } from './train/session';
 export { train, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
 export { info } from './info';
+export * from './spaces';
+export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type ProxylessResult, type SearchEvent, type SearchRecord } from './search/proxyless';

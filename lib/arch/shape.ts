@@ -7,7 +7,7 @@ import type { Architecture } from './architecture';
 import { blocksOf } from './architecture';
 import type { Block } from './block';
 
-type Tensor = { kind: 'map'; c: number; h: number; w: number } | { kind: 'vector'; f: number };
+export type Tensor = { kind: 'map'; c: number; h: number; w: number } | { kind: 'vector'; f: number };
 
 export interface LayerCost {
   block: string;
@@ -34,7 +34,7 @@ export function resolveNetwork(arch: Architecture): ResolvedNetwork {
   const native: NativeBlock[] = [];
   for (const [i, block] of blocks.entries()) {
     const where = `block ${i} '${arch.blocks[i]}'`;
-    const [next, params, macs, spec] = step(block, x, arch.classes, where);
+    const [next, params, macs, spec] = resolveBlock(block, x, arch.classes, where);
     layers.push({ block: arch.blocks[i], output: next.kind === 'map' ? [next.c, next.h, next.w] : [next.f], params, macs });
     native.push(spec);
     x = next as Tensor;
@@ -56,7 +56,8 @@ function needMap(x: Tensor, where: string): { c: number; h: number; w: number } 
   return x;
 }
 
-function step(block: Block, x: Tensor, classes: number, where: string): [Tensor, number, number, NativeBlock] {
+/** One block applied to a tensor shape: [output shape, params, MACs, native spec]. */
+export function resolveBlock(block: Block, x: Tensor, classes: number, where: string): [Tensor, number, number, NativeBlock] {
   switch (block.op) {
     case 'conv': {
       const { c, h, w } = needMap(x, where);

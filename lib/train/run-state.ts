@@ -19,12 +19,12 @@ export interface EpochRecord {
   valid?: { loss: number; top1: number; top5: number };
 }
 
-export interface RunState {
+export interface RunState<R = EpochRecord> {
   version: 1;
   epochsDone: number;
   globalStep: number;
   checkpoint: string; // file name inside the run directory
-  history: EpochRecord[];
+  history: R[];
 }
 
 export const RUN_FILE = 'run.json';
@@ -40,12 +40,12 @@ export function readJson<T>(file: string, what: string): T {
   }
 }
 
-export function readRunState(runDir: string): RunState | undefined {
+export function readRunState<R = EpochRecord>(runDir: string): RunState<R> | undefined {
   const file = path.join(runDir, STATE_FILE);
-  return fs.existsSync(file) ? readJson<RunState>(file, 'run state') : undefined;
+  return fs.existsSync(file) ? readJson<RunState<R>>(file, 'run state') : undefined;
 }
 
-export function commitRunState(runDir: string, state: RunState, previousCheckpoint?: string): void {
+export function commitRunState<R>(runDir: string, state: RunState<R>, previousCheckpoint?: string): void {
   writeJsonAtomic(path.join(runDir, STATE_FILE), state);
   writeFileAtomic(path.join(runDir, METRICS_FILE), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
   if (previousCheckpoint && previousCheckpoint !== state.checkpoint) {

@@ -1,7 +1,8 @@
 // A torchnas session: one native worker thread that owns a device, a model and its optimizer. Every
 // call returns a Promise, calls run in order, and errors arrive as TorchnasError.
 import { z } from 'zod';
-import type { NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeSession, NativeTrainProgress } from '../../binding';
+import type { NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeSearchEpochStats, NativeSearchOptions, NativeSession, NativeTrainProgress } from '../../binding';
+import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
 import type { Dataset } from '../data/datasets';
 import { callNative, callNativeSync, fromZod } from '../errors';
@@ -41,6 +42,18 @@ export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
 export type LoaderOptions = NativeLoaderOptions;
 
+// A throwing progress callback must not take the native worker down with it: progress is advisory.
+function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
+  if (!callback) return undefined;
+  return (p: T) => {
+    try {
+      callback(p);
+    } catch {
+      /* ignored */
+    }
+  };
+}
+
 export class Session {
   private readonly handle: NativeSession;
   readonly options: z.output<typeof SessionOptionsSchema>;
@@ -74,17 +87,39 @@ export class Session {
     loader: LoaderOptions & { progressEvery?: number },
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats> {
-    // A throwing progress callback must not take the native worker down with it.
-    const safe = onProgress
-      ? (p: NativeTrainProgress) => {
-          try {
-            onProgress(p);
-          } catch {
-            /* progress is advisory */
-          }
-        }
-      : undefined;
-    return callNative(() => this.handle.trainEpoch(data.handle, loader, safe));
+    return callNative(() => this.handle.trainEpoch(data.handle, loader, guardCallback(onProgress)));
+  }
+
+  /** Builds the supernet of a resolved search space (one mixed op per edge). */
+  buildSupernet(resolved: ResolvedSpace): Promise<{ parameters: number }> {
+    const { space, stem, head, edges } = resolved;
+    return callNative(() =>
+      this.handle.buildSupernet({
+        input: { channels: space.input[0] },
+        classes: space.classes,
+        stem,
+        head,
+        edges: edges.map((e) => ({ candidates: e.native, shortcut: e.shortcut })),
+      }),
+    );
+  }
+
+  configureSearch(options: NativeSearchOptions): Promise<void> {
+    return callNative(() => this.handle.configureSearch(options));
+  }
+
+  searchEpoch(
+    train: Dataset,
+    valid: Dataset,
+    options: { train: LoaderOptions; valid: LoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
+  ): Promise<NativeSearchEpochStats> {
+    return callNative(() => this.handle.searchEpoch(train.handle, valid.handle, options, guardCallback(onProgress)));
+  }
+
+  /** Per-edge candidate probabilities and the argmax choice. */
+  archState(): Promise<{ probabilities: number[][]; derived: number[] }> {
+    return callNative(() => this.handle.archState());
   }
 
   evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {

@@ -11,6 +11,26 @@
 namespace torchnas {
 namespace {
 
+BlockSpec ReadBlockSpec(const Napi::Object& b) {
+  BlockSpec block;
+  block.kind = ParseBlockKind(js::String(b, "op"));
+  block.in_channels = js::Integer(b, "in");
+  block.out_channels = js::Integer(b, "out");
+  block.kernel = js::Integer(b, "kernel", 1);
+  block.stride = js::Integer(b, "stride", 1);
+  block.expand = js::Integer(b, "expand", 1);
+  block.se_ratio = js::Number(b, "se", 0.0);
+  block.dropout = js::Number(b, "p", 0.0);
+  block.activation = ParseActivation(js::String(b, "act", "relu"));
+  return block;
+}
+
+std::vector<BlockSpec> ReadBlocks(const Napi::Object& o, const char* key) {
+  std::vector<BlockSpec> blocks;
+  for (const Napi::Object& b : js::ObjectArray(o, key)) blocks.push_back(ReadBlockSpec(b));
+  return blocks;
+}
+
 NetworkSpec ReadNetworkSpec(const Napi::Object& o) {
   NetworkSpec spec;
   Napi::Object input = js::ObjectField(o, "input");
@@ -18,19 +38,63 @@ NetworkSpec ReadNetworkSpec(const Napi::Object& o) {
   spec.height = js::Integer(input, "height");
   spec.width = js::Integer(input, "width");
   spec.classes = js::Integer(o, "classes");
-  for (const Napi::Object& b : js::ObjectArray(o, "blocks")) {
-    BlockSpec block;
-    block.kind = ParseBlockKind(js::String(b, "op"));
-    block.in_channels = js::Integer(b, "in");
-    block.out_channels = js::Integer(b, "out");
-    block.kernel = js::Integer(b, "kernel", 1);
-    block.stride = js::Integer(b, "stride", 1);
-    block.expand = js::Integer(b, "expand", 1);
-    block.se_ratio = js::Number(b, "se", 0.0);
-    block.dropout = js::Number(b, "p", 0.0);
-    block.activation = ParseActivation(js::String(b, "act", "relu"));
-    spec.blocks.push_back(block);
+  spec.blocks = ReadBlocks(o, "blocks");
+  return spec;
+}
+
+SupernetSpec ReadSupernetSpec(const Napi::Object& o) {
+  SupernetSpec spec;
+  spec.in_channels = js::Integer(js::ObjectField(o, "input"), "channels");
+  spec.classes = js::Integer(o, "classes");
+  spec.stem = ReadBlocks(o, "stem");
+  spec.head = ReadBlocks(o, "head");
+  for (const Napi::Object& e : js::ObjectArray(o, "edges")) {
+    spec.edges.push_back(EdgeSpec{ReadBlocks(e, "candidates"), js::Bool(e, "shortcut", false)});
   }
+  return spec;
+}
+
+std::vector<std::vector<double>> ReadTable(const Napi::Object& o, const char* key) {
+  std::vector<std::vector<double>> table;
+  if (!js::Has(o, key)) return table;
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
+  Napi::Array rows = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < rows.Length(); ++i) {
+    Napi::Value row = rows.Get(i);
+    if (!row.IsArray()) js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
+    std::vector<double> values;
+    Napi::Array r = row.As<Napi::Array>();
+    for (uint32_t j = 0; j < r.Length(); ++j) values.push_back(r.Get(j).As<Napi::Number>().DoubleValue());
+    table.push_back(std::move(values));
+  }
+  return table;
+}
+
+ArchSpec ReadArchSpec(const Napi::Object& o) {
+  ArchSpec spec;
+  const std::string method = js::String(o, "method", "gradient");
+  if (method != "gradient" && method != "reinforce") js::ThrowInvalid(o.Env(), "method must be gradient or reinforce");
+  spec.method = method == "gradient" ? ArchMethod::kGradient : ArchMethod::kReinforce;
+  spec.mode = ParseGateMode(js::String(o, "mode", "full_v2"));
+  spec.lr = js::Number(o, "lr", spec.lr);
+  spec.beta1 = js::Number(o, "beta1", spec.beta1);
+  spec.beta2 = js::Number(o, "beta2", spec.beta2);
+  spec.weight_decay = js::Number(o, "weightDecay", spec.weight_decay);
+  spec.latency = ReadTable(o, "latency");
+  spec.fixed_latency = js::Number(o, "fixedLatency", 0.0);
+  const std::string loss = js::String(o, "latencyLoss", "none");
+  if (loss == "none") spec.loss = LatencyLoss::kNone;
+  else if (loss == "mul#log") spec.loss = LatencyLoss::kMulLog;
+  else if (loss == "add#linear") spec.loss = LatencyLoss::kAddLinear;
+  else js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log or add#linear");
+  spec.target = js::Number(o, "target", 0.0);
+  spec.mul_a = js::Number(o, "a", spec.mul_a);
+  spec.mul_b = js::Number(o, "b", spec.mul_b);
+  spec.add_lambda = js::Number(o, "lambda", spec.add_lambda);
+  spec.samples = js::Integer(o, "samples", spec.samples);
+  spec.reward_exponent = js::Number(o, "rewardExponent", spec.reward_exponent);
+  spec.baseline_decay = js::Number(o, "baselineDecay", spec.baseline_decay);
   return spec;
 }
 
@@ -54,6 +118,10 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
                         InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
                         InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
+                        InstanceMethod<&SessionBinding::BuildSupernet>("buildSupernet"),
+                        InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
+                        InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
+                        InstanceMethod<&SessionBinding::ArchState>("archState"),
                         InstanceMethod<&SessionBinding::Close>("close")});
   }
 
@@ -115,7 +183,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value BuildNetwork(const Napi::CallbackInfo& info) {
-    NetworkSpec spec = ReadNetworkSpec(js::ObjectArg(info, 0, "buildNetwork"));
+    NetworkSpec spec = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectArg(info, 0, "buildNetwork")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       int64_t parameters = s.BuildNetwork(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
@@ -208,6 +276,77 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
           std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
           out.Set(name, a);
         }
+        return out;
+      };
+    });
+  }
+
+  Napi::Value BuildSupernet(const Napi::CallbackInfo& info) {
+    SupernetSpec spec = RunSyncValue(info.Env(), [&] { return ReadSupernetSpec(js::ObjectArg(info, 0, "buildSupernet")); });
+    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+      int64_t parameters = s.BuildSupernet(spec);
+      return [parameters](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+      };
+    });
+  }
+
+  Napi::Value ConfigureSearch(const Napi::CallbackInfo& info) {
+    ArchSpec spec = RunSyncValue(info.Env(), [&] { return ReadArchSpec(js::ObjectArg(info, 0, "configureSearch")); });
+    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+      s.ConfigureSearch(spec);
+      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+    });
+  }
+
+  // searchEpoch(train, valid, {train: loader, valid: loader, archEvery, updateArch, progressEvery}, onProgress)
+  Napi::Value SearchEpoch(const Napi::CallbackInfo& info) {
+    auto train = DatasetBinding::ViewOf(info[0]);
+    auto valid = DatasetBinding::ViewOf(info[1]);
+    Napi::Object o = js::ObjectArg(info, 2, "searchEpoch");
+    LoaderOptions train_loader = ReadLoaderOptions(js::ObjectField(o, "train"));
+    LoaderOptions valid_loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
+    SearchEpochOptions options;
+    options.arch_every = js::Integer(o, "archEvery", 1);
+    options.update_arch = js::Bool(o, "updateArch", true);
+    options.progress_every = js::Integer(o, "progressEvery", 20);
+    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      SearchEpochStats st = s.SearchEpoch(train, valid, train_loader, valid_loader, options,
+                                          [&](const ProgressSink::Record& r) { sink->Emit(r); });
+      return [st](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"steps", static_cast<double>(st.weights.steps)},
+                                 {"images", static_cast<double>(st.weights.images)},
+                                 {"loss", st.weights.loss},
+                                 {"top1", st.weights.top1},
+                                 {"seconds", st.weights.seconds},
+                                 {"lr", st.weights.lr},
+                                 {"archSteps", static_cast<double>(st.arch_steps)},
+                                 {"archLoss", st.arch_loss},
+                                 {"archTop1", st.arch_top1},
+                                 {"expectedLatency", st.expected_latency},
+                                 {"entropy", st.entropy}});
+      };
+    });
+  }
+
+  // archState() -> {probabilities: number[][], derived: number[]}
+  Napi::Value ArchState(const Napi::CallbackInfo& info) {
+    return Queue(info.Env(), [](Session& s) -> MakeJsValue {
+      auto probabilities = s.ArchProbabilities();
+      auto derived = s.DerivedChoices();
+      return [probabilities, derived](Napi::Env env) -> Napi::Value {
+        Napi::Array rows = Napi::Array::New(env, probabilities.size());
+        for (size_t e = 0; e < probabilities.size(); ++e) {
+          Napi::Array row = Napi::Array::New(env, probabilities[e].size());
+          for (size_t i = 0; i < probabilities[e].size(); ++i) row.Set(static_cast<uint32_t>(i), probabilities[e][i]);
+          rows.Set(static_cast<uint32_t>(e), row);
+        }
+        Napi::Array choices = Napi::Array::New(env, derived.size());
+        for (size_t e = 0; e < derived.size(); ++e) choices.Set(static_cast<uint32_t>(e), static_cast<double>(derived[e]));
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("probabilities", rows);
+        out.Set("derived", choices);
         return out;
       };
     });

@@ -1,5 +1,7 @@
 #include "ops/conv_bn_act.h"
 
+#include "ops/batch_norm_stats.h"
+
 namespace torchnas {
 
 ConvBnActImpl::ConvBnActImpl(const ConvBnActOptions& options_) : options(options_) { reset(); }
@@ -20,7 +22,7 @@ void ConvBnActImpl::reset() {
 }
 
 torch::Tensor ConvBnActImpl::forward(const torch::Tensor& x) {
-  return Apply(options.activation(), bn->forward(conv->forward(x)));
+  return Apply(options.activation(), BatchNormForward(bn, conv->forward(x)));
 }
 
 }  // namespace torchnas

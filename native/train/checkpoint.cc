@@ -35,6 +35,11 @@ void Session::SaveCheckpoint(const std::string& path) {
     root.write("optimizer", optimizer_archive);
   }
   root.write("global_step", torch::tensor(global_step_));
+  if (arch_) {
+    torch::serialize::OutputArchive arch_archive;
+    arch_->Save(arch_archive);
+    root.write("architecture", arch_archive);
+  }
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
   try {
     root.save_to(temporary);
@@ -62,6 +67,8 @@ void Session::LoadCheckpoint(const std::string& path) {
     torch::Tensor step;
     root.read("global_step", step);
     global_step_ = step.item<int64_t>();
+    torch::serialize::InputArchive arch_archive;
+    if (arch_ && root.try_read("architecture", arch_archive)) arch_->Load(arch_archive);
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this network (" +
                            e.what_without_backtrace() + "): is it from another architecture or a damaged file?");

@@ -44,9 +44,28 @@ int64_t Session::BuildNetwork(const NetworkSpec& spec) {
   network->to(options_.exec.device);
   if (options_.exec.channels_last) ToChannelsLast(*network);
   model_ = network;
+  supernet_.reset();
+  arch_.reset();
   optimizer_.reset();
   global_step_ = 0;
   return model_->ParameterCount();
+}
+
+std::pair<torch::Tensor, torch::Tensor> Session::WeightStep(
+    const torch::Tensor& x, const torch::Tensor& y, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+  torch::optim::Optimizer& optimizer = RequireOptimizer();
+  SetLearningRate(optimizer, LearningRateAt(optimizer_spec_, schedule_, global_step_));
+  torch::Tensor logits;
+  {
+    AutocastScope autocast(options_.exec);
+    logits = forward(x);
+  }
+  torch::Tensor loss = Loss(logits, y);
+  ClearGradients(optimizer);  // untouched parameters keep no gradient, so the optimizer skips them
+  loss.backward();
+  optimizer.step();
+  ++global_step_;
+  return {logits.detach(), loss.detach()};
 }
 
 void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss) {
@@ -68,8 +87,15 @@ torch::Tensor Session::Loss(const torch::Tensor& logits, const torch::Tensor& la
 EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
                                const ProgressFn& progress) {
   Model& model = RequireModel();
-  torch::optim::Optimizer& optimizer = RequireOptimizer();
-  Require(data->source->classes() <= 1 << 20, "too many classes");
+  EpochHooks hooks;
+  hooks.forward = [&model](const torch::Tensor& input) { return model.forward(input); };
+  return RunEpoch(std::move(data), std::move(loader), progress_every, progress, hooks);
+}
+
+EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
+                             const ProgressFn& progress, const EpochHooks& hooks) {
+  Model& model = RequireModel();
+  RequireOptimizer();
   loader.pin_memory = options_.exec.device.is_cuda();
   BatchLoader batches(data, loader);
   model.train();
@@ -83,22 +109,13 @@ EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOp
     if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
     torch::Tensor x = PrepareInput(batch->images, options_.exec);
     torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
-    stats.lr = LearningRateAt(optimizer_spec_, schedule_, global_step_);
-    SetLearningRate(optimizer, stats.lr);
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(options_.exec);
-      logits = model.forward(x);
-    }
-    torch::Tensor loss = Loss(logits, y);
-    optimizer.zero_grad();
-    loss.backward();
-    optimizer.step();
-    ++global_step_;
+    auto [logits, loss] = WeightStep(x, y, hooks.forward);
+    stats.lr = LearningRateAt(optimizer_spec_, schedule_, global_step_ - 1);
     ++stats.steps;
     stats.images += x.size(0);
-    loss_sum += loss.detach().to(torch::kFloat64) * x.size(0);
-    correct += logits.detach().argmax(1).eq(y).sum();
+    loss_sum += loss.to(torch::kFloat64) * x.size(0);
+    correct += logits.argmax(1).eq(y).sum();
+    if (hooks.after_step) hooks.after_step(stats.steps);
 
     const bool last = stats.steps == batches.batches();
     if (last || (progress_every > 0 && stats.steps % progress_every == 0)) {
@@ -107,13 +124,15 @@ EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOp
       FailIfNotFinite(stats.loss, global_step_);
       stats.seconds = Seconds(start);
       if (progress) {
-        progress({{"step", static_cast<double>(stats.steps)},
-                  {"steps", static_cast<double>(batches.batches())},
-                  {"globalStep", static_cast<double>(global_step_)},
-                  {"loss", stats.loss},
-                  {"top1", stats.top1},
-                  {"lr", stats.lr},
-                  {"imagesPerSecond", static_cast<double>(stats.images) / std::max(stats.seconds, 1e-9)}});
+        ProgressRecord record{{"step", static_cast<double>(stats.steps)},
+                              {"steps", static_cast<double>(batches.batches())},
+                              {"globalStep", static_cast<double>(global_step_)},
+                              {"loss", stats.loss},
+                              {"top1", stats.top1},
+                              {"lr", stats.lr},
+                              {"imagesPerSecond", static_cast<double>(stats.images) / std::max(stats.seconds, 1e-9)}};
+        if (hooks.extend_progress) hooks.extend_progress(record);
+        progress(record);
       }
     }
   }

@@ -13,6 +13,8 @@
 #include "data/batch_loader.h"
 #include "nets/model.h"
 #include "nets/network_spec.h"
+#include "search/arch_trainer.h"
+#include "spaces/supernet.h"
 #include "train/optimizer.h"
 
 namespace torchnas {
@@ -48,7 +50,31 @@ struct EvalStats {
   double seconds = 0.0;
 };
 
-using ProgressFn = std::function<void(const std::vector<std::pair<std::string, double>>&)>;
+struct SearchEpochOptions {
+  int64_t arch_every = 1;    // an architecture step after every k weight steps
+  bool update_arch = true;   // false: warm-up epoch, weights only
+  int64_t progress_every = 20;
+};
+
+struct SearchEpochStats {
+  EpochStats weights;
+  int64_t arch_steps = 0;
+  double arch_loss = 0.0;
+  double arch_top1 = 0.0;
+  double expected_latency = 0.0;
+  double entropy = 0.0;
+};
+
+using ProgressRecord = std::vector<std::pair<std::string, double>>;
+using ProgressFn = std::function<void(const ProgressRecord&)>;
+
+// What varies between a training epoch and a search epoch: the forward of a weight step, work after
+// each step (an architecture step), and extra progress fields.
+struct EpochHooks {
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+  std::function<void(int64_t step)> after_step;
+  std::function<void(ProgressRecord&)> extend_progress;
+};
 
 class Session {
  public:
@@ -65,6 +91,15 @@ class Session {
                         const ProgressFn& progress);
   EvalStats Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader);
 
+  // A supernet with one mixed op per edge; then ConfigureTraining (weights) and ConfigureSearch.
+  int64_t BuildSupernet(const SupernetSpec& spec);
+  void ConfigureSearch(const ArchSpec& spec);
+  SearchEpochStats SearchEpoch(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
+                               LoaderOptions train_loader, LoaderOptions valid_loader, const SearchEpochOptions& options,
+                               const ProgressFn& progress);
+  std::vector<std::vector<double>> ArchProbabilities();
+  std::vector<int64_t> DerivedChoices();
+
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);
   void LoadCheckpoint(const std::string& path);
@@ -76,9 +111,19 @@ class Session {
   Model& RequireModel();
   torch::optim::Optimizer& RequireOptimizer();
   torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
+  EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
+                      const ProgressFn& progress, const EpochHooks& hooks);
+  SupernetImpl& RequireSupernet();
+  ArchTrainer& RequireArchTrainer();
+  // One optimizer step on the weights: schedule, forward (autocast), loss, backward, step. Returns
+  // the detached logits and loss.
+  std::pair<torch::Tensor, torch::Tensor> WeightStep(const torch::Tensor& x, const torch::Tensor& y,
+                                                     const std::function<torch::Tensor(const torch::Tensor&)>& forward);
 
   SessionOptions options_;
   std::shared_ptr<Model> model_;
+  std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
+  std::unique_ptr<ArchTrainer> arch_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   OptimizerSpec optimizer_spec_;
   ScheduleSpec schedule_;

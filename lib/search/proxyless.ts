@@ -1,0 +1,182 @@
+// ProxylessNAS on a dataset: warm-up epochs train the supernet's weights on sampled paths; then each
+// epoch alternates weight steps on the train part with architecture steps on a held-out validation
+// part (every `archEvery` weight steps), under a hardware-aware loss on the expected latency. The
+// argmax architecture is exported and, if asked, retrained from scratch and tested.
+import * as fs from 'fs';
+import * as path from 'path';
+import * as os from 'os';
+import { z } from 'zod';
+import type { NativeSearchEpochStats } from '../../binding';
+import type { Architecture } from '../arch';
+import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
+import { fromZod, TorchnasError } from '../errors';
+import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
+import { checkpointName, commitRunState, readJson, readRunState, RUN_FILE, type RunState } from '../train/run-state';
+import { DeviceSchema, Session } from '../train/session';
+import { train, type TrainEvent, type TrainResult } from '../train/trainer';
+import { writeJsonAtomic } from '../util/atomic-file';
+
+export const ProxylessOptionsSchema = z
+  .object({
+    space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('proxyless-28'),
+    dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+    dataDir: z.string().optional(),
+    epochs: z.number().int().positive().default(6),
+    warmupEpochs: z.number().int().min(0).default(1),
+    batchSize: z.number().int().positive().default(128),
+    lr: z.number().positive().default(0.05),
+    weightDecay: z.number().min(0).default(4e-5),
+    labelSmoothing: z.number().min(0).lt(1).default(0.1),
+    augment: z.boolean().default(true),
+    method: z.enum(['gradient', 'reinforce']).default('gradient'),
+    mode: z.enum(['full', 'two', 'full_v2']).default('full_v2'),
+    archLr: z.number().positive().default(6e-3),
+    archEvery: z.number().int().positive().default(1),
+    samples: z.number().int().positive().default(8),
+    latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).default('mul#log'),
+    // In the latency table's unit; without a table, the table is MACs in millions.
+    target: z.number().positive().optional(),
+    a: z.number().default(0.2),
+    b: z.number().default(0.3),
+    lambda: z.number().default(0.1),
+    latencyTable: z.string().optional(),
+    validFraction: z.number().gt(0).lt(1).default(0.2),
+    limitTrain: z.number().int().positive().optional(),
+    seed: z.number().int().min(0).default(0),
+    device: DeviceSchema.default('auto'),
+    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
+    channelsLast: z.boolean().default(false),
+    runDir: z.string().optional(),
+    progressEvery: z.number().int().positive().default(20),
+    retrainEpochs: z.number().int().min(0).default(0),
+    retrainLr: z.number().positive().default(0.1),
+  })
+  .strict()
+  .refine((o) => o.latencyLoss === 'none' || o.target !== undefined, { message: 'a latency loss needs a target', path: ['target'] });
+
+export type ProxylessOptions = z.input<typeof ProxylessOptionsSchema>;
+
+export interface SearchRecord {
+  type: 'search-epoch';
+  epoch: number;
+  updatedArch: boolean;
+  train: { loss: number; top1: number; seconds: number };
+  arch: { steps: number; loss: number; top1: number };
+  expectedLatency: number;
+  entropy: number;
+  probabilities: number[][];
+  derived: string[];
+}
+
+export type SearchEvent =
+  | { type: 'start'; runDir: string; space: string; edges: number; candidates: number; params: number; startEpoch: number; epochs: number }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; top1: number; archSteps: number; entropy: number; imagesPerSecond: number }
+  | { type: 'epoch'; record: SearchRecord }
+  | { type: 'derived'; arch: Architecture; latency: number }
+  | { type: 'retrain'; event: TrainEvent };
+
+export interface ProxylessResult {
+  runDir: string;
+  arch: Architecture;
+  choice: string[];
+  latency: number; // of the derived network, in the table's unit
+  history: SearchRecord[];
+  retrain?: TrainResult;
+  seconds: number;
+}
+
+function latencyTableOf(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
+  if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
+  const json = readJson<{ table: number[][]; fixed?: number; unit?: string }>(file, 'latency table');
+  if (!Array.isArray(json.table) || json.table.length !== resolved.edges.length ||
+    json.table.some((row, e) => !Array.isArray(row) || row.length !== resolved.edges[e].candidates.length)) {
+    throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
+  }
+  return { table: json.table, fixed: json.fixed ?? 0, unit: json.unit ?? 'table units' };
+}
+
+export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchEvent) => void): Promise<ProxylessResult> {
+  const started = Date.now();
+  const parsed = ProxylessOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('search options', parsed.error);
+  let opts = parsed.data;
+  const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const previous = readRunState<SearchRecord>(runDir);
+  if (previous) {
+    const stored = readJson<{ options: typeof opts }>(path.join(runDir, RUN_FILE), 'run description');
+    opts = { ...stored.options, device: opts.device, threads: opts.threads, progressEvery: opts.progressEvery, runDir };
+  }
+  const emit = (e: SearchEvent) => onEvent?.(e);
+  const resolved = resolveSpace(loadSpace(opts.space));
+  const latency = latencyTableOf(resolved, opts.latencyTable);
+  const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
+  let state: RunState<SearchRecord> = previous ?? { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
+  try {
+    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+    let [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
+    if (opts.limitTrain) {
+      trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
+      validSet = validSet.subset(Math.max(opts.batchSize, Math.round(opts.limitTrain * opts.validFraction)), opts.seed + 2);
+    }
+    const { parameters } = await session.buildSupernet(resolved);
+    const stepsPerEpoch = Math.ceil(trainSet.size / opts.batchSize);
+    await session.configureTraining({ lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch });
+    await session.configureSearch({
+      method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
+      latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,
+    });
+    if (previous) {
+      await session.loadCheckpoint(path.join(runDir, previous.checkpoint));
+    } else {
+      fs.mkdirSync(runDir, { recursive: true });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, space: resolved.space });
+    }
+    emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs });
+
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
+    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+      const updateArch = epoch >= opts.warmupEpochs;
+      const stats: NativeSearchEpochStats = await session.searchEpoch(
+        trainSet, validSet,
+        { train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment }, valid: validLoader, archEvery: opts.archEvery, updateArch, progressEvery: opts.progressEvery },
+        (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
+      );
+      const arch = await session.archState();
+      const record: SearchRecord = {
+        type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
+        train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
+        arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 },
+        expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
+        derived: arch.derived.map((j, e) => resolved.edges[e].candidates[j]),
+      };
+      const checkpoint = checkpointName(epoch + 1);
+      const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
+      const next = { ...state, epochsDone: epoch + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
+      commitRunState(runDir, next, state.checkpoint || undefined);
+      state = next;
+      emit({ type: 'epoch', record });
+    }
+  } finally {
+    await session.close();
+  }
+
+  const choice = state.history.at(-1)!.derived;
+  const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
+  const derivedLatency = latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
+  writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+  emit({ type: 'derived', arch, latency: derivedLatency });
+  let retrain: TrainResult | undefined;
+  if (opts.retrainEpochs > 0) {
+    retrain = await train(
+      { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: opts.batchSize, lr: opts.retrainLr,
+        labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
+        device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain') },
+      (event) => emit({ type: 'retrain', event }),
+    );
+  }
+  const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
+  writeJsonAtomic(path.join(runDir, 'summary.json'), { ...result, latencyUnit: latency.unit });
+  return result;
+}

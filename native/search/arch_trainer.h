@@ -1,0 +1,83 @@
+// Trains a supernet's architecture logits (ProxylessNAS): samples paths with a seeded host RNG,
+// runs gradient architecture steps through the binarized gate (full / two / full_v2) or REINFORCE
+// steps, and adds the hardware-aware loss on the expected latency, which stays differentiable in the
+// logits: E[LAT] = fixed + sum over edges of sum_i p_i * LUT_i.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "data/seeded_random.h"
+#include "spaces/supernet.h"
+
+namespace torchnas {
+
+enum class LatencyLoss { kNone, kMulLog, kAddLinear };
+enum class ArchMethod { kGradient, kReinforce };
+
+struct ArchSpec {
+  ArchMethod method = ArchMethod::kGradient;
+  GateMode mode = GateMode::kFullV2;
+  double lr = 6e-3;
+  double beta1 = 0.0;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  // Latency table: per edge, per candidate; plus what the fixed layers cost. Units are the table's.
+  std::vector<std::vector<double>> latency;
+  double fixed_latency = 0.0;
+  LatencyLoss loss = LatencyLoss::kNone;
+  double target = 0.0;
+  double mul_a = 0.2;  // mul#log: CE * a * (log E[LAT] / log T)^b
+  double mul_b = 0.3;
+  double add_lambda = 0.1;  // add#linear: CE + lambda * (E[LAT] - T) / T
+  // REINFORCE: K sampled networks, reward acc * (T / LAT)^w, moving-average baseline.
+  int64_t samples = 8;
+  double reward_exponent = 0.07;
+  double baseline_decay = 0.99;
+};
+
+struct ArchStepStats {
+  double loss = 0.0;
+  double top1 = 0.0;  // of the sampled path(s) on the validation batch
+  double expected_latency = 0.0;
+};
+
+class ArchTrainer {
+ public:
+  ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec);
+
+  // One path for a weight step: one active candidate per edge, drawn from softmax(alpha).
+  std::vector<EdgeChoice> SamplePath(SeededRandom& rng) const;
+  ArchStepStats Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
+
+  torch::Tensor ExpectedLatency() const;  // differentiable in the logits
+  double Entropy() const;                 // mean per-edge entropy of softmax(alpha), in nats
+  const std::vector<std::vector<double>>& probabilities() const { return probabilities_; }
+
+  void Save(torch::serialize::OutputArchive& archive);
+  void Load(torch::serialize::InputArchive& archive);
+
+ private:
+  ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
+  ArchStepStats ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
+  int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
+  void RefreshProbabilities();
+  torch::Tensor LatencyAwareLoss(const torch::Tensor& ce);
+  void SetWeightsTrainable(bool trainable);
+
+  std::shared_ptr<SupernetImpl> net_;
+  ExecutionConfig exec_;
+  ArchSpec spec_;
+  std::vector<torch::Tensor> latency_;  // per edge, on the device
+  std::unique_ptr<torch::optim::Adam> optimizer_;
+  std::vector<std::vector<double>> probabilities_;  // host mirror: sampling needs no device sync
+  double baseline_ = 0.0;
+  bool has_baseline_ = false;
+};
+
+// Drops every gradient (sets it undefined), so optimizers skip parameters a step did not touch:
+// zeroed gradients would still move them through momentum and weight decay.
+void ClearGradients(torch::optim::Optimizer& optimizer);
+
+}  // namespace torchnas

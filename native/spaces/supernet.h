@@ -1,0 +1,50 @@
+// A chain supernet (ProxylessNAS style): fixed stem blocks, then edges each holding a mixed op (with
+// an identity shortcut where the space says so), then fixed head blocks. Built from the resolved
+// description TypeScript derives from a search-space description (lib/spaces).
+#pragma once
+#include <torch/torch.h>
+
+#include "mixed/mixed_op.h"
+#include "nets/model.h"
+#include "nets/network_spec.h"
+
+namespace torchnas {
+
+struct EdgeSpec {
+  std::vector<BlockSpec> candidates;
+  bool shortcut = false;  // out = x + op(x): the Zero candidate then skips the block
+};
+
+struct SupernetSpec {
+  int64_t in_channels = 0;
+  int64_t classes = 0;
+  std::vector<BlockSpec> stem;
+  std::vector<EdgeSpec> edges;
+  std::vector<BlockSpec> head;
+};
+
+class SupernetImpl : public Model {
+ public:
+  SupernetImpl(const SupernetSpec& spec, torch::Device device);
+
+  // One step's forward: `path` has one choice per edge.
+  torch::Tensor forward(const torch::Tensor& x, const std::vector<EdgeChoice>& path, GateMode mode,
+                        const ExecutionConfig& exec);
+  // Model::forward: the derived (argmax) network, for evaluation.
+  torch::Tensor forward(const torch::Tensor& x) override;
+
+  int64_t edges() const { return static_cast<int64_t>(mixed_.size()); }
+  int64_t candidates(int64_t edge) const { return mixed_[static_cast<size_t>(edge)]->size(); }
+  // Architecture logits, one vector per edge; kept out of parameters() so weight optimizers never see them.
+  std::vector<torch::Tensor>& alphas() { return alphas_; }
+  std::vector<int64_t> Argmax() const;
+
+ private:
+  SupernetSpec spec_;
+  torch::nn::Sequential stem_{nullptr};
+  std::vector<MixedOp> mixed_;
+  torch::nn::Sequential head_{nullptr};
+  std::vector<torch::Tensor> alphas_;
+};
+
+}  // namespace torchnas

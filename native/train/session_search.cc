@@ -1,0 +1,94 @@
+// Session: supernet search (ProxylessNAS). Weight steps train one sampled path on the train split;
+// every k of them an architecture step runs on the next validation batch.
+#include "common/error.h"
+#include "data/batch_loader.h"
+#include "train/session.h"
+
+namespace torchnas {
+
+SupernetImpl& Session::RequireSupernet() {
+  if (!supernet_) Fail(codes::kState, "the session has no supernet: call buildSupernet first");
+  return *supernet_;
+}
+
+ArchTrainer& Session::RequireArchTrainer() {
+  if (!arch_) Fail(codes::kState, "the search is not configured: call configureSearch first");
+  return *arch_;
+}
+
+int64_t Session::BuildSupernet(const SupernetSpec& spec) {
+  torch::manual_seed(options_.seed);
+  auto net = std::make_shared<SupernetImpl>(spec, options_.exec.device);
+  net->to(options_.exec.device);
+  if (options_.exec.channels_last) ToChannelsLast(*net);
+  model_ = net;
+  supernet_ = net;
+  arch_.reset();
+  optimizer_.reset();
+  global_step_ = 0;
+  return model_->ParameterCount();
+}
+
+void Session::ConfigureSearch(const ArchSpec& spec) {
+  RequireSupernet();
+  arch_ = std::make_unique<ArchTrainer>(supernet_, options_.exec, spec);
+}
+
+SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
+                                      LoaderOptions train_loader, LoaderOptions valid_loader,
+                                      const SearchEpochOptions& options, const ProgressFn& progress) {
+  SupernetImpl& net = RequireSupernet();
+  ArchTrainer& arch = RequireArchTrainer();
+  Require(options.arch_every >= 1, "archEvery must be >= 1");
+  // Host randomness for paths, seeded per epoch: a resumed epoch draws exactly the same paths.
+  SeededRandom rng(DeriveSeed(options_.seed ^ 0xa5c4, static_cast<uint64_t>(train_loader.epoch)));
+  valid_loader.pin_memory = options_.exec.device.is_cuda();
+  std::unique_ptr<BatchLoader> valid_batches;
+  int64_t valid_pass = 0;
+  auto next_valid = [&]() -> Batch {
+    for (;;) {
+      if (!valid_batches) {
+        LoaderOptions o = valid_loader;
+        o.epoch = train_loader.epoch * 1000 + valid_pass++;  // a fresh order each pass
+        valid_batches = std::make_unique<BatchLoader>(valid, o);
+      }
+      if (auto b = valid_batches->Next()) return *b;
+      valid_batches.reset();
+    }
+  };
+
+  SearchEpochStats stats;
+  double arch_loss_sum = 0.0, arch_top1_sum = 0.0;
+  EpochHooks hooks;
+  hooks.forward = [&](const torch::Tensor& x) { return net.forward(x, arch.SamplePath(rng), GateMode::kFullV2, options_.exec); };
+  hooks.after_step = [&](int64_t step) {
+    if (!options.update_arch || step % options.arch_every != 0) return;
+    Batch b = next_valid();
+    ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device),
+                                rng, loss_.label_smoothing);
+    ++stats.arch_steps;
+    arch_loss_sum += s.loss;
+    arch_top1_sum += s.top1;
+    stats.expected_latency = s.expected_latency;
+  };
+  hooks.extend_progress = [&](ProgressRecord& record) {
+    record.emplace_back("archSteps", static_cast<double>(stats.arch_steps));
+    record.emplace_back("archTop1", stats.arch_steps ? arch_top1_sum / static_cast<double>(stats.arch_steps) : 0.0);
+    record.emplace_back("entropy", arch.Entropy());
+  };
+  stats.weights = RunEpoch(std::move(train), std::move(train_loader), options.progress_every, progress, hooks);
+  if (stats.arch_steps > 0) {
+    stats.arch_loss = arch_loss_sum / static_cast<double>(stats.arch_steps);
+    stats.arch_top1 = arch_top1_sum / static_cast<double>(stats.arch_steps);
+  }
+  torch::NoGradGuard no_grad;
+  stats.expected_latency = arch.ExpectedLatency().item<double>();
+  stats.entropy = arch.Entropy();
+  return stats;
+}
+
+std::vector<std::vector<double>> Session::ArchProbabilities() { return RequireArchTrainer().probabilities(); }
+
+std::vector<int64_t> Session::DerivedChoices() { return RequireSupernet().Argmax(); }
+
+}  // namespace torchnas
