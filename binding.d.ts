@@ -173,6 +173,11 @@ export declare class NativeSession {
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats>;
   archState(): Promise<{ probabilities: number[][]; derived: number[] }>;
+  setArchLogits(options: { logits: number[][] }): Promise<void>;
+  archGradient(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
+  ): Promise<{ gate: number[]; alpha: number[] }[]>;
   close(): Promise<void>;
 }
 

@@ -122,6 +122,18 @@ export class Session {
     return callNative(() => this.handle.archState());
   }
 
+  setArchLogits(logits: number[][]): Promise<void> {
+    return callNative(() => this.handle.setArchLogits({ logits }));
+  }
+
+  /** One batch's architecture gradient for an explicit path, without an update (inspection, tests). */
+  archGradient(
+    data: Dataset,
+    options: LoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
+  ): Promise<{ gate: number[]; alpha: number[] }[]> {
+    return callNative(() => this.handle.archGradient(data.handle, options));
+  }
+
   evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
     return callNative(() => this.handle.evaluate(data.handle, loader));
   }

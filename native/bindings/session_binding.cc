@@ -122,6 +122,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
                         InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
                         InstanceMethod<&SessionBinding::ArchState>("archState"),
+                        InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
+                        InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
                         InstanceMethod<&SessionBinding::Close>("close")});
   }
 
@@ -347,6 +349,50 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         Napi::Object out = Napi::Object::New(env);
         out.Set("probabilities", rows);
         out.Set("derived", choices);
+        return out;
+      };
+    });
+  }
+
+  Napi::Value SetArchLogits(const Napi::CallbackInfo& info) {
+    auto logits = RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setArchLogits"), "logits"); });
+    return Queue(info.Env(), [logits](Session& s) -> MakeJsValue {
+      s.SetArchLogits(logits);
+      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+    });
+  }
+
+  // archGradient(dataset, {batchSize, augment, mode, path: [{active, members}]}) -> [{gate, alpha}]
+  Napi::Value ArchGradient(const Napi::CallbackInfo& info) {
+    auto data = DatasetBinding::ViewOf(info[0]);
+    Napi::Object o = js::ObjectArg(info, 1, "archGradient");
+    LoaderOptions loader = ReadLoaderOptions(o);
+    GateMode mode = RunSyncValue(info.Env(), [&] { return ParseGateMode(js::String(o, "mode", "full_v2")); });
+    std::vector<EdgeChoice> path;
+    for (const Napi::Object& c : js::ObjectArray(o, "path")) {
+      EdgeChoice choice;
+      choice.active = js::Integer(c, "active");
+      if (!c.Get("members").IsArray()) js::ThrowInvalid(info.Env(), "each path entry needs a members array");
+      Napi::Array members = c.Get("members").As<Napi::Array>();
+      for (uint32_t i = 0; i < members.Length(); ++i) choice.members.push_back(members.Get(i).As<Napi::Number>().Int64Value());
+      path.push_back(std::move(choice));
+    }
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      auto grads = std::make_shared<std::vector<std::pair<torch::Tensor, torch::Tensor>>>(s.ArchGradient(data, loader, path, mode));
+      return [grads](Napi::Env env) -> Napi::Value {
+        auto list = [&](const torch::Tensor& t) {
+          Napi::Array a = Napi::Array::New(env);
+          if (!t.defined()) return a;
+          for (int64_t i = 0; i < t.numel(); ++i) a.Set(static_cast<uint32_t>(i), t[i].item<double>());
+          return a;
+        };
+        Napi::Array out = Napi::Array::New(env, grads->size());
+        for (size_t e = 0; e < grads->size(); ++e) {
+          Napi::Object edge = Napi::Object::New(env);
+          edge.Set("gate", list((*grads)[e].first));
+          edge.Set("alpha", list((*grads)[e].second));
+          out.Set(static_cast<uint32_t>(e), edge);
+        }
         return out;
       };
     });

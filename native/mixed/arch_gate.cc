@@ -41,6 +41,7 @@ torch::autograd::variable_list ArchGate::backward(torch::autograd::AutogradConte
       dots.push_back((out.to(torch::kFloat32) * grad32).sum());
     }
     gate_gradients = torch::stack(dots);
+    if (gate->record) *gate->record = gate_gradients.to(torch::kCPU, torch::kFloat64);
   }
   // The gate context holds the edge input: release it as soon as this edge is done.
   gate->input = torch::Tensor();

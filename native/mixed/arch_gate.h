@@ -23,6 +23,7 @@ struct GateContext : torch::CustomClassHolder {
   std::vector<torch::Tensor> kept;
   // Runs candidate j on the saved input without grad and without BN statistics updates.
   std::function<torch::Tensor(int64_t)> rerun;
+  std::shared_ptr<torch::Tensor> record;  // optional: receives dL/dg
 };
 
 class ArchGate : public torch::autograd::Function<ArchGate> {

@@ -1,6 +1,9 @@
 // How one edge of a supernet runs in one step.
 #pragma once
+#include <torch/torch.h>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,8 @@ GateMode ParseGateMode(const std::string& name);
 struct EdgeChoice {
   int64_t active = 0;            // the candidate that runs
   std::vector<int64_t> members;  // candidates the gate spans; empty: no gate (weight step, evaluation)
+  // When set, backward stores dL/dg over `members` here (inspection and tests).
+  std::shared_ptr<torch::Tensor> gate_gradients;
 };
 
 }  // namespace torchnas

@@ -34,6 +34,7 @@ torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const EdgeChoice& cho
   auto gate = c10::make_intrusive<GateContext>();
   gate->members = choice.members;
   gate->active = choice.active;
+  gate->record = choice.gate_gradients;
   // Inactive candidates are only measured: no grad, no BN running-statistics updates, same autocast.
   auto measure = [this, exec](int64_t j, const torch::Tensor& input) {
     torch::NoGradGuard no_grad;

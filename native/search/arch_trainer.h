@@ -55,6 +55,7 @@ class ArchTrainer {
   double Entropy() const;                 // mean per-edge entropy of softmax(alpha), in nats
   const std::vector<std::vector<double>>& probabilities() const { return probabilities_; }
 
+  void RefreshProbabilities();
   void Save(torch::serialize::OutputArchive& archive);
   void Load(torch::serialize::InputArchive& archive);
 
@@ -62,7 +63,6 @@ class ArchTrainer {
   ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
   ArchStepStats ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
-  void RefreshProbabilities();
   torch::Tensor LatencyAwareLoss(const torch::Tensor& ce);
   void SetWeightsTrainable(bool trainable);
 

@@ -99,6 +99,12 @@ class Session {
                                const ProgressFn& progress);
   std::vector<std::vector<double>> ArchProbabilities();
   std::vector<int64_t> DerivedChoices();
+  void SetArchLogits(const std::vector<std::vector<double>>& logits);
+  // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path,
+  // without any update: per edge, dL/dg over the members and dL/dalpha. For inspection and tests.
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchGradient(std::shared_ptr<const DatasetView> data,
+                                                                    LoaderOptions loader, std::vector<EdgeChoice> path,
+                                                                    GateMode mode);
 
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);

@@ -91,4 +91,44 @@ std::vector<std::vector<double>> Session::ArchProbabilities() { return RequireAr
 
 std::vector<int64_t> Session::DerivedChoices() { return RequireSupernet().Argmax(); }
 
+void Session::SetArchLogits(const std::vector<std::vector<double>>& logits) {
+  SupernetImpl& net = RequireSupernet();
+  Require(static_cast<int64_t>(logits.size()) == net.edges(), "one logit vector per edge is needed");
+  torch::NoGradGuard no_grad;
+  for (size_t e = 0; e < logits.size(); ++e) {
+    Require(static_cast<int64_t>(logits[e].size()) == net.candidates(static_cast<int64_t>(e)),
+            "edge " + std::to_string(e) + " needs one logit per candidate");
+    net.alphas()[e].copy_(torch::tensor(logits[e], torch::kFloat64));
+  }
+  if (arch_) arch_->RefreshProbabilities();
+}
+
+std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::shared_ptr<const DatasetView> data,
+                                                                           LoaderOptions loader,
+                                                                           std::vector<EdgeChoice> path, GateMode mode) {
+  SupernetImpl& net = RequireSupernet();
+  Require(static_cast<int64_t>(path.size()) == net.edges(), "the path needs one choice per edge");
+  for (size_t e = 0; e < path.size(); ++e) {
+    for (int64_t j : path[e].members) Require(j >= 0 && j < net.candidates(static_cast<int64_t>(e)), "member out of range");
+    Require(path[e].active >= 0 && path[e].active < net.candidates(static_cast<int64_t>(e)), "active candidate out of range");
+    path[e].gate_gradients = std::make_shared<torch::Tensor>();
+  }
+  loader.shuffle = false;
+  BatchLoader batches(data, loader);
+  Batch batch = *batches.Next();
+  net.train();
+  for (auto& a : net.alphas()) a.mutable_grad() = torch::Tensor();
+  torch::Tensor logits = net.forward(PrepareInput(batch.images, options_.exec), path, mode, options_.exec);
+  Loss(logits, batch.labels.to(options_.exec.device)).backward();
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
+  for (size_t e = 0; e < path.size(); ++e) {
+    const torch::Tensor& grad = net.alphas()[e].grad();
+    out.emplace_back(path[e].gate_gradients->defined() ? *path[e].gate_gradients : torch::Tensor(),
+                     grad.defined() ? grad.to(torch::kCPU, torch::kFloat64) : torch::zeros({net.candidates(static_cast<int64_t>(e))}, torch::kFloat64));
+    net.alphas()[e].mutable_grad() = torch::Tensor();
+  }
+  for (auto& p : net.parameters()) p.mutable_grad() = torch::Tensor();
+  return out;
+}
+
 }  // namespace torchnas

@@ -1,0 +1,195 @@
+import { augmentationFor, deriveArchitecture, loadDataset, loadSpace, macsTable, parseChainSpace, proxyless, resolveSpace, Session, type Dataset } from '../lib';
+import { tempDir } from './helpers/fixtures';
+
+const aug = augmentationFor('fashion-mnist', false);
+// A small space: one stride-2 edge (no Zero) and one stride-1 edge with shortcut and Zero.
+const TINY_SPACE = parseChainSpace({
+  name: 'tiny',
+  input: [1, 28, 28],
+  classes: 10,
+  stem: ['conv_k3_s2_c8'],
+  stages: [{ width: 8, depth: 2, stride: 2 }],
+  candidates: ['mb_k3_e1', 'mb_k3_e3', 'mb_k5_e3'],
+  zero: true,
+  head: ['gap', 'fc'],
+});
+const resolved = resolveSpace(TINY_SPACE);
+let data: Dataset;
+
+beforeAll(async () => {
+  data = (await loadDataset('fashion-mnist', 'train')).subset(96, 4);
+});
+
+async function supernet(seed = 1) {
+  const s = new Session({ device: 'cpu', threads: 2, seed });
+  await s.buildSupernet(resolved);
+  await s.configureTraining({ lr: 0.05, totalSteps: 100 });
+  await s.configureSearch({ mode: 'full_v2' });
+  await s.setArchLogits([[0.3, -0.2, 0.5], [0.1, 0.4, -0.3, 0.2]]);
+  return s;
+}
+
+const softmax = (a: number[]) => {
+  const m = Math.max(...a);
+  const e = a.map((x) => Math.exp(x - m));
+  const z = e.reduce((x, y) => x + y, 0);
+  return e.map((x) => x / z);
+};
+const LOGITS = [[0.3, -0.2, 0.5], [0.1, 0.4, -0.3, 0.2]];
+
+describe('search space description', () => {
+  test('edges, shortcuts and Zero follow the stage layout', () => {
+    expect(resolved.edges.map((e) => [e.label, e.shortcut, e.candidates.length])).toEqual([['s0.b0', false, 3], ['s0.b1', true, 4]]);
+    expect(resolved.edges[1].candidates).toEqual(['mb_k3_s1_e1_c8', 'mb_k3_s1_e3_c8', 'mb_k5_s1_e3_c8', 'zero_s1']);
+    expect(resolved.edges[1].macs[3]).toBe(0);
+  });
+
+  test('the ProxylessNAS ImageNet space has 21 edges of 6 candidates, Zero where stride 1 and channels kept', () => {
+    const p = resolveSpace(loadSpace('proxyless'));
+    expect(p.edges).toHaveLength(21);
+    expect(p.edges.filter((e) => e.candidates.includes('zero_s1'))).toHaveLength(15); // blocks 2-4 of the five 4-block stages
+    expect(p.edges[0].candidates).toHaveLength(6);
+    const arch = deriveArchitecture(p, p.edges.map((e) => e.candidates[0]));
+    expect(arch.blocks.at(-3)).toBe('conv_k1_s1_c1280');
+  });
+
+  test('a derived architecture drops Zero edges and rejects unknown choices', () => {
+    const arch = deriveArchitecture(resolved, ['mb_k5_s2_e3_c8', 'zero_s1']);
+    expect(arch.blocks).toEqual(['conv_k3_s2_c8', 'mb_k5_s2_e3_c8', 'gap', 'fc']);
+    expect(() => deriveArchitecture(resolved, ['mb_k7_s2_e3_c8', 'zero_s1'])).toThrow(/not a candidate/);
+  });
+
+  test('MACs table: one row per edge, one value per candidate', () => {
+    const { table, fixed } = macsTable(resolved);
+    expect(table.map((r) => r.length)).toEqual([3, 4]);
+    expect(fixed).toBeGreaterThan(0);
+  });
+});
+
+describe('binarized gate', () => {
+  const path = (mode: 'full' | 'full_v2', active: number[]) =>
+    active.map((a, e) => ({ active: a, members: LOGITS[e].map((_, i) => i) }));
+
+  test('dL/dalpha is the softmax Jacobian product of dL/dg: p_i (g_i - sum_j p_j g_j)', async () => {
+    const s = await supernet();
+    const grads = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: path('full_v2', [2, 1]) });
+    grads.forEach(({ gate, alpha }, e) => {
+      const p = softmax(LOGITS[e]);
+      const mean = p.reduce((acc, pi, i) => acc + pi * gate[i], 0);
+      alpha.forEach((a, i) => expect(a).toBeCloseTo(p[i] * (gate[i] - mean), 6));
+      expect(alpha.some((a) => Math.abs(a) > 1e-6)).toBe(true);
+    });
+    await s.close();
+  });
+
+  test('full and full_v2 give the same gate gradients for every active path (so the same expectation)', async () => {
+    const s = await supernet();
+    for (const active of [[0, 0], [1, 3], [2, 2]]) {
+      const a = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full', path: path('full', active) });
+      const b = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: path('full_v2', active) });
+      a.forEach((edge, e) => edge.alpha.forEach((x, i) => expect(b[e].alpha[i]).toBeCloseTo(x, 5)));
+    }
+    await s.close();
+  });
+
+  test('two over a pair equals full restricted to that pair', async () => {
+    const s = await supernet();
+    const pair = [{ active: 0, members: [0, 2] }, { active: 3, members: [1, 3] }];
+    const two = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'two', path: pair });
+    const full = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: pair });
+    two.forEach((edge, e) => {
+      edge.alpha.forEach((x, i) => expect(full[e].alpha[i]).toBeCloseTo(x, 6));
+      // candidates outside the pair get no gradient
+      LOGITS[e].forEach((_, i) => { if (!pair[e].members.includes(i)) expect(edge.alpha[i]).toBe(0); });
+    });
+    await s.close();
+  });
+
+  test('when Zero is the active candidate, the edge keeps its gradient', async () => {
+    const s = await supernet();
+    const grads = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: path('full_v2', [1, 3]) });
+    expect(grads[1].gate[3]).toBe(0); // <0, dL/dout>
+    expect(grads[1].alpha.some((a) => Math.abs(a) > 1e-6)).toBe(true);
+    await s.close();
+  });
+});
+
+describe('search steps', () => {
+  test('a weight-only epoch trains sampled paths and never touches an unsampled candidate', async () => {
+    const s = await supernet();
+    const before = await s.stateTensors();
+    // One weight step on one batch samples exactly one candidate per edge.
+    await s.searchEpoch(data.subset(32), data, { train: { batchSize: 32, augment: aug }, valid: { batchSize: 32, augment: aug }, updateArch: false });
+    const after = await s.stateTensors();
+    const changed = (prefix: string) => Object.keys(before).filter((k) => k.startsWith(prefix)).some((k) => before[k].some((v, i) => v !== after[k][i]));
+    const touched = [0, 1, 2].filter((j) => changed(`edge0.candidate${j}.`));
+    expect(touched).toHaveLength(1); // weights and BN buffers of the other two are bit-identical
+    const touched1 = [0, 1, 2].filter((j) => changed(`edge1.candidate${j}.`));
+    expect(touched1.length).toBeLessThanOrEqual(1); // Zero may have been the sampled one
+    const state = await s.archState();
+    expect(state.probabilities[0]).toEqual(softmax(LOGITS[0]).map((p) => expect.closeTo(p, 6)));
+    await s.close();
+  });
+
+  test.each(['full', 'two', 'full_v2'] as const)('architecture steps in %s mode move the logits and keep probabilities normalized', async (mode) => {
+    const s = new Session({ device: 'cpu', threads: 2, seed: 2 });
+    await s.buildSupernet(resolved);
+    await s.configureTraining({ lr: 0.05, totalSteps: 100 });
+    const { table, fixed } = macsTable(resolved);
+    await s.configureSearch({ mode, lr: 0.05, latency: table, fixedLatency: fixed, latencyLoss: 'add#linear', target: fixed, lambda: 1 });
+    const stats = await s.searchEpoch(data, data, { train: { batchSize: 32, augment: aug }, valid: { batchSize: 32, augment: aug }, archEvery: 1 });
+    expect(stats.archSteps).toBe(3);
+    expect(Number.isFinite(stats.archLoss)).toBe(true);
+    const { probabilities } = await s.archState();
+    expect(probabilities[1].some((p) => Math.abs(p - 0.25) > 1e-4)).toBe(true);
+    probabilities.forEach((row) => expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6));
+    await s.close();
+  });
+
+  test('the latency loss pushes probability toward cheaper candidates', async () => {
+    const s = new Session({ device: 'cpu', threads: 2, seed: 3 });
+    await s.buildSupernet(resolved);
+    await s.configureTraining({ lr: 0.01, totalSteps: 100 });
+    const { table, fixed } = macsTable(resolved);
+    await s.configureSearch({ mode: 'full_v2', lr: 0.1, latency: table, fixedLatency: fixed, latencyLoss: 'add#linear', target: fixed, lambda: 20 });
+    const first = await s.searchEpoch(data, data, { train: { batchSize: 32, augment: aug }, valid: { batchSize: 32, augment: aug } });
+    const second = await s.searchEpoch(data, data, { train: { batchSize: 32, augment: aug, epoch: 1 }, valid: { batchSize: 32, augment: aug } });
+    expect(second.expectedLatency).toBeLessThan(first.expectedLatency);
+    const { probabilities } = await s.archState();
+    expect(probabilities[1][3]).toBeGreaterThan(0.25); // Zero costs nothing
+    await s.close();
+  });
+
+  test('REINFORCE steps update the policy', async () => {
+    const s = new Session({ device: 'cpu', threads: 2, seed: 4 });
+    await s.buildSupernet(resolved);
+    await s.configureTraining({ lr: 0.05, totalSteps: 100 });
+    await s.configureSearch({ method: 'reinforce', samples: 4, lr: 0.05 });
+    const stats = await s.searchEpoch(data, data, { train: { batchSize: 32, augment: aug }, valid: { batchSize: 32, augment: aug } });
+    expect(stats.archSteps).toBe(3);
+    const { probabilities } = await s.archState();
+    expect(probabilities[0].some((p) => Math.abs(p - 1 / 3) > 1e-5)).toBe(true);
+    await s.close();
+  });
+});
+
+describe('proxyless()', () => {
+  test('a seeded search is deterministic, exports its architecture, and resumes', async () => {
+    const run = (runDir: string) =>
+      proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 5, latencyLoss: 'mul#log', target: 2, runDir });
+    const a = await run(tempDir() + '/a');
+    const b = await run(tempDir() + '/b');
+    expect(a.history.map((h) => h.probabilities)).toEqual(b.history.map((h) => h.probabilities));
+    expect(a.choice).toEqual(b.choice);
+    expect(a.history[0].updatedArch).toBe(false);
+    expect(a.history[1].arch.steps).toBeGreaterThan(0);
+    expect(a.arch.blocks[0]).toBe('conv_k3_s2_c8');
+    // Running again on a finished run directory resumes with nothing left to do: same result.
+    const again = await run(a.runDir);
+    expect(again.choice).toEqual(a.choice);
+  });
+
+  test('a latency loss without a target is rejected', async () => {
+    await expect(proxyless({ latencyLoss: 'mul#log' })).rejects.toThrow(/target/);
+  });
+});
