@@ -5,7 +5,9 @@ import { DATASET_NAMES } from '../data/datasets';
 import { TorchnasError } from '../errors';
 import { info } from '../info';
 import { train } from '../train/trainer';
-import { createProgress, type ProgressMode } from './progress';
+import { proxyless } from '../search/proxyless';
+import { SPACES } from '../spaces';
+import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -69,6 +71,59 @@ Presets: ${Object.keys(PRESETS).join(', ')}. An architecture file is JSON:
       else {
         process.stdout.write(`${result.arch.name} on ${o.dataset}: test top-1 ${(100 * result.test.top1).toFixed(2)}% ` +
           `in ${result.seconds.toFixed(1)} s; run saved in ${result.runDir}\n`);
+      }
+    });
+
+  const search = program.command('search').description('architecture search');
+  search
+    .command('proxyless')
+    .description('ProxylessNAS: binarized-gate search with a hardware-aware loss, then export (and retrain) the result')
+    .addHelpText('after', `
+The latency table is, until you give one (--latency-table), the MACs (millions) of every candidate:
+--target is in the table's unit. A table file is JSON {"table": [[per candidate] per edge], "fixed": x}.
+Spaces: ${Object.keys(SPACES).join(', ')}.
+Examples:
+  torchnas search proxyless --target 4 --epochs 6 --retrain-epochs 10
+  torchnas search proxyless --mode two --latency-loss add#linear --target 3 --out runs/s1   # resumes if runs/s1 exists`)
+    .option('--space <name>', 'search space', 'proxyless-28')
+    .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
+    .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option('--epochs <n>', 'search epochs (warm-up included)', int('--epochs'), 6)
+    .option('--warmup-epochs <n>', 'epochs that train weights only', int('--warmup-epochs'), 1)
+    .option('--batch-size <n>', 'batch size', int('--batch-size'), 128)
+    .option('--lr <x>', 'weight learning rate', num('--lr'), 0.05)
+    .option('--arch-lr <x>', 'architecture (Adam) learning rate', num('--arch-lr'), 6e-3)
+    .addOption(new Option('--method <m>', 'architecture update').choices(['gradient', 'reinforce']).default('gradient'))
+    .addOption(new Option('--mode <m>', 'gate mode of gradient steps').choices(['full', 'two', 'full_v2']).default('full_v2'))
+    .option('--arch-every <k>', 'an architecture step every k weight steps', int('--arch-every'), 1)
+    .addOption(new Option('--latency-loss <l>', 'hardware-aware loss').choices(['none', 'mul#log', 'add#linear']).default('mul#log'))
+    .option('--target <x>', 'latency target in the table unit', num('--target'))
+    .option('--latency-table <file>', 'latency table JSON for the space')
+    .option('--valid-fraction <x>', 'part of the train split held out for architecture steps', num('--valid-fraction'), 0.2)
+    .option('--limit-train <n>', 'search on only this many images', int('--limit-train'))
+    .option('--retrain-epochs <n>', 'retrain the derived network from scratch for n epochs and test it', int('--retrain-epochs'), 0)
+    .option('--retrain-lr <x>', 'learning rate of the retraining', num('--retrain-lr'), 0.1)
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
+    .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
+    .option('--seed <n>', 'seed', int('--seed'), 0)
+    .option('--out <dir>', 'run directory; if it holds a search, that search resumes')
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (o) => {
+      const result = await proxyless(
+        {
+          space: o.space, dataset: o.dataset, dataDir: o.dataDir, epochs: o.epochs, warmupEpochs: o.warmupEpochs,
+          batchSize: o.batchSize, lr: o.lr, archLr: o.archLr, method: o.method, mode: o.mode, archEvery: o.archEvery,
+          latencyLoss: o.latencyLoss, target: o.target, latencyTable: o.latencyTable, validFraction: o.validFraction,
+          limitTrain: o.limitTrain, retrainEpochs: o.retrainEpochs, retrainLr: o.retrainLr, device: o.device,
+          threads: o.threads, seed: o.seed, runDir: o.out,
+        },
+        createSearchProgress(o.progress as ProgressMode),
+      );
+      if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else {
+        const test = result.retrain ? `, retrained test top-1 ${(100 * result.retrain.test.top1).toFixed(2)}%` : '';
+        process.stdout.write(`derived ${result.arch.name}: ${result.arch.blocks.join(' ')}\nlatency ${result.latency.toFixed(3)}${test}; saved in ${result.runDir}\n`);
       }
     });
 

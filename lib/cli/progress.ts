@@ -2,6 +2,7 @@
 // (logs, CI, pipes), or nothing.
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/trainer';
+import type { SearchEvent } from '../search/proxyless';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
@@ -50,6 +51,39 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
         break;
       case 'test':
         write(`test loss ${event.test.loss.toFixed(4)} top1 ${pct(event.test.top1)} top5 ${pct(event.test.top5)} (${event.test.images} images)`);
+        break;
+    }
+  };
+}
+
+/** Search progress: one line per interval and per epoch; retraining reuses the training display. */
+export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr) {
+  const retrain = createProgress(mode, stream);
+  const write = (line: string) => mode !== 'none' && stream.write(line + '\n');
+  let epochs = 0;
+  return (event: SearchEvent) => {
+    switch (event.type) {
+      case 'start':
+        epochs = event.epochs;
+        write(`search ${event.runDir}: space ${event.space}, ${event.edges} edges of up to ${event.candidates} candidates, ` +
+          `${(event.params / 1e6).toFixed(3)} M supernet params` + (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''));
+        break;
+      case 'step':
+        write(`epoch ${event.epoch + 1}/${epochs} step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} top1 ${pct(event.top1)} ` +
+          `arch steps ${event.archSteps} entropy ${event.entropy.toFixed(3)} ${event.imagesPerSecond.toFixed(0)} img/s`);
+        break;
+      case 'epoch': {
+        const r = event.record;
+        write(`epoch ${r.epoch}/${epochs}${r.updatedArch ? '' : ' (warm-up)'}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}  ` +
+          `arch top1 ${pct(r.arch.top1)}  E[latency] ${r.expectedLatency.toFixed(3)}  entropy ${r.entropy.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`);
+        write(`  argmax: ${r.derived.join(' ')}`);
+        break;
+      }
+      case 'derived':
+        write(`derived ${event.arch.name}: latency ${event.latency.toFixed(3)}`);
+        break;
+      case 'retrain':
+        retrain(event.event);
         break;
     }
   };
