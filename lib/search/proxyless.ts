@@ -4,7 +4,6 @@
 // argmax architecture is exported and, if asked, retrained from scratch and tested.
 import * as fs from 'fs';
 import * as path from 'path';
-import * as os from 'os';
 import { z } from 'zod';
 import type { NativeSearchEpochStats } from '../../binding';
 import type { Architecture } from '../arch';
@@ -12,7 +11,8 @@ import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
 import { checkpointName, commitRunState, readJson, readRunState, RUN_FILE, type RunState } from '../train/run-state';
-import { DeviceSchema, Session } from '../train/session';
+import { RUN_FIELDS } from '../train/run-fields';
+import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
 
@@ -41,14 +41,7 @@ export const ProxylessOptionsSchema = z
     lambda: z.number().default(0.1),
     latencyTable: z.string().optional(),
     validFraction: z.number().gt(0).lt(1).default(0.2),
-    limitTrain: z.number().int().positive().optional(),
-    seed: z.number().int().min(0).default(0),
-    device: DeviceSchema.default('auto'),
-    threads: z.number().int().positive().default(() => os.availableParallelism()),
-    precision: z.enum(['fp32', 'bf16']).default('fp32'),
-    channelsLast: z.boolean().default(false),
-    runDir: z.string().optional(),
-    progressEvery: z.number().int().positive().default(20),
+    ...RUN_FIELDS,
     retrainEpochs: z.number().int().min(0).default(0),
     retrainLr: z.number().positive().default(0.1),
   })

@@ -18,8 +18,8 @@ import {
   type EpochRecord,
   type RunState,
 } from './run-state';
-import { DeviceSchema, Session } from './session';
-import * as os from 'os';
+import { RUN_FIELDS } from './run-fields';
+import { Session } from './session';
 
 export const TrainOptionsSchema = z
   .object({
@@ -36,14 +36,7 @@ export const TrainOptionsSchema = z
     labelSmoothing: z.number().min(0).lt(1).default(0),
     augment: z.boolean().default(true),
     validFraction: z.number().min(0).lt(1).default(0.1),
-    limitTrain: z.number().int().positive().optional(),
-    seed: z.number().int().min(0).default(0),
-    device: DeviceSchema.default('auto'),
-    threads: z.number().int().positive().default(() => os.availableParallelism()),
-    precision: z.enum(['fp32', 'bf16']).default('fp32'),
-    channelsLast: z.boolean().default(false),
-    runDir: z.string().optional(),
-    progressEvery: z.number().int().positive().default(20),
+    ...RUN_FIELDS,
   })
   .strict();
 
