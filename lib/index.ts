@@ -7,3 +7,5 @@ export { train, TrainOptionsSchema, type TrainOptions, type TrainResult, type Tr
 export { info } from './info';
 export * from './spaces';
 export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type ProxylessResult, type SearchEvent, type SearchRecord } from './search/proxyless';
+export * from './benchmarks';
+export * from './strategies';

@@ -3,7 +3,7 @@
 // data/benchmarks/ATTRIBUTION.md for sources and licenses). Plain JavaScript so it runs offline with
 // no build step:
 //
-//   node scripts/build-benchmark-data.js [--source /work/shared/data] [--out data/benchmarks]
+//   node scripts/build-benchmark-data.js [--source ../shared/data] [--out data/benchmarks]
 //
 // Every NB201 table is a column indexed by the NATS-Bench tss index 0..15624; the architecture
 // itself is stored once, as a base-5 code of its six edge ops. The script checks that all files agree
@@ -179,7 +179,7 @@ function writeGzipJson(file, value) {
 }
 
 function main() {
-  const source = argument('source', '/work/shared/data');
+  const source = argument('source', path.join(__dirname, '..', '..', 'shared', 'data'));
   const out = argument('out', path.join(__dirname, '..', 'data', 'benchmarks'));
   fs.mkdirSync(out, { recursive: true });
   const nb201 = buildNb201(source);

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { invalid, TorchnasError } from '../errors';
 import { NB201_SIZE } from './nb201-cell';
 import { nb201Index, type Nb201Arch } from './nb201';
-import { readTableFile } from './table-files';
+import { numberColumn, readTableFile } from './table-files';
 
 export const NB201_DEVICES = [
   '1080ti_1', '1080ti_32', '1080ti_256',
@@ -22,7 +22,7 @@ export type Nb201Device = (typeof NB201_DEVICES)[number];
 const LatencyFileSchema = z.object({
   format: z.literal('torchnas/nb201-latency@1'),
   devices: z.array(z.string()),
-  latencyMs: z.record(z.string(), z.array(z.number().nonnegative()).length(NB201_SIZE)),
+  latencyMs: z.record(z.string(), numberColumn(NB201_SIZE, 0)),
 });
 
 function latencyTable() {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { invalid, TorchnasError } from '../errors';
 import { formatNb201Cell, NB201_OPS, NB201_SIZE, nb201CellCode, nb201CellFromCode, parseNb201Cell, type Nb201Cell } from './nb201-cell';
-import { readTableFile } from './table-files';
+import { numberColumn, readTableFile } from './table-files';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'] as const;
 export type Nb201Dataset = (typeof NB201_DATASETS)[number];
@@ -15,12 +15,12 @@ export type Nb201Epochs = (typeof NB201_EPOCHS)[number];
 /** An NB201 architecture: its string, its NATS-Bench index, or its six ops. */
 export type Nb201Arch = string | number | Nb201Cell;
 
-const column = z.array(z.number()).length(NB201_SIZE);
+const column = numberColumn(NB201_SIZE);
 const byDataset = z.object({ cifar10: column, cifar100: column, 'ImageNet16-120': column });
 const Nb201FileSchema = z.object({
   format: z.literal('torchnas/nb201@1'),
   ops: z.tuple([z.literal(NB201_OPS[0]), z.literal(NB201_OPS[1]), z.literal(NB201_OPS[2]), z.literal(NB201_OPS[3]), z.literal(NB201_OPS[4])]),
-  codes: z.array(z.number().int().min(0).max(NB201_SIZE - 1)).length(NB201_SIZE),
+  codes: numberColumn(NB201_SIZE, 0),
   metrics: z.object({ test200: byDataset, valid200: byDataset, test12: byDataset, valid12: byDataset }),
 });
 

@@ -58,8 +58,8 @@ const Tnb101FileSchema = z.object({
   format: z.literal('torchnas/tnb101@1'),
   space: z.enum(['micro', 'macro']),
   archs: z.array(z.string()).min(1),
-  values: z.object(Object.fromEntries(TNB101_TASKS.map((t) => [t, z.array(z.number())])) as Record<Tnb101Task, z.ZodArray<z.ZodNumber>>),
-});
+  values: z.record(z.enum(TNB101_TASKS), z.array(z.number())),
+}).refine((file) => TNB101_TASKS.every((t) => file.values[t].length === file.archs.length), { message: 'every task needs one value per architecture' });
 
 const rowOfArch = new Map<Tnb101Space, Map<string, number>>();
 

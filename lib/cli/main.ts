@@ -7,6 +7,7 @@ import { info } from '../info';
 import { train } from '../train/trainer';
 import { proxyless } from '../search/proxyless';
 import { SPACES } from '../spaces';
+import { registerBenchCommand } from '../benchmarks/cli';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
@@ -147,6 +148,7 @@ Examples:
     .action(() => {
       process.stdout.write(JSON.stringify(info(), null, 2) + '\n');
     });
+  registerBenchCommand(program);
   return program;
 }
 

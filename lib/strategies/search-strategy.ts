@@ -49,7 +49,3 @@ export function checkSpace(space: CategoricalSpace): void {
     throw invalid(`a search space needs at least one decision and a whole, positive number of options for each, got [${space.choices.join(', ')}]`);
   }
 }
-
-export function genomeKey(genome: Genome): string {
-  return genome.join(',');
-}

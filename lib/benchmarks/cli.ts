@@ -1,0 +1,66 @@
+// `torchnas bench nb201`: seeded runs of one search strategy on the NAS-Bench-201 tables, reported as
+// the benchmark does (mean +- std of the chosen architectures' test accuracy). Registered on the main
+// program by lib/cli/main.ts.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { invalid } from '../errors';
+import { STRATEGY_NAMES } from '../strategies';
+import { NB201_DATASETS } from './nb201';
+import { NB201_DEVICES } from './nb201-latency';
+import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment } from './nb201-experiment';
+
+const wholeNumber = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return Number(value);
+};
+const positiveNumber = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);
+  return n;
+};
+
+export function registerBenchCommand(program: Command): void {
+  const bench = program.command('bench').description('search strategies on tabular NAS benchmarks');
+  bench
+    .command('nb201')
+    .description('seeded runs of a search strategy on NAS-Bench-201: search on validation, report test accuracy')
+    .addHelpText('after', `
+Examples:
+  torchnas bench nb201 --strategy rea --runs 100 --dataset cifar10
+  torchnas bench nb201 --strategy reinforce --dataset ImageNet16-120 --budget-epochs 2400
+  torchnas bench nb201 --strategy rea --device pixel3 --max-latency 6.5 --json
+Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evaluation), hyperband
+12- and 200-epoch validation accuracy. The default budget, ${NB201_DEFAULT_BUDGET_EPOCHS} epochs, is 100 architectures at 12 epochs.`)
+    .addOption(new Option('--strategy <name>', 'search strategy').choices([...STRATEGY_NAMES]).default('rea'))
+    .addOption(new Option('--dataset <name>', 'NB201 dataset').choices([...NB201_DATASETS]).default('cifar10'))
+    .option('--runs <n>', 'seeded runs', wholeNumber('--runs'), 100)
+    .option('--budget-epochs <n>', 'simulated training epochs per run', wholeNumber('--budget-epochs'), NB201_DEFAULT_BUDGET_EPOCHS)
+    .option('--seed <n>', 'seed of the first run (run r uses seed + r)', wholeNumber('--seed'), 0)
+    .addOption(new Option('--device <name>', 'latency device for a hardware-aware search (needs --max-latency)').choices([...NB201_DEVICES]))
+    .option('--max-latency <ms>', 'latency bound on --device, in milliseconds', positiveNumber('--max-latency'))
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action((o) => {
+      if ((o.device === undefined) !== (o.maxLatency === undefined)) {
+        throw invalid('--device and --max-latency go together: give both for a hardware-aware search, or neither');
+      }
+      const result = runNb201Experiment({
+        strategy: o.strategy,
+        dataset: o.dataset,
+        runs: o.runs,
+        budgetEpochs: o.budgetEpochs,
+        seed: o.seed,
+        latency: o.device ? { device: o.device, maxMs: o.maxLatency } : undefined,
+      });
+      const { mean, std, values } = result.testAccuracy;
+      if (o.json) {
+        process.stdout.write(JSON.stringify({
+          strategy: result.strategy, dataset: result.dataset, budgetEpochs: result.budgetEpochs, runs: values.length,
+          meanEvaluations: result.meanEvaluations, testAccuracy: { mean, std },
+          chosen: result.runs.map((run) => run.incumbent && { arch: run.incumbent.arch, validAccuracy: run.incumbent.score, testAccuracy: run.incumbent.reported }),
+        }) + '\n');
+      } else {
+        const bound = o.device ? `, latency <= ${o.maxLatency} ms on ${o.device}` : '';
+        process.stdout.write(`${result.strategy} on ${result.dataset}${bound}: test accuracy ${mean.toFixed(2)} ± ${std.toFixed(2)} % ` +
+          `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)\n`);
+      }
+    });
+}

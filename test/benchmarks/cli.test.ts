@@ -1,0 +1,36 @@
+import { Command } from 'commander';
+import { registerBenchCommand } from '../../lib/benchmarks/cli';
+
+async function runCli(args: string[]): Promise<string> {
+  const program = new Command('torchnas').exitOverride().configureOutput({ writeErr: () => undefined });
+  registerBenchCommand(program);
+  const chunks: string[] = [];
+  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    chunks.push(String(chunk));
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'torchnas', ...args]);
+  } finally {
+    write.mockRestore();
+  }
+  return chunks.join('');
+}
+
+describe('torchnas bench nb201', () => {
+  test('prints mean ± std of the chosen architectures', async () => {
+    const text = await runCli(['bench', 'nb201', '--strategy', 'rea', '--runs', '5', '--dataset', 'cifar10']);
+    expect(text).toMatch(/^rea on cifar10: test accuracy \d+\.\d\d ± \d+\.\d\d % over 5 runs of 1200 simulated epochs \(100 evaluations per run\)\n$/);
+  });
+
+  test('--json, with a latency bound', async () => {
+    const result = JSON.parse(await runCli(['bench', 'nb201', '--strategy', 'random', '--runs', '3', '--device', 'fpga', '--max-latency', '3', '--json']));
+    expect(result.chosen).toHaveLength(3);
+    expect(result.testAccuracy.mean).toBeGreaterThan(80);
+  });
+
+  test('rejects unknown strategies and a bound without a device', async () => {
+    await expect(runCli(['bench', 'nb201', '--strategy', 'bayes'])).rejects.toThrow(/Allowed choices are random, rea, reinforce, hyperband/);
+    await expect(runCli(['bench', 'nb201', '--max-latency', '3'])).rejects.toThrow(/--device and --max-latency go together/);
+  });
+});
