@@ -2,6 +2,17 @@
 export interface Preset {
   description: string;
   arch: { name: string; input: [number, number, number]; classes: number; blocks: string[] };
+  /** Training defaults this architecture was tuned with; explicit options override them. */
+  recipe?: {
+    optimizer?: 'sgd' | 'adam' | 'adamw';
+    lr?: number;
+    weightDecay?: number;
+    batchSize?: number;
+    warmupEpochs?: number;
+    labelSmoothing?: number;
+    augment?: boolean;
+    epochs?: number;
+  };
 }
 
 export const PRESETS: Record<string, Preset> = {

@@ -30,11 +30,12 @@ export function buildProgram(): Command {
     .description('train a fixed architecture, with a held-out validation split, checkpoints and a final test')
     .addHelpText('after', `
 Examples:
-  torchnas train                                   # fmnist-cnn on Fashion-MNIST, 1 epoch
-  torchnas train --arch fmnist-mbconv --epochs 20 --lr 0.2 --label-smoothing 0.1
+  torchnas train                                   # fmnist-cnn on Fashion-MNIST, 1 epoch, its tuned recipe
+  torchnas train --arch fmnist-mbconv               # the MBConv preset with its recipe (see BENCHMARKS.md)
   torchnas train --arch my-net.json --device cuda --precision bf16 --channels-last
   torchnas train --out runs/a --epochs 10           # then, after a crash: torchnas train --out runs/a
-Presets: ${Object.keys(PRESETS).join(', ')}. An architecture file is JSON:
+Presets: ${Object.keys(PRESETS).join(', ')}; a preset brings the recipe it was tuned with, and the
+options you give override it. An architecture file is JSON:
   {"name": "net", "input": [1, 28, 28], "classes": 10, "blocks": ["conv_k3_s1_c32", "gap", "fc"]}`)
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files (default: where Debian installs them)')
@@ -57,12 +58,14 @@ Presets: ${Object.keys(PRESETS).join(', ')}. An architecture file is JSON:
     .option('--out <dir>', 'run directory; if it holds a run, that run resumes')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .option('--json', 'print the final result as JSON on stdout', false)
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
+      // Options left at their defaults give way to the preset's recipe (see lib/arch/presets.ts).
+      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const result = await train(
         {
-          arch: o.arch, dataset: o.dataset, dataDir: o.dataDir, epochs: o.epochs, batchSize: o.batchSize,
-          optimizer: o.optimizer, lr: o.lr, weightDecay: o.weightDecay, warmupEpochs: o.warmupEpochs,
-          labelSmoothing: o.labelSmoothing, augment: o.augment, validFraction: o.validFraction,
+          arch: o.arch, dataset: o.dataset, dataDir: o.dataDir, epochs: chosen('epochs'), batchSize: chosen('batchSize'),
+          optimizer: chosen('optimizer'), lr: chosen('lr'), weightDecay: chosen('weightDecay'), warmupEpochs: chosen('warmupEpochs'),
+          labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: o.validFraction,
           limitTrain: o.limitTrain, device: o.device, threads: o.threads, precision: o.precision,
           channelsLast: o.channelsLast, seed: o.seed, runDir: o.out,
         },

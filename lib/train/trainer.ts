@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import type { NativeEvalStats, NativeTrainProgress } from '../../binding';
-import { loadArchitecture, parseArchitecture, type Architecture } from '../arch';
+import { loadArchitecture, parseArchitecture, PRESETS, type Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset, type Dataset, type DatasetName } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -65,7 +65,10 @@ interface StoredRun {
 }
 
 function resolveOptions(options: TrainOptions): ResolvedOptions {
-  const parsed = TrainOptionsSchema.safeParse(options);
+  // A preset's recipe fills in what the caller left out.
+  const preset = typeof options.arch === 'string' ? PRESETS[options.arch] : undefined;
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const parsed = TrainOptionsSchema.safeParse({ ...preset?.recipe, ...given });
   if (!parsed.success) throw fromZod('training options', parsed.error);
   return parsed.data;
 }

@@ -1,0 +1,88 @@
+// npm run bench:memory — peak memory of one architecture step against the number of candidates per
+// edge N, for each gate mode, side by side. CPU: each (mode, N) runs in a fresh process that resets
+// the kernel's resident-set high-water mark (/proc/self/clear_refs) right before the step and reads
+// VmHWM after it, so the figure is what that one step added at its peak. Every edge holds N copies of
+// one candidate (`--candidate`), so only N changes between columns; glibc's mmap threshold is fixed
+// so that freed tensors leave the resident set at once instead of being kept for reuse. (A CUDA figure would read
+// the caching allocator's peak; it needs a GPU machine and is not measured here.)
+//
+//   npm run bench:memory -- [--batch 32] [--edges 4] [--width 48] [--candidate mb_k5_e6] [--n 2,4,8,12,16]
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import { augmentationFor, loadDataset, parseChainSpace, resolveSpace, Session } from '../lib';
+
+const MODES = ['full', 'two', 'full_v2'] as const;
+type Mode = (typeof MODES)[number];
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+}
+
+function rssKiB(field: 'VmHWM' | 'VmRSS'): number {
+  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
+  return Number(line!.split(/\s+/)[1]);
+}
+
+// One (mode, N) measurement; prints {peakMiB}.
+async function child(mode: Mode, n: number, batch: number, edges: number, width: number, candidate: string) {
+  const space = parseChainSpace({
+    name: `bench-${n}`,
+    input: [1, 28, 28],
+    classes: 10,
+    stem: [`conv_k3_s1_c${width}`],
+    stages: [{ width, depth: edges, stride: 1 }],
+    candidates: Array(n).fill(candidate),
+    zero: false,
+    head: ['gap', 'fc'],
+  });
+  const resolved = resolveSpace(space);
+  const data = (await loadDataset('fashion-mnist', 'train')).subset(batch);
+  const session = new Session({ device: 'cpu', seed: 1 });
+  await session.buildSupernet(resolved);
+  await session.configureTraining({ lr: 0.05, totalSteps: 10 });
+  await session.configureSearch({ mode });
+  const path = resolved.edges.map(() => ({ active: 0, members: mode === 'two' ? [0, 1] : [...Array(n).keys()] }));
+  const options = { batchSize: batch, augment: augmentationFor('fashion-mnist', false), mode, path };
+  await session.archGradient(data, options); // warm-up: first-touch allocations
+  const before = rssKiB('VmRSS');
+  fs.writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
+  await session.archGradient(data, options);
+  const peak = rssKiB('VmHWM');
+  await session.close();
+  process.stdout.write(JSON.stringify({ peakMiB: (peak - before) / 1024 }) + '\n');
+}
+
+async function main() {
+  const batch = Number(arg('batch', '32'));
+  const edges = Number(arg('edges', '4'));
+  const width = Number(arg('width', '48'));
+  const candidate = arg('candidate', 'mb_k5_e6');
+  if (process.argv.includes('--child')) {
+    await child(arg('mode', 'full_v2') as Mode, Number(arg('child-n', '2')), batch, edges, width, candidate);
+    return;
+  }
+  const ns = arg('n', '2,4,8,12,16').split(',').map(Number);
+  console.log(`torchnas bench:memory — ${new Date().toISOString()} — CPU (${os.cpus()[0].model}), peak RSS added by one ` +
+    `architecture step; ${edges} edges of N x ${candidate}, width ${width}, 28x28 input, batch ${batch}; fresh process per cell`);
+  console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);
+  console.log(`| --- | ${ns.map(() => '---').join(' | ')} | --- |`);
+  for (const mode of MODES) {
+    const peaks = ns.map((n) => {
+      const r = spawnSync(
+        process.execPath,
+        [__filename, '--child', '--mode', mode, '--child-n', String(n), '--batch', String(batch), '--edges', String(edges), '--width', String(width), '--candidate', candidate],
+        { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536', MALLOC_TRIM_THRESHOLD_: '0' } },
+      );
+      if (r.status !== 0) throw new Error(`child ${mode} N=${n} failed: ${r.stderr}`);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!).peakMiB as number;
+    });
+    console.log(`| ${mode} | ${peaks.map((p) => p.toFixed(1)).join(' | ')} | ${(peaks.at(-1)! / peaks[0]).toFixed(2)}x |`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
