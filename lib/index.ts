@@ -3,7 +3,7 @@ export * from './errors';
 export * from './arch';
 export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, type DatasetName, type Split } from './data/datasets';
 export { Session, type SessionOptions, type TrainingConfig } from './train/session';
-export { train, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
+export { train, resolveTrainOptions, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
 export { info } from './info';
 export * from './spaces';
 export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type ProxylessResult, type SearchEvent, type SearchRecord } from './search/proxyless';

@@ -8,7 +8,7 @@ const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'torchnas.js');
 
 const quickRun = (out: string, extra: string[] = []) => [
-  CLI, 'train', '--limit-train', '400', '--epochs', '3', '--batch-size', '50', '--lr', '0.05', '--valid-fraction', '0.02',
+  CLI, 'train', '--limit-train', '400', '--epochs', '3', '--batch-size', '50', '--optimizer', 'sgd', '--lr', '0.05', '--valid-fraction', '0.02',
   '--device', 'cpu', '--threads', '2', '--seed', '11', '--progress', 'lines', '--out', out, ...extra,
 ];
 

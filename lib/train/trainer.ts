@@ -21,9 +21,11 @@ import {
 import { RUN_FIELDS } from './run-fields';
 import { Session } from './session';
 
+const DEFAULT_ARCH = 'fmnist-cnn';
+
 export const TrainOptionsSchema = z
   .object({
-    arch: z.union([z.string(), z.record(z.string(), z.unknown())]).default('fmnist-cnn'),
+    arch: z.union([z.string(), z.record(z.string(), z.unknown())]).default(DEFAULT_ARCH),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
     epochs: z.number().int().positive().default(1),
@@ -64,9 +66,11 @@ interface StoredRun {
   arch: Architecture;
 }
 
-function resolveOptions(options: TrainOptions): ResolvedOptions {
+/** Options as a run will use them: zod defaults, then the preset recipe, then what was given. */
+export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   // A preset's recipe fills in what the caller left out.
-  const preset = typeof options.arch === 'string' ? PRESETS[options.arch] : undefined;
+  const arch = options.arch ?? DEFAULT_ARCH;
+  const preset = typeof arch === 'string' ? PRESETS[arch] : undefined;
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const parsed = TrainOptionsSchema.safeParse({ ...preset?.recipe, ...given });
   if (!parsed.success) throw fromZod('training options', parsed.error);
@@ -85,7 +89,7 @@ function defaultRunDir(arch: Architecture, dataset: DatasetName): string {
 /** Trains from scratch, or continues the run in `runDir` when it has a committed state. */
 export async function train(options: TrainOptions, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
   const started = Date.now();
-  let opts = resolveOptions(options);
+  let opts = resolveTrainOptions(options);
   let arch = architectureOf(opts);
   const runDir = opts.runDir ?? defaultRunDir(arch, opts.dataset);
   const previous = readRunState(runDir);
