@@ -10,15 +10,25 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
+import { parseArgs } from 'util';
 import { augmentationFor, loadDataset, parseChainSpace, resolveSpace, Session } from '../lib';
 
 const MODES = ['full', 'two', 'full_v2'] as const;
 type Mode = (typeof MODES)[number];
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+const { values: args } = parseArgs({
+  options: {
+    batch: { type: 'string', default: '32' },
+    edges: { type: 'string', default: '4' },
+    width: { type: 'string', default: '48' },
+    candidate: { type: 'string', default: 'mb_k5_e6' },
+    n: { type: 'string', default: '2,4,8,12,16' },
+    // internal: one measurement in a fresh process
+    child: { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'full_v2' },
+    'child-n': { type: 'string', default: '2' },
+  },
+});
 
 function rssKiB(field: 'VmHWM' | 'VmRSS'): number {
   const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
@@ -55,15 +65,15 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
 }
 
 async function main() {
-  const batch = Number(arg('batch', '32'));
-  const edges = Number(arg('edges', '4'));
-  const width = Number(arg('width', '48'));
-  const candidate = arg('candidate', 'mb_k5_e6');
-  if (process.argv.includes('--child')) {
-    await child(arg('mode', 'full_v2') as Mode, Number(arg('child-n', '2')), batch, edges, width, candidate);
+  const batch = Number(args.batch);
+  const edges = Number(args.edges);
+  const width = Number(args.width);
+  const candidate = args.candidate;
+  if (args.child) {
+    await child(args.mode as Mode, Number(args['child-n']), batch, edges, width, candidate);
     return;
   }
-  const ns = arg('n', '2,4,8,12,16').split(',').map(Number);
+  const ns = args.n.split(',').map(Number);
   console.log(`torchnas bench:memory — ${new Date().toISOString()} — CPU (${os.cpus()[0].model}), peak RSS added by one ` +
     `architecture step; ${edges} edges of N x ${candidate}, width ${width}, 28x28 input, batch ${batch}; fresh process per cell`);
   console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);

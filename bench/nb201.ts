@@ -10,6 +10,7 @@
 //   npm run bench:nb201 -- [--runs 500] [--budget-epochs 1200] [--seed 0] [--out runs/bench-nb201]
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import {
   meanAndStd, NB201_DATASETS, NB201_DEFAULT_BUDGET_EPOCHS, NB201_DEVICES, nb201Best, nb201BestUnderLatency, nb201LatencyColumn,
   nb201ParetoFront, runNb201Experiment, type Nb201ExperimentResult,
@@ -38,17 +39,17 @@ interface Args {
   out: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-  };
-  return {
-    runs: Number(get('runs', '500')),
-    budgetEpochs: Number(get('budget-epochs', String(NB201_DEFAULT_BUDGET_EPOCHS))),
-    seed: Number(get('seed', '0')),
-    out: get('out', 'runs/bench-nb201'),
-  };
+function readArgs(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      runs: { type: 'string', default: '500' },
+      'budget-epochs': { type: 'string', default: String(NB201_DEFAULT_BUDGET_EPOCHS) },
+      seed: { type: 'string', default: '0' },
+      out: { type: 'string', default: 'runs/bench-nb201' },
+    },
+  });
+  return { runs: Number(values.runs), budgetEpochs: Number(values['budget-epochs']), seed: Number(values.seed), out: values.out };
 }
 
 const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(2)} ± ${x.std.toFixed(2)}`;
@@ -71,7 +72,7 @@ function meanAnytimeCurve(result: Nb201ExperimentResult): { epochs: number; test
 }
 
 function main(): void {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   const started = Date.now();
   fs.mkdirSync(args.out, { recursive: true });
 

@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { parseArgs } from 'util';
 import { info, loadArchitecture, loadDataset, resolveNetwork, Session, type Dataset } from '../lib';
 import { packageRoot } from '../lib/native';
 
@@ -23,21 +24,31 @@ interface Args {
   python: string;
 }
 
-function parseArgs(argv: string[]): Args {
-  const get = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-  };
+function readArgs(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      arch: { type: 'string', default: 'fmnist-cnn,fmnist-mbconv' },
+      batch: { type: 'string', default: '128' },
+      steps: { type: 'string', default: '60' },
+      warmup: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '2' },
+      threads: { type: 'string', default: String(os.availableParallelism()) },
+      'channels-last': { type: 'boolean', default: false },
+      precision: { type: 'string', default: 'fp32' },
+      python: { type: 'string', default: '/usr/bin/python3' },
+    },
+  });
   return {
-    archs: get('arch', 'fmnist-cnn,fmnist-mbconv').split(','),
-    batch: Number(get('batch', '128')),
-    steps: Number(get('steps', '60')),
-    warmup: Number(get('warmup', '10')),
-    rounds: Number(get('rounds', '2')),
-    threads: Number(get('threads', String(os.availableParallelism()))),
-    channelsLast: argv.includes('--channels-last'),
-    precision: get('precision', 'fp32') as 'fp32' | 'bf16',
-    python: get('python', '/usr/bin/python3'),
+    archs: values.arch.split(','),
+    batch: Number(values.batch),
+    steps: Number(values.steps),
+    warmup: Number(values.warmup),
+    rounds: Number(values.rounds),
+    threads: Number(values.threads),
+    channelsLast: values['channels-last'],
+    precision: values.precision as 'fp32' | 'bf16',
+    python: values.python,
   };
 }
 
@@ -74,7 +85,7 @@ function pythonImagesPerSecond(args: Args, archName: string): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = readArgs(process.argv.slice(2));
   const data = await loadDataset('fashion-mnist', 'train');
   const i = info();
   console.log(`torchnas bench:train — ${new Date().toISOString()} — LibTorch ${i.torchVersion}, ${os.cpus()[0].model}, ` +
