@@ -10,7 +10,7 @@ import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
-import { checkpointName, commitRunState, readJson, readRunState, RUN_FILE, type RunState } from '../train/run-state';
+import { commitEpoch, freshRunState, readJson, readRunState, resumedOptions, RUN_FILE, type RunState } from '../train/run-state';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
@@ -98,13 +98,13 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   const previous = readRunState<SearchRecord>(runDir);
   if (previous) {
     const stored = readJson<{ options: typeof opts }>(path.join(runDir, RUN_FILE), 'run description');
-    opts = { ...stored.options, device: opts.device, threads: opts.threads, progressEvery: opts.progressEvery, runDir };
+    opts = resumedOptions(stored.options, opts, runDir);
   }
   const emit = (e: SearchEvent) => onEvent?.(e);
   const resolved = resolveSpace(loadSpace(opts.space));
   const latency = latencyTableOf(resolved, opts.latencyTable);
   const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
-  let state: RunState<SearchRecord> = previous ?? { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
+  let state: RunState<SearchRecord> = previous ?? freshRunState();
   try {
     const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
     let [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
@@ -144,11 +144,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
         expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
         derived: arch.derived.map((j, e) => resolved.edges[e].candidates[j]),
       };
-      const checkpoint = checkpointName(epoch + 1);
-      const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
-      const next = { ...state, epochsDone: epoch + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
-      commitRunState(runDir, next, state.checkpoint || undefined);
-      state = next;
+      state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
     }
   } finally {

@@ -60,3 +60,29 @@ export function appendMetrics(runDir: string, record: object): void {
 export function checkpointName(epoch: number): string {
   return `checkpoint-e${epoch}.pt`;
 }
+
+export function freshRunState<R>(): RunState<R> {
+  return { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
+}
+
+/** A resumed run's options: the stored ones define the run; only where it runs and how often it reports may change. */
+export function resumedOptions<T extends { device: string; threads: number; progressEvery: number }>(stored: T, given: T, runDir: string): T {
+  return { ...stored, device: given.device, threads: given.threads, progressEvery: given.progressEvery, runDir };
+}
+
+/**
+ * Saves the checkpoint of the epoch just finished, then commits it with the epoch's record (the
+ * state.json rename is the commit point) and drops the checkpoint it supersedes.
+ */
+export async function commitEpoch<R>(
+  session: { saveCheckpoint(path: string): Promise<{ globalStep: number }> },
+  runDir: string,
+  state: RunState<R>,
+  record: R,
+): Promise<RunState<R>> {
+  const checkpoint = checkpointName(state.epochsDone + 1);
+  const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
+  const next = { ...state, epochsDone: state.epochsDone + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
+  commitRunState(runDir, next, state.checkpoint || undefined);
+  return next;
+}

@@ -10,10 +10,11 @@ import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import {
   appendMetrics,
-  checkpointName,
-  commitRunState,
+  commitEpoch,
+  freshRunState,
   readJson,
   readRunState,
+  resumedOptions,
   RUN_FILE,
   type EpochRecord,
   type RunState,
@@ -96,7 +97,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   if (previous) {
     // Resume: the stored options define the run; only where it runs may change.
     const stored = readJson<StoredRun>(path.join(runDir, RUN_FILE), 'run description');
-    opts = { ...stored.options, device: opts.device, threads: opts.threads, progressEvery: opts.progressEvery, runDir };
+    opts = resumedOptions(stored.options, opts, runDir);
     arch = stored.arch;
   }
   const emit = (event: TrainEvent) => onEvent?.(event);
@@ -130,7 +131,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
       warmupSteps: Math.round(opts.warmupEpochs * stepsPerEpoch),
       totalSteps: opts.epochs * stepsPerEpoch,
     });
-    let state: RunState = previous ?? { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
+    let state: RunState = previous ?? freshRunState();
     if (previous) {
       const { globalStep } = await session.loadCheckpoint(path.join(runDir, previous.checkpoint));
       if (globalStep !== previous.globalStep) {
@@ -160,11 +161,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
         train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
         ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
       };
-      const checkpoint = checkpointName(epoch + 1);
-      const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
-      const next: RunState = { ...state, epochsDone: epoch + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
-      commitRunState(runDir, next, state.checkpoint || undefined);
-      state = next;
+      state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
     }
 
