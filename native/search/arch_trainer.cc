@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "ops/batch_norm_stats.h"
+#include "train/classification_loss.h"
 
 namespace torchnas {
 
@@ -132,8 +133,7 @@ ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Ten
       AutocastScope autocast(exec_);
       logits = net_->forward(x, path, spec_.mode, exec_);
     }
-    torch::Tensor ce = torch::nn::functional::cross_entropy(
-        logits.to(torch::kFloat32), y, torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing));
+    torch::Tensor ce = ClassificationLoss(logits, y, label_smoothing);
     torch::Tensor loss = LatencyAwareLoss(ce);
     optimizer_->zero_grad();
     loss.backward();
@@ -158,7 +158,6 @@ ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Ten
     }
   }
   RefreshProbabilities();
-  if (!latency_.empty()) stats.expected_latency = ExpectedLatency().item<double>();
   return stats;
 }
 
@@ -212,7 +211,6 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
   ArchStepStats stats;
   stats.loss = -mean;
   stats.top1 = top1_sum / static_cast<double>(spec_.samples);
-  if (!latency_.empty()) stats.expected_latency = ExpectedLatency().item<double>();
   return stats;
 }
 

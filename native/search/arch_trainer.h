@@ -40,7 +40,6 @@ struct ArchSpec {
 struct ArchStepStats {
   double loss = 0.0;
   double top1 = 0.0;  // of the sampled path(s) on the validation batch
-  double expected_latency = 0.0;
 };
 
 class ArchTrainer {

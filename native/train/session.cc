@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nets/network.h"
+#include "train/classification_loss.h"
 
 namespace torchnas {
 namespace {
@@ -79,9 +80,7 @@ void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSp
 }
 
 torch::Tensor Session::Loss(const torch::Tensor& logits, const torch::Tensor& labels) const {
-  return torch::nn::functional::cross_entropy(
-      logits.to(torch::kFloat32), labels,
-      torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(loss_.label_smoothing));
+  return ClassificationLoss(logits, labels, loss_.label_smoothing);
 }
 
 EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,

@@ -69,7 +69,6 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
     ++stats.arch_steps;
     arch_loss_sum += s.loss;
     arch_top1_sum += s.top1;
-    stats.expected_latency = s.expected_latency;
   };
   hooks.extend_progress = [&](ProgressRecord& record) {
     record.emplace_back("archSteps", static_cast<double>(stats.arch_steps));
