@@ -150,6 +150,26 @@ export interface NativeSearchEpochStats extends NativeEpochStats {
   entropy: number;
 }
 
+export interface NativeTimingStats {
+  count: number;
+  mean: number;
+  median: number;
+  variance: number;
+  p10: number;
+  p90: number;
+  iqr: number;
+  min: number;
+  max: number;
+}
+
+export interface NativeProfileOptions {
+  batch?: number;
+  warmup?: number;
+  repeats?: number;
+  cudaGraph?: boolean;
+  foldBatchNorm?: boolean;
+}
+
 export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
@@ -178,6 +198,13 @@ export declare class NativeSession {
     data: NativeDataset,
     options: NativeLoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
   ): Promise<{ gate: number[]; alpha: number[] }[]>;
+  profileLayers(
+    options: NativeProfileOptions & { layers: { block: NativeBlock; input: number[] }[] },
+    onProgress?: (p: { done: number; total: number }) => void,
+  ): Promise<{ layers: NativeTimingStats[]; method: string; threads: number }>;
+  profileNetwork(
+    options: NativeProfileOptions & { network: NativeNetworkSpec },
+  ): Promise<{ stats: NativeTimingStats; method: string; threads: number }>;
   close(): Promise<void>;
 }
 

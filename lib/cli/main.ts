@@ -8,6 +8,7 @@ import { train } from '../train/trainer';
 import { proxyless } from '../search/proxyless';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
+import { registerLatencyCommand } from '../latency/cli';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
@@ -84,10 +85,13 @@ options you give override it. An architecture file is JSON:
     .description('ProxylessNAS: binarized-gate search with a hardware-aware loss, then export (and retrain) the result')
     .addHelpText('after', `
 The latency table is, until you give one (--latency-table), the MACs (millions) of every candidate:
---target is in the table's unit. A table file is JSON {"table": [[per candidate] per edge], "fixed": x}.
+--target is in the table's unit. A table is one built by 'torchnas latency table' for the same space
+(milliseconds), or JSON {"table": [[per candidate] per edge], "fixed": x}.
 Spaces: ${Object.keys(SPACES).join(', ')}.
 Examples:
   torchnas search proxyless --target 4 --epochs 6 --retrain-epochs 10
+  torchnas latency table --space proxyless-28 --batch 1 --device cpu -o cpu1.json
+  torchnas search proxyless --latency-table cpu1.json --target 2.5
   torchnas search proxyless --mode two --latency-loss add#linear --target 3 --out runs/s1   # resumes if runs/s1 exists`)
     .option('--space <name>', 'search space', 'proxyless-28')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
@@ -152,6 +156,7 @@ Examples:
       process.stdout.write(JSON.stringify(info(), null, 2) + '\n');
     });
   registerBenchCommand(program);
+  registerLatencyCommand(program);
   return program;
 }
 

@@ -15,6 +15,7 @@ import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
+import { edgeLatencies, isLatencyTableFile, readLatencyTable } from '../latency/latency-table';
 
 export const ProxylessOptionsSchema = z
   .object({
@@ -79,8 +80,11 @@ export interface ProxylessResult {
   seconds: number;
 }
 
+// The per-edge costs the expected latency is made of: a torchnas latency table (ms, from
+// `torchnas latency table`), a plain per-edge JSON table, or, with neither, MACs.
 function latencyTableOf(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
   if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
+  if (isLatencyTableFile(file)) return { ...edgeLatencies(resolved, readLatencyTable(file)), unit: 'ms' };
   const json = readJson<{ table: number[][]; fixed?: number; unit?: string }>(file, 'latency table');
   if (!Array.isArray(json.table) || json.table.length !== resolved.edges.length ||
     json.table.some((row, e) => !Array.isArray(row) || row.length !== resolved.edges[e].candidates.length)) {

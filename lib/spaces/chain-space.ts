@@ -123,3 +123,8 @@ export function deriveArchitecture(resolved: ResolvedSpace, choice: SpaceChoice,
 export function macsTable(resolved: ResolvedSpace): { table: number[][]; fixed: number } {
   return { table: resolved.edges.map((e) => e.macs.map((m) => m / 1e6)), fixed: resolved.fixedMacs / 1e6 };
 }
+
+/** A uniformly random choice (each edge independently), for sampling architectures of the space. */
+export function randomChoice(resolved: ResolvedSpace, next: () => number): SpaceChoice {
+  return resolved.edges.map((e) => e.candidates[Math.floor(next() * e.candidates.length)]);
+}

@@ -1,7 +1,10 @@
 // A torchnas session: one native worker thread that owns a device, a model and its optimizer. Every
 // call returns a Promise, calls run in order, and errors arrive as TorchnasError.
 import { z } from 'zod';
-import type { NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeSearchEpochStats, NativeSearchOptions, NativeSession, NativeTrainProgress } from '../../binding';
+import type {
+  NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
+  NativeSearchOptions, NativeSession, NativeTimingStats, NativeTrainProgress,
+} from '../../binding';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
 import type { Dataset } from '../data/datasets';
@@ -149,6 +152,20 @@ export class Session {
   /** Parameters and buffers by name (CPU float32 copies), for inspection and tests. */
   stateTensors(): Promise<Record<string, Float32Array>> {
     return callNative(() => this.handle.stateTensors());
+  }
+
+  /** Times single layers on this session's device (see lib/latency for tables built on it). */
+  profileLayers(
+    layers: { block: NativeBlock; input: number[] }[],
+    options: NativeProfileOptions,
+    onProgress?: (p: { done: number; total: number }) => void,
+  ): Promise<{ layers: NativeTimingStats[]; method: string; threads: number }> {
+    return callNative(() => this.handle.profileLayers({ ...options, layers }, guardCallback(onProgress)));
+  }
+
+  /** Times a whole network, built fresh from its spec, on this session's device. */
+  profileNetwork(network: NativeNetworkSpec, options: NativeProfileOptions): Promise<{ stats: NativeTimingStats; method: string; threads: number }> {
+    return callNative(() => this.handle.profileNetwork({ ...options, network }));
   }
 
   close(): Promise<void> {

@@ -104,6 +104,41 @@ Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string,
   return out;
 }
 
+ProfileOptions ReadProfileOptions(const Napi::Object& o) {
+  ProfileOptions options;
+  options.batch = js::Integer(o, "batch", 1);
+  options.timer.warmup = js::Integer(o, "warmup", options.timer.warmup);
+  options.timer.repeats = js::Integer(o, "repeats", options.timer.repeats);
+  options.timer.cuda_graph = js::Bool(o, "cudaGraph", false);
+  options.fold_batch_norm = js::Bool(o, "foldBatchNorm", false);
+  return options;
+}
+
+std::vector<LayerProbe> ReadLayerProbes(const Napi::Object& o) {
+  std::vector<LayerProbe> probes;
+  for (const Napi::Object& layer : js::ObjectArray(o, "layers")) {
+    LayerProbe probe;
+    probe.block = ReadBlockSpec(js::ObjectField(layer, "block"));
+    if (!layer.Get("input").IsArray()) js::ThrowInvalid(o.Env(), "each layer needs an input shape array");
+    Napi::Array shape = layer.Get("input").As<Napi::Array>();
+    for (uint32_t i = 0; i < shape.Length(); ++i) probe.input.push_back(shape.Get(i).As<Napi::Number>().Int64Value());
+    probes.push_back(std::move(probe));
+  }
+  return probes;
+}
+
+Napi::Object TimingObject(Napi::Env env, const TimingStats& s) {
+  return StatsObject(env, {{"count", static_cast<double>(s.count)},
+                           {"mean", s.mean},
+                           {"median", s.median},
+                           {"variance", s.variance},
+                           {"p10", s.p10},
+                           {"p90", s.p90},
+                           {"iqr", s.iqr},
+                           {"min", s.min},
+                           {"max", s.max}});
+}
+
 }  // namespace
 
 class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
@@ -124,6 +159,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ArchState>("archState"),
                         InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
                         InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
+                        InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
+                        InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
                         InstanceMethod<&SessionBinding::Close>("close")});
   }
 
@@ -393,6 +430,49 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
           edge.Set("alpha", list((*grads)[e].second));
           out.Set(static_cast<uint32_t>(e), edge);
         }
+        return out;
+      };
+    });
+  }
+
+  // profileLayers({layers: [{block, input}], batch, warmup, repeats, cudaGraph, foldBatchNorm}, onProgress)
+  //   -> {layers: TimingStats[], method, threads}
+  Napi::Value ProfileLayers(const Napi::CallbackInfo& info) {
+    Napi::Object o = js::ObjectArg(info, 0, "profileLayers");
+    auto probes = RunSyncValue(info.Env(), [&] { return ReadLayerProbes(o); });
+    ProfileOptions options = ReadProfileOptions(o);
+    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      const double total = static_cast<double>(probes.size());
+      auto profiles = std::make_shared<std::vector<Profile>>(s.ProfileLayers(probes, options, [&](size_t done) {
+        sink->Emit({{"done", static_cast<double>(done)}, {"total", total}});
+      }));
+      const double threads = at::get_num_threads();
+      return [profiles, threads](Napi::Env env) -> Napi::Value {
+        Napi::Array layers = Napi::Array::New(env, profiles->size());
+        for (size_t i = 0; i < profiles->size(); ++i) layers.Set(static_cast<uint32_t>(i), TimingObject(env, (*profiles)[i].stats));
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("layers", layers);
+        out.Set("method", profiles->empty() ? std::string() : profiles->front().method);
+        out.Set("threads", threads);
+        return out;
+      };
+    });
+  }
+
+  // profileNetwork({network, batch, warmup, repeats, cudaGraph, foldBatchNorm}) -> {stats, method, threads}
+  Napi::Value ProfileNetwork(const Napi::CallbackInfo& info) {
+    Napi::Object o = js::ObjectArg(info, 0, "profileNetwork");
+    NetworkSpec spec = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
+    ProfileOptions options = ReadProfileOptions(o);
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      Profile profile = s.ProfileNetwork(spec, options);
+      const double threads = at::get_num_threads();
+      return [profile, threads](Napi::Env env) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("stats", TimingObject(env, profile.stats));
+        out.Set("method", profile.method);
+        out.Set("threads", threads);
         return out;
       };
     });

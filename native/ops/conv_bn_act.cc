@@ -22,7 +22,18 @@ void ConvBnActImpl::reset() {
 }
 
 torch::Tensor ConvBnActImpl::forward(const torch::Tensor& x) {
+  if (folded_) return Apply(options.activation(), conv->forward(x));
   return Apply(options.activation(), BatchNormForward(bn, conv->forward(x)));
+}
+
+void ConvBnActImpl::FoldBatchNorm() {
+  if (folded_) return;
+  torch::NoGradGuard no_grad;
+  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+  conv->weight.mul_(scale.reshape({-1, 1, 1, 1}));
+  // The conv registered an empty "bias" slot; its forward reads the member, which is all inference needs.
+  conv->bias = bn->bias - bn->running_mean * scale;
+  folded_ = true;
 }
 
 }  // namespace torchnas

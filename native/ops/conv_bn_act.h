@@ -23,10 +23,17 @@ class ConvBnActImpl : public torch::nn::Cloneable<ConvBnActImpl> {
   explicit ConvBnActImpl(const ConvBnActOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
+  // Inference only: scales the conv by the BN's running statistics and gives it their bias, then
+  // skips the BN. What deployment does; a latency figure says whether it was done.
+  void FoldBatchNorm();
+  bool folded() const { return folded_; }
 
   ConvBnActOptions options;
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
+
+ private:
+  bool folded_ = false;
 };
 TORCH_MODULE(ConvBnAct);
 

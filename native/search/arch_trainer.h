@@ -51,6 +51,8 @@ class ArchTrainer {
   ArchStepStats Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
 
   torch::Tensor ExpectedLatency() const;  // differentiable in the logits
+  // The architecture loss: cross-entropy combined with the configured latency loss.
+  torch::Tensor LatencyAwareLoss(const torch::Tensor& ce);
   double Entropy() const;                 // mean per-edge entropy of softmax(alpha), in nats
   const std::vector<std::vector<double>>& probabilities() const { return probabilities_; }
 
@@ -62,7 +64,6 @@ class ArchTrainer {
   ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
   ArchStepStats ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
-  torch::Tensor LatencyAwareLoss(const torch::Tensor& ce);
   void SetWeightsTrainable(bool trainable);
 
   std::shared_ptr<SupernetImpl> net_;

@@ -11,6 +11,7 @@
 
 #include "common/device.h"
 #include "data/batch_loader.h"
+#include "latency/profiler.h"
 #include "nets/model.h"
 #include "nets/network_spec.h"
 #include "search/arch_trainer.h"
@@ -100,11 +101,19 @@ class Session {
   std::vector<std::vector<double>> ArchProbabilities();
   std::vector<int64_t> DerivedChoices();
   void SetArchLogits(const std::vector<std::vector<double>>& logits);
-  // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path,
+  // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path, with
+  // the configured latency loss,
   // without any update: per edge, dL/dg over the members and dL/dalpha. For inspection and tests.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchGradient(std::shared_ptr<const DatasetView> data,
                                                                     LoaderOptions loader, std::vector<EdgeChoice> path,
                                                                     GateMode mode);
+
+  // Latency of single layers and of whole networks on the session's device, precision and memory
+  // format; built fresh (seeded), independent of the session's model. `progress` gets the number
+  // of layers done.
+  std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, const ProfileOptions& options,
+                                     const std::function<void(size_t)>& progress);
+  Profile ProfileNetwork(const NetworkSpec& spec, const ProfileOptions& options);
 
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);

@@ -118,7 +118,9 @@ std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::
   net.train();
   for (auto& a : net.alphas()) a.mutable_grad() = torch::Tensor();
   torch::Tensor logits = net.forward(PrepareInput(batch.images, options_.exec), path, mode, options_.exec);
-  Loss(logits, batch.labels.to(options_.exec.device)).backward();
+  torch::Tensor loss = Loss(logits, batch.labels.to(options_.exec.device));
+  // With a search configured, its latency loss is part of the architecture gradient.
+  (arch_ ? arch_->LatencyAwareLoss(loss) : loss).backward();
   std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
   for (size_t e = 0; e < path.size(); ++e) {
     const torch::Tensor& grad = net.alphas()[e].grad();

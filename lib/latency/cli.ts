@@ -1,0 +1,115 @@
+// `torchnas latency table|fit|measure`: latency tables for a search space, their predictor, and
+// end-to-end timing of one architecture. Registered on the main program by lib/cli/main.ts.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadArchitecture } from '../arch';
+import { createCountProgress, type ProgressMode } from '../cli/progress';
+import { loadSpace, resolveSpace, SPACES } from '../spaces';
+import type { TimingOptions } from './conditions';
+import { estimateLatency, readLatencyTable } from './latency-table';
+import { measureArchitecture } from './profiler';
+import { buildLatencyTable, fitTablePredictor } from './table-builder';
+
+const whole = (name: string) => (value: string) => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return Number(value);
+};
+const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
+
+function timingOptions(command: Command): Command {
+  return command
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
+    .option('--batch <n>', 'batch size', whole('--batch'), 8)
+    .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
+    .option('--channels-last', 'channels_last memory format', false)
+    .option('--fold-bn', 'fold BatchNorm into the convolutions first (as deployment does)', false)
+    .option('--cuda-graph', 'replay each measured module as one CUDA graph (no launch overhead)', false)
+    .option('--no-cudnn-benchmark', 'turn off cuDNN autotuning')
+    .option('--warmup <n>', 'untimed runs first', whole('--warmup'), 10)
+    .option('--repeats <n>', 'timed runs (the median is the figure)', whole('--repeats'), 50)
+    .option('--threads <n>', 'CPU threads for LibTorch (default: all cores)', whole('--threads'))
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'));
+}
+
+function readTiming(o: Record<string, unknown>): TimingOptions {
+  return {
+    device: o.device as string, batch: o.batch as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
+    foldBatchNorm: o.foldBn as boolean, cudaGraph: o.cudaGraph as boolean, cudnnBenchmark: o.cudnnBenchmark as boolean,
+    warmup: o.warmup as number, repeats: o.repeats as number, threads: o.threads as number | undefined,
+  };
+}
+
+/** The space, with its input resized when --resolution is given. */
+function spaceFor(name: string, resolution?: number) {
+  const space = loadSpace(name);
+  return resolveSpace(resolution ? { ...space, input: [space.input[0], resolution, resolution] } : space);
+}
+
+export function registerLatencyCommand(program: Command): void {
+  const latency = program.command('latency').description('latency tables, predictors and end-to-end timing (GPU: CUDA events; CPU: steady clock)');
+
+  timingOptions(latency.command('table'))
+    .description('measure every distinct layer of a search space once and write a lookup table (resumable)')
+    .addHelpText('after', `
+Examples:
+  torchnas latency table --space proxyless --batch 8 --device cuda -o table.json
+  torchnas latency table --space proxyless-28 --batch 64 --device cpu -o cpu64.json --fit 30
+Keys come from the space description ("mb_k3_s2_e6_c24@16x112x112"); the file records the device,
+batch, precision, timer and LibTorch version. Run the same command again to resume a build.
+Spaces: ${Object.keys(SPACES).join(', ')}.`)
+    .option('--space <name>', 'search space', 'proxyless')
+    .option('--resolution <n>', 'input height and width (default: the space\'s)', whole('--resolution'))
+    .requiredOption('-o, --out <file>', 'table file (JSON)')
+    .option('--fit <n>', 'then measure n random networks of the space and fit the predictor', whole('--fit'), 0)
+    .option('--seed <n>', 'seed of the networks sampled for --fit', whole('--seed'), 1)
+    .action(async (o) => {
+      const resolved = spaceFor(o.space, o.resolution);
+      const progress = createCountProgress(o.progress as ProgressMode, 'layers');
+      const table = await buildLatencyTable(resolved, o.out, readTiming(o), (p) => progress.update(p.done, p.total));
+      progress.stop();
+      process.stdout.write(`${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
+        `(batch ${table.conditions.batch}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`);
+      if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress);
+    });
+
+  latency
+    .command('fit')
+    .description('measure random networks of the space end to end and fit the table\'s predictor')
+    .option('--space <name>', 'search space the table was built for', 'proxyless')
+    .option('--resolution <n>', 'input height and width the table was built for', whole('--resolution'))
+    .requiredOption('--table <file>', 'table file (JSON)')
+    .option('--networks <n>', 'networks to measure', whole('--networks'), 30)
+    .option('--seed <n>', 'seed of the sampled networks', whole('--seed'), 1)
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .action(async (o) => fit(spaceFor(o.space, o.resolution), o.table, o.networks, o.seed, o.progress));
+
+  timingOptions(latency.command('measure'))
+    .description('time one architecture end to end (and compare with a table when given one)')
+    .addHelpText('after', `
+Examples:
+  torchnas latency measure --arch arch.json --batch 8 --device cuda
+  torchnas latency measure --arch runs/s1/arch.json --batch 8 --device cpu --table cpu8.json`)
+    .requiredOption('--arch <preset|file>', 'architecture preset or JSON file')
+    .option('--table <file>', 'also report the table sum and the predictor\'s estimate')
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (o) => {
+      const arch = loadArchitecture(o.arch);
+      const estimate = o.table ? estimateLatency(readLatencyTable(o.table), arch) : undefined;
+      const { stats, conditions } = await measureArchitecture(arch, readTiming(o));
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ arch: arch.name, stats, conditions, estimate }) + '\n');
+        return;
+      }
+      process.stdout.write(`${arch.name} on ${conditions.deviceName} (${conditions.device}), batch ${conditions.batch}, ${conditions.precision}` +
+        `${conditions.channelsLast ? ', channels_last' : ''}${conditions.foldBatchNorm ? ', BN folded' : ''}, ${conditions.timer}, ` +
+        `${conditions.threads} threads, LibTorch ${conditions.torchVersion}\n` +
+        `median ${fmt(stats.median)}  p10 ${fmt(stats.p10)}  p90 ${fmt(stats.p90)}  IQR ${fmt(stats.iqr)}  (${stats.count} runs)\n`);
+      if (estimate) process.stdout.write(`table sum ${fmt(estimate.sum)}, predicted ${fmt(estimate.predicted)}\n`);
+    });
+}
+
+async function fit(resolved: ReturnType<typeof spaceFor>, file: string, networks: number, seed: number, mode: ProgressMode) {
+  const progress = createCountProgress(mode, 'networks', process.stderr, 5);
+  const table = await fitTablePredictor(resolved, file, { networks, seed }, (p) => progress.update(p.done, p.total));
+  progress.stop();
+  process.stdout.write(`predictor fitted on ${table.predictor!.fittedOn} networks (fit MAPE ${table.predictor!.fitMape.toFixed(2)}%); written to ${file}\n`);
+}

@@ -1,0 +1,83 @@
+// What a latency figure was measured under. Every table and every measurement carries these, since a
+// number without them (batch, precision, CUDA graph or eager, BN folded...) cannot be compared.
+import * as os from 'os';
+import { z } from 'zod';
+import { DeviceSchema } from '../train/session';
+import { fromZod } from '../errors';
+import { info } from '../info';
+
+export const TimingOptionsSchema = z
+  .object({
+    device: DeviceSchema.default('auto'),
+    batch: z.number().int().positive().default(1),
+    precision: z.enum(['fp32', 'bf16']).default('fp32'),
+    channelsLast: z.boolean().default(false),
+    cudnnBenchmark: z.boolean().default(true),
+    foldBatchNorm: z.boolean().default(false),
+    cudaGraph: z.boolean().default(false),
+    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    warmup: z.number().int().min(0).default(10),
+    repeats: z.number().int().positive().default(50),
+    seed: z.number().int().min(0).default(0),
+  })
+  .strict();
+export type TimingOptions = z.input<typeof TimingOptionsSchema>;
+export type ResolvedTimingOptions = z.output<typeof TimingOptionsSchema>;
+
+export function parseTimingOptions(options: unknown): ResolvedTimingOptions {
+  const parsed = TimingOptionsSchema.safeParse(options ?? {});
+  if (!parsed.success) throw fromZod('timing options', parsed.error);
+  return parsed.data;
+}
+
+export const LatencyConditionsSchema = z
+  .object({
+    device: z.string(), // "cpu", "cuda:0"
+    deviceName: z.string(), // "NVIDIA H100 80GB HBM3", the CPU model
+    batch: z.number().int().positive(),
+    precision: z.string(),
+    channelsLast: z.boolean(),
+    cudnnBenchmark: z.boolean(),
+    foldBatchNorm: z.boolean(),
+    cudaGraph: z.boolean(),
+    threads: z.number().int().positive(),
+    timer: z.string(), // "steady-clock", "cuda-events", "cuda-events+graph"
+    warmup: z.number().int().min(0),
+    repeats: z.number().int().positive(),
+    torchVersion: z.string(),
+  })
+  .strict();
+export type LatencyConditions = z.infer<typeof LatencyConditionsSchema>;
+
+/** How the native timer measures on a device (see native/latency/timer.h). */
+export const timerFor = (device: string, cudaGraph: boolean) =>
+  device.startsWith('cuda') ? (cudaGraph ? 'cuda-events+graph' : 'cuda-events') : 'steady-clock';
+
+/** The conditions a measurement on `device` (as the session resolved it) runs under. */
+export function conditionsFor(options: ResolvedTimingOptions, device: string, threads: number): LatencyConditions {
+  const native = info();
+  const deviceName = device.startsWith('cuda')
+    ? native.devices.find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device))?.name ?? device
+    : os.cpus()[0]?.model?.trim() ?? 'CPU';
+  return {
+    device,
+    deviceName,
+    batch: options.batch,
+    precision: options.precision,
+    channelsLast: options.channelsLast,
+    cudnnBenchmark: device.startsWith('cuda') ? options.cudnnBenchmark : false,
+    foldBatchNorm: options.foldBatchNorm,
+    cudaGraph: options.cudaGraph,
+    threads,
+    timer: timerFor(device, options.cudaGraph),
+    warmup: options.warmup,
+    repeats: options.repeats,
+    torchVersion: native.torchVersion,
+  };
+}
+
+/** The fields where two sets of conditions differ (timer, warm-up and repeats do not count). */
+export function conditionDifferences(a: LatencyConditions, b: LatencyConditions): string[] {
+  const compared: (keyof LatencyConditions)[] = ['device', 'deviceName', 'batch', 'precision', 'channelsLast', 'cudnnBenchmark', 'foldBatchNorm', 'cudaGraph', 'threads', 'torchVersion'];
+  return compared.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+}

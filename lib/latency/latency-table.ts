@@ -1,0 +1,92 @@
+// A latency lookup table: the median time of every distinct layer of a space, keyed from the
+// description (layer-keys.ts), with the conditions it was measured under and, once fitted, a
+// predictor for what a plain sum misses. JSON on disk; `complete: false` marks a build in progress.
+import * as fs from 'fs';
+import { z } from 'zod';
+import type { Architecture } from '../arch';
+import { TorchnasError } from '../errors';
+import type { ResolvedSpace } from '../spaces/chain-space';
+import { readJson } from '../train/run-state';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { LatencyConditionsSchema } from './conditions';
+import { architectureLayers, spaceLayers, type LayerProbe } from './layer-keys';
+import { LatencyPredictorSchema, predictLatency } from './predictor';
+
+export const TABLE_FORMAT = 'torchnas/latency-table@1';
+
+export const LatencyEntrySchema = z
+  .object({
+    count: z.number().int().positive(),
+    mean: z.number().min(0),
+    median: z.number().min(0),
+    variance: z.number().min(0),
+    p10: z.number().min(0),
+    p90: z.number().min(0),
+    iqr: z.number().min(0),
+  })
+  .strict();
+export type LatencyEntry = z.infer<typeof LatencyEntrySchema>;
+
+export const LatencyTableSchema = z
+  .object({
+    format: z.literal(TABLE_FORMAT),
+    unit: z.literal('ms'),
+    space: z.string(), // the space's name, or "custom"
+    input: z.array(z.number().int().positive()), // [C, H, W] of the network input
+    conditions: LatencyConditionsSchema,
+    complete: z.boolean(),
+    buildSeconds: z.number().min(0),
+    entries: z.record(z.string(), LatencyEntrySchema),
+    predictor: LatencyPredictorSchema.optional(),
+  })
+  .strict();
+export type LatencyTable = z.infer<typeof LatencyTableSchema>;
+
+export function readLatencyTable(file: string): LatencyTable {
+  const parsed = LatencyTableSchema.safeParse(readJson<unknown>(file, 'latency table'));
+  if (!parsed.success) {
+    const problem = parsed.error.issues[0];
+    throw new TorchnasError('E_DATA', `latency table '${file}' is not a torchnas table (${problem.path.join('.') || 'file'}: ${problem.message}); build one with 'torchnas latency table'`);
+  }
+  return parsed.data;
+}
+
+export function writeLatencyTable(file: string, table: LatencyTable): void {
+  writeJsonAtomic(file, table);
+}
+
+export const isLatencyTableFile = (file: string) =>
+  fs.existsSync(file) && (() => {
+    try {
+      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === TABLE_FORMAT;
+    } catch {
+      return false;
+    }
+  })();
+
+/** The median of one layer; a clear error when the table lacks it. */
+export function layerLatency(table: LatencyTable, key: string): number {
+  const entry = table.entries[key];
+  if (!entry) {
+    throw new TorchnasError('E_DATA', `the latency table (space '${table.space}') has no entry for layer '${key}': build a table for this space and input size`);
+  }
+  return entry.median;
+}
+
+export const tableSum = (table: LatencyTable, layers: LayerProbe[]) => layers.reduce((sum, l) => sum + layerLatency(table, l.key), 0);
+
+/** Per edge and candidate (Zero costs 0) and the fixed stem + head: what the search's expected latency takes. */
+export function edgeLatencies(resolved: ResolvedSpace, table: LatencyTable): { table: number[][]; fixed: number } {
+  const layers = spaceLayers(resolved);
+  return {
+    table: layers.edges.map((edge) => edge.map((probe) => (probe ? layerLatency(table, probe.key) : 0))),
+    fixed: tableSum(table, layers.fixed),
+  };
+}
+
+/** An architecture's latency from the table: the sum of its layers, and the predictor's estimate. */
+export function estimateLatency(table: LatencyTable, arch: Architecture): { sum: number; predicted: number } {
+  const layers = architectureLayers(arch);
+  const sum = tableSum(table, layers);
+  return { sum, predicted: table.predictor ? predictLatency(table.predictor, table, layers) : sum };
+}

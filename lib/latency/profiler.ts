@@ -1,0 +1,78 @@
+// Latency measurement from TypeScript: a session on the chosen device that times layers (for tables)
+// and whole networks, and reports the conditions of every figure.
+import type { NativeProfileOptions, NativeTimingStats } from '../../binding';
+import { resolveNetwork, type Architecture } from '../arch';
+import { TorchnasError } from '../errors';
+import { Session } from '../train/session';
+import { conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
+import type { LayerProbe } from './layer-keys';
+
+export type TimingStats = NativeTimingStats;
+
+export class LatencyProfiler {
+  private constructor(
+    private readonly session: Session,
+    readonly options: ResolvedTimingOptions,
+    readonly conditions: LatencyConditions,
+  ) {}
+
+  static async open(options: TimingOptions = {}): Promise<LatencyProfiler> {
+    const resolved = parseTimingOptions(options);
+    const { device, precision, channelsLast, threads, seed, cudnnBenchmark } = resolved;
+    if (resolved.cudaGraph && device === 'cpu') {
+      throw new TorchnasError('E_INVALID_ARGUMENT', 'CUDA-graph timing needs a CUDA device: drop --cuda-graph or use --device cuda');
+    }
+    const session = new Session({ device, precision, channelsLast, threads, seed, cudnnBenchmark });
+    try {
+      const described = await session.describe();
+      return new LatencyProfiler(session, resolved, conditionsFor(resolved, described.device, described.threads));
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
+  }
+
+  private get native(): NativeProfileOptions {
+    const { batch, warmup, repeats, cudaGraph, foldBatchNorm } = this.options;
+    return { batch, warmup, repeats, cudaGraph, foldBatchNorm };
+  }
+
+  /** One timing per layer, in order. */
+  async layers(probes: LayerProbe[], onProgress?: (p: { done: number; total: number }) => void): Promise<TimingStats[]> {
+    const result = await this.session.profileLayers(probes.map(({ block, input }) => ({ block, input })), this.native, onProgress);
+    this.checkMethod(result.method);
+    return result.layers;
+  }
+
+  /** The whole network, end to end, as one forward pass. */
+  async network(arch: Architecture): Promise<TimingStats> {
+    const result = await this.session.profileNetwork(resolveNetwork(arch).spec, this.native);
+    this.checkMethod(result.method);
+    return result.stats;
+  }
+
+  close(): Promise<void> {
+    return this.session.close();
+  }
+
+  private checkMethod(method: string) {
+    if (method && method !== this.conditions.timer) {
+      throw new TorchnasError('E_NATIVE', `the native timer used '${method}', expected '${this.conditions.timer}'`);
+    }
+  }
+}
+
+/** Opens a profiler, runs `work` with it, and closes it whatever happens. */
+export async function withProfiler<T>(options: TimingOptions, work: (profiler: LatencyProfiler) => Promise<T>): Promise<T> {
+  const profiler = await LatencyProfiler.open(options);
+  try {
+    return await work(profiler);
+  } finally {
+    await profiler.close();
+  }
+}
+
+/** End-to-end latency of one architecture, with its conditions. */
+export function measureArchitecture(arch: Architecture, options: TimingOptions = {}): Promise<{ stats: TimingStats; conditions: LatencyConditions }> {
+  return withProfiler(options, async (profiler) => ({ stats: await profiler.network(arch), conditions: profiler.conditions }));
+}
