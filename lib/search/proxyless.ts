@@ -10,7 +10,7 @@ import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
-import { commitEpoch, freshRunState, readJson, readRunState, resumedOptions, RUN_FILE, type RunState } from '../train/run-state';
+import { commitEpoch, freshRunState, readJson, readRunState, restoreCheckpoint, resumedOptions, RUN_FILE, type RunState } from '../train/run-state';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
@@ -124,7 +124,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,
     });
     if (previous) {
-      await session.loadCheckpoint(path.join(runDir, previous.checkpoint));
+      await restoreCheckpoint(session, runDir, previous);
     } else {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, space: resolved.space });

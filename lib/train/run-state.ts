@@ -86,3 +86,15 @@ export async function commitEpoch<R>(
   commitRunState(runDir, next, state.checkpoint || undefined);
   return next;
 }
+
+/** Loads a resumed run's committed checkpoint and checks it is the one state.json committed. */
+export async function restoreCheckpoint<R>(
+  session: { loadCheckpoint(path: string): Promise<{ globalStep: number }> },
+  runDir: string,
+  state: RunState<R>,
+): Promise<void> {
+  const { globalStep } = await session.loadCheckpoint(path.join(runDir, state.checkpoint));
+  if (globalStep !== state.globalStep) {
+    throw new TorchnasError('E_DATA', `checkpoint ${state.checkpoint} is at step ${globalStep}, state.json says ${state.globalStep}: the run directory is inconsistent`);
+  }
+}

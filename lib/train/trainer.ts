@@ -15,6 +15,7 @@ import {
   readJson,
   readRunState,
   resumedOptions,
+  restoreCheckpoint,
   RUN_FILE,
   type EpochRecord,
   type RunState,
@@ -132,12 +133,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
       totalSteps: opts.epochs * stepsPerEpoch,
     });
     let state: RunState = previous ?? freshRunState();
-    if (previous) {
-      const { globalStep } = await session.loadCheckpoint(path.join(runDir, previous.checkpoint));
-      if (globalStep !== previous.globalStep) {
-        throw new TorchnasError('E_DATA', `checkpoint ${previous.checkpoint} is at step ${globalStep}, state.json says ${previous.globalStep}`);
-      }
-    }
+    if (previous) await restoreCheckpoint(session, runDir, previous);
     if (!previous) {
       // Only now, with data and network ready, does the run exist on disk.
       fs.mkdirSync(runDir, { recursive: true });
