@@ -1,0 +1,3 @@
+// Plots of what torchnas measures: anytime curves of search strategies, accuracy-latency Pareto
+// fronts, and ProxylessNAS searches, as vega-lite specs rendered to SVG or PNG.
+export * from './plot';
