@@ -3,3 +3,4 @@
 export * from './plot';
 export * from './anytime-chart';
 export * from './pareto-chart';
+export * from './search-charts';
