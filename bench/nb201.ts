@@ -6,7 +6,7 @@
 // architectures at 12 epochs, about what the paper's 12,000 simulated seconds bought (a 12-epoch
 // training of a NB201 cell on CIFAR-10 takes on the order of 100 s in NATS-Bench's timings).
 // Then a hardware-aware section, and Pareto fronts and anytime curves written as JSON; with --plots, the
-// anytime curves of each dataset and the hardware-aware Pareto fronts as PNG and SVG in that folder.
+// anytime curves of each dataset and the hardware-aware Pareto fronts drawn as PNGs in that folder.
 //
 //   npm run bench:nb201 -- [--runs 500] [--budget-epochs 1200] [--seed 0] [--out runs/bench-nb201] [--plots docs/plots]
 import * as fs from 'fs';
@@ -71,11 +71,10 @@ function anytimeCurve(result: Nb201ExperimentResult): { epochs: number; testAccu
   return anytimeSeries(result.strategy, result.runs, 'cost').points.map((p) => ({ epochs: p.x, testAccuracy: round(p.mean), std: round(p.std) }));
 }
 
-/** The same chart as PNG (to look at) and SVG (to print). */
-async function writePlot(spec: VegaLiteSpec, dir: string, name: string): Promise<string[]> {
-  const files = ['png', 'svg'].map((format) => path.join(dir, `${name}.${format}`));
-  for (const file of files) await renderChart(spec, file);
-  return files;
+async function writePlot(spec: VegaLiteSpec, dir: string, name: string): Promise<string> {
+  const file = path.join(dir, `${name}.png`);
+  await renderChart(spec, file);
+  return file;
 }
 
 async function main(): Promise<void> {
@@ -129,9 +128,9 @@ async function main(): Promise<void> {
     const plotFiles = [];
     for (const dataset of NB201_DATASETS) {
       const chart = nb201AnytimeChart(STRATEGY_NAMES.map((strategy) => results.get(`${strategy}/${dataset}`)!));
-      plotFiles.push(...await writePlot(chart, args.plots, `nb201-anytime-${dataset}`));
+      plotFiles.push(await writePlot(chart, args.plots, `nb201-anytime-${dataset}`));
     }
-    plotFiles.push(...await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels), args.plots, 'nb201-pareto-hardware'));
+    plotFiles.push(await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels), args.plots, 'nb201-pareto-hardware'));
     out.push(`Plots: ${plotFiles.join(', ')}.`);
   }
   out.push(`${((Date.now() - started) / 1000).toFixed(1)} s.`);

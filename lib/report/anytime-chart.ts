@@ -50,11 +50,28 @@ export function anytimeSeries(name: string, runs: readonly SearchResult[], axis:
   return { name, points };
 }
 
-/** One line per series with its ± std band, and the reference lines dashed and labelled at the right. */
+/** The share of the x axis whose values do not set the y axis. */
+const WARM_UP_SHARE = 0.1;
+
+/**
+ * One line per series with its ± std band, and the reference lines dashed and labelled at the right.
+ * The y axis spans the bands from a tenth of the way on: the first evaluations, a few random
+ * architectures with a spread of tens of points, would otherwise squash where the curves differ.
+ */
 export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeChartOptions): VegaLiteSpec {
-  if (!series.length) throw invalid('an anytime chart needs at least one series');
-  const rows = series.flatMap((s) => s.points.map((p) => ({ series: s.name, x: p.x, mean: p.mean, lower: p.mean - p.std, upper: p.mean + p.std, runs: p.runs })));
+  if (!series.length || series.every((s) => !s.points.length)) throw invalid('an anytime chart needs at least one series with points');
+  const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p })));
   const references = options.references ?? [];
+  const end = Math.max(...points.map((p) => p.x));
+  const settled = points.filter((p) => p.x >= WARM_UP_SHARE * end);
+  const low = Math.min(...settled.map((p) => p.mean - p.std));
+  const high = Math.max(...settled.map((p) => p.mean + p.std), ...references.map((r) => r.value));
+  const margin = 0.03 * (high - low || 1);
+  const yDomain = [low - margin, high + margin];
+  // Bands are cut to the axis here rather than clipped: resvg fills an area reaching far outside the
+  // picture wrongly (its edge drawn across the chart).
+  const within = (y: number) => Math.min(Math.max(y, yDomain[0]), yDomain[1]);
+  const rows = points.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lower: within(p.mean - p.std), upper: within(p.mean + p.std), runs: p.runs }));
   const x = { field: 'x', type: 'quantitative', title: options.xTitle } as const;
   // Band and line share one colour encoding, legend included, so vega-lite draws a single legend.
   const color = {
@@ -72,10 +89,11 @@ export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeC
         layer: [
           { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color } },
           {
-            mark: { type: 'line', strokeWidth: 2 },
+            // Clipping a line is safe (see pareto-chart.ts): it is one path, and always partly in view.
+            mark: { type: 'line', strokeWidth: 2, clip: true },
             encoding: {
               x,
-              y: { field: 'mean', type: 'quantitative', title: options.yTitle, scale: { zero: false } },
+              y: { field: 'mean', type: 'quantitative', title: options.yTitle, scale: { domain: yDomain, nice: false, zero: false } },
               color,
             },
           },

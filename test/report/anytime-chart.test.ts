@@ -49,6 +49,21 @@ describe('anytime chart', () => {
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(2);
     expect(svg.match(/aria-roledescription="area mark"/g)).toHaveLength(2);
     expect(svg).toMatch(/stroke-dasharray="6,4"/);
+    expect(() => anytimeChart([{ name: 'empty', points: [] }], { title: '', xTitle: '', yTitle: '' })).toThrow(/at least one series with points/);
+  });
+
+  test('the y axis spans the bands after the first tenth; earlier, wider bands are cut to it', () => {
+    // A first evaluation far below the rest (a random architecture), then steady progress.
+    const first = { x: 1, mean: 88, std: 10, runs: 2 };
+    const later = Array.from({ length: 19 }, (_, i) => ({ x: i + 2, mean: 90 + i / 10, std: 0.5, runs: 2 }));
+    const spec = anytimeChart([{ name: 'rea', points: [first, ...later] }], { title: '', xTitle: '', yTitle: '', references: [{ label: 'best', value: 95 }] });
+    const { layer } = spec as unknown as { layer: [{ data: { values: { lower: number; upper: number }[] }; layer: [unknown, { encoding: { y: { scale: { domain: number[] } } } }] }] };
+    const [low, high] = layer[0].layer[1].encoding.y.scale.domain;
+    const margin = 0.03 * (95 - 89.5);
+    expect(low).toBeCloseTo(89.5 - margin);
+    expect(high).toBeCloseTo(95 + margin);
+    expect(layer[0].data.values[0]).toMatchObject({ lower: low, upper: high });
+    expect(layer[0].data.values[1]).toMatchObject({ lower: 89.5, upper: 90.5 });
   });
 
   test('NB201 experiments: by evaluations for single-fidelity strategies, by simulated epochs once hyperband is in', async () => {
