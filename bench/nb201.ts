@@ -130,7 +130,7 @@ async function main(): Promise<void> {
       const chart = nb201AnytimeChart(STRATEGY_NAMES.map((strategy) => results.get(`${strategy}/${dataset}`)!));
       plotFiles.push(await writePlot(chart, args.plots, `nb201-anytime-${dataset}`));
     }
-    plotFiles.push(await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels), args.plots, 'nb201-pareto-hardware'));
+    plotFiles.push(await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels, `rea, ${args.runs} runs`), args.plots, 'nb201-pareto-hardware'));
     out.push(`Plots: ${plotFiles.join(', ')}.`);
   }
   out.push(`${((Date.now() - started) / 1000).toFixed(1)} s.`);

@@ -78,5 +78,6 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
 /** A hardware-aware experiment is drawn on its device's Pareto front, any other as its anytime curve. */
 function chartOf(result: Nb201ExperimentResult, device?: string, maxLatency?: number) {
   if (!device) return nb201AnytimeChart([result]);
-  return nb201ParetoChart(result.dataset, [nb201ParetoPanel(result.dataset, device, { bound: maxLatency, runs: result.runs })]);
+  const panel = nb201ParetoPanel(result.dataset, device, { bound: maxLatency, runs: result.runs });
+  return nb201ParetoChart(result.dataset, [panel], `${result.strategy}, ${result.runs.length} runs`);
 }

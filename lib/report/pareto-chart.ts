@@ -105,15 +105,18 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
 /** The share of the cloud an NB201 chart leaves below its accuracy axis. */
 const NB201_HIDDEN_SHARE = 0.1;
 
-/** NB201 panels (one dataset) under one title, the worst tenth of the cloud below the axis. */
-export function nb201ParetoChart(dataset: string, panels: readonly ParetoPanel[]): VegaLiteSpec {
+/**
+ * NB201 panels (one dataset) under one title, the worst tenth of the cloud below the axis. `search`
+ * names the search whose bound and choices the panels carry, e.g. "rea, 500 runs".
+ */
+export function nb201ParetoChart(dataset: string, panels: readonly ParetoPanel[], search?: string): VegaLiteSpec {
   const accuracies = panels.flatMap((p) => p.points.map((point) => point.accuracy)).sort((a, b) => a - b);
   const floor = Math.floor(accuracies[Math.floor(NB201_HIDDEN_SHARE * accuracies.length)] / 5) * 5;
   const bounded = panels.some((p) => p.bound !== undefined);
   return paretoChart(panels, {
     title: `NAS-Bench-201 ${dataset}: test accuracy against latency`,
     subtitle: `Pareto front over all 15,625 architectures; below ${floor} % (the worst ${100 * NB201_HIDDEN_SHARE} %) out of view` +
-      (bounded ? "; dashed: the search's latency bound" : ''),
+      (bounded ? `; dashed: the latency bound of the search${search ? ` (${search})` : ''}` : ''),
     accuracyTitle: 'test accuracy, 200 epochs (%)',
     accuracyFloor: floor,
   });

@@ -36,11 +36,11 @@ describe('Pareto chart', () => {
   });
 
   test('NB201 chart: the worst tenth of the cloud left out of view (dropped, so resvg draws it), and it rasterizes', async () => {
-    const panels = ['pixel3', 'eyeriss'].map((device) => nb201ParetoPanel('cifar10', device, { sampleEvery: 64 }));
-    const svg = await svgOf(nb201ParetoChart('cifar10', panels));
+    const panels = ['pixel3', 'eyeriss'].map((device) => nb201ParetoPanel('cifar10', device, { sampleEvery: 64, bound: 5 }));
+    const svg = await svgOf(nb201ParetoChart('cifar10', panels, 'rea, 3 runs'));
     const texts = textsOf(svg).join('\n');
     expect(texts).toMatch(/NAS-Bench-201 cifar10: test accuracy against latency/);
-    expect(texts).toMatch(/below 75 % \(the worst 10 %\) out of view/);
+    expect(texts).toMatch(/below 75 % \(the worst 10 %\) out of view; dashed: the latency bound of the search \(rea, 3 runs\)/);
     const dots = [...svg.matchAll(/test accuracy, 200 epochs \(%\): ([\d.]+); kind: \w+" role="graphics-symbol" aria-roledescription="(\w+)"/g)];
     const drawn = dots.filter((m) => m[2] !== 'line').map((m) => Number(m[1]));
     expect(drawn.length).toBeGreaterThan(100);
