@@ -53,8 +53,7 @@ export function nb201ParetoPanel(dataset: string, device: string, options: Nb201
   return { device, points, front: nb201ParetoFront(dataset, device), bound: options.bound, chosen };
 }
 
-const LAYER_KINDS = ['architecture', 'front', 'chosen', 'bound'] as const;
-type LayerKind = (typeof LAYER_KINDS)[number];
+type LayerKind = 'architecture' | 'front' | 'chosen' | 'bound';
 
 /** Panels side by side, each with its own latency axis (devices differ by orders of magnitude). */
 export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChartOptions): VegaLiteSpec {
