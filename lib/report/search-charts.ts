@@ -106,10 +106,11 @@ export function derivedChart(run: SearchRun): VegaLiteSpec {
   const retrained = run.retrained ? [{ kind: retrain, latency: run.retrained.latency, top1: 100 * run.retrained.top1, label: 'retrained' }] : [];
   const x = { field: 'latency', type: 'quantitative', title: `latency of the derived network (${run.latencyUnit})`, scale: { zero: false } };
   const y = { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { zero: false } };
-  // Colour and shape on one field, one legend.
+  // Colour and shape on one field, one legend, naming only what is drawn.
   const legend = { orient: 'bottom' };
-  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain: [searched, retrain], range: ['#1f77b4', '#d62728'] }, legend };
-  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: [searched, retrain], range: ['circle', 'square'] }, legend };
+  const kinds = retrained.length ? [searched, retrain] : [searched];
+  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#1f77b4', '#d62728'] }, legend };
+  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['circle', 'square'] }, legend };
   const layers: object[] = [
     { data: { values: epochs }, mark: { type: 'line', color: '#9bbbd9' }, encoding: { x, y, order: { field: 'epoch' } } },
     { data: { values: [...epochs, ...retrained] }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color, shape } },

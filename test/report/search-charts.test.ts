@@ -65,6 +65,12 @@ describe('ProxylessNAS search plots', () => {
     expect(dots).toHaveLength(6);
   });
 
+  test('before the retraining, the legend names only the search epochs', async () => {
+    const texts = textsOf(await svgOf(searchRunChart(readSearchRun(searchRunDir(false)))));
+    expect(texts).toContain('search epoch (validation, sampled paths)');
+    expect(texts).not.toContain('retrained from scratch (test)');
+  });
+
   test('plotSearchRun writes a PNG; a run dir without a search is a clear error', async () => {
     const out = path.join(tempDir(), 'search.png');
     await plotSearchRun(searchRunDir(false), out);
