@@ -5,17 +5,19 @@
 // simulated training epochs (the shipped tables have no training times): 1,200 epochs is 100
 // architectures at 12 epochs, about what the paper's 12,000 simulated seconds bought (a 12-epoch
 // training of a NB201 cell on CIFAR-10 takes on the order of 100 s in NATS-Bench's timings).
-// Then a hardware-aware section, and Pareto fronts and anytime curves written as JSON.
+// Then a hardware-aware section, and Pareto fronts and anytime curves written as JSON; with --plots, the
+// anytime curves of each dataset and the hardware-aware Pareto fronts drawn as PNGs in that folder.
 //
-//   npm run bench:nb201 -- [--runs 500] [--budget-epochs 1200] [--seed 0] [--out runs/bench-nb201]
+//   npm run bench:nb201 -- [--runs 500] [--budget-epochs 1200] [--seed 0] [--out runs/bench-nb201] [--plots docs/plots]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  meanAndStd, NB201_DATASETS, NB201_DEFAULT_BUDGET_EPOCHS, NB201_DEVICES, nb201Best, nb201BestUnderLatency, nb201LatencyColumn,
+  NB201_DATASETS, NB201_DEFAULT_BUDGET_EPOCHS, NB201_DEVICES, nb201Best, nb201BestUnderLatency, nb201LatencyColumn,
   nb201ParetoFront, runNb201Experiment, type Nb201ExperimentResult,
 } from '../lib/benchmarks';
-import { reportedAtCost, STRATEGY_NAMES } from '../lib/strategies';
+import { anytimeSeries, nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, renderChart, type ParetoPanel, type VegaLiteSpec } from '../lib/report';
+import { STRATEGY_NAMES } from '../lib/strategies';
 
 // Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5: CIFAR-10 test accuracy, mean +- std over 500 runs.
 const PAPER_CIFAR10: Record<string, string> = {
@@ -37,6 +39,7 @@ interface Args {
   budgetEpochs: number;
   seed: number;
   out: string;
+  plots?: string;
 }
 
 function readArgs(argv: string[]): Args {
@@ -47,9 +50,10 @@ function readArgs(argv: string[]): Args {
       'budget-epochs': { type: 'string', default: String(NB201_DEFAULT_BUDGET_EPOCHS) },
       seed: { type: 'string', default: '0' },
       out: { type: 'string', default: 'runs/bench-nb201' },
+      plots: { type: 'string' },
     },
   });
-  return { runs: Number(values.runs), budgetEpochs: Number(values['budget-epochs']), seed: Number(values.seed), out: values.out };
+  return { runs: Number(values.runs), budgetEpochs: Number(values['budget-epochs']), seed: Number(values.seed), out: values.out, plots: values.plots };
 }
 
 const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(2)} ± ${x.std.toFixed(2)}`;
@@ -61,17 +65,19 @@ function quantile(values: readonly number[], q: number): number {
   return sorted[Math.floor(q * (sorted.length - 1))];
 }
 
-/** Mean incumbent test accuracy every 12 epochs of budget, over the runs that have one by then. */
-function meanAnytimeCurve(result: Nb201ExperimentResult): { epochs: number; testAccuracy: number }[] {
-  const curve = [];
-  for (let epochs = 12; epochs <= result.budgetEpochs; epochs += 12) {
-    const values = result.runs.map((run) => reportedAtCost(run, epochs)).filter((x) => !Number.isNaN(x));
-    if (values.length) curve.push({ epochs, testAccuracy: Number(meanAndStd(values).mean.toFixed(4)) });
-  }
-  return curve;
+/** Mean and std of the incumbent's test accuracy at 100 points of the budget, over the runs that have one by then. */
+function anytimeCurve(result: Nb201ExperimentResult): { epochs: number; testAccuracy: number; std: number }[] {
+  const round = (x: number) => Number(x.toFixed(4));
+  return anytimeSeries(result.strategy, result.runs, 'cost').points.map((p) => ({ epochs: p.x, testAccuracy: round(p.mean), std: round(p.std) }));
 }
 
-function main(): void {
+async function writePlot(spec: VegaLiteSpec, dir: string, name: string): Promise<string> {
+  const file = path.join(dir, `${name}.png`);
+  await renderChart(spec, file);
+  return file;
+}
+
+async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   const started = Date.now();
   fs.mkdirSync(args.out, { recursive: true });
@@ -101,22 +107,37 @@ function main(): void {
   out.push(`## Hardware-aware: best ${HARDWARE_DATASET} architecture within a latency bound (fastest ${LATENCY_QUANTILE * 100}% of the space)\n`);
   out.push('| device | bound (ms) | best within bound (exhaustive, chosen on 200-ep validation) | latency (ms) | test | REA within bound, test |');
   out.push('| --- | --- | --- | --- | --- | --- |');
+  const hardwarePanels: ParetoPanel[] = [];
   for (const device of HARDWARE_DEVICES) {
     const maxMs = quantile(nb201LatencyColumn(device), LATENCY_QUANTILE);
     const best = nb201BestUnderLatency(HARDWARE_DATASET, device, maxMs)!;
     const rea = runNb201Experiment({ strategy: 'rea', dataset: HARDWARE_DATASET, runs: args.runs, budgetEpochs: args.budgetEpochs, seed: args.seed, latency: { device, maxMs } });
     out.push(`| ${device} | ${maxMs.toFixed(3)} | #${best.index} ${cell(best.arch)} | ${best.latencyMs.toFixed(3)} | ${best.accuracy.toFixed(2)} | ${pm(rea.testAccuracy)} |`);
+    hardwarePanels.push(nb201ParetoPanel(HARDWARE_DATASET, device, { bound: maxMs, runs: rea.runs }));
   }
 
   const pareto = Object.fromEntries(NB201_DATASETS.map((dataset) => [dataset, Object.fromEntries(NB201_DEVICES.map((device) => [device, nb201ParetoFront(dataset, device)]))]));
   const paretoFile = path.join(args.out, 'nb201-pareto.json');
   fs.writeFileSync(paretoFile, JSON.stringify({ what: 'Pareto front of 200-epoch test accuracy (%) vs latency (ms), per dataset and device', fronts: pareto }) + '\n');
-  const anytime = Object.fromEntries([...results].map(([key, result]) => [key, meanAnytimeCurve(result)]));
+  const anytime = Object.fromEntries([...results].map(([key, result]) => [key, anytimeCurve(result)]));
   const anytimeFile = path.join(args.out, 'nb201-anytime.json');
-  fs.writeFileSync(anytimeFile, JSON.stringify({ what: 'mean test accuracy (%) of the incumbent vs simulated training epochs', runs: args.runs, curves: anytime }) + '\n');
+  fs.writeFileSync(anytimeFile, JSON.stringify({ what: 'mean and std over runs of the test accuracy (%) of the incumbent vs simulated training epochs', runs: args.runs, curves: anytime }) + '\n');
   out.push('');
-  out.push(`Pareto fronts (27 devices x 3 datasets): ${paretoFile}; anytime curves: ${anytimeFile}; ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  out.push(`Pareto fronts (27 devices x 3 datasets): ${paretoFile}; anytime curves: ${anytimeFile}.`);
+  if (args.plots) {
+    const plotFiles = [];
+    for (const dataset of NB201_DATASETS) {
+      const chart = nb201AnytimeChart(STRATEGY_NAMES.map((strategy) => results.get(`${strategy}/${dataset}`)!));
+      plotFiles.push(await writePlot(chart, args.plots, `nb201-anytime-${dataset}`));
+    }
+    plotFiles.push(await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels, `rea, ${args.runs} runs`), args.plots, 'nb201-pareto-hardware'));
+    out.push(`Plots: ${plotFiles.join(', ')}.`);
+  }
+  out.push(`${((Date.now() - started) / 1000).toFixed(1)} s.`);
   process.stdout.write(out.join('\n') + '\n');
 }
 
-main();
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : error}\n`);
+  process.exitCode = 1;
+});

@@ -10,3 +10,4 @@ export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type Proxyles
 export * from './benchmarks';
 export * from './strategies';
 export * from './latency';
+export * from './report';

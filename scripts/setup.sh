@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian machine for torchnas: system packages (LibTorch, BLAS, cmake, zlib, the
-# Fashion-MNIST dataset), then `npm ci`, which builds the native addon and compiles TypeScript.
+# Fashion-MNIST dataset, the DejaVu fonts that PNG plots draw their text with), then `npm ci`, which builds the native addon and compiles TypeScript.
 # Idempotent: installed packages are skipped. Run it from anywhere, as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist)
+PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist fonts-dejavu-core)
 # The Python benchmark half (npm run bench:train) uses Debian's PyTorch: the same LibTorch 1.13 build.
 if [[ "${TORCHNAS_SETUP_BENCH:-0}" == 1 ]]; then PACKAGES+=(python3-torch); fi
 

@@ -3,10 +3,11 @@
 // program by lib/cli/main.ts.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../errors';
+import { nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, plotFormat, renderChart } from '../report';
 import { STRATEGY_NAMES } from '../strategies';
 import { NB201_DATASETS } from './nb201';
 import { NB201_DEVICES } from './nb201-latency';
-import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment } from './nb201-experiment';
+import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment, type Nb201ExperimentResult } from './nb201-experiment';
 
 const wholeNumber = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -28,6 +29,10 @@ Examples:
   torchnas bench nb201 --strategy rea --runs 100 --dataset cifar10
   torchnas bench nb201 --strategy reinforce --dataset ImageNet16-120 --budget-epochs 2400
   torchnas bench nb201 --strategy rea --device pixel3 --max-latency 6.5 --json
+  torchnas bench nb201 --strategy reinforce --runs 50 --plot anytime.svg
+  torchnas bench nb201 --strategy rea --device pixel3 --max-latency 6.5 --plot pareto.png
+--plot draws the anytime curve (test accuracy of the best architecture so far, mean ± std over the
+runs); with --device, the accuracy-latency Pareto front on that device with the bound and the runs' choices.
 Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evaluation), hyperband
 12- and 200-epoch validation accuracy. The default budget, ${NB201_DEFAULT_BUDGET_EPOCHS} epochs, is 100 architectures at 12 epochs.`)
     .addOption(new Option('--strategy <name>', 'search strategy').choices([...STRATEGY_NAMES]).default('rea'))
@@ -37,11 +42,13 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
     .option('--seed <n>', 'seed of the first run (run r uses seed + r)', wholeNumber('--seed'), 0)
     .addOption(new Option('--device <name>', 'latency device for a hardware-aware search (needs --max-latency)').choices([...NB201_DEVICES]))
     .option('--max-latency <ms>', 'latency bound on --device, in milliseconds', positiveNumber('--max-latency'))
+    .option('--plot <file>', 'also draw the result to this .svg or .png file (see below)')
     .option('--json', 'print the result as JSON on stdout', false)
-    .action((o) => {
+    .action(async (o) => {
       if ((o.device === undefined) !== (o.maxLatency === undefined)) {
         throw invalid('--device and --max-latency go together: give both for a hardware-aware search, or neither');
       }
+      if (o.plot !== undefined) plotFormat(o.plot); // a bad name fails now, not after the runs
       const result = runNb201Experiment({
         strategy: o.strategy,
         dataset: o.dataset,
@@ -50,17 +57,27 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
         seed: o.seed,
         latency: o.device ? { device: o.device, maxMs: o.maxLatency } : undefined,
       });
+      if (o.plot !== undefined) await renderChart(chartOf(result, o.device, o.maxLatency), o.plot);
       const { mean, std, values } = result.testAccuracy;
       if (o.json) {
         process.stdout.write(JSON.stringify({
           strategy: result.strategy, dataset: result.dataset, budgetEpochs: result.budgetEpochs, runs: values.length,
           meanEvaluations: result.meanEvaluations, testAccuracy: { mean, std },
           chosen: result.runs.map((run) => run.incumbent && { arch: run.incumbent.arch, validAccuracy: run.incumbent.score, testAccuracy: run.incumbent.reported }),
+          ...(o.plot !== undefined && { plot: o.plot }),
         }) + '\n');
       } else {
         const bound = o.device ? `, latency <= ${o.maxLatency} ms on ${o.device}` : '';
         process.stdout.write(`${result.strategy} on ${result.dataset}${bound}: test accuracy ${mean.toFixed(2)} ± ${std.toFixed(2)} % ` +
           `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)\n`);
+        if (o.plot !== undefined) process.stdout.write(`plot written to ${o.plot}\n`);
       }
     });
+}
+
+/** A hardware-aware experiment is drawn on its device's Pareto front, any other as its anytime curve. */
+function chartOf(result: Nb201ExperimentResult, device?: string, maxLatency?: number) {
+  if (!device) return nb201AnytimeChart([result]);
+  const panel = nb201ParetoPanel(result.dataset, device, { bound: maxLatency, runs: result.runs });
+  return nb201ParetoChart(result.dataset, [panel], `${result.strategy}, ${result.runs.length} runs`);
 }

@@ -9,6 +9,7 @@ import { proxyless } from '../search/proxyless';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
+import { registerPlotCommand } from '../report/cli';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
@@ -157,6 +158,7 @@ Examples:
     });
   registerBenchCommand(program);
   registerLatencyCommand(program);
+  registerPlotCommand(program);
   return program;
 }
 

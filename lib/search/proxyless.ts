@@ -10,7 +10,7 @@ import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
-import { commitEpoch, freshRunState, readJson, readRunState, restoreCheckpoint, resumedOptions, RUN_FILE, type RunState } from '../train/run-state';
+import { commitEpoch, freshRunState, readJson, readRunState, restoreCheckpoint, resumedOptions, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
@@ -61,6 +61,8 @@ export interface SearchRecord {
   entropy: number;
   probabilities: number[][];
   derived: string[];
+  /** Latency of the derived (argmax) network, in the table's unit. */
+  derivedLatency: number;
 }
 
 export type SearchEvent =
@@ -91,6 +93,11 @@ function latencyTableOf(resolved: ResolvedSpace, file?: string): { table: number
     throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
   }
   return { table: json.table, fixed: json.fixed ?? 0, unit: json.unit ?? 'table units' };
+}
+
+/** The latency of a choice: the fixed part plus each edge's chosen candidate. */
+function choiceLatency(resolved: ResolvedSpace, latency: { table: number[][]; fixed: number }, choice: string[]): number {
+  return latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
 }
 
 export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchEvent) => void): Promise<ProxylessResult> {
@@ -127,7 +134,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       await restoreCheckpoint(session, runDir, previous);
     } else {
       fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, space: resolved.space });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
     }
     emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs });
 
@@ -141,12 +148,13 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
         (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
       );
       const arch = await session.archState();
+      const derived = arch.derived.map((j, e) => resolved.edges[e].candidates[j]);
       const record: SearchRecord = {
         type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
         train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
         arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 },
         expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
-        derived: arch.derived.map((j, e) => resolved.edges[e].candidates[j]),
+        derived, derivedLatency: choiceLatency(resolved, latency, derived),
       };
       state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
@@ -157,7 +165,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
 
   const choice = state.history.at(-1)!.derived;
   const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
-  const derivedLatency = latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
+  const derivedLatency = choiceLatency(resolved, latency, choice);
   writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
   emit({ type: 'derived', arch, latency: derivedLatency });
   let retrain: TrainResult | undefined;
@@ -170,6 +178,6 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     );
   }
   const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
-  writeJsonAtomic(path.join(runDir, 'summary.json'), { ...result, latencyUnit: latency.unit });
+  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
   return result;
 }

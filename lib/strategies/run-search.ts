@@ -69,11 +69,14 @@ export function runSearch(strategy: SearchStrategy, objective: SearchObjective, 
   return { strategy: strategy.name, incumbent, evaluations, cost, rejections, curve };
 }
 
-/** The incumbent's reported figure once `cost` had been spent (NaN before the first evaluation). */
-export function reportedAtCost(result: SearchResult, cost: number): number {
+/** What an anytime curve is read against: evaluations made, or training cost spent. */
+export type AnytimeAxis = 'evaluations' | 'cost';
+
+/** The incumbent's reported figure once `x` evaluations or `x` cost had been reached (NaN before the first evaluation). */
+export function reportedAt(result: SearchResult, axis: AnytimeAxis, x: number): number {
   let reported = NaN;
   for (const point of result.curve) {
-    if (point.cost > cost) break;
+    if (point[axis] > x) break;
     reported = point.reported;
   }
   return reported;

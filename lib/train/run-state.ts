@@ -30,6 +30,7 @@ export interface RunState<R = EpochRecord> {
 export const RUN_FILE = 'run.json';
 export const STATE_FILE = 'state.json';
 export const METRICS_FILE = 'metrics.jsonl';
+export const SUMMARY_FILE = 'summary.json';
 
 export function readJson<T>(file: string, what: string): T {
   if (!fs.existsSync(file)) throw new TorchnasError('E_IO', `${what} '${file}' does not exist`);

@@ -17,6 +17,7 @@ import {
   resumedOptions,
   restoreCheckpoint,
   RUN_FILE,
+  SUMMARY_FILE,
   type EpochRecord,
   type RunState,
 } from './run-state';
@@ -166,7 +167,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
     const result: TrainResult = { runDir, arch, params: net.params, macs: net.macs, history: state.history, test: testStats, seconds: (Date.now() - started) / 1000 };
     appendMetrics(runDir, { type: 'final', test: testStats });
     writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-    writeJsonAtomic(path.join(runDir, 'summary.json'), { ...result, checkpoint: state.checkpoint });
+    writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, checkpoint: state.checkpoint });
     return result;
   } finally {
     await session.close();

@@ -3,11 +3,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-export function writeFileAtomic(file: string, data: string): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const temporary = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(temporary, 'w');
   try {
-    fs.writeSync(fd, data);
+    fs.writeFileSync(fd, data); // unlike one writeSync, writes all of a large buffer
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);

@@ -1,0 +1,6 @@
+// Plots of what torchnas measures: anytime curves of search strategies, accuracy-latency Pareto
+// fronts, and ProxylessNAS searches, as vega-lite specs rendered to SVG or PNG.
+export * from './plot';
+export * from './anytime-chart';
+export * from './pareto-chart';
+export * from './search-charts';
