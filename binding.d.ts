@@ -65,6 +65,15 @@ export interface NativeNetworkSpec {
   blocks: NativeBlock[];
 }
 
+export interface NativeNb201Spec {
+  /** The six edge ops, in architecture-string order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2). */
+  ops: string[];
+  classes?: number;
+  channels?: number;
+  cells?: number;
+  inputChannels?: number;
+}
+
 export interface NativeSessionOptions {
   device?: string;
   precision?: 'fp32' | 'bf16';
@@ -154,6 +163,7 @@ export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
+  buildNb201(spec: NativeNb201Spec): Promise<{ parameters: number }>;
   configureTraining(options: NativeTrainingOptions): Promise<void>;
   trainEpoch(
     data: NativeDataset,

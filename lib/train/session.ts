@@ -4,6 +4,9 @@ import { z } from 'zod';
 import type { NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeSearchEpochStats, NativeSearchOptions, NativeSession, NativeTrainProgress } from '../../binding';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
+import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } from '../benchmarks/nb201-network';
+import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
+import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
 import type { Dataset } from '../data/datasets';
 import { callNative, callNativeSync, fromZod } from '../errors';
 import { native } from '../native';
@@ -42,6 +45,12 @@ export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
 export type LoaderOptions = NativeLoaderOptions;
 
+export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
+  /** Architecture string, NATS-Bench index, or the six edge ops. */
+  arch: z.union([z.string(), z.number().int(), z.array(z.string())]),
+});
+export type Nb201BuildOptions = z.input<typeof Nb201BuildOptionsSchema>;
+
 // A throwing progress callback must not take the native worker down with it: progress is advisory.
 function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
   if (!callback) return undefined;
@@ -74,6 +83,24 @@ export class Session {
     const resolved = resolveNetwork(arch);
     const { parameters } = await callNative(() => this.handle.buildNetwork(resolved.spec));
     return { ...resolved, nativeParams: parameters };
+  }
+
+  /**
+   * Builds a NAS-Bench-201 cell network (CIFAR skeleton; defaults: C = 16, N = 5, 10 classes, 3x32x32
+   * input). Returns the canonical architecture string, its cost from the description and the native
+   * parameter count.
+   */
+  async buildNb201(options: Nb201BuildOptions): Promise<Nb201NetworkCost & { arch: string; cell: Nb201Cell; nativeParams: number }> {
+    const parsed = Nb201BuildOptionsSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
+    const { arch, ...network } = parsed.data;
+    const canonical = nb201ArchString(arch as Nb201Arch);
+    const cell = parseNb201Cell(canonical);
+    const cost = nb201NetworkCost(cell, network);
+    const { parameters } = await callNative(() =>
+      this.handle.buildNb201({ ops: [...cell], classes: network.classes, channels: network.channels, cells: network.cells, inputChannels: network.input[0] }),
+    );
+    return { ...cost, arch: canonical, cell, nativeParams: parameters };
   }
 
   async configureTraining(config: TrainingConfig): Promise<void> {

@@ -98,6 +98,24 @@ ArchSpec ReadArchSpec(const Napi::Object& o) {
   return spec;
 }
 
+Nb201Spec ReadNb201Spec(const Napi::Object& o) {
+  Nb201Spec spec;
+  Napi::Value ops = o.Get("ops");
+  if (!ops.IsArray() || ops.As<Napi::Array>().Length() != spec.ops.size()) {
+    js::ThrowInvalid(o.Env(), "ops must be an array of the 6 NB201 edge ops");
+  }
+  for (uint32_t i = 0; i < spec.ops.size(); ++i) {
+    Napi::Value op = ops.As<Napi::Array>().Get(i);
+    if (!op.IsString()) js::ThrowInvalid(o.Env(), "ops must be strings");
+    spec.ops[i] = ParseNb201Op(op.As<Napi::String>().Utf8Value());
+  }
+  spec.classes = js::Integer(o, "classes", spec.classes);
+  spec.channels = js::Integer(o, "channels", spec.channels);
+  spec.cells_per_stage = js::Integer(o, "cells", spec.cells_per_stage);
+  spec.in_channels = js::Integer(o, "inputChannels", spec.in_channels);
+  return spec;
+}
+
 Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
@@ -112,6 +130,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return DefineClass(env, "Session",
                        {InstanceMethod<&SessionBinding::Describe>("describe"),
                         InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
+                        InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
                         InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
                         InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
                         InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
@@ -188,6 +207,16 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     NetworkSpec spec = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectArg(info, 0, "buildNetwork")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       int64_t parameters = s.BuildNetwork(spec);
+      return [parameters](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+      };
+    });
+  }
+
+  Napi::Value BuildNb201(const Napi::CallbackInfo& info) {
+    Nb201Spec spec = RunSyncValue(info.Env(), [&] { return ReadNb201Spec(js::ObjectArg(info, 0, "buildNb201")); });
+    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+      int64_t parameters = s.BuildNb201(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
         return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
       };

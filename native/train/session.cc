@@ -41,10 +41,18 @@ torch::optim::Optimizer& Session::RequireOptimizer() {
 
 int64_t Session::BuildNetwork(const NetworkSpec& spec) {
   torch::manual_seed(options_.seed);
-  auto network = torchnas::BuildNetwork(spec);
-  network->to(options_.exec.device);
-  if (options_.exec.channels_last) ToChannelsLast(*network);
-  model_ = network;
+  return InstallModel(torchnas::BuildNetwork(spec));
+}
+
+int64_t Session::BuildNb201(const Nb201Spec& spec) {
+  torch::manual_seed(options_.seed);
+  return InstallModel(BuildNb201Network(spec));
+}
+
+int64_t Session::InstallModel(std::shared_ptr<Model> model) {
+  model->to(options_.exec.device);
+  if (options_.exec.channels_last) ToChannelsLast(*model);
+  model_ = std::move(model);
   supernet_.reset();
   arch_.reset();
   optimizer_.reset();

@@ -14,6 +14,7 @@
 #include "nets/model.h"
 #include "nets/network_spec.h"
 #include "search/arch_trainer.h"
+#include "spaces/nb201_network.h"
 #include "spaces/supernet.h"
 #include "train/optimizer.h"
 
@@ -85,6 +86,8 @@ class Session {
 
   // Builds a fixed network on the session's device (seeded: the same seed gives the same weights).
   int64_t BuildNetwork(const NetworkSpec& spec);
+  // A NAS-Bench-201 cell network, seeded the same way.
+  int64_t BuildNb201(const Nb201Spec& spec);
   void ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss);
 
   EpochStats TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
@@ -115,6 +118,8 @@ class Session {
 
  private:
   Model& RequireModel();
+  // Makes `model` the session's model on its device; training and search state start over.
+  int64_t InstallModel(std::shared_ptr<Model> model);
   torch::optim::Optimizer& RequireOptimizer();
   torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
   EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,

@@ -19,14 +19,9 @@ ArchTrainer& Session::RequireArchTrainer() {
 int64_t Session::BuildSupernet(const SupernetSpec& spec) {
   torch::manual_seed(options_.seed);
   auto net = std::make_shared<SupernetImpl>(spec, options_.exec.device);
-  net->to(options_.exec.device);
-  if (options_.exec.channels_last) ToChannelsLast(*net);
-  model_ = net;
+  const int64_t parameters = InstallModel(net);
   supernet_ = net;
-  arch_.reset();
-  optimizer_.reset();
-  global_step_ = 0;
-  return model_->ParameterCount();
+  return parameters;
 }
 
 void Session::ConfigureSearch(const ArchSpec& spec) {
