@@ -74,6 +74,17 @@ export interface NativeNb201Spec {
   inputChannels?: number;
 }
 
+export interface NativeProxyOptions extends NativeLoaderOptions {
+  proxies: string[];
+  input: { channels: number; height: number; width: number };
+}
+
+export interface NativeProxyScore {
+  total: number;
+  layers: Record<string, number>;
+  seconds: number;
+}
+
 export interface NativeSessionOptions {
   device?: string;
   precision?: 'fp32' | 'bf16';
@@ -164,6 +175,7 @@ export declare class NativeSession {
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
   buildNb201(spec: NativeNb201Spec): Promise<{ parameters: number }>;
+  zeroCostProxies(data: NativeDataset | null, options: NativeProxyOptions): Promise<Record<string, NativeProxyScore>>;
   configureTraining(options: NativeTrainingOptions): Promise<void>;
   trainEpoch(
     data: NativeDataset,

@@ -9,3 +9,4 @@ export * from './spaces';
 export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type ProxylessResult, type SearchEvent, type SearchRecord } from './search/proxyless';
 export * from './benchmarks';
 export * from './strategies';
+export * from './proxies';

@@ -116,6 +116,21 @@ Nb201Spec ReadNb201Spec(const Napi::Object& o) {
   return spec;
 }
 
+ProxyRequest ReadProxyRequest(const Napi::Object& o) {
+  ProxyRequest request;
+  request.loader = ReadLoaderOptions(o);
+  Napi::Value proxies = o.Get("proxies");
+  if (!proxies.IsArray()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
+  for (uint32_t i = 0; i < proxies.As<Napi::Array>().Length(); ++i) {
+    Napi::Value name = proxies.As<Napi::Array>().Get(i);
+    if (!name.IsString()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
+    request.proxies.push_back(name.As<Napi::String>().Utf8Value());
+  }
+  Napi::Object input = js::ObjectField(o, "input");
+  request.input = {js::Integer(input, "channels"), js::Integer(input, "height"), js::Integer(input, "width")};
+  return request;
+}
+
 Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
@@ -131,6 +146,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                        {InstanceMethod<&SessionBinding::Describe>("describe"),
                         InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
                         InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
+                        InstanceMethod<&SessionBinding::ZeroCostProxies>("zeroCostProxies"),
                         InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
                         InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
                         InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
@@ -219,6 +235,28 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       int64_t parameters = s.BuildNb201(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
         return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+      };
+    });
+  }
+
+  // zeroCostProxies(dataset | null, {proxies, input: {channels, height, width}, ...loader options})
+  //   -> {[proxy]: {total, layers: {[name]: value}, seconds}}
+  Napi::Value ZeroCostProxies(const Napi::CallbackInfo& info) {
+    std::shared_ptr<const DatasetView> data;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) data = DatasetBinding::ViewOf(info[0]);
+    ProxyRequest request = RunSyncValue(info.Env(), [&] { return ReadProxyRequest(js::ObjectArg(info, 1, "zeroCostProxies")); });
+    return Queue(info.Env(), [data, request](Session& s) -> MakeJsValue {
+      auto results = std::make_shared<std::vector<std::pair<std::string, ProxyResult>>>(s.ZeroCostProxies(data, request));
+      return [results](Napi::Env env) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        for (const auto& [name, result] : *results) {
+          Napi::Object proxy = Napi::Object::New(env);
+          proxy.Set("total", result.total);
+          proxy.Set("layers", StatsObject(env, result.layers));
+          proxy.Set("seconds", result.seconds);
+          out.Set(name, proxy);
+        }
+        return out;
       };
     });
   }

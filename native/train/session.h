@@ -13,6 +13,7 @@
 #include "data/batch_loader.h"
 #include "nets/model.h"
 #include "nets/network_spec.h"
+#include "proxies/proxy.h"
 #include "search/arch_trainer.h"
 #include "spaces/nb201_network.h"
 #include "spaces/supernet.h"
@@ -66,6 +67,12 @@ struct SearchEpochStats {
   double entropy = 0.0;
 };
 
+struct ProxyRequest {
+  std::vector<std::string> proxies;
+  ImageShape input;      // the shape the model takes; dataset images are fitted to it
+  LoaderOptions loader;  // batch size, seed (batch choice, noise, labels), normalization
+};
+
 using ProgressRecord = std::vector<std::pair<std::string, double>>;
 using ProgressFn = std::function<void(const ProgressRecord&)>;
 
@@ -108,6 +115,11 @@ class Session {
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchGradient(std::shared_ptr<const DatasetView> data,
                                                                     LoaderOptions loader, std::vector<EdgeChoice> path,
                                                                     GateMode mode);
+
+  // Zero-cost proxies of the current fixed network on one batch of `data` (null: Gaussian noise and
+  // uniform labels). The model is left as it was: weights, statistics, mode, no gradients.
+  std::vector<std::pair<std::string, ProxyResult>> ZeroCostProxies(std::shared_ptr<const DatasetView> data,
+                                                                   const ProxyRequest& request);
 
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);

@@ -67,11 +67,16 @@ describe('native NB201 network', () => {
   });
   afterAll(() => session.close());
 
-  test.each([0, 1, 6111, 15624])('arch %i: native parameters equal the cost model, at 32x32 and 28x28', async (index) => {
+  test.each([0, 1, 6111, 15624])('arch %i: parameters and FLOPs per layer equal the cost model, at 32x32 and 28x28', async (index) => {
     for (const input of [[3, 32, 32], [1, 28, 28]] as [number, number, number][]) {
       const built = await session.buildNb201({ arch: index, input });
       expect(built.arch).toBe(nb201ArchString(index));
       expect(built.nativeParams).toBe(built.params);
+      const native = await session.zeroCostProxies(null, { proxies: ['params', 'flops'], batchSize: 2 });
+      const described = (key: 'params' | 'flops') => Object.fromEntries(built.layers.filter((l) => l[key] > 0).map((l) => [l.name, l[key]]));
+      expect(native.params!.layers).toEqual(described('params'));
+      expect(native.flops!.layers).toEqual(described('flops'));
+      expect(native.flops!.total).toBe(built.flops);
     }
   });
 
