@@ -8,6 +8,7 @@ import { train } from '../train/trainer';
 import { proxyless } from '../search/proxyless';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
+import { registerProxiesCommand } from '../proxies/cli';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
@@ -152,6 +153,7 @@ Examples:
       process.stdout.write(JSON.stringify(info(), null, 2) + '\n');
     });
   registerBenchCommand(program);
+  registerProxiesCommand(program);
   return program;
 }
 
