@@ -69,7 +69,8 @@ Examples:
     .addOption(new Option('--accuracy-of <dataset>', 'NB201 accuracy table to correlate with').choices([...NB201_DATASETS]).default('cifar10'))
     .option('--seed <n>', 'seed of the sample, the batch and the weights', wholeNumber('--seed'), 0)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
-    .option('--threads <n>', 'CPU threads for LibTorch', wholeNumber('--threads'))
+    .option('--workers <n>', 'sessions scoring side by side', wholeNumber('--workers'), 1)
+    .option('--threads <n>', 'CPU threads for LibTorch per session (default: cores / workers)', wholeNumber('--threads'))
     .addOption(new Option('--format <f>', 'output: summary table, per-network CSV, or both as JSON').choices(['md', 'csv', 'json']).default('md'))
     .action(async (o) => {
       const proxies = (o.proxy.includes('all') ? [...PROXY_NAMES] : [...new Set<string>(o.proxy)]) as ProxyName[];
@@ -80,7 +81,7 @@ Examples:
         ? (done: number, total: number) => process.stderr.write(`\rproxies: ${done}/${total} networks`)
         : undefined;
       const study = await runNb201ProxyStudy(
-        { proxies, sample: o.sample, seed: o.seed, batchSize: o.batchSize, accuracyOf: o.accuracyOf, classes, device: o.device, threads: o.threads },
+        { proxies, sample: o.sample, seed: o.seed, batchSize: o.batchSize, accuracyOf: o.accuracyOf, classes, device: o.device, workers: o.workers, threads: o.threads },
         data,
         progress,
       );

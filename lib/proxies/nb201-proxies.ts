@@ -1,6 +1,7 @@
 // Zero-cost proxies on NAS-Bench-201: sample architectures (seeded), build each natively, score it,
 // and rank-correlate the scores with the benchmark's accuracies. Shared by `torchnas proxies` and
 // `npm run bench:proxies`.
+import * as os from 'os';
 import { z } from 'zod';
 import { invalid, fromZod } from '../errors';
 import type { Dataset } from '../data/datasets';
@@ -34,6 +35,9 @@ export const Nb201ProxyStudySchema = z
     accuracyOf: z.enum(NB201_DATASETS).default('cifar10'),
     classes: z.number().int().positive().default(10),
     device: z.string().default('auto'),
+    /** Sessions scoring networks side by side; small networks score faster on one thread each. */
+    workers: z.number().int().positive().default(1),
+    /** LibTorch threads per session (default: the cores shared among the workers). */
     threads: z.number().int().positive().optional(),
   })
   .strict()
@@ -57,7 +61,7 @@ export interface ProxyCorrelation {
   spearman: number;
   kendall: number;
   archs: number;
-  /** Mean seconds per architecture (a pass shared by several proxies counts for the first). */
+  /** Mean seconds per architecture in one session (a pass shared by several proxies counts for the first). */
   seconds: number;
 }
 
@@ -78,22 +82,31 @@ export async function runNb201ProxyStudy(
   const o = parsed.data;
   const indices = o.indices ?? sampleNb201Indices(o.sample!, o.seed);
   const accuracy = nb201AccuracyColumn(o.accuracyOf, 'test', 200);
-  const session = new Session({ device: o.device, seed: o.seed, ...(o.threads ? { threads: o.threads } : {}) });
+  const threads = o.threads ?? Math.max(1, Math.floor(os.availableParallelism() / o.workers));
+  // Every session builds with the same seed: a network's weights do not depend on which worker built it.
+  const sessions = Array.from({ length: o.workers }, () => new Session({ device: o.device, seed: o.seed, threads }));
   const started = Date.now();
-  const archs: Nb201ScoredArch[] = [];
+  const archs = new Array<Nb201ScoredArch>(indices.length);
   const seconds = Object.fromEntries(o.proxies.map((p) => [p, 0])) as Record<ProxyName, number>;
-  try {
-    for (const index of indices) {
+  let next = 0;
+  let done = 0;
+  const work = async (session: Session) => {
+    while (next < indices.length) {
+      const position = next++;
+      const index = indices[position];
       await session.buildNb201({ arch: index, classes: o.classes });
       const scores = await session.zeroCostProxies(data?.dataset ?? null, {
         proxies: o.proxies, batchSize: o.batchSize, seed: o.seed, normalize: data?.normalize,
       });
-      archs.push({ index, arch: nb201ArchString(index), accuracy: accuracy[index], scores: Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.total])) });
+      archs[position] = { index, arch: nb201ArchString(index), accuracy: accuracy[index], scores: Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.total])) };
       for (const p of o.proxies) seconds[p] += scores[p]!.seconds;
-      onProgress?.(archs.length, indices.length);
+      onProgress?.(++done, indices.length);
     }
+  };
+  try {
+    await Promise.all(sessions.map(work));
   } finally {
-    await session.close();
+    await Promise.all(sessions.map((s) => s.close()));
   }
   const accuracies = archs.map((a) => a.accuracy);
   const correlations = o.proxies.map((proxy) => {

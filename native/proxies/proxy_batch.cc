@@ -44,8 +44,8 @@ ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions
   return {FitToShape(batch->images, shape), batch->labels};
 }
 
-ProxyBatch NoiseBatch(int64_t batch_size, const ImageShape& shape) {
-  return {torch::randn({batch_size, shape.channels, shape.height, shape.width}), torch::Tensor()};
+ProxyBatch NoiseBatch(int64_t batch_size, const ImageShape& shape, at::Generator& generator) {
+  return {torch::randn({batch_size, shape.channels, shape.height, shape.width}, generator), torch::Tensor()};
 }
 
 }  // namespace torchnas

@@ -15,8 +15,8 @@ struct ProxyBatch {
 
 ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ImageShape& shape);
 
-// Gaussian noise of `shape`, for proxies asked for without a dataset (seeded by the caller).
-ProxyBatch NoiseBatch(int64_t batch_size, const ImageShape& shape);
+// Gaussian noise of `shape`, for proxies asked for without a dataset.
+ProxyBatch NoiseBatch(int64_t batch_size, const ImageShape& shape, at::Generator& generator);
 
 // Zero-pads (or center-crops) images to shape's height and width, and repeats a single channel to
 // shape's channels: Fashion-MNIST's 1x28x28 becomes CIFAR's 3x32x32.

@@ -1,5 +1,6 @@
-// What every proxy computes from: the model, its scored layers, the input shape and the batch, plus
-// the passes several proxies share, computed once on first use.
+// What every proxy computes from: the model, its scored layers, the input shape, the batch and a
+// seeded generator of its own (sessions on other threads may draw at the same time), plus the passes
+// several proxies share, computed once on first use.
 #pragma once
 #include <torch/torch.h>
 
@@ -15,7 +16,8 @@ namespace torchnas {
 
 class ProxyContext {
  public:
-  ProxyContext(Model& model, ProxyBatch batch, const ImageShape& shape, const ExecutionConfig& exec);
+  ProxyContext(Model& model, ProxyBatch batch, const ImageShape& shape, const ExecutionConfig& exec,
+               at::Generator generator);
 
   Model& model() { return model_; }
   const std::vector<WeightLayer>& layers() const { return layers_; }
@@ -25,7 +27,9 @@ class ProxyContext {
   const torch::Tensor& Labels(int64_t classes);
   // Inputs of the model's shape on its device, for data-free proxies.
   torch::Tensor Constant(int64_t batch, double value, torch::Dtype dtype) const;
-  torch::Tensor Noise(int64_t batch) const;
+  torch::Tensor Noise(int64_t batch);
+  // Unit Gaussian of any shape, on the model's device.
+  torch::Tensor Gaussian(at::IntArrayRef sizes);
   // The cross-entropy forward/backward on the batch that grad_norm, snip and fisher read.
   const LossPass& Loss();
 
@@ -34,6 +38,7 @@ class ProxyContext {
   std::vector<WeightLayer> layers_;
   ImageShape shape_;
   ExecutionConfig exec_;
+  at::Generator generator_;
   torch::Tensor images_;
   torch::Tensor labels_;
   std::optional<LossPass> loss_;

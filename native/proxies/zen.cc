@@ -15,13 +15,13 @@ namespace {
 
 constexpr double kMixupGamma = 1e-2;
 
-void GaussianInit(Model& model, const std::vector<WeightLayer>& layers) {
+void GaussianInit(ProxyContext& context) {
   torch::NoGradGuard no_grad;
-  for (const WeightLayer& layer : layers) {
-    layer.weight.normal_(0.0, 1.0);
+  for (const WeightLayer& layer : context.layers()) {
+    layer.weight.copy_(context.Gaussian(layer.weight.sizes()));
     if (layer.bias.defined()) layer.bias.zero_();
   }
-  for (const auto& bn : BatchNormLayers(model)) {
+  for (const auto& bn : BatchNormLayers(context.model())) {
     if (bn.module->weight.defined()) bn.module->weight.fill_(1.0);
     if (bn.module->bias.defined()) bn.module->bias.zero_();
     // Running variance = the variance of the last batch.
@@ -33,7 +33,7 @@ void GaussianInit(Model& model, const std::vector<WeightLayer>& layers) {
 
 ProxyResult Zen(ProxyContext& context) {
   Model& model = context.model();
-  GaussianInit(model, context.layers());
+  GaussianInit(context);
   model.train();
   torch::NoGradGuard no_grad;
   const int64_t n = context.images().size(0);

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nets/network.h"
+#include "nets/seeded_construction.h"
 #include "train/classification_loss.h"
 
 namespace torchnas {
@@ -40,13 +41,11 @@ torch::optim::Optimizer& Session::RequireOptimizer() {
 }
 
 int64_t Session::BuildNetwork(const NetworkSpec& spec) {
-  torch::manual_seed(options_.seed);
-  return InstallModel(torchnas::BuildNetwork(spec));
+  return InstallModel(ConstructSeeded(options_.seed, [&] { return torchnas::BuildNetwork(spec); }));
 }
 
 int64_t Session::BuildNb201(const Nb201Spec& spec) {
-  torch::manual_seed(options_.seed);
-  return InstallModel(BuildNb201Network(spec));
+  return InstallModel(ConstructSeeded(options_.seed, [&] { return BuildNb201Network(spec); }));
 }
 
 int64_t Session::InstallModel(std::shared_ptr<Model> model) {

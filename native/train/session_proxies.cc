@@ -1,6 +1,8 @@
 // Session::ZeroCostProxies: scores the session's fixed network with zero-cost proxies (native/proxies).
 #include <chrono>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "common/error.h"
 #include "proxies/model_state_guard.h"
 #include "proxies/proxy_context.h"
@@ -20,10 +22,10 @@ std::vector<std::pair<std::string, ProxyResult>> Session::ZeroCostProxies(std::s
   for (const std::string& name : request.proxies) functions.push_back(FindProxy(name));
 
   // One seed decides the batch, the noise, the labels drawn without a dataset, and Zen's weights.
-  torch::manual_seed(request.loader.seed);
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(request.loader.seed);
   ProxyBatch batch = data ? LoadProxyBatch(data, request.loader, request.input)
-                          : NoiseBatch(request.loader.batch_size, request.input);
-  ProxyContext context(model, std::move(batch), request.input, options_.exec);
+                          : NoiseBatch(request.loader.batch_size, request.input, generator);
+  ProxyContext context(model, std::move(batch), request.input, options_.exec, generator);
   std::vector<std::pair<std::string, ProxyResult>> results;
   for (size_t i = 0; i < functions.size(); ++i) {
     if (*options_.cancelled) Fail(codes::kClosed, "the session was closed while computing proxies");

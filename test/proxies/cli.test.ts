@@ -40,6 +40,13 @@ describe('torchnas proxies', () => {
     expect(csv).toHaveLength(4);
   });
 
+  test('two workers score exactly as one does (every random draw is seeded per session)', async () => {
+    const args = ['proxies', '--proxy', 'zen,grad_norm,synflow', '--sample', '4', '--batch-size', '4', '--threads', '1', '--format', 'json'];
+    const one = JSON.parse(await runCli([...args, '--workers', '1']));
+    const two = JSON.parse(await runCli([...args, '--workers', '2']));
+    expect(two.archs).toEqual(one.archs);
+  });
+
   test('unknown proxies and spaces are rejected by name', async () => {
     await expect(runCli(['proxies', '--proxy', 'snip,entropy'])).rejects.toThrow(/unknown proxy 'entropy' \(known: grad_norm, snip/);
     await expect(runCli(['proxies', '--proxy', 'snip', '--space', 'darts'])).rejects.toThrow(/Allowed choices are nb201/);
