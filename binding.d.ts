@@ -65,6 +65,26 @@ export interface NativeNetworkSpec {
   blocks: NativeBlock[];
 }
 
+export interface NativeNb201Spec {
+  /** The six edge ops, in architecture-string order (1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2). */
+  ops: string[];
+  classes?: number;
+  channels?: number;
+  cells?: number;
+  inputChannels?: number;
+}
+
+export interface NativeProxyOptions extends NativeLoaderOptions {
+  proxies: string[];
+  input: { channels: number; height: number; width: number };
+}
+
+export interface NativeProxyScore {
+  total: number;
+  layers: Record<string, number>;
+  seconds: number;
+}
+
 export interface NativeSessionOptions {
   device?: string;
   precision?: 'fp32' | 'bf16';
@@ -174,6 +194,8 @@ export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
+  buildNb201(spec: NativeNb201Spec): Promise<{ parameters: number }>;
+  zeroCostProxies(data: NativeDataset | null, options: NativeProxyOptions): Promise<Record<string, NativeProxyScore>>;
   configureTraining(options: NativeTrainingOptions): Promise<void>;
   trainEpoch(
     data: NativeDataset,

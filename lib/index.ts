@@ -2,7 +2,7 @@
 export * from './errors';
 export * from './arch';
 export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, type DatasetName, type Split } from './data/datasets';
-export { Session, type SessionOptions, type TrainingConfig } from './train/session';
+export { Session, Nb201BuildOptionsSchema, type SessionOptions, type TrainingConfig, type Nb201BuildOptions } from './train/session';
 export { train, resolveTrainOptions, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
 export { info } from './info';
 export * from './spaces';
@@ -11,3 +11,4 @@ export * from './benchmarks';
 export * from './strategies';
 export * from './latency';
 export * from './report';
+export * from './proxies';

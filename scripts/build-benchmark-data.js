@@ -27,6 +27,13 @@ const accuracy = (x) => Math.round(x * 1e4) / 1e4;
 const latency = (x) => Number(x.toPrecision(6));
 // TransNAS-Bench values are float32: seven significant digits is all they hold.
 const float32 = (x) => Number(x.toPrecision(7));
+// Stored zero-cost proxy values: seven significant digits rank them as the source does; NASLib marks
+// failures with -1e8, -inf or an empty field, kept as null.
+const proxyValue = (text) => {
+  const x = Number(text);
+  return text === '' || !Number.isFinite(x) || x === -1e8 ? null : float32(x);
+};
+const NB201_STORED_PROXIES = ['epe_nas', 'fisher', 'flops', 'grad_norm', 'grasp', 'jacov', 'l2_norm', 'nwot', 'params', 'plain', 'snip', 'synflow', 'zen'];
 
 function argument(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -151,6 +158,34 @@ function buildLatency(source, codes) {
   return { devices, latencyMs };
 }
 
+/**
+ * NB201 CIFAR-10 figures zero-cost proxies are checked against: the parameter count (millions) of every
+ * network, and NASLib's stored proxy values for the architectures it scored on CIFAR-10.
+ */
+function buildNb201ZeroCost(source, codes) {
+  const params = new Array(NB201_SIZE).fill(null);
+  for (const row of readCsv(path.join(source, 'nb201/nb201_cifar10_valid_naswot.csv'))) {
+    const index = number(row.arch, 'naswot index');
+    checkIndex(codes, index, row.cellstr, 'nb201_cifar10_valid_naswot.csv');
+    if (params[index] !== null) fail(`nb201_cifar10_valid_naswot.csv: index ${index} appears twice`);
+    params[index] = number(row.params, `params ${index}`);
+  }
+  const missing = params.indexOf(null);
+  if (missing >= 0) fail(`nb201_cifar10_valid_naswot.csv: no params for index ${missing}`);
+  const rows = readCsv(path.join(source, 'nb201/nb201_zero_cost_13proxies_partial.csv'))
+    .filter((row) => row.dataset === 'cifar10')
+    .map((row) => {
+      const index = number(row.nb201_index, '13 proxies index');
+      checkIndex(codes, index, row.nb201_arch_str, 'nb201_zero_cost_13proxies_partial.csv');
+      return { index, row };
+    })
+    .sort((a, b) => a.index - b.index);
+  const indices = rows.map((r) => r.index);
+  if (new Set(indices).size !== indices.length) fail('nb201_zero_cost_13proxies_partial.csv: a cifar10 index appears twice');
+  const values = Object.fromEntries(NB201_STORED_PROXIES.map((name) => [name, rows.map((r) => proxyValue(r.row[name]))]));
+  return { params, stored: { dataset: 'cifar10', indices, values } };
+}
+
 /** One TransNAS-Bench-101 space: the architecture strings (sorted) and a value column per task. */
 function buildTnb101(file, pattern) {
   const byTask = new Map(TNB101_TASKS.map((t) => [t, new Map()]));
@@ -184,6 +219,7 @@ function main() {
   fs.mkdirSync(out, { recursive: true });
   const nb201 = buildNb201(source);
   writeGzipJson(path.join(out, 'nb201.json.gz'), { format: 'torchnas/nb201@1', ops: NB201_OPS, datasets: NB201_DATASETS, ...nb201 });
+  writeGzipJson(path.join(out, 'nb201-zero-cost.json.gz'), { format: 'torchnas/nb201-zero-cost@1', ...buildNb201ZeroCost(source, nb201.codes) });
   writeGzipJson(path.join(out, 'nb201-latency.json.gz'), { format: 'torchnas/nb201-latency@1', ...buildLatency(source, nb201.codes) });
   writeGzipJson(
     path.join(out, 'tnb101-micro.json.gz'),

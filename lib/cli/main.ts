@@ -10,6 +10,7 @@ import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
+import { registerProxiesCommand } from '../proxies/cli';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = (name: string) => (value: string) => {
@@ -159,6 +160,7 @@ Examples:
   registerBenchCommand(program);
   registerLatencyCommand(program);
   registerPlotCommand(program);
+  registerProxiesCommand(program);
   return program;
 }
 

@@ -7,8 +7,12 @@ import type {
 } from '../../binding';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
+import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } from '../benchmarks/nb201-network';
+import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
+import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
+import { parseZeroCostOptions, type ProxyScores, type ZeroCostOptions } from '../proxies/zero-cost';
 import type { Dataset } from '../data/datasets';
-import { callNative, callNativeSync, fromZod } from '../errors';
+import { callNative, callNativeSync, fromZod, TorchnasError } from '../errors';
 import { native } from '../native';
 import * as os from 'os';
 
@@ -45,6 +49,12 @@ export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
 export type LoaderOptions = NativeLoaderOptions;
 
+export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
+  /** Architecture string, NATS-Bench index, or the six edge ops. */
+  arch: z.union([z.string(), z.number().int(), z.array(z.string())]),
+});
+export type Nb201BuildOptions = z.input<typeof Nb201BuildOptionsSchema>;
+
 // A throwing progress callback must not take the native worker down with it: progress is advisory.
 function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
   if (!callback) return undefined;
@@ -60,6 +70,8 @@ function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefin
 export class Session {
   private readonly handle: NativeSession;
   readonly options: z.output<typeof SessionOptionsSchema>;
+  /** [channels, height, width] of the network built last: the default input of zero-cost proxies. */
+  private inputShape?: [number, number, number];
 
   constructor(options: SessionOptions = {}) {
     const parsed = SessionOptionsSchema.safeParse(options);
@@ -76,7 +88,48 @@ export class Session {
   async buildNetwork(arch: Architecture): Promise<ResolvedNetwork & { nativeParams: number }> {
     const resolved = resolveNetwork(arch);
     const { parameters } = await callNative(() => this.handle.buildNetwork(resolved.spec));
+    const { channels, height, width } = resolved.spec.input;
+    this.inputShape = [channels, height, width];
     return { ...resolved, nativeParams: parameters };
+  }
+
+  /**
+   * Builds a NAS-Bench-201 cell network (CIFAR skeleton; defaults: C = 16, N = 5, 10 classes, 3x32x32
+   * input). Returns the canonical architecture string, its cost from the description and the native
+   * parameter count.
+   */
+  async buildNb201(options: Nb201BuildOptions): Promise<Nb201NetworkCost & { arch: string; cell: Nb201Cell; nativeParams: number }> {
+    const parsed = Nb201BuildOptionsSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
+    const { arch, ...network } = parsed.data;
+    const canonical = nb201ArchString(arch as Nb201Arch);
+    const cell = parseNb201Cell(canonical);
+    const cost = nb201NetworkCost(cell, network);
+    const { parameters } = await callNative(() =>
+      this.handle.buildNb201({ ops: [...cell], classes: network.classes, channels: network.channels, cells: network.cells, inputChannels: network.input[0] }),
+    );
+    this.inputShape = network.input;
+    return { ...cost, arch: canonical, cell, nativeParams: parameters };
+  }
+
+  /**
+   * Zero-cost proxies of the current network on one batch of `data` (null: data-dependent proxies see
+   * Gaussian noise and uniform labels). Dataset images are zero-padded (or cropped) to the network's
+   * input size and a single channel is repeated. The network is left exactly as it was.
+   */
+  async zeroCostProxies(data: Dataset | null, options: ZeroCostOptions): Promise<ProxyScores> {
+    const o = parseZeroCostOptions(options);
+    const input = o.input ?? this.inputShape;
+    if (!input) throw new TorchnasError('E_STATE', 'the session has no network: build one before computing zero-cost proxies');
+    return callNative(() =>
+      this.handle.zeroCostProxies(data ? data.handle : null, {
+        proxies: o.proxies,
+        batchSize: o.batchSize,
+        seed: o.seed,
+        input: { channels: input[0], height: input[1], width: input[2] },
+        augment: o.normalize ? { pad: 0, flip: false, mean: o.normalize.mean, std: o.normalize.std } : undefined,
+      }),
+    ) as Promise<ProxyScores>;
   }
 
   async configureTraining(config: TrainingConfig): Promise<void> {

@@ -98,6 +98,39 @@ ArchSpec ReadArchSpec(const Napi::Object& o) {
   return spec;
 }
 
+Nb201Spec ReadNb201Spec(const Napi::Object& o) {
+  Nb201Spec spec;
+  Napi::Value ops = o.Get("ops");
+  if (!ops.IsArray() || ops.As<Napi::Array>().Length() != spec.ops.size()) {
+    js::ThrowInvalid(o.Env(), "ops must be an array of the 6 NB201 edge ops");
+  }
+  for (uint32_t i = 0; i < spec.ops.size(); ++i) {
+    Napi::Value op = ops.As<Napi::Array>().Get(i);
+    if (!op.IsString()) js::ThrowInvalid(o.Env(), "ops must be strings");
+    spec.ops[i] = ParseNb201Op(op.As<Napi::String>().Utf8Value());
+  }
+  spec.classes = js::Integer(o, "classes", spec.classes);
+  spec.channels = js::Integer(o, "channels", spec.channels);
+  spec.cells_per_stage = js::Integer(o, "cells", spec.cells_per_stage);
+  spec.in_channels = js::Integer(o, "inputChannels", spec.in_channels);
+  return spec;
+}
+
+ProxyRequest ReadProxyRequest(const Napi::Object& o) {
+  ProxyRequest request;
+  request.loader = ReadLoaderOptions(o);
+  Napi::Value proxies = o.Get("proxies");
+  if (!proxies.IsArray()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
+  for (uint32_t i = 0; i < proxies.As<Napi::Array>().Length(); ++i) {
+    Napi::Value name = proxies.As<Napi::Array>().Get(i);
+    if (!name.IsString()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
+    request.proxies.push_back(name.As<Napi::String>().Utf8Value());
+  }
+  Napi::Object input = js::ObjectField(o, "input");
+  request.input = {js::Integer(input, "channels"), js::Integer(input, "height"), js::Integer(input, "width")};
+  return request;
+}
+
 Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
@@ -147,6 +180,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return DefineClass(env, "Session",
                        {InstanceMethod<&SessionBinding::Describe>("describe"),
                         InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
+                        InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
+                        InstanceMethod<&SessionBinding::ZeroCostProxies>("zeroCostProxies"),
                         InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
                         InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
                         InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
@@ -227,6 +262,38 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       int64_t parameters = s.BuildNetwork(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
         return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+      };
+    });
+  }
+
+  Napi::Value BuildNb201(const Napi::CallbackInfo& info) {
+    Nb201Spec spec = RunSyncValue(info.Env(), [&] { return ReadNb201Spec(js::ObjectArg(info, 0, "buildNb201")); });
+    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+      int64_t parameters = s.BuildNb201(spec);
+      return [parameters](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+      };
+    });
+  }
+
+  // zeroCostProxies(dataset | null, {proxies, input: {channels, height, width}, ...loader options})
+  //   -> {[proxy]: {total, layers: {[name]: value}, seconds}}
+  Napi::Value ZeroCostProxies(const Napi::CallbackInfo& info) {
+    std::shared_ptr<const DatasetView> data;
+    if (!info[0].IsNull() && !info[0].IsUndefined()) data = DatasetBinding::ViewOf(info[0]);
+    ProxyRequest request = RunSyncValue(info.Env(), [&] { return ReadProxyRequest(js::ObjectArg(info, 1, "zeroCostProxies")); });
+    return Queue(info.Env(), [data, request](Session& s) -> MakeJsValue {
+      auto results = std::make_shared<std::vector<std::pair<std::string, ProxyResult>>>(s.ZeroCostProxies(data, request));
+      return [results](Napi::Env env) -> Napi::Value {
+        Napi::Object out = Napi::Object::New(env);
+        for (const auto& [name, result] : *results) {
+          Napi::Object proxy = Napi::Object::New(env);
+          proxy.Set("total", result.total);
+          proxy.Set("layers", StatsObject(env, result.layers));
+          proxy.Set("seconds", result.seconds);
+          out.Set(name, proxy);
+        }
+        return out;
       };
     });
   }

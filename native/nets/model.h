@@ -3,11 +3,18 @@
 #pragma once
 #include <torch/torch.h>
 
+#include "common/error.h"
+
 namespace torchnas {
 
 class Model : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+  // The feature map [B, C, H, W] that global pooling would reduce (what Zen-score measures). Models
+  // without one say so.
+  virtual torch::Tensor ForwardFeatures(const torch::Tensor& /*x*/) {
+    Fail(codes::kState, "this model has no feature map before global pooling");
+  }
   int64_t ParameterCount() const {
     int64_t total = 0;
     for (const auto& p : parameters()) total += p.numel();

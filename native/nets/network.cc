@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "nets/block_factory.h"
+#include "ops/shape_ops.h"
 
 namespace torchnas {
 
@@ -11,10 +12,26 @@ NetworkImpl::NetworkImpl(const NetworkSpec& spec) : spec_(spec) {
   body_ = register_module("body", MakeSequential(spec.blocks));
 }
 
+namespace {
+void CheckInput(const torch::Tensor& x, int64_t channels) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == channels, "expected input of shape [B, ", channels, ", H, W], got ",
+              x.sizes());
+}
+}  // namespace
+
 torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ", spec_.in_channels,
-              ", H, W], got ", x.sizes());
+  CheckInput(x, spec_.in_channels);
   return body_->forward(x);
+}
+
+torch::Tensor NetworkImpl::ForwardFeatures(const torch::Tensor& x) {
+  CheckInput(x, spec_.in_channels);
+  torch::Tensor h = x;
+  for (auto& block : *body_) {
+    if (block.ptr()->as<GlobalAvgPoolImpl>()) return h;
+    h = block.forward(h);
+  }
+  Fail(codes::kState, "this network has no global pooling block ('gap'): it has no feature map to measure");
 }
 
 std::shared_ptr<NetworkImpl> BuildNetwork(const NetworkSpec& spec) { return std::make_shared<NetworkImpl>(spec); }

@@ -11,6 +11,8 @@ class NetworkImpl : public Model {
  public:
   explicit NetworkImpl(const NetworkSpec& spec);
   torch::Tensor forward(const torch::Tensor& x) override;
+  // The blocks before the first global pooling block.
+  torch::Tensor ForwardFeatures(const torch::Tensor& x) override;
   const NetworkSpec& spec() const { return spec_; }
 
  private:

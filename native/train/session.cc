@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "nets/network.h"
+#include "nets/seeded_construction.h"
 #include "train/classification_loss.h"
 
 namespace torchnas {
@@ -40,11 +41,17 @@ torch::optim::Optimizer& Session::RequireOptimizer() {
 }
 
 int64_t Session::BuildNetwork(const NetworkSpec& spec) {
-  torch::manual_seed(options_.seed);
-  auto network = torchnas::BuildNetwork(spec);
-  network->to(options_.exec.device);
-  if (options_.exec.channels_last) ToChannelsLast(*network);
-  model_ = network;
+  return InstallModel(ConstructSeeded(options_.seed, [&] { return torchnas::BuildNetwork(spec); }));
+}
+
+int64_t Session::BuildNb201(const Nb201Spec& spec) {
+  return InstallModel(ConstructSeeded(options_.seed, [&] { return BuildNb201Network(spec); }));
+}
+
+int64_t Session::InstallModel(std::shared_ptr<Model> model) {
+  model->to(options_.exec.device);
+  if (options_.exec.channels_last) ToChannelsLast(*model);
+  model_ = std::move(model);
   supernet_.reset();
   arch_.reset();
   optimizer_.reset();

@@ -14,7 +14,9 @@
 #include "latency/profiler.h"
 #include "nets/model.h"
 #include "nets/network_spec.h"
+#include "proxies/proxy.h"
 #include "search/arch_trainer.h"
+#include "spaces/nb201_network.h"
 #include "spaces/supernet.h"
 #include "train/optimizer.h"
 
@@ -66,6 +68,12 @@ struct SearchEpochStats {
   double entropy = 0.0;
 };
 
+struct ProxyRequest {
+  std::vector<std::string> proxies;
+  ImageShape input;      // the shape the model takes; dataset images are fitted to it
+  LoaderOptions loader;  // batch size, seed (batch choice, noise, labels), normalization
+};
+
 using ProgressRecord = std::vector<std::pair<std::string, double>>;
 using ProgressFn = std::function<void(const ProgressRecord&)>;
 
@@ -86,6 +94,8 @@ class Session {
 
   // Builds a fixed network on the session's device (seeded: the same seed gives the same weights).
   int64_t BuildNetwork(const NetworkSpec& spec);
+  // A NAS-Bench-201 cell network, seeded the same way.
+  int64_t BuildNb201(const Nb201Spec& spec);
   void ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss);
 
   EpochStats TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
@@ -115,6 +125,11 @@ class Session {
                                      const std::function<void(size_t)>& progress);
   Profile ProfileNetwork(const NetworkSpec& spec, const ProfileOptions& options);
 
+  // Zero-cost proxies of the current fixed network on one batch of `data` (null: Gaussian noise and
+  // uniform labels). The model is left as it was: weights, statistics, mode, no gradients.
+  std::vector<std::pair<std::string, ProxyResult>> ZeroCostProxies(std::shared_ptr<const DatasetView> data,
+                                                                   const ProxyRequest& request);
+
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);
   void LoadCheckpoint(const std::string& path);
@@ -124,6 +139,8 @@ class Session {
 
  private:
   Model& RequireModel();
+  // Makes `model` the session's model on its device; training and search state start over.
+  int64_t InstallModel(std::shared_ptr<Model> model);
   torch::optim::Optimizer& RequireOptimizer();
   torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
   EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,

@@ -2,6 +2,7 @@
 // every k of them an architecture step runs on the next validation batch.
 #include "common/error.h"
 #include "data/batch_loader.h"
+#include "nets/seeded_construction.h"
 #include "train/session.h"
 
 namespace torchnas {
@@ -17,16 +18,10 @@ ArchTrainer& Session::RequireArchTrainer() {
 }
 
 int64_t Session::BuildSupernet(const SupernetSpec& spec) {
-  torch::manual_seed(options_.seed);
-  auto net = std::make_shared<SupernetImpl>(spec, options_.exec.device);
-  net->to(options_.exec.device);
-  if (options_.exec.channels_last) ToChannelsLast(*net);
-  model_ = net;
+  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device); });
+  const int64_t parameters = InstallModel(net);
   supernet_ = net;
-  arch_.reset();
-  optimizer_.reset();
-  global_step_ = 0;
-  return model_->ParameterCount();
+  return parameters;
 }
 
 void Session::ConfigureSearch(const ArchSpec& spec) {

@@ -8,7 +8,7 @@ import { benchmarkDataDir } from '../../lib/benchmarks';
 
 // The third-party CSVs sit in ../shared/data beside a checkout (see its README).
 const SOURCE = process.env.TORCHNAS_BENCHMARK_SOURCE ?? path.join(__dirname, '..', '..', '..', 'shared', 'data');
-const FILES = ['nb201.json.gz', 'nb201-latency.json.gz', 'tnb101-micro.json.gz', 'tnb101-macro.json.gz'];
+const FILES = ['nb201.json.gz', 'nb201-zero-cost.json.gz', 'nb201-latency.json.gz', 'tnb101-micro.json.gz', 'tnb101-macro.json.gz'];
 
 describe('shipped benchmark data', () => {
   test('is small enough to ship', () => {

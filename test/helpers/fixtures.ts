@@ -21,9 +21,15 @@ function be32(n: number): Buffer {
 export function idxFiles(n: number, h = 4, w = 4, classes = 10) {
   const pixels = Buffer.alloc(n * h * w);
   for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) pixels[i * h * w + p] = (i * 7 + p) % 256;
-  const images = Buffer.concat([be32(0x00000803), be32(n), be32(h), be32(w), pixels]);
-  const labels = Buffer.concat([be32(0x00000801), be32(n), Buffer.from(Array.from({ length: n }, (_, i) => i % classes))]);
-  return { images, labels };
+  return idxOf(pixels, n, h, w, Array.from({ length: n }, (_, i) => i % classes));
+}
+
+/** IDX image and label files holding the given n images of h x w (uint8, row-major) and labels. */
+export function idxOf(pixels: Buffer, n: number, h: number, w: number, labels: number[]) {
+  return {
+    images: Buffer.concat([be32(0x00000803), be32(n), be32(h), be32(w), pixels]),
+    labels: Buffer.concat([be32(0x00000801), be32(n), Buffer.from(labels)]),
+  };
 }
 
 export function writeIdx(dir: string, images: Buffer, labels: Buffer, gzip: boolean) {

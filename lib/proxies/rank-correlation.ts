@@ -1,0 +1,71 @@
+// Rank correlations of proxy scores with accuracies. Non-finite scores (a proxy's NaN on a network
+// whose output ignores its input, -infinity from a log of 0) rank below every finite one: such
+// networks are the ones a search should drop.
+import { invalid } from '../errors';
+
+const finiteOrLowest = (x: number) => (Number.isNaN(x) ? -Infinity : x);
+
+function checkPairs(x: readonly number[], y: readonly number[]): void {
+  if (x.length !== y.length) throw invalid(`rank correlation of ${x.length} scores with ${y.length} values`);
+  if (x.length < 2) throw invalid('rank correlation needs at least two pairs');
+}
+
+/** Ranks 1..n, ties sharing their mean rank. */
+export function ranks(values: readonly number[]): number[] {
+  const order = values.map((v, i) => [finiteOrLowest(v), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = new Array<number>(values.length);
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k][1]] = rank;
+    start = end + 1;
+  }
+  return out;
+}
+
+function pearson(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
+}
+
+/** Spearman's rho: the Pearson correlation of the ranks. */
+export function spearman(x: readonly number[], y: readonly number[]): number {
+  checkPairs(x, y);
+  return pearson(ranks(x), ranks(y));
+}
+
+/** Kendall's tau-b (ties in either variable accounted for). O(n^2). */
+export function kendall(x: readonly number[], y: readonly number[]): number {
+  checkPairs(x, y);
+  const a = x.map(finiteOrLowest);
+  const b = y.map(finiteOrLowest);
+  let concordant = 0;
+  let discordant = 0;
+  let tiesA = 0;
+  let tiesB = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      // Equal infinities subtract to NaN: a tie, as `|| 0` makes it.
+      const da = Math.sign(a[i] - a[j]) || 0;
+      const db = Math.sign(b[i] - b[j]) || 0;
+      if (da === 0 && db === 0) continue;
+      if (da === 0) tiesA++;
+      else if (db === 0) tiesB++;
+      else if (da === db) concordant++;
+      else discordant++;
+    }
+  }
+  const denominator = Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
+  return denominator === 0 ? NaN : (concordant - discordant) / denominator;
+}
