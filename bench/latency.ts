@@ -5,7 +5,7 @@
 // torch.utils.benchmark.Timer (Python) on the same layers, side by side.
 //
 //   npm run bench:latency -- [--device auto] [--batches 8] [--archs 100] [--fit 30] [--space proxyless]
-//                            [--resolution 224] [--repeats 20] [--warmup 5] [--threads N] [--tables DIR]
+//                            [--resolution 224] [--repeats 20] [--warmup 5] [--threads N] [--channels-last] [--tables DIR]
 //                            [--reference-layers 12] [--python /usr/bin/python3]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
+    'channels-last': { type: 'boolean', default: false },
     tables: { type: 'string', default: path.join(os.tmpdir(), 'torchnas-bench-latency') },
     'reference-layers': { type: 'string', default: '12' },
     python: { type: 'string', default: fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
@@ -74,7 +75,8 @@ function referenceTimer(table: LatencyTable, batch: number, opts: TimingOptions)
   const file = path.join(values.tables, 'reference-layers.json');
   fs.writeFileSync(file, JSON.stringify(layers.map(({ block, input }) => ({ block, input }))));
   const script = path.join(packageRoot(), 'bench', 'python', 'latency_reference.py');
-  const run = spawnSync(values.python, [script, '--layers', file, '--batch', String(batch), '--threads', String(threads), '--device', table.conditions.device], { encoding: 'utf8' });
+  const run = spawnSync(values.python, [script, '--layers', file, '--batch', String(batch), '--threads', String(threads), '--device', table.conditions.device,
+    ...(opts.channelsLast ? ['--channels-last'] : [])], { encoding: 'utf8' });
   if (run.status !== 0) {
     console.log(`  reference timer: skipped (${values.python} with torch failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()})`);
     return;
@@ -95,8 +97,9 @@ async function main() {
   console.log(`bench:latency — ${resolved.space.name} at ${resolved.space.input.join('x')}, device ${device}, ${threads} threads, LibTorch ${n.torchVersion}`);
   console.log(`  ${archCount} evaluated networks (seed 2), predictor fitted on ${fitCount} others (seed 1), repeats ${values.repeats}, warm-up ${values.warmup}`);
   for (const batch of batches) {
-    const opts: TimingOptions = { device, batch, threads, repeats: Number(values.repeats), warmup: Number(values.warmup) };
-    const file = path.join(values.tables, `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}.json`);
+    const channelsLast = values['channels-last'];
+    const opts: TimingOptions = { device, batch, threads, channelsLast, repeats: Number(values.repeats), warmup: Number(values.warmup) };
+    const file = path.join(values.tables, `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}${channelsLast ? '-cl' : ''}.json`);
     const started = Date.now();
     let table = await buildLatencyTable(resolved, file, opts);
     console.log(`\nbatch ${batch}: table of ${Object.keys(table.entries).length} layers on ${table.conditions.deviceName} (${table.conditions.timer}): ` +

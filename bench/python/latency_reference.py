@@ -4,7 +4,7 @@ timing the same layers (built by train_throughput.build_block from the same reso
 mode without autograd. Prints one JSON object with the median milliseconds of each layer.
 
   python3 bench/python/latency_reference.py --layers layers.json --batch 8 --threads 2 \
-      [--device cpu|cuda] [--min-run-time 0.2]
+      [--device cpu|cuda] [--min-run-time 0.2] [--channels-last]
 layers.json: [{"block": {...native block spec...}, "input": [C, H, W] or [F]}, ...]
 """
 
@@ -27,6 +27,7 @@ def main(argv=None):
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--device", default="cpu")
     p.add_argument("--min-run-time", type=float, default=0.2)
+    p.add_argument("--channels-last", action="store_true")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -37,6 +38,9 @@ def main(argv=None):
         for layer in layers:
             module = build_block(layer["block"]).eval().to(device)
             x = torch.randn([args.batch] + layer["input"], device=device)
+            if args.channels_last and x.dim() == 4:
+                module = module.to(memory_format=torch.channels_last)
+                x = x.contiguous(memory_format=torch.channels_last)
             timer = benchmark.Timer(stmt="m(x)", globals={"m": module, "x": x}, num_threads=args.threads)
             medians.append(timer.blocked_autorange(min_run_time=args.min_run_time).median * 1e3)
     print(json.dumps({"torch": torch.__version__, "device": str(device), "medianMs": medians}))

@@ -8,7 +8,7 @@ import type { Dataset } from '../data/datasets';
 import { NB201_DATASETS, NB201_SIZE, nb201AccuracyColumn, nb201ArchString } from '../benchmarks';
 import { Rng } from '../strategies/rng';
 import { Session } from '../train/session';
-import { kendall, spearman } from './rank-correlation';
+import { kendall, spearman } from '../util/statistics';
 import { PROXY_NAMES, type ProxyName } from './zero-cost';
 
 /** `count` distinct NB201 indices, a seeded uniform sample without replacement. */

@@ -1,41 +1,78 @@
-// Agreement between predictions and measurements: mean absolute percentage error and rank
-// correlations (ties get their average rank, as scipy.stats does).
+// Agreement between two series: rank correlations (proxy scores or predicted latencies against
+// measurements) and the mean absolute percentage error. Non-finite scores (a proxy's NaN on a network
+// whose output ignores its input, -infinity from a log of 0) rank below every finite one: such
+// networks are the ones a search should drop.
+import { invalid } from '../errors';
 
-/** Mean absolute percentage error, in %. */
-export function mape(predicted: readonly number[], measured: readonly number[]): number {
-  checkPaired(predicted, measured);
-  return (100 * predicted.reduce((acc, p, i) => acc + Math.abs(p - measured[i]) / Math.abs(measured[i]), 0)) / predicted.length;
+const finiteOrLowest = (x: number) => (Number.isNaN(x) ? -Infinity : x);
+
+function checkPairs(x: readonly number[], y: readonly number[]): void {
+  if (x.length !== y.length) throw invalid(`rank correlation of ${x.length} scores with ${y.length} values`);
+  if (x.length < 2) throw invalid('rank correlation needs at least two pairs');
 }
 
+/** Ranks 1..n, ties sharing their mean rank. */
 export function ranks(values: readonly number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
+  const order = values.map((v, i) => [finiteOrLowest(v), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out = new Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) out[order[k][1]] = (i + j) / 2 + 1;
-    i = j + 1;
+  for (let start = 0; start < order.length; ) {
+    let end = start;
+    while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
+    const rank = (start + end) / 2 + 1;
+    for (let k = start; k <= end; k++) out[order[k][1]] = rank;
+    start = end + 1;
   }
   return out;
 }
 
-export function pearson(x: readonly number[], y: readonly number[]): number {
-  checkPaired(x, y);
-  const mx = x.reduce((a, v) => a + v, 0) / x.length;
-  const my = y.reduce((a, v) => a + v, 0) / y.length;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < x.length; i++) {
+function pearson(x: readonly number[], y: readonly number[]): number {
+  const n = x.length;
+  const mx = x.reduce((a, b) => a + b, 0) / n;
+  const my = y.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
     sxy += (x[i] - mx) * (y[i] - my);
     sxx += (x[i] - mx) ** 2;
     syy += (y[i] - my) ** 2;
   }
-  return sxx === 0 || syy === 0 ? 0 : sxy / Math.sqrt(sxx * syy);
+  return sxx === 0 || syy === 0 ? NaN : sxy / Math.sqrt(sxx * syy);
 }
 
+/** Spearman's rho: the Pearson correlation of the ranks. */
 export function spearman(x: readonly number[], y: readonly number[]): number {
+  checkPairs(x, y);
   return pearson(ranks(x), ranks(y));
 }
 
-function checkPaired(a: readonly number[], b: readonly number[]) {
-  if (a.length !== b.length || a.length === 0) throw new RangeError(`need two equally long, non-empty series (got ${a.length} and ${b.length})`);
+/** Kendall's tau-b (ties in either variable accounted for). O(n^2). */
+export function kendall(x: readonly number[], y: readonly number[]): number {
+  checkPairs(x, y);
+  const a = x.map(finiteOrLowest);
+  const b = y.map(finiteOrLowest);
+  let concordant = 0;
+  let discordant = 0;
+  let tiesA = 0;
+  let tiesB = 0;
+  for (let i = 0; i < a.length; i++) {
+    for (let j = i + 1; j < a.length; j++) {
+      // Equal infinities subtract to NaN: a tie, as `|| 0` makes it.
+      const da = Math.sign(a[i] - a[j]) || 0;
+      const db = Math.sign(b[i] - b[j]) || 0;
+      if (da === 0 && db === 0) continue;
+      if (da === 0) tiesA++;
+      else if (db === 0) tiesB++;
+      else if (da === db) concordant++;
+      else discordant++;
+    }
+  }
+  const denominator = Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
+  return denominator === 0 ? NaN : (concordant - discordant) / denominator;
+}
+
+/** Mean absolute percentage error of `predicted` against `measured`, in %. */
+export function mape(predicted: readonly number[], measured: readonly number[]): number {
+  checkPairs(predicted, measured);
+  return (100 * predicted.reduce((acc, p, i) => acc + Math.abs(p - measured[i]) / Math.abs(measured[i]), 0)) / predicted.length;
 }
