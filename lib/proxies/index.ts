@@ -1,4 +1,8 @@
-// Zero-cost proxies (computed natively on a session's network) and their study on NAS-Bench-201.
+// Zero-cost proxies (computed natively on a session's network), their study on NAS-Bench-201, and a
+// parametric (learned) proxy over their per-layer values.
 export * from './zero-cost';
 export { kendall, mape, ranks, spearman } from '../util/statistics';
 export * from './nb201-proxies';
+export * from './parametric/nb201-layer-features';
+export * from './parametric/parzc';
+export * from './parametric/diff-kendall';

@@ -39,6 +39,8 @@ export const Nb201ProxyStudySchema = z
     workers: z.number().int().positive().default(1),
     /** LibTorch threads per session (default: the cores shared among the workers). */
     threads: z.number().int().positive().optional(),
+    /** Keep each network's per-layer values too. */
+    keepLayers: z.boolean().default(false),
   })
   .strict()
   .refine((o) => (o.indices === undefined) !== (o.sample === undefined), 'give either indices or sample');
@@ -54,6 +56,8 @@ export interface Nb201ScoredArch {
   arch: string;
   accuracy: number;
   scores: Partial<Record<ProxyName, number>>;
+  /** Per-layer values, with `keepLayers`. */
+  layers?: Partial<Record<ProxyName, Record<string, number>>>;
 }
 
 export interface ProxyCorrelation {
@@ -99,6 +103,7 @@ export async function runNb201ProxyStudy(
         proxies: o.proxies, batchSize: o.batchSize, seed: o.seed, normalize: data?.normalize,
       });
       archs[position] = { index, arch: nb201ArchString(index), accuracy: accuracy[index], scores: Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.total])) };
+      if (o.keepLayers) archs[position].layers = Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.layers]));
       for (const p of o.proxies) seconds[p] += scores[p]!.seconds;
       onProgress?.(++done, indices.length);
     }

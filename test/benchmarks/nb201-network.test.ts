@@ -63,7 +63,7 @@ describe('NB201 network cost model', () => {
 describe('native NB201 network', () => {
   let session: Session;
   beforeAll(() => {
-    session = new Session({ device: 'cpu', threads: 2 });
+    session = new Session({ device: 'cpu', threads: 1 });
   });
   afterAll(() => session.close());
 

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const { images, labels } = idxOf(Buffer.from(IMAGES.flat()), N, 2, 2, LABELS);
   const { imagesPath, labelsPath } = writeIdx(dir, images, labels, false);
   data = new Dataset(await native().loadIdx({ images: imagesPath, labels: labelsPath, classes: 3 }));
-  session = new Session({ device: 'cpu', threads: 2, seed: 5 });
+  session = new Session({ device: 'cpu', threads: 1, seed: 5 });
 });
 
 afterAll(() => session.close());

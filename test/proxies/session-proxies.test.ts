@@ -12,7 +12,7 @@ let session: Session;
 
 beforeAll(async () => {
   fashion = (await loadDataset('fashion-mnist', 'train')).subset(64, 1);
-  session = new Session({ device: 'cpu', threads: 2, seed: 2 });
+  session = new Session({ device: 'cpu', threads: 1, seed: 2 });
 });
 
 afterAll(() => session.close());
