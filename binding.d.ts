@@ -9,6 +9,8 @@ export interface NativeInfo {
   interopThreads: number;
   parallelInfo: string;
   devices: { id: string; name: string; memoryBytes?: number; capability?: string }[];
+  // The caching CPU allocator (native/common/caching_cpu_allocator.h): large blocks kept for reuse.
+  cpuAllocator: { cachedBytes: number; hits: number; misses: number };
 }
 
 export interface NativeAugment {

@@ -4,6 +4,7 @@
 
 #include "bindings/addon_state.h"
 #include "boundary/async_call.h"
+#include "common/caching_cpu_allocator.h"
 
 #ifdef TORCHNAS_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -49,6 +50,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
       }
     }
     out.Set("devices", devices);
+    const CpuCacheStats cache = CachingCpuAllocatorStats();
+    Napi::Object allocator = Napi::Object::New(env);
+    allocator.Set("cachedBytes", static_cast<double>(cache.cached_bytes));
+    allocator.Set("hits", static_cast<double>(cache.hits));
+    allocator.Set("misses", static_cast<double>(cache.misses));
+    out.Set("cpuAllocator", allocator);
     return out;
   });
 }
