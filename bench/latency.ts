@@ -76,7 +76,12 @@ function referenceTimer(table: LatencyTable, batch: number, opts: TimingOptions)
   fs.writeFileSync(file, JSON.stringify(layers.map(({ block, input }) => ({ block, input }))));
   const script = path.join(packageRoot(), 'bench', 'python', 'latency_reference.py');
   const run = spawnSync(values.python, [script, '--layers', file, '--batch', String(batch), '--threads', String(threads), '--device', table.conditions.device,
-    ...(opts.channelsLast ? ['--channels-last'] : [])], { encoding: 'utf8' });
+    ...(opts.channelsLast ? ['--channels-last'] : [])], {
+    encoding: 'utf8',
+    // glibc keeps freed memory for reuse, as torchnas's caching CPU allocator does: otherwise the
+    // reference pays page faults on every large activation and the comparison measures the allocator.
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(2 ** 32), MALLOC_TRIM_THRESHOLD_: String(2 ** 32) },
+  });
   if (run.status !== 0) {
     console.log(`  reference timer: skipped (${values.python} with torch failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()})`);
     return;
