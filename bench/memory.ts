@@ -83,7 +83,8 @@ async function main() {
       const r = spawnSync(
         process.execPath,
         [__filename, '--child', '--mode', mode, '--child-n', String(n), '--batch', String(batch), '--edges', String(edges), '--width', String(width), '--candidate', candidate],
-        { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1048576', MALLOC_TRIM_THRESHOLD_: '0' } },
+        // No caching CPU allocator here: RSS must follow what the step holds live, not what a cache kept.
+        { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1048576', MALLOC_TRIM_THRESHOLD_: '0', TORCHNAS_CPU_CACHE_MB: '0' } },
       );
       if (r.status !== 0) throw new Error(`child ${mode} N=${n} failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!).peakMiB as number;
