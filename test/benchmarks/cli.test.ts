@@ -1,24 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
 import { registerBenchCommand } from '../../lib/benchmarks/cli';
 import { tempDir } from '../helpers/fixtures';
+import { runCommand } from '../helpers/run-command';
 
-async function runCli(args: string[]): Promise<string> {
-  const program = new Command('torchnas').exitOverride().configureOutput({ writeErr: () => undefined });
-  registerBenchCommand(program);
-  const chunks: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'torchnas', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('');
-}
+const runCli = (args: string[]) => runCommand(registerBenchCommand, args);
 
 describe('torchnas bench nb201', () => {
   test('prints mean ± std of the chosen architectures', async () => {

@@ -1,21 +1,7 @@
-import { Command } from 'commander';
 import { registerProxiesCommand } from '../../lib/proxies/cli';
+import { runCommand } from '../helpers/run-command';
 
-async function runCli(args: string[]): Promise<string> {
-  const program = new Command('torchnas').exitOverride().configureOutput({ writeErr: () => undefined });
-  registerProxiesCommand(program);
-  const chunks: string[] = [];
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'torchnas', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return chunks.join('');
-}
+const runCli = (args: string[]) => runCommand(registerProxiesCommand, args);
 
 describe('torchnas proxies', () => {
   test('data-free proxies of sampled NB201 networks, as JSON: params and FLOPs rank them like accuracy does', async () => {
