@@ -1,7 +1,6 @@
 // A latency lookup table: the median time of every distinct layer of a space, keyed from the
 // description (layer-keys.ts), with the conditions it was measured under and, once fitted, a
 // predictor for what a plain sum misses. JSON on disk; `complete: false` marks a build in progress.
-import * as fs from 'fs';
 import { z } from 'zod';
 import type { Architecture } from '../arch';
 import { TorchnasError } from '../errors';
@@ -43,7 +42,12 @@ export const LatencyTableSchema = z
 export type LatencyTable = z.infer<typeof LatencyTableSchema>;
 
 export function readLatencyTable(file: string): LatencyTable {
-  const parsed = LatencyTableSchema.safeParse(readJson<unknown>(file, 'latency table'));
+  return parseLatencyTable(readJson<unknown>(file, 'latency table'), file);
+}
+
+/** A table already read as JSON (from `file`), validated. */
+export function parseLatencyTable(value: unknown, file: string): LatencyTable {
+  const parsed = LatencyTableSchema.safeParse(value);
   if (!parsed.success) {
     const problem = parsed.error.issues[0];
     throw new TorchnasError('E_DATA', `latency table '${file}' is not a torchnas table (${problem.path.join('.') || 'file'}: ${problem.message}); build one with 'torchnas latency table'`);
@@ -54,15 +58,6 @@ export function readLatencyTable(file: string): LatencyTable {
 export function writeLatencyTable(file: string, table: LatencyTable): void {
   writeJsonAtomic(file, table);
 }
-
-export const isLatencyTableFile = (file: string) =>
-  fs.existsSync(file) && (() => {
-    try {
-      return (JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: string }).format === TABLE_FORMAT;
-    } catch {
-      return false;
-    }
-  })();
 
 /** The median of one layer; a clear error when the table lacks it. */
 export function layerLatency(table: LatencyTable, key: string): number {

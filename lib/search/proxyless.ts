@@ -15,7 +15,7 @@ import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
-import { edgeLatencies, isLatencyTableFile, readLatencyTable } from '../latency/latency-table';
+import { edgeLatencies, parseLatencyTable, TABLE_FORMAT } from '../latency/latency-table';
 
 export const ProxylessOptionsSchema = z
   .object({
@@ -86,8 +86,8 @@ export interface ProxylessResult {
 // `torchnas latency table`), a plain per-edge JSON table, or, with neither, MACs.
 function latencyTableOf(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
   if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
-  if (isLatencyTableFile(file)) return { ...edgeLatencies(resolved, readLatencyTable(file)), unit: 'ms' };
-  const json = readJson<{ table: number[][]; fixed?: number; unit?: string }>(file, 'latency table');
+  const json = readJson<{ format?: string; table: number[][]; fixed?: number; unit?: string }>(file, 'latency table');
+  if (json.format === TABLE_FORMAT) return { ...edgeLatencies(resolved, parseLatencyTable(json, file)), unit: 'ms' };
   if (!Array.isArray(json.table) || json.table.length !== resolved.edges.length ||
     json.table.some((row, e) => !Array.isArray(row) || row.length !== resolved.edges[e].candidates.length)) {
     throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);

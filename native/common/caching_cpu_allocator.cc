@@ -28,10 +28,11 @@ class CachingCpuAllocator final : public c10::Allocator {
   explicit CachingCpuAllocator(size_t budget) : budget_(budget) {}
 
   c10::DataPtr allocate(size_t n) TORCHNAS_ALLOCATOR_CONST override {
-    // Small blocks are not tracked; Release frees what it does not know (raw_deleter() serves both).
+    // Small blocks are not tracked and free without the lock; raw_deleter() (Release) serves both
+    // kinds, since it frees what it does not know.
     if (n < kMinCached) {
       void* small = c10::alloc_cpu(n);
-      return {small, small, &Release, c10::Device(c10::DeviceType::CPU)};
+      return {small, small, &c10::free_cpu, c10::Device(c10::DeviceType::CPU)};
     }
     const size_t size = (n + kPage - 1) / kPage * kPage;
     void* ptr = nullptr;
