@@ -2,12 +2,14 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  architectureLayers, augmentationFor, buildLatencyTable, deriveArchitecture, edgeLatencies, estimateLatency, fitLatencyPredictor,
+  architectureLayers, augmentationFor, buildLatencyTable, compareArchitectures, deriveArchitecture, edgeLatencies, estimateLatency, fitLatencyPredictor,
   LatencyProfiler, loadDataset, loadSpace, measureArchitecture, nb201Latency, nb201LatencyModel, parseChainSpace, predictLatency, readLatencyTable,
   resolveSpace, Session, spaceLayers, tableLatencyModel, TorchnasError, type LatencyTable, type TimingOptions,
 } from '../lib';
 import { mape, spearman } from '../lib/util/statistics';
+import { registerLatencyCommand } from '../lib/latency/cli';
 import { tempDir } from './helpers/fixtures';
+import { runCommand } from './helpers/run-command';
 
 const FAST: TimingOptions = { device: 'cpu', threads: 1, batch: 2, warmup: 1, repeats: 3 };
 // A small space: one stride-2 edge (no Zero) and one stride-1 edge with a shortcut and Zero.
@@ -95,6 +97,42 @@ describe('latency profiler (CPU)', () => {
   });
 });
 
+describe('networks side by side', () => {
+  test('every round times each network; figures are round medians and per-round ratios to the first', async () => {
+    const small = deriveArchitecture(tiny, ['mb_k3_s2_e1_c8', 'zero_s1']);
+    const large = deriveArchitecture(tiny, ['mb_k5_s2_e3_c8', 'mb_k5_s1_e3_c8']);
+    const progress: number[] = [];
+    const { timings, rounds, conditions } = await compareArchitectures([small, large], { ...FAST, rounds: 3 }, (p) => progress.push(p.done));
+    expect(rounds).toBe(3);
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(conditions.batch).toBe(FAST.batch);
+    expect(timings.map((t) => t.roundMedians.length)).toEqual([3, 3]);
+    expect(timings[0].ratioToFirst).toBe(1);
+    for (const t of timings) expect(t.median).toBe([...t.roundMedians].sort((a, b) => a - b)[1]);
+    const ratios = timings[1].roundMedians.map((m, r) => m / timings[0].roundMedians[r]).sort((a, b) => a - b);
+    expect(timings[1].ratioToFirst).toBe(ratios[1]);
+    await expectCode(compareArchitectures([], FAST), 'E_INVALID_ARGUMENT', /at least one/);
+    await expectCode(compareArchitectures([small], { ...FAST, rounds: 0 }), 'E_INVALID_ARGUMENT', /rounds/);
+  });
+
+  test('torchnas latency measure with several networks prints one row each, told apart when they share a name', async () => {
+    const dir = tempDir();
+    const small = deriveArchitecture(tiny, ['mb_k3_s2_e1_c8', 'zero_s1'], 'same');
+    const large = deriveArchitecture(tiny, ['mb_k5_s2_e3_c8', 'mb_k5_s1_e3_c8'], 'same');
+    fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify(small));
+    fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify(large));
+    const args = ['latency', 'measure', '--arch', path.join(dir, 'a.json'), path.join(dir, 'b.json'), '--device', 'cpu', '--threads', '1',
+      '--batch', '2', '--warmup', '1', '--repeats', '3', '--rounds', '2', '--progress', 'none'];
+    const text = await runCommand(registerLatencyCommand, args);
+    expect(text).toMatch(/2 networks, 2 rounds on .* batch 2, fp32/);
+    expect(text).toContain(`| ${path.join(dir, 'a.json')} | `);
+    expect(text).toMatch(new RegExp(`\\| ${path.join(dir, 'b.json').replace(/[/.]/g, '\\$&')} \\| [0-9.]+ \\| [0-9.]+ \\|`));
+    const json = JSON.parse(await runCommand(registerLatencyCommand, [...args, '--json']));
+    expect(json.timings).toHaveLength(2);
+    expect(json.timings[0].ratioToFirst).toBe(1);
+  });
+});
+
 describe('latency tables', () => {
   test('cover every distinct layer, feed the search per edge, and sum to an architecture estimate', async () => {
     const file = path.join(tempDir(), 'tiny.json');
@@ -147,6 +185,27 @@ describe('latency tables', () => {
     // Entries measured before the kill are kept as they were.
     for (const [key, entry] of Object.entries(partial.entries)) expect(done.entries[key]).toEqual(entry);
   }, 120_000);
+
+  test('rounds: every layer measured in turn R times; the figure is the median of the rounds, and more rounds resume', async () => {
+    const file = path.join(tempDir(), 'tiny.json');
+    const layers = spaceLayers(tiny).distinct.length;
+    const first = await buildLatencyTable(tiny, file, FAST);
+    for (const entry of Object.values(first.entries)) expect(entry.rounds).toBeUndefined();
+    const progress: { done: number; total: number; resumed: number }[] = [];
+    const table = await buildLatencyTable(tiny, file, { ...FAST, rounds: 3, chunk: 2 }, (p) => progress.push(p));
+    // The one-round entries count as the first round: two more rounds are measured.
+    expect(progress[0]).toEqual({ done: layers, total: 3 * layers, resumed: layers });
+    expect(progress.at(-1)!.done).toBe(3 * layers);
+    for (const [key, entry] of Object.entries(table.entries)) {
+      expect(entry.rounds).toHaveLength(3);
+      expect(entry.rounds![0]).toBe(first.entries[key].median);
+      expect(entry.count).toBe(3 * first.entries[key].count);
+      expect(entry.median).toBe([...entry.rounds!].sort((a, b) => a - b)[1]);
+      expect(entry.p10).toBeLessThanOrEqual(entry.p90);
+    }
+    expect(readLatencyTable(file)).toEqual(table);
+    await expectCode(buildLatencyTable(tiny, file, { ...FAST, rounds: 0 }), 'E_INVALID_ARGUMENT', /rounds/);
+  });
 
   test('a table measured under other conditions is not resumed into', async () => {
     const file = path.join(tempDir(), 'tiny.json');

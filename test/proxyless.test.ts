@@ -176,20 +176,24 @@ describe('search steps', () => {
 describe('proxyless()', () => {
   test('a seeded search is deterministic, exports its architecture, and resumes', async () => {
     const run = (runDir: string) =>
-      proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 5, latencyLoss: 'mul#log', target: 2, runDir });
+      proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 5, latencyLoss: 'add#linear', target: 0.03, archEvery: 1, runDir });
     const a = await run(tempDir() + '/a');
     const b = await run(tempDir() + '/b');
     expect(a.history.map((h) => h.probabilities)).toEqual(b.history.map((h) => h.probabilities));
     expect(a.choice).toEqual(b.choice);
     expect(a.history[0].updatedArch).toBe(false);
     expect(a.history[1].arch.steps).toBeGreaterThan(0);
+    expect(a.history[1].probabilities.flat().every(Number.isFinite)).toBe(true);
+    expect(a.history[1].probabilities).not.toEqual(a.history[0].probabilities);
     expect(a.arch.blocks[0]).toBe('conv_k3_s2_c8');
     // Running again on a finished run directory resumes with nothing left to do: same result.
     const again = await run(a.runDir);
     expect(again.choice).toEqual(a.choice);
   });
 
-  test('a latency loss without a target is rejected', async () => {
+  test('a latency loss without a target, or mul#log on latencies under 1 unit, is rejected', async () => {
     await expect(proxyless({ latencyLoss: 'mul#log' })).rejects.toThrow(/target/);
+    // mul#log takes log(E[LAT]): a table whose networks cost under 1 unit would make it undefined.
+    await expect(proxyless({ space: TINY_SPACE, latencyLoss: 'mul#log', target: 2, device: 'cpu' })).rejects.toThrow(/cheapest network of this space costs 0\.0209 M MACs: use --latency-loss add#linear/);
   });
 });

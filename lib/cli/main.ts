@@ -105,9 +105,12 @@ Examples:
     .option('--arch-lr <x>', 'architecture (Adam) learning rate', num('--arch-lr'), 6e-3)
     .addOption(new Option('--method <m>', 'architecture update').choices(['gradient', 'reinforce']).default('gradient'))
     .addOption(new Option('--mode <m>', 'gate mode of gradient steps').choices(['full', 'two', 'full_v2']).default('full_v2'))
-    .option('--arch-every <k>', 'an architecture step every k weight steps', int('--arch-every'), 1)
+    .option('--arch-every <k>', 'an architecture step every k weight steps', int('--arch-every'), 5)
     .addOption(new Option('--latency-loss <l>', 'hardware-aware loss').choices(['none', 'mul#log', 'add#linear']).default('mul#log'))
     .option('--target <x>', 'latency target in the table unit', num('--target'))
+    .option('--lambda <x>', 'weight of the add#linear latency term', num('--lambda'), 0.1)
+    .option('--loss-a <x>', 'a of mul#log: CE * a * (log E[LAT] / log T)^b', num('--loss-a'), 0.2)
+    .option('--loss-b <x>', 'b of mul#log', num('--loss-b'), 0.3)
     .option('--latency-table <file>', 'latency table JSON for the space')
     .option('--valid-fraction <x>', 'part of the train split held out for architecture steps', num('--valid-fraction'), 0.2)
     .option('--limit-train <n>', 'search on only this many images', int('--limit-train'))
@@ -124,7 +127,7 @@ Examples:
         {
           space: o.space, dataset: o.dataset, dataDir: o.dataDir, epochs: o.epochs, warmupEpochs: o.warmupEpochs,
           batchSize: o.batchSize, lr: o.lr, archLr: o.archLr, method: o.method, mode: o.mode, archEvery: o.archEvery,
-          latencyLoss: o.latencyLoss, target: o.target, latencyTable: o.latencyTable, validFraction: o.validFraction,
+          latencyLoss: o.latencyLoss, target: o.target, lambda: o.lambda, a: o.lossA, b: o.lossB, latencyTable: o.latencyTable, validFraction: o.validFraction,
           limitTrain: o.limitTrain, retrainEpochs: o.retrainEpochs, retrainLr: o.retrainLr, device: o.device,
           threads: o.threads, seed: o.seed, runDir: o.out,
         },

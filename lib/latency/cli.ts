@@ -1,12 +1,12 @@
 // `torchnas latency table|fit|measure`: latency tables for a search space, their predictor, and
-// end-to-end timing of one architecture. Registered on the main program by lib/cli/main.ts.
+// end-to-end timing of architectures. Registered on the main program by lib/cli/main.ts.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../cli/progress';
 import { loadSpace, resolveSpace, SPACES } from '../spaces';
-import type { TimingOptions } from './conditions';
+import type { LatencyConditions, TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
-import { measureArchitecture } from './profiler';
+import { compareArchitectures, measureArchitecture } from './profiler';
 import { buildLatencyTable, fitTablePredictor } from './table-builder';
 
 const whole = (name: string) => (value: string) => {
@@ -59,12 +59,13 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
     .option('--space <name>', 'search space', 'proxyless')
     .option('--resolution <n>', 'input height and width (default: the space\'s)', whole('--resolution'))
     .requiredOption('-o, --out <file>', 'table file (JSON)')
+    .option('--rounds <n>', 'measure every layer in n rounds over the whole table; the median of the rounds is the figure (for machines with bursts of load)', whole('--rounds'), 1)
     .option('--fit <n>', 'then measure n random networks of the space and fit the predictor', whole('--fit'), 0)
     .option('--seed <n>', 'seed of the networks sampled for --fit', whole('--seed'), 1)
     .action(async (o) => {
       const resolved = spaceFor(o.space, o.resolution);
       const progress = createCountProgress(o.progress as ProgressMode, 'layers');
-      const table = await buildLatencyTable(resolved, o.out, readTiming(o), (p) => progress.update(p.done, p.total));
+      const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
       progress.stop();
       process.stdout.write(`${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
         `(batch ${table.conditions.batch}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`);
@@ -83,28 +84,62 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
     .action(async (o) => fit(spaceFor(o.space, o.resolution), o.table, o.networks, o.seed, o.progress));
 
   timingOptions(latency.command('measure'))
-    .description('time one architecture end to end (and compare with a table when given one)')
+    .description('time architectures end to end (several side by side in rounds), and compare with a table when given one')
     .addHelpText('after', `
 Examples:
   torchnas latency measure --arch arch.json --batch 8 --device cuda
-  torchnas latency measure --arch runs/s1/arch.json --batch 8 --device cpu --table cpu8.json`)
-    .requiredOption('--arch <preset|file>', 'architecture preset or JSON file')
+  torchnas latency measure --arch runs/s1/arch.json --batch 8 --device cpu --table cpu8.json
+  torchnas latency measure --arch base.json runs/s1/arch.json runs/s2/arch.json --batch 1 --threads 1 --rounds 15
+With several architectures or --rounds, every round times each network in turn; the figure is the
+median of the rounds and "x first" the per-round ratio to the first network (steady on a shared machine).`)
+    .requiredOption('--arch <preset|file...>', 'architecture presets or JSON files')
+    .option('--rounds <n>', 'rounds of timing every architecture in turn', whole('--rounds'))
     .option('--table <file>', 'also report the table sum and the predictor\'s estimate')
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o) => {
-      const arch = loadArchitecture(o.arch);
-      const estimate = o.table ? estimateLatency(readLatencyTable(o.table), arch) : undefined;
-      const { stats, conditions } = await measureArchitecture(arch, readTiming(o));
-      if (o.json) {
-        process.stdout.write(JSON.stringify({ arch: arch.name, stats, conditions, estimate }) + '\n');
+      const archs = (o.arch as string[]).map((a) => loadArchitecture(a));
+      const table = o.table ? readLatencyTable(o.table) : undefined;
+      if (archs.length === 1 && o.rounds === undefined) {
+        const arch = archs[0];
+        const estimate = table ? estimateLatency(table, arch) : undefined;
+        const { stats, conditions } = await measureArchitecture(arch, readTiming(o));
+        if (o.json) {
+          process.stdout.write(JSON.stringify({ arch: arch.name, stats, conditions, estimate }) + '\n');
+          return;
+        }
+        process.stdout.write(`${describeConditions(arch.name, conditions)}\n` +
+          `median ${fmt(stats.median)}  p10 ${fmt(stats.p10)}  p90 ${fmt(stats.p90)}  IQR ${fmt(stats.iqr)}  (${stats.count} runs)\n`);
+        if (estimate) process.stdout.write(`table sum ${fmt(estimate.sum)}, predicted ${fmt(estimate.predicted)}\n`);
         return;
       }
-      process.stdout.write(`${arch.name} on ${conditions.deviceName} (${conditions.device}), batch ${conditions.batch}, ${conditions.precision}` +
-        `${conditions.channelsLast ? ', channels_last' : ''}${conditions.foldBatchNorm ? ', BN folded' : ''}, ${conditions.timer}, ` +
-        `${conditions.threads} threads, LibTorch ${conditions.torchVersion}\n` +
-        `median ${fmt(stats.median)}  p10 ${fmt(stats.p10)}  p90 ${fmt(stats.p90)}  IQR ${fmt(stats.iqr)}  (${stats.count} runs)\n`);
-      if (estimate) process.stdout.write(`table sum ${fmt(estimate.sum)}, predicted ${fmt(estimate.predicted)}\n`);
+      const progress = createCountProgress(o.progress as ProgressMode, 'timings', process.stderr, 1);
+      const { timings, rounds, conditions } = await compareArchitectures(archs, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
+      progress.stop();
+      // A network outside the table's space gets no estimate (the others still do).
+      const estimates = table ? archs.map((a) => { try { return estimateLatency(table, a); } catch { return undefined; } }) : undefined;
+      // Networks that share a name (two searches with one seed) are told apart by what was given.
+      const names = archs.map((a) => a.name);
+      const labels = new Set(names).size === names.length ? names : (o.arch as string[]);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ timings, rounds, conditions, estimates }) + '\n');
+        return;
+      }
+      const lines = [`${describeConditions(`${archs.length} networks, ${rounds} rounds`, conditions)}`, ''];
+      lines.push(`| network | median (ms) | x first |${estimates ? ' table sum (ms) | predicted (ms) |' : ''}`);
+      lines.push(`| --- | --- | --- |${estimates ? ' --- | --- |' : ''}`);
+      timings.forEach((t, i) => {
+        const e = estimates?.[i];
+        const extra = estimates ? (e ? ` ${e.sum.toFixed(3)} | ${e.predicted.toFixed(3)} |` : ' — | — |') : '';
+        lines.push(`| ${labels[i]} | ${t.median.toFixed(3)} | ${t.ratioToFirst.toFixed(3)} |${extra}`);
+      });
+      process.stdout.write(lines.join('\n') + '\n');
     });
+}
+
+function describeConditions(subject: string, c: LatencyConditions): string {
+  return `${subject} on ${c.deviceName} (${c.device}), batch ${c.batch}, ${c.precision}` +
+    `${c.channelsLast ? ', channels_last' : ''}${c.foldBatchNorm ? ', BN folded' : ''}, ${c.timer}, ` +
+    `${c.threads} threads, LibTorch ${c.torchVersion}`;
 }
 
 async function fit(resolved: ReturnType<typeof spaceFor>, file: string, networks: number, seed: number, mode: ProgressMode) {

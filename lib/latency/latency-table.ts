@@ -22,6 +22,9 @@ export const LatencyEntrySchema = z
     p10: z.number().min(0),
     p90: z.number().min(0),
     iqr: z.number().min(0),
+    // With `--rounds R`, the median of each round (all layers measured in turn, R times over);
+    // `median` is then the median of these, so a burst of load touches one round, not one layer.
+    rounds: z.array(z.number().min(0)).optional(),
   })
   .strict();
 export type LatencyEntry = z.infer<typeof LatencyEntrySchema>;

@@ -6,6 +6,7 @@ import { TorchnasError } from '../errors';
 import { Session } from '../train/session';
 import { conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';
+import { median } from '../util/statistics';
 
 export type TimingStats = NativeTimingStats;
 
@@ -75,4 +76,47 @@ export async function withProfiler<T>(options: TimingOptions, work: (profiler: L
 /** End-to-end latency of one architecture, with its conditions. */
 export function measureArchitecture(arch: Architecture, options: TimingOptions = {}): Promise<{ stats: TimingStats; conditions: LatencyConditions }> {
   return withProfiler(options, async (profiler) => ({ stats: await profiler.network(arch), conditions: profiler.conditions }));
+}
+
+export interface ArchitectureTiming {
+  name: string;
+  /** The median of the rounds' medians (ms). */
+  median: number;
+  roundMedians: number[];
+  /** Median over rounds of this network's median divided by the first network's in the same round. */
+  ratioToFirst: number;
+}
+
+/**
+ * Times several architectures side by side: `rounds` rounds, each measuring every network in turn
+ * (the order rotated each round), in one session. A figure is the median of its rounds, and the
+ * ratio to the first network is taken within each round, so a burst of load on a shared machine
+ * moves one round of every network alike rather than one network's figure.
+ */
+export async function compareArchitectures(
+  archs: Architecture[],
+  options: TimingOptions & { rounds?: number } = {},
+  onProgress?: (p: { done: number; total: number }) => void,
+): Promise<{ timings: ArchitectureTiming[]; rounds: number; conditions: LatencyConditions }> {
+  const { rounds = 5, ...timing } = options;
+  if (archs.length === 0) throw new TorchnasError('E_INVALID_ARGUMENT', 'give at least one architecture to time');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
+  return withProfiler(timing, async (profiler) => {
+    const medians = archs.map(() => [] as number[]);
+    let done = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < archs.length; k++) {
+        const i = (k + round) % archs.length;
+        medians[i].push((await profiler.network(archs[i])).median);
+        onProgress?.({ done: ++done, total: rounds * archs.length });
+      }
+    }
+    const timings = archs.map((arch, i) => ({
+      name: arch.name,
+      median: median(medians[i]),
+      roundMedians: medians[i],
+      ratioToFirst: median(medians[i].map((m, r) => m / medians[0][r])),
+    }));
+    return { timings, rounds, conditions: profiler.conditions };
+  });
 }

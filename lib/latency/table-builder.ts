@@ -7,9 +7,10 @@ import { deriveArchitecture, randomChoice, type ResolvedSpace } from '../spaces/
 import { Rng } from '../strategies/rng';
 import { conditionDifferences, type LatencyConditions, type TimingOptions } from './conditions';
 import { architectureLayers, spaceLayers } from './layer-keys';
-import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyTable } from './latency-table';
+import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyEntry, type LatencyTable } from './latency-table';
 import { fitLatencyPredictor } from './predictor';
 import { withProfiler } from './profiler';
+import { median as medianOf } from '../util/statistics';
 
 export interface TableProgress {
   done: number;
@@ -32,34 +33,69 @@ function resumable(file: string, resolved: ResolvedSpace, conditions: LatencyCon
 export async function buildLatencyTable(
   resolved: ResolvedSpace,
   file: string,
-  options: TimingOptions & { chunk?: number } = {},
+  options: TimingOptions & { chunk?: number; rounds?: number } = {},
   onProgress?: (p: TableProgress) => void,
 ): Promise<LatencyTable> {
-  const { chunk = 8, ...timing } = options;
+  const { chunk = 8, rounds = 1, ...timing } = options;
+  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
   const layers = spaceLayers(resolved).distinct;
   return withProfiler(timing, async (profiler) => {
     const table: LatencyTable = resumable(file, resolved, profiler.conditions) ?? {
       format: TABLE_FORMAT, unit: 'ms', space: resolved.space.name, input: [...resolved.space.input],
       conditions: profiler.conditions, complete: false, buildSeconds: 0, entries: {},
     };
-    const todo = layers.filter((l) => !table.entries[l.key]);
-    const resumed = layers.length - todo.length;
-    onProgress?.({ done: resumed, total: layers.length, resumed });
-    for (let start = 0; start < todo.length; start += chunk) {
-      const part = todo.slice(start, start + chunk);
-      const began = Date.now();
-      const stats = await profiler.layers(part, (p) => onProgress?.({ done: resumed + start + p.done, total: layers.length, resumed }));
-      part.forEach((layer, i) => {
-        const { count, mean, median, variance, p10, p90, iqr } = stats[i];
-        table.entries[layer.key] = { count, mean, median, variance, p10, p90, iqr };
-      });
-      table.buildSeconds += (Date.now() - began) / 1000;
-      writeLatencyTable(file, table);
+    const roundsOf = (key: string) => {
+      const entry = table.entries[key];
+      return entry ? (entry.rounds?.length ?? 1) : 0;
+    };
+    const total = layers.length * rounds;
+    const resumed = layers.reduce((sum, l) => sum + Math.min(rounds, roundsOf(l.key)), 0);
+    let done = resumed;
+    onProgress?.({ done, total, resumed });
+    // Round r measures every layer that has fewer than r + 1 rounds, so the rounds of one layer are
+    // spread over the whole build and a resumed build continues the round it stopped in.
+    for (let round = 0; round < rounds; round++) {
+      const todo = layers.filter((l) => roundsOf(l.key) <= round);
+      for (let start = 0; start < todo.length; start += chunk) {
+        const part = todo.slice(start, start + chunk);
+        const began = Date.now();
+        const before = done;
+        const stats = await profiler.layers(part, (p) => onProgress?.({ done: before + p.done, total, resumed }));
+        part.forEach((layer, i) => {
+          table.entries[layer.key] = mergeRound(table.entries[layer.key], stats[i], rounds > 1);
+        });
+        done += part.length;
+        table.buildSeconds += (Date.now() - began) / 1000;
+        writeLatencyTable(file, table);
+      }
     }
     table.complete = true;
     writeLatencyTable(file, table);
     return table;
   });
+}
+
+/**
+ * One more round of a layer's measurement: counts add up, the mean and variance are pooled, and the
+ * median and percentiles are the median over rounds of each round's figure.
+ */
+function mergeRound(previous: LatencyEntry | undefined, stats: Omit<LatencyEntry, 'rounds'>, keepRounds: boolean): LatencyEntry {
+  const { count, mean, median, variance, p10, p90, iqr } = stats;
+  const fresh: LatencyEntry = { count, mean, median, variance, p10, p90, iqr };
+  if (!keepRounds) return fresh;
+  if (!previous) return { ...fresh, rounds: [median] };
+  const n = previous.rounds?.length ?? 1;
+  const roundMedians = [...(previous.rounds ?? [previous.median]), median];
+  const pooledCount = previous.count + count;
+  const pooledMean = (previous.mean * previous.count + mean * count) / pooledCount;
+  const pooledVariance = (previous.count * (previous.variance + (previous.mean - pooledMean) ** 2) +
+    count * (variance + (mean - pooledMean) ** 2)) / pooledCount;
+  // p10, p90 and IQR are averaged over the rounds, each round weighing the same.
+  const blend = (old: number, now: number) => (old * n + now) / (n + 1);
+  return {
+    count: pooledCount, mean: pooledMean, median: medianOf(roundMedians), variance: pooledVariance,
+    p10: blend(previous.p10, p10), p90: blend(previous.p90, p90), iqr: blend(previous.iqr, iqr), rounds: roundMedians,
+  };
 }
 
 /** The timing options that reproduce a table's conditions (for measuring networks against it). */

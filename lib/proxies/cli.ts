@@ -30,9 +30,9 @@ function normalization(dataset: DatasetName): { mean: number[]; std: number[] } 
 
 const fixed = (x: number, digits: number) => (Number.isFinite(x) ? x.toFixed(digits) : String(x));
 
-function markdown(study: Nb201ProxyStudy, input: string, accuracyOf: string): string {
+function markdown(study: Nb201ProxyStudy, input: string, accuracyOf: string, split: string): string {
   const lines = [
-    `Zero-cost proxies of ${study.archs.length} NAS-Bench-201 networks vs ${accuracyOf} test accuracy (200 epochs); ${input}`,
+    `Zero-cost proxies of ${study.archs.length} NAS-Bench-201 networks vs ${accuracyOf} ${split === 'valid' ? 'validation' : 'test'} accuracy (200 epochs); ${input}`,
     '',
     '| proxy | Spearman ρ | Kendall τ | s / network |',
     '| --- | --- | --- | --- |',
@@ -71,6 +71,7 @@ Examples:
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--workers <n>', 'sessions scoring side by side', wholeNumber('--workers'), 1)
     .option('--threads <n>', 'CPU threads for LibTorch per session (default: cores / workers)', wholeNumber('--threads'))
+    .addOption(new Option('--split <s>', 'accuracy to correlate with: test, or validation (as zero-cost-nas published)').choices(['test', 'valid']).default('test'))
     .addOption(new Option('--format <f>', 'output: summary table, per-network CSV, or both as JSON').choices(['md', 'csv', 'json']).default('md'))
     .action(async (o) => {
       const proxies = (o.proxy.includes('all') ? [...PROXY_NAMES] : [...new Set<string>(o.proxy)]) as ProxyName[];
@@ -81,7 +82,7 @@ Examples:
         ? (done: number, total: number) => process.stderr.write(`\rproxies: ${done}/${total} networks`)
         : undefined;
       const study = await runNb201ProxyStudy(
-        { proxies, sample: o.sample, seed: o.seed, batchSize: o.batchSize, accuracyOf: o.accuracyOf, classes, device: o.device, workers: o.workers, threads: o.threads },
+        { proxies, sample: o.sample, seed: o.seed, batchSize: o.batchSize, accuracyOf: o.accuracyOf, split: o.split, classes, device: o.device, workers: o.workers, threads: o.threads },
         data,
         progress,
       );
@@ -91,6 +92,6 @@ Examples:
         : data ? `data-dependent proxies on a batch of ${o.batchSize} ${o.dataset} images` : `data-dependent proxies on Gaussian noise (batch ${o.batchSize})`;
       if (o.format === 'json') process.stdout.write(JSON.stringify({ correlations: study.correlations, archs: study.archs, seconds: study.seconds }) + '\n');
       else if (o.format === 'csv') process.stdout.write(csv(study, proxies));
-      else process.stdout.write(markdown(study, input, o.accuracyOf));
+      else process.stdout.write(markdown(study, input, o.accuracyOf, o.split));
     });
 }

@@ -32,7 +32,7 @@ export const ProxylessOptionsSchema = z
     method: z.enum(['gradient', 'reinforce']).default('gradient'),
     mode: z.enum(['full', 'two', 'full_v2']).default('full_v2'),
     archLr: z.number().positive().default(6e-3),
-    archEvery: z.number().int().positive().default(1),
+    archEvery: z.number().int().positive().default(5), // as the official code (grad_update_arch_param_every)
     samples: z.number().int().positive().default(8),
     latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).default('mul#log'),
     // In the latency table's unit; without a table, the table is MACs in millions.
@@ -114,6 +114,14 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   const emit = (e: SearchEvent) => onEvent?.(e);
   const resolved = resolveSpace(loadSpace(opts.space));
   const latency = latencyTableOf(resolved, opts.latencyTable);
+  if (opts.latencyLoss === 'mul#log') {
+    // (log E[LAT] / log T)^b is only defined while E[LAT] > 1 in the table's unit.
+    const cheapest = latency.fixed + latency.table.reduce((sum, row) => sum + Math.min(...row), 0);
+    if (!(cheapest > 1)) {
+      throw new TorchnasError('E_INVALID_ARGUMENT', `mul#log takes log(E[LAT]), which must stay positive, but the cheapest network of this space costs ` +
+        `${cheapest.toPrecision(3)} ${latency.unit}: use --latency-loss add#linear for latencies under 1 ${latency.unit}`);
+    }
+  }
   const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
   let state: RunState<SearchRecord> = previous ?? freshRunState();
   try {

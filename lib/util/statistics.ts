@@ -76,3 +76,11 @@ export function mape(predicted: readonly number[], measured: readonly number[]):
   checkPairs(predicted, measured);
   return (100 * predicted.reduce((acc, p, i) => acc + Math.abs(p - measured[i]) / Math.abs(measured[i]), 0)) / predicted.length;
 }
+
+/** The median (the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('the median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

@@ -1,4 +1,6 @@
 import { registerProxiesCommand } from '../../lib/proxies/cli';
+import { nb201AccuracyColumn } from '../../lib/benchmarks';
+import { spearman } from '../../lib/util/statistics';
 import { runCommand } from '../helpers/run-command';
 
 const runCli = (args: string[]) => runCommand(registerProxiesCommand, args);
@@ -14,6 +16,19 @@ describe('torchnas proxies', () => {
       // Bigger NB201 networks are better ones (published: Spearman about 0.75).
       expect(c.spearman).toBeGreaterThan(0.4);
     }
+  });
+
+  test('--split valid correlates with the 200-epoch validation accuracy (the zero-cost-nas protocol) instead of test', async () => {
+    const args = ['proxies', '--proxy', 'params', '--sample', '40', '--seed', '2', '--threads', '1'];
+    const test = JSON.parse(await runCli([...args, '--format', 'json']));
+    const valid = JSON.parse(await runCli([...args, '--split', 'valid', '--format', 'json']));
+    expect(valid.archs.map((a: { index: number }) => a.index)).toEqual(test.archs.map((a: { index: number }) => a.index));
+    const validAccuracy = nb201AccuracyColumn('cifar10', 'valid', 200);
+    expect(valid.archs.map((a: { accuracy: number }) => a.accuracy)).toEqual(valid.archs.map((a: { index: number }) => validAccuracy[a.index]));
+    const scores = valid.archs.map((a: { scores: { params: number } }) => a.scores.params);
+    expect(valid.correlations[0].spearman).toBeCloseTo(spearman(scores, valid.archs.map((a: { accuracy: number }) => a.accuracy)), 12);
+    expect(valid.correlations[0].spearman).not.toBeCloseTo(test.correlations[0].spearman, 6);
+    expect(await runCli(['proxies', '--proxy', 'params', '--sample', '5', '--split', 'valid'])).toMatch(/vs cifar10 validation accuracy \(200 epochs\)/);
   });
 
   test('a data-dependent proxy on a Fashion-MNIST batch, as a Markdown table and as CSV', async () => {
