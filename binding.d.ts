@@ -166,6 +166,8 @@ export interface NativeSearchOptions {
 
 export interface NativeSearchEpochStats extends NativeEpochStats {
   archSteps: number;
+  /** Wall time of the architecture steps, measured apart from the weight steps. */
+  archSeconds: number;
   archLoss: number;
   archTop1: number;
   expectedLatency: number;
@@ -190,6 +192,14 @@ export interface NativeProfileOptions {
   repeats?: number;
   cudaGraph?: boolean;
   foldBatchNorm?: boolean;
+}
+
+export interface NativeMemoryStats {
+  available: boolean;
+  allocatedBytes: number;
+  peakAllocatedBytes: number;
+  reservedBytes: number;
+  peakReservedBytes: number;
 }
 
 export declare class NativeSession {
@@ -229,6 +239,8 @@ export declare class NativeSession {
   profileNetwork(
     options: NativeProfileOptions & { network: NativeNetworkSpec },
   ): Promise<{ stats: NativeTimingStats; method: string; threads: number }>;
+  /** The device's caching-allocator counters (available: false on CPU); resetPeak restarts the peaks. */
+  memoryStats(options?: { resetPeak?: boolean }): Promise<NativeMemoryStats>;
   close(): Promise<void>;
 }
 
@@ -236,6 +248,7 @@ export interface NativeBinding {
   info(): NativeInfo;
   loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
   loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
+  syntheticDataset(options: { count: number; channels: number; height: number; width: number; classes: number; seed?: number; name?: string }): NativeDataset;
   Dataset: typeof NativeDataset;
   Session: typeof NativeSession;
 }

@@ -1,7 +1,7 @@
 // torchnas: neural architecture search for Node.js on a native LibTorch addon.
 export * from './errors';
 export * from './arch';
-export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, type DatasetName, type Split } from './data/datasets';
+export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, syntheticDataset, type DatasetName, type Split, type SyntheticDatasetOptions } from './data/datasets';
 export { Session, Nb201BuildOptionsSchema, type SessionOptions, type TrainingConfig, type Nb201BuildOptions } from './train/session';
 export { train, resolveTrainOptions, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
 export { info } from './info';

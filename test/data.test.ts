@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as zlib from 'zlib';
-import { augmentationFor, Dataset, loadDataset, TorchnasError } from '../lib';
+import { augmentationFor, Dataset, loadDataset, syntheticDataset, TorchnasError } from '../lib';
 import { native } from '../lib/native';
 import { FASHION_DIR, idxFiles, tempDir, writeIdx } from './helpers/fixtures';
 
@@ -173,5 +173,31 @@ describe('Fashion-MNIST, splits and augmentation', () => {
     const raw = zlib.gunzipSync(fs.readFileSync(path.join(FASHION_DIR, 'train-labels-idx1-ubyte.gz')));
     const batch = train.handle.previewBatch({ batchSize: 100, shuffle: false }, 0);
     expect(Array.from(batch.labels)).toEqual(Array.from(raw.subarray(8, 108)));
+  });
+});
+
+describe('synthetic images', () => {
+  test('any shape and count, the same pixels and labels for the same seed and index, others for another seed', () => {
+    const a = syntheticDataset({ count: 10, shape: [3, 224, 224], classes: 1000, seed: 1 });
+    const b = syntheticDataset({ count: 10, shape: [3, 224, 224], classes: 1000, seed: 1 });
+    const c = syntheticDataset({ count: 10, shape: [3, 224, 224], classes: 1000, seed: 2 });
+    expect(a.describe()).toMatchObject({ size: 10, classes: 1000, shape: [3, 224, 224], name: 'synthetic' });
+    const batch = (d: Dataset) => d.handle.previewBatch({ batchSize: 5, shuffle: false, augment: { mean: 0, std: 1 } }, 1);
+    const [x, y, z] = [batch(a), batch(b), batch(c)];
+    expect(x.shape).toEqual([5, 3, 224, 224]);
+    expect(Array.from(x.images)).toEqual(Array.from(y.images));
+    expect(Array.from(x.labels)).toEqual(Array.from(y.labels));
+    expect(Array.from(x.images)).not.toEqual(Array.from(z.images));
+    // Bytes spread over the whole range: mean near 127.5 / 255 once scaled to [0, 1].
+    const mean = x.images.reduce((s, v) => s + v, 0) / x.images.length;
+    expect(mean).toBeGreaterThan(0.48);
+    expect(mean).toBeLessThan(0.52);
+    expect(Array.from(x.labels).every((l) => l >= 0 && l < 1000)).toBe(true);
+  });
+
+  test('a bad shape or class count is a clear error', () => {
+    expect(() => syntheticDataset({ count: 0, shape: [3, 8, 8], classes: 10 })).toThrow(/whole count >= 1/);
+    expect(() => syntheticDataset({ count: 4, shape: [3, 8] as unknown as [number, number, number], classes: 10 })).toThrow(/\[C, H, W\] shape/);
+    expect(() => syntheticDataset({ count: 4, shape: [3, 8, 8], classes: 1 })).toThrow(/>= 2 classes/);
   });
 });

@@ -70,6 +70,12 @@ describe('session basics', () => {
     expect(order).toEqual(['build', 'configure', 'train', 'describe@2']);
     await s.close();
   });
+
+  test('memoryStats: a CPU session has no device allocator to read', async () => {
+    const s = session();
+    expect(await s.memoryStats({ resetPeak: true })).toEqual({ available: false, allocatedBytes: 0, peakAllocatedBytes: 0, reservedBytes: 0, peakReservedBytes: 0 });
+    await s.close();
+  });
 });
 
 describe('training', () => {
@@ -148,6 +154,12 @@ describe('training', () => {
     const stats = await s.trainEpoch(small, { batchSize: 32, augment: aug });
     expect(Number.isFinite(stats.loss)).toBe(true);
     expect((await s.evaluate(small, { batchSize: 128, augment: aug })).images).toBe(512);
+    // The caching allocator's counters: the step held memory, and a reset peak restarts from what is held now.
+    const memory = await s.memoryStats({ resetPeak: true });
+    expect(memory.available).toBe(true);
+    expect(memory.peakAllocatedBytes).toBeGreaterThan(0);
+    expect(memory.peakAllocatedBytes).toBeGreaterThanOrEqual(memory.allocatedBytes);
+    expect((await s.memoryStats()).peakAllocatedBytes).toBeLessThanOrEqual(memory.peakAllocatedBytes);
     await s.close();
   });
 });

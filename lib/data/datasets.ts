@@ -93,6 +93,29 @@ export class Dataset {
   }
 }
 
+export interface SyntheticDatasetOptions {
+  count: number;
+  /** [channels, height, width] */
+  shape: [number, number, number];
+  classes: number;
+  seed?: number;
+  name?: string;
+}
+
+/**
+ * Random labelled images generated on demand, the same for the same seed and index: input for
+ * benchmarks at any shape (ImageNet's 3x224x224 included) with no file and no pixels held in memory.
+ */
+export function syntheticDataset(options: SyntheticDatasetOptions): Dataset {
+  const { count, shape, classes, seed = 0, name = 'synthetic' } = options;
+  const whole = (x: number) => Number.isInteger(x) && x >= 1;
+  if (!whole(count) || shape.length !== 3 || !shape.every(whole) || !Number.isInteger(classes) || classes < 2) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `a synthetic dataset needs a whole count >= 1, a [C, H, W] shape of whole numbers and >= 2 classes (got count ${count}, shape ${JSON.stringify(shape)}, classes ${classes})`);
+  }
+  const [channels, height, width] = shape;
+  return new Dataset(callNativeSync(() => native().syntheticDataset({ count, channels, height, width, classes, seed, name })));
+}
+
 function resolveFile(dir: string, name: string, dataset: DatasetName): string {
   for (const candidate of [name, `${name}.gz`]) {
     const file = path.join(dir, candidate);

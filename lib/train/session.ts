@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type {
   NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
-  NativeSearchOptions, NativeSession, NativeTimingStats, NativeTrainProgress,
+  NativeMemoryStats, NativeSearchOptions, NativeSession, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
@@ -219,6 +219,14 @@ export class Session {
   /** Times a whole network, built fresh from its spec, on this session's device. */
   profileNetwork(network: NativeNetworkSpec, options: NativeProfileOptions): Promise<{ stats: NativeTimingStats; method: string; threads: number }> {
     return callNative(() => this.handle.profileNetwork({ ...options, network }));
+  }
+
+  /**
+   * The device's caching-allocator counters, read after the work queued before this call (on a CPU
+   * session `available` is false: read the process's memory instead). `resetPeak` restarts the peaks.
+   */
+  memoryStats(options: { resetPeak?: boolean } = {}): Promise<NativeMemoryStats> {
+    return callNative(() => this.handle.memoryStats(options));
   }
 
   close(): Promise<void> {

@@ -5,6 +5,7 @@
 #include "boundary/js_args.h"
 #include "data/batch_loader.h"
 #include "data/readers.h"
+#include "data/synthetic_images.h"
 
 namespace torchnas {
 namespace {
@@ -51,6 +52,18 @@ Napi::Value LoadCifar(const Napi::CallbackInfo& info) {
   return RunDetached(info.Env(), [=]() -> MakeJsValue {
     auto view = WholeView(ReadCifarBinary(files, kind == "cifar10" ? CifarKind::kCifar10 : CifarKind::kCifar100), name);
     return [view](Napi::Env env) { return DatasetBinding::Wrap(env, view); };
+  });
+}
+
+// syntheticDataset({count, channels, height, width, classes, seed, name}) -> Dataset: random images
+// generated on demand (benchmarks at any input shape; no file, no pixels held in memory).
+Napi::Value SyntheticDataset(const Napi::CallbackInfo& info) {
+  return RunSync(info.Env(), [&]() -> Napi::Value {
+    Napi::Object o = js::ObjectArg(info, 0, "syntheticDataset");
+    ImageShape shape{js::Integer(o, "channels"), js::Integer(o, "height"), js::Integer(o, "width")};
+    auto source = std::make_shared<SyntheticImages>(js::Integer(o, "count"), shape, js::Integer(o, "classes"),
+                                                    static_cast<uint64_t>(js::Integer(o, "seed", 0)));
+    return DatasetBinding::Wrap(info.Env(), WholeView(source, js::String(o, "name", "synthetic")));
   });
 }
 
@@ -173,6 +186,7 @@ Napi::Object InitDatasetBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataset", constructor);
   exports.Set("loadIdx", Napi::Function::New(env, LoadIdx, "loadIdx"));
   exports.Set("loadCifar", Napi::Function::New(env, LoadCifar, "loadCifar"));
+  exports.Set("syntheticDataset", Napi::Function::New(env, SyntheticDataset, "syntheticDataset"));
   return exports;
 }
 

@@ -5,6 +5,7 @@
 #include "bindings/dataset_binding.h"
 #include "boundary/async_call.h"
 #include "boundary/js_args.h"
+#include "common/device_memory.h"
 #include "common/error.h"
 #include "train/session.h"
 
@@ -196,6 +197,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
                         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
                         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
+                        InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
                         InstanceMethod<&SessionBinding::Close>("close")});
   }
 
@@ -251,6 +253,25 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         out.Set("channelsLast", channels_last);
         out.Set("threads", static_cast<double>(threads));
         out.Set("globalStep", static_cast<double>(step));
+        return out;
+      };
+    });
+  }
+
+  // memoryStats({resetPeak}) -> {available, allocatedBytes, peakAllocatedBytes, reservedBytes,
+  // peakReservedBytes}: the device's caching allocator, read after the work queued before it.
+  Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
+    bool reset_peak = RunSyncValue(info.Env(), [&] {
+      return info.Length() > 0 && info[0].IsObject() ? js::Bool(info[0].As<Napi::Object>(), "resetPeak", false) : false;
+    });
+    return Queue(info.Env(), [reset_peak](Session& s) -> MakeJsValue {
+      DeviceMemoryStats m = ReadDeviceMemory(s.options().exec.device, reset_peak);
+      return [m](Napi::Env env) -> Napi::Value {
+        Napi::Object out = StatsObject(env, {{"allocatedBytes", m.allocated_bytes},
+                                             {"peakAllocatedBytes", m.peak_allocated_bytes},
+                                             {"reservedBytes", m.reserved_bytes},
+                                             {"peakReservedBytes", m.peak_reserved_bytes}});
+        out.Set("available", m.available);
         return out;
       };
     });
@@ -428,6 +449,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                                  {"seconds", st.weights.seconds},
                                  {"lr", st.weights.lr},
                                  {"archSteps", static_cast<double>(st.arch_steps)},
+                                 {"archSeconds", st.arch_seconds},
                                  {"archLoss", st.arch_loss},
                                  {"archTop1", st.arch_top1},
                                  {"expectedLatency", st.expected_latency},

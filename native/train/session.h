@@ -62,6 +62,7 @@ struct SearchEpochOptions {
 struct SearchEpochStats {
   EpochStats weights;
   int64_t arch_steps = 0;
+  double arch_seconds = 0.0;  // wall time of the architecture steps (device synchronized around each)
   double arch_loss = 0.0;
   double arch_top1 = 0.0;
   double expected_latency = 0.0;

@@ -1,5 +1,7 @@
 // Session: supernet search (ProxylessNAS). Weight steps train one sampled path on the train split;
 // every k of them an architecture step runs on the next validation batch.
+#include <chrono>
+
 #include "common/error.h"
 #include "data/batch_loader.h"
 #include "nets/seeded_construction.h"
@@ -58,9 +60,14 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   hooks.forward = [&](const torch::Tensor& x) { return net.forward(x, arch.SamplePath(rng), GateMode::kFullV2, options_.exec); };
   hooks.after_step = [&](int64_t step) {
     if (!options.update_arch || step % options.arch_every != 0) return;
+    // Timed apart from the weight steps: the device finishes the weight step first, and the step's
+    // loss read back (a host value) marks its end.
+    if (options_.exec.device.is_cuda()) torch::cuda::synchronize(options_.exec.device.index());
+    const auto started = std::chrono::steady_clock::now();
     Batch b = next_valid();
     ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device),
                                 rng, loss_.label_smoothing);
+    stats.arch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ++stats.arch_steps;
     arch_loss_sum += s.loss;
     arch_top1_sum += s.top1;
