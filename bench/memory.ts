@@ -3,10 +3,11 @@
 // the kernel's resident-set high-water mark (/proc/self/clear_refs) right before the step and reads
 // VmHWM after it, so the figure is what that one step added at its peak. Every edge holds N copies of
 // one candidate (`--candidate`), so only N changes between columns; glibc's mmap threshold is fixed
-// so that freed tensors leave the resident set at once instead of being kept for reuse. (A CUDA figure would read
-// the caching allocator's peak; it needs a GPU machine and is not measured here.)
+// so that freed tensors leave the resident set at once instead of being kept for reuse. With
+// `--device cuda` the figure is the CUDA caching allocator's peak of allocated bytes during the step,
+// above what was allocated before it.
 //
-//   npm run bench:memory -- [--batch 32] [--edges 4] [--width 48] [--candidate mb_k5_e6] [--n 2,4,8,12,16]
+//   npm run bench:memory -- [--batch 32] [--edges 4] [--width 48] [--candidate mb_k5_e6] [--n 2,4,8,12,16] [--device cpu|cuda]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     width: { type: 'string', default: '48' },
     candidate: { type: 'string', default: 'mb_k5_e6' },
     n: { type: 'string', default: '2,4,8,12,16' },
+    device: { type: 'string', default: 'cpu' },
     // internal: one measurement in a fresh process
     child: { type: 'boolean', default: false },
     mode: { type: 'string', default: 'full_v2' },
@@ -36,7 +38,7 @@ function rssKiB(field: 'VmHWM' | 'VmRSS'): number {
 }
 
 // One (mode, N) measurement; prints {peakMiB}.
-async function child(mode: Mode, n: number, batch: number, edges: number, width: number, candidate: string) {
+async function child(mode: Mode, n: number, batch: number, edges: number, width: number, candidate: string, device: string) {
   const space = parseChainSpace({
     name: `bench-${n}`,
     input: [1, 28, 28],
@@ -49,13 +51,21 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
   });
   const resolved = resolveSpace(space);
   const data = (await loadDataset('fashion-mnist', 'train')).subset(batch);
-  const session = new Session({ device: 'cpu', seed: 1 });
+  const session = new Session({ device, seed: 1 });
   await session.buildSupernet(resolved);
   await session.configureTraining({ lr: 0.05, totalSteps: 10 });
   await session.configureSearch({ mode });
   const path = resolved.edges.map(() => ({ active: 0, members: mode === 'two' ? [0, 1] : [...Array(n).keys()] }));
   const options = { batchSize: batch, augment: augmentationFor('fashion-mnist', false), mode, path };
   await session.archGradient(data, options); // warm-up: first-touch allocations
+  if (device !== 'cpu') {
+    const before = await session.memoryStats({ resetPeak: true });
+    await session.archGradient(data, options);
+    const after = await session.memoryStats();
+    await session.close();
+    process.stdout.write(JSON.stringify({ peakMiB: (after.peakAllocatedBytes - before.allocatedBytes) / 2 ** 20 }) + '\n');
+    return;
+  }
   const before = rssKiB('VmRSS');
   fs.writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
   await session.archGradient(data, options);
@@ -70,11 +80,12 @@ async function main() {
   const width = Number(args.width);
   const candidate = args.candidate;
   if (args.child) {
-    await child(args.mode as Mode, Number(args['child-n']), batch, edges, width, candidate);
+    await child(args.mode as Mode, Number(args['child-n']), batch, edges, width, candidate, args.device);
     return;
   }
   const ns = args.n.split(',').map(Number);
-  console.log(`torchnas bench:memory — ${new Date().toISOString()} — CPU (${os.cpus()[0].model}), peak RSS added by one ` +
+  const where = args.device === 'cpu' ? `CPU (${os.cpus()[0].model}), peak RSS` : `${args.device}, CUDA caching-allocator peak`;
+  console.log(`torchnas bench:memory — ${new Date().toISOString()} — ${where} added by one ` +
     `architecture step; ${edges} edges of N x ${candidate}, width ${width}, 28x28 input, batch ${batch}; fresh process per cell`);
   console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);
   console.log(`| --- | ${ns.map(() => '---').join(' | ')} | --- |`);
@@ -82,7 +93,7 @@ async function main() {
     const peaks = ns.map((n) => {
       const r = spawnSync(
         process.execPath,
-        [__filename, '--child', '--mode', mode, '--child-n', String(n), '--batch', String(batch), '--edges', String(edges), '--width', String(width), '--candidate', candidate],
+        [__filename, '--child', '--mode', mode, '--child-n', String(n), '--batch', String(batch), '--edges', String(edges), '--width', String(width), '--candidate', candidate, '--device', args.device],
         // No caching CPU allocator here: RSS must follow what the step holds live, not what a cache kept.
         { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1048576', MALLOC_TRIM_THRESHOLD_: '0', TORCHNAS_CPU_CACHE_MB: '0' } },
       );
