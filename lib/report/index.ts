@@ -4,3 +4,4 @@ export * from './plot';
 export * from './anytime-chart';
 export * from './pareto-chart';
 export * from './search-charts';
+export * from './network-comparison-chart';
