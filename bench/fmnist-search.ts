@@ -62,7 +62,8 @@ async function main() {
   const table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
   log(`latency table: ${Object.keys(table.entries).length} layers, ${table.buildSeconds.toFixed(1)} s`);
 
-  const baseline = deriveArchitecture(resolved, resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!), 'fmnist-mbv2-baseline');
+  const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
+  const baseline = deriveArchitecture(resolved, baselineChoice, 'fmnist-mbv2-baseline');
   const tag = (t: number) => `t${String(Math.round(100 * t)).padStart(3, '0')}`;
   const searched = targets.map(async (target) => {
     const search = await proxyless({
@@ -78,16 +79,17 @@ async function main() {
   const archs = [baseline, ...found.map((f) => f.arch)];
   const timed = await compareArchitectures(archs, { ...TIMING, rounds: Number(args.rounds) });
   const results = [base, ...found.map((f) => f.result)];
+  const choices = [baselineChoice, ...found.map((f) => f.search.choice)];
   const lines = [
     `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
     `Latency: ${timed.rounds} rounds of ${TIMING.repeats} timed runs each, all networks in turn, in one process (${timed.conditions.deviceName}, LibTorch ${timed.conditions.torchVersion}).\n`,
-    '| network | target (ms) | blocks searched | params | MACs (M) | table sum (ms) | measured (ms) | x baseline | test top-1 |',
+    '| network | target (ms) | choice per edge | params | MACs (M) | table sum (ms) | measured (ms) | x baseline | test top-1 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   archs.forEach((arch, i) => {
     const r = results[i];
     const target = i === 0 ? '—' : String(found[i - 1].target);
-    const blocks = arch.blocks.slice(2, 2 + resolved.edges.length).join(' ');
+    const blocks = choices[i].join(' ');
     lines.push(`| ${arch.name} | ${target} | ${blocks} | ${r.params} | ${(r.macs / 1e6).toFixed(2)} | ${estimateLatency(table, arch).sum.toFixed(3)} | ` +
       `${timed.timings[i].median.toFixed(3)} | ${timed.timings[i].ratioToFirst.toFixed(3)} | ${(100 * r.test.top1).toFixed(2)}% |`);
   });
