@@ -17,7 +17,7 @@ import {
   resolveSpace, Rng, spaceLayers, timingOptionsOf, withProfiler, type LatencyTable, type ResolvedSpace, type TimingOptions,
 } from '../lib';
 import { packageRoot } from '../lib/native';
-import { mape, spearman } from '../lib/util/statistics';
+import { mape, median, spearman } from '../lib/util/statistics';
 
 const { values } = parseArgs({
   args: process.argv.slice(2),
@@ -43,15 +43,10 @@ const batches = (values.batches ?? (device.startsWith('cuda') ? '1,8,64' : '8'))
 const archCount = Number(values.archs);
 const fitCount = Number(values.fit);
 const threads = Number(values.threads);
-const space = loadSpace(values.space);
-const resolved: ResolvedSpace = resolveSpace(values.resolution ? { ...space, input: [space.input[0], Number(values.resolution), Number(values.resolution)] } : space);
+const resolved: ResolvedSpace = resolveSpace(loadSpace(values.space, values.resolution ? Number(values.resolution) : undefined));
 fs.mkdirSync(values.tables, { recursive: true });
 
 const pct = (x: number) => `${x.toFixed(2)}%`;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function measureAll(table: LatencyTable, seed: number): Promise<{ sums: number[]; predicted: number[]; first: number[]; second: number[] }> {
   const rng = new Rng(seed);

@@ -13,6 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import { parseArgs } from 'util';
 import { augmentationFor, loadDataset, parseChainSpace, resolveSpace, Session } from '../lib';
+import { residentKiB } from './process-memory';
 
 const MODES = ['full', 'two', 'full_v2'] as const;
 type Mode = (typeof MODES)[number];
@@ -31,11 +32,6 @@ const { values: args } = parseArgs({
     'child-n': { type: 'string', default: '2' },
   },
 });
-
-function rssKiB(field: 'VmHWM' | 'VmRSS'): number {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
-  return Number(line!.split(/\s+/)[1]);
-}
 
 // One (mode, N) measurement; prints {peakMiB}.
 async function child(mode: Mode, n: number, batch: number, edges: number, width: number, candidate: string, device: string) {
@@ -66,10 +62,10 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
     process.stdout.write(JSON.stringify({ peakMiB: (after.peakAllocatedBytes - before.allocatedBytes) / 2 ** 20 }) + '\n');
     return;
   }
-  const before = rssKiB('VmRSS');
+  const before = residentKiB('VmRSS');
   fs.writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
   await session.archGradient(data, options);
-  const peak = rssKiB('VmHWM');
+  const peak = residentKiB('VmHWM');
   await session.close();
   process.stdout.write(JSON.stringify({ peakMiB: (peak - before) / 1024 }) + '\n');
 }

@@ -15,6 +15,7 @@
 import * as fs from 'fs';
 import { parseArgs } from 'util';
 import { loadSpace, resolveSpace, Session, syntheticDataset, type Dataset } from '../lib';
+import { residentKiB } from './process-memory';
 
 // The official ProxylessNAS search code on one H100 80GB (ANCHORS.md), batch 256, fp32.
 const OFFICIAL: Record<string, { imagesPerSecond: number; peakGiB: number }> = {
@@ -51,11 +52,6 @@ function listOf<T extends string>(text: string, known: readonly T[], flag: strin
   return items as T[];
 }
 
-function residentKiB(field: 'VmHWM' | 'VmRSS'): number {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
-  return Number(line!.split(/\s+/)[1]);
-}
-
 interface Measured {
   weightSeconds: number; // per weight step
   archSeconds: number; // per architecture step (0 without them)
@@ -84,8 +80,7 @@ async function main() {
   const warmup = Number(args.warmup);
   const configs = listOf(args.configs, Object.keys(CONFIGS) as ConfigName[], '--configs');
   const modes = listOf(args.modes, MODES, '--modes');
-  const space = loadSpace('proxyless');
-  const resolved = resolveSpace({ ...space, input: [space.input[0], resolution, resolution] });
+  const resolved = resolveSpace(loadSpace('proxyless', resolution));
   const shape: [number, number, number] = [3, resolution, resolution];
   const train = syntheticDataset({ count: batch * steps, shape, classes: 1000, seed: 1 });
   const valid = syntheticDataset({ count: batch * steps, shape, classes: 1000, seed: 2 });

@@ -40,8 +40,7 @@ function readTiming(o: Record<string, unknown>): TimingOptions {
 
 /** The space, with its input resized when --resolution is given. */
 function spaceFor(name: string, resolution?: number) {
-  const space = loadSpace(name);
-  return resolveSpace(resolution ? { ...space, input: [space.input[0], resolution, resolution] } : space);
+  return resolveSpace(loadSpace(name, resolution));
 }
 
 export function registerLatencyCommand(program: Command): void {

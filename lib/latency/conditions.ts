@@ -3,7 +3,7 @@
 import * as os from 'os';
 import { z } from 'zod';
 import { DeviceSchema } from '../train/session';
-import { fromZod } from '../errors';
+import { fromZod, TorchnasError } from '../errors';
 import { info } from '../info';
 
 export const TimingOptionsSchema = z
@@ -80,4 +80,9 @@ export function conditionsFor(options: ResolvedTimingOptions, device: string, th
 export function conditionDifferences(a: LatencyConditions, b: LatencyConditions): string[] {
   const compared: (keyof LatencyConditions)[] = ['device', 'deviceName', 'batch', 'precision', 'channelsLast', 'cudnnBenchmark', 'foldBatchNorm', 'cudaGraph', 'threads', 'torchVersion'];
   return compared.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+}
+
+/** Rounds of a measurement repeated over all its items (tables, side-by-side timing): a whole number >= 1. */
+export function checkRounds(rounds: number): void {
+  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
 }

@@ -4,7 +4,7 @@ import type { NativeProfileOptions, NativeTimingStats } from '../../binding';
 import { resolveNetwork, type Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { Session } from '../train/session';
-import { conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
+import { checkRounds, conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';
 import { median } from '../util/statistics';
 
@@ -100,7 +100,7 @@ export async function compareArchitectures(
 ): Promise<{ timings: ArchitectureTiming[]; rounds: number; conditions: LatencyConditions }> {
   const { rounds = 5, ...timing } = options;
   if (archs.length === 0) throw new TorchnasError('E_INVALID_ARGUMENT', 'give at least one architecture to time');
-  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
+  checkRounds(rounds);
   return withProfiler(timing, async (profiler) => {
     const medians = archs.map(() => [] as number[]);
     let done = 0;

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import { deriveArchitecture, randomChoice, type ResolvedSpace } from '../spaces/chain-space';
 import { Rng } from '../strategies/rng';
-import { conditionDifferences, type LatencyConditions, type TimingOptions } from './conditions';
+import { checkRounds, conditionDifferences, type LatencyConditions, type TimingOptions } from './conditions';
 import { architectureLayers, spaceLayers } from './layer-keys';
 import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyEntry, type LatencyTable } from './latency-table';
 import { fitLatencyPredictor } from './predictor';
@@ -37,7 +37,7 @@ export async function buildLatencyTable(
   onProgress?: (p: TableProgress) => void,
 ): Promise<LatencyTable> {
   const { chunk = 8, rounds = 1, ...timing } = options;
-  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
+  checkRounds(rounds);
   const layers = spaceLayers(resolved).distinct;
   return withProfiler(timing, async (profiler) => {
     const table: LatencyTable = resumable(file, resolved, profiler.conditions) ?? {

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
 import { TorchnasError } from '../../lib/errors';
 import { plotSearchRun, readSearchRun, searchRunChart } from '../../lib/report';
 import { registerPlotCommand } from '../../lib/report/cli';
 import type { SearchRecord } from '../../lib/search/proxyless';
 import { parseChainSpace, resolveSpace } from '../../lib/spaces';
 import { tempDir } from '../helpers/fixtures';
+import { runCommand } from '../helpers/run-command';
 import { readPng, svgOf, textsOf } from './render';
 
 // Two edges: one stride-2 (three candidates), one stride-1 with a shortcut (three, and Zero).
@@ -89,19 +89,10 @@ describe('ProxylessNAS search plots', () => {
 
   test('torchnas plot search <runDir> [-o file]: search.png in the run directory by default', async () => {
     const dir = searchRunDir(true);
-    const program = new Command('torchnas').exitOverride();
-    registerPlotCommand(program);
-    const printed: string[] = [];
-    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-      printed.push(String(chunk));
-      return true;
-    });
-    try {
-      await program.parseAsync(['node', 'torchnas', 'plot', 'search', dir]);
-      await program.parseAsync(['node', 'torchnas', 'plot', 'search', dir, '-o', path.join(dir, 'probs.svg')]);
-    } finally {
-      write.mockRestore();
-    }
+    const printed = [
+      await runCommand(registerPlotCommand, ['plot', 'search', dir]),
+      await runCommand(registerPlotCommand, ['plot', 'search', dir, '-o', path.join(dir, 'probs.svg')]),
+    ];
     expect(printed).toEqual([`plot written to ${path.join(dir, 'search.png')}\n`, `plot written to ${path.join(dir, 'probs.svg')}\n`]);
     expect(fs.existsSync(path.join(dir, 'search.png'))).toBe(true);
     expect(fs.readFileSync(path.join(dir, 'probs.svg'), 'utf8')).toMatch(/>Architecture probabilities</);
