@@ -59,6 +59,8 @@ export interface NativeBlock {
   se?: number;
   p?: number;
   act?: string;
+  /** MBConv: add the block's input where it can (default true); off for candidates on shortcut edges. */
+  residual?: boolean;
 }
 
 export interface NativeNetworkSpec {
@@ -89,7 +91,7 @@ export interface NativeProxyScore {
 
 export interface NativeSessionOptions {
   device?: string;
-  precision?: 'fp32' | 'bf16';
+  precision?: 'fp32' | 'bf16' | 'fp64';
   channelsLast?: boolean;
   threads?: number;
   seed?: number;
@@ -107,6 +109,8 @@ export interface NativeTrainingOptions {
   warmupSteps?: number;
   totalSteps: number;
   finalLrRatio?: number;
+  /** When > 0, a second cosine cycle starts at this step (a supernet's search phase after its warm-up). */
+  restartStep?: number;
   labelSmoothing?: number;
 }
 
@@ -194,6 +198,16 @@ export interface NativeProfileOptions {
   foldBatchNorm?: boolean;
 }
 
+export interface NativeLossProbe {
+  /** Logits of the batch in eval mode (running statistics), then in train mode (batch statistics). */
+  evalLogits: Float64Array;
+  trainLogits: Float64Array;
+  /** Plain cross-entropy of the train-mode pass. */
+  loss: number;
+  /** dloss/dparameter for every parameter the pass reached. */
+  gradients: Record<string, Float64Array>;
+}
+
 export interface NativeMemoryStats {
   available: boolean;
   allocatedBytes: number;
@@ -217,7 +231,9 @@ export declare class NativeSession {
   evaluate(data: NativeDataset, options: NativeLoaderOptions): Promise<NativeEvalStats>;
   saveCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
-  stateTensors(): Promise<Record<string, Float32Array>>;
+  stateTensors(options?: { float64?: boolean }): Promise<Record<string, Float32Array | Float64Array>>;
+  setStateTensors(options: { tensors: Record<string, ArrayLike<number>> }): Promise<void>;
+  probeLoss(data: NativeDataset, options: NativeLoaderOptions & { path?: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
   configureSearch(options: NativeSearchOptions): Promise<void>;
   searchEpoch(
@@ -226,12 +242,14 @@ export declare class NativeSession {
     options: { train: NativeLoaderOptions; valid: NativeLoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats>;
-  archState(): Promise<{ probabilities: number[][]; derived: number[] }>;
+  archState(): Promise<{ probabilities: number[][]; logits: number[][]; derived: number[] }>;
   setArchLogits(options: { logits: number[][] }): Promise<void>;
   archGradient(
     data: NativeDataset,
     options: NativeLoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
   ): Promise<{ gate: number[]; alpha: number[] }[]>;
+  edgeMixtureLoss(data: NativeDataset, options: NativeLoaderOptions & { weights: number[][] }): Promise<number>;
+  reinforceUpdate(options: { paths: number[][]; rewards: number[] }): Promise<{ baseline: number }>;
   profileLayers(
     options: NativeProfileOptions & { layers: { block: NativeBlock; input: number[] }[] },
     onProgress?: (p: { done: number; total: number }) => void,

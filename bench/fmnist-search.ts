@@ -1,26 +1,33 @@
-// npm run bench:fmnist-search — ProxylessNAS on Fashion-MNIST for measured CPU latency, end to end:
+// npm run bench:fmnist-search — ProxylessNAS on Fashion-MNIST for measured CPU latency, end to end,
+// with the control every NAS result needs:
 //
 // 1. a latency table of the proxyless-28 space on this CPU (batch 1, one thread, in rounds);
 // 2. one search per latency target, on the train split only (a validation part held out of it);
-// 3. each derived network and a hand-designed baseline (MobileNetV2-style: MBConv k3 e6 on every
-//    edge of the same skeleton) retrained from scratch with one recipe, then tested on the test split;
-// 4. all of them timed side by side in one process, round after round (this machine's speed drifts
-//    between processes; see BENCHMARKS.md), against the baseline.
+// 3. per target, --random architectures drawn uniformly from the same space whose table latency is
+//    within --tolerance of the searched network's;
+// 4. every network (searched, its random peers, a second seed of the searched one, and a
+//    hand-designed MobileNetV2-style baseline) retrained from scratch with one recipe and one seed,
+//    then tested on the 10,000 test images; the searched network's rank among its peers;
+// 5. all of them timed side by side in one process, round after round (this machine's speed drifts
+//    between processes; see BENCHMARKS.md).
 //
-// Every step writes a run directory under --out and resumes from it, so an interrupted run (or one
-// whose steps were run before) continues where it stopped. Searches and retrainings run side by side,
-// one thread each.
+// Every step writes a run directory under --out and resumes from it. Jobs run --jobs at a time, one
+// LibTorch thread each.
 //
 //   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--targets 0.75,0.55] [--lambda 0.2]
-//       [--epochs 8] [--warmup-epochs 4] [--limit-train 30000] [--retrain-epochs 12] [--rounds 15] [--plot DIR]
+//       [--epochs 8] [--warmup-epochs 4] [--limit-train 30000] [--arch-lr 0.05] [--arch-every 1]
+//       [--random 8] [--tolerance 0.05] [--retrain-epochs 4] [--retrain-limit 12000] [--jobs 2]
+//       [--rounds 5] [--plot DIR]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
   buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, loadSpace, proxyless, resolveSpace, train,
-  type Architecture, type TrainResult,
+  type Architecture, type LatencyTable, type ResolvedSpace, type TrainResult,
 } from '../lib';
 import { networkComparisonChart, renderChart } from '../lib/report';
+import { Rng } from '../lib/strategies/rng';
+import { meanAndStd } from '../lib/util/statistics';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,30 +37,66 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '8' },
     'warmup-epochs': { type: 'string', default: '4' },
     'limit-train': { type: 'string', default: '30000' },
-    'retrain-epochs': { type: 'string', default: '12' },
-    rounds: { type: 'string', default: '15' },
+    'arch-lr': { type: 'string', default: '0.05' },
+    'arch-every': { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'two' },
+    random: { type: 'string', default: '8' },
+    tolerance: { type: 'string', default: '0.05' },
+    'retrain-epochs': { type: 'string', default: '4' },
+    'retrain-limit': { type: 'string', default: '12000' },
+    'second-seed': { type: 'string', default: '2' },
+    jobs: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '5' },
     plot: { type: 'string' },
   },
 });
 
 const SPACE = 'proxyless-28';
+const SEED = 1;
 // Latency conditions of the table, the search and the final timing: batch 1, one thread.
 const TIMING = { device: 'cpu', batch: 1, threads: 1, warmup: 20, repeats: 100 };
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+const tag = (t: number) => `t${String(Math.round(100 * t)).padStart(3, '0')}`;
 
-function retrain(arch: Architecture, runDir: string, epochs: number): Promise<TrainResult> {
-  // One recipe for every network: SGD (Nesterov) 0.1, 1 warm-up epoch then cosine, label smoothing 0.1,
-  // crop + flip, batch 128, 54,000 training images (6,000 held out), then the 10,000 test images.
+// One recipe for every network: SGD (Nesterov) 0.1, 1 warm-up epoch then cosine, label smoothing
+// 0.1, crop + flip, batch 128, --retrain-limit training images, 2% of the train split for
+// validation, then the 10,000 test images.
+function retrain(arch: Architecture, runDir: string, seed: number): Promise<TrainResult> {
   return train(
-    { arch, dataset: 'fashion-mnist', epochs, lr: 0.1, labelSmoothing: 0.1, warmupEpochs: 1, batchSize: 128, device: 'cpu', threads: 1, runDir },
-    (e) => { if (e.type === 'epoch') log(`${path.basename(runDir)} epoch ${e.record.epoch}: valid top-1 ${(100 * (e.record.valid?.top1 ?? 0)).toFixed(2)}%`); },
+    { arch, dataset: 'fashion-mnist', epochs: Number(args['retrain-epochs']), limitTrain: Number(args['retrain-limit']), validFraction: 0.02,
+      lr: 0.1, labelSmoothing: 0.1, warmupEpochs: 1, batchSize: 128, device: 'cpu', threads: 1, seed, runDir },
+    (e) => { if (e.type === 'epoch') log(`${path.basename(runDir)} epoch ${e.record.epoch}: train top-1 ${(100 * e.record.train.top1).toFixed(2)}%`); },
   );
 }
+
+/** `count` choices drawn uniformly per edge whose table latency is within `tolerance` of `latency`. */
+function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latency: number, count: number, tolerance: number, seed: number) {
+  const rng = new Rng(seed);
+  const found: string[][] = [];
+  for (let draws = 0; found.length < count && draws < 2_000_000; draws++) {
+    const choice = resolved.edges.map((e) => e.candidates[rng.int(e.candidates.length)]);
+    const sum = estimateLatency(table, deriveArchitecture(resolved, choice)).sum;
+    if (Math.abs(sum - latency) <= tolerance * latency) found.push(choice);
+  }
+  if (found.length < count) throw new Error(`only ${found.length} random networks within ${100 * tolerance}% of ${latency.toFixed(3)} ms`);
+  return found;
+}
+
+/** Runs the jobs `width` at a time, in order of start; results in input order. */
+async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
+  const results: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => { while (next < jobs.length) { const k = next++; results[k] = await jobs[k](); } };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+  return results;
+}
+
+interface Entry { arch: Architecture; choice: string[]; role: string; target?: number; seed: number }
 
 async function main() {
   const out = args.out;
   const targets = args.targets.split(',').map(Number);
-  const retrainEpochs = Number(args['retrain-epochs']);
+  const jobs = Number(args.jobs);
   fs.mkdirSync(out, { recursive: true });
   const started = Date.now();
   const resolved = resolveSpace(loadSpace(SPACE));
@@ -62,45 +105,73 @@ async function main() {
   const table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
   log(`latency table: ${Object.keys(table.entries).length} layers, ${table.buildSeconds.toFixed(1)} s`);
 
-  const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
-  const baseline = deriveArchitecture(resolved, baselineChoice, 'fmnist-mbv2-baseline');
-  const tag = (t: number) => `t${String(Math.round(100 * t)).padStart(3, '0')}`;
-  const searched = targets.map(async (target) => {
-    const search = await proxyless({
-      space: SPACE, dataset: 'fashion-mnist', latencyTable: tableFile, latencyLoss: 'add#linear', target, lambda: Number(args.lambda),
-      mode: 'two', archEvery: 5, epochs: Number(args.epochs), warmupEpochs: Number(args['warmup-epochs']), limitTrain: Number(args['limit-train']),
-      device: 'cpu', threads: 1, runDir: path.join(out, `search-${tag(target)}`),
-    }, (e) => { if (e.type === 'epoch') log(`search ${tag(target)} epoch ${e.record.epoch}: E[latency] ${e.record.expectedLatency.toFixed(3)} ms`); });
-    const arch = { ...search.arch, name: `searched-${tag(target)}` };
-    return { target, search, arch, result: await retrain(arch, path.join(out, `retrain-${tag(target)}`), retrainEpochs) };
-  });
-  const [base, ...found] = await Promise.all([retrain(baseline, path.join(out, 'retrain-baseline'), retrainEpochs), ...searched]);
+  const searches = await pool(targets.map((target) => () => proxyless({
+    space: SPACE, dataset: 'fashion-mnist', latencyTable: tableFile, latencyLoss: 'add#linear', target, lambda: Number(args.lambda),
+    mode: args.mode as 'two', archLr: Number(args['arch-lr']), archEvery: Number(args['arch-every']), epochs: Number(args.epochs),
+    warmupEpochs: Number(args['warmup-epochs']), limitTrain: Number(args['limit-train']), device: 'cpu', threads: 1, seed: SEED,
+    runDir: path.join(out, `search-${tag(target)}`),
+  }, (e) => {
+    if (e.type !== 'epoch') return;
+    const r = e.record;
+    const maxP = r.probabilities.reduce((t, row) => t + Math.max(...row), 0) / r.probabilities.length;
+    log(`search ${tag(target)} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, arch top-1 ${(100 * r.arch.top1).toFixed(1)}%, ` +
+      `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${maxP.toFixed(3)}`);
+  })), jobs);
 
-  const archs = [baseline, ...found.map((f) => f.arch)];
-  const timed = await compareArchitectures(archs, { ...TIMING, rounds: Number(args.rounds) });
-  const results = [base, ...found.map((f) => f.result)];
-  const choices = [baselineChoice, ...found.map((f) => f.search.choice)];
-  const lines = [
-    `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
-    `Latency: ${timed.rounds} rounds of ${TIMING.repeats} timed runs each, all networks in turn, in one process (${timed.conditions.deviceName}, LibTorch ${timed.conditions.torchVersion}).\n`,
-    '| network | target (ms) | choice per edge | params | MACs (M) | table sum (ms) | measured (ms) | x baseline | test top-1 |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  archs.forEach((arch, i) => {
-    const r = results[i];
-    const target = i === 0 ? '—' : String(found[i - 1].target);
-    const blocks = choices[i].join(' ');
-    lines.push(`| ${arch.name} | ${target} | ${blocks} | ${r.params} | ${(r.macs / 1e6).toFixed(2)} | ${estimateLatency(table, arch).sum.toFixed(3)} | ` +
-      `${timed.timings[i].median.toFixed(3)} | ${timed.timings[i].ratioToFirst.toFixed(3)} | ${(100 * r.test.top1).toFixed(2)}% |`);
+  const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
+  const entries: Entry[] = [{ arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'), choice: baselineChoice, role: 'baseline', seed: SEED }];
+  searches.forEach((search, t) => {
+    const target = targets[t];
+    const latency = estimateLatency(table, search.arch).sum;
+    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}` }, choice: search.choice, role: 'searched', target, seed: SEED });
+    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}-seed${args['second-seed']}` }, choice: search.choice, role: 'searched, 2nd seed', target, seed: Number(args['second-seed']) });
+    sameLatencyChoices(resolved, table, latency, Number(args.random), Number(args.tolerance), 1000 + t).forEach((choice, k) => {
+      entries.push({ arch: deriveArchitecture(resolved, choice, `random-${tag(target)}-${k + 1}`), choice, role: 'random', target, seed: SEED });
+    });
   });
-  lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${out} are not redone).`);
-  process.stdout.write(lines.join('\n') + '\n');
+  const results = await pool(entries.map((e) => () => retrain(e.arch, path.join(out, `retrain-${e.arch.name}`), e.seed)), jobs);
+
+  const timed = await compareArchitectures(entries.map((e) => e.arch), { ...TIMING, rounds: Number(args.rounds) });
+  report(entries, results, timed, table, searches.map((s) => s.history), targets, started);
   if (args.plot) {
-    const points = archs.map((a, i) => ({ name: a.name, kind: i === 0 ? 'hand-designed baseline' : 'searched', latencyMs: timed.timings[i].median, top1: results[i].test.top1 }));
-    const spec = networkComparisonChart(points, 'ProxylessNAS on Fashion-MNIST: searched networks vs a hand-designed baseline',
-      `${SPACE}, retrained ${retrainEpochs} epochs each; latency on ${timed.conditions.deviceName}, batch 1, one thread, measured side by side`);
+    const points = entries.map((e, i) => ({ name: e.arch.name, kind: e.role === 'baseline' ? 'hand-designed baseline' : e.role === 'random' ? 'random, same latency' : 'searched',
+      latencyMs: timed.timings[i].median, top1: results[i].test.top1 }));
+    const spec = networkComparisonChart(points, 'ProxylessNAS on Fashion-MNIST: searched vs random networks of the same latency',
+      `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images; latency measured side by side (batch 1, one thread)`);
     for (const ext of ['svg', 'png']) await renderChart(spec, path.join(args.plot, `fmnist-search-comparison.${ext}`));
   }
+}
+
+function report(entries: Entry[], results: TrainResult[], timed: Awaited<ReturnType<typeof compareArchitectures>>, table: LatencyTable,
+  histories: { epoch: number; entropy: number; probabilities: number[][]; train: { top1: number }; arch: { top1: number } }[][], targets: number[], started: number) {
+  const lines = [
+    `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
+    `Latency: ${timed.rounds} rounds of ${TIMING.repeats} timed runs each, all networks in turn, in one process (${timed.conditions.deviceName}, LibTorch ${timed.conditions.torchVersion}).`,
+    `Retraining: ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, seed ${SEED} for every network (the 2nd-seed row: seed ${args['second-seed']}); test top-1 on 10,000 images.\n`,
+    '| network | role | choice per edge | MACs (M) | table (ms) | measured (ms) | x baseline | test top-1 |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  entries.forEach((e, i) => {
+    lines.push(`| ${e.arch.name} | ${e.role} | ${e.choice.map((c) => c.replace(/_s\d|_c\d+/g, '')).join(' ')} | ${(results[i].macs / 1e6).toFixed(2)} | ` +
+      `${estimateLatency(table, e.arch).sum.toFixed(3)} | ${timed.timings[i].median.toFixed(3)} | ${timed.timings[i].ratioToFirst.toFixed(3)} | ${(100 * results[i].test.top1).toFixed(2)}% |`);
+  });
+  lines.push('', '| target (ms) | searched | 2nd seed | random mean ± std (n) | random min-max | rank of searched among searched + random |', '| --- | --- | --- | --- | --- | --- |');
+  for (const target of targets) {
+    const of = (role: string) => entries.map((e, i) => ({ e, top1: 100 * results[i].test.top1 })).filter((x) => x.e.target === target && x.e.role === role).map((x) => x.top1);
+    const [searched] = of('searched');
+    const [second] = of('searched, 2nd seed');
+    const random = of('random');
+    const rank = 1 + random.filter((r) => r > searched).length;
+    lines.push(`| ${target} | ${searched.toFixed(2)}% | ${second.toFixed(2)}% | ${meanAndStd(random).mean.toFixed(2)} ± ${meanAndStd(random).std.toFixed(2)}% (${random.length}) | ` +
+      `${Math.min(...random).toFixed(2)}-${Math.max(...random).toFixed(2)}% | ${rank} of ${random.length + 1} |`);
+  }
+  lines.push('', '| search | epoch | supernet train top-1 | arch-step top-1 | entropy | mean max-p |', '| --- | --- | --- | --- | --- | --- |');
+  histories.forEach((history, t) => history.forEach((r) => {
+    const maxP = r.probabilities.reduce((s, row) => s + Math.max(...row), 0) / r.probabilities.length;
+    lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${maxP.toFixed(3)} |`);
+  }));
+  lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
+  process.stdout.write(lines.join('\n') + '\n');
 }
 
 main().catch((error) => {

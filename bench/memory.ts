@@ -1,7 +1,10 @@
-// npm run bench:memory — peak memory of one architecture step against the number of candidates per
-// edge N, for each gate mode, side by side. CPU: each (mode, N) runs in a fresh process that resets
-// the kernel's resident-set high-water mark (/proc/self/clear_refs) right before the step and reads
-// VmHWM after it, so the figure is what that one step added at its peak. Every edge holds N copies of
+// npm run bench:memory — peak memory of the search's architecture step against the number of
+// candidates per edge N, for each gate mode, side by side. The step is the one `searchEpoch` runs
+// (Session.searchEpoch with one weight step and one architecture step); its weight step takes a
+// batch of 2 so that the epoch's peak is the architecture step's, which takes --batch images (the
+// "weights only" row shows that the weight step alone stays below). CPU: each (mode, N) runs in a
+// fresh process that resets the kernel's resident-set high-water mark (/proc/self/clear_refs) right
+// before the measured epoch and reads VmHWM after it, so the figure is what that epoch added at its peak. Every edge holds N copies of
 // one candidate (`--candidate`), so only N changes between columns; glibc's mmap threshold is fixed
 // so that freed tensors leave the resident set at once instead of being kept for reuse. With
 // `--device cuda` the figure is the CUDA caching allocator's peak of allocated bytes during the step,
@@ -15,7 +18,9 @@ import { parseArgs } from 'util';
 import { augmentationFor, loadDataset, parseChainSpace, resolveSpace, Session } from '../lib';
 import { residentKiB } from './process-memory';
 
-const MODES = ['full', 'two', 'full_v2'] as const;
+// 'weights' is the reference row: the same epoch with its architecture step turned off. 'two' holds
+// two candidates' outputs whatever N is, so it is flat by construction; it stays as a check.
+const MODES = ['weights', 'full', 'two', 'full_v2'] as const;
 type Mode = (typeof MODES)[number];
 
 const { values: args } = parseArgs({
@@ -46,17 +51,20 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
     head: ['gap', 'fc'],
   });
   const resolved = resolveSpace(space);
-  const data = (await loadDataset('fashion-mnist', 'train')).subset(batch);
+  const all = (await loadDataset('fashion-mnist', 'train')).subset(batch + 2);
+  const [weightBatch, archBatch] = [all.subset(2, 1), all.subset(batch, 2)];
   const session = new Session({ device, seed: 1 });
   await session.buildSupernet(resolved);
   await session.configureTraining({ lr: 0.05, totalSteps: 10 });
-  await session.configureSearch({ mode });
-  const path = resolved.edges.map(() => ({ active: 0, members: mode === 'two' ? [0, 1] : [...Array(n).keys()] }));
-  const options = { batchSize: batch, augment: augmentationFor('fashion-mnist', false), mode, path };
-  await session.archGradient(data, options); // warm-up: first-touch allocations
+  await session.configureSearch({ mode: mode === 'weights' ? 'full_v2' : mode });
+  const augment = augmentationFor('fashion-mnist', false);
+  const epoch = (index: number) => session.searchEpoch(weightBatch, archBatch, {
+    train: { batchSize: 2, augment, epoch: index }, valid: { batchSize: batch, augment }, archEvery: 1, updateArch: mode !== 'weights',
+  });
+  await epoch(0); // warm-up: first-touch allocations, optimizer state
   if (device !== 'cpu') {
     const before = await session.memoryStats({ resetPeak: true });
-    await session.archGradient(data, options);
+    await epoch(1);
     const after = await session.memoryStats();
     await session.close();
     process.stdout.write(JSON.stringify({ peakMiB: (after.peakAllocatedBytes - before.allocatedBytes) / 2 ** 20 }) + '\n');
@@ -64,7 +72,7 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
   }
   const before = residentKiB('VmRSS');
   fs.writeFileSync('/proc/self/clear_refs', '5'); // VmHWM := VmRSS
-  await session.archGradient(data, options);
+  await epoch(1);
   const peak = residentKiB('VmHWM');
   await session.close();
   process.stdout.write(JSON.stringify({ peakMiB: (peak - before) / 1024 }) + '\n');
@@ -81,8 +89,9 @@ async function main() {
   }
   const ns = args.n.split(',').map(Number);
   const where = args.device === 'cpu' ? `CPU (${os.cpus()[0].model}), peak RSS` : `${args.device}, CUDA caching-allocator peak`;
-  console.log(`torchnas bench:memory — ${new Date().toISOString()} — ${where} added by one ` +
-    `architecture step; ${edges} edges of N x ${candidate}, width ${width}, 28x28 input, batch ${batch}; fresh process per cell`);
+  console.log(`torchnas bench:memory — ${new Date().toISOString()} — ${where} added by one search ` +
+    `epoch of one weight step (batch 2) and one architecture step (batch ${batch}); ${edges} edges of N x ${candidate}, ` +
+    `width ${width}, 28x28 input; fresh process per cell`);
   console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);
   console.log(`| --- | ${ns.map(() => '---').join(' | ')} | --- |`);
   for (const mode of MODES) {

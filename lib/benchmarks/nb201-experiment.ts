@@ -5,6 +5,7 @@ import { invalid } from '../errors';
 import { createStrategy, isMultiFidelity, runSearch, STRATEGY_NAMES, type SearchResult, type StrategyName } from '../strategies';
 import type { Nb201Epochs } from './nb201';
 import { nb201Objective, type LatencyBound } from './nb201-objective';
+import { meanAndStd } from '../util/statistics';
 
 export interface Nb201ExperimentOptions {
   strategy: string;
@@ -34,11 +35,7 @@ export function fidelitiesFor(strategy: StrategyName): Nb201Epochs[] {
   return isMultiFidelity(strategy) ? [12, 200] : [12];
 }
 
-export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
-  return { mean, std: Math.sqrt(variance) };
-}
+export { meanAndStd };
 
 export function runNb201Experiment(options: Nb201ExperimentOptions): Nb201ExperimentResult {
   if (!(STRATEGY_NAMES as readonly string[]).includes(options.strategy)) {

@@ -133,7 +133,11 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     }
     const { parameters } = await session.buildSupernet(resolved);
     const stepsPerEpoch = Math.ceil(trainSet.size / opts.batchSize);
-    await session.configureTraining({ lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch });
+    // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
+    const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * stepsPerEpoch : 0;
+    await session.configureTraining({
+      lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, restartStep,
+    });
     await session.configureSearch({
       method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
       latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,

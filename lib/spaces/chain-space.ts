@@ -90,7 +90,8 @@ export function resolveSpace(space: ChainSpace): ResolvedSpace {
         inShape,
         macs: resolved.map((r) => r[2]),
         params: resolved.map((r) => r[1]),
-        native: resolved.map((r) => r[3]),
+        // The edge adds its input itself, so its candidates must not add it again.
+        native: resolved.map((r) => (shortcut ? { ...r[3], residual: false } : r[3])),
       });
       x = resolved[0][0];
     }

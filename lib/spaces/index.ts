@@ -4,6 +4,7 @@ import { TorchnasError } from '../errors';
 
 export * from './chain-space';
 export { SPACES } from './presets';
+export { subnetTensors } from './subnet-weights';
 
 /** A built-in space by name, or a description object; with `resolution`, its input resized to that height and width. */
 export function loadSpace(space: string | object, resolution?: number): ChainSpace {

@@ -2,7 +2,7 @@
 // call returns a Promise, calls run in order, and errors arrive as TorchnasError.
 import { z } from 'zod';
 import type {
-  NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
+  NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
   NativeMemoryStats, NativeSearchOptions, NativeSession, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
 import type { ResolvedSpace } from '../spaces/chain-space';
@@ -23,7 +23,8 @@ export const DeviceSchema = z
 export const SessionOptionsSchema = z
   .object({
     device: DeviceSchema.default('auto'),
-    precision: z.enum(['fp32', 'bf16']).default('fp32'),
+    // fp64: the whole model in double, for exactness checks on CPU (not for speed).
+    precision: z.enum(['fp32', 'bf16', 'fp64']).default('fp32'),
     channelsLast: z.boolean().default(false),
     threads: z.number().int().positive().default(() => os.availableParallelism()),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
@@ -42,6 +43,7 @@ export const TrainingConfigSchema = z
     warmupSteps: z.number().int().min(0).default(0),
     totalSteps: z.number().int().positive(),
     finalLrRatio: z.number().min(0).max(1).default(0),
+    restartStep: z.number().int().min(0).default(0),
     labelSmoothing: z.number().min(0).lt(1).default(0),
   })
   .strict();
@@ -173,8 +175,8 @@ export class Session {
     return callNative(() => this.handle.searchEpoch(train.handle, valid.handle, options, guardCallback(onProgress)));
   }
 
-  /** Per-edge candidate probabilities and the argmax choice. */
-  archState(): Promise<{ probabilities: number[][]; derived: number[] }> {
+  /** Per-edge candidate probabilities and logits, and the argmax choice. */
+  archState(): Promise<{ probabilities: number[][]; logits: number[][]; derived: number[] }> {
     return callNative(() => this.handle.archState());
   }
 
@@ -182,12 +184,32 @@ export class Session {
     return callNative(() => this.handle.setArchLogits({ logits }));
   }
 
-  /** One batch's architecture gradient for an explicit path, without an update (inspection, tests). */
+  /**
+   * One batch's architecture gradient for an explicit path, computed by the search's own
+   * architecture step (forward through the gates, architecture loss, backward) without its update;
+   * BatchNorm running statistics of the active path move as in a step.
+   */
   archGradient(
     data: Dataset,
     options: LoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
   ): Promise<{ gate: number[]; alpha: number[] }[]> {
     return callNative(() => this.handle.archGradient(data.handle, options));
+  }
+
+  /**
+   * Cross-entropy of the first unshuffled batch with every edge's output the weighted sum of its
+   * candidates' outputs (plus the shortcut): the finite-difference reference of the gate gradient.
+   */
+  edgeMixtureLoss(data: Dataset, options: LoaderOptions & { weights: number[][] }): Promise<number> {
+    return callNative(() => this.handle.edgeMixtureLoss(data.handle, options));
+  }
+
+  /**
+   * A REINFORCE update of the architecture logits for sampled paths (a candidate index per edge)
+   * and their rewards, as the search's REINFORCE step makes it; returns the updated baseline.
+   */
+  reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
+    return callNative(() => this.handle.reinforceUpdate({ paths, rewards }));
   }
 
   evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
@@ -204,7 +226,25 @@ export class Session {
 
   /** Parameters and buffers by name (CPU float32 copies), for inspection and tests. */
   stateTensors(): Promise<Record<string, Float32Array>> {
-    return callNative(() => this.handle.stateTensors());
+    return callNative(() => this.handle.stateTensors()) as Promise<Record<string, Float32Array>>;
+  }
+
+  /** Parameters and buffers by name as float64 copies (exact in an fp64 session). */
+  stateTensors64(): Promise<Record<string, Float64Array>> {
+    return callNative(() => this.handle.stateTensors({ float64: true })) as Promise<Record<string, Float64Array>>;
+  }
+
+  /** Sets every parameter and buffer by name; the names must match the model's exactly. */
+  setStateTensors(tensors: Record<string, ArrayLike<number>>): Promise<void> {
+    return callNative(() => this.handle.setStateTensors({ tensors }));
+  }
+
+  /**
+   * One batch (the first, unshuffled) through the model: eval-mode and train-mode logits, the
+   * train-mode cross-entropy and every weight gradient. On a supernet, `path` picks a candidate per edge.
+   */
+  probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
+    return callNative(() => this.handle.probeLoss(data.handle, options));
   }
 
   /** Times single layers on this session's device (see lib/latency for tables built on it). */

@@ -84,3 +84,11 @@ export function median(values: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Mean and sample standard deviation (n - 1 in the denominator; 0 for a single value). */
+export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
+  if (values.length === 0) throw new RangeError('the mean of no values');
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
+  return { mean, std: Math.sqrt(variance) };
+}

@@ -3,6 +3,7 @@
 
 #include "bindings/addon_state.h"
 #include "bindings/dataset_binding.h"
+#include "bindings/spec_readers.h"
 #include "boundary/async_call.h"
 #include "boundary/js_args.h"
 #include "common/device_memory.h"
@@ -12,153 +13,42 @@
 namespace torchnas {
 namespace {
 
-BlockSpec ReadBlockSpec(const Napi::Object& b) {
-  BlockSpec block;
-  block.kind = ParseBlockKind(js::String(b, "op"));
-  block.in_channels = js::Integer(b, "in");
-  block.out_channels = js::Integer(b, "out");
-  block.kernel = js::Integer(b, "kernel", 1);
-  block.stride = js::Integer(b, "stride", 1);
-  block.expand = js::Integer(b, "expand", 1);
-  block.se_ratio = js::Number(b, "se", 0.0);
-  block.dropout = js::Number(b, "p", 0.0);
-  block.activation = ParseActivation(js::String(b, "act", "relu"));
-  return block;
-}
-
-std::vector<BlockSpec> ReadBlocks(const Napi::Object& o, const char* key) {
-  std::vector<BlockSpec> blocks;
-  for (const Napi::Object& b : js::ObjectArray(o, key)) blocks.push_back(ReadBlockSpec(b));
-  return blocks;
-}
-
-NetworkSpec ReadNetworkSpec(const Napi::Object& o) {
-  NetworkSpec spec;
-  Napi::Object input = js::ObjectField(o, "input");
-  spec.in_channels = js::Integer(input, "channels");
-  spec.height = js::Integer(input, "height");
-  spec.width = js::Integer(input, "width");
-  spec.classes = js::Integer(o, "classes");
-  spec.blocks = ReadBlocks(o, "blocks");
-  return spec;
-}
-
-SupernetSpec ReadSupernetSpec(const Napi::Object& o) {
-  SupernetSpec spec;
-  spec.in_channels = js::Integer(js::ObjectField(o, "input"), "channels");
-  spec.classes = js::Integer(o, "classes");
-  spec.stem = ReadBlocks(o, "stem");
-  spec.head = ReadBlocks(o, "head");
-  for (const Napi::Object& e : js::ObjectArray(o, "edges")) {
-    spec.edges.push_back(EdgeSpec{ReadBlocks(e, "candidates"), js::Bool(e, "shortcut", false)});
-  }
-  return spec;
-}
-
-std::vector<std::vector<double>> ReadTable(const Napi::Object& o, const char* key) {
-  std::vector<std::vector<double>> table;
-  if (!js::Has(o, key)) return table;
-  Napi::Value v = o.Get(key);
-  if (!v.IsArray()) js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
-  Napi::Array rows = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < rows.Length(); ++i) {
-    Napi::Value row = rows.Get(i);
-    if (!row.IsArray()) js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
-    std::vector<double> values;
-    Napi::Array r = row.As<Napi::Array>();
-    for (uint32_t j = 0; j < r.Length(); ++j) values.push_back(r.Get(j).As<Napi::Number>().DoubleValue());
-    table.push_back(std::move(values));
-  }
-  return table;
-}
-
-ArchSpec ReadArchSpec(const Napi::Object& o) {
-  ArchSpec spec;
-  const std::string method = js::String(o, "method", "gradient");
-  if (method != "gradient" && method != "reinforce") js::ThrowInvalid(o.Env(), "method must be gradient or reinforce");
-  spec.method = method == "gradient" ? ArchMethod::kGradient : ArchMethod::kReinforce;
-  spec.mode = ParseGateMode(js::String(o, "mode", "full_v2"));
-  spec.lr = js::Number(o, "lr", spec.lr);
-  spec.beta1 = js::Number(o, "beta1", spec.beta1);
-  spec.beta2 = js::Number(o, "beta2", spec.beta2);
-  spec.weight_decay = js::Number(o, "weightDecay", spec.weight_decay);
-  spec.latency = ReadTable(o, "latency");
-  spec.fixed_latency = js::Number(o, "fixedLatency", 0.0);
-  const std::string loss = js::String(o, "latencyLoss", "none");
-  if (loss == "none") spec.loss = LatencyLoss::kNone;
-  else if (loss == "mul#log") spec.loss = LatencyLoss::kMulLog;
-  else if (loss == "add#linear") spec.loss = LatencyLoss::kAddLinear;
-  else js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log or add#linear");
-  spec.target = js::Number(o, "target", 0.0);
-  spec.mul_a = js::Number(o, "a", spec.mul_a);
-  spec.mul_b = js::Number(o, "b", spec.mul_b);
-  spec.add_lambda = js::Number(o, "lambda", spec.add_lambda);
-  spec.samples = js::Integer(o, "samples", spec.samples);
-  spec.reward_exponent = js::Number(o, "rewardExponent", spec.reward_exponent);
-  spec.baseline_decay = js::Number(o, "baselineDecay", spec.baseline_decay);
-  return spec;
-}
-
-Nb201Spec ReadNb201Spec(const Napi::Object& o) {
-  Nb201Spec spec;
-  Napi::Value ops = o.Get("ops");
-  if (!ops.IsArray() || ops.As<Napi::Array>().Length() != spec.ops.size()) {
-    js::ThrowInvalid(o.Env(), "ops must be an array of the 6 NB201 edge ops");
-  }
-  for (uint32_t i = 0; i < spec.ops.size(); ++i) {
-    Napi::Value op = ops.As<Napi::Array>().Get(i);
-    if (!op.IsString()) js::ThrowInvalid(o.Env(), "ops must be strings");
-    spec.ops[i] = ParseNb201Op(op.As<Napi::String>().Utf8Value());
-  }
-  spec.classes = js::Integer(o, "classes", spec.classes);
-  spec.channels = js::Integer(o, "channels", spec.channels);
-  spec.cells_per_stage = js::Integer(o, "cells", spec.cells_per_stage);
-  spec.in_channels = js::Integer(o, "inputChannels", spec.in_channels);
-  return spec;
-}
-
-ProxyRequest ReadProxyRequest(const Napi::Object& o) {
-  ProxyRequest request;
-  request.loader = ReadLoaderOptions(o);
-  Napi::Value proxies = o.Get("proxies");
-  if (!proxies.IsArray()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
-  for (uint32_t i = 0; i < proxies.As<Napi::Array>().Length(); ++i) {
-    Napi::Value name = proxies.As<Napi::Array>().Get(i);
-    if (!name.IsString()) js::ThrowInvalid(o.Env(), "proxies must be an array of proxy names");
-    request.proxies.push_back(name.As<Napi::String>().Utf8Value());
-  }
-  Napi::Object input = js::ObjectField(o, "input");
-  request.input = {js::Integer(input, "channels"), js::Integer(input, "height"), js::Integer(input, "width")};
-  return request;
-}
-
 Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
   return out;
 }
 
-ProfileOptions ReadProfileOptions(const Napi::Object& o) {
-  ProfileOptions options;
-  options.batch = js::Integer(o, "batch", 1);
-  options.timer.warmup = js::Integer(o, "warmup", options.timer.warmup);
-  options.timer.repeats = js::Integer(o, "repeats", options.timer.repeats);
-  options.timer.cuda_graph = js::Bool(o, "cudaGraph", false);
-  options.fold_batch_norm = js::Bool(o, "foldBatchNorm", false);
-  return options;
+Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  Napi::Float64Array a = Napi::Float64Array::New(env, static_cast<size_t>(c.numel()));
+  std::memcpy(a.Data(), c.data_ptr<double>(), a.ByteLength());
+  return a;
 }
 
-std::vector<LayerProbe> ReadLayerProbes(const Napi::Object& o) {
-  std::vector<LayerProbe> probes;
-  for (const Napi::Object& layer : js::ObjectArray(o, "layers")) {
-    LayerProbe probe;
-    probe.block = ReadBlockSpec(js::ObjectField(layer, "block"));
-    if (!layer.Get("input").IsArray()) js::ThrowInvalid(o.Env(), "each layer needs an input shape array");
-    Napi::Array shape = layer.Get("input").As<Napi::Array>();
-    for (uint32_t i = 0; i < shape.Length(); ++i) probe.input.push_back(shape.Get(i).As<Napi::Number>().Int64Value());
-    probes.push_back(std::move(probe));
+// {[name]: Float32Array | Float64Array}, by each tensor's dtype.
+Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& [name, t] : tensors) {
+    if (t.scalar_type() == torch::kFloat64) {
+      out.Set(name, Float64Of(env, t));
+      continue;
+    }
+    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
+    std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
+    out.Set(name, a);
   }
-  return probes;
+  return out;
+}
+
+Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows) {
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (size_t e = 0; e < rows.size(); ++e) {
+    Napi::Array row = Napi::Array::New(env, rows[e].size());
+    for (size_t i = 0; i < rows[e].size(); ++i) row.Set(static_cast<uint32_t>(i), rows[e][i]);
+    out.Set(static_cast<uint32_t>(e), row);
+  }
+  return out;
 }
 
 Napi::Object TimingObject(Napi::Env env, const TimingStats& s) {
@@ -189,12 +79,16 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
                         InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
                         InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
+                        InstanceMethod<&SessionBinding::SetStateTensors>("setStateTensors"),
+                        InstanceMethod<&SessionBinding::ProbeLoss>("probeLoss"),
                         InstanceMethod<&SessionBinding::BuildSupernet>("buildSupernet"),
                         InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
                         InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
                         InstanceMethod<&SessionBinding::ArchState>("archState"),
                         InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
                         InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
+                        InstanceMethod<&SessionBinding::EdgeMixtureLoss>("edgeMixtureLoss"),
+                        InstanceMethod<&SessionBinding::ReinforceUpdate>("reinforceUpdate"),
                         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
                         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
@@ -333,6 +227,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     schedule.warmup_steps = js::Integer(o, "warmupSteps", 0);
     schedule.total_steps = js::Integer(o, "totalSteps");
     schedule.final_lr_ratio = js::Number(o, "finalLrRatio", 0.0);
+    schedule.restart_step = js::Integer(o, "restartStep", 0);
     LossSpec loss;
     loss.label_smoothing = js::Number(o, "labelSmoothing", 0.0);
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
@@ -393,16 +288,43 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     });
   }
 
+  // stateTensors({float64}) -> {[name]: Float32Array | Float64Array}
   Napi::Value StateTensors(const Napi::CallbackInfo& info) {
-    return Queue(info.Env(), [](Session& s) -> MakeJsValue {
-      auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>(s.StateTensors());
-      return [tensors](Napi::Env env) -> Napi::Value {
+    const bool float64 = RunSyncValue(info.Env(), [&] {
+      return info.Length() > 0 && info[0].IsObject() ? js::Bool(info[0].As<Napi::Object>(), "float64", false) : false;
+    });
+    return Queue(info.Env(), [float64](Session& s) -> MakeJsValue {
+      auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>(
+          s.StateTensors(float64 ? torch::kFloat64 : torch::kFloat32));
+      return [tensors](Napi::Env env) -> Napi::Value { return NamedArrays(env, *tensors); };
+    });
+  }
+
+  // setStateTensors({tensors: {[name]: number array}}): every parameter and buffer, by name.
+  Napi::Value SetStateTensors(const Napi::CallbackInfo& info) {
+    auto values = RunSyncValue(info.Env(), [&] {
+      return ReadNamedVectors(js::ObjectField(js::ObjectArg(info, 0, "setStateTensors"), "tensors"));
+    });
+    return Queue(info.Env(), [values](Session& s) -> MakeJsValue {
+      s.SetStateTensors(values);
+      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+    });
+  }
+
+  // probeLoss(dataset, {batchSize, augment, path?}) -> {evalLogits, trainLogits, loss, gradients}
+  Napi::Value ProbeLoss(const Napi::CallbackInfo& info) {
+    auto data = DatasetBinding::ViewOf(info[0]);
+    Napi::Object o = js::ObjectArg(info, 1, "probeLoss");
+    LoaderOptions loader = ReadLoaderOptions(o);
+    std::vector<int64_t> path = RunSyncValue(info.Env(), [&] { return ReadIntegers(o, "path"); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      auto probe = std::make_shared<LossProbe>(s.ProbeLoss(data, loader, path));
+      return [probe](Napi::Env env) -> Napi::Value {
         Napi::Object out = Napi::Object::New(env);
-        for (const auto& [name, t] : *tensors) {
-          Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
-          std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
-          out.Set(name, a);
-        }
+        out.Set("evalLogits", Float64Of(env, probe->eval_logits));
+        out.Set("trainLogits", Float64Of(env, probe->train_logits));
+        out.Set("loss", probe->loss);
+        out.Set("gradients", NamedArrays(env, probe->gradients));
         return out;
       };
     });
@@ -462,18 +384,14 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   Napi::Value ArchState(const Napi::CallbackInfo& info) {
     return Queue(info.Env(), [](Session& s) -> MakeJsValue {
       auto probabilities = s.ArchProbabilities();
+      auto logits = s.ArchLogits();
       auto derived = s.DerivedChoices();
-      return [probabilities, derived](Napi::Env env) -> Napi::Value {
-        Napi::Array rows = Napi::Array::New(env, probabilities.size());
-        for (size_t e = 0; e < probabilities.size(); ++e) {
-          Napi::Array row = Napi::Array::New(env, probabilities[e].size());
-          for (size_t i = 0; i < probabilities[e].size(); ++i) row.Set(static_cast<uint32_t>(i), probabilities[e][i]);
-          rows.Set(static_cast<uint32_t>(e), row);
-        }
+      return [probabilities, logits, derived](Napi::Env env) -> Napi::Value {
         Napi::Array choices = Napi::Array::New(env, derived.size());
         for (size_t e = 0; e < derived.size(); ++e) choices.Set(static_cast<uint32_t>(e), static_cast<double>(derived[e]));
         Napi::Object out = Napi::Object::New(env);
-        out.Set("probabilities", rows);
+        out.Set("probabilities", Rows(env, probabilities));
+        out.Set("logits", Rows(env, logits));
         out.Set("derived", choices);
         return out;
       };
@@ -521,6 +439,33 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         }
         return out;
       };
+    });
+  }
+
+  // edgeMixtureLoss(dataset, {batchSize, augment, weights: number[][]}) -> number
+  Napi::Value EdgeMixtureLoss(const Napi::CallbackInfo& info) {
+    auto data = DatasetBinding::ViewOf(info[0]);
+    Napi::Object o = js::ObjectArg(info, 1, "edgeMixtureLoss");
+    LoaderOptions loader = ReadLoaderOptions(o);
+    auto weights = RunSyncValue(info.Env(), [&] { return ReadTable(o, "weights"); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      const double loss = s.EdgeMixtureLoss(data, loader, weights);
+      return [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, loss); };
+    });
+  }
+
+  // reinforceUpdate({paths: number[][], rewards: number[]}) -> {baseline}
+  Napi::Value ReinforceUpdate(const Napi::CallbackInfo& info) {
+    Napi::Object o = js::ObjectArg(info, 0, "reinforceUpdate");
+    auto paths = RunSyncValue(info.Env(), [&] {
+      std::vector<std::vector<int64_t>> rows;
+      for (const auto& row : ReadTable(o, "paths")) rows.emplace_back(row.begin(), row.end());
+      return rows;
+    });
+    auto rewards = RunSyncValue(info.Env(), [&] { return ReadNumbers(o, "rewards"); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      const double baseline = s.ReinforceUpdate(paths, rewards);
+      return [baseline](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"baseline", baseline}}); };
     });
   }
 

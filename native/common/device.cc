@@ -44,10 +44,21 @@ torch::Device ParseDevice(const std::string& text) {
 Precision ParsePrecision(const std::string& text) {
   if (text == "fp32") return Precision::kFloat32;
   if (text == "bf16") return Precision::kBFloat16;
-  Fail(codes::kInvalidArgument, "precision '" + text + "' is not valid: use fp32 or bf16");
+  if (text == "fp64") return Precision::kFloat64;
+  Fail(codes::kInvalidArgument, "precision '" + text + "' is not valid: use fp32, bf16 or fp64");
 }
 
-std::string PrecisionName(Precision precision) { return precision == Precision::kBFloat16 ? "bf16" : "fp32"; }
+std::string PrecisionName(Precision precision) {
+  switch (precision) {
+    case Precision::kBFloat16: return "bf16";
+    case Precision::kFloat64: return "fp64";
+    default: return "fp32";
+  }
+}
+
+torch::ScalarType ParameterDtype(const ExecutionConfig& config) {
+  return config.precision == Precision::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+}
 
 std::string DeviceName(const torch::Device& device) { return device.str(); }
 
@@ -102,6 +113,7 @@ void ToChannelsLast(torch::nn::Module& module) {
 
 torch::Tensor PrepareInput(const torch::Tensor& batch, const ExecutionConfig& config) {
   torch::Tensor x = batch.to(config.device, /*non_blocking=*/true);
+  if (config.precision == Precision::kFloat64 && x.is_floating_point()) x = x.to(torch::kFloat64);
   if (config.channels_last && x.dim() == 4) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
   return x;
 }

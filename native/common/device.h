@@ -6,7 +6,8 @@
 
 namespace torchnas {
 
-enum class Precision { kFloat32, kBFloat16 };
+// fp64 runs the whole model in double: for exactness checks (supernet equals child), not for speed.
+enum class Precision { kFloat32, kBFloat16, kFloat64 };
 
 struct ExecutionConfig {
   torch::Device device = torch::kCPU;
@@ -20,6 +21,8 @@ torch::Device ParseDevice(const std::string& text);
 Precision ParsePrecision(const std::string& text);
 std::string PrecisionName(Precision precision);
 std::string DeviceName(const torch::Device& device);
+// The dtype parameters live in: double under fp64, float otherwise (bf16 is autocast).
+torch::ScalarType ParameterDtype(const ExecutionConfig& config);
 
 // Enables bf16 autocast for the device type in scope (nothing for fp32); restores the previous state.
 class AutocastScope {
@@ -39,7 +42,7 @@ class AutocastScope {
 // Puts 4-D parameters and buffers of `module` into channels_last (the C++ frontend's Module::to has
 // no memory-format argument).
 void ToChannelsLast(torch::nn::Module& module);
-// Moves an input batch to the session's device and memory format.
+// Moves an input batch to the session's device, memory format and (fp64) dtype.
 torch::Tensor PrepareInput(const torch::Tensor& batch, const ExecutionConfig& config);
 
 }  // namespace torchnas

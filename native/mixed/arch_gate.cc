@@ -5,8 +5,10 @@ namespace torchnas {
 torch::Tensor GateLogitGradient(const torch::Tensor& alpha, const std::vector<int64_t>& members,
                                 const torch::Tensor& gate_gradients) {
   torch::Tensor index = torch::tensor(members, torch::TensorOptions().dtype(torch::kLong).device(alpha.device()));
-  torch::Tensor p = torch::softmax(alpha.detach().index_select(0, index).to(torch::kFloat32), 0);
-  torch::Tensor g = gate_gradients.to(torch::kFloat32);
+  // At least fp32 (bf16 autocast), fp64 in fp64 sessions.
+  const auto dtype = alpha.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+  torch::Tensor p = torch::softmax(alpha.detach().index_select(0, index).to(dtype), 0);
+  torch::Tensor g = gate_gradients.to(dtype);
   torch::Tensor member_grad = p * (g - (p * g).sum());
   return torch::zeros_like(alpha).index_add_(0, index, member_grad.to(alpha.scalar_type()));
 }
@@ -29,7 +31,8 @@ torch::autograd::variable_list ArchGate::backward(torch::autograd::AutogradConte
   torch::Tensor gate_gradients;
   {
     torch::NoGradGuard no_grad;
-    const torch::Tensor grad32 = grad.to(torch::kFloat32);
+    const auto dtype = grad.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
+    const torch::Tensor grad32 = grad.to(dtype);
     std::vector<torch::Tensor> dots;
     dots.reserve(gate->members.size());
     for (size_t k = 0; k < gate->members.size(); ++k) {
@@ -38,7 +41,7 @@ torch::autograd::variable_list ArchGate::backward(torch::autograd::AutogradConte
       if (j == gate->active) out = active_output;
       else if (!gate->kept.empty()) out = gate->kept[k];
       else out = gate->rerun(j);  // freed after the product: one extra output alive at a time
-      dots.push_back((out.to(torch::kFloat32) * grad32).sum());
+      dots.push_back((out.to(dtype) * grad32).sum());
     }
     gate_gradients = torch::stack(dots);
     if (gate->record) *gate->record = gate_gradients.to(torch::kCPU, torch::kFloat64);

@@ -14,16 +14,19 @@ GateMode ParseGateMode(const std::string& name) {
   Fail(codes::kInvalidArgument, "unknown gate mode '" + name + "': use full, two or full_v2");
 }
 
-MixedOpImpl::MixedOpImpl(const std::vector<BlockSpec>& candidates) {
+MixedOpImpl::MixedOpImpl(const std::vector<BlockSpec>& candidates, bool shortcut) {
   Require(!candidates.empty(), "a mixed op needs at least one candidate");
   for (size_t i = 0; i < candidates.size(); ++i) {
+    const BlockKind kind = candidates[i].kind;
+    adds_input_.push_back(shortcut && (kind == BlockKind::kMBConv || kind == BlockKind::kZero));
     candidates_.push_back(MakeBlock(candidates[i], i));
     register_module("candidate" + std::to_string(i), candidates_.back().ptr());
   }
 }
 
 torch::Tensor MixedOpImpl::RunCandidate(int64_t j, const torch::Tensor& x) {
-  return candidates_.at(static_cast<size_t>(j)).forward(x);
+  torch::Tensor y = candidates_.at(static_cast<size_t>(j)).forward(x);
+  return adds_input_[static_cast<size_t>(j)] ? x + y : y;
 }
 
 torch::Tensor MixedOpImpl::forward(const torch::Tensor& x, const EdgeChoice& choice, GateMode mode,

@@ -35,6 +35,7 @@ torch::nn::AnyModule MakeBlock(const BlockSpec& b, size_t index) {
       return torch::nn::AnyModule(MBConv(MBConvOptions(b.in_channels, b.out_channels, b.kernel, b.expand)
                                              .stride(b.stride)
                                              .se_ratio(b.se_ratio)
+                                             .residual(b.residual)
                                              .activation(b.activation)));
     case BlockKind::kIdentity:
       Require(b.in_channels == b.out_channels && b.stride == 1, where + "identity keeps channels and stride 1");

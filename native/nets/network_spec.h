@@ -20,6 +20,9 @@ struct BlockSpec {
   double se_ratio = 0.0;
   double dropout = 0.0;
   Activation activation = Activation::kReLU;
+  // MBConv: whether the block adds its own input where it can (stride 1, channels kept). A supernet
+  // edge that carries the shortcut itself builds its candidates with this off.
+  bool residual = true;
 };
 
 struct NetworkSpec {

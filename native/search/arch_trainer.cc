@@ -23,7 +23,8 @@ ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec
     for (int64_t e = 0; e < edges; ++e) {
       Require(static_cast<int64_t>(spec_.latency[e].size()) == net_->candidates(e),
               "latency table edge " + std::to_string(e) + " has the wrong number of candidates");
-      latency_.push_back(torch::tensor(spec_.latency[e], torch::kFloat64).to(torch::kFloat32).to(exec_.device));
+      for (double v : spec_.latency[e]) Require(std::isfinite(v) && v >= 0.0, "latency table values must be finite and >= 0");
+      latency_.push_back(torch::tensor(spec_.latency[e], torch::kFloat64).to(exec_.device, ParameterDtype(exec_)));
     }
   }
   if (spec_.loss != LatencyLoss::kNone) {
@@ -33,6 +34,7 @@ ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec
             "mul#log needs a target above 1 in the table's unit (log T must be positive): use a smaller unit");
   }
   Require(spec_.samples >= 1, "REINFORCE needs at least one sample");
+  Require(spec_.baseline_decay >= 0.0 && spec_.baseline_decay <= 1.0, "the REINFORCE baseline decay must be in [0, 1]");
   auto options = torch::optim::AdamOptions(spec_.lr).betas({spec_.beta1, spec_.beta2}).eps(spec_.eps).weight_decay(spec_.weight_decay);
   optimizer_ = std::make_unique<torch::optim::Adam>(net_->alphas(), options);
   RefreshProbabilities();
@@ -42,8 +44,8 @@ void ArchTrainer::RefreshProbabilities() {
   torch::NoGradGuard no_grad;
   probabilities_.clear();
   std::vector<torch::Tensor> p;
-  for (const auto& a : net_->alphas()) p.push_back(torch::softmax(a.detach(), 0));
-  torch::Tensor flat = torch::cat(p).to(torch::kCPU, torch::kFloat64).contiguous();  // one transfer
+  for (const auto& a : net_->alphas()) p.push_back(torch::softmax(a.detach().to(torch::kFloat64), 0));
+  torch::Tensor flat = torch::cat(p).to(torch::kCPU).contiguous();  // one transfer
   const double* data = flat.data_ptr<double>();
   for (const auto& a : net_->alphas()) {
     probabilities_.emplace_back(data, data + a.size(0));
@@ -70,9 +72,35 @@ std::vector<EdgeChoice> ArchTrainer::SamplePath(SeededRandom& rng) const {
   return path;
 }
 
-torch::Tensor ArchTrainer::ExpectedLatency() const {
-  torch::Tensor total = torch::full({}, spec_.fixed_latency, torch::TensorOptions().device(exec_.device));
-  for (size_t e = 0; e < latency_.size(); ++e) total = total + (torch::softmax(net_->alphas()[e], 0) * latency_[e]).sum();
+std::vector<EdgeChoice> ArchTrainer::SampleGatePath(SeededRandom& rng) const {
+  std::vector<EdgeChoice> path;
+  for (const auto& p : probabilities_) {
+    EdgeChoice c;
+    if (spec_.mode == GateMode::kTwo && p.size() > 1) {
+      const int64_t first = Draw(p, rng);
+      const int64_t second = Draw(p, rng, first);
+      c.members = {first, second};
+      c.active = rng.Uniform() * (p[first] + p[second]) < p[first] ? first : second;
+    } else {
+      c.active = Draw(p, rng);
+      for (size_t i = 0; i < p.size(); ++i) c.members.push_back(static_cast<int64_t>(i));
+    }
+    path.push_back(std::move(c));
+  }
+  return path;
+}
+
+torch::Tensor ArchTrainer::ExpectedLatency(const std::vector<EdgeChoice>* path) const {
+  torch::Tensor total = torch::full({}, spec_.fixed_latency, torch::TensorOptions().device(exec_.device).dtype(ParameterDtype(exec_)));
+  for (size_t e = 0; e < latency_.size(); ++e) {
+    const torch::Tensor& alpha = net_->alphas()[e];
+    if (!path || (*path)[e].members.empty() || static_cast<int64_t>((*path)[e].members.size()) == alpha.size(0)) {
+      total = total + (torch::softmax(alpha, 0) * latency_[e]).sum();
+      continue;
+    }
+    torch::Tensor index = torch::tensor((*path)[e].members, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
+    total = total + (torch::softmax(alpha.index_select(0, index), 0) * latency_[e].index_select(0, index)).sum();
+  }
   return total;
 }
 
@@ -84,13 +112,14 @@ double ArchTrainer::Entropy() const {
   return probabilities_.empty() ? 0.0 : sum / static_cast<double>(probabilities_.size());
 }
 
-torch::Tensor ArchTrainer::LatencyAwareLoss(const torch::Tensor& ce) {
+torch::Tensor ArchTrainer::ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels, const std::vector<EdgeChoice>* path) {
+  const torch::Tensor ce = ClassificationLoss(logits, labels, 0.0);
   switch (spec_.loss) {
     case LatencyLoss::kNone: return ce;
     case LatencyLoss::kMulLog:
-      return ce * spec_.mul_a * torch::pow(torch::log(ExpectedLatency()) / std::log(spec_.target), spec_.mul_b);
+      return ce * spec_.mul_a * torch::pow(torch::log(ExpectedLatency(path)) / std::log(spec_.target), spec_.mul_b);
     case LatencyLoss::kAddLinear:
-      return ce + spec_.add_lambda * (ExpectedLatency() - spec_.target) / spec_.target;
+      return ce + spec_.add_lambda * (ExpectedLatency(path) - spec_.target) / spec_.target;
   }
   return ce;
 }
@@ -99,31 +128,13 @@ void ArchTrainer::SetWeightsTrainable(bool trainable) {
   for (auto& p : net_->parameters()) p.requires_grad_(trainable);
 }
 
-ArchStepStats ArchTrainer::Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing) {
-  return spec_.method == ArchMethod::kGradient ? GradientStep(x, y, rng, label_smoothing) : ReinforceStep(x, y, rng);
+ArchStepStats ArchTrainer::Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng) {
+  return spec_.method == ArchMethod::kGradient ? GradientStep(x, y, rng) : ReinforceStep(x, y, rng);
 }
 
-ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng,
-                                        double label_smoothing) {
-  std::vector<EdgeChoice> path;
-  for (const auto& p : probabilities_) {
-    EdgeChoice c;
-    if (spec_.mode == GateMode::kTwo && p.size() > 1) {
-      const int64_t first = Draw(p, rng);
-      const int64_t second = Draw(p, rng, first);
-      c.members = {first, second};
-      // The active one of the pair, in proportion to the pair's probabilities.
-      c.active = rng.Uniform() * (p[first] + p[second]) < p[first] ? first : second;
-    } else {
-      c.active = Draw(p, rng);
-      for (size_t i = 0; i < p.size(); ++i) c.members.push_back(static_cast<int64_t>(i));
-    }
-    path.push_back(std::move(c));
-  }
-  std::vector<torch::Tensor> before;
-  if (spec_.mode == GateMode::kTwo) {
-    for (const auto& a : net_->alphas()) before.push_back(a.detach().clone());
-  }
+ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path,
+                                    GateMode mode) {
+  Require(static_cast<int64_t>(path.size()) == net_->edges(), "the path needs one choice per edge");
   // Only the logits learn here: weight gradients would be computed and thrown away.
   SetWeightsTrainable(false);
   ArchStepStats stats;
@@ -131,13 +142,11 @@ ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Ten
     torch::Tensor logits;
     {
       AutocastScope autocast(exec_);
-      logits = net_->forward(x, path, spec_.mode, exec_);
+      logits = net_->forward(x, path, mode, exec_);
     }
-    torch::Tensor ce = ClassificationLoss(logits, y, label_smoothing);
-    torch::Tensor loss = LatencyAwareLoss(ce);
+    torch::Tensor loss = ArchLoss(logits, y, &path);
     optimizer_->zero_grad();
     loss.backward();
-    optimizer_->step();
     stats.loss = loss.item<double>();
     stats.top1 = logits.detach().argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
   } catch (...) {
@@ -145,20 +154,42 @@ ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Ten
     throw;
   }
   SetWeightsTrainable(true);
+  return stats;
+}
+
+ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng) {
+  const std::vector<EdgeChoice> path = SampleGatePath(rng);
+  std::vector<torch::Tensor> before;
   if (spec_.mode == GateMode::kTwo) {
-    // Keep the unsampled candidates' probabilities: shift the pair's updated logits so their
-    // log-sum-exp is what it was before the step.
-    torch::NoGradGuard no_grad;
-    for (size_t e = 0; e < path.size(); ++e) {
-      if (path[e].members.size() != 2) continue;
-      torch::Tensor index = torch::tensor(path[e].members, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
-      torch::Tensor& a = net_->alphas()[e];
-      torch::Tensor offset = torch::logsumexp(a.index_select(0, index), 0) - torch::logsumexp(before[e].index_select(0, index), 0);
-      a.index_put_({index}, a.index_select(0, index) - offset);
-    }
+    for (const auto& a : net_->alphas()) before.push_back(a.detach().clone());
   }
+  ArchStepStats stats = Backward(x, y, path, spec_.mode);
+  optimizer_->step();
+  if (spec_.mode == GateMode::kTwo) KeepUnsampledProbabilities(path, before);
   RefreshProbabilities();
   return stats;
+}
+
+void ArchTrainer::KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path, const std::vector<torch::Tensor>& before) {
+  // The pair's gradient is zero outside it, so with Adam's default beta1 = 0 the others do not
+  // move; restoring them also holds with momentum or weight decay. Shifting the pair's new logits
+  // to their old log-sum-exp then keeps every unsampled probability and the pair's total.
+  torch::NoGradGuard no_grad;
+  for (size_t e = 0; e < path.size(); ++e) {
+    if (path[e].members.size() != 2) continue;
+    torch::Tensor index = torch::tensor(path[e].members, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
+    torch::Tensor& a = net_->alphas()[e];
+    torch::Tensor pair = a.index_select(0, index);
+    pair = pair - (torch::logsumexp(pair, 0) - torch::logsumexp(before[e].index_select(0, index), 0));
+    a.copy_(before[e]);
+    a.index_copy_(0, index, pair);
+  }
+}
+
+double ArchTrainer::PathLatency(const std::vector<EdgeChoice>& path) const {
+  double lat = spec_.fixed_latency;
+  for (size_t e = 0; e < path.size(); ++e) lat += spec_.latency[e][static_cast<size_t>(path[e].active)];
+  return lat;
 }
 
 ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng) {
@@ -178,9 +209,7 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
       const double acc = logits.argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
       double reward = acc;
       if (!spec_.latency.empty() && spec_.target > 0.0 && spec_.reward_exponent != 0.0) {
-        double lat = spec_.fixed_latency;
-        for (size_t e = 0; e < paths.back().size(); ++e) lat += spec_.latency[e][static_cast<size_t>(paths.back()[e].active)];
-        reward *= std::pow(spec_.target / std::max(lat, 1e-12), spec_.reward_exponent);
+        reward *= std::pow(spec_.target / std::max(PathLatency(paths.back()), 1e-12), spec_.reward_exponent);
       }
       rewards.push_back(reward);
       top1_sum += acc;
@@ -188,30 +217,46 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
   }
   double mean = 0.0;
   for (double r : rewards) mean += r / static_cast<double>(rewards.size());
-  baseline_ = has_baseline_ ? spec_.baseline_decay * baseline_ + (1.0 - spec_.baseline_decay) * mean : mean;
+  ReinforceUpdate(paths, rewards);
+  ArchStepStats stats;
+  stats.loss = -mean;
+  stats.top1 = top1_sum / static_cast<double>(spec_.samples);
+  return stats;
+}
+
+void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths, const std::vector<double>& rewards) {
+  Require(!paths.empty() && paths.size() == rewards.size(), "REINFORCE needs one reward per sampled path");
+  double mean = 0.0;
+  for (double r : rewards) {
+    Require(std::isfinite(r), "REINFORCE rewards must be finite");
+    mean += r / static_cast<double>(rewards.size());
+  }
+  for (const auto& path : paths) {
+    Require(static_cast<int64_t>(path.size()) == net_->edges(), "each sampled path needs one choice per edge");
+    for (size_t e = 0; e < path.size(); ++e) {
+      Require(path[e].active >= 0 && path[e].active < net_->candidates(static_cast<int64_t>(e)), "a sampled choice is out of range");
+    }
+  }
+  // The official update: the baseline moves most of the way to this batch's mean reward.
+  baseline_ = has_baseline_ ? baseline_ + spec_.baseline_decay * (mean - baseline_) : mean;
   has_baseline_ = true;
   // loss = -(1/K) sum_k (R_k - b) log p(path_k); log p(path) is the sum of per-edge log-probabilities.
-  torch::Tensor loss = torch::zeros({}, torch::TensorOptions().device(exec_.device));
+  const auto dtype = ParameterDtype(exec_);
+  torch::Tensor loss = torch::zeros({}, torch::TensorOptions().device(exec_.device).dtype(dtype));
+  std::vector<double> advantage;
+  for (double r : rewards) advantage.push_back(r - baseline_);
+  torch::Tensor adv = torch::tensor(advantage, torch::kFloat64).to(exec_.device, dtype);
   for (size_t e = 0; e < paths[0].size(); ++e) {
     torch::Tensor log_p = torch::log_softmax(net_->alphas()[e], 0);
     std::vector<int64_t> chosen;
-    std::vector<double> advantage;
-    for (size_t k = 0; k < paths.size(); ++k) {
-      chosen.push_back(paths[k][e].active);
-      advantage.push_back(rewards[k] - baseline_);
-    }
+    for (const auto& path : paths) chosen.push_back(path[e].active);
     torch::Tensor index = torch::tensor(chosen, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
-    torch::Tensor adv = torch::tensor(advantage, torch::kFloat64).to(torch::kFloat32).to(exec_.device);
     loss = loss - (log_p.index_select(0, index) * adv).sum() / static_cast<double>(paths.size());
   }
   optimizer_->zero_grad();
   loss.backward();
   optimizer_->step();
   RefreshProbabilities();
-  ArchStepStats stats;
-  stats.loss = -mean;
-  stats.top1 = top1_sum / static_cast<double>(spec_.samples);
-  return stats;
 }
 
 void ArchTrainer::Save(torch::serialize::OutputArchive& archive) {

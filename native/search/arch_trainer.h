@@ -1,7 +1,8 @@
 // Trains a supernet's architecture logits (ProxylessNAS): samples paths with a seeded host RNG,
 // runs gradient architecture steps through the binarized gate (full / two / full_v2) or REINFORCE
 // steps, and adds the hardware-aware loss on the expected latency, which stays differentiable in the
-// logits: E[LAT] = fixed + sum over edges of sum_i p_i * LUT_i.
+// logits: E[LAT] = fixed + sum over edges of sum_i q_i * LUT_i, with q the gate's distribution (the
+// softmax over all candidates, or in `two` mode over the sampled pair, zero elsewhere).
 #pragma once
 #include <torch/torch.h>
 
@@ -31,7 +32,8 @@ struct ArchSpec {
   double mul_a = 0.2;  // mul#log: CE * a * (log E[LAT] / log T)^b
   double mul_b = 0.3;
   double add_lambda = 0.1;  // add#linear: CE + lambda * (E[LAT] - T) / T
-  // REINFORCE: K sampled networks, reward acc * (T / LAT)^w, moving-average baseline.
+  // REINFORCE: K sampled networks, reward acc * (T / LAT)^w; the baseline follows the batch mean
+  // reward as the official code's: b += decay * (mean - b).
   int64_t samples = 8;
   double reward_exponent = 0.07;
   double baseline_decay = 0.99;
@@ -48,21 +50,38 @@ class ArchTrainer {
 
   // One path for a weight step: one active candidate per edge, drawn from softmax(alpha).
   std::vector<EdgeChoice> SamplePath(SeededRandom& rng) const;
-  ArchStepStats Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
+  // One path for a gradient architecture step: the active candidate and the gate's members (all
+  // candidates, or in `two` mode a pair drawn without replacement, the active one of it in
+  // proportion to the pair's probabilities).
+  std::vector<EdgeChoice> SampleGatePath(SeededRandom& rng) const;
+  ArchStepStats Step(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
 
-  torch::Tensor ExpectedLatency() const;  // differentiable in the logits
-  // The architecture loss: cross-entropy combined with the configured latency loss.
-  torch::Tensor LatencyAwareLoss(const torch::Tensor& ce);
-  double Entropy() const;                 // mean per-edge entropy of softmax(alpha), in nats
+  // The core of a gradient architecture step, without the update: forward through the gates of
+  // `path`, the architecture loss, backward into the logits' gradients (weights get none).
+  ArchStepStats Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path, GateMode mode);
+  // The REINFORCE update for sampled paths and their rewards (the step's second half; callers may
+  // bring rewards of their own, such as latency measured on a device).
+  void ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths, const std::vector<double>& rewards);
+
+  // Differentiable in the logits; over each edge's gate members when `path` is given, else over all.
+  torch::Tensor ExpectedLatency(const std::vector<EdgeChoice>* path = nullptr) const;
+  // The architecture loss: plain cross-entropy (no label smoothing, as the reference) combined with
+  // the configured latency loss.
+  torch::Tensor ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels, const std::vector<EdgeChoice>* path);
+  double Entropy() const;  // mean per-edge entropy of softmax(alpha), in nats
   const std::vector<std::vector<double>>& probabilities() const { return probabilities_; }
+  double baseline() const { return baseline_; }
 
   void RefreshProbabilities();
   void Save(torch::serialize::OutputArchive& archive);
   void Load(torch::serialize::InputArchive& archive);
 
  private:
-  ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng, double label_smoothing);
+  ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
   ArchStepStats ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
+  double PathLatency(const std::vector<EdgeChoice>& path) const;
+  // `two` mode: the unsampled candidates keep their logits, and the pair keeps its log-sum-exp.
+  void KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path, const std::vector<torch::Tensor>& before);
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
   void SetWeightsTrainable(bool trainable);
 

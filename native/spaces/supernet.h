@@ -12,7 +12,10 @@ namespace torchnas {
 
 struct EdgeSpec {
   std::vector<BlockSpec> candidates;
-  bool shortcut = false;  // out = x + op(x): the Zero candidate then skips the block
+  // The edge keeps its shape: MBConv candidates output x + op(x) and Zero outputs x (skips the
+  // block), as their derived blocks do. MBConv candidates are built without their own residual
+  // (BlockSpec::residual false) and the mixed op adds the input once (mixed/mixed_op.h).
+  bool shortcut = false;
 };
 
 struct SupernetSpec {
@@ -25,11 +28,14 @@ struct SupernetSpec {
 
 class SupernetImpl : public Model {
  public:
-  SupernetImpl(const SupernetSpec& spec, torch::Device device);
+  SupernetImpl(const SupernetSpec& spec, torch::Device device, torch::ScalarType dtype = torch::kFloat32);
 
   // One step's forward: `path` has one choice per edge.
   torch::Tensor forward(const torch::Tensor& x, const std::vector<EdgeChoice>& path, GateMode mode,
                         const ExecutionConfig& exec);
+  // Every edge's output is sum_j weights[e][j] * (edge output with candidate j) (weight-0 candidates
+  // do not run): the reference the binarized gate's gradient is checked against.
+  torch::Tensor ForwardMixture(const torch::Tensor& x, const std::vector<std::vector<double>>& weights);
   // Model::forward: the derived (argmax) network, for evaluation.
   torch::Tensor forward(const torch::Tensor& x) override;
 

@@ -1,5 +1,5 @@
-// The training loss of every step, weight or architecture: cross-entropy on fp32 logits (autocast
-// may hand back bf16) with label smoothing.
+// The loss of a weight step: cross-entropy with label smoothing, on logits of at least fp32 (autocast
+// may hand back bf16; fp64 sessions keep fp64).
 #pragma once
 #include <torch/torch.h>
 
@@ -7,7 +7,7 @@ namespace torchnas {
 
 inline torch::Tensor ClassificationLoss(const torch::Tensor& logits, const torch::Tensor& labels, double label_smoothing) {
   return torch::nn::functional::cross_entropy(
-      logits.to(torch::kFloat32), labels,
+      logits.scalar_type() == torch::kFloat64 ? logits : logits.to(torch::kFloat32), labels,
       torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing));
 }
 

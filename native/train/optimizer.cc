@@ -54,8 +54,13 @@ double LearningRateAt(const OptimizerSpec& optimizer, const ScheduleSpec& schedu
   if (schedule.warmup_steps > 0 && step < schedule.warmup_steps) {
     return optimizer.lr * static_cast<double>(step + 1) / static_cast<double>(schedule.warmup_steps);
   }
-  const double span = static_cast<double>(std::max<int64_t>(1, schedule.total_steps - schedule.warmup_steps));
-  const double t = std::min(1.0, static_cast<double>(step - schedule.warmup_steps) / span);
+  int64_t begin = schedule.warmup_steps, end = schedule.total_steps;
+  if (schedule.restart_step > 0) {
+    if (step < schedule.restart_step) end = schedule.restart_step;
+    else begin = schedule.restart_step;
+  }
+  const double span = static_cast<double>(std::max<int64_t>(1, end - begin));
+  const double t = std::min(1.0, static_cast<double>(step - begin) / span);
   const double floor = optimizer.lr * schedule.final_lr_ratio;
   return floor + (optimizer.lr - floor) * 0.5 * (1.0 + std::cos(M_PI * t));
 }

@@ -31,6 +31,9 @@ struct ScheduleSpec {
   int64_t warmup_steps = 0;
   int64_t total_steps = 1;
   double final_lr_ratio = 0.0;
+  // When > 0, the cosine restarts here: [warmup, restart) and [restart, total) are two cosine cycles
+  // (a supernet's warm-up phase and its search phase, each with a schedule of its own).
+  int64_t restart_step = 0;
 };
 
 double LearningRateAt(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, int64_t step);

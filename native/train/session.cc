@@ -49,7 +49,7 @@ int64_t Session::BuildNb201(const Nb201Spec& spec) {
 }
 
 int64_t Session::InstallModel(std::shared_ptr<Model> model) {
-  model->to(options_.exec.device);
+  model->to(options_.exec.device, ParameterDtype(options_.exec));
   if (options_.exec.channels_last) ToChannelsLast(*model);
   model_ = std::move(model);
   supernet_.reset();
@@ -186,18 +186,6 @@ EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptio
   stats.top5 = static_cast<double>(topk.item<int64_t>()) / n;
   stats.seconds = Seconds(start);
   return stats;
-}
-
-std::vector<std::pair<std::string, torch::Tensor>> Session::StateTensors() {
-  Model& model = RequireModel();
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& item : model.named_parameters()) {
-    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous());
-  }
-  for (const auto& item : model.named_buffers()) {
-    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32).contiguous());
-  }
-  return out;
 }
 
 }  // namespace torchnas

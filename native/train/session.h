@@ -75,6 +75,15 @@ struct ProxyRequest {
   LoaderOptions loader;  // batch size, seed (batch choice, noise, labels), normalization
 };
 
+// One batch through a model (a supernet on one path): eval-mode and train-mode logits, the loss of
+// the train-mode pass, and the gradient of every parameter it reached.
+struct LossProbe {
+  torch::Tensor eval_logits;
+  torch::Tensor train_logits;
+  double loss = 0.0;
+  std::vector<std::pair<std::string, torch::Tensor>> gradients;
+};
+
 using ProgressRecord = std::vector<std::pair<std::string, double>>;
 using ProgressFn = std::function<void(const ProgressRecord&)>;
 
@@ -112,9 +121,17 @@ class Session {
   std::vector<std::vector<double>> ArchProbabilities();
   std::vector<int64_t> DerivedChoices();
   void SetArchLogits(const std::vector<std::vector<double>>& logits);
-  // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path, with
-  // the configured latency loss,
-  // without any update: per edge, dL/dg over the members and dL/dalpha. For inspection and tests.
+  std::vector<std::vector<double>> ArchLogits();
+  // The architecture loss's cross-entropy (no latency term) on the first unshuffled batch, with
+  // every edge's output the weighted sum of its candidates' outputs (plus the edge's shortcut): the
+  // finite-difference reference for the binarized gate's gradient.
+  double EdgeMixtureLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                         const std::vector<std::vector<double>>& weights);
+  // A REINFORCE update for given paths (one active candidate per edge) and rewards; returns the baseline.
+  double ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths, const std::vector<double>& rewards);
+  // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path,
+  // computed by the search's own architecture step without its update: per edge, dL/dg over the
+  // members and dL/dalpha. For inspection and tests.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchGradient(std::shared_ptr<const DatasetView> data,
                                                                     LoaderOptions loader, std::vector<EdgeChoice> path,
                                                                     GateMode mode);
@@ -135,8 +152,13 @@ class Session {
   void SaveCheckpoint(const std::string& path);
   void LoadCheckpoint(const std::string& path);
 
-  // Parameters and buffers by name, copied to CPU float32.
-  std::vector<std::pair<std::string, torch::Tensor>> StateTensors();
+  // Parameters and buffers by name, copied to CPU in `dtype`.
+  std::vector<std::pair<std::string, torch::Tensor>> StateTensors(torch::ScalarType dtype = torch::kFloat32);
+  // Sets every parameter and buffer by name; names must match the model's exactly, both ways.
+  void SetStateTensors(const std::map<std::string, std::vector<double>>& values);
+  // The first unshuffled batch of `data`, plain cross-entropy; `path` picks one candidate per edge
+  // when the model is a supernet (empty for a fixed network).
+  LossProbe ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const std::vector<int64_t>& path);
 
  private:
   Model& RequireModel();

@@ -5,6 +5,8 @@
 #include "common/error.h"
 #include "data/batch_loader.h"
 #include "nets/seeded_construction.h"
+#include "ops/batch_norm_stats.h"
+#include "train/classification_loss.h"
 #include "train/session.h"
 
 namespace torchnas {
@@ -20,7 +22,8 @@ ArchTrainer& Session::RequireArchTrainer() {
 }
 
 int64_t Session::BuildSupernet(const SupernetSpec& spec) {
-  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device); });
+  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, ParameterDtype(options_.exec));
+  });
   const int64_t parameters = InstallModel(net);
   supernet_ = net;
   return parameters;
@@ -40,6 +43,7 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   // Host randomness for paths, seeded per epoch: a resumed epoch draws exactly the same paths.
   SeededRandom rng(DeriveSeed(options_.seed ^ 0xa5c4, static_cast<uint64_t>(train_loader.epoch)));
   valid_loader.pin_memory = options_.exec.device.is_cuda();
+  valid_loader.drop_last = true;  // every architecture step sees a full batch, as the reference's
   std::unique_ptr<BatchLoader> valid_batches;
   int64_t valid_pass = 0;
   auto next_valid = [&]() -> Batch {
@@ -65,8 +69,7 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
     if (options_.exec.device.is_cuda()) torch::cuda::synchronize(options_.exec.device.index());
     const auto started = std::chrono::steady_clock::now();
     Batch b = next_valid();
-    ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device),
-                                rng, loss_.label_smoothing);
+    ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device), rng);
     stats.arch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ++stats.arch_steps;
     arch_loss_sum += s.loss;
@@ -104,25 +107,39 @@ void Session::SetArchLogits(const std::vector<std::vector<double>>& logits) {
   if (arch_) arch_->RefreshProbabilities();
 }
 
+std::vector<std::vector<double>> Session::ArchLogits() {
+  std::vector<std::vector<double>> out;
+  for (const auto& a : RequireSupernet().alphas()) {
+    torch::Tensor t = a.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+    out.emplace_back(t.data_ptr<double>(), t.data_ptr<double>() + t.numel());
+  }
+  return out;
+}
+
+namespace {
+Batch FirstBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
+  loader.shuffle = false;
+  BatchLoader batches(std::move(data), loader);
+  auto batch = batches.Next();
+  Require(batch.has_value(), "the dataset gave no batch: it needs at least batchSize images");
+  return *batch;
+}
+}  // namespace
+
 std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::shared_ptr<const DatasetView> data,
                                                                            LoaderOptions loader,
                                                                            std::vector<EdgeChoice> path, GateMode mode) {
   SupernetImpl& net = RequireSupernet();
+  ArchTrainer& arch = RequireArchTrainer();
   Require(static_cast<int64_t>(path.size()) == net.edges(), "the path needs one choice per edge");
   for (size_t e = 0; e < path.size(); ++e) {
     for (int64_t j : path[e].members) Require(j >= 0 && j < net.candidates(static_cast<int64_t>(e)), "member out of range");
     Require(path[e].active >= 0 && path[e].active < net.candidates(static_cast<int64_t>(e)), "active candidate out of range");
     path[e].gate_gradients = std::make_shared<torch::Tensor>();
   }
-  loader.shuffle = false;
-  BatchLoader batches(data, loader);
-  Batch batch = *batches.Next();
+  Batch batch = FirstBatch(std::move(data), loader);
   net.train();
-  for (auto& a : net.alphas()) a.mutable_grad() = torch::Tensor();
-  torch::Tensor logits = net.forward(PrepareInput(batch.images, options_.exec), path, mode, options_.exec);
-  torch::Tensor loss = Loss(logits, batch.labels.to(options_.exec.device));
-  // With a search configured, its latency loss is part of the architecture gradient.
-  (arch_ ? arch_->LatencyAwareLoss(loss) : loss).backward();
+  arch.Backward(PrepareInput(batch.images, options_.exec), batch.labels.to(options_.exec.device), path, mode);
   std::vector<std::pair<torch::Tensor, torch::Tensor>> out;
   for (size_t e = 0; e < path.size(); ++e) {
     const torch::Tensor& grad = net.alphas()[e].grad();
@@ -130,8 +147,31 @@ std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::
                      grad.defined() ? grad.to(torch::kCPU, torch::kFloat64) : torch::zeros({net.candidates(static_cast<int64_t>(e))}, torch::kFloat64));
     net.alphas()[e].mutable_grad() = torch::Tensor();
   }
-  for (auto& p : net.parameters()) p.mutable_grad() = torch::Tensor();
   return out;
+}
+
+double Session::EdgeMixtureLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                const std::vector<std::vector<double>>& weights) {
+  SupernetImpl& net = RequireSupernet();
+  Batch batch = FirstBatch(std::move(data), loader);
+  torch::NoGradGuard no_grad;
+  FreezeBatchNormStats frozen;  // a measurement: the statistics the search uses stay as they are
+  net.train();
+  torch::Tensor logits = net.ForwardMixture(PrepareInput(batch.images, options_.exec), weights);
+  return ClassificationLoss(logits, batch.labels.to(options_.exec.device), 0.0).item<double>();
+}
+
+double Session::ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths, const std::vector<double>& rewards) {
+  RequireSupernet();
+  ArchTrainer& arch = RequireArchTrainer();
+  std::vector<std::vector<EdgeChoice>> choices;
+  for (const auto& p : paths) {
+    std::vector<EdgeChoice> path;
+    for (int64_t j : p) path.push_back(EdgeChoice{j, {}});
+    choices.push_back(std::move(path));
+  }
+  arch.ReinforceUpdate(choices, rewards);
+  return arch.baseline();
 }
 
 }  // namespace torchnas

@@ -1,0 +1,86 @@
+// Session: reading and writing the model's tensors by name, and one batch's outputs and weight
+// gradients: what the supernet-equals-child checks compare, and how a subnet takes its supernet's
+// weights.
+#include "common/error.h"
+#include "train/classification_loss.h"
+#include "train/session.h"
+
+namespace torchnas {
+
+std::vector<std::pair<std::string, torch::Tensor>> Session::StateTensors(torch::ScalarType dtype) {
+  Model& model = RequireModel();
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  for (const auto& item : model.named_parameters()) {
+    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, dtype).contiguous());
+  }
+  for (const auto& item : model.named_buffers()) {
+    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, dtype).contiguous());
+  }
+  return out;
+}
+
+void Session::SetStateTensors(const std::map<std::string, std::vector<double>>& values) {
+  Model& model = RequireModel();
+  torch::NoGradGuard no_grad;
+  std::map<std::string, torch::Tensor> targets;
+  for (const auto& item : model.named_parameters()) targets[item.key()] = item.value();
+  for (const auto& item : model.named_buffers()) targets[item.key()] = item.value();
+  for (const auto& [name, v] : values) {
+    Require(targets.count(name) == 1, "the model has no tensor '" + name + "'");
+  }
+  // All or nothing: a partial copy would leave a network that is neither the old one nor the new.
+  for (auto& [name, t] : targets) {
+    auto found = values.find(name);
+    Require(found != values.end(), "no value given for the model's tensor '" + name + "'");
+    Require(static_cast<int64_t>(found->second.size()) == t.numel(),
+            "'" + name + "' holds " + std::to_string(t.numel()) + " values, " + std::to_string(found->second.size()) + " given");
+  }
+  for (auto& [name, t] : targets) {
+    const std::vector<double>& v = values.at(name);
+    torch::Tensor source = torch::tensor(v, torch::kFloat64).reshape(t.sizes());
+    t.copy_(source.to(t.device(), t.scalar_type()));
+  }
+}
+
+LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                             const std::vector<int64_t>& path) {
+  Model& model = RequireModel();
+  Require(path.empty() || supernet_, "a path is only for a supernet");
+  std::vector<EdgeChoice> choices;
+  if (supernet_) {
+    Require(static_cast<int64_t>(path.size()) == supernet_->edges(), "the path needs one choice per edge");
+    for (size_t e = 0; e < path.size(); ++e) {
+      Require(path[e] >= 0 && path[e] < supernet_->candidates(static_cast<int64_t>(e)), "a path choice is out of range");
+      choices.push_back(EdgeChoice{path[e], {}});
+    }
+  }
+  auto forward = [&](const torch::Tensor& x) {
+    return supernet_ ? supernet_->forward(x, choices, GateMode::kFullV2, options_.exec) : model.forward(x);
+  };
+  loader.shuffle = false;
+  BatchLoader batches(data, loader);
+  Batch batch = *batches.Next();
+  torch::Tensor x = PrepareInput(batch.images, options_.exec);
+  torch::Tensor y = batch.labels.to(options_.exec.device);
+  LossProbe probe;
+  {
+    torch::NoGradGuard no_grad;
+    model.eval();
+    probe.eval_logits = forward(x).to(torch::kCPU, torch::kFloat64);
+  }
+  model.train();
+  for (auto& p : model.parameters()) p.mutable_grad() = torch::Tensor();
+  torch::Tensor logits = forward(x);
+  torch::Tensor loss = ClassificationLoss(logits, y, 0.0);
+  loss.backward();
+  probe.loss = loss.item<double>();
+  probe.train_logits = logits.detach().to(torch::kCPU, torch::kFloat64);
+  for (const auto& item : model.named_parameters()) {
+    const torch::Tensor& g = item.value().grad();
+    if (g.defined()) probe.gradients.emplace_back(item.key(), g.to(torch::kCPU, torch::kFloat64).contiguous());
+  }
+  for (auto& p : model.parameters()) p.mutable_grad() = torch::Tensor();
+  return probe;
+}
+
+}  // namespace torchnas
