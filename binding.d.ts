@@ -229,6 +229,7 @@ export declare class NativeSession {
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats>;
   evaluate(data: NativeDataset, options: NativeLoaderOptions): Promise<NativeEvalStats>;
+  evaluatePaths(data: NativeDataset, options: NativeLoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats>;
   saveCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   stateTensors(options?: { float64?: boolean }): Promise<Record<string, Float32Array | Float64Array>>;

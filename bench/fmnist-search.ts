@@ -15,7 +15,7 @@
 // LibTorch thread each.
 //
 //   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--targets 0.75,0.55] [--lambda 0.2]
-//       [--epochs 8] [--warmup-epochs 4] [--limit-train 30000] [--arch-lr 0.05] [--arch-every 1]
+//       [--epochs 9] [--warmup-epochs 6] [--limit-train 30000] [--arch-lr 0.02] [--arch-every 1]
 //       [--random 8] [--tolerance 0.05] [--retrain-epochs 4] [--retrain-limit 12000] [--jobs 2]
 //       [--rounds 5] [--plot DIR]
 import * as fs from 'fs';
@@ -34,10 +34,10 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'runs/fmnist-search' },
     targets: { type: 'string', default: '0.75,0.55' },
     lambda: { type: 'string', default: '0.2' },
-    epochs: { type: 'string', default: '8' },
-    'warmup-epochs': { type: 'string', default: '4' },
+    epochs: { type: 'string', default: '9' },
+    'warmup-epochs': { type: 'string', default: '6' },
     'limit-train': { type: 'string', default: '30000' },
-    'arch-lr': { type: 'string', default: '0.05' },
+    'arch-lr': { type: 'string', default: '0.02' },
     'arch-every': { type: 'string', default: '1' },
     mode: { type: 'string', default: 'two' },
     random: { type: 'string', default: '8' },

@@ -1,5 +1,6 @@
 import { augmentationFor, deriveArchitecture, loadDataset, loadSpace, macsTable, parseChainSpace, proxyless, resolveSpace, Session, type Dataset } from '../lib';
 import { tempDir } from './helpers/fixtures';
+import { randomizeWeights } from './helpers/random-weights';
 
 const aug = augmentationFor('fashion-mnist', false);
 // A small space: one stride-2 edge (no Zero) and one stride-1 edge with shortcut and Zero.
@@ -72,6 +73,7 @@ describe('binarized gate', () => {
 
   test('full and full_v2 give the same gate gradients for every active path (so the same expectation)', async () => {
     const s = await supernet();
+    await randomizeWeights(s, 3); // shortcut-edge candidates start equal (zero-init)
     for (const active of [[0, 0], [1, 3], [2, 2]]) {
       const a = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full', path: path('full', active) });
       const b = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: path('full_v2', active) });
@@ -82,6 +84,7 @@ describe('binarized gate', () => {
 
   test('when Zero is the active candidate, the edge keeps its gradient', async () => {
     const s = await supernet();
+    await randomizeWeights(s, 3); // shortcut-edge candidates start equal (zero-init)
     const grads = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path: path('full_v2', [1, 3]) });
     // Zero on a shortcut edge passes its input on: its gate gradient is <h, dL/dout>, not 0.
     expect(grads[1].gate[3]).not.toBe(0);

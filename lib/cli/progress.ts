@@ -2,7 +2,7 @@
 // (logs, CI, pipes), or nothing.
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/trainer';
-import type { SearchEvent } from '../search/proxyless';
+import type { SearchEvent, SearchRecord } from '../search/proxyless';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
@@ -61,6 +61,7 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
   const retrain = createProgress(mode, stream);
   const write = (line: string) => mode !== 'none' && stream.write(line + '\n');
   let epochs = 0;
+  let last: SearchRecord | undefined;
   return (event: SearchEvent) => {
     switch (event.type) {
       case 'start':
@@ -73,14 +74,20 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
           `arch steps ${event.archSteps} entropy ${event.entropy.toFixed(3)} ${event.imagesPerSecond.toFixed(0)} img/s`);
         break;
       case 'epoch': {
-        const r = event.record;
+        const r = (last = event.record);
         write(`epoch ${r.epoch}/${epochs}${r.updatedArch ? '' : ' (warm-up)'}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}  ` +
-          `arch top1 ${pct(r.arch.top1)}  E[latency] ${r.expectedLatency.toFixed(3)}  entropy ${r.entropy.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`);
+          `valid top1 ${pct(r.valid.sampledTop1)} sampled, ${pct(r.valid.argmaxTop1)} argmax  E[latency] ${r.expectedLatency.toFixed(3)}  ` +
+          `entropy ${r.entropy.toFixed(3)}  mean max-p ${r.maxProbability.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`);
         write(`  argmax: ${r.derived.join(' ')}`);
         break;
       }
       case 'derived':
         write(`derived ${event.arch.name}: latency ${event.latency.toFixed(3)}`);
+        // Each edge's choice with its probability beside uniform: how decided the search was.
+        last?.derived.forEach((choice, e) => {
+          const p = last!.probabilities[e];
+          write(`  edge ${e}: ${choice.padEnd(18)} p ${Math.max(...p).toFixed(3)} (uniform ${(1 / p.length).toFixed(3)})`);
+        });
         break;
       case 'retrain':
         retrain(event.event);

@@ -24,15 +24,17 @@ export const ProxylessOptionsSchema = z
     dataDir: z.string().optional(),
     epochs: z.number().int().positive().default(6),
     warmupEpochs: z.number().int().min(0).default(1),
-    batchSize: z.number().int().positive().default(128),
+    // Measured on Fashion-MNIST (BENCHMARKS.md): supernet warm-up is limited by its step count, so
+    // smaller batches than a fixed network's train it faster per image.
+    batchSize: z.number().int().positive().default(32),
     lr: z.number().positive().default(0.05),
     weightDecay: z.number().min(0).default(4e-5),
     labelSmoothing: z.number().min(0).lt(1).default(0.1),
     augment: z.boolean().default(true),
     method: z.enum(['gradient', 'reinforce']).default('gradient'),
-    mode: z.enum(['full', 'two', 'full_v2']).default('full_v2'),
-    archLr: z.number().positive().default(6e-3),
-    archEvery: z.number().int().positive().default(5), // as the official code (grad_update_arch_param_every)
+    mode: z.enum(['full', 'two', 'full_v2']).default('two'),
+    archLr: z.number().positive().default(0.02),
+    archEvery: z.number().int().positive().default(1),
     samples: z.number().int().positive().default(8),
     latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).default('mul#log'),
     // In the latency table's unit; without a table, the table is MACs in millions.
@@ -57,8 +59,15 @@ export interface SearchRecord {
   updatedArch: boolean;
   train: { loss: number; top1: number; seconds: number };
   arch: { steps: number; loss: number; top1: number };
+  /**
+   * On the held-out validation part, with the supernet's weights and batch statistics: a path
+   * sampled per batch, and the argmax path.
+   */
+  valid: { sampledTop1: number; argmaxTop1: number };
   expectedLatency: number;
   entropy: number;
+  /** Mean over edges of the largest candidate probability (1/N: undecided, 1: decided). */
+  maxProbability: number;
   probabilities: number[][];
   derived: string[];
   /** Latency of the derived (argmax) network, in the table's unit. */
@@ -161,11 +170,16 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       );
       const arch = await session.archState();
       const derived = arch.derived.map((j, e) => resolved.edges[e].candidates[j]);
+      const valid = {
+        sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
+        argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
+      };
       const record: SearchRecord = {
         type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
         train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
-        arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 },
+        arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 }, valid,
         expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
+        maxProbability: arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
         derived, derivedLatency: choiceLatency(resolved, latency, derived),
       };
       state = await commitEpoch(session, runDir, state, record);
@@ -183,7 +197,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   let retrain: TrainResult | undefined;
   if (opts.retrainEpochs > 0) {
     retrain = await train(
-      { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: opts.batchSize, lr: opts.retrainLr,
+      { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: 128, lr: opts.retrainLr,
         labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
         device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain') },
       (event) => emit({ type: 'retrain', event }),

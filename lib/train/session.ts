@@ -212,6 +212,14 @@ export class Session {
     return callNative(() => this.handle.reinforceUpdate({ paths, rewards }));
   }
 
+  /**
+   * A supernet's paths on `data`: one sampled from the architecture distribution per batch, or the
+   * argmax path (`sampled: false`); BatchNorm uses batch statistics, as in architecture steps.
+   */
+  evaluatePaths(data: Dataset, loader: LoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats> {
+    return callNative(() => this.handle.evaluatePaths(data.handle, loader));
+  }
+
   evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
     return callNative(() => this.handle.evaluate(data.handle, loader));
   }

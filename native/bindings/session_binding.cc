@@ -19,6 +19,16 @@ Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string,
   return out;
 }
 
+MakeJsValue EvalObject(const EvalStats& st) {
+  return [st](Napi::Env env) -> Napi::Value {
+    return StatsObject(env, {{"images", static_cast<double>(st.images)},
+                             {"loss", st.loss},
+                             {"top1", st.top1},
+                             {"top5", st.top5},
+                             {"seconds", st.seconds}});
+  };
+}
+
 Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
   torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
   Napi::Float64Array a = Napi::Float64Array::New(env, static_cast<size_t>(c.numel()));
@@ -76,6 +86,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
                         InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
                         InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
+                        InstanceMethod<&SessionBinding::EvaluatePaths>("evaluatePaths"),
                         InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
                         InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
                         InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
@@ -258,16 +269,16 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   Napi::Value Evaluate(const Napi::CallbackInfo& info) {
     auto data = DatasetBinding::ViewOf(info[0]);
     LoaderOptions loader = ReadLoaderOptions(js::ObjectArg(info, 1, "evaluate"));
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      EvalStats st = s.Evaluate(data, loader);
-      return [st](Napi::Env env) -> Napi::Value {
-        return StatsObject(env, {{"images", static_cast<double>(st.images)},
-                                 {"loss", st.loss},
-                                 {"top1", st.top1},
-                                 {"top5", st.top5},
-                                 {"seconds", st.seconds}});
-      };
-    });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue { return EvalObject(s.Evaluate(data, loader)); });
+  }
+
+  // evaluatePaths(dataset, {batchSize, augment, sampled}) -> EvalStats (a supernet's sampled or argmax paths)
+  Napi::Value EvaluatePaths(const Napi::CallbackInfo& info) {
+    auto data = DatasetBinding::ViewOf(info[0]);
+    Napi::Object o = js::ObjectArg(info, 1, "evaluatePaths");
+    LoaderOptions loader = ReadLoaderOptions(o);
+    const bool sampled = RunSyncValue(info.Env(), [&] { return js::Bool(o, "sampled", true); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue { return EvalObject(s.EvaluatePaths(data, loader, sampled)); });
   }
 
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info) {

@@ -1,8 +1,8 @@
 // The binarized gate as a pass-through autograd node. Forward returns the active candidate's output
-// unchanged, so the active path is an ordinary autograd graph (and data-parallel training sees an
-// ordinary module). Backward passes dL/dout through to that path and adds the edge's architecture
-// gradient:
-//   dL/dg_j     = <out_j, dL/dout>                       for every member j
+// unchanged, so the active path is an ordinary autograd graph (NNI's pattern, chosen because a
+// data-parallel wrapper would then see an ordinary module; torchnas has no data-parallel training
+// yet). Backward passes dL/dout through to that path and adds the edge's architecture gradient:
+//   dL/dg_j     = <out_j, dL/dout>        for every member j (out_j: the edge's output with j chosen)
 //   dL/dalpha_i = sum_j dL/dg_j p_j (delta_ij - p_i) = p_i (dL/dg_i - sum_j p_j dL/dg_j)
 // with p the softmax of the members' logits: one vectorized expression, no scalar loop. The active
 // candidate's dL/dg comes from its own output even when it is the Zero op, so no edge ever loses its

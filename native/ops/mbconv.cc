@@ -31,6 +31,11 @@ void MBConvImpl::reset() {
       "conv_pwl", ConvBnAct(ConvBnActOptions(mid, options.out_channels(), 1).activation(Activation::kNone)));
 }
 
+void MBConvImpl::ZeroInitLastBatchNorm() {
+  torch::NoGradGuard no_grad;
+  conv_pwl->bn->weight.zero_();
+}
+
 torch::Tensor MBConvImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = conv_pw ? conv_pw->forward(x) : x;
   y = conv_dw->forward(y);

@@ -29,6 +29,9 @@ class MBConvImpl : public torch::nn::Cloneable<MBConvImpl> {
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x);
   bool has_shortcut() const;
+  // Scale of the projection's BatchNorm to zero: the block's output starts at 0, so a block that
+  // something adds its input to starts as the identity (Goyal et al., 2017: "zero gamma").
+  void ZeroInitLastBatchNorm();
 
   MBConvOptions options;
   ConvBnAct conv_pw{nullptr};  // absent when expand == 1

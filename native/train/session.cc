@@ -147,13 +147,18 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
 
 EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
   Model& model = RequireModel();
+  model.eval();
+  return EvaluateWith(std::move(data), std::move(loader), [&model](const torch::Tensor& x) { return model.forward(x); });
+}
+
+EvalStats Session::EvaluateWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
   loader.shuffle = false;
   loader.drop_last = false;
   loader.augment.pad = 0;
   loader.augment.flip = false;
   loader.pin_memory = options_.exec.device.is_cuda();
   BatchLoader batches(data, loader);
-  model.eval();
   torch::NoGradGuard no_grad;
   const auto start = std::chrono::steady_clock::now();
   const auto device = options_.exec.device;
@@ -169,7 +174,7 @@ EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptio
     torch::Tensor logits;
     {
       AutocastScope autocast(options_.exec);
-      logits = model.forward(x).to(torch::kFloat32);
+      logits = forward(x).to(torch::kFloat32);
     }
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))

@@ -111,6 +111,10 @@ class Session {
   EpochStats TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
                         const ProgressFn& progress);
   EvalStats Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader);
+  // A supernet's paths on `data`: a path sampled from the architecture distribution for every batch
+  // (`sampled`), or the argmax path. BatchNorm normalizes with each batch's statistics, as in the
+  // architecture step: running statistics pooled over many paths fit none of them.
+  EvalStats EvaluatePaths(std::shared_ptr<const DatasetView> data, LoaderOptions loader, bool sampled);
 
   // A supernet with one mixed op per edge; then ConfigureTraining (weights) and ConfigureSearch.
   int64_t BuildSupernet(const SupernetSpec& spec);
@@ -166,6 +170,8 @@ class Session {
   int64_t InstallModel(std::shared_ptr<Model> model);
   torch::optim::Optimizer& RequireOptimizer();
   torch::Tensor Loss(const torch::Tensor& logits, const torch::Tensor& labels) const;
+  EvalStats EvaluateWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                         const std::function<torch::Tensor(const torch::Tensor&)>& forward);
   EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
                       const ProgressFn& progress, const EpochHooks& hooks);
   SupernetImpl& RequireSupernet();

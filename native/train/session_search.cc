@@ -91,6 +91,22 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   return stats;
 }
 
+EvalStats Session::EvaluatePaths(std::shared_ptr<const DatasetView> data, LoaderOptions loader, bool sampled) {
+  SupernetImpl& net = RequireSupernet();
+  ArchTrainer& arch = RequireArchTrainer();
+  SeededRandom rng(DeriveSeed(options_.seed ^ 0x5eed, static_cast<uint64_t>(global_step_)));
+  std::vector<EdgeChoice> argmax;
+  for (int64_t j : net.Argmax()) argmax.push_back(EdgeChoice{j, {}});
+  FreezeBatchNormStats frozen;
+  net.train();
+  net.apply([](torch::nn::Module& m) {
+    if (dynamic_cast<torch::nn::DropoutImpl*>(&m)) m.eval();  // batch statistics, but no dropout
+  });
+  return EvaluateWith(std::move(data), std::move(loader), [&](const torch::Tensor& x) {
+    return net.forward(x, sampled ? arch.SamplePath(rng) : argmax, GateMode::kFullV2, options_.exec);
+  });
+}
+
 std::vector<std::vector<double>> Session::ArchProbabilities() { return RequireArchTrainer().probabilities(); }
 
 std::vector<int64_t> Session::DerivedChoices() { return RequireSupernet().Argmax(); }

@@ -8,6 +8,7 @@
 // search's own architecture step (Session.archGradient: custom autograd node, re-runs, softmax
 // Jacobian) with its update left out.
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
+import { randomizeWeights } from '../helpers/random-weights';
 
 const SPACE = resolveSpace(parseChainSpace({
   name: 'tiny',
@@ -44,6 +45,7 @@ beforeAll(async () => {
 async function searchSession(mode: Mode, loss: Loss) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 8 });
   await s.buildSupernet(SPACE);
+  await randomizeWeights(s, 21); // candidates of a shortcut edge start equal (zero-init); make them differ
   await s.configureSearch({ mode, latency: LATENCY.table, fixedLatency: LATENCY.fixed, ...loss });
   await s.setArchLogits(LOGITS);
   return s;

@@ -8,6 +8,7 @@ import {
   type Dataset, type ResolvedSpace, type SpaceChoice,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
+import { randomizeWeights } from '../helpers/random-weights';
 
 const TOLERANCE = 1e-10;
 
@@ -31,21 +32,6 @@ function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let worst = 0;
   for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
   return worst;
-}
-
-// Random weights and statistics, so that no layer is near its identity initialization.
-async function randomizeWeights(session: Session, seed: number) {
-  const rng = new Rng(seed);
-  const state = await session.stateTensors64();
-  const next: Record<string, Float64Array> = {};
-  for (const [name, values] of Object.entries(state)) {
-    next[name] = values.map((v) => {
-      if (name.endsWith('num_batches_tracked')) return v;
-      if (name.endsWith('running_var')) return 0.5 + rng.next();
-      return v + 0.2 * (rng.next() - 0.5);
-    });
-  }
-  await session.setStateTensors(next);
 }
 
 // Paths that take Zero on some shortcut edges and a real block on others, plus uniformly random ones.
