@@ -16,14 +16,14 @@
 //
 //   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--targets 0.75,0.55] [--lambda 0.2]
 //       [--epochs 9] [--warmup-epochs 6] [--limit-train 30000] [--arch-lr 0.02] [--arch-every 1]
-//       [--random 8] [--tolerance 0.05] [--retrain-epochs 4] [--retrain-limit 12000] [--jobs 2]
+//       [--random 8] [--tolerance 0.05] [--retrain-epochs 3] [--retrain-limit 8000] [--jobs 2]
 //       [--rounds 5] [--plot DIR]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
   buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, loadSpace, proxyless, resolveSpace, train,
-  type Architecture, type LatencyTable, type ResolvedSpace, type TrainResult,
+  type Architecture, type LatencyTable, type ResolvedSpace, type SearchRecord, type TrainResult,
 } from '../lib';
 import { networkComparisonChart, renderChart } from '../lib/report';
 import { Rng } from '../lib/strategies/rng';
@@ -42,8 +42,8 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'two' },
     random: { type: 'string', default: '8' },
     tolerance: { type: 'string', default: '0.05' },
-    'retrain-epochs': { type: 'string', default: '4' },
-    'retrain-limit': { type: 'string', default: '12000' },
+    'retrain-epochs': { type: 'string', default: '3' },
+    'retrain-limit': { type: 'string', default: '8000' },
     'second-seed': { type: 'string', default: '2' },
     jobs: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '5' },
@@ -114,7 +114,7 @@ async function main() {
     if (e.type !== 'epoch') return;
     const r = e.record;
     const maxP = r.probabilities.reduce((t, row) => t + Math.max(...row), 0) / r.probabilities.length;
-    log(`search ${tag(target)} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, arch top-1 ${(100 * r.arch.top1).toFixed(1)}%, ` +
+    log(`search ${tag(target)} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
       `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${maxP.toFixed(3)}`);
   })), jobs);
 
@@ -143,7 +143,7 @@ async function main() {
 }
 
 function report(entries: Entry[], results: TrainResult[], timed: Awaited<ReturnType<typeof compareArchitectures>>, table: LatencyTable,
-  histories: { epoch: number; entropy: number; probabilities: number[][]; train: { top1: number }; arch: { top1: number } }[][], targets: number[], started: number) {
+  histories: SearchRecord[][], targets: number[], started: number) {
   const lines = [
     `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
     `Latency: ${timed.rounds} rounds of ${TIMING.repeats} timed runs each, all networks in turn, in one process (${timed.conditions.deviceName}, LibTorch ${timed.conditions.torchVersion}).`,
@@ -165,10 +165,12 @@ function report(entries: Entry[], results: TrainResult[], timed: Awaited<ReturnT
     lines.push(`| ${target} | ${searched.toFixed(2)}% | ${second.toFixed(2)}% | ${meanAndStd(random).mean.toFixed(2)} ± ${meanAndStd(random).std.toFixed(2)}% (${random.length}) | ` +
       `${Math.min(...random).toFixed(2)}-${Math.max(...random).toFixed(2)}% | ${rank} of ${random.length + 1} |`);
   }
-  lines.push('', '| search | epoch | supernet train top-1 | arch-step top-1 | entropy | mean max-p |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push('', '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | entropy | mean max-p |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |');
   histories.forEach((history, t) => history.forEach((r) => {
     const maxP = r.probabilities.reduce((s, row) => s + Math.max(...row), 0) / r.probabilities.length;
-    lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${maxP.toFixed(3)} |`);
+    lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${(100 * r.valid.sampledTop1).toFixed(1)}% | ${(100 * r.valid.argmaxTop1).toFixed(1)}% | ` +
+      `${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${maxP.toFixed(3)} |`);
   }));
   lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
   process.stdout.write(lines.join('\n') + '\n');

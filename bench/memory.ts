@@ -10,7 +10,8 @@
 // `--device cuda` the figure is the CUDA caching allocator's peak of allocated bytes during the step,
 // above what was allocated before it.
 //
-//   npm run bench:memory -- [--batch 32] [--edges 4] [--width 48] [--candidate mb_k5_e6] [--n 2,4,8,12,16] [--device cpu|cuda]
+//   npm run bench:memory -- [--batch 32] [--edges 4] [--width 48] [--candidate mb_k5_e6] [--n 2,4,8,12,16]
+//       [--modes weights,full,two,full_v2] [--device cpu|cuda]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     width: { type: 'string', default: '48' },
     candidate: { type: 'string', default: 'mb_k5_e6' },
     n: { type: 'string', default: '2,4,8,12,16' },
+    modes: { type: 'string', default: MODES.join(',') },
     device: { type: 'string', default: 'cpu' },
     // internal: one measurement in a fresh process
     child: { type: 'boolean', default: false },
@@ -94,7 +96,8 @@ async function main() {
     `width ${width}, 28x28 input; fresh process per cell`);
   console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);
   console.log(`| --- | ${ns.map(() => '---').join(' | ')} | --- |`);
-  for (const mode of MODES) {
+  for (const mode of args.modes.split(',') as Mode[]) {
+    if (!MODES.includes(mode)) throw new Error(`unknown mode '${mode}' in --modes (use ${MODES.join(', ')})`);
     const peaks = ns.map((n) => {
       const r = spawnSync(
         process.execPath,

@@ -1,19 +1,10 @@
 import { augmentationFor, deriveArchitecture, loadDataset, loadSpace, macsTable, parseChainSpace, proxyless, resolveSpace, Session, type Dataset } from '../lib';
-import { tempDir } from './helpers/fixtures';
+import { tempDir, tinySpaceDescription } from './helpers/fixtures';
 import { randomizeWeights } from './helpers/random-weights';
 
 const aug = augmentationFor('fashion-mnist', false);
 // A small space: one stride-2 edge (no Zero) and one stride-1 edge with shortcut and Zero.
-const TINY_SPACE = parseChainSpace({
-  name: 'tiny',
-  input: [1, 28, 28],
-  classes: 10,
-  stem: ['conv_k3_s2_c8'],
-  stages: [{ width: 8, depth: 2, stride: 2 }],
-  candidates: ['mb_k3_e1', 'mb_k3_e3', 'mb_k5_e3'],
-  zero: true,
-  head: ['gap', 'fc'],
-});
+const TINY_SPACE = parseChainSpace(tinySpaceDescription());
 const resolved = resolveSpace(TINY_SPACE);
 let data: Dataset;
 

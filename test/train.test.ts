@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArchitecture, Session, train } from '../lib';
 import { TINY_ARCH, tempDir } from './helpers/fixtures';
+import { killWhenCommitted } from './helpers/kill-when-committed';
 
 const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'torchnas.js');
@@ -66,21 +67,8 @@ describe('kill and resume', () => {
 
     // Kill the second run once its first epoch is committed (during the second epoch).
     const child = spawn(process.execPath, quickRun(killed), { stdio: 'ignore' });
+    await killWhenCommitted(child, killed);
     const state = path.join(killed, 'state.json');
-    await new Promise<void>((resolve, reject) => {
-      const timer = setInterval(() => {
-        if (fs.existsSync(state) && JSON.parse(fs.readFileSync(state, 'utf8')).epochsDone >= 1) {
-          clearInterval(timer);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      child.on('exit', () => {
-        clearInterval(timer);
-        reject(new Error('the run ended before it could be killed'));
-      });
-    });
-    await new Promise((r) => child.once('exit', r));
     const doneAtKill = JSON.parse(fs.readFileSync(state, 'utf8')).epochsDone;
     expect(doneAtKill).toBeLessThan(3);
     expect(fs.existsSync(path.join(killed, 'summary.json'))).toBe(false);

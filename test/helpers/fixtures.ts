@@ -47,3 +47,20 @@ export const TINY_ARCH = {
   classes: 10,
   blocks: ['conv_k3_s2_c8', 'mb_k3_s2_e3_c16_se0.25', 'gap', 'fc'],
 };
+
+/**
+ * A small chain space: a stride-2 edge without Zero, then `depth - 1` stride-1 edges with a shortcut
+ * and Zero. Three MBConv candidates per edge.
+ */
+export function tinySpaceDescription(depth = 2) {
+  return {
+    name: 'tiny',
+    input: [1, 28, 28] as [number, number, number],
+    classes: 10,
+    stem: ['conv_k3_s2_c8'],
+    stages: [{ width: 8, depth, stride: 2 }],
+    candidates: ['mb_k3_e1', 'mb_k3_e3', 'mb_k5_e3'],
+    zero: true,
+    head: ['gap', 'fc'],
+  };
+}

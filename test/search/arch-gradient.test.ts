@@ -8,18 +8,10 @@
 // search's own architecture step (Session.archGradient: custom autograd node, re-runs, softmax
 // Jacobian) with its update left out.
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
+import { tinySpaceDescription } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
 
-const SPACE = resolveSpace(parseChainSpace({
-  name: 'tiny',
-  input: [1, 28, 28],
-  classes: 10,
-  stem: ['conv_k3_s2_c8'],
-  stages: [{ width: 8, depth: 2, stride: 2 }],
-  candidates: ['mb_k3_e1', 'mb_k3_e3', 'mb_k5_e3'],
-  zero: true,
-  head: ['gap', 'fc'],
-}));
+const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription()));
 const LOGITS = [[0.3, -0.2, 0.5], [0.1, 0.4, -0.3, 0.2]];
 const BATCH = 8;
 const H = 1e-5;

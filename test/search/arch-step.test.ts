@@ -3,17 +3,9 @@
 // gradient (computed here independently) predicts.
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
+import { tinySpaceDescription } from '../helpers/fixtures';
 
-const SPACE = resolveSpace(parseChainSpace({
-  name: 'tiny',
-  input: [1, 28, 28],
-  classes: 10,
-  stem: ['conv_k3_s2_c8'],
-  stages: [{ width: 8, depth: 3, stride: 2 }],
-  candidates: ['mb_k3_e1', 'mb_k3_e3', 'mb_k5_e3'],
-  zero: true,
-  head: ['gap', 'fc'],
-}));
+const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription(3)));
 const LOGITS = [[0.3, -0.2, 0.5], [0.1, 0.4, -0.3, 0.2], [-0.1, 0.2, 0.0, 0.3]];
 
 let data: Dataset;

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSpace, resolveSpace, Session } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
+import { killWhenCommitted } from '../helpers/kill-when-committed';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const searchArgs = (out: string) => [
@@ -32,18 +33,8 @@ test('a search killed mid-epoch resumes to the same logits and weights as an uni
   expect(spawnSync(process.execPath, searchArgs(straight), { encoding: 'utf8' }).status).toBe(0);
 
   const child = spawn(process.execPath, searchArgs(killed), { stdio: 'ignore' });
+  await killWhenCommitted(child, killed);
   const stateFile = path.join(killed, 'state.json');
-  await new Promise<void>((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (fs.existsSync(stateFile) && JSON.parse(fs.readFileSync(stateFile, 'utf8')).epochsDone >= 1) {
-        clearInterval(timer);
-        child.kill('SIGKILL');
-        resolve();
-      }
-    }, 10);
-    child.on('exit', () => { clearInterval(timer); reject(new Error('the search ended before it could be killed')); });
-  });
-  await new Promise((r) => child.once('exit', r));
   expect(JSON.parse(fs.readFileSync(stateFile, 'utf8')).epochsDone).toBeLessThan(3);
   expect(fs.existsSync(path.join(killed, 'summary.json'))).toBe(false);
 
