@@ -115,6 +115,13 @@ describe('search steps', () => {
     await s.close();
   });
 
+  test('a validation part smaller than one batch is refused, not looped over forever', async () => {
+    const s = await supernet();
+    await expect(s.searchEpoch(data.subset(32), data.subset(10), { train: { batchSize: 32, augment: aug }, valid: { batchSize: 32, augment: aug } }))
+      .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/10 images, fewer than one batch \(32\)/) });
+    await s.close();
+  });
+
   test('the latency loss pushes probability toward cheaper candidates', async () => {
     const s = new Session({ device: 'cpu', threads: 2, seed: 3 });
     await s.buildSupernet(resolved);

@@ -278,7 +278,9 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     Napi::Object o = js::ObjectArg(info, 1, "evaluatePaths");
     LoaderOptions loader = ReadLoaderOptions(o);
     const bool sampled = RunSyncValue(info.Env(), [&] { return js::Bool(o, "sampled", true); });
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue { return EvalObject(s.EvaluatePaths(data, loader, sampled)); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      return EvalObject(s.EvaluatePaths(data, loader, sampled));
+    });
   }
 
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info) {

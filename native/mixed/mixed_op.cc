@@ -24,7 +24,9 @@ MixedOpImpl::MixedOpImpl(const std::vector<BlockSpec>& candidates, bool shortcut
     // Every candidate of a shortcut edge starts as the identity edge, so that early in training
     // randomly sampled paths compute nearly the same function (measured: 54% vs 34% validation
     // accuracy of sampled paths after 300 warm-up steps on Fashion-MNIST; BENCHMARKS.md).
-    if (adds_input_.back() && kind == BlockKind::kMBConv) candidates_.back().ptr()->as<MBConvImpl>()->ZeroInitLastBatchNorm();
+    if (adds_input_.back() && kind == BlockKind::kMBConv) {
+      candidates_.back().ptr()->as<MBConvImpl>()->ZeroInitLastBatchNorm();
+    }
     register_module("candidate" + std::to_string(i), candidates_.back().ptr());
   }
 }

@@ -7,6 +7,11 @@
 #include "train/classification_loss.h"
 
 namespace torchnas {
+namespace {
+torch::Tensor IndexTensor(const std::vector<int64_t>& indices, const torch::Device& device) {
+  return torch::tensor(indices, torch::TensorOptions().dtype(torch::kLong).device(device));
+}
+}  // namespace
 
 void ClearGradients(torch::optim::Optimizer& optimizer) {
   for (auto& group : optimizer.param_groups()) {
@@ -23,7 +28,9 @@ ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec
     for (int64_t e = 0; e < edges; ++e) {
       Require(static_cast<int64_t>(spec_.latency[e].size()) == net_->candidates(e),
               "latency table edge " + std::to_string(e) + " has the wrong number of candidates");
-      for (double v : spec_.latency[e]) Require(std::isfinite(v) && v >= 0.0, "latency table values must be finite and >= 0");
+      for (double v : spec_.latency[e]) {
+        Require(std::isfinite(v) && v >= 0.0, "latency table values must be finite and >= 0");
+      }
       latency_.push_back(torch::tensor(spec_.latency[e], torch::kFloat64).to(exec_.device, ParameterDtype(exec_)));
     }
   }
@@ -91,14 +98,15 @@ std::vector<EdgeChoice> ArchTrainer::SampleGatePath(SeededRandom& rng) const {
 }
 
 torch::Tensor ArchTrainer::ExpectedLatency(const std::vector<EdgeChoice>* path) const {
-  torch::Tensor total = torch::full({}, spec_.fixed_latency, torch::TensorOptions().device(exec_.device).dtype(ParameterDtype(exec_)));
+  const auto options = torch::TensorOptions().device(exec_.device).dtype(ParameterDtype(exec_));
+  torch::Tensor total = torch::full({}, spec_.fixed_latency, options);
   for (size_t e = 0; e < latency_.size(); ++e) {
     const torch::Tensor& alpha = net_->alphas()[e];
     if (!path || (*path)[e].members.empty() || static_cast<int64_t>((*path)[e].members.size()) == alpha.size(0)) {
       total = total + (torch::softmax(alpha, 0) * latency_[e]).sum();
       continue;
     }
-    torch::Tensor index = torch::tensor((*path)[e].members, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
+    torch::Tensor index = IndexTensor((*path)[e].members, exec_.device);
     total = total + (torch::softmax(alpha.index_select(0, index), 0) * latency_[e].index_select(0, index)).sum();
   }
   return total;
@@ -112,7 +120,8 @@ double ArchTrainer::Entropy() const {
   return probabilities_.empty() ? 0.0 : sum / static_cast<double>(probabilities_.size());
 }
 
-torch::Tensor ArchTrainer::ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels, const std::vector<EdgeChoice>* path) {
+torch::Tensor ArchTrainer::ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels,
+                                    const std::vector<EdgeChoice>* path) {
   const torch::Tensor ce = ClassificationLoss(logits, labels, 0.0);
   switch (spec_.loss) {
     case LatencyLoss::kNone: return ce;
@@ -170,14 +179,15 @@ ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Ten
   return stats;
 }
 
-void ArchTrainer::KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path, const std::vector<torch::Tensor>& before) {
+void ArchTrainer::KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path,
+                                             const std::vector<torch::Tensor>& before) {
   // The pair's gradient is zero outside it, so with Adam's default beta1 = 0 the others do not
   // move; restoring them also holds with momentum or weight decay. Shifting the pair's new logits
   // to their old log-sum-exp then keeps every unsampled probability and the pair's total.
   torch::NoGradGuard no_grad;
   for (size_t e = 0; e < path.size(); ++e) {
     if (path[e].members.size() != 2) continue;
-    torch::Tensor index = torch::tensor(path[e].members, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
+    torch::Tensor index = IndexTensor(path[e].members, exec_.device);
     torch::Tensor& a = net_->alphas()[e];
     torch::Tensor pair = a.index_select(0, index);
     pair = pair - (torch::logsumexp(pair, 0) - torch::logsumexp(before[e].index_select(0, index), 0));
@@ -224,7 +234,8 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
   return stats;
 }
 
-void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths, const std::vector<double>& rewards) {
+void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths,
+                                  const std::vector<double>& rewards) {
   Require(!paths.empty() && paths.size() == rewards.size(), "REINFORCE needs one reward per sampled path");
   double mean = 0.0;
   for (double r : rewards) {
@@ -234,7 +245,8 @@ void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& pa
   for (const auto& path : paths) {
     Require(static_cast<int64_t>(path.size()) == net_->edges(), "each sampled path needs one choice per edge");
     for (size_t e = 0; e < path.size(); ++e) {
-      Require(path[e].active >= 0 && path[e].active < net_->candidates(static_cast<int64_t>(e)), "a sampled choice is out of range");
+      const int64_t j = path[e].active;
+      Require(j >= 0 && j < net_->candidates(static_cast<int64_t>(e)), "a sampled choice is out of range");
     }
   }
   // The official update: the baseline moves most of the way to this batch's mean reward.
@@ -250,7 +262,7 @@ void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& pa
     torch::Tensor log_p = torch::log_softmax(net_->alphas()[e], 0);
     std::vector<int64_t> chosen;
     for (const auto& path : paths) chosen.push_back(path[e].active);
-    torch::Tensor index = torch::tensor(chosen, torch::TensorOptions().dtype(torch::kLong).device(exec_.device));
+    torch::Tensor index = IndexTensor(chosen, exec_.device);
     loss = loss - (log_p.index_select(0, index) * adv).sum() / static_cast<double>(paths.size());
   }
   optimizer_->zero_grad();

@@ -58,7 +58,8 @@ class ArchTrainer {
 
   // The core of a gradient architecture step, without the update: forward through the gates of
   // `path`, the architecture loss, backward into the logits' gradients (weights get none).
-  ArchStepStats Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path, GateMode mode);
+  ArchStepStats Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path,
+                         GateMode mode);
   // The REINFORCE update for sampled paths and their rewards (the step's second half; callers may
   // bring rewards of their own, such as latency measured on a device).
   void ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths, const std::vector<double>& rewards);

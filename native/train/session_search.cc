@@ -22,8 +22,8 @@ ArchTrainer& Session::RequireArchTrainer() {
 }
 
 int64_t Session::BuildSupernet(const SupernetSpec& spec) {
-  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, ParameterDtype(options_.exec));
-  });
+  const auto dtype = ParameterDtype(options_.exec);
+  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, dtype); });
   const int64_t parameters = InstallModel(net);
   supernet_ = net;
   return parameters;
@@ -44,6 +44,9 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   SeededRandom rng(DeriveSeed(options_.seed ^ 0xa5c4, static_cast<uint64_t>(train_loader.epoch)));
   valid_loader.pin_memory = options_.exec.device.is_cuda();
   valid_loader.drop_last = true;  // every architecture step sees a full batch, as the reference's
+  Require(!options.update_arch || valid->size() >= valid_loader.batch_size,
+          "the validation part has " + std::to_string(valid->size()) + " images, fewer than one batch (" +
+              std::to_string(valid_loader.batch_size) + "): hold out more data or use a smaller batch size");
   std::unique_ptr<BatchLoader> valid_batches;
   int64_t valid_pass = 0;
   auto next_valid = [&]() -> Batch {
