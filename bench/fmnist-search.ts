@@ -113,9 +113,8 @@ async function main() {
   }, (e) => {
     if (e.type !== 'epoch') return;
     const r = e.record;
-    const maxP = r.probabilities.reduce((t, row) => t + Math.max(...row), 0) / r.probabilities.length;
     log(`search ${tag(target)} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
-      `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${maxP.toFixed(3)}`);
+      `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`);
   })), jobs);
 
   const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
@@ -162,15 +161,15 @@ function report(entries: Entry[], results: TrainResult[], timed: Awaited<ReturnT
     const [second] = of('searched, 2nd seed');
     const random = of('random');
     const rank = 1 + random.filter((r) => r > searched).length;
-    lines.push(`| ${target} | ${searched.toFixed(2)}% | ${second.toFixed(2)}% | ${meanAndStd(random).mean.toFixed(2)} ± ${meanAndStd(random).std.toFixed(2)}% (${random.length}) | ` +
+    const spread = meanAndStd(random);
+    lines.push(`| ${target} | ${searched.toFixed(2)}% | ${second.toFixed(2)}% | ${spread.mean.toFixed(2)} ± ${spread.std.toFixed(2)}% (${random.length}) | ` +
       `${Math.min(...random).toFixed(2)}-${Math.max(...random).toFixed(2)}% | ${rank} of ${random.length + 1} |`);
   }
   lines.push('', '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | entropy | mean max-p |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |');
   histories.forEach((history, t) => history.forEach((r) => {
-    const maxP = r.probabilities.reduce((s, row) => s + Math.max(...row), 0) / r.probabilities.length;
     lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${(100 * r.valid.sampledTop1).toFixed(1)}% | ${(100 * r.valid.argmaxTop1).toFixed(1)}% | ` +
-      `${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${maxP.toFixed(3)} |`);
+      `${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${r.maxProbability.toFixed(3)} |`);
   }));
   lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
   process.stdout.write(lines.join('\n') + '\n');

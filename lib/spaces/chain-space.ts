@@ -104,19 +104,22 @@ export function resolveSpace(space: ChainSpace): ResolvedSpace {
 /** One choice per edge, by candidate string; validated against the space. */
 export type SpaceChoice = string[];
 
-/** The fixed network a choice describes: Zero edges vanish (their shortcut carries the input). */
-export function deriveArchitecture(resolved: ResolvedSpace, choice: SpaceChoice, name = `${resolved.space.name}-derived`): Architecture {
+/** Each edge's candidate index for a choice, checked against the space. */
+export function choiceIndices(resolved: ResolvedSpace, choice: SpaceChoice): number[] {
   if (choice.length !== resolved.edges.length) {
     throw invalid(`a choice for '${resolved.space.name}' needs ${resolved.edges.length} entries, got ${choice.length}`);
   }
-  const blocks = [...resolved.space.stem];
-  choice.forEach((c, e) => {
-    if (!resolved.edges[e].candidates.includes(c)) {
-      throw invalid(`edge ${resolved.edges[e].label}: '${c}' is not a candidate (${resolved.edges[e].candidates.join(', ')})`);
-    }
-    if (!c.startsWith('zero')) blocks.push(c);
+  return choice.map((c, e) => {
+    const j = resolved.edges[e].candidates.indexOf(c);
+    if (j < 0) throw invalid(`edge ${resolved.edges[e].label}: '${c}' is not a candidate (${resolved.edges[e].candidates.join(', ')})`);
+    return j;
   });
-  blocks.push(...resolved.space.head);
+}
+
+/** The fixed network a choice describes: Zero edges vanish (their shortcut carries the input). */
+export function deriveArchitecture(resolved: ResolvedSpace, choice: SpaceChoice, name = `${resolved.space.name}-derived`): Architecture {
+  choiceIndices(resolved, choice);
+  const blocks = [...resolved.space.stem, ...choice.filter((c) => !c.startsWith('zero')), ...resolved.space.head];
   return parseArchitecture({ name, input: resolved.space.input, classes: resolved.space.classes, blocks });
 }
 

@@ -2,19 +2,12 @@
 // is stem, the chosen candidate of each non-Zero edge, and head, in order, so each of its blocks is
 // one supernet module under a new name (body.<k>.*). Supernet names: stem.<i>.*, edge<e>.candidate<j>.*,
 // head.<i>.* (native/spaces/supernet.cc); network names: body.<k>.* (native/nets/network.cc).
-import { invalid } from '../errors';
-import type { ResolvedSpace, SpaceChoice } from './chain-space';
+import { choiceIndices, type ResolvedSpace, type SpaceChoice } from './chain-space';
 
 /** Supernet module prefixes in the derived network's block order. */
 function sourcePrefixes(resolved: ResolvedSpace, choice: SpaceChoice): string[] {
-  if (choice.length !== resolved.edges.length) {
-    throw invalid(`a choice for '${resolved.space.name}' needs ${resolved.edges.length} entries, got ${choice.length}`);
-  }
-  const edges = choice.flatMap((c, e) => {
-    const j = resolved.edges[e].candidates.indexOf(c);
-    if (j < 0) throw invalid(`edge ${resolved.edges[e].label}: '${c}' is not a candidate`);
-    return c.startsWith('zero') ? [] : [`edge${e}.candidate${j}.`];
-  });
+  const indices = choiceIndices(resolved, choice);
+  const edges = choice.flatMap((c, e) => (c.startsWith('zero') ? [] : [`edge${e}.candidate${indices[e]}.`]));
   return [...resolved.stem.map((_, i) => `stem.${i}.`), ...edges, ...resolved.head.map((_, i) => `head.${i}.`)];
 }
 

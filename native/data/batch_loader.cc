@@ -126,4 +126,12 @@ Batch BatchLoader::MakeBatch(int64_t index) const {
   return batch;
 }
 
+Batch FirstBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
+  loader.shuffle = false;
+  BatchLoader batches(std::move(data), loader);
+  auto batch = batches.Next();
+  Require(batch.has_value(), "the dataset gave no batch: it needs at least batchSize images");
+  return *batch;
+}
+
 }  // namespace torchnas

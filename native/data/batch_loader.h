@@ -69,4 +69,8 @@ class BatchLoader {
   std::thread thread_;
 };
 
+// The first batch of `data` in its stored order (no shuffling): what one-batch probes and checks
+// look at. Throws E_INVALID_ARGUMENT when the view holds no image.
+Batch FirstBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader);
+
 }  // namespace torchnas

@@ -57,9 +57,7 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
   auto forward = [&](const torch::Tensor& x) {
     return supernet_ ? supernet_->forward(x, choices, GateMode::kFullV2, options_.exec) : model.forward(x);
   };
-  loader.shuffle = false;
-  BatchLoader batches(data, loader);
-  Batch batch = *batches.Next();
+  Batch batch = FirstBatch(std::move(data), loader);
   torch::Tensor x = PrepareInput(batch.images, options_.exec);
   torch::Tensor y = batch.labels.to(options_.exec.device);
   LossProbe probe;

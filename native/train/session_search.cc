@@ -135,16 +135,6 @@ std::vector<std::vector<double>> Session::ArchLogits() {
   return out;
 }
 
-namespace {
-Batch FirstBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
-  loader.shuffle = false;
-  BatchLoader batches(std::move(data), loader);
-  auto batch = batches.Next();
-  Require(batch.has_value(), "the dataset gave no batch: it needs at least batchSize images");
-  return *batch;
-}
-}  // namespace
-
 std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::shared_ptr<const DatasetView> data,
                                                                            LoaderOptions loader,
                                                                            std::vector<EdgeChoice> path, GateMode mode) {

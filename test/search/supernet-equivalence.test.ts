@@ -4,7 +4,7 @@
 // computes anything else (an input added twice on a shortcut edge, a candidate that leaks into
 // another's path) trains networks other than the ones the search ranks.
 import {
-  deriveArchitecture, loadDataset, loadSpace, parseChainSpace, resolveSpace, Session, subnetTensors, syntheticDataset,
+  choiceIndices, deriveArchitecture, loadDataset, loadSpace, parseChainSpace, resolveSpace, Session, subnetTensors, syntheticDataset,
   type Dataset, type ResolvedSpace, type SpaceChoice,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
@@ -49,7 +49,7 @@ async function expectSupernetEqualsChildren(resolved: ResolvedSpace, data: Datas
   for (const choice of testPaths(resolved, 5, paths)) {
     // Read afresh: each probe's train-mode pass moves the running statistics of the path it ran.
     const weights = await supernet.stateTensors64();
-    const path = choice.map((c, e) => resolved.edges[e].candidates.indexOf(c));
+    const path = choiceIndices(resolved, choice);
     const viaSupernet = await supernet.probeLoss(data, { batchSize, path });
 
     const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
