@@ -16,10 +16,16 @@ export type ErrorCode =
 
 export class TorchnasError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  /**
+   * The option names (API keys such as `batchSize`) the message refers to, written `key:` or `key ` in
+   * it, so the CLI can show them as the flags the user typed (`--batch-size`).
+   */
+  readonly options: string[];
+  constructor(code: ErrorCode, message: string, options: string[] = []) {
     super(message);
     this.name = 'TorchnasError';
     this.code = code;
+    this.options = options;
   }
 }
 
@@ -33,7 +39,9 @@ export function fromZod(what: string, error: ZodError): TorchnasError {
     const where = issue.path.length ? issue.path.join('.') : what;
     return `${where}: ${issue.message}`;
   });
-  return invalid(`invalid ${what}: ${problems.join('; ')}`);
+  const options = error.issues.filter((issue) => issue.path.length).map((issue) => String(issue.path[0]));
+  const unknown = error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
+  return new TorchnasError('E_INVALID_ARGUMENT', `invalid ${what}: ${problems.join('; ')}`, [...options, ...unknown]);
 }
 
 function toTorchnasError(error: unknown): TorchnasError {

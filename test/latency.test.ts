@@ -122,7 +122,7 @@ describe('networks side by side', () => {
     fs.writeFileSync(path.join(dir, 'a.json'), JSON.stringify(small));
     fs.writeFileSync(path.join(dir, 'b.json'), JSON.stringify(large));
     const args = ['latency', 'measure', '--arch', path.join(dir, 'a.json'), path.join(dir, 'b.json'), '--device', 'cpu', '--threads', '1',
-      '--batch', '2', '--warmup', '1', '--repeats', '3', '--rounds', '2', '--progress', 'none'];
+      '--batch-size', '2', '--warmup', '1', '--repeats', '3', '--rounds', '2', '--progress', 'none'];
     const text = await runCommand(registerLatencyCommand, args);
     expect(text).toMatch(/2 networks, 2 rounds on .* batch 2, fp32/);
     expect(text).toContain(`| ${path.join(dir, 'a.json')} | `);
@@ -154,7 +154,7 @@ describe('latency tables', () => {
     const dir = tempDir();
     const file = path.join(dir, 'table.json');
     const cli = path.join(__dirname, '..', 'bin', 'torchnas.js');
-    const args = [cli, 'latency', 'table', '--space', 'proxyless-28', '--device', 'cpu', '--threads', '1', '--batch', '16', '--repeats', '40', '--warmup', '1', '-o', file, '--progress', 'none'];
+    const args = [cli, 'latency', 'table', '--space', 'proxyless-28', '--device', 'cpu', '--threads', '1', '--batch-size', '16', '--repeats', '40', '--warmup', '1', '-o', file, '--progress', 'none'];
     const child = spawn(process.execPath, args, { stdio: 'ignore' });
     // Kill it once the first chunk is on disk, well before the 41 layers are done.
     await new Promise<void>((resolve, reject) => {

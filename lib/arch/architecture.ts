@@ -1,6 +1,7 @@
 // A whole fixed network as a plain, JSON-able description: input shape, classes and a list of block
 // strings. It is what `torchnas train --arch file.json` reads and what a search exports.
 import * as fs from 'fs';
+import { readJson } from '../util/json-file';
 import { z } from 'zod';
 import { fromZod, TorchnasError } from '../errors';
 import { canonicalBlock, decodeBlock } from './grammar';
@@ -32,18 +33,13 @@ export function blocksOf(arch: Architecture): Block[] {
 
 /** A preset name (see presets.ts) or the path of a JSON architecture file. */
 export function loadArchitecture(nameOrPath: string): Architecture {
-  if (PRESETS[nameOrPath]) return parseArchitecture(PRESETS[nameOrPath].arch);
+  if (Object.hasOwn(PRESETS, nameOrPath)) return parseArchitecture(PRESETS[nameOrPath].arch);
   if (!fs.existsSync(nameOrPath)) {
     throw new TorchnasError(
       'E_IO',
       `'${nameOrPath}' is neither a preset (${Object.keys(PRESETS).join(', ')}) nor an architecture file`,
     );
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(nameOrPath, 'utf8'));
-  } catch (error) {
-    throw new TorchnasError('E_DATA', `architecture file '${nameOrPath}' is not valid JSON: ${(error as Error).message}`);
-  }
+  const json = readJson<unknown>(nameOrPath, 'architecture file');
   return parseArchitecture(json);
 }

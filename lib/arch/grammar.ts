@@ -53,7 +53,7 @@ function fraction(text: string, what: string, source: string, allowOne: boolean)
 export function decodeBlock(source: string): Block {
   if (typeof source !== 'string' || source.length === 0) throw invalid('a block must be a non-empty string');
   const [opToken, ...parts] = source.split('_');
-  const op = OP_NAMES[opToken];
+  const op = Object.hasOwn(OP_NAMES, opToken) ? OP_NAMES[opToken] : undefined;
   if (!op) {
     throw invalid(`block '${source}': unknown op '${opToken}' (known: ${Object.keys(OP_NAMES).join(', ')})`);
   }
@@ -73,6 +73,12 @@ export function decodeBlock(source: string): Block {
   }
   const int = (key: Key, what: string, fallback: number) =>
     values.has(key) ? positiveInt(values.get(key)!, what, source) : fallback;
+  // Convolutions pad k/2 on each side to keep the size: only odd kernels do (the native build checks too).
+  const oddKernel = () => {
+    const kernel = int('k', 'kernel', 1);
+    if (kernel % 2 === 0) throw invalid(`block '${source}': the kernel must be odd (1, 3, 5, 7...), got ${kernel}`);
+    return kernel;
+  };
   const act = (): Activation => {
     const a = values.get('a') ?? DEFAULT_ACT[op]!;
     if (!(ACTIVATIONS as readonly string[]).includes(a)) {
@@ -82,11 +88,11 @@ export function decodeBlock(source: string): Block {
   };
   switch (op) {
     case 'conv':
-      return { op, kernel: int('k', 'kernel', 1), stride: int('s', 'stride', 1), out: int('c', 'channels', 1), act: act() };
+      return { op, kernel: oddKernel(), stride: int('s', 'stride', 1), out: int('c', 'channels', 1), act: act() };
     case 'mbconv':
       return {
         op,
-        kernel: int('k', 'kernel', 1),
+        kernel: oddKernel(),
         stride: int('s', 'stride', 1),
         expand: int('e', 'expand ratio', 1),
         out: int('c', 'channels', 1),

@@ -28,11 +28,11 @@ export function registerBenchCommand(program: Command): void {
 Examples:
   torchnas bench nb201 --strategy rea --runs 100 --dataset cifar10
   torchnas bench nb201 --strategy reinforce --dataset ImageNet16-120 --budget-epochs 2400
-  torchnas bench nb201 --strategy rea --device pixel3 --max-latency 6.5 --json
+  torchnas bench nb201 --strategy rea --hardware pixel3 --max-latency 6.5 --json
   torchnas bench nb201 --strategy reinforce --runs 50 --plot anytime.svg
-  torchnas bench nb201 --strategy rea --device pixel3 --max-latency 6.5 --plot pareto.png
+  torchnas bench nb201 --strategy rea --hardware pixel3 --max-latency 6.5 --plot pareto.png
 --plot draws the anytime curve (test accuracy of the best architecture so far, mean ± std over the
-runs); with --device, the accuracy-latency Pareto front on that device with the bound and the runs' choices.
+runs); with --hardware, the accuracy-latency Pareto front on that device with the bound and the runs' choices.
 Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evaluation), hyperband
 12- and 200-epoch validation accuracy. The default budget, ${NB201_DEFAULT_BUDGET_EPOCHS} epochs, is 100 architectures at 12 epochs.`)
     .addOption(new Option('--strategy <name>', 'search strategy').choices([...STRATEGY_NAMES]).default('rea'))
@@ -40,13 +40,13 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
     .option('--runs <n>', 'seeded runs', wholeNumber('--runs'), 100)
     .option('--budget-epochs <n>', 'simulated training epochs per run', wholeNumber('--budget-epochs'), NB201_DEFAULT_BUDGET_EPOCHS)
     .option('--seed <n>', 'seed of the first run (run r uses seed + r)', wholeNumber('--seed'), 0)
-    .addOption(new Option('--device <name>', 'latency device for a hardware-aware search (needs --max-latency)').choices([...NB201_DEVICES]))
-    .option('--max-latency <ms>', 'latency bound on --device, in milliseconds', positiveNumber('--max-latency'))
+    .addOption(new Option('--hardware <name>', 'latency hardware for a hardware-aware search (needs --max-latency)').choices([...NB201_DEVICES]))
+    .option('--max-latency <ms>', 'latency bound on --hardware, in milliseconds', positiveNumber('--max-latency'))
     .option('--plot <file>', 'also draw the result to this .svg or .png file (see below)')
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o) => {
-      if ((o.device === undefined) !== (o.maxLatency === undefined)) {
-        throw invalid('--device and --max-latency go together: give both for a hardware-aware search, or neither');
+      if ((o.hardware === undefined) !== (o.maxLatency === undefined)) {
+        throw invalid('--hardware and --max-latency go together: give both for a hardware-aware search, or neither');
       }
       if (o.plot !== undefined) plotFormat(o.plot); // a bad name fails now, not after the runs
       const result = runNb201Experiment({
@@ -55,9 +55,9 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
         runs: o.runs,
         budgetEpochs: o.budgetEpochs,
         seed: o.seed,
-        latency: o.device ? { device: o.device, maxMs: o.maxLatency } : undefined,
+        latency: o.hardware ? { device: o.hardware, maxMs: o.maxLatency } : undefined,
       });
-      if (o.plot !== undefined) await renderChart(chartOf(result, o.device, o.maxLatency), o.plot);
+      if (o.plot !== undefined) await renderChart(chartOf(result, o.hardware, o.maxLatency), o.plot);
       const { mean, std, values } = result.testAccuracy;
       if (o.json) {
         process.stdout.write(JSON.stringify({
@@ -67,9 +67,10 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
           ...(o.plot !== undefined && { plot: o.plot }),
         }) + '\n');
       } else {
-        const bound = o.device ? `, latency <= ${o.maxLatency} ms on ${o.device}` : '';
+        const bound = o.hardware ? `, latency <= ${o.maxLatency} ms on ${o.hardware}` : '';
+        const found = values.length < result.runs.length ? ` (${values.length} of ${result.runs.length} runs found one)` : '';
         process.stdout.write(`${result.strategy} on ${result.dataset}${bound}: test accuracy ${mean.toFixed(2)} ± ${std.toFixed(2)} % ` +
-          `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)\n`);
+          `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)${found}\n`);
         if (o.plot !== undefined) process.stdout.write(`plot written to ${o.plot}\n`);
       }
     });

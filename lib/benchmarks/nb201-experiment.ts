@@ -1,7 +1,7 @@
 // Many seeded runs of one strategy on one NB201 dataset, summarized as NAS-Bench-201 reports them:
 // mean and standard deviation over runs of the test accuracy of the architecture each run chose.
 // Run r uses seed `seed + r`, so any run can be replayed alone.
-import { invalid } from '../errors';
+import { invalid, TorchnasError } from '../errors';
 import { createStrategy, isMultiFidelity, runSearch, STRATEGY_NAMES, type SearchResult, type StrategyName } from '../strategies';
 import type { Nb201Epochs } from './nb201';
 import { nb201Objective, type LatencyBound } from './nb201-objective';
@@ -23,6 +23,7 @@ export interface Nb201ExperimentResult {
   budgetEpochs: number;
   runs: SearchResult[];
   /** Test accuracy (%) of each run's choice; NaN where a run chose nothing. */
+  /** Over the runs that found an architecture (`values.length` of them). */
   testAccuracy: { mean: number; std: number; values: number[] };
   meanEvaluations: number;
 }
@@ -51,7 +52,12 @@ export function runNb201Experiment(options: Nb201ExperimentOptions): Nb201Experi
     const search = createStrategy(strategy, { space: objective.space, fidelities: objective.fidelities, seed: seed + r });
     runs.push(runSearch(search, objective, { maxCost: budgetEpochs }));
   }
-  const values = runs.map((run) => run.incumbent?.reported ?? NaN);
+  // A run under a latency bound can end without any feasible architecture: it has no accuracy.
+  const values = runs.flatMap((run) => (run.incumbent ? [run.incumbent.reported] : []));
+  if (!values.length) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `none of the ${runs.length} runs found an architecture within ` +
+      `maxLatency ${options.latency?.maxMs} ms on ${options.latency?.device}: raise the bound`, ['maxLatency']);
+  }
   return {
     strategy,
     dataset: options.dataset,

@@ -1,5 +1,8 @@
 // The torchnas command line.
+import * as fs from 'fs';
+import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { packageRoot } from '../native';
 import { loadArchitecture, PRESETS, resolveNetwork } from '../arch';
 import { DATASET_NAMES } from '../data/datasets';
 import { TorchnasError } from '../errors';
@@ -23,9 +26,14 @@ const num = (name: string) => (value: string) => {
   return n;
 };
 
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('torchnas')
     .description('Neural architecture search and training on a native LibTorch engine')
+    .version(packageVersion(), '-V, --version', 'print the torchnas version')
     .showHelpAfterError('(run with --help for usage)');
 
   program
@@ -52,7 +60,8 @@ options you give override it. An architecture file is JSON:
     .option('--label-smoothing <x>', 'label smoothing', num('--label-smoothing'), 0)
     .option('--no-augment', 'turn off random crop and flip')
     .option('--valid-fraction <x>', 'part of the train split held out for validation', num('--valid-fraction'), 0.1)
-    .option('--limit-train <n>', 'train on only this many images (quick checks)', int('--limit-train'))
+    .option('--limit-train <n>', 'train on only this many images (quick checks; see --limit-eval)', int('--limit-train'))
+    .option('--limit-eval <n>', 'validate and test on only this many images each (quick checks)', int('--limit-eval'))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--threads <n>', 'CPU threads for LibTorch (default: all cores)', int('--threads'))
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
@@ -66,11 +75,11 @@ options you give override it. An architecture file is JSON:
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const result = await train(
         {
-          arch: o.arch, dataset: o.dataset, dataDir: o.dataDir, epochs: chosen('epochs'), batchSize: chosen('batchSize'),
+          arch: chosen('arch'), dataset: chosen('dataset'), dataDir: o.dataDir, epochs: chosen('epochs'), batchSize: chosen('batchSize'),
           optimizer: chosen('optimizer'), lr: chosen('lr'), weightDecay: chosen('weightDecay'), warmupEpochs: chosen('warmupEpochs'),
-          labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: o.validFraction,
-          limitTrain: o.limitTrain, device: o.device, threads: o.threads, precision: o.precision,
-          channelsLast: o.channelsLast, seed: o.seed, runDir: o.out,
+          labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: chosen('validFraction'),
+          limitTrain: o.limitTrain, limitEval: o.limitEval, device: o.device, threads: o.threads, precision: chosen('precision'),
+          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out,
         },
         createProgress(o.progress as ProgressMode),
       );
@@ -92,16 +101,20 @@ The latency table is, until you give one (--latency-table), the MACs (millions) 
 Spaces: ${Object.keys(SPACES).join(', ')}.
 Examples:
   torchnas search proxyless --target 4 --epochs 6 --retrain-epochs 10
-  torchnas latency table --space proxyless-28 --batch 1 --device cpu -o cpu1.json
+  torchnas latency table --space proxyless-28 --batch-size 1 --device cpu -o cpu1.json
   torchnas search proxyless --latency-table cpu1.json --target 2.5
   torchnas search proxyless --mode two --latency-loss add#linear --target 3 --out runs/s1   # resumes if runs/s1 exists`)
-    .option('--space <name>', 'search space', 'proxyless-28')
+    .option('--space <name|file>', 'search space: a built-in name or a JSON space file', 'proxyless-28')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files')
     .option('--epochs <n>', 'search epochs (warm-up included)', int('--epochs'), 6)
     .option('--warmup-epochs <n>', 'epochs that train weights only', int('--warmup-epochs'), 1)
     .option('--batch-size <n>', 'batch size of weight and architecture steps (retraining uses 128)', int('--batch-size'), 32)
+    .addOption(new Option('--optimizer <name>', 'weight optimizer').choices(['sgd', 'adam', 'adamw']).default('sgd'))
     .option('--lr <x>', 'weight learning rate', num('--lr'), 0.05)
+    .option('--weight-decay <x>', 'weight decay (not applied to BN and biases)', num('--weight-decay'), 4e-5)
+    .option('--label-smoothing <x>', 'label smoothing of weight steps', num('--label-smoothing'), 0.1)
+    .option('--no-augment', 'turn off random crop and flip')
     .option('--arch-lr <x>', 'architecture (Adam) learning rate', num('--arch-lr'), 0.02)
     .addOption(new Option('--method <m>', 'architecture update').choices(['gradient', 'reinforce']).default('gradient'))
     .addOption(new Option('--mode <m>', 'gate mode of gradient steps').choices(['full', 'two', 'full_v2']).default('two'))
@@ -122,14 +135,19 @@ Examples:
     .option('--out <dir>', 'run directory; if it holds a search, that search resumes')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .option('--json', 'print the result as JSON on stdout', false)
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
+      // Options left at their defaults are left out, so that resuming a run compares only what was typed.
+      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const result = await proxyless(
         {
-          space: o.space, dataset: o.dataset, dataDir: o.dataDir, epochs: o.epochs, warmupEpochs: o.warmupEpochs,
-          batchSize: o.batchSize, lr: o.lr, archLr: o.archLr, method: o.method, mode: o.mode, archEvery: o.archEvery,
-          latencyLoss: o.latencyLoss, target: o.target, lambda: o.lambda, a: o.lossA, b: o.lossB, latencyTable: o.latencyTable, validFraction: o.validFraction,
-          limitTrain: o.limitTrain, retrainEpochs: o.retrainEpochs, retrainLr: o.retrainLr, device: o.device,
-          threads: o.threads, seed: o.seed, runDir: o.out,
+          space: chosen('space'), dataset: chosen('dataset'), dataDir: o.dataDir, epochs: chosen('epochs'),
+          warmupEpochs: chosen('warmupEpochs'), batchSize: chosen('batchSize'), optimizer: chosen('optimizer'), lr: chosen('lr'),
+          weightDecay: chosen('weightDecay'), labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'),
+          archLr: chosen('archLr'), method: chosen('method'), mode: chosen('mode'), archEvery: chosen('archEvery'),
+          latencyLoss: chosen('latencyLoss'), target: o.target, lambda: chosen('lambda'), a: chosen('lossA'), b: chosen('lossB'),
+          latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
+          retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
+          threads: o.threads, seed: chosen('seed'), runDir: o.out,
         },
         createSearchProgress(o.progress as ProgressMode),
       );
@@ -167,15 +185,37 @@ Examples:
   return program;
 }
 
+// API option names that no flag spells the same way.
+const FLAG_OF: Record<string, string> = { runDir: '--out', a: '--loss-a', b: '--loss-b' };
+
+/** The error's message with the API option names it refers to written as the flags of `command`. */
+export function withFlagNames(error: TorchnasError, command: Command | undefined): string {
+  let message = error.message;
+  for (const key of new Set(error.options)) {
+    const option = command?.options.find((o) => o.attributeName() === key);
+    const flag = option?.long ?? FLAG_OF[key];
+    if (!flag) continue;
+    message = message.replace(new RegExp(`(^|[\\s(;,])${key}(?=[:\\s])`, 'g'), `$1${flag}`);
+  }
+  return message;
+}
+
 export async function main(argv: string[]): Promise<void> {
+  let running: Command | undefined;
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram().hook('preAction', (_program, command) => {
+      running = command;
+    });
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof TorchnasError) {
-      process.stderr.write(`torchnas: ${error.message} [${error.code}]\n`);
+      process.stderr.write(`torchnas: ${withFlagNames(error, running)} [${error.code}]\n`);
       process.exitCode = 2;
       return;
     }
-    throw error;
+    // Not a failure torchnas foresaw: one line for the user, the stack when asked for.
+    const detail = process.env.TORCHNAS_DEBUG ? `\n${(error as Error)?.stack}` : ' (set TORCHNAS_DEBUG=1 for the stack trace)';
+    process.stderr.write(`torchnas: internal error: ${(error as Error)?.message ?? String(error)}${detail}\n`);
+    process.exitCode = 1;
   }
 }

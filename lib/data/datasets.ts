@@ -128,7 +128,7 @@ function resolveFile(dir: string, name: string, dataset: DatasetName): string {
 }
 
 export async function loadDataset(name: DatasetName, split: Split, dataDir?: string): Promise<Dataset> {
-  const format = DATASETS[name];
+  const format = Object.hasOwn(DATASETS, name) ? DATASETS[name] : undefined;
   if (!format) throw new TorchnasError('E_INVALID_ARGUMENT', `unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
   const dir = dataDir ?? format.defaultDir;
   const files = format.files[split].map((f) => resolveFile(dir, f, name));
@@ -145,4 +145,13 @@ export function augmentationFor(name: DatasetName, augment: boolean) {
   const { mean, std } = DATASETS[name];
   const pad = name.startsWith('cifar') ? 4 : 2;
   return augment ? { pad, flip: true, mean, std } : { pad: 0, flip: false, mean, std };
+}
+
+/** Refuses a network whose declared input or class count is not the dataset's (it would train on the wrong shape). */
+export function requireShape(what: string, input: readonly number[], classes: number, data: Dataset, dataset: string): void {
+  const { shape, classes: found } = data.describe();
+  if (shape.length !== input.length || shape.some((d, i) => d !== input[i]) || found !== classes) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `${what} takes input [${input}] with ${classes} classes, but ${dataset} ` +
+      `has [${shape}] with ${found} classes: choose one made for this dataset`);
+  }
 }

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../cli/progress';
 import { loadSpace, resolveSpace, SPACES } from '../spaces';
+import { prepareOutputFile } from '../util/output-file';
 import type { LatencyConditions, TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
 import { compareArchitectures, measureArchitecture } from './profiler';
@@ -18,7 +19,8 @@ const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 function timingOptions(command: Command): Command {
   return command
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
-    .option('--batch <n>', 'batch size', whole('--batch'), 8)
+    .option('--batch-size <n>', 'batch size', whole('--batch-size'), 8)
+    .addOption(new Option('--batch <n>', 'old name of --batch-size').argParser(whole('--batch')).hideHelp())
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
     .option('--channels-last', 'channels_last memory format', false)
     .option('--fold-bn', 'fold BatchNorm into the convolutions first (as deployment does)', false)
@@ -32,7 +34,7 @@ function timingOptions(command: Command): Command {
 
 function readTiming(o: Record<string, unknown>): TimingOptions {
   return {
-    device: o.device as string, batch: o.batch as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
+    device: o.device as string, batch: (o.batch ?? o.batchSize) as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
     foldBatchNorm: o.foldBn as boolean, cudaGraph: o.cudaGraph as boolean, cudnnBenchmark: o.cudnnBenchmark as boolean,
     warmup: o.warmup as number, repeats: o.repeats as number, threads: o.threads as number | undefined,
   };
@@ -50,12 +52,12 @@ export function registerLatencyCommand(program: Command): void {
     .description('measure every distinct layer of a search space once and write a lookup table (resumable)')
     .addHelpText('after', `
 Examples:
-  torchnas latency table --space proxyless --batch 8 --device cuda -o table.json
-  torchnas latency table --space proxyless-28 --batch 64 --device cpu -o cpu64.json --fit 30
+  torchnas latency table --space proxyless --batch-size 8 --device cuda -o table.json
+  torchnas latency table --space proxyless-28 --batch-size 64 --device cpu -o cpu64.json --fit 30
 Keys come from the space description ("mb_k3_s2_e6_c24@16x112x112"); the file records the device,
 batch, precision, timer and LibTorch version. Run the same command again to resume a build.
 Spaces: ${Object.keys(SPACES).join(', ')}.`)
-    .option('--space <name>', 'search space', 'proxyless')
+    .option('--space <name|file>', 'search space: a built-in name or a JSON space file', 'proxyless-28')
     .option('--resolution <n>', 'input height and width (default: the space\'s)', whole('--resolution'))
     .requiredOption('-o, --out <file>', 'table file (JSON)')
     .option('--rounds <n>', 'measure every layer in n rounds over the whole table; the median of the rounds is the figure (for machines with bursts of load)', whole('--rounds'), 1)
@@ -63,6 +65,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
     .option('--seed <n>', 'seed of the networks sampled for --fit', whole('--seed'), 1)
     .action(async (o) => {
       const resolved = spaceFor(o.space, o.resolution);
+      prepareOutputFile(o.out, '--out');
       const progress = createCountProgress(o.progress as ProgressMode, 'layers');
       const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
       progress.stop();
@@ -74,7 +77,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
   latency
     .command('fit')
     .description('measure random networks of the space end to end and fit the table\'s predictor')
-    .option('--space <name>', 'search space the table was built for', 'proxyless')
+    .option('--space <name|file>', 'search space the table was built for', 'proxyless-28')
     .option('--resolution <n>', 'input height and width the table was built for', whole('--resolution'))
     .requiredOption('--table <file>', 'table file (JSON)')
     .option('--networks <n>', 'networks to measure', whole('--networks'), 30)
@@ -86,9 +89,9 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
     .description('time architectures end to end (several side by side in rounds), and compare with a table when given one')
     .addHelpText('after', `
 Examples:
-  torchnas latency measure --arch arch.json --batch 8 --device cuda
-  torchnas latency measure --arch runs/s1/arch.json --batch 8 --device cpu --table cpu8.json
-  torchnas latency measure --arch base.json runs/s1/arch.json runs/s2/arch.json --batch 1 --threads 1 --rounds 15
+  torchnas latency measure --arch arch.json --batch-size 8 --device cuda
+  torchnas latency measure --arch runs/s1/arch.json --batch-size 8 --device cpu --table cpu8.json
+  torchnas latency measure --arch base.json runs/s1/arch.json runs/s2/arch.json --batch-size 1 --threads 1 --rounds 15
 With several architectures or --rounds, every round times each network in turn; the figure is the
 median of the rounds and "x first" the per-round ratio to the first network (steady on a shared machine).`)
     .requiredOption('--arch <preset|file...>', 'architecture presets or JSON files')

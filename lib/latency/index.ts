@@ -5,3 +5,4 @@ export * from './predictor';
 export * from './profiler';
 export * from './table-builder';
 export * from './latency-model';
+export * from './search-latency-table';

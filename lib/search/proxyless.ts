@@ -7,15 +7,16 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { NativeSearchEpochStats } from '../../binding';
 import type { Architecture } from '../arch';
-import { augmentationFor, DATASET_NAMES, loadDataset } from '../data/datasets';
+import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
-import { deriveArchitecture, loadSpace, macsTable, resolveSpace, type ResolvedSpace } from '../spaces';
-import { commitEpoch, freshRunState, readJson, readRunState, restoreCheckpoint, resumedOptions, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
+import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState, type StoredRun } from '../train/run-state';
+import { resumeOptions } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
-import { edgeLatencies, parseLatencyTable, TABLE_FORMAT } from '../latency/latency-table';
+import { readSearchLatencyTable } from '../latency/search-latency-table';
 
 export const ProxylessOptionsSchema = z
   .object({
@@ -27,6 +28,7 @@ export const ProxylessOptionsSchema = z
     // Measured on Fashion-MNIST (BENCHMARKS.md): supernet warm-up is limited by its step count, so
     // smaller batches than a fixed network's train it faster per image.
     batchSize: z.number().int().positive().default(32),
+    optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
     lr: z.number().positive().default(0.05),
     weightDecay: z.number().min(0).default(4e-5),
     labelSmoothing: z.number().min(0).lt(1).default(0.1),
@@ -91,19 +93,6 @@ export interface ProxylessResult {
   seconds: number;
 }
 
-// The per-edge costs the expected latency is made of: a torchnas latency table (ms, from
-// `torchnas latency table`), a plain per-edge JSON table, or, with neither, MACs.
-function latencyTableOf(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
-  if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
-  const json = readJson<{ format?: string; table: number[][]; fixed?: number; unit?: string }>(file, 'latency table');
-  if (json.format === TABLE_FORMAT) return { ...edgeLatencies(resolved, parseLatencyTable(json, file)), unit: 'ms' };
-  if (!Array.isArray(json.table) || json.table.length !== resolved.edges.length ||
-    json.table.some((row, e) => !Array.isArray(row) || row.length !== resolved.edges[e].candidates.length)) {
-    throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
-  }
-  return { table: json.table, fixed: json.fixed ?? 0, unit: json.unit ?? 'table units' };
-}
-
 /** The latency of a choice: the fixed part plus each edge's chosen candidate. */
 function choiceLatency(resolved: ResolvedSpace, latency: { table: number[][]; fixed: number }, choice: string[]): number {
   return latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
@@ -115,14 +104,19 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   if (!parsed.success) throw fromZod('search options', parsed.error);
   let opts = parsed.data;
   const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const previous = readRunState<SearchRecord>(runDir);
-  if (previous) {
-    const stored = readJson<{ options: typeof opts }>(path.join(runDir, RUN_FILE), 'run description');
-    opts = resumedOptions(stored.options, opts, runDir);
+  const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
+  const previous = opened?.state;
+  if (opened) {
+    const explicit = Object.keys(options).filter((key) => options[key as keyof ProxylessOptions] !== undefined);
+    const resumed = resumeOptions(opened.stored.options, opts, explicit, runDir, opened.state.epochsDone);
+    opts = resumed.options;
+    if (resumed.extendedFrom !== undefined) {
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { ...opened.stored, kind: 'search', options: opts } satisfies StoredRun<typeof opts>);
+    }
   }
   const emit = (e: SearchEvent) => onEvent?.(e);
   const resolved = resolveSpace(loadSpace(opts.space));
-  const latency = latencyTableOf(resolved, opts.latencyTable);
+  const latency = readSearchLatencyTable(resolved, opts.latencyTable);
   if (opts.latencyLoss === 'mul#log') {
     // (log E[LAT] / log T)^b is only defined while E[LAT] > 1 in the table's unit.
     const cheapest = latency.fixed + latency.table.reduce((sum, row) => sum + Math.min(...row), 0);
@@ -135,6 +129,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   let state: RunState<SearchRecord> = previous ?? freshRunState();
   try {
     const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+    requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
     let [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
     if (opts.limitTrain) {
       trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
@@ -145,7 +140,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
     const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * stepsPerEpoch : 0;
     await session.configureTraining({
-      lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, restartStep,
+      optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, restartStep,
     });
     await session.configureSearch({
       method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
@@ -155,7 +150,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       await restoreCheckpoint(session, runDir, previous);
     } else {
       fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
     }
     emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs });
 

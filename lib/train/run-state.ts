@@ -10,6 +10,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { TorchnasError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
+import { readJson } from '../util/json-file';
+
+export { readJson };
 
 export interface EpochRecord {
   type: 'epoch';
@@ -31,15 +34,6 @@ export const RUN_FILE = 'run.json';
 export const STATE_FILE = 'state.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const SUMMARY_FILE = 'summary.json';
-
-export function readJson<T>(file: string, what: string): T {
-  if (!fs.existsSync(file)) throw new TorchnasError('E_IO', `${what} '${file}' does not exist`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch (error) {
-    throw new TorchnasError('E_DATA', `${what} '${file}' is damaged: ${(error as Error).message}`);
-  }
-}
 
 export function readRunState<R = EpochRecord>(runDir: string): RunState<R> | undefined {
   const file = path.join(runDir, STATE_FILE);
@@ -66,9 +60,32 @@ export function freshRunState<R>(): RunState<R> {
   return { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
 }
 
-/** A resumed run's options: the stored ones define the run; only where it runs and how often it reports may change. */
-export function resumedOptions<T extends { device: string; threads: number; progressEvery: number }>(stored: T, given: T, runDir: string): T {
-  return { ...stored, device: given.device, threads: given.threads, progressEvery: given.progressEvery, runDir };
+export type RunKind = 'train' | 'search';
+
+/** What run.json holds: the kind of run, its resolved options, and what the kind adds. */
+export interface StoredRun<O> {
+  kind?: RunKind; // absent in runs written before it was recorded
+  options: O;
+}
+
+/**
+ * Opens `runDir` for a run of `kind`: undefined when it holds no committed run yet (a new run starts
+ * there), else its state and stored description. A file in the way, or a run of another kind, is
+ * refused before any work starts.
+ */
+export function openRunDir<O, R>(runDir: string, kind: RunKind, flag = 'runDir'): { state: RunState<R>; stored: StoredRun<O> } | undefined {
+  if (fs.existsSync(runDir) && !fs.statSync(runDir).isDirectory()) {
+    throw new TorchnasError('E_IO', `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`, [flag]);
+  }
+  const state = readRunState<R>(runDir);
+  if (!state) return undefined;
+  const stored = readJson<StoredRun<O> & { latencyUnit?: string }>(path.join(runDir, RUN_FILE), 'run description');
+  const found = stored.kind ?? (stored.latencyUnit !== undefined ? 'search' : 'train');
+  if (found !== kind) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} '${runDir}' holds a ${found} run, not a ${kind} run: ` +
+      `give a new folder to start one`, [flag]);
+  }
+  return { state, stored };
 }
 
 /**

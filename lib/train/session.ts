@@ -11,8 +11,8 @@ import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } fr
 import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
 import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
 import { parseZeroCostOptions, type ProxyScores, type ZeroCostOptions } from '../proxies/zero-cost';
-import type { Dataset } from '../data/datasets';
-import { callNative, callNativeSync, fromZod, TorchnasError } from '../errors';
+import { Dataset } from '../data/datasets';
+import { callNative, callNativeSync, fromZod, invalid, TorchnasError } from '../errors';
 import { native } from '../native';
 import * as os from 'os';
 
@@ -49,6 +49,34 @@ export const TrainingConfigSchema = z
   .strict();
 export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
+// Checked here, so a misspelled key (`latencyLos`) is refused instead of silently left at its default.
+export const SearchConfigSchema = z
+  .object({
+    method: z.enum(['gradient', 'reinforce']).optional(),
+    mode: z.enum(['full', 'two', 'full_v2']).optional(),
+    lr: z.number().positive().optional(),
+    beta1: z.number().min(0).lt(1).optional(),
+    beta2: z.number().min(0).lt(1).optional(),
+    weightDecay: z.number().min(0).optional(),
+    latency: z.array(z.array(z.number().min(0))).optional(),
+    fixedLatency: z.number().min(0).optional(),
+    latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).optional(),
+    target: z.number().positive().optional(),
+    a: z.number().optional(),
+    b: z.number().optional(),
+    lambda: z.number().optional(),
+    samples: z.number().int().positive().optional(),
+    rewardExponent: z.number().optional(),
+    baselineDecay: z.number().min(0).max(1).optional(),
+  })
+  .strict();
+
+// Candidate indices are whole numbers: the native side would truncate 1.5 to 1 without a word.
+const ReinforceBatchSchema = z.object({
+  paths: z.array(z.array(z.number().int().min(0))).min(1),
+  rewards: z.array(z.number()),
+});
+
 export type LoaderOptions = NativeLoaderOptions;
 
 export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
@@ -56,6 +84,14 @@ export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
   arch: z.union([z.string(), z.number().int(), z.array(z.string())]),
 });
 export type Nb201BuildOptions = z.input<typeof Nb201BuildOptionsSchema>;
+
+/** A dataset argument's native handle; anything else is a clear E_INVALID_ARGUMENT, not a TypeError. */
+function handleOf(data: Dataset, name: string) {
+  if (!(data instanceof Dataset)) {
+    throw invalid(`${name} must be a Dataset (from loadDataset or syntheticDataset), got ${data === null ? 'null' : typeof data}`);
+  }
+  return data.handle;
+}
 
 // A throwing progress callback must not take the native worker down with it: progress is advisory.
 function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
@@ -124,7 +160,7 @@ export class Session {
     const input = o.input ?? this.inputShape;
     if (!input) throw new TorchnasError('E_STATE', 'the session has no network: build one before computing zero-cost proxies');
     return callNative(() =>
-      this.handle.zeroCostProxies(data ? data.handle : null, {
+      this.handle.zeroCostProxies(data ? handleOf(data, 'data') : null, {
         proxies: o.proxies,
         batchSize: o.batchSize,
         seed: o.seed,
@@ -145,7 +181,7 @@ export class Session {
     loader: LoaderOptions & { progressEvery?: number },
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats> {
-    return callNative(() => this.handle.trainEpoch(data.handle, loader, guardCallback(onProgress)));
+    return callNative(() => this.handle.trainEpoch(handleOf(data, 'data'), loader, guardCallback(onProgress)));
   }
 
   /** Builds the supernet of a resolved search space (one mixed op per edge). */
@@ -162,8 +198,10 @@ export class Session {
     );
   }
 
-  configureSearch(options: NativeSearchOptions): Promise<void> {
-    return callNative(() => this.handle.configureSearch(options));
+  async configureSearch(options: NativeSearchOptions): Promise<void> {
+    const parsed = SearchConfigSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('search options', parsed.error);
+    await callNative(() => this.handle.configureSearch(parsed.data));
   }
 
   searchEpoch(
@@ -172,7 +210,7 @@ export class Session {
     options: { train: LoaderOptions; valid: LoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats> {
-    return callNative(() => this.handle.searchEpoch(train.handle, valid.handle, options, guardCallback(onProgress)));
+    return callNative(() => this.handle.searchEpoch(handleOf(train, 'train'), handleOf(valid, 'valid'), options, guardCallback(onProgress)));
   }
 
   /** Per-edge candidate probabilities and logits, and the argmax choice. */
@@ -193,7 +231,7 @@ export class Session {
     data: Dataset,
     options: LoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
   ): Promise<{ gate: number[]; alpha: number[] }[]> {
-    return callNative(() => this.handle.archGradient(data.handle, options));
+    return callNative(() => this.handle.archGradient(handleOf(data, 'data'), options));
   }
 
   /**
@@ -201,15 +239,18 @@ export class Session {
    * candidates' outputs (plus the shortcut): the finite-difference reference of the gate gradient.
    */
   edgeMixtureLoss(data: Dataset, options: LoaderOptions & { weights: number[][] }): Promise<number> {
-    return callNative(() => this.handle.edgeMixtureLoss(data.handle, options));
+    return callNative(() => this.handle.edgeMixtureLoss(handleOf(data, 'data'), options));
   }
 
   /**
    * A REINFORCE update of the architecture logits for sampled paths (a candidate index per edge)
    * and their rewards, as the search's REINFORCE step makes it; returns the updated baseline.
    */
-  reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
-    return callNative(() => this.handle.reinforceUpdate({ paths, rewards }));
+  async reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
+    const parsed = ReinforceBatchSchema.safeParse({ paths, rewards });
+    if (!parsed.success) throw fromZod('reinforceUpdate', parsed.error);
+    if (paths.length !== rewards.length) throw invalid(`reinforceUpdate: ${paths.length} paths but ${rewards.length} rewards`);
+    return callNative(() => this.handle.reinforceUpdate(parsed.data));
   }
 
   /**
@@ -217,11 +258,11 @@ export class Session {
    * argmax path (`sampled: false`); BatchNorm uses batch statistics, as in architecture steps.
    */
   evaluatePaths(data: Dataset, loader: LoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats> {
-    return callNative(() => this.handle.evaluatePaths(data.handle, loader));
+    return callNative(() => this.handle.evaluatePaths(handleOf(data, 'data'), loader));
   }
 
   evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
-    return callNative(() => this.handle.evaluate(data.handle, loader));
+    return callNative(() => this.handle.evaluate(handleOf(data, 'data'), loader));
   }
 
   saveCheckpoint(path: string) {
@@ -252,7 +293,7 @@ export class Session {
    * train-mode cross-entropy and every weight gradient. On a supernet, `path` picks a candidate per edge.
    */
   probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
-    return callNative(() => this.handle.probeLoss(data.handle, options));
+    return callNative(() => this.handle.probeLoss(handleOf(data, 'data'), options));
   }
 
   /** Times single layers on this session's device (see lib/latency for tables built on it). */

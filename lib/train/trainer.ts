@@ -5,22 +5,22 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { NativeEvalStats, NativeTrainProgress } from '../../binding';
 import { loadArchitecture, parseArchitecture, PRESETS, type Architecture } from '../arch';
-import { augmentationFor, DATASET_NAMES, loadDataset, type Dataset, type DatasetName } from '../data/datasets';
+import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset, type DatasetName } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import {
   appendMetrics,
   commitEpoch,
   freshRunState,
-  readJson,
-  readRunState,
-  resumedOptions,
+  openRunDir,
   restoreCheckpoint,
   RUN_FILE,
   SUMMARY_FILE,
   type EpochRecord,
   type RunState,
+  type StoredRun,
 } from './run-state';
+import { resumeOptions } from './resume';
 import { RUN_FIELDS } from './run-fields';
 import { Session } from './session';
 
@@ -41,6 +41,8 @@ export const TrainOptionsSchema = z
     labelSmoothing: z.number().min(0).lt(1).default(0),
     augment: z.boolean().default(true),
     validFraction: z.number().min(0).lt(1).default(0.1),
+    /** Evaluate (validation and test) on at most this many images each. */
+    limitEval: z.number().int().positive().optional(),
     ...RUN_FIELDS,
   })
   .strict();
@@ -64,16 +66,13 @@ export interface TrainResult {
   seconds: number;
 }
 
-interface StoredRun {
-  options: ResolvedOptions;
-  arch: Architecture;
-}
+type StoredTrainRun = StoredRun<ResolvedOptions> & { arch: Architecture };
 
 /** Options as a run will use them: zod defaults, then the preset recipe, then what was given. */
 export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   // A preset's recipe fills in what the caller left out.
   const arch = options.arch ?? DEFAULT_ARCH;
-  const preset = typeof arch === 'string' ? PRESETS[arch] : undefined;
+  const preset = typeof arch === 'string' && Object.hasOwn(PRESETS, arch) ? PRESETS[arch] : undefined;
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const parsed = TrainOptionsSchema.safeParse({ ...preset?.recipe, ...given });
   if (!parsed.success) throw fromZod('training options', parsed.error);
@@ -95,12 +94,17 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   let opts = resolveTrainOptions(options);
   let arch = architectureOf(opts);
   const runDir = opts.runDir ?? defaultRunDir(arch, opts.dataset);
-  const previous = readRunState(runDir);
-  if (previous) {
-    // Resume: the stored options define the run; only where it runs may change.
-    const stored = readJson<StoredRun>(path.join(runDir, RUN_FILE), 'run description');
-    opts = resumedOptions(stored.options, opts, runDir);
+  const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
+  const previous = opened?.state;
+  if (opened) {
+    const explicit = Object.keys(options).filter((key) => options[key as keyof TrainOptions] !== undefined);
+    const stored = opened.stored as StoredTrainRun;
+    const resumed = resumeOptions(stored.options, opts, explicit, runDir, opened.state.epochsDone);
+    opts = resumed.options;
     arch = stored.arch;
+    if (resumed.extendedFrom !== undefined) {
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { ...stored, kind: 'train', options: opts } satisfies StoredTrainRun);
+    }
   }
   const emit = (event: TrainEvent) => onEvent?.(event);
 
@@ -113,11 +117,16 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   });
   try {
     const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-    const test = await loadDataset(opts.dataset, 'test', opts.dataDir);
+    let test = await loadDataset(opts.dataset, 'test', opts.dataDir);
     let [trainSet, validSet]: [Dataset, Dataset | undefined] = [full, undefined];
     if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
+    if (opts.limitEval) {
+      // Quick checks: a fixed random part of the validation split and of the test set.
+      if (validSet && validSet.size > opts.limitEval) validSet = validSet.subset(opts.limitEval, opts.seed + 2);
+      if (test.size > opts.limitEval) test = test.subset(opts.limitEval, opts.seed + 3);
+    }
     if (opts.limitTrain) trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
-    checkShape(arch, trainSet, opts.dataset);
+    requireShape(`architecture '${arch.name}'`, arch.input, arch.classes, trainSet, opts.dataset);
     const net = await session.buildNetwork(arch);
     if (net.nativeParams !== net.params) {
       throw new TorchnasError('E_NATIVE', `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`);
@@ -138,7 +147,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
     if (!previous) {
       // Only now, with data and network ready, does the run exist on disk.
       fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { options: { ...opts, runDir }, arch } satisfies StoredRun);
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'train', options: { ...opts, runDir }, arch } satisfies StoredTrainRun);
     }
     emit({ type: 'start', runDir, arch, params: net.params, macs: net.macs, trainSize, validSize: validSet?.size ?? 0, epochs: opts.epochs, startEpoch: state.epochsDone });
 
@@ -174,13 +183,3 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   }
 }
 
-function checkShape(arch: Architecture, data: Dataset, dataset: DatasetName): void {
-  const { shape, classes } = data.describe();
-  if (shape.some((d, i) => d !== arch.input[i]) || classes !== arch.classes) {
-    throw new TorchnasError(
-      'E_INVALID_ARGUMENT',
-      `architecture '${arch.name}' takes input [${arch.input}] with ${arch.classes} classes, but ${dataset} has ` +
-        `[${shape}] with ${classes} classes: choose an architecture made for this dataset`,
-    );
-  }
-}

@@ -23,8 +23,12 @@ struct SessionSlot {
 struct LiveSession {
   std::shared_ptr<SessionSlot> slot;
   std::unique_ptr<DeviceQueue> queue;
+  // Set when the JS object was garbage-collected: the worker is cancelled and ends on its own.
+  bool orphaned = false;
   // Stops running work at its next step and joins the worker.
   void Stop();
+  // Stops running work at its next step without waiting for the worker (finalizers must not block).
+  void Cancel();
 };
 
 struct AddonState {
@@ -32,6 +36,8 @@ struct AddonState {
   Napi::FunctionReference dataset_constructor;
   std::mutex mutex;
   std::set<std::shared_ptr<LiveSession>> sessions;
+  // Joins and forgets orphaned sessions whose worker has ended (their join returns at once).
+  void ReapOrphans();
 };
 
 AddonState& State(Napi::Env env);

@@ -124,6 +124,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       auto slot = live_->slot;
       live_->queue->Push([slot, options] { slot->session = std::make_shared<Session>(options); });
       std::lock_guard<std::mutex> lock(State(info.Env()).mutex);
+      State(info.Env()).ReapOrphans();
       State(info.Env()).sessions.insert(live_);
       return info.Env().Undefined();
     });
@@ -131,9 +132,12 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
 
   ~SessionBinding() override {
     if (!live_) return;
-    live_->Stop();
+    // Joining here could stall the event loop for a whole job: cancel, and let a later session (or
+    // the environment's teardown) join the worker once it has ended.
+    live_->Cancel();
     std::lock_guard<std::mutex> lock(State(Env()).mutex);
-    State(Env()).sessions.erase(live_);
+    live_->orphaned = true;
+    State(Env()).ReapOrphans();
   }
 
  private:
@@ -550,6 +554,22 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
 void LiveSession::Stop() {
   *slot->cancelled = true;
   queue->Close();
+}
+
+void LiveSession::Cancel() {
+  *slot->cancelled = true;
+  queue->Drain();
+}
+
+void AddonState::ReapOrphans() {
+  for (auto it = sessions.begin(); it != sessions.end();) {
+    if ((*it)->orphaned && (*it)->queue->exited()) {
+      (*it)->queue->Close();
+      it = sessions.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 AddonState::~AddonState() {

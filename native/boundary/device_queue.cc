@@ -40,7 +40,10 @@ void DeviceQueue::Loop() {
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return closing_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;  // closing and drained
+      if (tasks_.empty()) {  // closing and drained
+        exited_ = true;
+        return;
+      }
       task = std::move(tasks_.front());
       tasks_.pop_front();
     }

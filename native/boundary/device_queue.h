@@ -1,6 +1,7 @@
 // One native worker thread per session. LibTorch work never runs on Node's libuv pool (it would
 // starve file and DNS I/O) and calls on one session run strictly in order.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -23,6 +24,8 @@ class DeviceQueue {
   // Drain, then wait for the thread. Idempotent. Never call it from a task.
   void Close();
   bool closed() const;
+  // True once the thread has left its loop: Close() then returns at once.
+  bool exited() const { return exited_; }
 
  private:
   void Loop();
@@ -31,6 +34,7 @@ class DeviceQueue {
   std::condition_variable wake_;
   std::deque<std::function<void()>> tasks_;
   bool closing_ = false;
+  std::atomic<bool> exited_{false};
   std::thread thread_;
 };
 

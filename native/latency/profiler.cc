@@ -3,6 +3,7 @@
 #include "common/error.h"
 #include "nets/block_factory.h"
 #include "nets/network.h"
+#include "nets/seeded_construction.h"
 #include "ops/fold_batch_norm.h"
 
 namespace torchnas {
@@ -17,7 +18,8 @@ Profile TimeModule(torch::nn::Module& module, const std::function<torch::Tensor(
   if (exec.channels_last) ToChannelsLast(module);
   input_shape.insert(input_shape.begin(), options.batch);
   torch::NoGradGuard no_grad;
-  const torch::Tensor input = PrepareInput(torch::randn(input_shape), exec);
+  const torch::Tensor input =
+      PrepareInput(ConstructSeeded(options.seed, [&] { return torch::randn(input_shape); }), exec);
   AutocastScope autocast(exec);
   TimedSamples samples = TimeWork([&] { forward(input); }, exec.device, options.timer);
   return {Summarize(std::move(samples.ms)), samples.method};
@@ -32,7 +34,7 @@ std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, const 
     const LayerProbe& probe = probes[i];
     Require(probe.input.size() == 3 || probe.input.size() == 1,
             "layer " + std::to_string(i) + ": the input shape must be [C, H, W] or [F]");
-    torch::nn::Sequential layer = MakeSequential({probe.block});
+    torch::nn::Sequential layer = ConstructSeeded(options.seed + i, [&] { return MakeSequential({probe.block}); });
     profiles.push_back(TimeModule(*layer, [&layer](const torch::Tensor& x) { return layer->forward(x); }, probe.input,
                                   exec, options));
     if (!keep_going(i + 1)) break;
@@ -41,7 +43,7 @@ std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, const 
 }
 
 Profile ProfileNetwork(const NetworkSpec& spec, const ExecutionConfig& exec, const ProfileOptions& options) {
-  auto network = BuildNetwork(spec);
+  auto network = ConstructSeeded(options.seed, [&] { return BuildNetwork(spec); });
   return TimeModule(*network, [&network](const torch::Tensor& x) { return network->forward(x); },
                     {spec.in_channels, spec.height, spec.width}, exec, options);
 }

@@ -23,6 +23,9 @@ struct ProfileOptions {
   int64_t batch = 1;
   TimerOptions timer;
   bool fold_batch_norm = false;
+  // Seeds the weights and the input, drawn under the global generator's lock (seeded_construction.h)
+  // so that profiling never disturbs another session's seeded construction.
+  uint64_t seed = 0;
 };
 
 struct Profile {

@@ -104,6 +104,14 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
   RequireOptimizer();
   loader.pin_memory = options_.exec.device.is_cuda();
   BatchLoader batches(data, loader);
+  // Past the schedule's end the learning rate is its final value (0 by default): refuse rather than
+  // train on silently with it.
+  if (global_step_ + batches.batches() > schedule_.total_steps) {
+    Fail(codes::kState, "this epoch takes " + std::to_string(batches.batches()) + " steps but the schedule has " +
+                            std::to_string(std::max<int64_t>(0, schedule_.total_steps - global_step_)) + " left (totalSteps " +
+                            std::to_string(schedule_.total_steps) + ", at step " + std::to_string(global_step_) +
+                            "): call configureTraining with a larger totalSteps to train on");
+  }
   model.train();
 
   const auto start = std::chrono::steady_clock::now();

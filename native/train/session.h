@@ -143,9 +143,9 @@ class Session {
   // Latency of single layers and of whole networks on the session's device, precision and memory
   // format; built fresh (seeded), independent of the session's model. `progress` gets the number
   // of layers done.
-  std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, const ProfileOptions& options,
+  std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, ProfileOptions options,
                                      const std::function<void(size_t)>& progress);
-  Profile ProfileNetwork(const NetworkSpec& spec, const ProfileOptions& options);
+  Profile ProfileNetwork(const NetworkSpec& spec, ProfileOptions options);
 
   // Zero-cost proxies of the current fixed network on one batch of `data` (null: Gaussian noise and
   // uniform labels). The model is left as it was: weights, statistics, mode, no gradients.

@@ -4,9 +4,9 @@
 
 namespace torchnas {
 
-std::vector<Profile> Session::ProfileLayers(const std::vector<LayerProbe>& probes, const ProfileOptions& options,
+std::vector<Profile> Session::ProfileLayers(const std::vector<LayerProbe>& probes, ProfileOptions options,
                                             const std::function<void(size_t)>& progress) {
-  torch::manual_seed(options_.seed);
+  options.seed = options_.seed;
   auto profiles = torchnas::ProfileLayers(probes, options_.exec, options, [&](size_t done) {
     progress(done);
     return !*options_.cancelled;
@@ -15,8 +15,8 @@ std::vector<Profile> Session::ProfileLayers(const std::vector<LayerProbe>& probe
   return profiles;
 }
 
-Profile Session::ProfileNetwork(const NetworkSpec& spec, const ProfileOptions& options) {
-  torch::manual_seed(options_.seed);
+Profile Session::ProfileNetwork(const NetworkSpec& spec, ProfileOptions options) {
+  options.seed = options_.seed;
   return torchnas::ProfileNetwork(spec, options_.exec, options);
 }
 

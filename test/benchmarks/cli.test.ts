@@ -13,24 +13,24 @@ describe('torchnas bench nb201', () => {
   });
 
   test('--json, with a latency bound', async () => {
-    const result = JSON.parse(await runCli(['bench', 'nb201', '--strategy', 'random', '--runs', '3', '--device', 'fpga', '--max-latency', '3', '--json']));
+    const result = JSON.parse(await runCli(['bench', 'nb201', '--strategy', 'random', '--runs', '3', '--hardware', 'fpga', '--max-latency', '3', '--json']));
     expect(result.chosen).toHaveLength(3);
     expect(result.testAccuracy.mean).toBeGreaterThan(80);
   });
 
-  test('rejects unknown strategies and a bound without a device', async () => {
+  test('rejects unknown strategies and a bound without hardware', async () => {
     await expect(runCli(['bench', 'nb201', '--strategy', 'bayes'])).rejects.toThrow(/Allowed choices are random, rea, reinforce, hyperband/);
-    await expect(runCli(['bench', 'nb201', '--max-latency', '3'])).rejects.toThrow(/--device and --max-latency go together/);
+    await expect(runCli(['bench', 'nb201', '--max-latency', '3'])).rejects.toThrow(/--hardware and --max-latency go together/);
   });
 
-  test('--plot draws the anytime curve, or with --device the Pareto front with the bound and the choices', async () => {
+  test('--plot draws the anytime curve, or with --hardware the Pareto front with the bound and the choices', async () => {
     const dir = tempDir();
     const text = await runCli(['bench', 'nb201', '--strategy', 'random', '--runs', '2', '--budget-epochs', '120', '--plot', path.join(dir, 'anytime.svg')]);
     expect(text).toMatch(/\nplot written to .*anytime\.svg\n$/);
     const anytime = fs.readFileSync(path.join(dir, 'anytime.svg'), 'utf8');
     expect(anytime).toMatch(/>architectures evaluated</);
     expect(anytime).toMatch(/>random</);
-    const result = JSON.parse(await runCli(['bench', 'nb201', '--runs', '2', '--budget-epochs', '120', '--device', 'pixel3', '--max-latency', '6', '--json', '--plot', path.join(dir, 'pareto.svg')]));
+    const result = JSON.parse(await runCli(['bench', 'nb201', '--runs', '2', '--budget-epochs', '120', '--hardware', 'pixel3', '--max-latency', '6', '--json', '--plot', path.join(dir, 'pareto.svg')]));
     expect(result.plot).toBe(path.join(dir, 'pareto.svg'));
     const pareto = fs.readFileSync(path.join(dir, 'pareto.svg'), 'utf8');
     expect(pareto).toMatch(/>pixel3</);

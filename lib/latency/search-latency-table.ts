@@ -1,0 +1,31 @@
+// The per-edge costs a search's expected latency is made of, from the file a user names: a torchnas
+// latency table (ms, from `torchnas latency table`), a plain per-edge JSON table, or, with neither,
+// MACs. Every entry is checked finite and non-negative before a search step sees it.
+import { z } from 'zod';
+import { TorchnasError } from '../errors';
+import { macsTable, type ResolvedSpace } from '../spaces';
+import { readJson } from '../util/json-file';
+import { edgeLatencies, parseLatencyTable, TABLE_FORMAT } from './latency-table';
+
+const PlainTableSchema = z.object({
+  table: z.array(z.array(z.number().min(0))),
+  fixed: z.number().min(0).default(0),
+  unit: z.string().default('table units'),
+});
+
+export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
+  if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
+  const json = readJson<{ format?: string }>(file, 'latency table');
+  if (json?.format === TABLE_FORMAT) return { ...edgeLatencies(resolved, parseLatencyTable(json, file)), unit: 'ms' };
+  const plain = PlainTableSchema.safeParse(json);
+  if (!plain.success) {
+    const issue = plain.error.issues[0];
+    throw new TorchnasError('E_DATA', `latency table '${file}': ${issue.path.join('.') || 'file'}: ${issue.message} ` +
+      `(a plain table is {"table": [[non-negative finite numbers per candidate] per edge], "fixed": x})`);
+  }
+  const { table } = plain.data;
+  if (table.length !== resolved.edges.length || table.some((row, e) => row.length !== resolved.edges[e].candidates.length)) {
+    throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
+  }
+  return plain.data;
+}

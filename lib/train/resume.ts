@@ -1,0 +1,48 @@
+// What a resumed run does with the options it is given again. The stored options define the run;
+// where it runs (device, threads, progress) may change; more epochs extend it, the learning-rate
+// schedule recomputed for the new length from the next step; any other change is refused with the
+// differences listed, since it would silently make the run something other than what it says.
+import { TorchnasError } from '../errors';
+
+/** Options that say where a run executes, not what it computes. */
+const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir']);
+
+export interface ResumeOutcome<T> {
+  options: T;
+  /** Set when the run was extended to more epochs than it was started with. */
+  extendedFrom?: number;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+/**
+ * `stored`: the options the run was started with; `parsed`: the options given now, defaults filled
+ * in; `explicit`: the keys the caller set (an option left out is never a change).
+ */
+export function resumeOptions<T extends { epochs: number; runDir?: string }>(
+  stored: T,
+  parsed: T,
+  explicit: string[],
+  runDir: string,
+  epochsDone: number,
+): ResumeOutcome<T> {
+  const options = { ...stored } as Record<string, unknown>;
+  for (const key of RUNTIME_KEYS) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
+  options.runDir = runDir;
+  const changed = explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs' &&
+    !same((parsed as Record<string, unknown>)[key], (stored as Record<string, unknown>)[key]));
+  if (changed.length) {
+    const list = changed.map((key) => `${key} ${shown((stored as Record<string, unknown>)[key])} ` +
+      `(given ${shown((parsed as Record<string, unknown>)[key])})`);
+    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${runDir}' was started with other options: ` +
+      `${list.join(', ')}. Resume it without them, or give another run directory to start a new run`, changed);
+  }
+  if (!explicit.includes('epochs') || parsed.epochs === stored.epochs) return { options: options as T };
+  if (parsed.epochs < stored.epochs) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${runDir}' has a ${stored.epochs}-epoch schedule ` +
+      `(${epochsDone} done): epochs ${parsed.epochs} would shorten it, which changes its schedule; ` +
+      `give epochs above ${stored.epochs} to extend it, or another run directory`, ['epochs']);
+  }
+  return { options: { ...options, epochs: parsed.epochs } as T, extendedFrom: stored.epochs };
+}

@@ -1,0 +1,74 @@
+// The published package's types, as a consumer sees them: `npm pack`, unpack the tarball into a
+// fresh project's node_modules, and compile a strict consumer against it without skipLibCheck. A
+// declaration that imports a file the tarball lacks fails with TS2307, and native result types that
+// decay to `any` fail the @ts-expect-error lines below.
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+
+const CONSUMER = `
+import { proxyless, Session, TorchnasError, type ProxylessResult, type SearchRecord } from 'torchnas';
+
+async function main(): Promise<void> {
+  const result: ProxylessResult = await proxyless({ epochs: 1, warmupEpochs: 0, latencyLoss: 'none' });
+  const record: SearchRecord = result.history[0];
+  const top1: number = record.valid.sampledTop1;
+  // @ts-expect-error a native result's field is a number, not a string (fails if the type is any)
+  const wrong: string = record.train.top1;
+  const session = new Session({ threads: 1 });
+  const state = await session.archState();
+  // @ts-expect-error probabilities are number[][] (fails if the native types did not resolve)
+  const bad: string = state.probabilities[0][0];
+  const stats = await session.trainEpoch(undefined as never, { batchSize: 8 });
+  // @ts-expect-error NativeEpochStats has no such field
+  stats.notAField;
+  console.log(top1, wrong, bad, stats.loss, TorchnasError.name);
+}
+void main();
+`;
+
+const TSCONFIG = {
+  compilerOptions: {
+    strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', module: 'commonjs',
+    moduleResolution: 'node', types: ['node'], esModuleInterop: true,
+  },
+  files: ['consumer.ts'],
+};
+
+function linkDependencies(project: string): void {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  for (const name of [...Object.keys(pkg.dependencies), '@types/node', '@types/cli-progress']) {
+    const target = path.join(project, 'node_modules', name);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules', name), target, 'dir');
+  }
+}
+
+test('a strict consumer compiles against the packed package, with the native types resolved', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'torchnas-pack-'));
+  try {
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    }));
+    const project = path.join(work, 'consumer');
+    const unpacked = path.join(project, 'node_modules', 'torchnas');
+    fs.mkdirSync(unpacked, { recursive: true });
+    execFileSync('tar', ['-xzf', path.join(work, packed[0].filename), '-C', unpacked, '--strip-components', '1']);
+    expect(fs.existsSync(path.join(unpacked, 'dist', 'binding.d.ts'))).toBe(true);
+    linkDependencies(project);
+    fs.writeFileSync(path.join(project, 'consumer.ts'), CONSUMER);
+    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+    let output = '';
+    try {
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout);
+    }
+    expect(output).toBe('');
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}, 180000);
