@@ -2,7 +2,8 @@
 // with the control every NAS result needs:
 //
 // 1. a latency table of the proxyless-28 space on this CPU (batch 1, one thread, in rounds);
-// 2. one search per latency target, on the train split only (a validation part held out of it);
+// 2. one warm-up of the supernet, then one search per latency target from it, on the train split
+//    only (a validation part held out of it);
 // 3. per target, --random architectures drawn uniformly from the same space whose table latency is
 //    within --tolerance of the searched network's;
 // 4. every network (searched, its random peers, a second seed of the searched one, and a
@@ -16,6 +17,7 @@
 //
 //   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--targets 0.75,0.55] [--lambda 0.2]
 //       [--epochs 9] [--warmup-epochs 6] [--limit-train 30000] [--arch-lr 0.02] [--arch-every 1]
+//       [--lr 0.05] [--augment true] [--label-smoothing 0.1]
 //       [--random 8] [--tolerance 0.05] [--retrain-epochs 3] [--retrain-limit 8000] [--jobs 2]
 //       [--rounds 5] [--plot DIR]
 import * as fs from 'fs';
@@ -23,7 +25,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import {
   buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, loadSpace, proxyless, resolveSpace, train,
-  type Architecture, type LatencyTable, type ResolvedSpace, type SearchRecord, type TrainResult,
+  type Architecture, type LatencyTable, type ResolvedSpace, type SearchEvent, type SearchRecord, type TrainResult,
 } from '../lib';
 import { networkComparisonChart, renderChart } from '../lib/report';
 import { Rng } from '../lib/strategies/rng';
@@ -39,6 +41,9 @@ const { values: args } = parseArgs({
     'limit-train': { type: 'string', default: '30000' },
     'arch-lr': { type: 'string', default: '0.02' },
     'arch-every': { type: 'string', default: '1' },
+    lr: { type: 'string', default: '0.05' },
+    augment: { type: 'string', default: 'true' },
+    'label-smoothing': { type: 'string', default: '0.1' },
     mode: { type: 'string', default: 'two' },
     random: { type: 'string', default: '8' },
     tolerance: { type: 'string', default: '0.05' },
@@ -105,17 +110,26 @@ async function main() {
   const table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
   log(`latency table: ${Object.keys(table.entries).length} layers, ${table.buildSeconds.toFixed(1)} s`);
 
-  const searches = await pool(targets.map((target) => () => proxyless({
-    space: SPACE, dataset: 'fashion-mnist', latencyTable: tableFile, latencyLoss: 'add#linear', target, lambda: Number(args.lambda),
-    mode: args.mode as 'two', archLr: Number(args['arch-lr']), archEvery: Number(args['arch-every']), epochs: Number(args.epochs),
-    warmupEpochs: Number(args['warmup-epochs']), limitTrain: Number(args['limit-train']), device: 'cpu', threads: 1, seed: SEED,
-    runDir: path.join(out, `search-${tag(target)}`),
-  }, (e) => {
+  // One warm-up serves every target (warmupFrom): a search from it ends exactly as one that warmed up
+  // by itself (test/search/warm-start.test.ts).
+  const shared = {
+    space: SPACE, dataset: 'fashion-mnist' as const, mode: args.mode as 'two', archLr: Number(args['arch-lr']),
+    archEvery: Number(args['arch-every']), warmupEpochs: Number(args['warmup-epochs']), limitTrain: Number(args['limit-train']),
+    lr: Number(args.lr), augment: args.augment === 'true', labelSmoothing: Number(args['label-smoothing']),
+    device: 'cpu', threads: jobs, seed: SEED,
+  };
+  const onEpoch = (name: string) => (e: SearchEvent) => {
     if (e.type !== 'epoch') return;
     const r = e.record;
-    log(`search ${tag(target)} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
+    log(`search ${name} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
       `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`);
-  })), jobs);
+  };
+  const warmupDir = path.join(out, 'search-warmup');
+  await proxyless({ ...shared, epochs: shared.warmupEpochs, latencyLoss: 'none', runDir: warmupDir }, onEpoch('warm-up'));
+  const searches = await pool(targets.map((target) => () => proxyless({
+    ...shared, threads: 1, latencyTable: tableFile, latencyLoss: 'add#linear', target, lambda: Number(args.lambda),
+    epochs: Number(args.epochs), warmupFrom: warmupDir, runDir: path.join(out, `search-${tag(target)}`),
+  }, onEpoch(tag(target)))), jobs);
 
   const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
   const entries: Entry[] = [{ arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'), choice: baselineChoice, role: 'baseline', seed: SEED }];

@@ -3,6 +3,7 @@
 // program by lib/cli/main.ts.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../errors';
+import { createCountProgress, type ProgressMode } from '../cli/progress';
 import { nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, plotFormat, renderChart } from '../report';
 import { STRATEGY_NAMES } from '../strategies';
 import { NB201_DATASETS } from './nb201';
@@ -44,11 +45,13 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
     .option('--max-latency <ms>', 'latency bound on --hardware, in milliseconds', positiveNumber('--max-latency'))
     .option('--plot <file>', 'also draw the result to this .svg or .png file (see below)')
     .option('--json', 'print the result as JSON on stdout', false)
+    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .action(async (o) => {
       if ((o.hardware === undefined) !== (o.maxLatency === undefined)) {
         throw invalid('--hardware and --max-latency go together: give both for a hardware-aware search, or neither');
       }
       if (o.plot !== undefined) plotFormat(o.plot); // a bad name fails now, not after the runs
+      const bar = createCountProgress(o.progress as ProgressMode, 'runs');
       const result = runNb201Experiment({
         strategy: o.strategy,
         dataset: o.dataset,
@@ -56,7 +59,9 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
         budgetEpochs: o.budgetEpochs,
         seed: o.seed,
         latency: o.hardware ? { device: o.hardware, maxMs: o.maxLatency } : undefined,
+        onRun: (done, total) => bar.update(done, total),
       });
+      bar.stop();
       if (o.plot !== undefined) await renderChart(chartOf(result, o.hardware, o.maxLatency), o.plot);
       const { mean, std, values } = result.testAccuracy;
       if (o.json) {

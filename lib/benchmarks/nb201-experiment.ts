@@ -15,6 +15,8 @@ export interface Nb201ExperimentOptions {
   budgetEpochs?: number;
   seed?: number;
   latency?: LatencyBound;
+  /** Called after each run with the runs done and the total. */
+  onRun?: (done: number, total: number) => void;
 }
 
 export interface Nb201ExperimentResult {
@@ -51,6 +53,7 @@ export function runNb201Experiment(options: Nb201ExperimentOptions): Nb201Experi
   for (let r = 0; r < options.runs; r++) {
     const search = createStrategy(strategy, { space: objective.space, fidelities: objective.fidelities, seed: seed + r });
     runs.push(runSearch(search, objective, { maxCost: budgetEpochs }));
+    options.onRun?.(r + 1, options.runs);
   }
   // A run under a latency bound can end without any feasible architecture: it has no accuracy.
   const values = runs.flatMap((run) => (run.incumbent ? [run.incumbent.reported] : []));

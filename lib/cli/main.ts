@@ -127,6 +127,7 @@ Examples:
     .option('--latency-table <file>', 'latency table JSON for the space')
     .option('--valid-fraction <x>', 'part of the train split held out for architecture steps', num('--valid-fraction'), 0.2)
     .option('--limit-train <n>', 'search on only this many images', int('--limit-train'))
+    .option('--warmup-from <dir>', 'start from this finished warm-up-only search run (same options) instead of warming up')
     .option('--retrain-epochs <n>', 'retrain the derived network from scratch for n epochs and test it', int('--retrain-epochs'), 0)
     .option('--retrain-lr <x>', 'learning rate of the retraining', num('--retrain-lr'), 0.1)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
@@ -147,7 +148,7 @@ Examples:
           latencyLoss: chosen('latencyLoss'), target: o.target, lambda: chosen('lambda'), a: chosen('lossA'), b: chosen('lossB'),
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
           retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
-          threads: o.threads, seed: chosen('seed'), runDir: o.out,
+          threads: o.threads, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
         },
         createSearchProgress(o.progress as ProgressMode),
       );

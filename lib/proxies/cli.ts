@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { NB201_DATASETS } from '../benchmarks';
 import { augmentationFor, DATASET_NAMES, loadDataset, type DatasetName } from '../data/datasets';
 import { invalid } from '../errors';
+import { createCountProgress, type ProgressMode } from '../cli/progress';
 import { runNb201ProxyStudy, type Nb201ProxyStudy } from './nb201-proxies';
 import { DATA_PROXIES, PROXY_NAMES, type ProxyName } from './zero-cost';
 
@@ -73,20 +74,19 @@ Examples:
     .option('--threads <n>', 'CPU threads for LibTorch per session (default: cores / workers)', wholeNumber('--threads'))
     .addOption(new Option('--split <s>', 'accuracy to correlate with: test, or validation (as zero-cost-nas published)').choices(['test', 'valid']).default('test'))
     .addOption(new Option('--format <f>', 'output: summary table, per-network CSV, or both as JSON').choices(['md', 'csv', 'json']).default('md'))
+    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .action(async (o) => {
       const proxies = (o.proxy.includes('all') ? [...PROXY_NAMES] : [...new Set<string>(o.proxy)]) as ProxyName[];
       if (o.sample < 2) throw invalid('--sample must be at least 2 to correlate');
       const data = o.dataset ? { dataset: await loadDataset(o.dataset as DatasetName, 'train', o.dataDir), normalize: normalization(o.dataset) } : null;
       const classes = o.accuracyOf === 'cifar100' ? 100 : o.accuracyOf === 'ImageNet16-120' ? 120 : 10;
-      const progress = process.stderr.isTTY
-        ? (done: number, total: number) => process.stderr.write(`\rproxies: ${done}/${total} networks`)
-        : undefined;
+      const bar = createCountProgress(o.progress as ProgressMode, 'networks scored');
       const study = await runNb201ProxyStudy(
         { proxies, sample: o.sample, seed: o.seed, batchSize: o.batchSize, accuracyOf: o.accuracyOf, split: o.split, classes, device: o.device, workers: o.workers, threads: o.threads },
         data,
-        progress,
+        (done, total) => bar.update(done, total),
       );
-      if (progress) process.stderr.write('\n');
+      bar.stop();
       const input = !proxies.some((p) => DATA_PROXIES.includes(p))
         ? 'data-free proxies'
         : data ? `data-dependent proxies on a batch of ${o.batchSize} ${o.dataset} images` : `data-dependent proxies on Gaussian noise (batch ${o.batchSize})`;

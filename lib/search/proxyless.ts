@@ -12,6 +12,7 @@ import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState, type StoredRun } from '../train/run-state';
 import { resumeOptions } from '../train/resume';
+import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
@@ -49,6 +50,8 @@ export const ProxylessOptionsSchema = z
     ...RUN_FIELDS,
     retrainEpochs: z.number().int().min(0).default(0),
     retrainLr: z.number().positive().default(0.1),
+    /** A finished warm-up-only run to start from instead of warming up (see warm-start.ts). */
+    warmupFrom: z.string().optional(),
   })
   .strict()
   .refine((o) => o.latencyLoss === 'none' || o.target !== undefined, { message: 'a latency loss needs a target', path: ['target'] });
@@ -127,6 +130,8 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   }
   const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
   let state: RunState<SearchRecord> = previous ?? freshRunState();
+  const adopted = !previous && opts.warmupFrom !== undefined;
+  if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
   try {
     const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
     requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
@@ -146,9 +151,8 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
       latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,
     });
-    if (previous) {
-      await restoreCheckpoint(session, runDir, previous);
-    } else {
+    if (previous || adopted) await restoreCheckpoint(session, runDir, state);
+    if (!previous) {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
     }

@@ -77,6 +77,38 @@ const ReinforceBatchSchema = z.object({
   rewards: z.array(z.number()),
 });
 
+const channelValues = z.union([z.number(), z.array(z.number())]);
+export const LoaderOptionsSchema = z
+  .object({
+    batchSize: z.number().int().positive(),
+    shuffle: z.boolean().optional(),
+    dropLast: z.boolean().optional(),
+    seed: z.number().int().min(0).optional(),
+    epoch: z.number().int().min(0).optional(),
+    prefetch: z.number().int().min(0).optional(),
+    augment: z.object({ pad: z.number().int().min(0).optional(), flip: z.boolean().optional(),
+      mean: channelValues.optional(), std: channelValues.optional() }).strict().optional(),
+  })
+  .strict();
+
+const SearchEpochOptionsSchema = z
+  .object({
+    train: LoaderOptionsSchema,
+    valid: LoaderOptionsSchema,
+    archEvery: z.number().int().positive().optional(),
+    updateArch: z.boolean().optional(),
+    progressEvery: z.number().int().positive().optional(),
+  })
+  .strict();
+
+/** Loader options checked strictly (a misspelled `shufle` is refused), with what a call adds to them. */
+function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape, what: string): T {
+  const parsed = LoaderOptionsSchema.extend(extra).strict().safeParse(options);
+  if (!parsed.success) throw fromZod(what, parsed.error);
+  return options;
+}
+const PROGRESS = { progressEvery: z.number().int().positive().optional() };
+
 export type LoaderOptions = NativeLoaderOptions;
 
 export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
@@ -176,12 +208,13 @@ export class Session {
     await callNative(() => this.handle.configureTraining(parsed.data));
   }
 
-  trainEpoch(
+  async trainEpoch(
     data: Dataset,
     loader: LoaderOptions & { progressEvery?: number },
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats> {
-    return callNative(() => this.handle.trainEpoch(handleOf(data, 'data'), loader, guardCallback(onProgress)));
+    const options = loaderOptions(loader, PROGRESS, 'loader options');
+    return callNative(() => this.handle.trainEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
   }
 
   /** Builds the supernet of a resolved search space (one mixed op per edge). */
@@ -204,12 +237,14 @@ export class Session {
     await callNative(() => this.handle.configureSearch(parsed.data));
   }
 
-  searchEpoch(
+  async searchEpoch(
     train: Dataset,
     valid: Dataset,
     options: { train: LoaderOptions; valid: LoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats> {
+    const parsed = SearchEpochOptionsSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('search epoch options', parsed.error);
     return callNative(() => this.handle.searchEpoch(handleOf(train, 'train'), handleOf(valid, 'valid'), options, guardCallback(onProgress)));
   }
 
@@ -257,12 +292,14 @@ export class Session {
    * A supernet's paths on `data`: one sampled from the architecture distribution per batch, or the
    * argmax path (`sampled: false`); BatchNorm uses batch statistics, as in architecture steps.
    */
-  evaluatePaths(data: Dataset, loader: LoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats> {
-    return callNative(() => this.handle.evaluatePaths(handleOf(data, 'data'), loader));
+  async evaluatePaths(data: Dataset, loader: LoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats> {
+    const options = loaderOptions(loader, { sampled: z.boolean().optional() }, 'loader options');
+    return callNative(() => this.handle.evaluatePaths(handleOf(data, 'data'), options));
   }
 
-  evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
-    return callNative(() => this.handle.evaluate(handleOf(data, 'data'), loader));
+  async evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
+    const options = loaderOptions(loader, {}, 'loader options');
+    return callNative(() => this.handle.evaluate(handleOf(data, 'data'), options));
   }
 
   saveCheckpoint(path: string) {

@@ -125,3 +125,22 @@ describe('a session used wrongly', () => {
     await expectCode(() => closed.archState(), 'E_CLOSED', /.+/);
   });
 });
+
+describe('loader options are strict', () => {
+  const data = syntheticDataset({ count: 16, shape: [1, 28, 28], classes: 10, seed: 2 });
+  let s: Session;
+  beforeAll(async () => {
+    s = new Session({ threads: 1 });
+    await s.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+    await s.configureTraining({ lr: 0.05, totalSteps: 100 });
+  });
+  afterAll(() => s.close());
+  test.each([
+    ['a misspelled loader key', () => s.trainEpoch(data, { batchSize: 8, shufle: false } as never), /shufle/],
+    ['a zero batch', () => s.evaluate(data, { batchSize: 0 }), /batchSize/],
+    ['a misspelled augment key', () => s.evaluatePaths(data, { batchSize: 8, augment: { flipp: true } } as never), /flipp/],
+    ['a misspelled search-epoch key', () => s.searchEpoch(data, data, { train: { batchSize: 8 }, valid: { batchSize: 8 }, archEvry: 2 } as never), /archEvry/],
+  ])('%s is E_INVALID_ARGUMENT', async (_name, call, message) => {
+    await expectCode(call, 'E_INVALID_ARGUMENT', message);
+  });
+});

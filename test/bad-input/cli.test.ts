@@ -116,7 +116,7 @@ const CASES: Case[] = [
   ['latency fit without a table', ['latency', 'fit', '--table', 'none.json'], /does not exist|\[E_IO\]/],
   // bench nb201
   ['hardware without a bound', ['bench', 'nb201', '--hardware', 'pixel3'], /--hardware and --max-latency go together/],
-  ['bound nothing meets', ['bench', 'nb201', '--hardware', 'pixel3', '--max-latency', '0.001', '--runs', '2'],
+  ['bound nothing meets', ['bench', 'nb201', '--hardware', 'pixel3', '--max-latency', '0.001', '--runs', '2', '--progress', 'none'],
     /none of the 2 runs found an architecture within --max-latency 0.001 ms/],
   ['unknown strategy', ['bench', 'nb201', '--strategy', 'nope'], /Allowed choices/],
   ['zero runs', ['bench', 'nb201', '--runs', '0'], /runs/],
