@@ -1,18 +1,18 @@
 // npm run bench:soak — does memory stay flat over a long session? Three phases in one process:
 // 10,000 training steps of one network in one session, 2,000 search steps (a weight step and an
 // architecture step each) of a supernet in another, then 200 sessions opened, used for a step and
-// closed, and 50 more dropped without close() for the garbage collector (whose finalizer must not
+// closed, and 200 more dropped without close() for the garbage collector (whose finalizer must not
 // block the event loop: its longest stall is reported). The resident set (VmRSS) and the caching CPU
 // allocator's cached bytes (or, on a GPU, the caching allocator's reserved bytes) are sampled
 // throughout. The bound: after each phase's first tenth (warm-up: allocator pools, optimizer state,
 // first-touch pages), RSS grows by at most 16 MiB to the phase's end.
 //
-//   npm run bench:soak -- [--steps 10000] [--search-steps 2000] [--sessions 200] [--dropped 50]
-//       [--batch 32] [--device cpu|cuda] [--threads 2]
+//   npm run bench:soak -- [--steps 10000] [--search-steps 2000] [--sessions 200] [--dropped 200]
+//       [--batch 32] [--device cpu|cuda] [--threads 1] [--phases train,search,sessions,dropped]
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { parseArgs } from 'util';
 import {
-  augmentationFor, info, loadArchitecture, loadDataset, loadSpace, resolveSpace, Session, type Dataset,
+  augmentationFor, info, loadArchitecture, loadDataset, loadSpace, resolveSpace, Session, SPACES, type Dataset,
 } from '../lib';
 import { residentKiB } from './process-memory';
 
@@ -21,10 +21,11 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '10000' },
     'search-steps': { type: 'string', default: '2000' },
     sessions: { type: 'string', default: '200' },
-    dropped: { type: 'string', default: '50' },
+    dropped: { type: 'string', default: '200' },
+    phases: { type: 'string', default: 'train,search,sessions,dropped' },
     batch: { type: 'string', default: '32' },
     device: { type: 'string', default: 'cpu' },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const BOUND_MIB = 16;
@@ -38,7 +39,9 @@ interface Sample { step: number; rssMiB: number; cachedMiB: number }
 async function sample(step: number, session?: Session): Promise<Sample> {
   let cached = info().cpuAllocator.cachedBytes;
   if (session && device !== 'cpu') cached = (await session.memoryStats()).reservedBytes;
-  return { step, rssMiB: residentKiB('VmRSS') / 1024, cachedMiB: cached / 2 ** 20 };
+  const s = { step, rssMiB: residentKiB('VmRSS') / 1024, cachedMiB: cached / 2 ** 20 };
+  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${step}: RSS ${s.rssMiB.toFixed(1)} MiB, cache ${s.cachedMiB.toFixed(1)} MiB\n`);
+  return s;
 }
 
 function verdict(name: string, samples: Sample[]): boolean {
@@ -74,7 +77,8 @@ async function searchPhase(data: Dataset, valid: Dataset): Promise<boolean> {
   const steps = Number(args['search-steps']);
   const perEpoch = Math.floor(data.size / batch);
   const session = new Session({ device, threads, seed: 1 });
-  await session.buildSupernet(resolveSpace(loadSpace('proxyless-28')));
+  // proxyless-28 at half width: the same supernet code and step, at a quarter of the arithmetic.
+  await session.buildSupernet(resolveSpace(loadSpace({ ...SPACES['proxyless-28'], widthMultiplier: 0.5 })));
   await session.configureTraining({ lr: 0.05, totalSteps: steps + perEpoch });
   await session.configureSearch({ mode: 'two', latencyLoss: 'none' });
   const samples = [await sample(0, session)];
@@ -86,7 +90,7 @@ async function searchPhase(data: Dataset, valid: Dataset): Promise<boolean> {
     samples.push(await sample(done, session));
   }
   await session.close();
-  return verdict(`search (proxyless-28, two, batch ${batch})`, samples);
+  return verdict(`search (proxyless-28 at width 0.5, two, batch ${batch})`, samples);
 }
 
 async function sessionsPhase(data: Dataset): Promise<boolean> {
@@ -104,7 +108,9 @@ async function sessionsPhase(data: Dataset): Promise<boolean> {
   return verdict(`${count} sessions opened, one step each, closed`, samples);
 }
 
-// Sessions left to the garbage collector while they work: the finalizer cancels and must not join.
+// Sessions left to the garbage collector without close(): a session is reachable while a call on it
+// is pending, so they are dropped idle, after a step. The finalizer cancels and must not join (it
+// used to, stalling the event loop); a later session reaps the ended workers.
 async function droppedPhase(data: Dataset): Promise<boolean> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
@@ -113,23 +119,23 @@ async function droppedPhase(data: Dataset): Promise<boolean> {
   }
   const count = Number(args.dropped);
   const samples = [await sample(0)];
+  const arch = loadArchitecture('fmnist-cnn');
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
   for (let i = 1; i <= count; i++) {
-    (() => {
+    await (async () => {
       const session = new Session({ device, threads: 1, seed: i });
-      void session.buildNetwork(loadArchitecture('fmnist-cnn'));
-      void session.configureTraining({ lr: 0.05, totalSteps: 1000 });
-      void session.trainEpoch(data, { batchSize: batch, augment }).catch(() => undefined); // a long job, cancelled by GC
+      await session.buildNetwork(arch);
+      await session.configureTraining({ lr: 0.05, totalSteps: 1 });
+      await session.trainEpoch(data.subset(batch, i), { batchSize: batch, augment });
     })();
-    await new Promise((r) => setTimeout(r, 20));
     gc();
-    if (i % 5 === 0) samples.push(await sample(i));
+    if (i % Math.max(1, Math.floor(count / 20)) === 0) samples.push(await sample(i));
   }
   delay.disable();
   const stallMs = delay.max / 1e6;
-  console.log(`dropped sessions: longest event-loop stall ${stallMs.toFixed(1)} ms while ${count} working sessions were collected`);
-  return verdict(`${count} working sessions dropped and collected`, samples) && stallMs < 1000;
+  console.log(`dropped sessions: longest event-loop stall ${stallMs.toFixed(1)} ms while ${count} sessions were collected`);
+  return verdict(`${count} sessions dropped without close() and collected`, samples) && stallMs < 1000;
 }
 
 async function main() {
@@ -137,7 +143,12 @@ async function main() {
   const data = all.subset(batch * 200, 1);
   const valid = all.subset(batch * 50, 2);
   console.log(`bench:soak on ${device}, ${threads} threads, batch ${batch} (${new Date().toISOString()})`);
-  const results = [await trainingPhase(data), await searchPhase(data, valid), await sessionsPhase(data), await droppedPhase(data)];
+  const phases = new Set(args.phases!.split(','));
+  const results: boolean[] = [];
+  if (phases.has('train')) results.push(await trainingPhase(data));
+  if (phases.has('search')) results.push(await searchPhase(data, valid));
+  if (phases.has('sessions')) results.push(await sessionsPhase(data));
+  if (phases.has('dropped')) results.push(await droppedPhase(data));
   console.log(results.every(Boolean) ? 'all phases flat' : 'memory grows in at least one phase');
   process.exitCode = results.every(Boolean) ? 0 : 1;
 }

@@ -187,13 +187,13 @@ Examples:
 }
 
 // API option names that no flag spells the same way.
-const FLAG_OF: Record<string, string> = { runDir: '--out', a: '--loss-a', b: '--loss-b' };
+const FLAG_OF: Record<string, string> = { runDir: '--out', a: '--loss-a', b: '--loss-b', batch: '--batch-size' };
 
 /** The error's message with the API option names it refers to written as the flags of `command`. */
 export function withFlagNames(error: TorchnasError, command: Command | undefined): string {
   let message = error.message;
   for (const key of new Set(error.options)) {
-    const option = command?.options.find((o) => o.attributeName() === key);
+    const option = command?.options.find((o) => o.attributeName() === key && !o.hidden);
     const flag = option?.long ?? FLAG_OF[key];
     if (!flag) continue;
     message = message.replace(new RegExp(`(^|[\\s(;,])${key}(?=[:\\s])`, 'g'), `$1${flag}`);

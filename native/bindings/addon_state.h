@@ -23,8 +23,6 @@ struct SessionSlot {
 struct LiveSession {
   std::shared_ptr<SessionSlot> slot;
   std::unique_ptr<DeviceQueue> queue;
-  // Set when the JS object was garbage-collected: the worker is cancelled and ends on its own.
-  bool orphaned = false;
   // Stops running work at its next step and joins the worker.
   void Stop();
   // Stops running work at its next step without waiting for the worker (finalizers must not block).
@@ -36,8 +34,9 @@ struct AddonState {
   Napi::FunctionReference dataset_constructor;
   std::mutex mutex;
   std::set<std::shared_ptr<LiveSession>> sessions;
-  // Joins and forgets orphaned sessions whose worker has ended (their join returns at once).
-  void ReapOrphans();
+  // Joins and forgets sessions whose worker has ended, closed or collected (the join returns at once
+  // and frees the thread's stack).
+  void ReapEnded();
 };
 
 AddonState& State(Napi::Env env);

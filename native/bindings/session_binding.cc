@@ -124,7 +124,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       auto slot = live_->slot;
       live_->queue->Push([slot, options] { slot->session = std::make_shared<Session>(options); });
       std::lock_guard<std::mutex> lock(State(info.Env()).mutex);
-      State(info.Env()).ReapOrphans();
+      State(info.Env()).ReapEnded();
       State(info.Env()).sessions.insert(live_);
       return info.Env().Undefined();
     });
@@ -136,8 +136,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     // the environment's teardown) join the worker once it has ended.
     live_->Cancel();
     std::lock_guard<std::mutex> lock(State(Env()).mutex);
-    live_->orphaned = true;
-    State(Env()).ReapOrphans();
+    State(Env()).ReapEnded();
   }
 
  private:
@@ -531,7 +530,11 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
 
   // Finishes queued work, then lets the worker thread end; later calls reject with E_CLOSED.
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    Napi::Promise done = QueueWork(info.Env(), *live_->queue, []() -> MakeJsValue {
+    auto slot = live_->slot;
+    Napi::Promise done = QueueWork(info.Env(), *live_->queue, [slot]() -> MakeJsValue {
+      // Free the network, optimizer and buffers now, on their own thread: V8 does not see this
+      // memory, so waiting for the wrapper to be collected let closed sessions pile up.
+      slot->session.reset();
       return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
     });
     live_->queue->Drain();
@@ -561,9 +564,9 @@ void LiveSession::Cancel() {
   queue->Drain();
 }
 
-void AddonState::ReapOrphans() {
+void AddonState::ReapEnded() {
   for (auto it = sessions.begin(); it != sessions.end();) {
-    if ((*it)->orphaned && (*it)->queue->exited()) {
+    if ((*it)->queue->exited()) {
       (*it)->queue->Close();
       it = sessions.erase(it);
     } else {

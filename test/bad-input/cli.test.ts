@@ -112,7 +112,7 @@ const CASES: Case[] = [
   ['latency output is a folder', ['latency', 'table', '-o', 'a-folder', '--device', 'cpu'], /--out 'a-folder' is a folder: give a file name \[E_IO\]/],
   ['latency output under a file', ['latency', 'table', '-o', 'a-file/sub/table.json', '--device', 'cpu'], /cannot write in .*ENOTDIR \[E_IO\]/],
   ['latency unknown space', ['latency', 'table', '--space', 'nope', '-o', 'x.json'], /neither a built-in search space/],
-  ['latency batch zero', ['latency', 'table', '--batch-size', '0', '-o', 'x.json', '--device', 'cpu'], /batch/i],
+  ['latency batch zero', ['latency', 'table', '--batch-size', '0', '-o', 'x.json', '--device', 'cpu'], /--batch-size: Too small/],
   ['latency fit without a table', ['latency', 'fit', '--table', 'none.json'], /does not exist|\[E_IO\]/],
   // bench nb201
   ['hardware without a bound', ['bench', 'nb201', '--hardware', 'pixel3'], /--hardware and --max-latency go together/],
