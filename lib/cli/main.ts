@@ -111,10 +111,10 @@ Examples:
     .option('--warmup-epochs <n>', 'epochs that train weights only', int('--warmup-epochs'), 1)
     .option('--batch-size <n>', 'batch size of weight and architecture steps (retraining uses 128)', int('--batch-size'), 32)
     .addOption(new Option('--optimizer <name>', 'weight optimizer').choices(['sgd', 'adam', 'adamw']).default('sgd'))
-    .option('--lr <x>', 'weight learning rate', num('--lr'), 0.05)
+    .option('--lr <x>', 'weight learning rate', num('--lr'), 0.1)
     .option('--weight-decay <x>', 'weight decay (not applied to BN and biases)', num('--weight-decay'), 4e-5)
-    .option('--label-smoothing <x>', 'label smoothing of weight steps', num('--label-smoothing'), 0.1)
-    .option('--no-augment', 'turn off random crop and flip')
+    .option('--label-smoothing <x>', 'label smoothing of weight steps', num('--label-smoothing'), 0)
+    .option('--augment', 'random crop and flip for weight steps (off: the supernet underfits)')
     .option('--arch-lr <x>', 'architecture (Adam) learning rate', num('--arch-lr'), 0.02)
     .addOption(new Option('--method <m>', 'architecture update').choices(['gradient', 'reinforce']).default('gradient'))
     .addOption(new Option('--mode <m>', 'gate mode of gradient steps').choices(['full', 'two', 'full_v2']).default('two'))
@@ -143,7 +143,7 @@ Examples:
         {
           space: chosen('space'), dataset: chosen('dataset'), dataDir: o.dataDir, epochs: chosen('epochs'),
           warmupEpochs: chosen('warmupEpochs'), batchSize: chosen('batchSize'), optimizer: chosen('optimizer'), lr: chosen('lr'),
-          weightDecay: chosen('weightDecay'), labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'),
+          weightDecay: chosen('weightDecay'), labelSmoothing: chosen('labelSmoothing'), augment: o.augment,
           archLr: chosen('archLr'), method: chosen('method'), mode: chosen('mode'), archEvery: chosen('archEvery'),
           latencyLoss: chosen('latencyLoss'), target: o.target, lambda: chosen('lambda'), a: chosen('lossA'), b: chosen('lossB'),
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,

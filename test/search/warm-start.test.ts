@@ -41,7 +41,7 @@ test('a search from a warm-up run equals one that warmed up itself', async () =>
 
     // Another warm-up is refused, naming what differs.
     await expect(proxyless({ ...search, lr: 0.2, warmupFrom: warm, runDir: path.join(dir, 'other') }))
-      .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/warmed up with other options: lr 0.05/) });
+      .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/warmed up with other options: lr 0.1/) });
     await expect(proxyless({ ...search, warmupFrom: straight.runDir, runDir: path.join(dir, 'other2') }))
       .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/not a finished warm-up-only run/) });
   } finally {
