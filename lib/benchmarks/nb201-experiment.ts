@@ -24,8 +24,7 @@ export interface Nb201ExperimentResult {
   dataset: string;
   budgetEpochs: number;
   runs: SearchResult[];
-  /** Test accuracy (%) of each run's choice; NaN where a run chose nothing. */
-  /** Over the runs that found an architecture (`values.length` of them). */
+  /** Test accuracy (%) of each run's choice, over the runs that found one (`values.length` of them). */
   testAccuracy: { mean: number; std: number; values: number[] };
   meanEvaluations: number;
 }

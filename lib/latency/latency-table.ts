@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import type { ResolvedSpace } from '../spaces/chain-space';
-import { readJson } from '../train/run-state';
+import { readJson } from '../util/json-file';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { LatencyConditionsSchema } from './conditions';
 import { architectureLayers, spaceLayers, type LayerProbe } from './layer-keys';

@@ -10,8 +10,8 @@ import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
-import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState, type StoredRun } from '../train/run-state';
-import { resumeOptions } from '../train/resume';
+import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
@@ -111,14 +111,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
   const previous = opened?.state;
-  if (opened) {
-    const explicit = Object.keys(options).filter((key) => options[key as keyof ProxylessOptions] !== undefined);
-    const resumed = resumeOptions(opened.stored.options, opts, explicit, runDir, opened.state.epochsDone);
-    opts = resumed.options;
-    if (resumed.extendedFrom !== undefined) {
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { ...opened.stored, kind: 'search', options: opts } satisfies StoredRun<typeof opts>);
-    }
-  }
+  if (opened) opts = resumeRun(opened, options, opts, runDir, 'search');
   const emit = (e: SearchEvent) => onEvent?.(e);
   const resolved = resolveSpace(loadSpace(opts.space));
   const latency = readSearchLatencyTable(resolved, opts.latencyTable);

@@ -6,6 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchnasError } from '../errors';
+import { differingOptions } from '../train/resume';
 import { openRunDir, type RunState } from '../train/run-state';
 
 /** Options that may differ between a warm-up run and the searches started from it. */
@@ -13,8 +14,6 @@ const FREE_KEYS = new Set([
   'epochs', 'latencyLoss', 'target', 'a', 'b', 'lambda', 'latencyTable', 'mode', 'method', 'archEvery', 'samples',
   'retrainEpochs', 'retrainLr', 'runDir', 'device', 'threads', 'progressEvery', 'warmupFrom',
 ]);
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /**
  * Checks that `from` holds a finished warm-up-only run that fits `options`, copies its checkpoint into
@@ -36,8 +35,7 @@ export function adoptWarmup<O extends { epochs: number; warmupEpochs: number }, 
     throw new TorchnasError('E_INVALID_ARGUMENT', `warmupFrom '${from}' warmed up for ${warm.warmupEpochs} epochs: ` +
       `give warmupEpochs ${warm.warmupEpochs} and more epochs than that`, ['warmupEpochs']);
   }
-  const differ = Object.keys(options).filter((key) => !FREE_KEYS.has(key) &&
-    !same((options as Record<string, unknown>)[key], (warm as Record<string, unknown>)[key]));
+  const differ = differingOptions(Object.keys(options).filter((key) => !FREE_KEYS.has(key)), options, warm);
   if (differ.length) {
     throw new TorchnasError('E_INVALID_ARGUMENT', `warmupFrom '${from}' warmed up with other options: ` +
       `${differ.map((key) => `${key} ${JSON.stringify((warm as Record<string, unknown>)[key])}`).join(', ')}; ` +

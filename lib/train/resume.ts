@@ -2,7 +2,10 @@
 // where it runs (device, threads, progress) may change; more epochs extend it, the learning-rate
 // schedule recomputed for the new length from the next step; any other change is refused with the
 // differences listed, since it would silently make the run something other than what it says.
+import * as path from 'path';
 import { TorchnasError } from '../errors';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { RUN_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
 
 /** Options that say where a run executes, not what it computes. */
 const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir']);
@@ -13,7 +16,12 @@ export interface ResumeOutcome<T> {
   extendedFrom?: number;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** The keys among `keys` whose values differ between two option objects (compared as JSON). */
+export function differingOptions(keys: string[], a: object, b: object): string[] {
+  const value = (o: object, key: string) => JSON.stringify((o as Record<string, unknown>)[key]);
+  return keys.filter((key) => value(a, key) !== value(b, key));
+}
+
 const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /**
@@ -30,8 +38,7 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
   const options = { ...stored } as Record<string, unknown>;
   for (const key of RUNTIME_KEYS) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
   options.runDir = runDir;
-  const changed = explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs' &&
-    !same((parsed as Record<string, unknown>)[key], (stored as Record<string, unknown>)[key]));
+  const changed = differingOptions(explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs'), parsed, stored);
   if (changed.length) {
     const list = changed.map((key) => `${key} ${shown((stored as Record<string, unknown>)[key])} ` +
       `(given ${shown((parsed as Record<string, unknown>)[key])})`);
@@ -45,4 +52,24 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
       `give epochs above ${stored.epochs} to extend it, or another run directory`, ['epochs']);
   }
   return { options: { ...options, epochs: parsed.epochs } as T, extendedFrom: stored.epochs };
+}
+
+/**
+ * The options a committed run goes on with, given again as `given` (what the caller passed: a key
+ * left undefined was not given) and `parsed` (with defaults filled in); an extension is recorded in
+ * run.json, so that a later resume keeps it.
+ */
+export function resumeRun<T extends { epochs: number; runDir?: string }>(
+  opened: { state: RunState<unknown>; stored: StoredRun<T> },
+  given: object,
+  parsed: T,
+  runDir: string,
+  kind: RunKind,
+): T {
+  const explicit = Object.entries(given).filter(([, value]) => value !== undefined).map(([key]) => key);
+  const resumed = resumeOptions(opened.stored.options, parsed, explicit, runDir, opened.state.epochsDone);
+  if (resumed.extendedFrom !== undefined) {
+    writeJsonAtomic(path.join(runDir, RUN_FILE), { ...opened.stored, kind, options: resumed.options });
+  }
+  return resumed.options;
 }

@@ -12,8 +12,6 @@ import { TorchnasError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 
-export { readJson };
-
 export interface EpochRecord {
   type: 'epoch';
   epoch: number;

@@ -20,7 +20,7 @@ import {
   type RunState,
   type StoredRun,
 } from './run-state';
-import { resumeOptions } from './resume';
+import { resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
 import { Session } from './session';
 
@@ -97,14 +97,8 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
   const previous = opened?.state;
   if (opened) {
-    const explicit = Object.keys(options).filter((key) => options[key as keyof TrainOptions] !== undefined);
-    const stored = opened.stored as StoredTrainRun;
-    const resumed = resumeOptions(stored.options, opts, explicit, runDir, opened.state.epochsDone);
-    opts = resumed.options;
-    arch = stored.arch;
-    if (resumed.extendedFrom !== undefined) {
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { ...stored, kind: 'train', options: opts } satisfies StoredTrainRun);
-    }
+    opts = resumeRun(opened, options, opts, runDir, 'train');
+    arch = (opened.stored as StoredTrainRun).arch;
   }
   const emit = (event: TrainEvent) => onEvent?.(event);
 
