@@ -198,6 +198,34 @@ export interface NativeProfileOptions {
   foldBatchNorm?: boolean;
 }
 
+/** An elastic supernet at its largest (lib/spaces/elastic-space.ts, nativeElasticSpec). */
+export interface NativeElasticSpec {
+  input: { channels: number; height: number };
+  classes: number;
+  stem: NativeBlock[];
+  stages: { inMax: number; widths: number[]; depths: number[]; kernels: number[]; expands: number[]; stride: number; se: number; act: string }[];
+  head: NativeBlock[];
+  resolutions: number[];
+}
+
+/** One subnet of an elastic supernet: per stage a width and a kernel and expand ratio per block. */
+export interface NativeSubnet {
+  resolution: number;
+  stages: { width: number; kernels: number[]; expands: number[] }[];
+}
+
+export interface NativeSamplerOptions {
+  rule: 'uniform' | 'sandwich' | 'bestup' | 'worstup';
+  middle?: number;
+  candidates?: number;
+  distill?: boolean;
+  temperature?: number;
+  clip?: number;
+  /** Subnets per MACs bin, and each bin's prior weight (bestup, worstup). */
+  pool?: NativeSubnet[][];
+  binWeights?: number[];
+}
+
 export interface NativeLossProbe {
   /** Logits of the batch in eval mode (running statistics), then in train mode (batch statistics). */
   evalLogits: Float64Array;
@@ -206,6 +234,8 @@ export interface NativeLossProbe {
   loss: number;
   /** dloss/dparameter for every parameter the pass reached. */
   gradients: Record<string, Float64Array>;
+  /** Sum of squares of every parameter gradient of the model (a subnet probe maps only its slices). */
+  gradientSquareSum: number;
 }
 
 export interface NativeMemoryStats {
@@ -258,6 +288,29 @@ export declare class NativeSession {
   profileNetwork(
     options: NativeProfileOptions & { network: NativeNetworkSpec },
   ): Promise<{ stats: NativeTimingStats; method: string; threads: number }>;
+  // One-shot elastic supernet (native/bindings/elastic_binding.cc).
+  buildElastic(spec: NativeElasticSpec): Promise<{ parameters: number }>;
+  supernetEpoch(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { progressEvery?: number; sampler: NativeSamplerOptions },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats>;
+  scoreSubnets(
+    calib: NativeDataset,
+    valid: NativeDataset,
+    options: { subnets: NativeSubnet[]; calib: NativeLoaderOptions; calibBatches: number; valid: NativeLoaderOptions },
+    onProgress?: (p: { done: number; total: number }) => void,
+  ): Promise<NativeEvalStats[]>;
+  subnetTensors(options: { subnet: NativeSubnet }): Promise<Record<string, Float64Array>>;
+  exportSubnet(options: { subnet: NativeSubnet; network: NativeNetworkSpec; path: string }): Promise<{ parameters: number }>;
+  probeSubnet(data: NativeDataset, options: NativeLoaderOptions & { subnet: NativeSubnet }): Promise<NativeLossProbe>;
+  attentivePick(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { candidates: NativeSubnet[]; worst?: boolean },
+  ): Promise<{ losses: number[]; index: number }>;
+  reorderChannels(): Promise<void>;
+  sampleSubnets(options: { sampler: NativeSamplerOptions; count: number; seed?: number; epoch?: number }): Promise<NativeSubnet[]>;
+  loadWeights(options: { path: string }): Promise<void>;
   /** The device's caching-allocator counters (available: false on CPU); resetPeak restarts the peaks. */
   memoryStats(options?: { resetPeak?: boolean }): Promise<NativeMemoryStats>;
   close(): Promise<void>;

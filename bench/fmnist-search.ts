@@ -29,6 +29,7 @@ import {
 } from '../lib';
 import { networkComparisonChart, renderChart } from '../lib/report';
 import { Rng } from '../lib/strategies/rng';
+import { runPool as pool } from '../lib/util/job-pool';
 import { meanAndStd } from '../lib/util/statistics';
 
 const { values: args } = parseArgs({
@@ -87,15 +88,6 @@ function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latenc
   }
   if (found.length < count) throw new Error(`only ${found.length} random networks within ${100 * tolerance}% of ${latency.toFixed(3)} ms`);
   return found;
-}
-
-/** Runs the jobs `width` at a time, in order of start; results in input order. */
-async function pool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
-  const results: T[] = new Array(jobs.length);
-  let next = 0;
-  const worker = async () => { while (next < jobs.length) { const k = next++; results[k] = await jobs[k](); } };
-  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
-  return results;
 }
 
 interface Entry { arch: Architecture; choice: string[]; role: string; target?: number; seed: number }

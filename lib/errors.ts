@@ -29,8 +29,8 @@ export class TorchnasError extends Error {
   }
 }
 
-export function invalid(message: string): TorchnasError {
-  return new TorchnasError('E_INVALID_ARGUMENT', message);
+export function invalid(message: string, options: string[] = []): TorchnasError {
+  return new TorchnasError('E_INVALID_ARGUMENT', message, options);
 }
 
 /** A zod failure as one readable sentence per problem, naming the option. */

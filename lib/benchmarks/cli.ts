@@ -1,6 +1,7 @@
 // `torchnas bench nb201`: seeded runs of one search strategy on the NAS-Bench-201 tables, reported as
 // the benchmark does (mean +- std of the chosen architectures' test accuracy). Registered on the main
 // program by lib/cli/main.ts.
+import { wholeNumber } from '../cli/option-parsers';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../errors';
 import { createCountProgress, type ProgressMode } from '../cli/progress';
@@ -10,10 +11,6 @@ import { NB201_DATASETS } from './nb201';
 import { NB201_DEVICES } from './nb201-latency';
 import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment, type Nb201ExperimentResult } from './nb201-experiment';
 
-const wholeNumber = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return Number(value);
-};
 const positiveNumber = (name: string) => (value: string) => {
   const n = Number(value);
   if (value.trim() === '' || !(n > 0)) throw new InvalidArgumentError(`${name} must be a positive number`);

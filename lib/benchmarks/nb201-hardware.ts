@@ -1,6 +1,7 @@
 // Accuracy against latency over the whole NB201 table: the Pareto front on one device, and the
 // exhaustive answer to "best architecture within a latency bound", the optimum a hardware-aware search
 // is measured against.
+import { paretoFront as objectivesFront } from '../search/pareto';
 import { invalid } from '../errors';
 import { nb201AccuracyColumn, nb201ArchString, type Nb201Epochs, type Nb201Split } from './nb201';
 import { nb201LatencyColumn } from './nb201-latency';
@@ -14,12 +15,7 @@ export interface Nb201LatencyPoint {
 
 /** The items no other item beats on both counts (lower cost, higher value), by increasing cost. */
 export function paretoFront<T>(items: readonly T[], cost: (item: T) => number, value: (item: T) => number): T[] {
-  const sorted = [...items].sort((a, b) => cost(a) - cost(b) || value(b) - value(a));
-  const front: T[] = [];
-  for (const item of sorted) {
-    if (!front.length || value(item) > value(front[front.length - 1])) front.push(item);
-  }
-  return front;
+  return objectivesFront(items, (item) => ({ accuracy: value(item), cost: cost(item) }));
 }
 
 export function nb201ParetoFront(dataset: string, device: string, split: Nb201Split = 'test', epochs: Nb201Epochs = 200): Nb201LatencyPoint[] {

@@ -1,7 +1,7 @@
 // The torchnas command line.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { packageRoot } from '../native';
 import { loadArchitecture, PRESETS, resolveNetwork } from '../arch';
 import { DATASET_NAMES } from '../data/datasets';
@@ -14,17 +14,12 @@ import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
 import { registerProxiesCommand } from '../proxies/cli';
+import { registerSupernetCommand } from '../supernet/cli';
+import { finiteNumber, wholeNumber } from './option-parsers';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
-const int = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return Number(value);
-};
-const num = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
-  return n;
-};
+const int = wholeNumber;
+const num = finiteNumber;
 
 function packageVersion(): string {
   return (JSON.parse(fs.readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
@@ -51,6 +46,7 @@ options you give override it. An architecture file is JSON:
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files (default: where Debian installs them)')
     .option('--arch <preset|file>', 'architecture preset or JSON file', 'fmnist-cnn')
+    .option('--init <weights>', 'start from these weights (torchnas supernet extract) instead of a random initialization')
     .option('--epochs <n>', 'epochs', int('--epochs'), 1)
     .option('--batch-size <n>', 'batch size', int('--batch-size'), 128)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw']).default('sgd'))
@@ -79,7 +75,7 @@ options you give override it. An architecture file is JSON:
           optimizer: chosen('optimizer'), lr: chosen('lr'), weightDecay: chosen('weightDecay'), warmupEpochs: chosen('warmupEpochs'),
           labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: chosen('validFraction'),
           limitTrain: o.limitTrain, limitEval: o.limitEval, device: o.device, threads: o.threads, precision: chosen('precision'),
-          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out,
+          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out, init: o.init,
         },
         createProgress(o.progress as ProgressMode),
       );
@@ -183,6 +179,7 @@ Examples:
   registerLatencyCommand(program);
   registerPlotCommand(program);
   registerProxiesCommand(program);
+  registerSupernetCommand(program);
   return program;
 }
 

@@ -1,19 +1,20 @@
 // `torchnas latency table|fit|measure`: latency tables for a search space, their predictor, and
 // end-to-end timing of architectures. Registered on the main program by lib/cli/main.ts.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { wholeNumber } from '../cli/option-parsers';
+import { Command, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../cli/progress';
-import { loadSpace, resolveSpace, SPACES } from '../spaces';
+import { ELASTIC_SPACES, loadElasticSpace, loadSpace, resolveSpace, SPACES } from '../spaces';
+import { invalid } from '../errors';
+import { readJson } from '../util/json-file';
+import { elasticTableSpace } from './table-space';
 import { prepareOutputFile } from '../util/output-file';
 import type { LatencyConditions, TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
 import { compareArchitectures, measureArchitecture } from './profiler';
 import { buildLatencyTable, fitTablePredictor } from './table-builder';
 
-const whole = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return Number(value);
-};
+const whole = wholeNumber;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 
 function timingOptions(command: Command): Command {
@@ -40,9 +41,19 @@ function readTiming(o: Record<string, unknown>): TimingOptions {
   };
 }
 
-/** The space, with its input resized when --resolution is given. */
+/** An elastic space by name, or a space file that describes one (stages with `widths`). */
+function isElastic(name: string): boolean {
+  if (Object.hasOwn(ELASTIC_SPACES, name)) return true;
+  if (Object.hasOwn(SPACES, name) || !name.endsWith('.json')) return false;
+  const value = readJson<{ stages?: { widths?: unknown }[] }>(name, 'search space file');
+  return Array.isArray(value?.stages) && value.stages.some((s) => s?.widths !== undefined);
+}
+
+/** The space, with its input resized when --resolution is given (an elastic space lists its own resolutions). */
 function spaceFor(name: string, resolution?: number) {
-  return resolveSpace(loadSpace(name, resolution));
+  if (!isElastic(name)) return resolveSpace(loadSpace(name, resolution));
+  if (resolution) throw invalid(`--resolution is for chain spaces: '${name}' is elastic and lists its resolutions itself`, ['resolution']);
+  return elasticTableSpace(loadElasticSpace(name));
 }
 
 export function registerLatencyCommand(program: Command): void {
@@ -57,7 +68,7 @@ Examples:
 Keys come from the space description ("mb_k3_s2_e6_c24@16x112x112"); the file records the device,
 batch, precision, timer and LibTorch version. Run the same command again to resume a build.
 Spaces: ${Object.keys(SPACES).join(', ')}.`)
-    .option('--space <name|file>', 'search space: a built-in name or a JSON space file', 'proxyless-28')
+    .option('--space <name|file>', 'search space (chain or elastic): a built-in name or a JSON space file', 'proxyless-28')
     .option('--resolution <n>', 'input height and width (default: the space\'s)', whole('--resolution'))
     .requiredOption('-o, --out <file>', 'table file (JSON)')
     .option('--rounds <n>', 'measure every layer in n rounds over the whole table; the median of the rounds is the figure (for machines with bursts of load)', whole('--rounds'), 1)

@@ -3,10 +3,11 @@
 // Then, optionally, a predictor fitted on whole networks sampled from the space.
 import * as fs from 'fs';
 import { TorchnasError } from '../errors';
-import { deriveArchitecture, randomChoice, type ResolvedSpace } from '../spaces/chain-space';
+import type { ResolvedSpace } from '../spaces/chain-space';
 import { Rng } from '../strategies/rng';
 import { checkRounds, conditionDifferences, type LatencyConditions, type TimingOptions } from './conditions';
-import { architectureLayers, spaceLayers } from './layer-keys';
+import { architectureLayers } from './layer-keys';
+import { chainTableSpace, type TableSpace } from './table-space';
 import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyEntry, type LatencyTable } from './latency-table';
 import { fitLatencyPredictor } from './predictor';
 import { withProfiler } from './profiler';
@@ -18,12 +19,15 @@ export interface TableProgress {
   resumed: number; // entries that were already in the file
 }
 
-function resumable(file: string, resolved: ResolvedSpace, conditions: LatencyConditions): LatencyTable | undefined {
+/** A chain space's description, or any table space (an elastic space's: elasticTableSpace). */
+const tableSpaceOf = (space: ResolvedSpace | TableSpace): TableSpace => ('edges' in space ? chainTableSpace(space) : space);
+
+function resumable(file: string, space: TableSpace, conditions: LatencyConditions): LatencyTable | undefined {
   if (!fs.existsSync(file)) return undefined;
   const table = readLatencyTable(file);
   const problems = conditionDifferences(table.conditions, conditions);
-  if (table.space !== resolved.space.name) problems.unshift(`space: ${table.space} vs ${resolved.space.name}`);
-  if (table.input.join('x') !== resolved.space.input.join('x')) problems.unshift(`input: ${table.input.join('x')} vs ${resolved.space.input.join('x')}`);
+  if (table.space !== space.name) problems.unshift(`space: ${table.space} vs ${space.name}`);
+  if (table.input.join('x') !== space.input.join('x')) problems.unshift(`input: ${table.input.join('x')} vs ${space.input.join('x')}`);
   if (problems.length) {
     throw new TorchnasError('E_STATE', `'${file}' holds a table measured under other conditions (${problems.join('; ')}): write to another file or delete it`);
   }
@@ -31,17 +35,18 @@ function resumable(file: string, resolved: ResolvedSpace, conditions: LatencyCon
 }
 
 export async function buildLatencyTable(
-  resolved: ResolvedSpace,
+  resolved: ResolvedSpace | TableSpace,
   file: string,
   options: TimingOptions & { chunk?: number; rounds?: number } = {},
   onProgress?: (p: TableProgress) => void,
 ): Promise<LatencyTable> {
   const { chunk = 8, rounds = 1, ...timing } = options;
   checkRounds(rounds);
-  const layers = spaceLayers(resolved).distinct;
+  const space = tableSpaceOf(resolved);
+  const layers = space.layers;
   return withProfiler(timing, async (profiler) => {
-    const table: LatencyTable = resumable(file, resolved, profiler.conditions) ?? {
-      format: TABLE_FORMAT, unit: 'ms', space: resolved.space.name, input: [...resolved.space.input],
+    const table: LatencyTable = resumable(file, space, profiler.conditions) ?? {
+      format: TABLE_FORMAT, unit: 'ms', space: space.name, input: [...space.input],
       conditions: profiler.conditions, complete: false, buildSeconds: 0, entries: {},
     };
     const roundsOf = (key: string) => {
@@ -113,7 +118,7 @@ export function timingOptionsOf(table: LatencyTable): TimingOptions {
  * fits the table's predictor on them; the table file is rewritten with it.
  */
 export async function fitTablePredictor(
-  resolved: ResolvedSpace,
+  resolved: ResolvedSpace | TableSpace,
   file: string,
   options: { networks?: number; seed?: number } = {},
   onProgress?: (p: { done: number; total: number }) => void,
@@ -122,7 +127,8 @@ export async function fitTablePredictor(
   const table = readLatencyTable(file);
   if (!table.complete) throw new TorchnasError('E_STATE', `the table '${file}' is not complete: finish it with 'torchnas latency table' first`);
   const rng = new Rng(seed);
-  const archs = Array.from({ length: networks }, () => deriveArchitecture(resolved, randomChoice(resolved, () => rng.next())));
+  const space = tableSpaceOf(resolved);
+  const archs = Array.from({ length: networks }, () => space.sample(() => rng.next()));
   const samples = await withProfiler(timingOptionsOf(table), async (profiler) => {
     const out = [];
     for (const [i, arch] of archs.entries()) {

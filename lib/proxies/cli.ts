@@ -1,5 +1,6 @@
 // `torchnas proxies`: zero-cost proxies of sampled NAS-Bench-201 networks, built and scored natively,
 // rank-correlated with the benchmark's test accuracy. Registered on the main program by lib/cli/main.ts.
+import { wholeNumber } from '../cli/option-parsers';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NB201_DATASETS } from '../benchmarks';
 import { augmentationFor, DATASET_NAMES, loadDataset, type DatasetName } from '../data/datasets';
@@ -8,10 +9,6 @@ import { createCountProgress, type ProgressMode } from '../cli/progress';
 import { runNb201ProxyStudy, type Nb201ProxyStudy } from './nb201-proxies';
 import { DATA_PROXIES, PROXY_NAMES, type ProxyName } from './zero-cost';
 
-const wholeNumber = (name: string) => (value: string) => {
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number`);
-  return Number(value);
-};
 
 /** `--proxy a,b --proxy c` -> [a, b, c]; `all` -> every proxy. */
 function proxyList(value: string, previous: string[] = []): string[] {

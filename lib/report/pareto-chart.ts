@@ -29,6 +29,8 @@ export interface ParetoChartOptions {
   title: string;
   subtitle?: string;
   accuracyTitle: string;
+  /** The cost axis's title (default 'latency (ms)'): the `latencyMs` field may hold MACs too. */
+  costTitle?: string;
   /** The accuracy axis starts here, what lies below out of view (the broken networks of a space pile up near chance). */
   accuracyFloor?: number;
 }
@@ -72,7 +74,7 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
   // Marks below the floor are dropped, not clipped: resvg 2.6.2 aborts the process on a mark wholly
   // outside the picture (thx/resvg-js#415). The front's line keeps every point and is clipped.
   const visible = (kind: LayerKind) => [...only(kind), ...(options.accuracyFloor === undefined ? [] : [{ filter: { field: 'accuracy', gte: options.accuracyFloor } }])];
-  const latency = { field: 'latencyMs', type: 'quantitative', title: 'latency (ms)', scale: { zero: false, nice: false } } as const;
+  const latency = { field: 'latencyMs', type: 'quantitative', title: options.costTitle ?? 'latency (ms)', scale: { zero: false, nice: false } } as const;
   const accuracy = { field: 'accuracy', type: 'quantitative', title: options.accuracyTitle, scale: { zero: false, domainMin: options.accuracyFloor } } as const;
   // The legend names the layers; its colours are fixed here, so every panel and chart reads alike.
   const domain = ['architecture', 'front', 'chosen'];

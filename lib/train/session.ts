@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import type {
   NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
-  NativeMemoryStats, NativeSearchOptions, NativeSession, NativeTimingStats, NativeTrainProgress,
+  NativeMemoryStats, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeSubnet, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
+import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
 import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } from '../benchmarks/nb201-network';
@@ -108,6 +109,19 @@ function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape, what:
   return options;
 }
 const PROGRESS = { progressEvery: z.number().int().positive().optional() };
+
+export const SamplerOptionsSchema = z
+  .object({
+    rule: z.enum(['uniform', 'sandwich', 'bestup', 'worstup']),
+    middle: z.number().int().min(0).optional(),
+    candidates: z.number().int().positive().optional(),
+    distill: z.boolean().optional(),
+    temperature: z.number().positive().optional(),
+    clip: z.number().min(0).optional(),
+    pool: z.array(z.array(z.unknown())).optional(),
+    binWeights: z.array(z.number().min(0)).optional(),
+  })
+  .strict();
 
 export type LoaderOptions = NativeLoaderOptions;
 
@@ -300,6 +314,78 @@ export class Session {
   async evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
     const options = loaderOptions(loader, {}, 'loader options');
     return callNative(() => this.handle.evaluate(handleOf(data, 'data'), options));
+  }
+
+  /** Builds the one-shot supernet of a resolved elastic space (every block at its largest). */
+  buildElastic(resolved: ResolvedElasticSpace): Promise<{ parameters: number }> {
+    const { input } = resolved.space;
+    this.inputShape = [input[0], input[1], input[2]];
+    return callNative(() => this.handle.buildElastic(nativeElasticSpec(resolved)));
+  }
+
+  /** One epoch of supernet training: per batch, the sampler's subnets' losses summed, then one step. */
+  async supernetEpoch(
+    data: Dataset,
+    options: LoaderOptions & { progressEvery?: number; sampler: NativeSamplerOptions },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats> {
+    const { sampler, ...loader } = options;
+    loaderOptions(loader, PROGRESS, 'loader options');
+    const parsed = SamplerOptionsSchema.safeParse(sampler);
+    if (!parsed.success) throw fromZod('sampler options', parsed.error);
+    return callNative(() => this.handle.supernetEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
+  }
+
+  /** Each subnet's accuracy on `valid` after its BatchNorm statistics are recalibrated on `calib`. */
+  scoreSubnets(
+    calib: Dataset,
+    valid: Dataset,
+    options: { subnets: NativeSubnet[]; calib: LoaderOptions; calibBatches: number; valid: LoaderOptions },
+    onProgress?: (p: { done: number; total: number }) => void,
+  ): Promise<NativeEvalStats[]> {
+    loaderOptions(options.calib, {}, 'calibration loader options');
+    loaderOptions(options.valid, {}, 'validation loader options');
+    if (!Number.isInteger(options.calibBatches) || options.calibBatches < 1) throw invalid('calibBatches must be a positive integer', ['calibBatches']);
+    return callNative(() => this.handle.scoreSubnets(handleOf(calib, 'calib'), handleOf(valid, 'valid'), options, guardCallback(onProgress)));
+  }
+
+  /** A subnet's tensors under the standalone network's names, as float64. */
+  subnetTensors(subnet: NativeSubnet): Promise<Record<string, Float64Array>> {
+    return callNative(() => this.handle.subnetTensors({ subnet }));
+  }
+
+  /** Writes the subnet as a standalone network's weights (what `train --init` loads). */
+  exportSubnet(subnet: NativeSubnet, arch: Architecture, path: string): Promise<{ parameters: number }> {
+    const network = resolveNetwork(arch).spec;
+    return callNative(() => this.handle.exportSubnet({ subnet, network, path }));
+  }
+
+  /** probeLoss on one subnet; gradients under the standalone network's names. */
+  probeSubnet(data: Dataset, options: LoaderOptions & { subnet: NativeSubnet }) {
+    return callNative(() => this.handle.probeSubnet(handleOf(data, 'data'), options));
+  }
+
+  /** AttentiveNAS's pick among candidates on the first batch: their losses and the best (or worst). */
+  attentivePick(data: Dataset, options: LoaderOptions & { candidates: NativeSubnet[]; worst?: boolean }) {
+    return callNative(() => this.handle.attentivePick(handleOf(data, 'data'), options));
+  }
+
+  /** Sorts each elastic block's middle channels by importance (the optimizer restarts). */
+  reorderChannels(): Promise<void> {
+    return callNative(() => this.handle.reorderChannels());
+  }
+
+  /**
+   * Subnets as the training step's sampler draws them (for checking its frequencies); with
+   * `{ epoch }`, the uniform draws a supernetEpoch of that epoch makes, in order.
+   */
+  sampleSubnets(sampler: NativeSamplerOptions, count: number, from: { seed?: number; epoch?: number } = {}): Promise<NativeSubnet[]> {
+    return callNative(() => this.handle.sampleSubnets({ sampler, count, ...from }));
+  }
+
+  /** Loads only the network's weights from a checkpoint (an exported subnet, for fine-tuning). */
+  loadWeights(path: string): Promise<void> {
+    return callNative(() => this.handle.loadWeights({ path }));
   }
 
   saveCheckpoint(path: string) {

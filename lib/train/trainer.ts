@@ -43,6 +43,8 @@ export const TrainOptionsSchema = z
     validFraction: z.number().min(0).lt(1).default(0.1),
     /** Evaluate (validation and test) on at most this many images each. */
     limitEval: z.number().int().positive().optional(),
+    /** Weights to start from (an extracted subnet's weights.pt) instead of a random initialization. */
+    init: z.string().optional(),
     ...RUN_FIELDS,
   })
   .strict();
@@ -138,6 +140,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
     });
     let state: RunState = previous ?? freshRunState();
     if (previous) await restoreCheckpoint(session, runDir, previous);
+    else if (opts.init) await session.loadWeights(opts.init);
     if (!previous) {
       // Only now, with data and network ready, does the run exist on disk.
       fs.mkdirSync(runDir, { recursive: true });

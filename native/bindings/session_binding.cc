@@ -3,6 +3,8 @@
 
 #include "bindings/addon_state.h"
 #include "bindings/dataset_binding.h"
+#include "bindings/elastic_binding.h"
+#include "bindings/js_values.h"
 #include "bindings/spec_readers.h"
 #include "boundary/async_call.h"
 #include "boundary/js_args.h"
@@ -12,54 +14,6 @@
 
 namespace torchnas {
 namespace {
-
-Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
-  Napi::Object out = Napi::Object::New(env);
-  for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
-  return out;
-}
-
-MakeJsValue EvalObject(const EvalStats& st) {
-  return [st](Napi::Env env) -> Napi::Value {
-    return StatsObject(env, {{"images", static_cast<double>(st.images)},
-                             {"loss", st.loss},
-                             {"top1", st.top1},
-                             {"top5", st.top5},
-                             {"seconds", st.seconds}});
-  };
-}
-
-Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
-  torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
-  Napi::Float64Array a = Napi::Float64Array::New(env, static_cast<size_t>(c.numel()));
-  std::memcpy(a.Data(), c.data_ptr<double>(), a.ByteLength());
-  return a;
-}
-
-// {[name]: Float32Array | Float64Array}, by each tensor's dtype.
-Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
-  Napi::Object out = Napi::Object::New(env);
-  for (const auto& [name, t] : tensors) {
-    if (t.scalar_type() == torch::kFloat64) {
-      out.Set(name, Float64Of(env, t));
-      continue;
-    }
-    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
-    std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
-    out.Set(name, a);
-  }
-  return out;
-}
-
-Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows) {
-  Napi::Array out = Napi::Array::New(env, rows.size());
-  for (size_t e = 0; e < rows.size(); ++e) {
-    Napi::Array row = Napi::Array::New(env, rows[e].size());
-    for (size_t i = 0; i < rows[e].size(); ++i) row.Set(static_cast<uint32_t>(i), rows[e][i]);
-    out.Set(static_cast<uint32_t>(e), row);
-  }
-  return out;
-}
 
 Napi::Object TimingObject(Napi::Env env, const TimingStats& s) {
   return StatsObject(env, {{"count", static_cast<double>(s.count)},
@@ -78,8 +32,7 @@ Napi::Object TimingObject(Napi::Env env, const TimingStats& s) {
 class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "Session",
-                       {InstanceMethod<&SessionBinding::Describe>("describe"),
+    std::vector<PropertyDescriptor> methods = {InstanceMethod<&SessionBinding::Describe>("describe"),
                         InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
                         InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
                         InstanceMethod<&SessionBinding::ZeroCostProxies>("zeroCostProxies"),
@@ -103,7 +56,13 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
                         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
-                        InstanceMethod<&SessionBinding::Close>("close")});
+                        InstanceMethod<&SessionBinding::Close>("close")};
+    // Methods defined by concern in their own files, each reached through Dispatch.
+    for (const NamedSessionMethod& m : ElasticSessionMethods()) {
+      methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
+                                       const_cast<void*>(static_cast<const void*>(&m))));
+    }
+    return DefineClass(env, "Session", methods);
   }
 
   explicit SessionBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SessionBinding>(info) {
@@ -140,6 +99,13 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
  private:
+  Napi::Value Dispatch(const Napi::CallbackInfo& info) {
+    const auto* m = static_cast<const NamedSessionMethod*>(info.Data());
+    return m->method(info, [this](Napi::Env env, std::function<MakeJsValue(Session&)> work) {
+      return Queue(env, std::move(work));
+    });
+  }
+
   Napi::Promise Queue(Napi::Env env, std::function<MakeJsValue(Session&)> work) {
     auto slot = live_->slot;
     return QueueWork(env, *live_->queue, [slot, work = std::move(work)]() -> MakeJsValue {
@@ -335,14 +301,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     std::vector<int64_t> path = RunSyncValue(info.Env(), [&] { return ReadIntegers(o, "path"); });
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       auto probe = std::make_shared<LossProbe>(s.ProbeLoss(data, loader, path));
-      return [probe](Napi::Env env) -> Napi::Value {
-        Napi::Object out = Napi::Object::New(env);
-        out.Set("evalLogits", Float64Of(env, probe->eval_logits));
-        out.Set("trainLogits", Float64Of(env, probe->train_logits));
-        out.Set("loss", probe->loss);
-        out.Set("gradients", NamedArrays(env, probe->gradients));
-        return out;
-      };
+      return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
     });
   }
 
@@ -539,16 +498,6 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     });
     live_->queue->Drain();
     return done;
-  }
-
-  template <typename F>
-  static auto RunSyncValue(Napi::Env env, F&& f) -> decltype(f()) {
-    decltype(f()) value{};
-    RunSync(env, [&]() -> Napi::Value {
-      value = f();
-      return env.Undefined();
-    });
-    return value;
   }
 
   std::shared_ptr<LiveSession> live_;

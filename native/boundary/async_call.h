@@ -24,6 +24,17 @@ Napi::Promise RunDetached(Napi::Env env, NativeWork work);
 // Runs short native work on the JS thread, turning native exceptions into JS errors with a `code`.
 Napi::Value RunSync(Napi::Env env, const std::function<Napi::Value()>& work);
 
+// RunSync for a native value read from JS arguments (an option struct): errors become JS errors.
+template <typename F>
+auto RunSyncValue(Napi::Env env, F&& f) -> decltype(f()) {
+  decltype(f()) value{};
+  RunSync(env, [&]() -> Napi::Value {
+    value = f();
+    return env.Undefined();
+  });
+  return value;
+}
+
 // Makes a JS Error with a `code` property.
 Napi::Error MakeError(Napi::Env env, const std::string& code, const std::string& message);
 

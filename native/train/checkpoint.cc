@@ -5,6 +5,8 @@
 
 #include <cstdio>
 
+#include "train/checkpoint.h"
+
 #include "common/error.h"
 #include "train/session.h"
 
@@ -25,6 +27,22 @@ std::string Directory(const std::string& path) {
 
 }  // namespace
 
+void WriteArchiveAtomically(torch::serialize::OutputArchive& root, const std::string& path) {
+  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    root.save_to(temporary);
+  } catch (const c10::Error& e) {
+    std::remove(temporary.c_str());
+    Fail(codes::kIo, "cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
+  }
+  FsyncPath(temporary, false);
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    Fail(codes::kIo, "cannot move the checkpoint into place at '" + path + "'");
+  }
+  FsyncPath(Directory(path), true);
+}
+
 void Session::SaveCheckpoint(const std::string& path) {
   Model& model = RequireModel();
   torch::serialize::OutputArchive root, model_archive, optimizer_archive;
@@ -40,19 +58,7 @@ void Session::SaveCheckpoint(const std::string& path) {
     arch_->Save(arch_archive);
     root.write("architecture", arch_archive);
   }
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    root.save_to(temporary);
-  } catch (const c10::Error& e) {
-    std::remove(temporary.c_str());
-    Fail(codes::kIo, "cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
-  }
-  FsyncPath(temporary, false);
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    Fail(codes::kIo, "cannot move the checkpoint into place at '" + path + "'");
-  }
-  FsyncPath(Directory(path), true);
+  WriteArchiveAtomically(root, path);
 }
 
 void Session::LoadCheckpoint(const std::string& path) {
@@ -72,6 +78,21 @@ void Session::LoadCheckpoint(const std::string& path) {
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this network (" +
                            e.what_without_backtrace() + "): is it from another architecture or a damaged file?");
+  }
+  if (options_.exec.channels_last) ToChannelsLast(model);
+}
+
+void Session::LoadWeights(const std::string& path) {
+  Model& model = RequireModel();
+  if (::access(path.c_str(), R_OK) != 0) Fail(codes::kIo, "weights file '" + path + "' does not exist or is not readable");
+  torch::serialize::InputArchive root, model_archive;
+  try {
+    root.load_from(path, options_.exec.device);
+    root.read("model", model_archive);
+    model.load(model_archive);
+  } catch (const c10::Error& e) {
+    Fail(codes::kData, "'" + path + "' does not hold weights for this network (" + e.what_without_backtrace() +
+                           "): export them from the same architecture (torchnas supernet extract)");
   }
   if (options_.exec.channels_last) ToChannelsLast(model);
 }

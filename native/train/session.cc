@@ -53,6 +53,7 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
   if (options_.exec.channels_last) ToChannelsLast(*model);
   model_ = std::move(model);
   supernet_.reset();
+  elastic_.reset();
   arch_.reset();
   optimizer_.reset();
   global_step_ = 0;
@@ -123,7 +124,7 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
     if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
     torch::Tensor x = PrepareInput(batch->images, options_.exec);
     torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
-    auto [logits, loss] = WeightStep(x, y, hooks.forward);
+    auto [logits, loss] = hooks.step ? hooks.step(x, y) : WeightStep(x, y, hooks.forward);
     stats.lr = LearningRateAt(optimizer_spec_, schedule_, global_step_ - 1);
     ++stats.steps;
     stats.images += x.size(0);

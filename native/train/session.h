@@ -16,6 +16,8 @@
 #include "nets/network_spec.h"
 #include "proxies/proxy.h"
 #include "search/arch_trainer.h"
+#include "search/subnet_sampler.h"
+#include "spaces/elastic_net.h"
 #include "spaces/nb201_network.h"
 #include "spaces/supernet.h"
 #include "train/optimizer.h"
@@ -82,6 +84,8 @@ struct LossProbe {
   torch::Tensor train_logits;
   double loss = 0.0;
   std::vector<std::pair<std::string, torch::Tensor>> gradients;
+  // Sum of squares of every parameter gradient of the model (a subnet probe maps only its slices).
+  double gradient_square_sum = 0.0;
 };
 
 using ProgressRecord = std::vector<std::pair<std::string, double>>;
@@ -91,6 +95,8 @@ using ProgressFn = std::function<void(const ProgressRecord&)>;
 // each step (an architecture step), and extra progress fields.
 struct EpochHooks {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
+  // Replaces the single-forward weight step (a supernet step sums several subnets' losses).
+  std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&, const torch::Tensor&)> step;
   std::function<void(int64_t step)> after_step;
   std::function<void(ProgressRecord&)> extend_progress;
 };
@@ -140,6 +146,38 @@ class Session {
                                                                     LoaderOptions loader, std::vector<EdgeChoice> path,
                                                                     GateMode mode);
 
+  // One-shot elastic supernet (spaces/elastic_net.h): build, train with a sampling rule (one native
+  // call per epoch, one optimizer step per batch over several subnets), score subnets after BN
+  // recalibration, and take a subnet's weights out as a standalone network.
+  int64_t BuildElastic(const ElasticSpec& spec);
+  EpochStats SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const SamplerSpec& sampler,
+                           int64_t progress_every, const ProgressFn& progress);
+  // Per subnet: BatchNorm statistics recalibrated on `calib_batches` batches of `calib` (the same
+  // batches for every subnet), then evaluated on `valid` in eval mode.
+  std::vector<EvalStats> ScoreSubnets(const std::vector<ElasticChoice>& subnets, std::shared_ptr<const DatasetView> calib,
+                                      LoaderOptions calib_loader, int64_t calib_batches,
+                                      std::shared_ptr<const DatasetView> valid, LoaderOptions valid_loader,
+                                      const std::function<void(size_t)>& progress);
+  void RecalibrateBatchNorm(const ElasticChoice& subnet, std::shared_ptr<const DatasetView> calib, LoaderOptions loader,
+                            int64_t batches);
+  // The subnet's tensors under the standalone network's names (nets/network.cc).
+  NamedTensors SubnetTensors(const ElasticChoice& subnet);
+  // Builds the standalone network `spec` (the subnet's architecture), copies the subnet's tensors
+  // into it, and writes it as a checkpoint that LoadWeights (train --init) reads.
+  int64_t ExportSubnet(const ElasticChoice& subnet, const NetworkSpec& spec, const std::string& path);
+  // ProbeLoss on one subnet; gradients under the standalone network's names.
+  LossProbe ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet);
+  // AttentiveNAS's choice among candidates on the first batch of `data`: each one's loss (no
+  // gradient, batch statistics, running statistics untouched) and the index of the lowest (or highest).
+  std::pair<std::vector<double>, int64_t> AttentivePick(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                                        const std::vector<ElasticChoice>& candidates, bool worst);
+  void ReorderChannels();
+  // Subnets as the training step draws them (uniform, or near a MACs target from the pool), for
+  // checking the samplers' frequencies.
+  std::vector<ElasticChoice> SampleSubnets(const SamplerSpec& sampler, int64_t count, uint64_t seed);
+  // Only the model's weights from a checkpoint (a fine-tuning start); optimizer and step stay fresh.
+  void LoadWeights(const std::string& path);
+
   // Latency of single layers and of whole networks on the session's device, precision and memory
   // format; built fresh (seeded), independent of the session's model. `progress` gets the number
   // of layers done.
@@ -175,6 +213,13 @@ class Session {
   EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
                       const ProgressFn& progress, const EpochHooks& hooks);
   SupernetImpl& RequireSupernet();
+  ElasticNetImpl& RequireElastic();
+  std::pair<torch::Tensor, torch::Tensor> SupernetStep(const torch::Tensor& x, const torch::Tensor& y,
+                                                       const SamplerSpec& sampler, SeededRandom& rng);
+  std::vector<double> CandidateLosses(const torch::Tensor& x, const torch::Tensor& y,
+                                      const std::vector<ElasticChoice>& candidates);
+  LossProbe ProbeWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                      const std::function<torch::Tensor(const torch::Tensor&)>& forward);
   ArchTrainer& RequireArchTrainer();
   // One optimizer step on the weights: schedule, forward (autocast), loss, backward, step. Returns
   // the detached logits and loss.
@@ -184,6 +229,7 @@ class Session {
   SessionOptions options_;
   std::shared_ptr<Model> model_;
   std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
+  std::shared_ptr<ElasticNetImpl> elastic_;  // set when model_ is an elastic supernet
   std::unique_ptr<ArchTrainer> arch_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   OptimizerSpec optimizer_spec_;

@@ -54,9 +54,42 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
       choices.push_back(EdgeChoice{path[e], {}});
     }
   }
-  auto forward = [&](const torch::Tensor& x) {
+  LossProbe probe = ProbeWith(std::move(data), std::move(loader), [&](const torch::Tensor& x) {
     return supernet_ ? supernet_->forward(x, choices, GateMode::kFullV2, options_.exec) : model.forward(x);
+  });
+  for (const auto& item : model.named_parameters()) {
+    const torch::Tensor& g = item.value().grad();
+    if (g.defined()) probe.gradients.emplace_back(item.key(), g.to(torch::kCPU, torch::kFloat64).contiguous());
+  }
+  for (auto& p : model.parameters()) p.mutable_grad() = torch::Tensor();
+  return probe;
+}
+
+LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet) {
+  ElasticNetImpl& net = RequireElastic();
+  net.Check(subnet);
+  LossProbe probe = ProbeWith(std::move(data), std::move(loader),
+                              [&](const torch::Tensor& x) { return net.forward(x, subnet); });
+  // Parameters the subnet never reached have no gradient: zeros of their shape, so slicing works.
+  auto gradient = [](const torch::Tensor& t) { return t.grad().defined() ? t.grad() : torch::zeros_like(t); };
+  auto is_buffer = [](const std::string& name) {
+    for (const char* suffix : {".running_mean", ".running_var", ".num_batches_tracked"}) {
+      const std::string s(suffix);
+      if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) return true;
+    }
+    return false;
   };
+  for (const auto& [name, g] : net.Collect(subnet, gradient)) {
+    if (!is_buffer(name)) probe.gradients.emplace_back(name, g.to(torch::kCPU, torch::kFloat64).contiguous());
+  }
+  for (auto& p : net.parameters()) p.mutable_grad() = torch::Tensor();
+  return probe;
+}
+
+// One batch: eval-mode logits, then train-mode loss and backward; gradients are left in place.
+LossProbe Session::ProbeWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                             const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+  Model& model = RequireModel();
   Batch batch = FirstBatch(std::move(data), loader);
   torch::Tensor x = PrepareInput(batch.images, options_.exec);
   torch::Tensor y = batch.labels.to(options_.exec.device);
@@ -73,11 +106,9 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
   loss.backward();
   probe.loss = loss.item<double>();
   probe.train_logits = logits.detach().to(torch::kCPU, torch::kFloat64);
-  for (const auto& item : model.named_parameters()) {
-    const torch::Tensor& g = item.value().grad();
-    if (g.defined()) probe.gradients.emplace_back(item.key(), g.to(torch::kCPU, torch::kFloat64).contiguous());
+  for (const auto& p : model.parameters()) {
+    if (p.grad().defined()) probe.gradient_square_sum += p.grad().to(torch::kFloat64).square().sum().item<double>();
   }
-  for (auto& p : model.parameters()) p.mutable_grad() = torch::Tensor();
   return probe;
 }
 

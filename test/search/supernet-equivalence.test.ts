@@ -8,6 +8,7 @@ import {
   type Dataset, type ResolvedSpace, type SpaceChoice,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
+import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 
 const TOLERANCE = 1e-10;
@@ -25,14 +26,6 @@ const CUSTOM = parseChainSpace({
   widthMultiplier: 1.3,
 });
 
-function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let scale = 1e-30;
-  for (let i = 0; i < a.length; i++) scale = Math.max(scale, Math.abs(a[i]));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / scale);
-  return worst;
-}
 
 // Paths that take Zero on some shortcut edges and a real block on others, plus uniformly random ones.
 function testPaths(resolved: ResolvedSpace, seed: number, count: number): SpaceChoice[] {

@@ -1,0 +1,135 @@
+// `torchnas supernet train|search|extract`: one-shot elastic supernets from the command line.
+// Registered on the main program by lib/cli/main.ts.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { finiteNumber, wholeNumber } from '../cli/option-parsers';
+import { DATASET_NAMES } from '../data/datasets';
+import { plotFormat } from '../report/plot';
+import { ELASTIC_SPACES } from '../spaces';
+import { searchSupernet, extractSubnet } from './search-supernet';
+import { trainSupernet, type SupernetEvent } from './train-supernet';
+import { SAMPLER_PATTERN } from './sampler-rule';
+
+const int = wholeNumber;
+const num = finiteNumber;
+const sampler = (value: string) => {
+  if (!SAMPLER_PATTERN.test(value)) throw new InvalidArgumentError('use uniform, sandwich, bestup-<k> or worstup-<k> (e.g. bestup-3)');
+  return value;
+};
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function lines(mode: string, stream: NodeJS.WriteStream = process.stderr) {
+  return (e: SupernetEvent) => {
+    if (mode === 'none') return;
+    if (e.type === 'start') {
+      if (e.startEpoch > 0) stream.write(`resuming after epoch ${e.startEpoch}\n`);
+      stream.write(`supernet ${e.space} (${e.params} parameters, subnets ${(e.macsRange[0] / 1e6).toFixed(2)}-` +
+        `${(e.macsRange[1] / 1e6).toFixed(2)} MMACs), sampler ${e.sampler}, epochs ${e.startEpoch + 1}-${e.epochs} -> ${e.runDir}\n`);
+    } else if (e.type === 'step' && mode !== 'epochs') {
+      stream.write(`  epoch ${e.epoch + 1} step ${e.step}/${e.steps} loss ${e.loss.toFixed(4)} top-1 ${pct(e.top1)} ` +
+        `${e.imagesPerSecond.toFixed(0)} img/s\n`);
+    } else if (e.type === 'epoch') {
+      const r = e.record;
+      stream.write(`epoch ${r.epoch}: train loss ${r.train.loss.toFixed(4)} (largest) in ${r.train.seconds.toFixed(0)} s; ` +
+        `held-out top-1 largest ${pct(r.largest.top1)}, smallest ${pct(r.smallest.top1)}\n`);
+    }
+  };
+}
+
+export function registerSupernetCommand(program: Command): void {
+  const supernet = program.command('supernet').description('one-shot elastic supernets: train once, then search and extract subnets');
+  supernet
+    .command('train')
+    .description('train an elastic supernet with a sampling rule (sandwich, AttentiveNAS bestup-k/worstup-k, uniform)')
+    .addHelpText('after', `
+Examples:
+  torchnas supernet train --out runs/ofa --epochs 10            # elastic-28 on Fashion-MNIST, sandwich rule
+  torchnas supernet train --sampler bestup-3 --out runs/best    # AttentiveNAS BestUp-3
+  torchnas supernet search --run runs/ofa                        # Pareto family of subnets, each exported
+  torchnas supernet extract --run runs/ofa --subnet smallest -o nets/small
+Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file (README, "One-shot supernets").`)
+    .option('--space <name|file>', 'elastic space: a built-in name or a JSON file', 'elastic-28')
+    .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
+    .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option('--sampler <rule>', 'uniform, sandwich, bestup-<k> or worstup-<k>', sampler, 'sandwich')
+    .option('--middle <n>', 'subnets between the largest and smallest in a step', int('--middle'), 2)
+    .option('--no-distill', 'train every subnet on the labels (no in-place distillation from the largest)')
+    .option('--temperature <x>', 'distillation temperature', num('--temperature'), 1)
+    .option('--clip <x>', 'gradient-norm clipping (0: none)', num('--clip'), 1)
+    .option('--epochs <n>', 'epochs', int('--epochs'), 10)
+    .option('--batch-size <n>', 'batch size', int('--batch-size'), 64)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw']).default('sgd'))
+    .option('--lr <x>', 'peak learning rate (cosine)', num('--lr'), 0.05)
+    .option('--weight-decay <x>', 'weight decay', num('--weight-decay'), 3e-5)
+    .option('--label-smoothing <x>', 'label smoothing of the largest subnet', num('--label-smoothing'), 0)
+    .option('--augment', 'random crop and flip', false)
+    .option('--valid-fraction <x>', 'part of the train split held out for scoring subnets', num('--valid-fraction'), 0.1)
+    .option('--calib-batches <n>', 'batches for BN recalibration of a scored subnet', int('--calib-batches'), 20)
+    .option('--pool-size <n>', 'subnets drawn for the MACs prior (bestup, worstup)', int('--pool-size'), 2000)
+    .option('--bins <n>', 'MACs bins of the prior', int('--bins'), 10)
+    .option('--limit-train <n>', 'train on only this many images', int('--limit-train'))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
+    .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
+    .option('--seed <n>', 'seed', int('--seed'), 0)
+    .option('--out <dir>', 'run directory; if it holds a supernet run, that run resumes')
+    .addOption(new Option('--progress <mode>', 'progress lines').choices(['steps', 'epochs', 'none']).default('steps'))
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (o, command: Command) => {
+      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'epochs', 'batchSize', 'optimizer', 'lr',
+        'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'bins', 'seed'];
+      const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));
+      const result = await trainSupernet({ ...given, dataDir: o.dataDir, limitTrain: o.limitTrain, device: o.device, threads: o.threads,
+        runDir: o.out }, lines(o.progress));
+      const last = result.history.at(-1);
+      if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else if (last) {
+        process.stdout.write(`supernet trained: largest ${pct(last.largest.top1)}, smallest ${pct(last.smallest.top1)} held-out top-1; ` +
+          `saved in ${result.runDir}\n`);
+      }
+    });
+
+  supernet
+    .command('search')
+    .description('evolutionary Pareto search on a trained supernet (accuracy vs MACs or latency); exports the front')
+    .requiredOption('--run <dir>', 'a supernet run directory (torchnas supernet train --out)')
+    .addOption(new Option('--constraint <kind>', 'cost to trade accuracy against').choices(['macs', 'latency']).default('macs'))
+    .option('--latency-table <file>', 'torchnas latency table (for --constraint latency)')
+    .option('--population <n>', 'population', int('--population'), 16)
+    .option('--iterations <n>', 'generations, the first included', int('--iterations'), 6)
+    .option('--mutation-probability <x>', 'per-decision mutation probability', num('--mutation-probability'), 0.2)
+    .option('--crossover-fraction <x>', 'share of children made by crossover', num('--crossover-fraction'), 0.5)
+    .option('--calib-batches <n>', 'BN recalibration batches per candidate', int('--calib-batches'))
+    .option('--limit-valid <n>', 'score on only this many held-out images', int('--limit-valid'))
+    .option('--seed <n>', 'seed', int('--seed'), 0)
+    .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N')
+    .option('--plot <file>', 'plot the scored subnets and the front (.svg or .png)')
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (o) => {
+      if (o.plot) plotFormat(o.plot);
+      const result = await searchSupernet({ plot: o.plot, run: o.run, constraint: o.constraint, latencyTable: o.latencyTable, population: o.population,
+        iterations: o.iterations, mutationProbability: o.mutationProbability, crossoverFraction: o.crossoverFraction,
+        calibBatches: o.calibBatches, limitValid: o.limitValid, seed: o.seed, threads: o.threads, device: o.device },
+      (e) => { if (e.type === 'iteration') process.stderr.write(`generation ${e.iteration}: ${e.evaluated} subnets scored, front ${e.front}\n`); });
+      if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else {
+        process.stdout.write(`Pareto front (${result.evaluated} subnets scored, hypervolume ${result.hypervolume.toFixed(3)}):\n` +
+          result.front.map((m) => `  ${m.cost.toFixed(3)} ${result.costUnit}  top-1 ${pct(m.top1)}  ${m.subnet}  -> ${m.arch}`).join('\n') + '\n');
+      }
+    });
+
+  supernet
+    .command('extract')
+    .description('take one subnet out as a standalone network (arch.json + weights.pt, BN recalibrated)')
+    .requiredOption('--run <dir>', 'a supernet run directory')
+    .requiredOption('--subnet <s>', "'largest', 'smallest', a subnet string like r28|w16:k3e4|..., or a subnet's arch.json")
+    .requiredOption('-o, --out <dir>', 'folder for arch.json and weights.pt')
+    .option('--calib-batches <n>', 'BN recalibration batches', int('--calib-batches'))
+    .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N')
+    .action(async (o) => {
+      const r = await extractSubnet({ run: o.run, subnet: o.subnet, out: o.out, calibBatches: o.calibBatches, threads: o.threads, device: o.device });
+      process.stdout.write(`${r.score.subnet}: ${(r.score.macs / 1e6).toFixed(2)} MMACs, ${r.params} parameters, held-out top-1 ` +
+        `${pct(r.score.top1)}\n  ${r.arch}\n  ${r.weights}  (torchnas train --arch ${r.arch} --init ${r.weights})\n`);
+    });
+}

@@ -1,0 +1,18 @@
+// The sampling rule of a supernet training step, as users write it: `uniform`, `sandwich`,
+// `bestup-k` or `worstup-k` (AttentiveNAS, k candidates near a MACs target).
+import { invalid } from '../errors';
+
+export interface SamplerRule {
+  rule: 'uniform' | 'sandwich' | 'bestup' | 'worstup';
+  candidates: number;
+}
+
+export const SAMPLER_PATTERN = /^(uniform|sandwich|(bestup|worstup)-[1-9][0-9]*)$/;
+
+export function parseSamplerRule(text: string): SamplerRule {
+  if (!SAMPLER_PATTERN.test(text)) {
+    throw invalid(`sampler: '${text}' is not a sampling rule: use uniform, sandwich, bestup-<k> or worstup-<k> (e.g. bestup-3)`, ['sampler']);
+  }
+  const [rule, k] = text.split('-');
+  return { rule: rule as SamplerRule['rule'], candidates: k ? Number(k) : 1 };
+}

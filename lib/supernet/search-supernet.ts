@@ -1,0 +1,211 @@
+// Search on a trained supernet: an evolutionary Pareto search (NSGA-II selection, mutation and
+// crossover) over held-out accuracy against MACs or a latency model, every candidate BN-recalibrated
+// before it is scored. The Pareto family is written to the run, each member exported as a standalone
+// network (arch.json + weights that `torchnas train --init` fine-tunes).
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { loadArchitecture, type Architecture } from '../arch';
+import { fromZod, TorchnasError } from '../errors';
+import { readLatencyTable } from '../latency/latency-table';
+import { tableLatencyModel, type LatencyModel } from '../latency/latency-model';
+import { hypervolume } from '../search/pareto';
+import { paretoChart } from '../report/pareto-chart';
+import { renderChart } from '../report/plot';
+import { paretoEvolution, type Evaluated } from '../search/pareto-evolution';
+import { architectureSubnet, crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, loadElasticSpace, mutateSubnet, nativeSubnet, parseSubnet,
+  randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
+import { Session } from '../train/session';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { readJson } from '../util/json-file';
+import { scoreSubnets, supernetData, type SubnetScore, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
+
+type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
+
+export const SupernetSearchOptionsSchema = z
+  .object({
+    run: z.string(),
+    constraint: z.enum(['macs', 'latency']).default('macs'),
+    latencyTable: z.string().optional(),
+    population: z.number().int().min(2).default(16),
+    iterations: z.number().int().positive().default(6),
+    mutationProbability: z.number().min(0).max(1).default(0.2),
+    crossoverFraction: z.number().min(0).max(1).default(0.5),
+    calibBatches: z.number().int().positive().optional(),
+    limitValid: z.number().int().positive().optional(),
+    exportFront: z.boolean().default(true),
+    /** An SVG or PNG file for the plot of the scored subnets and their front. */
+    plot: z.string().optional(),
+    seed: z.number().int().min(0).default(0),
+    threads: z.number().int().positive().optional(),
+    device: z.string().optional(),
+  })
+  .strict()
+  .refine((o) => o.constraint !== 'latency' || o.latencyTable !== undefined,
+    { message: 'a latency constraint needs a latency table (--latency-table)', path: ['latencyTable'] });
+
+export type SupernetSearchOptions = z.input<typeof SupernetSearchOptionsSchema>;
+
+export interface ParetoMember extends SubnetScore {
+  /** MACs, or latency in the table's unit: what the search traded accuracy against. */
+  cost: number;
+  params: number;
+  arch?: string; // arch.json of the exported network, relative to the run
+  weights?: string;
+}
+
+export interface SupernetSearchResult {
+  run: string;
+  constraint: 'macs' | 'latency';
+  costUnit: string;
+  evaluated: number;
+  front: ParetoMember[];
+  hypervolume: number;
+  seconds: number;
+}
+
+export type SupernetSearchEvent =
+  | { type: 'iteration'; iteration: number; evaluated: number; front: number }
+  | { type: 'scored'; done: number; total: number };
+
+/** A committed supernet run: its stored options, space and last checkpoint. */
+export function openSupernetRun(run: string): { opts: StoredOptions; resolved: ResolvedElasticSpace; checkpoint: string; history: SupernetRecord[] } {
+  const opened = openRunDir<StoredOptions, SupernetRecord>(run, 'supernet', 'run');
+  if (!opened || !opened.state.checkpoint) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${run}' holds no trained supernet yet: train one with torchnas supernet train --out ${run}`, ['run']);
+  }
+  const stored = readJson<StoredRun<StoredOptions> & { space: object }>(path.join(run, RUN_FILE), 'run description');
+  return { opts: stored.options, resolved: loadElasticSpace(stored.space), checkpoint: path.join(run, opened.state.checkpoint), history: opened.state.history };
+}
+
+/** A session holding the run's trained supernet. */
+export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string }): Promise<Session> {
+  const { opts } = run;
+  const session = new Session({ device: overrides.device ?? opts.device, threads: overrides.threads ?? opts.threads, seed: opts.seed });
+  await session.buildElastic(run.resolved);
+  await session.loadCheckpoint(run.checkpoint);
+  return session;
+}
+
+function costModel(resolved: ResolvedElasticSpace, o: z.output<typeof SupernetSearchOptionsSchema>): { unit: string; cost: (s: Subnet) => number } {
+  if (o.constraint === 'macs') return { unit: 'MMACs', cost: (s) => subnetCost(resolved, s).macs / 1e6 };
+  const model: LatencyModel<Architecture> = tableLatencyModel(readLatencyTable(o.latencyTable!));
+  return { unit: model.unit, cost: (s) => model.latency(subnetArchitecture(resolved, s)) };
+}
+
+export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (e: SupernetSearchEvent) => void): Promise<SupernetSearchResult> {
+  const started = Date.now();
+  const parsed = SupernetSearchOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('supernet search options', parsed.error);
+  const o = parsed.data;
+  const run = openSupernetRun(o.run);
+  const { resolved } = run;
+  const { unit, cost } = costModel(resolved, o);
+  const data = await supernetData(run.opts, resolved);
+  if (o.limitValid && data.valid.size > o.limitValid) data.valid = data.valid.subset(o.limitValid, o.seed + 7);
+  const session = await loadSupernet(run, o);
+  const scoring = { ...run.opts, calibBatches: o.calibBatches ?? run.opts.calibBatches };
+  const scores = new Map<string, SubnetScore>();
+  let evolved;
+  try {
+    evolved = await paretoEvolution<Subnet>({
+      random: (rng) => randomSubnet(resolved, () => rng.next()),
+      mutate: (a, rng, p) => mutateSubnet(resolved, a, () => rng.next(), p),
+      crossover: (a, b, rng) => crossoverSubnets(a, b, () => rng.next()),
+      key: encodeSubnet,
+      evaluate: async (batch) => {
+        const scored = await scoreSubnets(session, resolved, batch, data, scoring,
+          (p) => onEvent?.({ type: 'scored', ...p }));
+        scored.forEach((s) => scores.set(s.subnet, s));
+        return scored.map((s, i) => ({ accuracy: s.top1, cost: cost(batch[i]) }));
+      },
+    }, { population: o.population, iterations: o.iterations, mutationProbability: o.mutationProbability,
+      crossoverFraction: o.crossoverFraction, seed: o.seed, initial: [smallestSubnet(resolved), largestSubnet(resolved)] },
+    (i) => onEvent?.({ type: 'iteration', iteration: i.iteration, evaluated: i.evaluated, front: i.front.length }));
+    const front = evolved.front.map((e: Evaluated<Subnet>) => member(resolved, scores.get(e.key)!, e.objectives.cost));
+    if (o.exportFront) await exportFront(session, resolved, o.run, front);
+    const worst = { accuracy: 0, cost: Math.max(...evolved.evaluated.map((e) => e.objectives.cost)) * 1.01 };
+    const result: SupernetSearchResult = { run: o.run, constraint: o.constraint, costUnit: unit, evaluated: evolved.evaluated.length,
+      front, hypervolume: hypervolume(front.map((m) => ({ accuracy: m.top1, cost: m.cost })), worst), seconds: (Date.now() - started) / 1000 };
+    const evaluated = evolved.evaluated.map((e) => ({ ...scores.get(e.key)!, cost: e.objectives.cost }));
+    writeJsonAtomic(path.join(o.run, 'pareto.json'), { ...result, evaluatedSubnets: evaluated });
+    if (o.plot) await renderChart(frontChart(run.opts.sampler, unit, evaluated, front), o.plot);
+    return result;
+  } finally {
+    await session.close();
+  }
+}
+
+/** Scored subnets as a cloud and the front as a staircase: accuracy (%) against the cost. */
+export function frontChart(name: string, unit: string, scored: { cost: number; top1: number }[], front: { cost: number; top1: number }[]) {
+  const point = (m: { cost: number; top1: number }) => ({ latencyMs: m.cost, accuracy: 100 * m.top1 });
+  return paretoChart([{ device: name, points: scored.map(point), front: front.map(point) }], {
+    title: 'Subnets of a one-shot supernet: held-out accuracy against cost', subtitle: 'each BN-recalibrated before it is scored',
+    accuracyTitle: 'held-out top-1 (%)', costTitle: unit === 'ms' ? 'latency (ms)' : 'MACs (M)' });
+}
+
+function member(resolved: ResolvedElasticSpace, score: SubnetScore, cost: number): ParetoMember {
+  return { ...score, cost, params: subnetCost(resolved, decodeSubnet(resolved, score.subnet)).params };
+}
+
+async function exportFront(session: Session, resolved: ResolvedElasticSpace, run: string, front: ParetoMember[]): Promise<void> {
+  for (const [i, m] of front.entries()) {
+    const dir = path.join('pareto', String(i).padStart(2, '0'));
+    fs.mkdirSync(path.join(run, dir), { recursive: true });
+    const written = await exportSubnet(session, resolved, decodeSubnet(resolved, m.subnet), path.join(run, dir), m.subnet);
+    m.arch = path.join(dir, path.basename(written.arch));
+    m.weights = path.join(dir, path.basename(written.weights));
+  }
+}
+
+/** arch.json and weights.pt of a subnet (with the session's current BN statistics) into `dir`. */
+export async function exportSubnet(session: Session, resolved: ResolvedElasticSpace, subnet: Subnet, dir: string, name?: string) {
+  const arch = subnetArchitecture(resolved, subnet, name ? `${resolved.space.name}:${name}` : undefined);
+  const files = { arch: path.join(dir, 'arch.json'), weights: path.join(dir, 'weights.pt') };
+  await session.exportSubnet(nativeSubnet(subnet), arch, files.weights);
+  writeJsonAtomic(files.arch, arch);
+  return files;
+}
+
+export const SupernetExtractOptionsSchema = z
+  .object({
+    run: z.string(),
+    subnet: z.union([z.literal('largest'), z.literal('smallest'), z.string(), z.record(z.string(), z.unknown())]),
+    out: z.string(),
+    calibBatches: z.number().int().positive().optional(),
+    threads: z.number().int().positive().optional(),
+    device: z.string().optional(),
+  })
+  .strict();
+export type SupernetExtractOptions = z.input<typeof SupernetExtractOptionsSchema>;
+
+/** 'largest', 'smallest', a subnet string or object, or an architecture file of a subnet. */
+function chosenSubnet(resolved: ResolvedElasticSpace, subnet: string | Subnet): Subnet {
+  if (subnet === 'largest') return largestSubnet(resolved);
+  if (subnet === 'smallest') return smallestSubnet(resolved);
+  if (typeof subnet === 'string' && subnet.endsWith('.json')) return architectureSubnet(resolved, loadArchitecture(subnet));
+  return parseSubnet(resolved, subnet);
+}
+
+/** Recalibrates one subnet's BN statistics, scores it, and exports it as a standalone network to `out`. */
+export async function extractSubnet(options: SupernetExtractOptions): Promise<{ arch: string; weights: string; score: SubnetScore; params: number }> {
+  const parsed = SupernetExtractOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('extract options', parsed.error);
+  const o = parsed.data;
+  const run = openSupernetRun(o.run);
+  const { resolved } = run;
+  const subnet = chosenSubnet(resolved, o.subnet as string | Subnet);
+  const data = await supernetData(run.opts, resolved);
+  const session = await loadSupernet(run, o);
+  try {
+    // Scoring recalibrates the BN statistics the export then copies.
+    const [score] = await scoreSubnets(session, resolved, [subnet], data, { ...run.opts, calibBatches: o.calibBatches ?? run.opts.calibBatches });
+    fs.mkdirSync(o.out, { recursive: true });
+    const files = await exportSubnet(session, resolved, subnet, o.out, score.subnet);
+    return { ...files, score, params: subnetCost(resolved, subnet).params };
+  } finally {
+    await session.close();
+  }
+}
+

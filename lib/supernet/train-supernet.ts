@@ -1,0 +1,159 @@
+// One-shot supernet training on a dataset: every step trains several subnets of an elastic space
+// (the sampling rule) on one batch and makes one optimizer step; after each epoch the largest and
+// smallest subnets are BN-recalibrated and scored on a held-out part, and the epoch is committed
+// (checkpoint + state.json), so a killed run resumes exactly where it stopped.
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import type { NativeSamplerOptions } from '../../binding';
+import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset } from '../data/datasets';
+import { fromZod } from '../errors';
+import { encodeSubnet, largestSubnet, loadElasticSpace, nativeSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { resumeRun } from '../train/resume';
+import { RUN_FIELDS } from '../train/run-fields';
+import { Session } from '../train/session';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
+import { buildSubnetPool, nativePool } from './subnet-pool';
+import { checkCollapse } from './collapse';
+
+export const SupernetTrainOptionsSchema = z
+  .object({
+    space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('elastic-28'),
+    dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+    dataDir: z.string().optional(),
+    sampler: z.string().regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k> or worstup-<k>').default('sandwich'),
+    // Subnets between the largest and the smallest in a sandwich step (random, or AttentiveNAS picks).
+    middle: z.number().int().min(0).default(2),
+    distill: z.boolean().default(true),
+    temperature: z.number().positive().default(1),
+    clip: z.number().min(0).default(1),
+    epochs: z.number().int().positive().default(10),
+    batchSize: z.number().int().positive().default(64),
+    optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+    lr: z.number().positive().default(0.05),
+    weightDecay: z.number().min(0).default(3e-5),
+    labelSmoothing: z.number().min(0).lt(1).default(0),
+    augment: z.boolean().default(false),
+    validFraction: z.number().gt(0).lt(1).default(0.1),
+    calibBatches: z.number().int().positive().default(20),
+    poolSize: z.number().int().positive().default(2000),
+    bins: z.number().int().min(2).default(10),
+    ...RUN_FIELDS,
+  })
+  .strict();
+
+export type SupernetTrainOptions = z.input<typeof SupernetTrainOptionsSchema>;
+type Resolved = z.output<typeof SupernetTrainOptionsSchema>;
+
+export interface SubnetScore {
+  subnet: string;
+  macs: number;
+  top1: number;
+  loss: number;
+}
+
+export interface SupernetRecord {
+  type: 'supernet-epoch';
+  epoch: number;
+  globalStep: number;
+  train: { loss: number; top1: number; lr: number; seconds: number; imagesPerSecond: number };
+  /** Held-out accuracy of the largest and smallest subnets, each BN-recalibrated first. */
+  largest: SubnetScore;
+  smallest: SubnetScore;
+}
+
+export type SupernetEvent =
+  | { type: 'start'; runDir: string; space: string; sampler: string; params: number; startEpoch: number; epochs: number; macsRange: [number, number] }
+  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; top1: number; imagesPerSecond: number }
+  | { type: 'epoch'; record: SupernetRecord };
+
+export interface SupernetTrainResult {
+  runDir: string;
+  history: SupernetRecord[];
+  seconds: number;
+}
+
+/** The split a supernet run trains on and the held-out part it scores subnets on (also for search). */
+export async function supernetData(opts: Resolved, resolved: ResolvedElasticSpace): Promise<{ train: Dataset; valid: Dataset }> {
+  const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+  requireShape(`elastic space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
+  let [train, valid] = full.split(opts.validFraction, opts.seed);
+  if (opts.limitTrain) {
+    train = train.subset(opts.limitTrain, opts.seed + 1);
+    valid = valid.subset(Math.max(opts.batchSize, Math.round(opts.limitTrain * opts.validFraction)), opts.seed + 2);
+  }
+  return { train, valid };
+}
+
+export function parseSupernetOptions(options: SupernetTrainOptions): Resolved {
+  const parsed = SupernetTrainOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('supernet options', parsed.error);
+  return parsed.data;
+}
+
+function samplerOptions(opts: Resolved, resolved: ResolvedElasticSpace): NativeSamplerOptions {
+  const { rule, candidates } = parseSamplerRule(opts.sampler);
+  const base = { rule, middle: opts.middle, candidates, distill: opts.distill, temperature: opts.temperature, clip: opts.clip };
+  if (rule !== 'bestup' && rule !== 'worstup') return base;
+  return { ...base, ...nativePool(buildSubnetPool(resolved, opts.poolSize, opts.bins, opts.seed + 11)) };
+}
+
+/** Scores subnets after BN recalibration on the train part; accuracy on the held-out part. */
+export async function scoreSubnets(session: Session, resolved: ResolvedElasticSpace, subnets: Subnet[],
+  data: { train: Dataset; valid: Dataset }, opts: { batchSize: number; dataset: Resolved['dataset']; seed: number; calibBatches: number },
+  onProgress?: (p: { done: number; total: number }) => void): Promise<SubnetScore[]> {
+  const { mean, std } = augmentationFor(opts.dataset, false);
+  const loader = { batchSize: opts.batchSize, augment: { mean, std } };
+  const stats = await session.scoreSubnets(data.train, data.valid, {
+    subnets: subnets.map(nativeSubnet), calib: { ...loader, seed: opts.seed + 5 }, calibBatches: opts.calibBatches, valid: loader,
+  }, onProgress);
+  return stats.map((s, i) => ({ subnet: encodeSubnet(subnets[i]), macs: subnetCost(resolved, subnets[i]).macs, top1: s.top1, loss: s.loss }));
+}
+
+export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e: SupernetEvent) => void): Promise<SupernetTrainResult> {
+  const started = Date.now();
+  let opts = parseSupernetOptions(options);
+  const runDir = opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
+  if (opened) opts = resumeRun(opened, options, opts, runDir, 'supernet');
+  const emit = (e: SupernetEvent) => onEvent?.(e);
+  const resolved = loadElasticSpace(opts.space);
+  const sampler = samplerOptions(opts, resolved);
+  let state: RunState<SupernetRecord> = opened?.state ?? freshRunState();
+  const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
+  try {
+    const data = await supernetData(opts, resolved);
+    const { parameters } = await session.buildElastic(resolved);
+    const stepsPerEpoch = Math.ceil(data.train.size / opts.batchSize);
+    await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
+      labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, warmupSteps: Math.min(stepsPerEpoch, 200) });
+    if (opened) await restoreCheckpoint(session, runDir, state);
+    else {
+      fs.mkdirSync(runDir, { recursive: true });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
+    }
+    const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
+    emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
+      epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+      const stats = await session.supernetEpoch(data.train,
+        { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
+        (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond }));
+      const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
+      checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
+      const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
+        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
+        largest, smallest };
+      state = await commitEpoch(session, runDir, state, record);
+      emit({ type: 'epoch', record });
+    }
+  } finally {
+    await session.close();
+  }
+  const result: SupernetTrainResult = { runDir, history: state.history, seconds: (Date.now() - started) / 1000 };
+  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
+  return result;
+}

@@ -1,0 +1,251 @@
+#include "bindings/elastic_binding.h"
+
+#include "bindings/dataset_binding.h"
+#include "bindings/js_values.h"
+#include "bindings/spec_readers.h"
+#include "boundary/js_args.h"
+#include "search/sampler_seed.h"
+
+namespace torchnas {
+namespace {
+
+std::vector<int64_t> Ints(const Napi::Object& o, const char* key) { return ReadIntegers(o, key); }
+
+ElasticChoice ReadElasticChoice(const Napi::Object& o) {
+  ElasticChoice c;
+  c.resolution = js::Integer(o, "resolution");
+  for (const Napi::Object& s : js::ObjectArray(o, "stages")) {
+    c.stages.push_back(ElasticStageChoice{js::Integer(s, "width"), Ints(s, "kernels"), Ints(s, "expands")});
+  }
+  return c;
+}
+
+std::vector<ElasticChoice> ReadChoices(const Napi::Object& o, const char* key) {
+  std::vector<ElasticChoice> out;
+  for (const Napi::Object& c : js::ObjectArray(o, key)) out.push_back(ReadElasticChoice(c));
+  return out;
+}
+
+ElasticSpec ReadElasticSpec(const Napi::Object& o) {
+  ElasticSpec spec;
+  Napi::Object input = js::ObjectField(o, "input");
+  spec.in_channels = js::Integer(input, "channels");
+  spec.input_size = js::Integer(input, "height");
+  spec.classes = js::Integer(o, "classes");
+  spec.stem = ReadBlocks(o, "stem");
+  spec.head = ReadBlocks(o, "head");
+  spec.resolutions = Ints(o, "resolutions");
+  for (const Napi::Object& s : js::ObjectArray(o, "stages")) {
+    ElasticStageSpec st;
+    st.in_max = js::Integer(s, "inMax");
+    st.widths = Ints(s, "widths");
+    st.depths = Ints(s, "depths");
+    st.kernels = Ints(s, "kernels");
+    st.expands = Ints(s, "expands");
+    st.stride = js::Integer(s, "stride", 1);
+    st.se_ratio = js::Number(s, "se", 0.0);
+    st.activation = ParseActivation(js::String(s, "act", "relu6"));
+    spec.stages.push_back(std::move(st));
+  }
+  return spec;
+}
+
+SamplerSpec ReadSampler(const Napi::Object& o) {
+  SamplerSpec s;
+  s.rule = ParseSamplerRule(js::String(o, "rule", "sandwich"));
+  s.middle = js::Integer(o, "middle", s.middle);
+  s.candidates = js::Integer(o, "candidates", s.candidates);
+  s.distill = js::Bool(o, "distill", s.distill);
+  s.temperature = js::Number(o, "temperature", s.temperature);
+  s.clip = js::Number(o, "clip", s.clip);
+  if (js::Has(o, "pool")) {
+    Napi::Array bins = o.Get("pool").As<Napi::Array>();
+    for (uint32_t b = 0; b < bins.Length(); ++b) {
+      Napi::Object holder = Napi::Object::New(o.Env());
+      holder.Set("bin", bins.Get(b));
+      s.pool.push_back(ReadChoices(holder, "bin"));
+    }
+  }
+  s.bin_weights = ReadNumbers(o, "binWeights");
+  return s;
+}
+
+MakeJsValue Done() {
+  return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+}
+
+template <typename Read>
+auto OnJsThread(Napi::Env env, Read read) {
+  return RunSyncValue(env, read);
+}
+
+Napi::Value BuildElastic(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  ElasticSpec spec = OnJsThread(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
+  return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+    const int64_t parameters = s.BuildElastic(spec);
+    return [parameters](Napi::Env env) -> Napi::Value {
+      return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+    };
+  });
+}
+
+// supernetEpoch(data, {...loader, progressEvery, sampler}, onProgress) -> EpochStats
+Napi::Value SupernetEpoch(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto data = DatasetBinding::ViewOf(info[0]);
+  Napi::Object o = js::ObjectArg(info, 1, "supernetEpoch");
+  LoaderOptions loader = ReadLoaderOptions(o);
+  const int64_t progress_every = js::Integer(o, "progressEvery", 20);
+  SamplerSpec sampler = OnJsThread(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
+  auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
+    return [st](Napi::Env env) -> Napi::Value {
+      return StatsObject(env, {{"steps", static_cast<double>(st.steps)},
+                               {"images", static_cast<double>(st.images)},
+                               {"loss", st.loss},
+                               {"top1", st.top1},
+                               {"seconds", st.seconds},
+                               {"lr", st.lr}});
+    };
+  });
+}
+
+// scoreSubnets(calib, valid, {subnets, calib: loader, calibBatches, valid: loader}, onProgress) -> EvalStats[]
+Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto calib = DatasetBinding::ViewOf(info[0]);
+  auto valid = DatasetBinding::ViewOf(info[1]);
+  Napi::Object o = js::ObjectArg(info, 2, "scoreSubnets");
+  auto subnets = OnJsThread(info.Env(), [&] { return ReadChoices(o, "subnets"); });
+  LoaderOptions calib_loader = ReadLoaderOptions(js::ObjectField(o, "calib"));
+  LoaderOptions valid_loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
+  const int64_t batches = js::Integer(o, "calibBatches", 20);
+  auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
+  const double total = static_cast<double>(subnets.size());
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    auto scores = s.ScoreSubnets(subnets, calib, calib_loader, batches, valid, valid_loader,
+                                 [&](size_t done) { sink->Emit({{"done", static_cast<double>(done)}, {"total", total}}); });
+    return [scores](Napi::Env env) -> Napi::Value {
+      Napi::Array out = Napi::Array::New(env, scores.size());
+      for (size_t i = 0; i < scores.size(); ++i) out.Set(static_cast<uint32_t>(i), EvalObject(scores[i])(env));
+      return out;
+    };
+  });
+}
+
+Napi::Value SubnetTensors(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  ElasticChoice subnet = OnJsThread(info.Env(), [&] {
+    return ReadElasticChoice(js::ObjectField(js::ObjectArg(info, 0, "subnetTensors"), "subnet"));
+  });
+  return queue(info.Env(), [subnet](Session& s) -> MakeJsValue {
+    auto tensors = std::make_shared<NamedTensors>(s.SubnetTensors(subnet));
+    return [tensors](Napi::Env env) -> Napi::Value { return NamedArrays(env, *tensors); };
+  });
+}
+
+// exportSubnet({subnet, network, path}) -> {parameters}
+Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  Napi::Object o = js::ObjectArg(info, 0, "exportSubnet");
+  ElasticChoice subnet = OnJsThread(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  NetworkSpec network = OnJsThread(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
+  const std::string path = js::String(o, "path");
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    const int64_t parameters = s.ExportSubnet(subnet, network, path);
+    return [parameters](Napi::Env env) -> Napi::Value {
+      return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
+    };
+  });
+}
+
+// probeSubnet(data, {...loader, subnet}) -> {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
+Napi::Value ProbeSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto data = DatasetBinding::ViewOf(info[0]);
+  Napi::Object o = js::ObjectArg(info, 1, "probeSubnet");
+  LoaderOptions loader = ReadLoaderOptions(o);
+  ElasticChoice subnet = OnJsThread(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet));
+    return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
+  });
+}
+
+// attentivePick(data, {...loader, candidates, worst}) -> {losses, index}
+Napi::Value AttentivePick(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto data = DatasetBinding::ViewOf(info[0]);
+  Napi::Object o = js::ObjectArg(info, 1, "attentivePick");
+  LoaderOptions loader = ReadLoaderOptions(o);
+  auto candidates = OnJsThread(info.Env(), [&] { return ReadChoices(o, "candidates"); });
+  const bool worst = js::Bool(o, "worst", false);
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    auto [losses, index] = s.AttentivePick(data, loader, candidates, worst);
+    return [losses = losses, index = index](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("losses", Rows(env, {losses}).Get(0u));
+      out.Set("index", static_cast<double>(index));
+      return out;
+    };
+  });
+}
+
+Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("resolution", static_cast<double>(c.resolution));
+  Napi::Array stages = Napi::Array::New(env, c.stages.size());
+  for (size_t i = 0; i < c.stages.size(); ++i) {
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("width", static_cast<double>(c.stages[i].width));
+    std::vector<double> kernels(c.stages[i].kernels.begin(), c.stages[i].kernels.end());
+    std::vector<double> expands(c.stages[i].expands.begin(), c.stages[i].expands.end());
+    s.Set("kernels", Rows(env, {kernels}).Get(0u));
+    s.Set("expands", Rows(env, {expands}).Get(0u));
+    stages.Set(static_cast<uint32_t>(i), s);
+  }
+  out.Set("stages", stages);
+  return out;
+}
+
+// sampleSubnets({sampler, count, seed | epoch}) -> NativeSubnet[]; with `epoch`, the draws of that
+// supernet training epoch, in order.
+Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  Napi::Object o = js::ObjectArg(info, 0, "sampleSubnets");
+  SamplerSpec sampler = OnJsThread(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
+  const int64_t count = js::Integer(o, "count");
+  const auto seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
+  const int64_t epoch = js::Integer(o, "epoch", -1);
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    const uint64_t stream = epoch >= 0 ? SupernetEpochSeed(s.options().seed, epoch) : seed;
+    auto subnets = std::make_shared<std::vector<ElasticChoice>>(s.SampleSubnets(sampler, count, stream));
+    return [subnets](Napi::Env env) -> Napi::Value {
+      Napi::Array out = Napi::Array::New(env, subnets->size());
+      for (size_t i = 0; i < subnets->size(); ++i) out.Set(static_cast<uint32_t>(i), ChoiceObject(env, (*subnets)[i]));
+      return out;
+    };
+  });
+}
+
+Napi::Value ReorderChannels(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  return queue(info.Env(), [](Session& s) -> MakeJsValue {
+    s.ReorderChannels();
+    return Done();
+  });
+}
+
+Napi::Value LoadWeights(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  const std::string path = js::String(js::ObjectArg(info, 0, "loadWeights"), "path");
+  return queue(info.Env(), [path](Session& s) -> MakeJsValue {
+    s.LoadWeights(path);
+    return Done();
+  });
+}
+
+}  // namespace
+
+const std::vector<NamedSessionMethod>& ElasticSessionMethods() {
+  static const std::vector<NamedSessionMethod> methods = {
+      {"buildElastic", &BuildElastic},   {"supernetEpoch", &SupernetEpoch}, {"scoreSubnets", &ScoreSubnets},
+      {"subnetTensors", &SubnetTensors}, {"exportSubnet", &ExportSubnet},   {"probeSubnet", &ProbeSubnet},
+      {"attentivePick", &AttentivePick}, {"reorderChannels", &ReorderChannels}, {"loadWeights", &LoadWeights},
+      {"sampleSubnets", &SampleSubnets}};
+  return methods;
+}
+
+}  // namespace torchnas

@@ -1,0 +1,25 @@
+// The Session's one-shot elastic supernet methods (buildElastic, supernetEpoch, scoreSubnets, ...),
+// kept apart from session_binding.cc: each reads its arguments on the JS thread and queues its work
+// on the session through `queue`.
+#pragma once
+#include <napi.h>
+
+#include <functional>
+#include <vector>
+
+#include "boundary/async_call.h"
+#include "train/session.h"
+
+namespace torchnas {
+
+using SessionQueue = std::function<Napi::Promise(Napi::Env, std::function<MakeJsValue(Session&)>)>;
+using SessionMethod = Napi::Value (*)(const Napi::CallbackInfo&, const SessionQueue&);
+
+struct NamedSessionMethod {
+  const char* name;
+  SessionMethod method;
+};
+
+const std::vector<NamedSessionMethod>& ElasticSessionMethods();
+
+}  // namespace torchnas

@@ -1,0 +1,64 @@
+#include "bindings/js_values.h"
+
+#include <cstring>
+
+namespace torchnas {
+
+Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& [key, value] : fields) out.Set(key, Napi::Number::New(env, value));
+  return out;
+}
+
+MakeJsValue EvalObject(const EvalStats& st) {
+  return [st](Napi::Env env) -> Napi::Value {
+    return StatsObject(env, {{"images", static_cast<double>(st.images)},
+                             {"loss", st.loss},
+                             {"top1", st.top1},
+                             {"top5", st.top5},
+                             {"seconds", st.seconds}});
+  };
+}
+
+Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
+  Napi::Float64Array a = Napi::Float64Array::New(env, static_cast<size_t>(c.numel()));
+  std::memcpy(a.Data(), c.data_ptr<double>(), a.ByteLength());
+  return a;
+}
+
+Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& [name, t] : tensors) {
+    if (t.scalar_type() == torch::kFloat64) {
+      out.Set(name, Float64Of(env, t));
+      continue;
+    }
+    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
+    std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
+    out.Set(name, a);
+  }
+  return out;
+}
+
+Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows) {
+  Napi::Array out = Napi::Array::New(env, rows.size());
+  for (size_t e = 0; e < rows.size(); ++e) {
+    Napi::Array row = Napi::Array::New(env, rows[e].size());
+    for (size_t i = 0; i < rows[e].size(); ++i) row.Set(static_cast<uint32_t>(i), rows[e][i]);
+    out.Set(static_cast<uint32_t>(e), row);
+  }
+  return out;
+}
+
+Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("evalLogits", Float64Of(env, probe.eval_logits));
+  out.Set("trainLogits", Float64Of(env, probe.train_logits));
+  out.Set("loss", probe.loss);
+  out.Set("gradients", NamedArrays(env, probe.gradients));
+  out.Set("gradientSquareSum", probe.gradient_square_sum);
+  return out;
+}
+
+}  // namespace torchnas

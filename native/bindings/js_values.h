@@ -1,0 +1,24 @@
+// Plain JS values made from native results: named numbers, typed arrays of tensors, tables.
+#pragma once
+#include <napi.h>
+#include <torch/torch.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "boundary/async_call.h"
+#include "train/session.h"
+
+namespace torchnas {
+
+Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields);
+MakeJsValue EvalObject(const EvalStats& stats);
+Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t);
+// {[name]: Float32Array | Float64Array}, by each tensor's dtype.
+Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
+// {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
+Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe);
+Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows);
+
+}  // namespace torchnas

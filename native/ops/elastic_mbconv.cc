@@ -1,0 +1,135 @@
+#include "ops/elastic_mbconv.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "ops/batch_norm_stats.h"
+
+namespace torchnas {
+namespace {
+
+torch::Tensor Prefix(const torch::Tensor& t, int64_t dim, int64_t n) { return t.narrow(dim, 0, n); }
+
+// The centre k x k of a K x K kernel.
+torch::Tensor Centre(const torch::Tensor& weight, int64_t k) {
+  const int64_t offset = (weight.size(2) - k) / 2;
+  return weight.narrow(2, offset, k).narrow(3, offset, k);
+}
+
+void CollectBn(const torch::nn::BatchNorm2d& bn, int64_t c, const TensorPick& pick, const std::string& prefix,
+               NamedTensors& out) {
+  out.emplace_back(prefix + "weight", Prefix(pick(bn->weight), 0, c));
+  out.emplace_back(prefix + "bias", Prefix(pick(bn->bias), 0, c));
+  out.emplace_back(prefix + "running_mean", Prefix(pick(bn->running_mean), 0, c));
+  out.emplace_back(prefix + "running_var", Prefix(pick(bn->running_var), 0, c));
+  out.emplace_back(prefix + "num_batches_tracked", pick(bn->num_batches_tracked));
+}
+
+}  // namespace
+
+torch::Tensor SlicedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
+                           int64_t stride, int64_t groups) {
+  const int64_t c = weight.size(0);
+  const int64_t k = weight.size(2);
+  torch::Tensor y = torch::conv2d(x, weight, {}, stride, k / 2, 1, groups);
+  const auto& bn = layer.bn;
+  const bool training = bn->is_training();
+  const bool track = training && !FreezeBatchNormStats::active();
+  torch::Tensor mean = training && !track ? torch::Tensor() : Prefix(bn->running_mean, 0, c);
+  torch::Tensor var = training && !track ? torch::Tensor() : Prefix(bn->running_var, 0, c);
+  if (track) {
+    torch::NoGradGuard no_grad;
+    bn->num_batches_tracked.add_(1);
+  }
+  return Apply(layer.options.activation(),
+               torch::batch_norm(y, Prefix(bn->weight, 0, c), Prefix(bn->bias, 0, c), mean, var, training,
+                                 bn->options.momentum().value_or(0.1), bn->options.eps(),
+                                 at::globalContext().userEnabledCuDNN()));
+}
+
+ElasticMBConvImpl::ElasticMBConvImpl(const ElasticMBConvOptions& options_) : options(options_) { reset(); }
+
+int64_t ElasticMBConvImpl::SeChannels(int64_t in) const {
+  return std::max<int64_t>(1, static_cast<int64_t>(std::lround(static_cast<double>(in) * options.se_ratio)));
+}
+
+void ElasticMBConvImpl::reset() {
+  const auto& o = options;
+  Require(o.kernel_max % 2 == 1, "elastic MBConv: the largest kernel must be odd");
+  Require(o.in_max > 0 && o.out_max > 0 && o.expand_max >= 1, "elastic MBConv: channels and expand must be positive");
+  const int64_t mid = o.in_max * o.expand_max;
+  if (o.expand_max != 1) {
+    conv_pw = register_module("conv_pw", ConvBnAct(ConvBnActOptions(o.in_max, mid, 1).activation(o.activation)));
+  }
+  conv_dw = register_module(
+      "conv_dw", ConvBnAct(ConvBnActOptions(mid, mid, o.kernel_max).stride(o.stride).groups(mid).activation(o.activation)));
+  if (o.se_ratio > 0.0) se = register_module("se", SqueezeExcite(SqueezeExciteOptions(mid, SeChannels(o.in_max))));
+  conv_pwl = register_module("conv_pwl",
+                             ConvBnAct(ConvBnActOptions(mid, o.out_max, 1).activation(Activation::kNone)));
+}
+
+torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBlockChoice& choice) {
+  const int64_t in = x.size(1);
+  const int64_t mid = in * choice.expand;
+  Require(in <= options.in_max && choice.out <= options.out_max && choice.kernel <= options.kernel_max &&
+              choice.expand <= options.expand_max && (choice.expand == 1) == conv_pw.is_empty(),
+          "elastic MBConv: the chosen form is outside the block's largest form");
+  torch::Tensor y = x;
+  if (conv_pw) y = SlicedConvBn(*conv_pw, x, Prefix(Prefix(conv_pw->conv->weight, 0, mid), 1, in), 1, 1);
+  y = SlicedConvBn(*conv_dw, y, Centre(Prefix(conv_dw->conv->weight, 0, mid), choice.kernel), options.stride, mid);
+  if (se) {
+    const int64_t r = SeChannels(in);
+    torch::Tensor s = y.mean({2, 3}, /*keepdim=*/true);
+    s = torch::relu(torch::conv2d(s, Prefix(Prefix(se->reduce->weight, 0, r), 1, mid), Prefix(se->reduce->bias, 0, r)));
+    s = torch::conv2d(s, Prefix(Prefix(se->expand->weight, 0, mid), 1, r), Prefix(se->expand->bias, 0, mid));
+    y = y * HardSigmoid(s);
+  }
+  y = SlicedConvBn(*conv_pwl, y, Prefix(Prefix(conv_pwl->conv->weight, 0, choice.out), 1, mid), 1, 1);
+  // The standalone block's rule, on the chosen channels: a stage's first block adds its input only
+  // when its width happens to equal the previous stage's.
+  return options.stride == 1 && in == choice.out ? y + x : y;
+}
+
+void ElasticMBConvImpl::Collect(int64_t in, const ElasticBlockChoice& c, const TensorPick& pick,
+                                const std::string& prefix, NamedTensors& out) const {
+  const int64_t mid = in * c.expand;
+  if (c.expand != 1) {
+    out.emplace_back(prefix + "conv_pw.conv.weight", Prefix(Prefix(pick(conv_pw->conv->weight), 0, mid), 1, in));
+    CollectBn(conv_pw->bn, mid, pick, prefix + "conv_pw.bn.", out);
+  }
+  out.emplace_back(prefix + "conv_dw.conv.weight", Centre(Prefix(pick(conv_dw->conv->weight), 0, mid), c.kernel));
+  CollectBn(conv_dw->bn, mid, pick, prefix + "conv_dw.bn.", out);
+  if (se) {
+    const int64_t r = SeChannels(in);
+    out.emplace_back(prefix + "se.reduce.weight", Prefix(Prefix(pick(se->reduce->weight), 0, r), 1, mid));
+    out.emplace_back(prefix + "se.reduce.bias", Prefix(pick(se->reduce->bias), 0, r));
+    out.emplace_back(prefix + "se.expand.weight", Prefix(Prefix(pick(se->expand->weight), 0, mid), 1, r));
+    out.emplace_back(prefix + "se.expand.bias", Prefix(pick(se->expand->bias), 0, mid));
+  }
+  out.emplace_back(prefix + "conv_pwl.conv.weight", Prefix(Prefix(pick(conv_pwl->conv->weight), 0, c.out), 1, mid));
+  CollectBn(conv_pwl->bn, c.out, pick, prefix + "conv_pwl.bn.", out);
+}
+
+void ElasticMBConvImpl::ReorderMiddleChannels() {
+  Require(!conv_pw.is_empty(), "reordering needs an expansion conv: a block whose only expand ratio is 1 has no middle channels");
+  torch::NoGradGuard no_grad;
+  const torch::Tensor importance = conv_pwl->conv->weight.abs().sum({0, 2, 3});
+  const torch::Tensor order = importance.argsort(0, /*descending=*/true);
+  auto permute = [&](torch::Tensor& t, int64_t dim) { t.copy_(t.index_select(dim, order)); };
+  auto permute_bn = [&](torch::nn::BatchNorm2d& bn) {
+    for (torch::Tensor* t : {&bn->weight, &bn->bias, &bn->running_mean, &bn->running_var}) permute(*t, 0);
+  };
+  permute(conv_pw->conv->weight, 0);
+  permute_bn(conv_pw->bn);
+  permute(conv_dw->conv->weight, 0);
+  permute_bn(conv_dw->bn);
+  if (se) {
+    permute(se->reduce->weight, 1);
+    permute(se->expand->weight, 0);
+    permute(se->expand->bias, 0);
+  }
+  permute(conv_pwl->conv->weight, 1);
+}
+
+}  // namespace torchnas

@@ -1,0 +1,69 @@
+// An elastic MBConv block: it owns the weights of its largest form (input, output and middle
+// channels, kernel) and runs any smaller form given as an argument to forward: channels are the
+// prefix of each weight, the kernel is the centre of the largest one (once-for-all). BatchNorm
+// statistics are per channel, so a narrower form uses (and in training updates) their prefix.
+// Names match MBConv's (conv_pw, conv_dw, se, conv_pwl), so a subnet's weights copy across by name.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "ops/conv_bn_act.h"
+#include "ops/squeeze_excite.h"
+
+namespace torchnas {
+
+struct ElasticMBConvOptions {
+  int64_t in_max = 0;
+  int64_t out_max = 0;
+  int64_t kernel_max = 3;
+  int64_t expand_max = 1;
+  int64_t stride = 1;
+  double se_ratio = 0.0;
+  Activation activation = Activation::kReLU6;
+};
+
+// The form a block runs in; its input channels are the input's.
+struct ElasticBlockChoice {
+  int64_t out = 0;
+  int64_t kernel = 3;
+  int64_t expand = 1;
+};
+
+using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
+// Picks what to copy from a parameter or buffer: the tensor itself, or its gradient.
+using TensorPick = std::function<torch::Tensor(const torch::Tensor&)>;
+
+class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
+ public:
+  explicit ElasticMBConvImpl(const ElasticMBConvOptions& options);
+  void reset() override;
+  torch::Tensor forward(const torch::Tensor& x, const ElasticBlockChoice& choice);
+  // The tensors of the standalone MBConv of this form (input channels `in`), sliced as forward
+  // slices them, named `<prefix><module>.<tensor>`.
+  void Collect(int64_t in, const ElasticBlockChoice& choice, const TensorPick& pick, const std::string& prefix,
+               NamedTensors& out) const;
+  // Sorts the middle channels by importance (L1 norm of their projection weights), largest first,
+  // so smaller expand ratios keep the most important ones (once-for-all). The largest form's function
+  // is unchanged: the same permutation is applied to every tensor that touches those channels.
+  void ReorderMiddleChannels();
+
+  ElasticMBConvOptions options;
+  ConvBnAct conv_pw{nullptr};  // absent when the only expand ratio is 1
+  ConvBnAct conv_dw{nullptr};
+  SqueezeExcite se{nullptr};
+  ConvBnAct conv_pwl{nullptr};
+
+ private:
+  int64_t SeChannels(int64_t in) const;
+};
+TORCH_MODULE(ElasticMBConv);
+
+// conv -> BatchNorm on the first `channels` outputs, with a conv weight already sliced; BatchNorm
+// honours FreezeBatchNormStats and the module's momentum (BN recalibration changes it).
+torch::Tensor SlicedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
+                           int64_t stride, int64_t groups);
+
+}  // namespace torchnas

@@ -1,0 +1,120 @@
+// The backbone of the one-shot suite: the elastic supernet restricted to one subnet is the standalone
+// network built from that subnet's architecture, with the weights extraction takes out. Float64 on
+// CPU, same batch: eval-mode (running statistics) and train-mode outputs and every weight gradient
+// agree to 1e-10, and no gradient lands outside the subnet's slices. A slicing bug in forward (wrong
+// kernel centre, channels not a prefix, a shortcut the child lacks) makes the two differ.
+import {
+  largestSubnet, loadDataset, loadElasticSpace, parseElasticSpace, randomSubnet, resolveElasticSpace, nativeSubnet, Session,
+  smallestSubnet, subnetArchitecture, subnetCost, syntheticDataset, type Dataset, type ResolvedElasticSpace, type Subnet,
+} from '../../lib';
+import { Rng } from '../../lib/strategies/rng';
+import { maxRelativeError } from '../helpers/compare';
+import { randomizeWeights } from '../helpers/random-weights';
+
+const TOLERANCE = 1e-10;
+
+
+const sumOfSquares = (arrays: ArrayLike<number>[]) => arrays.reduce((t, a) => t + Array.from(a).reduce((s, v) => s + v * v, 0), 0);
+
+async function expectSupernetEqualsChildren(resolved: ResolvedElasticSpace, data: Dataset, subnets: Subnet[]) {
+  const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
+  await supernet.buildElastic(resolved);
+  await randomizeWeights(supernet, 17);
+  for (const subnet of subnets) {
+    // Taken before the probe: its train-mode pass moves the running statistics of the subnet's slices.
+    const weights = await supernet.subnetTensors(nativeSubnet(subnet));
+    const viaSupernet = await supernet.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+
+    const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
+    const built = await child.buildNetwork(subnetArchitecture(resolved, subnet));
+    expect(built.nativeParams).toBe(subnetCost(resolved, subnet).params);
+    await child.setStateTensors(weights);
+    const standalone = await child.probeLoss(data, { batchSize: 8 });
+    await child.close();
+
+    expect(maxRelativeError(viaSupernet.evalLogits, standalone.evalLogits)).toBeLessThan(TOLERANCE);
+    expect(maxRelativeError(viaSupernet.trainLogits, standalone.trainLogits)).toBeLessThan(TOLERANCE);
+    expect(Math.abs(viaSupernet.loss - standalone.loss)).toBeLessThan(TOLERANCE * Math.max(1, standalone.loss));
+    expect(Object.keys(viaSupernet.gradients).sort()).toEqual(Object.keys(standalone.gradients).sort());
+    const off = Object.entries(standalone.gradients)
+      .map(([name, grad]) => ({ name, error: maxRelativeError(grad, viaSupernet.gradients[name]) }))
+      .filter((g) => !(g.error < TOLERANCE));
+    expect(off).toEqual([]);
+    // All of the supernet's gradient is inside the subnet's slices.
+    const inside = sumOfSquares(Object.values(viaSupernet.gradients));
+    expect(Math.abs(viaSupernet.gradientSquareSum - inside)).toBeLessThan(1e-9 * inside);
+  }
+  await supernet.close();
+}
+
+// Every kind of decision at once, small: SE, hswish, a stride-1 stage whose first block keeps its
+// width (a shortcut only when the chosen widths match), a head conv and a resolution set.
+const SMALL = resolveElasticSpace(parseElasticSpace({
+  name: 'small-elastic',
+  input: [1, 12, 12],
+  classes: 10,
+  resolutions: [12],
+  stem: ['conv_k3_s1_c4'],
+  stages: [
+    { widths: [4, 6], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1 },
+    { widths: [6, 8], depths: [1, 2], kernels: [3, 5, 7], expands: [2, 4], stride: 1, se: 0.25, act: 'hswish' },
+    { widths: [8, 10], depths: [1, 2], kernels: [3, 5], expands: [3], stride: 2 },
+  ],
+  head: ['conv_k1_c16', 'gap', 'drop_p0', 'fc'],
+}));
+
+function subnetsOf(resolved: ResolvedElasticSpace, seed: number, random: number): Subnet[] {
+  const rng = new Rng(seed);
+  return [largestSubnet(resolved), smallestSubnet(resolved), ...Array.from({ length: random }, () => randomSubnet(resolved, () => rng.next()))];
+}
+
+describe('the elastic supernet restricted to a subnet equals the extracted network (float64, same weights)', () => {
+  it('on a small space with every decision kind: largest, smallest, 6 random, and matching-width shortcuts', async () => {
+    const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 4 });
+    // Stage 1 keeps stage 0's width (6): its first block adds its input; then one where it does not.
+    const shortcut: Subnet = { resolution: 12, stages: [{ width: 6, kernels: [5], expands: [3] },
+      { width: 6, kernels: [7, 3], expands: [4, 2] }, { width: 10, kernels: [5], expands: [3] }] };
+    const noShortcut: Subnet = { ...shortcut, stages: [{ width: 4, kernels: [3], expands: [2] }, ...shortcut.stages.slice(1)] };
+    await expectSupernetEqualsChildren(SMALL, data, [...subnetsOf(SMALL, 1, 6), shortcut, noShortcut]);
+  });
+
+  it('on elastic-28 with Fashion-MNIST images: largest, smallest and 3 random subnets', async () => {
+    const fashion = (await loadDataset('fashion-mnist', 'train')).subset(16, 2);
+    await expectSupernetEqualsChildren(loadElasticSpace('elastic-28'), fashion, subnetsOf(loadElasticSpace('elastic-28'), 2, 3));
+  });
+});
+
+describe('elastic slicing equals a hand-built small network', () => {
+  // One block, in 4 -> out {4, 6}, kernel {3, 5}, expand {2, 3}: the largest weights are
+  // pw [12, 4, 1, 1], dw [12, 1, 5, 5], pwl [6, 12, 1, 1], fc [10, 6]. Subnet w4 k3 e2 takes
+  // pw[:8, :4], dw[:8, :, 1:4, 1:4], pwl[:4, :8] and fc[:, :4], sliced here by hand.
+  const ONE = resolveElasticSpace(parseElasticSpace({ name: 'one-block', input: [1, 6, 6], classes: 10, stem: ['conv_k3_c4'],
+    stages: [{ widths: [4, 6], depths: [1], kernels: [3, 5], expands: [2, 3], stride: 1 }], head: ['gap', 'fc'] }));
+  const slice = (flat: Float64Array, shape: number[], ranges: [number, number][]) => {
+    const out: number[] = [];
+    const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    const walk = (d: number, offset: number) => {
+      if (d === shape.length) return void out.push(flat[offset]);
+      for (let i = ranges[d][0]; i < ranges[d][1]; i++) walk(d + 1, offset + i * strides[d]);
+    };
+    walk(0, 0);
+    return out;
+  };
+
+  it('takes the centre of the kernel and the channel prefixes', async () => {
+    const session = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 5 });
+    await session.buildElastic(ONE);
+    await randomizeWeights(session, 3);
+    const full = await session.stateTensors64();
+    const subnet: Subnet = { resolution: 6, stages: [{ width: 4, kernels: [3], expands: [2] }] };
+    const got = await session.subnetTensors(nativeSubnet(subnet));
+    const b = 'stage0.0.';
+    expect(Array.from(got['body.1.conv_pw.conv.weight'])).toEqual(slice(full[`${b}conv_pw.conv.weight`], [12, 4, 1, 1], [[0, 8], [0, 4], [0, 1], [0, 1]]));
+    expect(Array.from(got['body.1.conv_dw.conv.weight'])).toEqual(slice(full[`${b}conv_dw.conv.weight`], [12, 1, 5, 5], [[0, 8], [0, 1], [1, 4], [1, 4]]));
+    expect(Array.from(got['body.1.conv_dw.bn.running_var'])).toEqual(slice(full[`${b}conv_dw.bn.running_var`], [12], [[0, 8]]));
+    expect(Array.from(got['body.1.conv_pwl.conv.weight'])).toEqual(slice(full[`${b}conv_pwl.conv.weight`], [6, 12, 1, 1], [[0, 4], [0, 8], [0, 1], [0, 1]]));
+    expect(Array.from(got['body.3.weight'])).toEqual(slice(full['head.1.weight'], [10, 6], [[0, 10], [0, 4]]));
+    expect(Array.from(got['body.0.conv.weight'])).toEqual(Array.from(full['stem.0.conv.weight']));
+    await session.close();
+  });
+});
