@@ -203,7 +203,7 @@ export interface NativeElasticSpec {
   input: { channels: number; height: number };
   classes: number;
   stem: NativeBlock[];
-  stages: { inMax: number; widths: number[]; depths: number[]; kernels: number[]; expands: number[]; stride: number; se: number; act: string }[];
+  stages: { inMax: number; widths: number[]; depths: number[]; kernels: number[]; expands: number[]; stride: number; se: number; act: string; kernelTransform?: boolean }[];
   head: NativeBlock[];
   resolutions: number[];
 }

@@ -15,7 +15,7 @@
 //   npm run bench:oneshot -- [--out runs/oneshot] [--arms uniform,sandwich,bestup-3,worstup-3]
 //       [--epochs 4] [--limit-train 10000] [--batch-size 64] [--subnets 200] [--bins 8]
 //       [--calib-batches 5] [--limit-valid 1000] [--kendall 20] [--retrain-epochs 2]
-//       [--retrain-limit 6000] [--jobs 2] [--seed 1] [--plot DIR]
+//       [--retrain-limit 6000] [--jobs 2] [--seed 1] [--plot DIR] [--threads 2] [--train-only]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -47,6 +47,9 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
     plot: { type: 'string' },
+    // Train the arms only (several processes may train different arms side by side), then stop.
+    'train-only': { type: 'boolean', default: false },
+    threads: { type: 'string', default: '2' },
   },
 });
 
@@ -86,7 +89,7 @@ function stratified(count: number, bins: number, seed: number): Subnet[] {
 
 function supernetOptions(arm: string) {
   return { space: 'elastic-28', sampler: arm, epochs: Number(args.epochs), limitTrain: Number(args['limit-train']),
-    batchSize: Number(args['batch-size']), calibBatches: Number(args['calib-batches']), device: 'cpu', threads: 2, seed: SEED,
+    batchSize: Number(args['batch-size']), calibBatches: Number(args['calib-batches']), device: 'cpu', threads: Number(args.threads), seed: SEED,
     runDir: path.join(args.out, arm, 'supernet') };
 }
 
@@ -104,7 +107,7 @@ async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> 
   const run = openSupernetRun(path.join(args.out, arm, 'supernet'));
   const data = await supernetData(parseSupernetOptions(run.opts), SPACE);
   data.valid = data.valid.subset(Math.min(data.valid.size, Number(args['limit-valid'])), SEED + 7);
-  const session = await loadSupernet(run, { threads: 2 });
+  const session = await loadSupernet(run, { threads: Number(args.threads) });
   try {
     return await scoreSubnets(session, SPACE, subnets, data, run.opts,
       (p) => { if (p.done % 25 === 0) log(`${arm}: ${p.done}/${p.total} subnets scored`); });
@@ -138,6 +141,7 @@ async function main() {
     stratified(Number(args.subnets), Number(args.bins), SEED + 100).map(encodeSubnet));
   const trained = [];
   for (const arm of arms) trained.push(await trainArm(arm));
+  if (args['train-only']) return;
   const scores: SubnetScore[][] = [];
   for (const arm of arms) {
     scores.push(await readOr(path.join(args.out, arm, 'scores.json'), () => scoreArm(arm, subnets.map((s) => decodeSubnet(SPACE, s)))));

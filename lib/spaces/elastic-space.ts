@@ -266,11 +266,13 @@ export function crossoverSubnets(a: Subnet, b: Subnet, next: () => number): Subn
 
 // ---- native form ----
 
-export function nativeElasticSpec(resolved: ResolvedElasticSpace): NativeElasticSpec {
+/** The supernet's native spec; `kernelTransform` adds once-for-all's kernel transformation matrices. */
+export function nativeElasticSpec(resolved: ResolvedElasticSpace, kernelTransform = false): NativeElasticSpec {
   const { space } = resolved;
   let inMax = resolved.stemChannels;
   const stages = space.stages.map((s) => {
-    const out = { inMax, widths: s.widths, depths: s.depths, kernels: s.kernels, expands: s.expands, stride: s.stride, se: s.se, act: s.act };
+    const out = { inMax, widths: s.widths, depths: s.depths, kernels: s.kernels, expands: s.expands, stride: s.stride, se: s.se, act: s.act,
+      kernelTransform };
     inMax = largest(s.widths);
     return out;
   });

@@ -55,6 +55,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--no-distill', 'train every subnet on the labels (no in-place distillation from the largest)')
     .option('--temperature <x>', 'distillation temperature', num('--temperature'), 1)
     .option('--clip <x>', 'gradient-norm clipping (0: none)', num('--clip'), 1)
+    .option('--kernel-transform', "smaller kernels through learnt transformation matrices (once-for-all)", false)
     .option('--epochs <n>', 'epochs', int('--epochs'), 10)
     .option('--batch-size <n>', 'batch size', int('--batch-size'), 64)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam', 'adamw']).default('sgd'))
@@ -75,7 +76,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
-      const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'epochs', 'batchSize', 'optimizer', 'lr',
+      const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'kernelTransform', 'epochs', 'batchSize', 'optimizer', 'lr',
         'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'bins', 'seed'];
       const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));
       const result = await trainSupernet({ ...given, dataDir: o.dataDir, limitTrain: o.limitTrain, device: o.device, threads: o.threads,

@@ -83,7 +83,7 @@ export function openSupernetRun(run: string): { opts: StoredOptions; resolved: R
 export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string }): Promise<Session> {
   const { opts } = run;
   const session = new Session({ device: overrides.device ?? opts.device, threads: overrides.threads ?? opts.threads, seed: opts.seed });
-  await session.buildElastic(run.resolved);
+  await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
   await session.loadCheckpoint(run.checkpoint);
   return session;
 }

@@ -29,6 +29,8 @@ export const SupernetTrainOptionsSchema = z
     distill: z.boolean().default(true),
     temperature: z.number().positive().default(1),
     clip: z.number().min(0).default(1),
+    // Once-for-all's kernel transformation matrices: a smaller kernel is a learnt map of the larger's centre.
+    kernelTransform: z.boolean().default(false),
     epochs: z.number().int().positive().default(10),
     batchSize: z.number().int().positive().default(64),
     optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
@@ -125,7 +127,7 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
   const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
   try {
     const data = await supernetData(opts, resolved);
-    const { parameters } = await session.buildElastic(resolved);
+    const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
     const stepsPerEpoch = Math.ceil(data.train.size / opts.batchSize);
     await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
       labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, warmupSteps: Math.min(stepsPerEpoch, 200) });

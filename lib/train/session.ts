@@ -316,11 +316,14 @@ export class Session {
     return callNative(() => this.handle.evaluate(handleOf(data, 'data'), options));
   }
 
-  /** Builds the one-shot supernet of a resolved elastic space (every block at its largest). */
-  buildElastic(resolved: ResolvedElasticSpace): Promise<{ parameters: number }> {
+  /**
+   * Builds the one-shot supernet of a resolved elastic space (every block at its largest); with
+   * `kernelTransform`, smaller kernels go through once-for-all's learnt transformation matrices.
+   */
+  buildElastic(resolved: ResolvedElasticSpace, options: { kernelTransform?: boolean } = {}): Promise<{ parameters: number }> {
     const { input } = resolved.space;
     this.inputShape = [input[0], input[1], input[2]];
-    return callNative(() => this.handle.buildElastic(nativeElasticSpec(resolved)));
+    return callNative(() => this.handle.buildElastic(nativeElasticSpec(resolved, options.kernelTransform ?? false)));
   }
 
   /** One epoch of supernet training: per batch, the sampler's subnets' losses summed, then one step. */

@@ -45,6 +45,7 @@ ElasticSpec ReadElasticSpec(const Napi::Object& o) {
     st.stride = js::Integer(s, "stride", 1);
     st.se_ratio = js::Number(s, "se", 0.0);
     st.activation = ParseActivation(js::String(s, "act", "relu6"));
+    st.kernel_transform = js::Bool(s, "kernelTransform", false);
     spec.stages.push_back(std::move(st));
   }
   return spec;

@@ -67,6 +67,24 @@ void ElasticMBConvImpl::reset() {
   if (o.se_ratio > 0.0) se = register_module("se", SqueezeExcite(SqueezeExciteOptions(mid, SeChannels(o.in_max))));
   conv_pwl = register_module("conv_pwl",
                              ConvBnAct(ConvBnActOptions(mid, o.out_max, 1).activation(Activation::kNone)));
+  transforms_.clear();
+  if (!o.kernel_transform) return;
+  for (int64_t k : o.kernels) {
+    if (k >= o.kernel_max) continue;
+    transforms_[k] = register_parameter("kernel_transform_" + std::to_string(k), torch::eye(k * k));
+  }
+}
+
+torch::Tensor ElasticMBConvImpl::Kernel(const torch::Tensor& weight, int64_t mid, int64_t k) const {
+  torch::Tensor w = Prefix(weight, 0, mid);
+  if (transforms_.empty() || k == options.kernel_max) return Centre(w, k);
+  // From the largest kernel down to k, one size at a time: centre, then the size's matrix.
+  for (auto it = transforms_.rbegin(); it != transforms_.rend() && it->first >= k; ++it) {
+    const int64_t s = it->first;
+    torch::Tensor centre = Centre(w, s).reshape({w.size(0), w.size(1), s * s});
+    w = torch::matmul(centre, it->second.t()).reshape({w.size(0), w.size(1), s, s});
+  }
+  return w;
 }
 
 torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBlockChoice& choice) {
@@ -77,7 +95,7 @@ torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBl
           "elastic MBConv: the chosen form is outside the block's largest form");
   torch::Tensor y = x;
   if (conv_pw) y = SlicedConvBn(*conv_pw, x, Prefix(Prefix(conv_pw->conv->weight, 0, mid), 1, in), 1, 1);
-  y = SlicedConvBn(*conv_dw, y, Centre(Prefix(conv_dw->conv->weight, 0, mid), choice.kernel), options.stride, mid);
+  y = SlicedConvBn(*conv_dw, y, Kernel(conv_dw->conv->weight, mid, choice.kernel), options.stride, mid);
   if (se) {
     const int64_t r = SeChannels(in);
     torch::Tensor s = y.mean({2, 3}, /*keepdim=*/true);
@@ -92,13 +110,18 @@ torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBl
 }
 
 void ElasticMBConvImpl::Collect(int64_t in, const ElasticBlockChoice& c, const TensorPick& pick,
-                                const std::string& prefix, NamedTensors& out) const {
+                                const std::string& prefix, NamedTensors& out, bool gradients) const {
   const int64_t mid = in * c.expand;
   if (c.expand != 1) {
     out.emplace_back(prefix + "conv_pw.conv.weight", Prefix(Prefix(pick(conv_pw->conv->weight), 0, mid), 1, in));
     CollectBn(conv_pw->bn, mid, pick, prefix + "conv_pw.bn.", out);
   }
-  out.emplace_back(prefix + "conv_dw.conv.weight", Centre(Prefix(pick(conv_dw->conv->weight), 0, mid), c.kernel));
+  const bool transformed = !transforms_.empty() && c.kernel < options.kernel_max;
+  if (!gradients) {
+    out.emplace_back(prefix + "conv_dw.conv.weight", Kernel(pick(conv_dw->conv->weight), mid, c.kernel));
+  } else if (!transformed) {
+    out.emplace_back(prefix + "conv_dw.conv.weight", Centre(Prefix(pick(conv_dw->conv->weight), 0, mid), c.kernel));
+  }
   CollectBn(conv_dw->bn, mid, pick, prefix + "conv_dw.bn.", out);
   if (se) {
     const int64_t r = SeChannels(in);

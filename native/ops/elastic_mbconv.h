@@ -19,6 +19,11 @@ struct ElasticMBConvOptions {
   int64_t in_max = 0;
   int64_t out_max = 0;
   int64_t kernel_max = 3;
+  // The kernel sizes a subnet may choose (ascending). With kernel_transform, a smaller kernel is the
+  // centre of the next larger one times a learnt k^2 x k^2 matrix, shared by the channels and
+  // starting as the identity (once-for-all's kernel transformation matrices).
+  std::vector<int64_t> kernels;
+  bool kernel_transform = false;
   int64_t expand_max = 1;
   int64_t stride = 1;
   double se_ratio = 0.0;
@@ -42,9 +47,12 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const ElasticBlockChoice& choice);
   // The tensors of the standalone MBConv of this form (input channels `in`), sliced as forward
-  // slices them, named `<prefix><module>.<tensor>`.
+  // slices them, named `<prefix><module>.<tensor>`. For `gradients`, a transformed kernel is left
+  // out: its gradient flows into the larger kernel and the matrices, it is not a slice of one.
   void Collect(int64_t in, const ElasticBlockChoice& choice, const TensorPick& pick, const std::string& prefix,
-               NamedTensors& out) const;
+               NamedTensors& out, bool gradients = false) const;
+  // The depthwise kernel a form uses, from the first `mid` channels of the largest kernel.
+  torch::Tensor Kernel(const torch::Tensor& weight, int64_t mid, int64_t k) const;
   // Sorts the middle channels by importance (L1 norm of their projection weights), largest first,
   // so smaller expand ratios keep the most important ones (once-for-all). The largest form's function
   // is unchanged: the same permutation is applied to every tensor that touches those channels.
@@ -58,6 +66,7 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
 
  private:
   int64_t SeChannels(int64_t in) const;
+  std::map<int64_t, torch::Tensor> transforms_;  // kernel size -> its transformation matrix
 };
 TORCH_MODULE(ElasticMBConv);
 

@@ -43,6 +43,8 @@ ElasticNetImpl::ElasticNetImpl(const ElasticSpec& spec) : spec_(spec) {
       o.in_max = b == 0 ? st.in_max : st.widths.back();
       o.out_max = st.widths.back();
       o.kernel_max = st.kernels.back();
+      o.kernels = st.kernels;
+      o.kernel_transform = st.kernel_transform;
       o.expand_max = st.expands.back();
       o.stride = b == 0 ? st.stride : 1;
       o.se_ratio = st.se_ratio;
@@ -140,7 +142,7 @@ torch::Tensor ElasticNetImpl::Head(const torch::Tensor& x, int64_t width) {
   return h;
 }
 
-NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPick& pick) const {
+NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPick& pick, bool gradients) const {
   NamedTensors out;
   size_t k = 0;
   auto body = [&k]() { return "body." + std::to_string(k++) + "."; };
@@ -149,7 +151,7 @@ NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPi
   for (size_t s = 0; s < stages_.size(); ++s) {
     const auto& c = choice.stages[s];
     for (size_t b = 0; b < c.kernels.size(); ++b) {
-      stages_[s][b]->Collect(in, ElasticBlockChoice{c.width, c.kernels[b], c.expands[b]}, pick, body(), out);
+      stages_[s][b]->Collect(in, ElasticBlockChoice{c.width, c.kernels[b], c.expands[b]}, pick, body(), out, gradients);
       in = c.width;
     }
   }

@@ -17,6 +17,7 @@ struct ElasticStageSpec {
   int64_t stride = 1;
   double se_ratio = 0.0;
   Activation activation = Activation::kReLU6;
+  bool kernel_transform = false;  // once-for-all's kernel transformation matrices
 };
 
 struct ElasticSpec {
@@ -54,7 +55,7 @@ class ElasticNetImpl : public Model {
   void Check(const ElasticChoice& choice) const;
   // The standalone network's tensors (body.<k>.* of nets/network.cc) for `choice`: parameters and
   // buffers (or, with `pick` returning gradients, their gradients) sliced as forward slices them.
-  NamedTensors Collect(const ElasticChoice& choice, const TensorPick& pick) const;
+  NamedTensors Collect(const ElasticChoice& choice, const TensorPick& pick, bool gradients = false) const;
   void ReorderMiddleChannels();
   // Every BatchNorm's running statistics reset, and its momentum set (BN recalibration).
   void ResetBatchNormStats();

@@ -79,7 +79,7 @@ LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOp
     }
     return false;
   };
-  for (const auto& [name, g] : net.Collect(subnet, gradient)) {
+  for (const auto& [name, g] : net.Collect(subnet, gradient, /*gradients=*/true)) {
     if (!is_buffer(name)) probe.gradients.emplace_back(name, g.to(torch::kCPU, torch::kFloat64).contiguous());
   }
   for (auto& p : net.parameters()) p.mutable_grad() = torch::Tensor();

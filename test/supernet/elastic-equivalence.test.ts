@@ -14,6 +14,18 @@ import { randomizeWeights } from '../helpers/random-weights';
 const TOLERANCE = 1e-10;
 
 
+/** The values of `flat` (row-major, `shape`) inside `ranges`, by hand. */
+function slice(flat: Float64Array, shape: number[], ranges: [number, number][]): number[] {
+  const out: number[] = [];
+  const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const walk = (d: number, offset: number) => {
+    if (d === shape.length) return void out.push(flat[offset]);
+    for (let i = ranges[d][0]; i < ranges[d][1]; i++) walk(d + 1, offset + i * strides[d]);
+  };
+  walk(0, 0);
+  return out;
+}
+
 const sumOfSquares = (arrays: ArrayLike<number>[]) => arrays.reduce((t, a) => t + Array.from(a).reduce((s, v) => s + v * v, 0), 0);
 
 async function expectSupernetEqualsChildren(resolved: ResolvedElasticSpace, data: Dataset, subnets: Subnet[]) {
@@ -84,22 +96,52 @@ describe('the elastic supernet restricted to a subnet equals the extracted netwo
   });
 });
 
+describe('with kernel transformation matrices (once-for-all)', () => {
+  it('the supernet still equals the extracted network, whose smaller kernels are the transformed ones', async () => {
+    const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 6 });
+    const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
+    await supernet.buildElastic(SMALL, { kernelTransform: true });
+    await randomizeWeights(supernet, 21); // the matrices leave the identity
+    const full = await supernet.stateTensors64();
+    expect(Object.keys(full)).toContain('stage1.0.kernel_transform_5');
+    expect(Object.keys(full)).toContain('stage1.0.kernel_transform_3');
+    for (const subnet of subnetsOf(SMALL, 4, 4)) {
+      const weights = await supernet.subnetTensors(nativeSubnet(subnet));
+      const via = await supernet.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+      const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
+      await child.buildNetwork(subnetArchitecture(SMALL, subnet));
+      await child.setStateTensors(weights);
+      const alone = await child.probeLoss(data, { batchSize: 8 });
+      await child.close();
+      expect(maxRelativeError(via.evalLogits, alone.evalLogits)).toBeLessThan(TOLERANCE);
+      expect(maxRelativeError(via.trainLogits, alone.trainLogits)).toBeLessThan(TOLERANCE);
+      // Gradients: equal wherever the child's tensor is a slice; a transformed kernel's is not.
+      const transformed = subnet.stages.flatMap((s, i) => s.kernels.map((k) => k < Math.max(...SMALL.space.stages[i].kernels)));
+      const missing = Object.keys(alone.gradients).filter((name) => !(name in via.gradients)).sort();
+      const expected = transformed.flatMap((t, b) => (t ? [`body.${b + 1}.conv_dw.conv.weight`] : [])).sort();
+      expect(missing).toEqual(expected);
+      for (const [name, grad] of Object.entries(via.gradients)) expect(maxRelativeError(grad, alone.gradients[name])).toBeLessThan(TOLERANCE);
+      // The matrices take gradient only when a smaller kernel ran.
+      const inside = sumOfSquares(Object.values(via.gradients));
+      if (expected.length) expect(via.gradientSquareSum).toBeGreaterThan(inside * (1 + 1e-9));
+      // The first block of stage 1 (largest kernel 7) at kernel 3: not the plain centre of the 7x7.
+      if (subnet.stages[1].kernels[0] === 3) {
+        const mid = subnet.stages[0].width * subnet.stages[1].expands[0];
+        const k = 1 + subnet.stages[0].kernels.length;
+        const plain = slice(full['stage1.0.conv_dw.conv.weight'], [24, 1, 7, 7], [[0, mid], [0, 1], [2, 5], [2, 5]]);
+        expect(maxRelativeError(weights[`body.${k}.conv_dw.conv.weight`], plain)).toBeGreaterThan(1e-3);
+      }
+    }
+    await supernet.close();
+  });
+});
+
 describe('elastic slicing equals a hand-built small network', () => {
   // One block, in 4 -> out {4, 6}, kernel {3, 5}, expand {2, 3}: the largest weights are
   // pw [12, 4, 1, 1], dw [12, 1, 5, 5], pwl [6, 12, 1, 1], fc [10, 6]. Subnet w4 k3 e2 takes
   // pw[:8, :4], dw[:8, :, 1:4, 1:4], pwl[:4, :8] and fc[:, :4], sliced here by hand.
   const ONE = resolveElasticSpace(parseElasticSpace({ name: 'one-block', input: [1, 6, 6], classes: 10, stem: ['conv_k3_c4'],
     stages: [{ widths: [4, 6], depths: [1], kernels: [3, 5], expands: [2, 3], stride: 1 }], head: ['gap', 'fc'] }));
-  const slice = (flat: Float64Array, shape: number[], ranges: [number, number][]) => {
-    const out: number[] = [];
-    const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
-    const walk = (d: number, offset: number) => {
-      if (d === shape.length) return void out.push(flat[offset]);
-      for (let i = ranges[d][0]; i < ranges[d][1]; i++) walk(d + 1, offset + i * strides[d]);
-    };
-    walk(0, 0);
-    return out;
-  };
 
   it('takes the centre of the kernel and the channel prefixes', async () => {
     const session = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 5 });

@@ -107,6 +107,22 @@ describe('supernet train, search and extract', () => {
     expect(tuned.status).toBe(0);
   }, 300_000);
 
+  it('with kernel transformation matrices, an extracted subnet alone has the score the supernet gave it', async () => {
+    const runDir = path.join(base, 'ktm');
+    await trainSupernet({ sampler: 'uniform', kernelTransform: true, epochs: 1, limitTrain: 96, batchSize: 32, calibBatches: 1,
+      device: 'cpu', threads: 2, seed: 2, runDir, progressEvery: 1000 });
+    const extracted = await extractSubnet({ run: runDir, subnet: 'smallest', out: path.join(base, 'ktm-small'), threads: 2 });
+    const run = openSupernetRun(runDir);
+    const { valid } = await supernetData(parseSupernetOptions(run.opts), loadElasticSpace(run.opts.space));
+    const session = new Session({ device: 'cpu', threads: 2 });
+    await session.buildNetwork(loadArchitecture(extracted.arch));
+    await session.loadWeights(extracted.weights);
+    const { mean, std } = augmentationFor('fashion-mnist', false);
+    const alone = await session.evaluate(valid, { batchSize: run.opts.batchSize, augment: { mean, std } });
+    await session.close();
+    expect(alone.loss).toBeCloseTo(extracted.score.loss, 4);
+  }, 300_000);
+
   it('refuses a subnet of another space and an unknown sampler as typed errors', async () => {
     await expect(extractSubnet({ run: straight, subnet: 'r28|w16:k3e3', out: path.join(base, 'x') }))
       .rejects.toThrow(/has 4 stages, the subnet gives 1/);
