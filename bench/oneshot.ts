@@ -66,25 +66,29 @@ function readOr<T>(file: string, make: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Up to `count` distinct subnets, an equal quota per MACs bin (drawn uniformly, then bucketed), seeded;
- * the extreme bins are rare under uniform draws and may stay short of their quota.
+ * `count` distinct subnets spread over `bins` MACs bins: drawn uniformly and bucketed, then taken from
+ * the bins in turn, so each bin gives an equal share where it can; the extreme bins, rare under uniform
+ * draws, may give fewer, and the others make up the count.
  */
 function stratified(count: number, bins: number, seed: number): Subnet[] {
   const rng = new Rng(seed);
   const lo = mmacs(smallestSubnet(SPACE));
   const grid = Array.from({ length: bins + 1 }, (_, i) => lo + ((mmacs(largestSubnet(SPACE)) - lo) * i) / bins);
-  const quota = Math.ceil(count / bins);
   const buckets: Subnet[][] = Array.from({ length: bins }, () => []);
   const seen = new Set<string>();
-  for (let tries = 0; tries < 500 * count && buckets.some((b) => b.length < quota); tries++) {
+  for (let tries = 0; tries < 200 * count; tries++) {
     const s = randomSubnet(SPACE, () => rng.next());
     const bucket = buckets[macsBin(grid, mmacs(s))];
-    if (bucket.length < quota && !seen.has(encodeSubnet(s))) {
+    if (bucket.length < count && !seen.has(encodeSubnet(s))) {
       bucket.push(s);
       seen.add(encodeSubnet(s));
     }
   }
-  return buckets.flat().slice(0, count);
+  const picked: Subnet[] = [];
+  for (let round = 0; picked.length < count && round < count; round++) {
+    for (const bucket of buckets) if (round < bucket.length && picked.length < count) picked.push(bucket[round]);
+  }
+  return picked;
 }
 
 function supernetOptions(arm: string) {
@@ -148,7 +152,10 @@ async function main() {
   }
   const fronts = scores.map((s) => paretoFront(s, (m) => ({ accuracy: m.top1, cost: m.macs })));
   if (args.plot) await plotFronts(arms, scores, fronts, args.plot);
-  const kendallSet = subnets.filter((_, i) => i % Math.floor(subnets.length / Number(args.kendall)) === 0).slice(0, Number(args.kendall));
+  // Evenly spaced in MACs: the subnets sorted by MACs, every (200 / 20)-th.
+  const byMacs = [...subnets].sort((a, b) => mmacs(decodeSubnet(SPACE, a)) - mmacs(decodeSubnet(SPACE, b)));
+  const step = byMacs.length / Number(args.kendall);
+  const kendallSet = Array.from({ length: Number(args.kendall) }, (_, i) => byMacs[Math.floor(i * step + step / 2)]);
   const jobs = [
     ...kendallSet.map((s, i) => ({ subnet: s, name: `kendall-${String(i).padStart(2, '0')}` })),
     ...arms.flatMap((arm, a) => threeOfFront(fronts[a]).map((m, k) => ({ subnet: m.subnet, name: `${arm}-front-${k}` }))),

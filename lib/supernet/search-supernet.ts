@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { loadArchitecture, type Architecture } from '../arch';
 import { fromZod, TorchnasError } from '../errors';
 import { readLatencyTable } from '../latency/latency-table';
+import { elasticTableSpace } from '../latency/table-space';
 import { tableLatencyModel, type LatencyModel } from '../latency/latency-model';
 import { hypervolume } from '../search/pareto';
 import { paretoChart } from '../report/pareto-chart';
@@ -16,7 +17,7 @@ import { paretoEvolution, type Evaluated } from '../search/pareto-evolution';
 import { architectureSubnet, crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, loadElasticSpace, mutateSubnet, nativeSubnet, parseSubnet,
   randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
-import { Session } from '../train/session';
+import { DeviceSchema, Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 import { scoreSubnets, supernetData, type SubnetScore, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
@@ -39,7 +40,7 @@ export const SupernetSearchOptionsSchema = z
     plot: z.string().optional(),
     seed: z.number().int().min(0).default(0),
     threads: z.number().int().positive().optional(),
-    device: z.string().optional(),
+    device: DeviceSchema.optional(),
   })
   .strict()
   .refine((o) => o.constraint !== 'latency' || o.latencyTable !== undefined,
@@ -90,7 +91,14 @@ export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, over
 
 function costModel(resolved: ResolvedElasticSpace, o: z.output<typeof SupernetSearchOptionsSchema>): { unit: string; cost: (s: Subnet) => number } {
   if (o.constraint === 'macs') return { unit: 'MMACs', cost: (s) => subnetCost(resolved, s).macs / 1e6 };
-  const model: LatencyModel<Architecture> = tableLatencyModel(readLatencyTable(o.latencyTable!));
+  const table = readLatencyTable(o.latencyTable!);
+  // Checked before any work: a table of another space would fail mid-search on its first unknown layer.
+  const missing = elasticTableSpace(resolved).layers.filter((l) => !Object.hasOwn(table.entries, l.key));
+  if (missing.length) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `latencyTable: '${o.latencyTable}' lacks ${missing.length} layer${missing.length === 1 ? '' : 's'} of ` +
+      `'${resolved.space.name}' (e.g. ${missing[0].key}): build one with torchnas latency table --space ${resolved.space.name}`, ['latencyTable']);
+  }
+  const model: LatencyModel<Architecture> = tableLatencyModel(table);
   return { unit: model.unit, cost: (s) => model.latency(subnetArchitecture(resolved, s)) };
 }
 
@@ -175,7 +183,7 @@ export const SupernetExtractOptionsSchema = z
     out: z.string(),
     calibBatches: z.number().int().positive().optional(),
     threads: z.number().int().positive().optional(),
-    device: z.string().optional(),
+    device: DeviceSchema.optional(),
   })
   .strict();
 export type SupernetExtractOptions = z.input<typeof SupernetExtractOptionsSchema>;

@@ -78,6 +78,12 @@ describe('supernet train, search and extract', () => {
       calibBatches: 1, limitValid: 32, threads: 2, exportFront: false, seed: 3 });
     expect(result.costUnit).toBe('ms');
     expect(result.front.every((m) => m.cost > 0 && Number.isFinite(m.cost))).toBe(true);
+    // A table missing layers of the space is refused before any work.
+    const partial = JSON.parse(fs.readFileSync(table, 'utf8'));
+    delete partial.entries[Object.keys(partial.entries)[0]];
+    fs.writeFileSync(table, JSON.stringify(partial));
+    await expect(searchSupernet({ run: straight, constraint: 'latency', latencyTable: table }))
+      .rejects.toThrow(/lacks 1 layer of 'elastic-28'.*torchnas latency table --space elastic-28/);
   }, 300_000);
 
   it('an extracted subnet, evaluated alone, has the accuracy the supernet scored for it', async () => {
