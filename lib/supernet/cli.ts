@@ -1,5 +1,6 @@
 // `torchnas supernet train|search|extract`: one-shot elastic supernets from the command line.
 // Registered on the main program by lib/cli/main.ts.
+import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, wholeNumber } from '../cli/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
@@ -115,7 +116,8 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
       if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         process.stdout.write(`Pareto front (${result.evaluated} subnets scored, hypervolume ${result.hypervolume.toFixed(3)}):\n` +
-          result.front.map((m) => `  ${m.cost.toFixed(3)} ${result.costUnit}  top-1 ${pct(m.top1)}  ${m.subnet}  -> ${m.arch}`).join('\n') + '\n');
+          result.front.map((m) => `  ${m.cost.toFixed(3)} ${result.costUnit}  top-1 ${pct(m.top1)}  ${m.subnet}` +
+            (m.arch ? `  -> ${path.join(result.run, m.arch)}` : '')).join('\n') + '\n');
       }
     });
 

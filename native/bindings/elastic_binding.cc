@@ -100,14 +100,7 @@ Napi::Value SupernetEpoch(const Napi::CallbackInfo& info, const SessionQueue& qu
   auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
-    return [st](Napi::Env env) -> Napi::Value {
-      return StatsObject(env, {{"steps", static_cast<double>(st.steps)},
-                               {"images", static_cast<double>(st.images)},
-                               {"loss", st.loss},
-                               {"top1", st.top1},
-                               {"seconds", st.seconds},
-                               {"lr", st.lr}});
-    };
+    return EpochObject(st);
   });
 }
 

@@ -20,6 +20,17 @@ MakeJsValue EvalObject(const EvalStats& st) {
   };
 }
 
+MakeJsValue EpochObject(const EpochStats& st) {
+  return [st](Napi::Env env) -> Napi::Value {
+    return StatsObject(env, {{"steps", static_cast<double>(st.steps)},
+                             {"images", static_cast<double>(st.images)},
+                             {"loss", st.loss},
+                             {"top1", st.top1},
+                             {"seconds", st.seconds},
+                             {"lr", st.lr}});
+  };
+}
+
 Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
   torch::Tensor c = t.to(torch::kCPU, torch::kFloat64).contiguous();
   Napi::Float64Array a = Napi::Float64Array::New(env, static_cast<size_t>(c.numel()));

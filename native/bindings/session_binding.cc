@@ -224,14 +224,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       EpochStats st = s.TrainEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
-      return [st](Napi::Env env) -> Napi::Value {
-        return StatsObject(env, {{"steps", static_cast<double>(st.steps)},
-                                 {"images", static_cast<double>(st.images)},
-                                 {"loss", st.loss},
-                                 {"top1", st.top1},
-                                 {"seconds", st.seconds},
-                                 {"lr", st.lr}});
-      };
+      return EpochObject(st);
     });
   }
 
