@@ -77,11 +77,12 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
   const latency = { field: 'latencyMs', type: 'quantitative', title: options.costTitle ?? 'latency (ms)', scale: { zero: false, nice: false } } as const;
   const accuracy = { field: 'accuracy', type: 'quantitative', title: options.accuracyTitle, scale: { zero: false, domainMin: options.accuracyFloor } } as const;
   // The legend names the layers; its colours are fixed here, so every panel and chart reads alike.
-  const domain = ['architecture', 'front', 'chosen'];
+  // A chart without a search's choices leaves them out of its legend.
+  const domain = ['architecture', 'front', ...(panels.some((p) => p.chosen?.length) ? ['chosen'] : [])];
   const legend = { labelExpr: "datum.label == 'front' ? 'Pareto front' : datum.label == 'chosen' ? 'chosen by a search run' : 'architectures (sample)'" };
-  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['#c3cddb', '#d62728', '#1f77b4'] }, legend } as const;
+  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['#c3cddb', '#d62728', '#1f77b4'].slice(0, domain.length) }, legend } as const;
   // Colour and shape on one field with one legend: vega-lite merges them into a single legend.
-  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['circle', 'circle', 'diamond'] }, legend } as const;
+  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['circle', 'circle', 'diamond'].slice(0, domain.length) }, legend } as const;
   const layers: object[] = [
     { transform: visible('architecture'), mark: { type: 'point', filled: true, size: 8, opacity: 1 }, encoding: { x: latency, y: accuracy, color, shape } },
     { transform: only('front'), mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, clip: true }, encoding: { x: latency, y: accuracy, color } },

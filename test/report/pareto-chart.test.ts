@@ -23,6 +23,13 @@ describe('Pareto chart', () => {
     expectInvalid(() => paretoChart([], { title: '', accuracyTitle: '' }), /at least one device/);
   });
 
+  test('without a search\'s choices, no legend entry for them; the cost axis may be MACs', async () => {
+    const texts = textsOf(await svgOf(paretoChart([SMALL], { title: 'Fronts', accuracyTitle: 'accuracy (%)', costTitle: 'MACs (M)' })));
+    expect(texts).toEqual(expect.arrayContaining(['Pareto front', 'architectures (sample)', 'MACs (M)']));
+    expect(texts).not.toContain('chosen by a search run');
+    expect(texts).not.toContain('latency (ms)');
+  });
+
   test('NB201 panel: the whole front, a sample of the cloud, the runs\' choices at their latency', () => {
     const runs = runNb201Experiment({ strategy: 'random', dataset: 'cifar10', runs: 2, budgetEpochs: 120, latency: { device: 'fpga', maxMs: 3 } }).runs;
     const panel = nb201ParetoPanel('cifar10', 'fpga', { bound: 3, runs, sampleEvery: 100 });
