@@ -22,7 +22,7 @@ import { parseArgs } from 'util';
 import { encodeSubnet, decodeSubnet, largestSubnet, loadElasticSpace, randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, train, type Subnet, type TrainResult } from '../lib';
 import { paretoChart, renderChart } from '../lib/report';
 import { hypervolume, paretoFront } from '../lib/search/pareto';
-import { loadSupernet, openSupernetRun } from '../lib/supernet/search-supernet';
+import { loadSupernet, openSupernetRun } from '../lib/supernet/supernet-run';
 import { macsBin } from '../lib/supernet/subnet-pool';
 import { parseSupernetOptions, scoreSubnets, supernetData, trainSupernet, type SubnetScore } from '../lib/supernet/train-supernet';
 import { Rng } from '../lib/strategies/rng';

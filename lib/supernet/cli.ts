@@ -6,7 +6,8 @@ import { finiteNumber, wholeNumber } from '../cli/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';
-import { searchSupernet, extractSubnet } from './search-supernet';
+import { extractSubnet } from './extract-subnet';
+import { searchSupernet } from './search-supernet';
 import { trainSupernet, type SupernetEvent } from './train-supernet';
 import { SAMPLER_PATTERN } from './sampler-rule';
 

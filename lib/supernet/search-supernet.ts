@@ -5,24 +5,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { loadArchitecture, type Architecture } from '../arch';
+import type { Architecture } from '../arch';
 import { fromZod, TorchnasError } from '../errors';
 import { readLatencyTable } from '../latency/latency-table';
 import { elasticTableSpace } from '../latency/table-space';
 import { tableLatencyModel, type LatencyModel } from '../latency/latency-model';
-import { hypervolume } from '../search/pareto';
 import { paretoChart } from '../report/pareto-chart';
 import { renderChart } from '../report/plot';
+import { hypervolume } from '../search/pareto';
 import { paretoEvolution, type Evaluated } from '../search/pareto-evolution';
-import { architectureSubnet, crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, loadElasticSpace, mutateSubnet, nativeSubnet, parseSubnet,
-  randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
-import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
-import { DeviceSchema, Session } from '../train/session';
+import { crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, mutateSubnet, randomSubnet, smallestSubnet,
+  subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
-import { readJson } from '../util/json-file';
-import { scoreSubnets, supernetData, type SubnetScore, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
-
-type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
+import { exportSubnet } from './extract-subnet';
+import { loadSupernet, openSupernetRun } from './supernet-run';
+import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
 
 export const SupernetSearchOptionsSchema = z
   .object({
@@ -69,25 +67,6 @@ export interface SupernetSearchResult {
 export type SupernetSearchEvent =
   | { type: 'iteration'; iteration: number; evaluated: number; front: number }
   | { type: 'scored'; done: number; total: number };
-
-/** A committed supernet run: its stored options, space and last checkpoint. */
-export function openSupernetRun(run: string): { opts: StoredOptions; resolved: ResolvedElasticSpace; checkpoint: string; history: SupernetRecord[] } {
-  const opened = openRunDir<StoredOptions, SupernetRecord>(run, 'supernet', 'run');
-  if (!opened || !opened.state.checkpoint) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${run}' holds no trained supernet yet: train one with torchnas supernet train --out ${run}`, ['run']);
-  }
-  const stored = readJson<StoredRun<StoredOptions> & { space: object }>(path.join(run, RUN_FILE), 'run description');
-  return { opts: stored.options, resolved: loadElasticSpace(stored.space), checkpoint: path.join(run, opened.state.checkpoint), history: opened.state.history };
-}
-
-/** A session holding the run's trained supernet. */
-export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string }): Promise<Session> {
-  const { opts } = run;
-  const session = new Session({ device: overrides.device ?? opts.device, threads: overrides.threads ?? opts.threads, seed: opts.seed });
-  await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
-  await session.loadCheckpoint(run.checkpoint);
-  return session;
-}
 
 function costModel(resolved: ResolvedElasticSpace, o: z.output<typeof SupernetSearchOptionsSchema>): { unit: string; cost: (s: Subnet) => number } {
   if (o.constraint === 'macs') return { unit: 'MMACs', cost: (s) => subnetCost(resolved, s).macs / 1e6 };
@@ -166,54 +145,3 @@ async function exportFront(session: Session, resolved: ResolvedElasticSpace, run
     m.weights = path.join(dir, path.basename(written.weights));
   }
 }
-
-/** arch.json and weights.pt of a subnet (with the session's current BN statistics) into `dir`. */
-export async function exportSubnet(session: Session, resolved: ResolvedElasticSpace, subnet: Subnet, dir: string, name?: string) {
-  const arch = subnetArchitecture(resolved, subnet, name ? `${resolved.space.name}:${name}` : undefined);
-  const files = { arch: path.join(dir, 'arch.json'), weights: path.join(dir, 'weights.pt') };
-  await session.exportSubnet(nativeSubnet(subnet), arch, files.weights);
-  writeJsonAtomic(files.arch, arch);
-  return files;
-}
-
-export const SupernetExtractOptionsSchema = z
-  .object({
-    run: z.string(),
-    subnet: z.union([z.literal('largest'), z.literal('smallest'), z.string(), z.record(z.string(), z.unknown())]),
-    out: z.string(),
-    calibBatches: z.number().int().positive().optional(),
-    threads: z.number().int().positive().optional(),
-    device: DeviceSchema.optional(),
-  })
-  .strict();
-export type SupernetExtractOptions = z.input<typeof SupernetExtractOptionsSchema>;
-
-/** 'largest', 'smallest', a subnet string or object, or an architecture file of a subnet. */
-function chosenSubnet(resolved: ResolvedElasticSpace, subnet: string | Subnet): Subnet {
-  if (subnet === 'largest') return largestSubnet(resolved);
-  if (subnet === 'smallest') return smallestSubnet(resolved);
-  if (typeof subnet === 'string' && subnet.endsWith('.json')) return architectureSubnet(resolved, loadArchitecture(subnet));
-  return parseSubnet(resolved, subnet);
-}
-
-/** Recalibrates one subnet's BN statistics, scores it, and exports it as a standalone network to `out`. */
-export async function extractSubnet(options: SupernetExtractOptions): Promise<{ arch: string; weights: string; score: SubnetScore; params: number }> {
-  const parsed = SupernetExtractOptionsSchema.safeParse(options);
-  if (!parsed.success) throw fromZod('extract options', parsed.error);
-  const o = parsed.data;
-  const run = openSupernetRun(o.run);
-  const { resolved } = run;
-  const subnet = chosenSubnet(resolved, o.subnet as string | Subnet);
-  const data = await supernetData(run.opts, resolved);
-  const session = await loadSupernet(run, o);
-  try {
-    // Scoring recalibrates the BN statistics the export then copies.
-    const [score] = await scoreSubnets(session, resolved, [subnet], data, { ...run.opts, calibBatches: o.calibBatches ?? run.opts.calibBatches });
-    fs.mkdirSync(o.out, { recursive: true });
-    const files = await exportSubnet(session, resolved, subnet, o.out, score.subnet);
-    return { ...files, score, params: subnetCost(resolved, subnet).params };
-  } finally {
-    await session.close();
-  }
-}
-
