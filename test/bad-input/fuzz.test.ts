@@ -5,16 +5,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import {
-  canonicalBlock, decodeBlock, loadDataset, loadSpace, parseLatencyTable, readSearchLatencyTable, resolveSpace,
-  Session, SPACES, TorchnasError,
+  canonicalBlock, decodeBlock, decodeSubnet, ELASTIC_SPACES, encodeSubnet, loadDataset, loadElasticSpace, loadSpace, parseLatencyTable,
+  randomSubnet, readSearchLatencyTable, resolveSpace, Session, SPACES, subnetCost, TorchnasError,
 } from '../../lib';
+import { Rng } from '../../lib/strategies/rng';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
 
 const dir = tempDir('torchnas-fuzz-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // Counted for RELIABILITY.md: cases run per target.
-const RUNS = { grammar: 3000, space: 1000, table: 1000, idx: 150, cifar: 100, checkpoint: 60 };
+const RUNS = { grammar: 3000, space: 1000, elastic: 1000, subnet: 2000, table: 1000, idx: 150, cifar: 100, checkpoint: 60 };
 
 function acceptedOrRefused(call: () => unknown): boolean {
   try {
@@ -68,6 +69,50 @@ describe('fuzz', () => {
         acceptedOrRefused(() => resolveSpace(loadSpace(value as object)))),
       { numRuns: RUNS.space, seed: 2 },
     );
+  });
+
+  test('elastic space descriptions: mutated presets and arbitrary JSON', () => {
+    const base = ELASTIC_SPACES['elastic-28'] as Record<string, unknown>;
+    const mutated = fc
+      .record({ key: fc.constantFrom(...Object.keys(base), 'extra'), value: fc.jsonValue() })
+      .map(({ key, value }) => ({ ...base, [key]: value }));
+    fc.assert(
+      fc.property(fc.oneof(mutated, fc.jsonValue()), (value) => acceptedOrRefused(() => loadElasticSpace(value as object))),
+      { numRuns: RUNS.elastic, seed: 7 },
+    );
+  });
+
+  test('subnet strings: random, token-built and mutated ones', () => {
+    const space = loadElasticSpace('elastic-28');
+    const parts = ['r28', 'r0', 'r-1', 'w16:k3e3', 'w24:k5e4,k7e6', 'w40:k3e3', 'w48:k3e4,k5e3,k7e6', 'w64:k5e6', 'w96:k7e6',
+      'w0:k3e3', 'w16:', 'k3e3', 'w16:k4e3', '|', ':', ','];
+    const tokens = fc.array(fc.constantFrom(...parts), { minLength: 1, maxLength: 8 }).map((t) => t.join('|'));
+    // A valid subnet's string with one character replaced.
+    const mutated = fc.record({ seed: fc.integer({ min: 0, max: 1e6 }), at: fc.nat(), char: fc.constantFrom(...'0123456789rwke:|,x') })
+      .map(({ seed, at, char }) => {
+        const rng = new Rng(seed);
+        const text = encodeSubnet(randomSubnet(space, () => rng.next()));
+        const i = at % text.length;
+        return text.slice(0, i) + char + text.slice(i + 1);
+      });
+    let decoded = 0;
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), tokens, mutated), (text) => {
+        let subnet;
+        try {
+          subnet = decodeSubnet(space, text);
+        } catch (error) {
+          if (!(error instanceof TorchnasError)) throw error;
+          return;
+        }
+        // What decodes is a subnet of the space: canonical, with a cost.
+        expect(decodeSubnet(space, encodeSubnet(subnet))).toEqual(subnet);
+        expect(subnetCost(space, subnet).macs).toBeGreaterThan(0);
+        decoded++;
+      }),
+      { numRuns: RUNS.subnet, seed: 8 },
+    );
+    expect(decoded).toBeGreaterThan(50); // the property saw valid subnets too, not only refusals
   });
 
   test('latency-table files: torchnas tables, plain tables and arbitrary JSON', () => {
