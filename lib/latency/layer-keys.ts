@@ -20,13 +20,18 @@ export function layerKey(block: Block, input: Tensor, spec: NativeBlock): string
   return `${encodeBlock(explicit)}@${shapeOf(input).join('x')}`;
 }
 
+/** A block string applied to an input shape: its layer probe and the output shape. */
+export function probeLayer(source: string, x: Tensor, classes: number, where: string): [LayerProbe, Tensor] {
+  const block = decodeBlock(source);
+  const [next, , , spec] = resolveBlock(block, x, classes, where);
+  return [{ key: layerKey(block, x, spec), block: spec, input: shapeOf(x) }, next];
+}
+
 /** Every layer of a fixed network, in order. */
 export function architectureLayers(arch: Architecture): LayerProbe[] {
   let x: Tensor = { kind: 'map', c: arch.input[0], h: arch.input[1], w: arch.input[2] };
   return arch.blocks.map((source, i) => {
-    const block = decodeBlock(source);
-    const [next, , , spec] = resolveBlock(block, x, arch.classes, `block ${i} '${source}'`);
-    const probe = { key: layerKey(block, x, spec), block: spec, input: shapeOf(x) };
+    const [probe, next] = probeLayer(source, x, arch.classes, `block ${i} '${source}'`);
     x = next;
     return probe;
   });

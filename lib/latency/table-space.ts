@@ -1,10 +1,10 @@
 // What a latency table is built for: a space's name and input, every distinct layer its networks can
 // hold, and a way to draw random networks of it (to fit the predictor). Chain (ProxylessNAS) and
 // elastic (one-shot) spaces both give one, from their descriptions.
-import { decodeBlock, resolveBlock, type Architecture, type Tensor } from '../arch';
+import type { Architecture, Tensor } from '../arch';
 import { deriveArchitecture, randomChoice, type ResolvedSpace } from '../spaces/chain-space';
-import { randomSubnet, subnetArchitecture, type ResolvedElasticSpace } from '../spaces/elastic-space';
-import { architectureLayers, layerKey, spaceLayers, type LayerProbe } from './layer-keys';
+import { randomSubnet, stageBlock, subnetArchitecture, type ResolvedElasticSpace } from '../spaces/elastic-space';
+import { architectureLayers, probeLayer, spaceLayers, type LayerProbe } from './layer-keys';
 
 export interface TableSpace {
   name: string;
@@ -24,9 +24,7 @@ export function elasticTableSpace(resolved: ResolvedElasticSpace): TableSpace {
   const { space } = resolved;
   const layers = new Map<string, LayerProbe>();
   const add = (source: string, x: Tensor) => {
-    const block = decodeBlock(source);
-    const [next, , , spec] = resolveBlock(block, x, space.classes, `layer '${source}'`);
-    const probe = { key: layerKey(block, x, spec), block: spec, input: x.kind === 'map' ? [x.c, x.h, x.w] : [x.f] };
+    const [probe, next] = probeLayer(source, x, space.classes, `layer '${source}'`);
     if (!layers.has(probe.key)) layers.set(probe.key, probe);
     return next;
   };
@@ -38,16 +36,13 @@ export function elasticTableSpace(resolved: ResolvedElasticSpace): TableSpace {
     for (const stage of space.stages) {
       let out = size;
       for (let b = 0; b < Math.max(...stage.depths); b++) {
-        const stride = b === 0 ? stage.stride : 1;
-        for (const c of b === 0 ? inputs : stage.widths) {
-          for (const w of stage.widths) {
-            if (b > 0 && c !== w) continue;
-            for (const k of stage.kernels) {
-              for (const e of stage.expands) {
-                const source = `mb_k${k}_s${stride}_e${e}_c${w}` + (stage.se > 0 ? `_se${stage.se}` : '') + (stage.act !== 'relu6' ? `_a${stage.act}` : '');
-                const next = add(source, { kind: 'map', c, h: size, w: size });
-                out = next.kind === 'map' ? next.h : out;
-              }
+        // A stage's first block maps any input width to any of its widths; the others keep the width.
+        const widths = b === 0 ? inputs.flatMap((c) => stage.widths.map((w) => [c, w])) : stage.widths.map((w) => [w, w]);
+        for (const [c, w] of widths) {
+          for (const k of stage.kernels) {
+            for (const e of stage.expands) {
+              const next = add(stageBlock(stage, b, w, k, e), { kind: 'map', c, h: size, w: size });
+              out = next.kind === 'map' ? next.h : out;
             }
           }
         }

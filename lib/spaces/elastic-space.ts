@@ -159,14 +159,18 @@ export function parseSubnet(resolved: ResolvedElasticSpace, value: string | Subn
   return checkSubnet(resolved, parsed.data);
 }
 
+/** Block `block` of a stage in one form, in the block grammar (only a stage's first block strides). */
+export function stageBlock(stage: ElasticStage, block: number, width: number, kernel: number, expand: number): string {
+  return encodeBlock({ op: 'mbconv', kernel, stride: block === 0 ? stage.stride : 1, expand, out: width, se: stage.se, act: stage.act });
+}
+
 /** The fixed network a subnet describes, in the block grammar: what `torchnas train` takes. */
 export function subnetArchitecture(resolved: ResolvedElasticSpace, subnet: Subnet, name?: string): Architecture {
   checkSubnet(resolved, subnet);
   const { space } = resolved;
   const blocks = subnet.stages.flatMap((s, i) => {
     const stage = space.stages[i];
-    return s.kernels.map((k, b) => encodeBlock({ op: 'mbconv', kernel: k, stride: b === 0 ? stage.stride : 1,
-      expand: s.expands[b], out: s.width, se: stage.se, act: stage.act }));
+    return s.kernels.map((k, b) => stageBlock(stage, b, s.width, k, s.expands[b]));
   });
   return parseArchitecture({ name: name ?? `${space.name}:${encodeSubnet(subnet)}`,
     input: [space.input[0], subnet.resolution, subnet.resolution], classes: space.classes,

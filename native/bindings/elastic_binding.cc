@@ -9,13 +9,11 @@
 namespace torchnas {
 namespace {
 
-std::vector<int64_t> Ints(const Napi::Object& o, const char* key) { return ReadIntegers(o, key); }
-
 ElasticChoice ReadElasticChoice(const Napi::Object& o) {
   ElasticChoice c;
   c.resolution = js::Integer(o, "resolution");
   for (const Napi::Object& s : js::ObjectArray(o, "stages")) {
-    c.stages.push_back(ElasticStageChoice{js::Integer(s, "width"), Ints(s, "kernels"), Ints(s, "expands")});
+    c.stages.push_back(ElasticStageChoice{js::Integer(s, "width"), ReadIntegers(s, "kernels"), ReadIntegers(s, "expands")});
   }
   return c;
 }
@@ -34,14 +32,14 @@ ElasticSpec ReadElasticSpec(const Napi::Object& o) {
   spec.classes = js::Integer(o, "classes");
   spec.stem = ReadBlocks(o, "stem");
   spec.head = ReadBlocks(o, "head");
-  spec.resolutions = Ints(o, "resolutions");
+  spec.resolutions = ReadIntegers(o, "resolutions");
   for (const Napi::Object& s : js::ObjectArray(o, "stages")) {
     ElasticStageSpec st;
     st.in_max = js::Integer(s, "inMax");
-    st.widths = Ints(s, "widths");
-    st.depths = Ints(s, "depths");
-    st.kernels = Ints(s, "kernels");
-    st.expands = Ints(s, "expands");
+    st.widths = ReadIntegers(s, "widths");
+    st.depths = ReadIntegers(s, "depths");
+    st.kernels = ReadIntegers(s, "kernels");
+    st.expands = ReadIntegers(s, "expands");
     st.stride = js::Integer(s, "stride", 1);
     st.se_ratio = js::Number(s, "se", 0.0);
     st.activation = ParseActivation(js::String(s, "act", "relu6"));
@@ -60,28 +58,18 @@ SamplerSpec ReadSampler(const Napi::Object& o) {
   s.temperature = js::Number(o, "temperature", s.temperature);
   s.clip = js::Number(o, "clip", s.clip);
   if (js::Has(o, "pool")) {
-    Napi::Array bins = o.Get("pool").As<Napi::Array>();
-    for (uint32_t b = 0; b < bins.Length(); ++b) {
-      Napi::Object holder = Napi::Object::New(o.Env());
-      holder.Set("bin", bins.Get(b));
-      s.pool.push_back(ReadChoices(holder, "bin"));
-    }
+    // An array of bins, each an array of subnets: bin b is the pool's key "b".
+    Napi::Value pool = o.Get("pool");
+    if (!pool.IsArray()) js::ThrowInvalid(o.Env(), "expected an array of subnet arrays for 'pool'");
+    Napi::Array bins = pool.As<Napi::Array>();
+    for (uint32_t b = 0; b < bins.Length(); ++b) s.pool.push_back(ReadChoices(bins, std::to_string(b).c_str()));
   }
   s.bin_weights = ReadNumbers(o, "binWeights");
   return s;
 }
 
-MakeJsValue Done() {
-  return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
-}
-
-template <typename Read>
-auto OnJsThread(Napi::Env env, Read read) {
-  return RunSyncValue(env, read);
-}
-
 Napi::Value BuildElastic(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  ElasticSpec spec = OnJsThread(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
+  ElasticSpec spec = RunSyncValue(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
   return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
     const int64_t parameters = s.BuildElastic(spec);
     return [parameters](Napi::Env env) -> Napi::Value {
@@ -96,7 +84,7 @@ Napi::Value SupernetEpoch(const Napi::CallbackInfo& info, const SessionQueue& qu
   Napi::Object o = js::ObjectArg(info, 1, "supernetEpoch");
   LoaderOptions loader = ReadLoaderOptions(o);
   const int64_t progress_every = js::Integer(o, "progressEvery", 20);
-  SamplerSpec sampler = OnJsThread(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
+  SamplerSpec sampler = RunSyncValue(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
   auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
@@ -109,7 +97,7 @@ Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& que
   auto calib = DatasetBinding::ViewOf(info[0]);
   auto valid = DatasetBinding::ViewOf(info[1]);
   Napi::Object o = js::ObjectArg(info, 2, "scoreSubnets");
-  auto subnets = OnJsThread(info.Env(), [&] { return ReadChoices(o, "subnets"); });
+  auto subnets = RunSyncValue(info.Env(), [&] { return ReadChoices(o, "subnets"); });
   LoaderOptions calib_loader = ReadLoaderOptions(js::ObjectField(o, "calib"));
   LoaderOptions valid_loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
   const int64_t batches = js::Integer(o, "calibBatches", 20);
@@ -127,7 +115,7 @@ Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& que
 }
 
 Napi::Value SubnetTensors(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  ElasticChoice subnet = OnJsThread(info.Env(), [&] {
+  ElasticChoice subnet = RunSyncValue(info.Env(), [&] {
     return ReadElasticChoice(js::ObjectField(js::ObjectArg(info, 0, "subnetTensors"), "subnet"));
   });
   return queue(info.Env(), [subnet](Session& s) -> MakeJsValue {
@@ -139,8 +127,8 @@ Napi::Value SubnetTensors(const Napi::CallbackInfo& info, const SessionQueue& qu
 // exportSubnet({subnet, network, path}) -> {parameters}
 Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Napi::Object o = js::ObjectArg(info, 0, "exportSubnet");
-  ElasticChoice subnet = OnJsThread(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
-  NetworkSpec network = OnJsThread(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
+  ElasticChoice subnet = RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  NetworkSpec network = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
   const std::string path = js::String(o, "path");
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     const int64_t parameters = s.ExportSubnet(subnet, network, path);
@@ -155,7 +143,7 @@ Napi::Value ProbeSubnet(const Napi::CallbackInfo& info, const SessionQueue& queu
   auto data = DatasetBinding::ViewOf(info[0]);
   Napi::Object o = js::ObjectArg(info, 1, "probeSubnet");
   LoaderOptions loader = ReadLoaderOptions(o);
-  ElasticChoice subnet = OnJsThread(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  ElasticChoice subnet = RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet));
     return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
@@ -167,13 +155,13 @@ Napi::Value AttentivePick(const Napi::CallbackInfo& info, const SessionQueue& qu
   auto data = DatasetBinding::ViewOf(info[0]);
   Napi::Object o = js::ObjectArg(info, 1, "attentivePick");
   LoaderOptions loader = ReadLoaderOptions(o);
-  auto candidates = OnJsThread(info.Env(), [&] { return ReadChoices(o, "candidates"); });
+  auto candidates = RunSyncValue(info.Env(), [&] { return ReadChoices(o, "candidates"); });
   const bool worst = js::Bool(o, "worst", false);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     auto [losses, index] = s.AttentivePick(data, loader, candidates, worst);
     return [losses = losses, index = index](Napi::Env env) -> Napi::Value {
       Napi::Object out = Napi::Object::New(env);
-      out.Set("losses", Rows(env, {losses}).Get(0u));
+      out.Set("losses", NumberArray(env, losses));
       out.Set("index", static_cast<double>(index));
       return out;
     };
@@ -187,10 +175,8 @@ Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c) {
   for (size_t i = 0; i < c.stages.size(); ++i) {
     Napi::Object s = Napi::Object::New(env);
     s.Set("width", static_cast<double>(c.stages[i].width));
-    std::vector<double> kernels(c.stages[i].kernels.begin(), c.stages[i].kernels.end());
-    std::vector<double> expands(c.stages[i].expands.begin(), c.stages[i].expands.end());
-    s.Set("kernels", Rows(env, {kernels}).Get(0u));
-    s.Set("expands", Rows(env, {expands}).Get(0u));
+    s.Set("kernels", NumberArray(env, c.stages[i].kernels));
+    s.Set("expands", NumberArray(env, c.stages[i].expands));
     stages.Set(static_cast<uint32_t>(i), s);
   }
   out.Set("stages", stages);
@@ -201,7 +187,7 @@ Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c) {
 // supernet training epoch, in order.
 Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Napi::Object o = js::ObjectArg(info, 0, "sampleSubnets");
-  SamplerSpec sampler = OnJsThread(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
+  SamplerSpec sampler = RunSyncValue(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
   const int64_t count = js::Integer(o, "count");
   const auto seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
   const int64_t epoch = js::Integer(o, "epoch", -1);
@@ -219,7 +205,7 @@ Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& qu
 Napi::Value ReorderChannels(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   return queue(info.Env(), [](Session& s) -> MakeJsValue {
     s.ReorderChannels();
-    return Done();
+    return NoResult();
   });
 }
 
@@ -227,7 +213,7 @@ Napi::Value LoadWeights(const Napi::CallbackInfo& info, const SessionQueue& queu
   const std::string path = js::String(js::ObjectArg(info, 0, "loadWeights"), "path");
   return queue(info.Env(), [path](Session& s) -> MakeJsValue {
     s.LoadWeights(path);
-    return Done();
+    return NoResult();
   });
 }
 

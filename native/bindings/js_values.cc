@@ -54,12 +54,12 @@ Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string,
 
 Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows) {
   Napi::Array out = Napi::Array::New(env, rows.size());
-  for (size_t e = 0; e < rows.size(); ++e) {
-    Napi::Array row = Napi::Array::New(env, rows[e].size());
-    for (size_t i = 0; i < rows[e].size(); ++i) row.Set(static_cast<uint32_t>(i), rows[e][i]);
-    out.Set(static_cast<uint32_t>(e), row);
-  }
+  for (size_t e = 0; e < rows.size(); ++e) out.Set(static_cast<uint32_t>(e), NumberArray(env, rows[e]));
   return out;
+}
+
+MakeJsValue NoResult() {
+  return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
 }
 
 Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe) {

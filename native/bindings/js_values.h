@@ -21,5 +21,14 @@ Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string,
 // {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
 Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe);
 Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows);
+// A JS array of numbers.
+template <typename T>
+Napi::Array NumberArray(Napi::Env env, const std::vector<T>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(values[i]));
+  return out;
+}
+// What a call that returns nothing settles its Promise with.
+MakeJsValue NoResult();
 
 }  // namespace torchnas

@@ -212,7 +212,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     loss.label_smoothing = js::Number(o, "labelSmoothing", 0.0);
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       s.ConfigureTraining(optimizer, schedule, loss);
-      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+      return NoResult();
     });
   }
 
@@ -282,7 +282,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     });
     return Queue(info.Env(), [values](Session& s) -> MakeJsValue {
       s.SetStateTensors(values);
-      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+      return NoResult();
     });
   }
 
@@ -312,7 +312,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     ArchSpec spec = RunSyncValue(info.Env(), [&] { return ReadArchSpec(js::ObjectArg(info, 0, "configureSearch")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       s.ConfigureSearch(spec);
-      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+      return NoResult();
     });
   }
 
@@ -370,7 +370,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     auto logits = RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setArchLogits"), "logits"); });
     return Queue(info.Env(), [logits](Session& s) -> MakeJsValue {
       s.SetArchLogits(logits);
-      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+      return NoResult();
     });
   }
 
@@ -487,7 +487,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       // Free the network, optimizer and buffers now, on their own thread: V8 does not see this
       // memory, so waiting for the wrapper to be collected let closed sessions pile up.
       slot->session.reset();
-      return [](Napi::Env env) -> Napi::Value { return env.Undefined(); };
+      return NoResult();
     });
     live_->queue->Drain();
     return done;

@@ -11,9 +11,23 @@ bool FreezeBatchNormStats::active() { return frozen; }
 
 torch::Tensor BatchNormForward(torch::nn::BatchNorm2d& bn, const torch::Tensor& x) {
   if (!frozen || !bn->is_training()) return bn->forward(x);
-  // Undefined running statistics make batch_norm use and keep nothing but the batch's own.
-  return torch::batch_norm(x, bn->weight, bn->bias, /*running_mean=*/torch::Tensor(), /*running_var=*/torch::Tensor(),
-                           /*training=*/true, /*momentum=*/0.0, bn->options.eps(), at::globalContext().userEnabledCuDNN());
+  return PrefixBatchNorm(*bn, x);
+}
+
+torch::Tensor PrefixBatchNorm(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x) {
+  const int64_t c = x.size(1);
+  auto prefix = [c](const torch::Tensor& t) { return t.narrow(0, 0, c); };
+  const bool training = bn.is_training();
+  const bool update = training && !frozen;
+  if (update) {
+    torch::NoGradGuard no_grad;
+    bn.num_batches_tracked.add_(1);
+  }
+  // Undefined running statistics (frozen training) make batch_norm use and keep only the batch's own.
+  const bool running = !training || update;
+  return torch::batch_norm(x, prefix(bn.weight), prefix(bn.bias), running ? prefix(bn.running_mean) : torch::Tensor(),
+                           running ? prefix(bn.running_var) : torch::Tensor(), training,
+                           bn.options.momentum().value_or(0.1), bn.options.eps(), at::globalContext().userEnabledCuDNN());
 }
 
 }  // namespace torchnas

@@ -22,4 +22,8 @@ class FreezeBatchNormStats {
 // bn->forward(x), honouring FreezeBatchNormStats.
 torch::Tensor BatchNormForward(torch::nn::BatchNorm2d& bn, const torch::Tensor& x);
 
+// BatchNorm of `x` with the first x.size(1) channels of `bn` (an elastic op narrower than its largest
+// form): their running statistics are used, and in training updated, unless FreezeBatchNormStats holds.
+torch::Tensor PrefixBatchNorm(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& x);
+
 }  // namespace torchnas

@@ -30,22 +30,9 @@ void CollectBn(const torch::nn::BatchNorm2d& bn, int64_t c, const TensorPick& pi
 
 torch::Tensor SlicedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
                            int64_t stride, int64_t groups) {
-  const int64_t c = weight.size(0);
   const int64_t k = weight.size(2);
   torch::Tensor y = torch::conv2d(x, weight, {}, stride, k / 2, 1, groups);
-  const auto& bn = layer.bn;
-  const bool training = bn->is_training();
-  const bool track = training && !FreezeBatchNormStats::active();
-  torch::Tensor mean = training && !track ? torch::Tensor() : Prefix(bn->running_mean, 0, c);
-  torch::Tensor var = training && !track ? torch::Tensor() : Prefix(bn->running_var, 0, c);
-  if (track) {
-    torch::NoGradGuard no_grad;
-    bn->num_batches_tracked.add_(1);
-  }
-  return Apply(layer.options.activation(),
-               torch::batch_norm(y, Prefix(bn->weight, 0, c), Prefix(bn->bias, 0, c), mean, var, training,
-                                 bn->options.momentum().value_or(0.1), bn->options.eps(),
-                                 at::globalContext().userEnabledCuDNN()));
+  return Apply(layer.options.activation(), PrefixBatchNorm(*layer.bn, y));
 }
 
 ElasticMBConvImpl::ElasticMBConvImpl(const ElasticMBConvOptions& options_) : options(options_) { reset(); }

@@ -70,8 +70,8 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
 };
 TORCH_MODULE(ElasticMBConv);
 
-// conv -> BatchNorm on the first `channels` outputs, with a conv weight already sliced; BatchNorm
-// honours FreezeBatchNormStats and the module's momentum (BN recalibration changes it).
+// conv -> BatchNorm -> activation with a conv weight already sliced: BatchNorm on the first
+// weight.size(0) channels (ops/batch_norm_stats.h), at the module's momentum (BN recalibration sets it).
 torch::Tensor SlicedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
                            int64_t stride, int64_t groups);
 

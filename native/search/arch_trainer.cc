@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "ops/batch_norm_stats.h"
+#include "search/weighted_draw.h"
 #include "train/classification_loss.h"
 
 namespace torchnas {
@@ -61,16 +62,7 @@ void ArchTrainer::RefreshProbabilities() {
 }
 
 int64_t ArchTrainer::Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude) const {
-  double total = 0.0;
-  for (size_t i = 0; i < p.size(); ++i) total += static_cast<int64_t>(i) == exclude ? 0.0 : p[i];
-  double u = rng.Uniform() * total;
-  int64_t last = -1;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (static_cast<int64_t>(i) == exclude) continue;
-    last = static_cast<int64_t>(i);
-    if ((u -= p[i]) < 0.0) return last;
-  }
-  return last;  // rounding at the top end
+  return DrawWeighted(p, rng, exclude);
 }
 
 std::vector<EdgeChoice> ArchTrainer::SamplePath(SeededRandom& rng) const {

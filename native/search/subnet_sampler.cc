@@ -2,6 +2,7 @@
 
 #include "common/error.h"
 #include "search/sampler_seed.h"
+#include "search/weighted_draw.h"
 
 namespace torchnas {
 namespace {
@@ -41,13 +42,7 @@ ElasticChoice SubnetSampler::Uniform(SeededRandom& rng) const {
 std::vector<ElasticChoice> SubnetSampler::NearTarget(SeededRandom& rng, const SamplerSpec& spec, int64_t count) const {
   Require(!spec.pool.empty() && spec.pool.size() == spec.bin_weights.size(),
           "attentive sampling needs a subnet pool with one weight per MACs bin");
-  double u = rng.Uniform(), total = 0.0;
-  for (double w : spec.bin_weights) total += w;
-  size_t bin = 0;
-  for (u *= total; bin + 1 < spec.pool.size(); ++bin) {
-    u -= spec.bin_weights[bin];
-    if (u < 0.0) break;
-  }
+  const auto bin = static_cast<size_t>(DrawWeighted(spec.bin_weights, rng));
   const auto& members = spec.pool[bin];
   Require(!members.empty(), "MACs bin " + std::to_string(bin) + " of the subnet pool is empty but has weight");
   std::vector<ElasticChoice> out;
