@@ -215,7 +215,8 @@ export interface NativeSubnet {
 }
 
 export interface NativeSamplerOptions {
-  rule: 'uniform' | 'sandwich' | 'bestup' | 'worstup';
+  /** shiftnas: the middle subnets come from ShiftNAS's generator (configureShiftNas first). */
+  rule: 'uniform' | 'sandwich' | 'bestup' | 'worstup' | 'shiftnas';
   middle?: number;
   candidates?: number;
   distill?: boolean;
@@ -224,6 +225,39 @@ export interface NativeSamplerOptions {
   /** Subnets per MACs bin, and each bin's prior weight (bestup, worstup). */
   pool?: NativeSubnet[][];
   binWeights?: number[];
+}
+
+/** A cost as a sum of terms, each a value times the product of some decision columns (ShiftNAS). */
+export interface NativeCostTerms {
+  values: number[];
+  /** `width` column indices per term, -1 for none. */
+  factors: number[];
+  width: number;
+}
+
+export interface NativeShiftNasOptions {
+  /** K + 1 increasing bin edges of the cost. */
+  edges: number[];
+  cost: NativeCostTerms;
+  hidden?: number;
+  resourceWeight?: number;
+  resourceBatch?: number;
+  generatorLr?: number;
+  temperature?: number;
+  betaLr?: number;
+  shiftStart?: number;
+  shiftEvery?: number;
+  fdEpsilon?: number;
+  valid: NativeLoaderOptions;
+}
+
+export interface NativeShiftNasStatus {
+  probabilities: number[];
+  beta: number[];
+  estimate: number[];
+  updates: number;
+  constraintError: number;
+  samples: number;
 }
 
 export interface NativeLossProbe {
@@ -303,7 +337,7 @@ export declare class NativeSession {
   ): Promise<NativeEvalStats[]>;
   subnetTensors(options: { subnet: NativeSubnet }): Promise<Record<string, Float64Array>>;
   exportSubnet(options: { subnet: NativeSubnet; network: NativeNetworkSpec; path: string }): Promise<{ parameters: number }>;
-  probeSubnet(data: NativeDataset, options: NativeLoaderOptions & { subnet: NativeSubnet }): Promise<NativeLossProbe>;
+  probeSubnet(data: NativeDataset, options: NativeLoaderOptions & { subnet: NativeSubnet; masked?: boolean }): Promise<NativeLossProbe>;
   attentivePick(
     data: NativeDataset,
     options: NativeLoaderOptions & { candidates: NativeSubnet[]; worst?: boolean },
@@ -311,6 +345,15 @@ export declare class NativeSession {
   reorderChannels(): Promise<void>;
   sampleSubnets(options: { sampler: NativeSamplerOptions; count: number; seed?: number; epoch?: number }): Promise<NativeSubnet[]>;
   loadWeights(options: { path: string }): Promise<void>;
+  // ShiftNAS (native/bindings/shiftnas_binding.cc).
+  configureShiftNas(valid: NativeDataset, options: NativeShiftNasOptions): Promise<void>;
+  shiftNasStatus(): Promise<NativeShiftNasStatus>;
+  generateSubnets(options: { targets: number[] }): Promise<{ subnet: NativeSubnet; cost: number }[]>;
+  pretrainGenerator(options: { steps: number; batch?: number; seed?: number }): Promise<{ error: number }>;
+  generatorGradientCheck(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { target: number; seed?: number; epsilon?: number },
+  ): Promise<{ analytic: number; numeric: number }>;
   /** The device's caching-allocator counters (available: false on CPU); resetPeak restarts the peaks. */
   memoryStats(options?: { resetPeak?: boolean }): Promise<NativeMemoryStats>;
   close(): Promise<void>;

@@ -12,17 +12,27 @@
 //
 // Every step writes under --out and is skipped when found finished, so the bench resumes step by step.
 //
-//   npm run bench:oneshot -- [--out runs/oneshot] [--arms uniform,sandwich,bestup-3,worstup-3]
+// 5. for the shiftnas arm: the generator's MACs error at its bin centres, how B moved, and the
+//    generator's subnets against the evolutionary search's at the same MACs (scored and retrained).
+//
+// Every step writes under --out and is skipped when found finished, so the bench resumes step by step.
+// Other seeds (--seed 2 --out runs/oneshot-s2 --skip-retrain) score the same subnets (--subnet-seed),
+// for the seed-to-seed spread that `npm run bench:oneshot-seeds` reports.
+//
+//   npm run bench:oneshot -- [--out runs/oneshot] [--arms uniform,sandwich,bestup-3,worstup-3,shiftnas]
 //       [--epochs 4] [--limit-train 10000] [--batch-size 64] [--subnets 200] [--bins 8]
 //       [--calib-batches 5] [--limit-valid 1000] [--kendall 20] [--retrain-epochs 2]
-//       [--retrain-limit 6000] [--jobs 2] [--seed 1] [--plot DIR] [--threads 2] [--train-only]
+//       [--retrain-limit 6000] [--jobs 2] [--seed 1] [--subnet-seed 1] [--plot DIR] [--threads 2] [--train-only]
+//       [--skip-retrain]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { encodeSubnet, decodeSubnet, largestSubnet, loadElasticSpace, randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, train, type Subnet, type TrainResult } from '../lib';
 import { paretoChart, renderChart } from '../lib/report';
 import { hypervolume, paretoFront } from '../lib/search/pareto';
-import { loadSupernet, openSupernetRun } from '../lib/supernet/supernet-run';
+import { searchSupernet } from '../lib/supernet/search-supernet';
+import { binCentres, generateSubnets, shiftNasChartOf, type GeneratedSubnet } from '../lib/supernet/shiftnas/shiftnas-run';
+import { loadSupernet, openSupernetRun, shiftNasEdges } from '../lib/supernet/supernet-run';
 import { macsBin } from '../lib/supernet/subnet-pool';
 import { parseSupernetOptions, scoreSubnets, supernetData, trainSupernet, type SubnetScore } from '../lib/supernet/train-supernet';
 import { Rng } from '../lib/strategies/rng';
@@ -33,7 +43,7 @@ import { kendall } from '../lib/util/statistics';
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'runs/oneshot' },
-    arms: { type: 'string', default: 'uniform,sandwich,bestup-3,worstup-3' },
+    arms: { type: 'string', default: 'uniform,sandwich,bestup-3,worstup-3,shiftnas' },
     epochs: { type: 'string', default: '4' },
     'limit-train': { type: 'string', default: '10000' },
     'batch-size': { type: 'string', default: '64' },
@@ -46,6 +56,10 @@ const { values: args } = parseArgs({
     'retrain-limit': { type: 'string', default: '6000' },
     jobs: { type: 'string', default: '2' },
     seed: { type: 'string', default: '1' },
+    // The seed of the stratified subnets every arm is scored on: the same across --seed runs.
+    'subnet-seed': { type: 'string', default: '1' },
+    // Train and score only (no stand-alone retraining, no Kendall tau): the runs of further seeds.
+    'skip-retrain': { type: 'boolean', default: false },
     plot: { type: 'string' },
     // Train the arms only (several processes may train different arms side by side), then stop.
     'train-only': { type: 'boolean', default: false },
@@ -142,7 +156,7 @@ async function main() {
   const arms = args.arms.split(',');
   fs.mkdirSync(args.out, { recursive: true });
   const subnets = await readOr(path.join(args.out, 'subnets.json'), async () =>
-    stratified(Number(args.subnets), Number(args.bins), SEED + 100).map(encodeSubnet));
+    stratified(Number(args.subnets), Number(args.bins), Number(args['subnet-seed']) + 100).map(encodeSubnet));
   const trained = [];
   for (const arm of arms) trained.push(await trainArm(arm));
   if (args['train-only']) return;
@@ -152,6 +166,9 @@ async function main() {
   }
   const fronts = scores.map((s) => paretoFront(s, (m) => ({ accuracy: m.top1, cost: m.macs })));
   if (args.plot) await plotFronts(arms, scores, fronts, args.plot);
+  const shift = arms.includes('shiftnas') ? await readOr(path.join(args.out, 'shiftnas', 'extras.json'), shiftNasExtras) : undefined;
+  if (shift && args.plot) await plotShiftNas(args.plot);
+  if (args['skip-retrain']) return report(arms, trained, scores, fronts, [], new Map(), [], started, shift);
   // Evenly spaced in MACs: the subnets sorted by MACs, every (200 / 20)-th.
   const byMacs = [...subnets].sort((a, b) => mmacs(decodeSubnet(SPACE, a)) - mmacs(decodeSubnet(SPACE, b)));
   const step = byMacs.length / Number(args.kendall);
@@ -159,13 +176,77 @@ async function main() {
   const jobs = [
     ...kendallSet.map((s, i) => ({ subnet: s, name: `kendall-${String(i).padStart(2, '0')}` })),
     ...arms.flatMap((arm, a) => threeOfFront(fronts[a]).map((m, k) => ({ subnet: m.subnet, name: `${arm}-front-${k}` }))),
+    ...(shift?.pairs ?? []).flatMap((p, k) => [{ subnet: p.evolution.subnet, name: `shiftnas-evolution-${k}` },
+      { subnet: p.generator.subnet, name: `shiftnas-generator-${k}` }]),
   ];
   const retrained = await runPool(jobs.map((j) => () => retrain(decodeSubnet(SPACE, j.subnet), j.name).then((r) => {
     log(`${j.name}: test ${pct(r.test.top1)}`);
     return r;
   })), JOBS);
   const standalone = new Map(jobs.map((j, i) => [j.name, retrained[i].test.top1]));
-  report(arms, trained, scores, fronts, jobs, standalone, kendallSet, started);
+  report(arms, trained, scores, fronts, jobs, standalone, kendallSet, started, shift);
+}
+
+interface ShiftNasExtras {
+  binCentres: number[];
+  /** The generator's subnets at the run's bin centres after training, with their MACs error. */
+  generated: GeneratedSubnet[];
+  firstB: number[];
+  lastB: number[];
+  updates: number;
+  /** At 3 points of the MACs range: the evolutionary search's front member and the generator's subnet at its MACs. */
+  pairs: { evolution: SubnetScore; generator: SubnetScore & { target: number } }[];
+}
+
+async function shiftNasExtras(): Promise<ShiftNasExtras> {
+  const runDir = path.join(args.out, 'shiftnas', 'supernet');
+  const run = openSupernetRun(runDir);
+  const records = run.history.map((r) => r.shiftnas!);
+  const limitValid = Number(args['limit-valid']);
+  const evolved = await searchSupernet({ run: runDir, population: 16, iterations: 6, calibBatches: Number(args['calib-batches']),
+    limitValid, seed: SEED, threads: Number(args.threads), exportFront: false, generatorSeeds: false },
+  (e) => { if (e.type === 'iteration') log(`shiftnas evolution: generation ${e.iteration}, ${e.evaluated} scored`); });
+  const front = [...evolved.front].sort((a, b) => a.cost - b.cost);
+  const picks = threeOfFront(front.map((m) => ({ ...m, macs: m.cost * 1e6 })));
+  const data = await supernetData(parseSupernetOptions(run.opts), SPACE);
+  data.valid = data.valid.subset(Math.min(data.valid.size, limitValid), SEED + 7);
+  const session = await loadSupernet(run, { threads: Number(args.threads) }, data.valid);
+  try {
+    const generated = await generateSubnets(session, SPACE, picks.map((p) => p.macs));
+    const scored = await scoreSubnets(session, SPACE, generated.map((g) => g.value), data, run.opts);
+    const edges = shiftNasEdges(run, 'shiftnas');
+    return { binCentres: binCentres(edges), generated: records.at(-1)!.generated, firstB: records[0].probabilities,
+      lastB: records.at(-1)!.probabilities, updates: records.at(-1)!.updates,
+      pairs: picks.map((p, k) => ({ evolution: { subnet: p.subnet, macs: p.macs, top1: p.top1, loss: p.loss },
+        generator: { ...scored[k], target: p.macs } })) };
+  } finally {
+    await session.close();
+  }
+}
+
+async function plotShiftNas(dir: string) {
+  const run = openSupernetRun(path.join(args.out, 'shiftnas', 'supernet'));
+  const spec = shiftNasChartOf(run.history, shiftNasEdges(run, 'shiftnas'), 'ShiftNAS on elastic-28 (Fashion-MNIST)');
+  for (const ext of ['svg', 'png']) await renderChart(spec, path.join(dir, `oneshot-shiftnas.${ext}`));
+}
+
+function shiftNasLines(shift: ShiftNasExtras, standalone: Map<string, number>): string[] {
+  const mm = (x: number) => (x / 1e6).toFixed(2);
+  const error = shift.generated.reduce((a, g) => a + g.error, 0) / shift.generated.length;
+  const lines = ['', `ShiftNAS generator at its ${shift.binCentres.length} bin centres after training: mean |MACs - C| / C ` +
+    `${pct(error)}, largest ${pct(Math.max(...shift.generated.map((g) => g.error)))}. B after the first epoch ` +
+    `${shift.firstB.map((p) => p.toFixed(3)).join(' ')}; after the last (${shift.updates} updates of beta) ` +
+    `${shift.lastB.map((p) => p.toFixed(3)).join(' ')}.`, '',
+  '| target C (M) | generator subnet MMACs | error |', '| --- | --- | --- |',
+  ...shift.generated.map((g) => `| ${mm(g.target)} | ${mm(g.macs)} | ${pct(g.error)} |`), '',
+  'Generator subnets against the evolutionary search (NSGA-II, 16 x 6, not seeded by the generator) at the same MACs:', '',
+  '| evolution subnet | MMACs | supernet top-1 | stand-alone | generator subnet | MMACs | supernet top-1 | stand-alone |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const alone = (name: string) => (standalone.has(name) ? pct(standalone.get(name)!) : '—');
+  shift.pairs.forEach((p, k) => lines.push(`| ${p.evolution.subnet} | ${mm(p.evolution.macs)} | ${pct(p.evolution.top1)} | ` +
+    `${alone(`shiftnas-evolution-${k}`)} | ${p.generator.subnet} | ${mm(p.generator.macs)} | ${pct(p.generator.top1)} | ` +
+    `${alone(`shiftnas-generator-${k}`)} |`));
+  return lines;
 }
 
 async function plotFronts(arms: string[], scores: SubnetScore[][], fronts: SubnetScore[][], dir: string) {
@@ -178,7 +259,8 @@ async function plotFronts(arms: string[], scores: SubnetScore[][], fronts: Subne
 }
 
 function report(arms: string[], trained: Awaited<ReturnType<typeof trainArm>>[], scores: SubnetScore[][], fronts: SubnetScore[][],
-  jobs: { subnet: string; name: string }[], standalone: Map<string, number>, kendallSet: string[], started: number) {
+  jobs: { subnet: string; name: string }[], standalone: Map<string, number>, kendallSet: string[], started: number,
+  shift?: ShiftNasExtras) {
   const bins = Number(args.bins);
   const all = scores.flat().map((s) => s.macs);
   const grid = Array.from({ length: bins + 1 }, (_, i) => Math.min(...all) + ((Math.max(...all) - Math.min(...all)) * i) / bins);
@@ -198,6 +280,11 @@ function report(arms: string[], trained: Awaited<ReturnType<typeof trainArm>>[],
   for (let b = 0; b < bins; b++) {
     const best = scores.map((s) => Math.max(...s.filter((m) => macsBin(grid, m.macs) === b).map((m) => m.top1)));
     lines.push(`| ${(grid[b] / 1e6).toFixed(1)}-${(grid[b + 1] / 1e6).toFixed(1)} | ${best.map((x) => (Number.isFinite(x) ? pct(x) : '—')).join(' | ')} |`);
+  }
+  if (shift) lines.push(...shiftNasLines(shift, standalone));
+  if (!kendallSet.length) {
+    process.stdout.write(lines.join('\n') + '\n');
+    return;
   }
   lines.push('', '| arm | subnet | MMACs | supernet top-1 (held-out) | stand-alone test top-1 |', '| --- | --- | --- | --- | --- |');
   for (const [a, arm] of arms.entries()) {

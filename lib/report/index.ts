@@ -5,3 +5,4 @@ export * from './anytime-chart';
 export * from './pareto-chart';
 export * from './search-charts';
 export * from './network-comparison-chart';
+export * from './shiftnas-chart';

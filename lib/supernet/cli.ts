@@ -4,18 +4,27 @@ import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, wholeNumber } from '../cli/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
-import { plotFormat } from '../report/plot';
+import { plotFormat, renderChart } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';
 import { extractSubnet } from './extract-subnet';
 import { searchSupernet } from './search-supernet';
 import { trainSupernet, type SupernetEvent } from './train-supernet';
 import { SAMPLER_PATTERN } from './sampler-rule';
+import { meanError, shiftNasChartOf } from './shiftnas/shiftnas-run';
+import { openSupernetRun, shiftNasEdges } from './supernet-run';
 
 const int = wholeNumber;
 const num = finiteNumber;
 const sampler = (value: string) => {
-  if (!SAMPLER_PATTERN.test(value)) throw new InvalidArgumentError('use uniform, sandwich, bestup-<k> or worstup-<k> (e.g. bestup-3)');
+  if (!SAMPLER_PATTERN.test(value)) throw new InvalidArgumentError('use uniform, sandwich, bestup-<k> or worstup-<k> (e.g. bestup-3), or shiftnas');
   return value;
+};
+// A MACs count as users write it: 8000000, 8e6 or 8M.
+const macs = (value: string) => {
+  const m = /^([0-9]*\.?[0-9]+(?:e[0-9]+)?)([kKmMgG]?)$/.exec(value.trim());
+  const scale: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 };
+  if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
+  return Number(m[1]) * scale[m[2]];
 };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -33,6 +42,10 @@ function lines(mode: string, stream: NodeJS.WriteStream = process.stderr) {
       const r = e.record;
       stream.write(`epoch ${r.epoch}: train loss ${r.train.loss.toFixed(4)} (largest) in ${r.train.seconds.toFixed(0)} s; ` +
         `held-out top-1 largest ${pct(r.largest.top1)}, smallest ${pct(r.smallest.top1)}\n`);
+      if (r.shiftnas) {
+        stream.write(`  shiftnas: B ${r.shiftnas.probabilities.map((p) => p.toFixed(3)).join(' ')} (${r.shiftnas.updates} updates); ` +
+          `generator MACs error ${pct(meanError(r.shiftnas.generated))} at the bin centres\n`);
+      }
     }
   };
 }
@@ -41,18 +54,20 @@ export function registerSupernetCommand(program: Command): void {
   const supernet = program.command('supernet').description('one-shot elastic supernets: train once, then search and extract subnets');
   supernet
     .command('train')
-    .description('train an elastic supernet with a sampling rule (sandwich, AttentiveNAS bestup-k/worstup-k, uniform)')
+    .description('train an elastic supernet with a sampling rule (sandwich, AttentiveNAS bestup-k/worstup-k, ShiftNAS, uniform)')
     .addHelpText('after', `
 Examples:
   torchnas supernet train --out runs/ofa --epochs 10            # elastic-28 on Fashion-MNIST, sandwich rule
   torchnas supernet train --sampler bestup-3 --out runs/best    # AttentiveNAS BestUp-3
+  torchnas supernet train --sampler shiftnas --out runs/shift --plot shift.png   # ShiftNAS
+  torchnas supernet extract --run runs/shift --target-macs 8M -o nets/8m          # its generator's subnet
   torchnas supernet search --run runs/ofa                        # Pareto family of subnets, each exported
   torchnas supernet extract --run runs/ofa --subnet smallest -o nets/small
 Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file (README, "One-shot supernets").`)
     .option('--space <name|file>', 'elastic space: a built-in name or a JSON file', 'elastic-28')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files')
-    .option('--sampler <rule>', 'uniform, sandwich, bestup-<k> or worstup-<k>', sampler, 'sandwich')
+    .option('--sampler <rule>', 'uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas', sampler, 'sandwich')
     .option('--middle <n>', 'subnets between the largest and smallest in a step', int('--middle'), 2)
     .option('--no-distill', 'train every subnet on the labels (no in-place distillation from the largest)')
     .option('--temperature <x>', 'distillation temperature', num('--temperature'), 1)
@@ -69,6 +84,17 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--calib-batches <n>', 'batches for BN recalibration of a scored subnet', int('--calib-batches'), 20)
     .option('--pool-size <n>', 'subnets drawn for the MACs prior (bestup, worstup)', int('--pool-size'), 2000)
     .option('--bins <n>', 'MACs bins of the prior', int('--bins'), 10)
+    .option('--shift-bins <n>', 'shiftnas: complexity bins (default: the most, up to 8, all reachable)', int('--shift-bins'))
+    .option('--resource-weight <x>', 'shiftnas: lambda of the resource loss', num('--resource-weight'), 10)
+    .option('--resource-batch <n>', 'shiftnas: extra generated samples a step in the resource loss', int('--resource-batch'), 32)
+    .option('--generator-lr <x>', 'shiftnas: Adam learning rate of the generator', num('--generator-lr'), 2e-3)
+    .option('--generator-hidden <n>', "shiftnas: the generator LSTM's hidden size", int('--generator-hidden'), 64)
+    .option('--gumbel-temperature <x>', 'shiftnas: Gumbel-softmax temperature', num('--gumbel-temperature'), 1)
+    .option('--beta-lr <x>', 'shiftnas: Adam learning rate of the bin logits beta', num('--beta-lr'), 0.05)
+    .option('--shift-every <n>', 'shiftnas: optimizer steps between updates of beta', int('--shift-every'), 20)
+    .option('--shift-warmup-epochs <n>', 'shiftnas: epochs with B uniform first (default: a quarter)', int('--shift-warmup-epochs'))
+    .option('--generator-warmup <n>', 'shiftnas: resource-loss-only generator steps before training', int('--generator-warmup'), 500)
+    .option('--plot <file>', 'shiftnas: plot B over training and the generator\'s achieved vs target MACs (.svg or .png)')
     .option('--limit-train <n>', 'train on only this many images', int('--limit-train'))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
@@ -79,11 +105,16 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .action(async (o, command: Command) => {
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'kernelTransform', 'epochs', 'batchSize', 'optimizer', 'lr',
-        'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'bins', 'seed'];
+        'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'bins', 'seed', 'shiftBins', 'resourceWeight', 'resourceBatch',
+        'generatorLr', 'generatorHidden', 'gumbelTemperature', 'betaLr', 'shiftEvery', 'shiftWarmupEpochs', 'generatorWarmup'];
+      if (o.plot) plotFormat(o.plot);
       const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));
       const result = await trainSupernet({ ...given, dataDir: o.dataDir, limitTrain: o.limitTrain, device: o.device, threads: o.threads,
         runDir: o.out }, lines(o.progress));
       const last = result.history.at(-1);
+      if (o.plot && last?.shiftnas) {
+        await renderChart(shiftNasChartOf(result.history, shiftNasEdges(openSupernetRun(result.runDir), 'plot'), `ShiftNAS: ${result.runDir}`), o.plot);
+      }
       if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
       else if (last) {
         process.stdout.write(`supernet trained: largest ${pct(last.largest.top1)}, smallest ${pct(last.smallest.top1)} held-out top-1; ` +
@@ -126,13 +157,19 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .command('extract')
     .description('take one subnet out as a standalone network (arch.json + weights.pt, BN recalibrated)')
     .requiredOption('--run <dir>', 'a supernet run directory')
-    .requiredOption('--subnet <s>', "'largest', 'smallest', a subnet string like r28|w16:k3e4|..., or a subnet's arch.json")
+    .option('--subnet <s>', "'largest', 'smallest', a subnet string like r28|w16:k3e4|..., or a subnet's arch.json")
+    .option('--target-macs <x>', "a shiftnas run's generator subnet for this many MACs (e.g. 8e6 or 8M) instead of --subnet", macs)
     .requiredOption('-o, --out <dir>', 'folder for arch.json and weights.pt')
     .option('--calib-batches <n>', 'BN recalibration batches', int('--calib-batches'))
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N')
     .action(async (o) => {
-      const r = await extractSubnet({ run: o.run, subnet: o.subnet, out: o.out, calibBatches: o.calibBatches, threads: o.threads, device: o.device });
+      const r = await extractSubnet({ run: o.run, subnet: o.subnet, targetMacs: o.targetMacs, out: o.out, calibBatches: o.calibBatches,
+        threads: o.threads, device: o.device });
+      if (r.generated) {
+        process.stdout.write(`generator: target ${(r.generated.target / 1e6).toFixed(2)} MMACs -> ${(r.generated.macs / 1e6).toFixed(2)} MMACs ` +
+          `(${pct(r.generated.error)} off)\n`);
+      }
       process.stdout.write(`${r.score.subnet}: ${(r.score.macs / 1e6).toFixed(2)} MMACs, ${r.params} parameters, held-out top-1 ` +
         `${pct(r.score.top1)}\n  ${r.arch}\n  ${r.weights}  (torchnas train --arch ${r.arch} --init ${r.weights})\n`);
     });

@@ -1,7 +1,8 @@
 // Search on a trained supernet: an evolutionary Pareto search (NSGA-II selection, mutation and
 // crossover) over held-out accuracy against MACs or a latency model, every candidate BN-recalibrated
 // before it is scored. The Pareto family is written to the run, each member exported as a standalone
-// network (arch.json + weights that `torchnas train --init` fine-tunes).
+// network (arch.json + weights that `torchnas train --init` fine-tunes). A shiftnas run's generator
+// seeds the first population with its subnets at evenly spaced MACs.
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
@@ -19,6 +20,7 @@ import { crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, mutateSubn
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { exportSubnet } from './extract-subnet';
+import { generateSubnets } from './shiftnas/shiftnas-run';
 import { loadSupernet, openSupernetRun } from './supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
 
@@ -34,6 +36,8 @@ export const SupernetSearchOptionsSchema = z
     calibBatches: z.number().int().positive().optional(),
     limitValid: z.number().int().positive().optional(),
     exportFront: z.boolean().default(true),
+    /** A shiftnas run's generator seeds the first population (false: the ends and random subnets only). */
+    generatorSeeds: z.boolean().default(true),
     /** An SVG or PNG file for the plot of the scored subnets and their front. */
     plot: z.string().optional(),
     seed: z.number().int().min(0).default(0),
@@ -91,11 +95,13 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   const { unit, cost } = costModel(resolved, o);
   const data = await supernetData(run.opts, resolved);
   if (o.limitValid && data.valid.size > o.limitValid) data.valid = data.valid.subset(o.limitValid, o.seed + 7);
-  const session = await loadSupernet(run, o);
+  const session = await loadSupernet(run, o, data.valid);
+  const initial = [smallestSubnet(resolved), largestSubnet(resolved)];
   const scoring = { ...run.opts, calibBatches: o.calibBatches ?? run.opts.calibBatches };
   const scores = new Map<string, SubnetScore>();
   let evolved;
   try {
+    if (run.opts.sampler === 'shiftnas' && o.generatorSeeds) initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length)));
     evolved = await paretoEvolution<Subnet>({
       random: (rng) => randomSubnet(resolved, () => rng.next()),
       mutate: (a, rng, p) => mutateSubnet(resolved, a, () => rng.next(), p),
@@ -108,7 +114,7 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
         return scored.map((s, i) => ({ accuracy: s.top1, cost: cost(batch[i]) }));
       },
     }, { population: o.population, iterations: o.iterations, mutationProbability: o.mutationProbability,
-      crossoverFraction: o.crossoverFraction, seed: o.seed, initial: [smallestSubnet(resolved), largestSubnet(resolved)] },
+      crossoverFraction: o.crossoverFraction, seed: o.seed, initial },
     (i) => onEvent?.({ type: 'iteration', iteration: i.iteration, evaluated: i.evaluated, front: i.front.length }));
     const front = evolved.front.map((e: Evaluated<Subnet>) => member(resolved, scores.get(e.key)!, e.objectives.cost));
     if (o.exportFront) await exportFront(session, resolved, o.run, front);
@@ -122,6 +128,14 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   } finally {
     await session.close();
   }
+}
+
+/** A shiftnas run's generator subnets at evenly spaced MACs between the smallest and largest subnet's. */
+async function generatorSeeds(session: Session, resolved: ResolvedElasticSpace, count: number): Promise<Subnet[]> {
+  if (count < 1) return [];
+  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map((s) => subnetCost(resolved, s).macs);
+  const targets = Array.from({ length: count }, (_, i) => lo + ((hi - lo) * (i + 1)) / (count + 1));
+  return (await generateSubnets(session, resolved, targets)).map((g) => g.value);
 }
 
 /** Scored subnets as a cloud and the front as a staircase: accuracy (%) against the cost. */

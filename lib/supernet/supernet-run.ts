@@ -7,7 +7,10 @@ import { loadElasticSpace, type ResolvedElasticSpace } from '../spaces';
 import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
 import { Session } from '../train/session';
 import { readJson } from '../util/json-file';
-import type { SupernetRecord, SupernetTrainOptionsSchema } from './train-supernet';
+import { augmentationFor, type Dataset } from '../data/datasets';
+import { complexityBins } from './shiftnas/bins';
+import { configureShiftNas } from './shiftnas/shiftnas-run';
+import { supernetData, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
 
 type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
 
@@ -21,11 +24,34 @@ export function openSupernetRun(run: string): { opts: StoredOptions; resolved: R
   return { opts: stored.options, resolved: loadElasticSpace(stored.space), checkpoint: path.join(run, opened.state.checkpoint), history: opened.state.history };
 }
 
-/** A session holding the run's trained supernet. */
-export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string }): Promise<Session> {
+/**
+ * A session holding the run's trained supernet; for a shiftnas run also its generator and bins
+ * (configured before the checkpoint is read, so that their state is restored with the weights).
+ */
+export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string },
+  valid?: Dataset): Promise<Session> {
   const { opts } = run;
   const session = new Session({ device: overrides.device ?? opts.device, threads: overrides.threads ?? opts.threads, seed: opts.seed });
-  await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
-  await session.loadCheckpoint(run.checkpoint);
+  try {
+    await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
+    if (opts.sampler === 'shiftnas') {
+      const held = valid ?? (await supernetData(opts, run.resolved)).valid;
+      await configureShiftNas(session, run.resolved, opts, held, augmentationFor(opts.dataset, false), 1);
+    }
+    await session.loadCheckpoint(run.checkpoint);
+  } catch (e) {
+    await session.close();
+    throw e;
+  }
   return session;
+}
+
+/** The run's ShiftNAS bin edges (a run trained with another sampler has none: a typed error). */
+export function shiftNasEdges(run: ReturnType<typeof openSupernetRun>, option: string): number[] {
+  const last = run.history.at(-1)?.shiftnas;
+  if (run.opts.sampler !== 'shiftnas' || !last) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `${option}: run was trained with --sampler ${run.opts.sampler}, which has no ` +
+      `architecture generator: train with --sampler shiftnas`, [option]);
+  }
+  return complexityBins(run.resolved, run.opts.shiftBins, run.opts.poolSize, run.opts.seed + 11).edges;
 }

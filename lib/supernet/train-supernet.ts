@@ -17,13 +17,14 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
 import { buildSubnetPool, nativePool } from './subnet-pool';
 import { checkCollapse } from './collapse';
+import { configureShiftNas, SHIFTNAS_FIELDS, shiftNasRecord, type ShiftNasRecord } from './shiftnas/shiftnas-run';
 
 export const SupernetTrainOptionsSchema = z
   .object({
     space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('elastic-28'),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
-    sampler: z.string().regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k> or worstup-<k>').default('sandwich'),
+    sampler: z.string().regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas').default('sandwich'),
     // Subnets between the largest and the smallest in a sandwich step (random, or AttentiveNAS picks).
     middle: z.number().int().min(0).default(2),
     distill: z.boolean().default(true),
@@ -42,6 +43,7 @@ export const SupernetTrainOptionsSchema = z
     calibBatches: z.number().int().positive().default(20),
     poolSize: z.number().int().positive().default(2000),
     bins: z.number().int().min(2).default(10),
+    ...SHIFTNAS_FIELDS,
     ...RUN_FIELDS,
   })
   .strict();
@@ -64,6 +66,8 @@ export interface SupernetRecord {
   /** Held-out accuracy of the largest and smallest subnets, each BN-recalibrated first. */
   largest: SubnetScore;
   smallest: SubnetScore;
+  /** The shiftnas sampler's state after the epoch. */
+  shiftnas?: ShiftNasRecord;
 }
 
 export type SupernetEvent =
@@ -131,15 +135,20 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
     const stepsPerEpoch = Math.ceil(data.train.size / opts.batchSize);
     await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
       labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, warmupSteps: Math.min(stepsPerEpoch, 200) });
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    const shift = opts.sampler === 'shiftnas'
+      ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), stepsPerEpoch) : undefined;
     if (opened) await restoreCheckpoint(session, runDir, state);
-    else {
+    // Before the first epoch (a run killed during it starts over from here): the generator learns to
+    // hit targets on the resource loss alone.
+    if (shift && state.epochsDone === 0) await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
+    if (!opened) {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
     }
     const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
     emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
       epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
-    const augment = augmentationFor(opts.dataset, opts.augment);
     for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
       const stats = await session.supernetEpoch(data.train,
         { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
@@ -148,7 +157,7 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
       checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
       const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
         train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
-        largest, smallest };
+        largest, smallest, ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}) };
       state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
     }

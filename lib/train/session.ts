@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type {
   NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
-  NativeMemoryStats, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeSubnet, NativeTimingStats, NativeTrainProgress,
+  NativeMemoryStats, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
 import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
 import type { ResolvedSpace } from '../spaces/chain-space';
@@ -112,7 +112,7 @@ const PROGRESS = { progressEvery: z.number().int().positive().optional() };
 
 export const SamplerOptionsSchema = z
   .object({
-    rule: z.enum(['uniform', 'sandwich', 'bestup', 'worstup']),
+    rule: z.enum(['uniform', 'sandwich', 'bestup', 'worstup', 'shiftnas']),
     middle: z.number().int().min(0).optional(),
     candidates: z.number().int().positive().optional(),
     distill: z.boolean().optional(),
@@ -364,7 +364,7 @@ export class Session {
   }
 
   /** probeLoss on one subnet; gradients under the standalone network's names. */
-  probeSubnet(data: Dataset, options: LoaderOptions & { subnet: NativeSubnet }) {
+  probeSubnet(data: Dataset, options: LoaderOptions & { subnet: NativeSubnet; masked?: boolean }) {
     return callNative(() => this.handle.probeSubnet(handleOf(data, 'data'), options));
   }
 
@@ -384,6 +384,31 @@ export class Session {
    */
   sampleSubnets(sampler: NativeSamplerOptions, count: number, from: { seed?: number; epoch?: number } = {}): Promise<NativeSubnet[]> {
     return callNative(() => this.handle.sampleSubnets({ sampler, count, ...from }));
+  }
+
+  /** ShiftNAS's bins, cost model and generator beside the elastic supernet; `valid` feeds beta's update. */
+  configureShiftNas(valid: Dataset, options: NativeShiftNasOptions): Promise<void> {
+    return callNative(() => this.handle.configureShiftNas(handleOf(valid, 'valid'), options));
+  }
+
+  /** B, beta, the last dL/dB estimate, and the generator's constraint error since the last call. */
+  shiftNasStatus(): Promise<NativeShiftNasStatus> {
+    return callNative(() => this.handle.shiftNasStatus());
+  }
+
+  /** The generator's argmax subnet for each target cost, with its cost under the cost model. */
+  generateSubnets(targets: number[]): Promise<{ subnet: NativeSubnet; cost: number }[]> {
+    return callNative(() => this.handle.generateSubnets({ targets }));
+  }
+
+  /** The generator trained alone on the resource loss; the last batch's mean relative cost error. */
+  pretrainGenerator(options: { steps: number; batch?: number; seed?: number }): Promise<{ error: number }> {
+    return callNative(() => this.handle.pretrainGenerator(options));
+  }
+
+  /** The generator's directional derivative by autograd and by finite differences (tests). */
+  generatorGradientCheck(data: Dataset, options: LoaderOptions & { target: number; seed?: number; epsilon?: number }) {
+    return callNative(() => this.handle.generatorGradientCheck(handleOf(data, 'data'), options));
   }
 
   /** Loads only the network's weights from a checkpoint (an exported subnet, for fine-tuning). */

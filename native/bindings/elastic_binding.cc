@@ -7,7 +7,6 @@
 #include "search/sampler_seed.h"
 
 namespace torchnas {
-namespace {
 
 ElasticChoice ReadElasticChoice(const Napi::Object& o) {
   ElasticChoice c;
@@ -17,6 +16,23 @@ ElasticChoice ReadElasticChoice(const Napi::Object& o) {
   }
   return c;
 }
+
+Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("resolution", static_cast<double>(c.resolution));
+  Napi::Array stages = Napi::Array::New(env, c.stages.size());
+  for (size_t i = 0; i < c.stages.size(); ++i) {
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("width", static_cast<double>(c.stages[i].width));
+    s.Set("kernels", NumberArray(env, c.stages[i].kernels));
+    s.Set("expands", NumberArray(env, c.stages[i].expands));
+    stages.Set(static_cast<uint32_t>(i), s);
+  }
+  out.Set("stages", stages);
+  return out;
+}
+
+namespace {
 
 std::vector<ElasticChoice> ReadChoices(const Napi::Object& o, const char* key) {
   std::vector<ElasticChoice> out;
@@ -138,14 +154,15 @@ Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& que
   });
 }
 
-// probeSubnet(data, {...loader, subnet}) -> {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
+// probeSubnet(data, {...loader, subnet, masked}) -> {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
 Napi::Value ProbeSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   auto data = DatasetBinding::ViewOf(info[0]);
   Napi::Object o = js::ObjectArg(info, 1, "probeSubnet");
   LoaderOptions loader = ReadLoaderOptions(o);
   ElasticChoice subnet = RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  const bool masked = js::Bool(o, "masked", false);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet));
+    auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet, masked));
     return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
   });
 }
@@ -166,21 +183,6 @@ Napi::Value AttentivePick(const Napi::CallbackInfo& info, const SessionQueue& qu
       return out;
     };
   });
-}
-
-Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c) {
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("resolution", static_cast<double>(c.resolution));
-  Napi::Array stages = Napi::Array::New(env, c.stages.size());
-  for (size_t i = 0; i < c.stages.size(); ++i) {
-    Napi::Object s = Napi::Object::New(env);
-    s.Set("width", static_cast<double>(c.stages[i].width));
-    s.Set("kernels", NumberArray(env, c.stages[i].kernels));
-    s.Set("expands", NumberArray(env, c.stages[i].expands));
-    stages.Set(static_cast<uint32_t>(i), s);
-  }
-  out.Set("stages", stages);
-  return out;
 }
 
 // sampleSubnets({sampler, count, seed | epoch}) -> NativeSubnet[]; with `epoch`, the draws of that

@@ -21,5 +21,11 @@ struct NamedSessionMethod {
 };
 
 const std::vector<NamedSessionMethod>& ElasticSessionMethods();
+// The ShiftNAS methods (shiftnas_binding.cc).
+const std::vector<NamedSessionMethod>& ShiftNasSessionMethods();
+
+// A subnet {resolution, stages: [{width, kernels, expands}]} from JS and back.
+ElasticChoice ReadElasticChoice(const Napi::Object& o);
+Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c);
 
 }  // namespace torchnas

@@ -58,9 +58,11 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
                         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
-    for (const NamedSessionMethod& m : ElasticSessionMethods()) {
-      methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
-                                       const_cast<void*>(static_cast<const void*>(&m))));
+    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods()}) {
+      for (const NamedSessionMethod& m : *table) {
+        methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
+                                         const_cast<void*>(static_cast<const void*>(&m))));
+      }
     }
     return DefineClass(env, "Session", methods);
   }

@@ -15,6 +15,14 @@ class Model : public torch::nn::Module {
   virtual torch::Tensor ForwardFeatures(const torch::Tensor& /*x*/) {
     Fail(codes::kState, "this model has no feature map before global pooling");
   }
+  // Training mode with every Dropout in eval mode: deterministic passes that still use batch
+  // statistics (BN recalibration, finite differences).
+  void TrainWithoutDropout() {
+    train();
+    apply([](torch::nn::Module& m) {
+      if (dynamic_cast<torch::nn::DropoutImpl*>(&m)) m.eval();
+    });
+  }
   int64_t ParameterCount() const {
     int64_t total = 0;
     for (const auto& p : parameters()) total += p.numel();

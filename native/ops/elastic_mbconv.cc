@@ -26,6 +26,35 @@ void CollectBn(const torch::nn::BatchNorm2d& bn, int64_t c, const TensorPick& pi
   out.emplace_back(prefix + "num_batches_tracked", pick(bn->num_batches_tracked));
 }
 
+// The running statistics of the channels a mask keeps move toward the batch's (what batch_norm does
+// in training, with the unbiased variance); those it drops (weight exactly 0) keep their values: the
+// child has no such channels, and the sliced form would not have touched them.
+void UpdateKeptStatistics(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& z, const torch::Tensor& mask) {
+  torch::NoGradGuard no_grad;
+  const double momentum = bn.options.momentum().value_or(0.1);
+  const torch::Tensor kept = mask.detach() != 0;
+  const torch::Tensor mean = z.mean({0, 2, 3}).to(bn.running_mean.scalar_type());
+  const torch::Tensor var = z.var({0, 2, 3}, /*unbiased=*/true).to(bn.running_var.scalar_type());
+  bn.running_mean.copy_(torch::where(kept, (1.0 - momentum) * bn.running_mean + momentum * mean, bn.running_mean));
+  bn.running_var.copy_(torch::where(kept, (1.0 - momentum) * bn.running_var + momentum * var, bn.running_var));
+  bn.num_batches_tracked.add_(1);
+}
+
+// conv -> BatchNorm -> activation at the largest width, times a channel mask.
+torch::Tensor MaskedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight, int64_t stride,
+                           int64_t groups, const torch::Tensor& mask) {
+  const torch::nn::BatchNorm2dImpl& bn = *layer.bn;
+  const torch::Tensor z = torch::conv2d(x, weight, {}, stride, weight.size(2) / 2, 1, groups);
+  const bool updates = bn.is_training() && !FreezeBatchNormStats::active();
+  torch::Tensor normalized;
+  {
+    FreezeBatchNormStats batch_statistics_only;  // the running ones are updated per channel below
+    normalized = PrefixBatchNorm(bn, z);
+  }
+  if (updates) UpdateKeptStatistics(bn, z, mask);
+  return Apply(layer.options.activation(), normalized) * mask.view({1, -1, 1, 1});
+}
+
 }  // namespace
 
 torch::Tensor SlicedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
@@ -94,6 +123,33 @@ torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBl
   // The standalone block's rule, on the chosen channels: a stage's first block adds its input only
   // when its width happens to equal the previous stage's.
   return options.stride == 1 && in == choice.out ? y + x : y;
+}
+
+torch::Tensor ElasticMBConvImpl::ForwardMasked(const torch::Tensor& x, const ElasticBlockMasks& m) {
+  Require(x.size(1) == options.in_max, "elastic MBConv: a masked forward takes the largest input width");
+  const int64_t mid = conv_dw->conv->weight.size(0);
+  torch::Tensor y = x;
+  if (conv_pw) y = MaskedConvBn(*conv_pw, x, conv_pw->conv->weight, 1, 1, m.mid);
+  torch::Tensor kernel;
+  for (size_t j = 0; j < options.kernels.size(); ++j) {
+    const int64_t k = options.kernels[j];
+    const int64_t pad = (options.kernel_max - k) / 2;
+    torch::Tensor padded = torch::constant_pad_nd(Kernel(conv_dw->conv->weight, mid, k), {pad, pad, pad, pad});
+    kernel = j == 0 ? m.kernel[0] * padded : kernel + m.kernel[static_cast<int64_t>(j)] * padded;
+  }
+  y = MaskedConvBn(*conv_dw, y, kernel, options.stride, mid, m.mid);
+  if (se) {
+    torch::Tensor s = y.mean({2, 3}, /*keepdim=*/true);
+    s = torch::relu(torch::conv2d(s, se->reduce->weight, se->reduce->bias)) * m.se.view({1, -1, 1, 1});
+    y = y * HardSigmoid(torch::conv2d(s, se->expand->weight, se->expand->bias));
+  }
+  y = MaskedConvBn(*conv_pwl, y, conv_pwl->conv->weight, 1, 1, m.out);
+  if (!m.shortcut.defined()) return y;
+  // The input's chosen channels are a prefix no wider than either side: fit x to out_max channels.
+  torch::Tensor skip = x.size(1) >= options.out_max
+                           ? x.narrow(1, 0, options.out_max)
+                           : torch::constant_pad_nd(x, {0, 0, 0, 0, 0, options.out_max - x.size(1)});
+  return y + m.shortcut * skip;
 }
 
 void ElasticMBConvImpl::Collect(int64_t in, const ElasticBlockChoice& c, const TensorPick& pick,

@@ -37,6 +37,17 @@ struct ElasticBlockChoice {
   int64_t expand = 1;
 };
 
+// A block's relaxed form (ShiftNAS): masks multiply the activations at the largest width, the kernel
+// is a weighted sum of the candidate kernels padded to the largest, the shortcut is gated. With
+// one-hot weights it computes exactly the sliced form, and gradients reach the weights of the choice.
+struct ElasticBlockMasks {
+  torch::Tensor mid;       // [in_max * expand_max]: the middle channels kept
+  torch::Tensor se;        // [SeChannels(in_max)]: the SE hidden channels kept; undefined without SE
+  torch::Tensor out;       // [out_max]
+  torch::Tensor kernel;    // [kernels.size()]: the weight of each candidate kernel
+  torch::Tensor shortcut;  // scalar gate of the input added to the output; undefined: no shortcut
+};
+
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 // Picks what to copy from a parameter or buffer: the tensor itself, or its gradient.
 using TensorPick = std::function<torch::Tensor(const torch::Tensor&)>;
@@ -46,6 +57,10 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
   explicit ElasticMBConvImpl(const ElasticMBConvOptions& options);
   void reset() override;
   torch::Tensor forward(const torch::Tensor& x, const ElasticBlockChoice& choice);
+  // The relaxed form on an input of in_max channels (channels beyond the chosen width are zero).
+  torch::Tensor ForwardMasked(const torch::Tensor& x, const ElasticBlockMasks& masks);
+  // SE hidden channels for a block input of `in` channels.
+  int64_t SeChannels(int64_t in) const;
   // The tensors of the standalone MBConv of this form (input channels `in`), sliced as forward
   // slices them, named `<prefix><module>.<tensor>`. For `gradients`, a transformed kernel is left
   // out: its gradient flows into the larger kernel and the matrices, it is not a slice of one.
@@ -65,7 +80,6 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
   ConvBnAct conv_pwl{nullptr};
 
  private:
-  int64_t SeChannels(int64_t in) const;
   std::map<int64_t, torch::Tensor> transforms_;  // kernel size -> its transformation matrix
 };
 TORCH_MODULE(ElasticMBConv);

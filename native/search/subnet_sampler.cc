@@ -20,7 +20,8 @@ SamplerRule ParseSamplerRule(const std::string& name) {
   if (name == "sandwich") return SamplerRule::kSandwich;
   if (name == "bestup") return SamplerRule::kBestUp;
   if (name == "worstup") return SamplerRule::kWorstUp;
-  Fail(codes::kInvalidArgument, "unknown sampler '" + name + "': use uniform, sandwich, bestup or worstup");
+  if (name == "shiftnas") return SamplerRule::kShiftNas;
+  Fail(codes::kInvalidArgument, "unknown sampler '" + name + "': use uniform, sandwich, bestup, worstup or shiftnas");
 }
 
 ElasticChoice SubnetSampler::Uniform(SeededRandom& rng) const {

@@ -11,7 +11,8 @@
 
 namespace torchnas {
 
-enum class SamplerRule { kUniform, kSandwich, kBestUp, kWorstUp };
+// kShiftNas: the middle subnets come from ShiftNAS's generator (train/session_shiftnas.cc).
+enum class SamplerRule { kUniform, kSandwich, kBestUp, kWorstUp, kShiftNas };
 SamplerRule ParseSamplerRule(const std::string& name);
 
 struct SamplerSpec {

@@ -1,9 +1,11 @@
 #include "spaces/elastic_net.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "common/error.h"
 #include "nets/block_factory.h"
+#include "ops/batch_norm_stats.h"
 
 namespace torchnas {
 namespace {
@@ -103,18 +105,37 @@ void ElasticNetImpl::Check(const ElasticChoice& choice) const {
   }
 }
 
-torch::Tensor ElasticNetImpl::forward(const torch::Tensor& x, const ElasticChoice& choice) {
+torch::Tensor ElasticNetImpl::Resize(const torch::Tensor& x, int64_t resolution) const {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ", spec_.in_channels,
               ", H, W], got ", x.sizes());
-  torch::Tensor h = x;
-  if (x.size(2) != choice.resolution || x.size(3) != choice.resolution) {
-    namespace F = torch::nn::functional;
-    h = F::interpolate(x, F::InterpolateFuncOptions()
-                              .size(std::vector<int64_t>{choice.resolution, choice.resolution})
-                              .mode(torch::kBilinear)
-                              .align_corners(false));
+  if (x.size(2) == resolution && x.size(3) == resolution) return x;
+  namespace F = torch::nn::functional;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .size(std::vector<int64_t>{resolution, resolution})
+                               .mode(torch::kBilinear)
+                               .align_corners(false));
+}
+
+torch::Tensor ElasticNetImpl::ForwardMasked(const torch::Tensor& x, const ElasticMasks& masks) {
+  Require(masks.blocks.size() == stages_.size() && masks.keep.size() == stages_.size(),
+          "masked forward: one mask list per stage is needed");
+  torch::Tensor h = stem_->forward(Resize(x, masks.resolution) * masks.resolution_gate);
+  for (size_t s = 0; s < stages_.size(); ++s) {
+    for (size_t b = 0; b < stages_[s].size(); ++b) {
+      const torch::Tensor& keep = masks.keep[s][b];
+      // A block the choice drops still runs (its gate's gradient needs its output), but its BatchNorm
+      // statistics stay as they were: the child has no such block.
+      std::optional<FreezeBatchNormStats> dropped;
+      if (keep.defined() && keep.detach().item<double>() == 0.0) dropped.emplace();
+      torch::Tensor y = stages_[s][b]->ForwardMasked(h, masks.blocks[s][b]);
+      h = keep.defined() ? h + keep * (y - h) : y;
+    }
   }
-  h = stem_->forward(h);
+  return Head(h, spec_.stages.back().widths.back());
+}
+
+torch::Tensor ElasticNetImpl::forward(const torch::Tensor& x, const ElasticChoice& choice) {
+  torch::Tensor h = stem_->forward(Resize(x, choice.resolution));
   for (size_t s = 0; s < stages_.size(); ++s) {
     const auto& c = choice.stages[s];
     for (size_t b = 0; b < c.kernels.size(); ++b) {

@@ -40,11 +40,23 @@ struct ElasticChoice {
   std::vector<ElasticStageChoice> stages;
 };
 
+// A subnet relaxed (ShiftNAS): the resolution is a hard choice whose weight scales the resized input
+// (a straight-through gate), every block up to the largest depth runs in its masked form, and a block
+// beyond a stage's smallest depth is gated: h + keep * (block(h) - h).
+struct ElasticMasks {
+  int64_t resolution = 0;
+  torch::Tensor resolution_gate;
+  std::vector<std::vector<ElasticBlockMasks>> blocks;  // per stage, per block
+  std::vector<std::vector<torch::Tensor>> keep;        // per stage, per block; undefined: always runs
+};
+
 class ElasticNetImpl : public Model {
  public:
   explicit ElasticNetImpl(const ElasticSpec& spec);
 
   torch::Tensor forward(const torch::Tensor& x, const ElasticChoice& choice);
+  torch::Tensor ForwardMasked(const torch::Tensor& x, const ElasticMasks& masks);
+  const ElasticMBConvImpl& block(size_t stage, size_t index) const { return *stages_[stage][index]; }
   // Model::forward: the largest subnet.
   torch::Tensor forward(const torch::Tensor& x) override;
 
@@ -62,6 +74,7 @@ class ElasticNetImpl : public Model {
   void SetBatchNormMomentum(double momentum);
 
  private:
+  torch::Tensor Resize(const torch::Tensor& x, int64_t resolution) const;
   torch::Tensor Head(const torch::Tensor& x, int64_t width);
 
   ElasticSpec spec_;

@@ -8,6 +8,7 @@
 #include "train/checkpoint.h"
 
 #include "common/error.h"
+#include "search/shift_nas.h"
 #include "train/session.h"
 
 namespace torchnas {
@@ -58,6 +59,11 @@ void Session::SaveCheckpoint(const std::string& path) {
     arch_->Save(arch_archive);
     root.write("architecture", arch_archive);
   }
+  if (shiftnas_) {
+    torch::serialize::OutputArchive shift_archive;
+    shiftnas_->Save(shift_archive);
+    root.write("shiftnas", shift_archive);
+  }
   WriteArchiveAtomically(root, path);
 }
 
@@ -75,6 +81,8 @@ void Session::LoadCheckpoint(const std::string& path) {
     global_step_ = step.item<int64_t>();
     torch::serialize::InputArchive arch_archive;
     if (arch_ && root.try_read("architecture", arch_archive)) arch_->Load(arch_archive);
+    torch::serialize::InputArchive shift_archive;
+    if (shiftnas_ && root.try_read("shiftnas", shift_archive)) shiftnas_->Load(shift_archive);
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this network (" +
                            e.what_without_backtrace() + "): is it from another architecture or a damaged file?");

@@ -55,6 +55,7 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
   supernet_.reset();
   elastic_.reset();
   arch_.reset();
+  shiftnas_.reset();
   optimizer_.reset();
   global_step_ = 0;
   return model_->ParameterCount();

@@ -24,6 +24,11 @@
 
 namespace torchnas {
 
+// ShiftNAS state (search/shift_nas.h), declared only here so that its header stays out of every file.
+class ShiftNas;
+struct ShiftNasSpec;
+struct ShiftNasStatus;
+
 struct SessionOptions {
   ExecutionConfig exec;
   int64_t threads = 0;  // intra-op threads; 0 keeps LibTorch's choice
@@ -165,8 +170,10 @@ class Session {
   // Builds the standalone network `spec` (the subnet's architecture), copies the subnet's tensors
   // into it, and writes it as a checkpoint that LoadWeights (train --init) reads.
   int64_t ExportSubnet(const ElasticChoice& subnet, const NetworkSpec& spec, const std::string& path);
-  // ProbeLoss on one subnet; gradients under the standalone network's names.
-  LossProbe ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet);
+  // ProbeLoss on one subnet; gradients under the standalone network's names. `masked`: through the
+  // relaxed supernet (ForwardMasked) with the subnet's exact one-hot decisions.
+  LossProbe ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet,
+                        bool masked = false);
   // AttentiveNAS's choice among candidates on the first batch of `data`: each one's loss (no
   // gradient, batch statistics, running statistics untouched) and the index of the lowest (or highest).
   std::pair<std::vector<double>, int64_t> AttentivePick(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
@@ -175,6 +182,21 @@ class Session {
   // Subnets as the training step draws them (uniform, or near a MACs target from the pool), for
   // checking the samplers' frequencies.
   std::vector<ElasticChoice> SampleSubnets(const SamplerSpec& sampler, int64_t count, uint64_t seed);
+  // ShiftNAS on the elastic supernet (train/session_shiftnas.cc): bins, generator and beta; the
+  // `shiftnas` rule of SupernetEpoch then trains generated subnets and moves beta on batches of `valid`.
+  void ConfigureShiftNas(const ShiftNasSpec& spec, std::shared_ptr<const DatasetView> valid, LoaderOptions valid_loader);
+  ShiftNasStatus TakeShiftNasStatus();
+  // The generator's argmax subnet for each target cost, with its cost under the cost model.
+  std::vector<std::pair<ElasticChoice, double>> GenerateSubnets(const std::vector<double>& targets);
+  // The generator trained alone on the resource loss (targets uniform over the cost range); returns
+  // the mean relative cost error of the last batch of samples.
+  double PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed);
+  // On the first batch of `data`: the task loss through the masked supernet with the generator's
+  // relaxed (soft) sample for `target` (Gumbel noise from `seed`) plus the resource loss; its
+  // derivative along a seeded random direction in the generator's parameters, by autograd and by
+  // central finite differences.
+  std::pair<double, double> GeneratorGradientCheck(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                                   double target, uint64_t seed, double epsilon);
   // Only the model's weights from a checkpoint (a fine-tuning start); optimizer and step stay fresh.
   void LoadWeights(const std::string& path);
 
@@ -216,6 +238,14 @@ class Session {
   ElasticNetImpl& RequireElastic();
   std::pair<torch::Tensor, torch::Tensor> SupernetStep(const torch::Tensor& x, const torch::Tensor& y,
                                                        const SamplerSpec& sampler, SeededRandom& rng);
+  ShiftNas& RequireShiftNas();
+  // A generated subnet's logits through the masked supernet, and its resource loss.
+  std::pair<torch::Tensor, torch::Tensor> GeneratedForward(const torch::Tensor& x, SeededRandom& rng);
+  // The resource loss of extra generated samples and the generator's optimizer step, then (every
+  // shift_every steps from shift_start) beta's update from one held-out batch and the training batch.
+  void ShiftNasAfterStep(const torch::Tensor& x, const torch::Tensor& y);
+  void ShiftBins(const torch::Tensor& x, const torch::Tensor& y);
+  void StartShiftNasEpoch(int64_t epoch);
   std::vector<double> CandidateLosses(const torch::Tensor& x, const torch::Tensor& y,
                                       const std::vector<ElasticChoice>& candidates);
   LossProbe ProbeWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
@@ -231,6 +261,9 @@ class Session {
   std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
   std::shared_ptr<ElasticNetImpl> elastic_;  // set when model_ is an elastic supernet
   std::unique_ptr<ArchTrainer> arch_;
+  std::shared_ptr<ShiftNas> shiftnas_;  // set by ConfigureShiftNas
+  std::shared_ptr<const DatasetView> shift_valid_;
+  LoaderOptions shift_valid_loader_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   OptimizerSpec optimizer_spec_;
   ScheduleSpec schedule_;

@@ -2,6 +2,7 @@
 // gradients: what the supernet-equals-child checks compare, and how a subnet takes its supernet's
 // weights.
 #include "common/error.h"
+#include "spaces/elastic_decisions.h"
 #include "train/classification_loss.h"
 #include "train/session.h"
 
@@ -65,11 +66,16 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
   return probe;
 }
 
-LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet) {
+LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet,
+                               bool masked) {
   ElasticNetImpl& net = RequireElastic();
   net.Check(subnet);
-  LossProbe probe = ProbeWith(std::move(data), std::move(loader),
-                              [&](const torch::Tensor& x) { return net.forward(x, subnet); });
+  const ElasticMasks masks = MasksOf(net, OneHotDecisions(net.spec(), subnet, torch::TensorOptions()
+                                                                                .dtype(ParameterDtype(options_.exec))
+                                                                                .device(options_.exec.device)), 0);
+  LossProbe probe = ProbeWith(std::move(data), std::move(loader), [&](const torch::Tensor& x) {
+    return masked ? net.ForwardMasked(x, masks) : net.forward(x, subnet);
+  });
   // Parameters the subnet never reached have no gradient: zeros of their shape, so slicing works.
   auto gradient = [](const torch::Tensor& t) { return t.grad().defined() ? t.grad() : torch::zeros_like(t); };
   auto is_buffer = [](const std::string& name) {

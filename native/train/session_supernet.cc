@@ -22,12 +22,6 @@ torch::Tensor DistillationLoss(const torch::Tensor& logits, const torch::Tensor&
   return -(teacher_probabilities * student).sum(1).mean() * (t * t);
 }
 
-void DropoutToEval(torch::nn::Module& net) {
-  net.apply([](torch::nn::Module& m) {
-    if (dynamic_cast<torch::nn::DropoutImpl*>(&m)) m.eval();
-  });
-}
-
 }  // namespace
 
 ElasticNetImpl& Session::RequireElastic() {
@@ -60,6 +54,7 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
   ElasticNetImpl& net = RequireElastic();
   torch::optim::Optimizer& optimizer = RequireOptimizer();
   SubnetSampler draw(net.spec());
+  const bool shift = sampler.rule == SamplerRule::kShiftNas;
   std::vector<ElasticChoice> subnets;
   if (sampler.rule == SamplerRule::kUniform) {
     subnets.push_back(draw.Uniform(rng));
@@ -68,6 +63,10 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
     for (int64_t i = 0; i < sampler.middle; ++i) {
       if (sampler.rule == SamplerRule::kSandwich) {
         subnets.push_back(draw.Uniform(rng));
+        continue;
+      }
+      if (shift) {
+        subnets.emplace_back();  // drawn by the generator below
         continue;
       }
       std::vector<ElasticChoice> near = draw.NearTarget(rng, sampler, sampler.candidates);
@@ -82,14 +81,16 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
   ClearGradients(optimizer);
   torch::Tensor first_logits, first_loss, teacher;
   for (size_t i = 0; i < subnets.size(); ++i) {
-    torch::Tensor logits;
+    const bool generated = shift && i > 0 && i + 1 < subnets.size();
+    torch::Tensor logits, resource_loss;
     {
       AutocastScope autocast(options_.exec);
-      logits = net.forward(x, subnets[i]);
+      if (generated) std::tie(logits, resource_loss) = GeneratedForward(x, rng);
+      else logits = net.forward(x, subnets[i]);
     }
     const bool taught = i > 0 && teacher.defined();
     torch::Tensor loss = taught ? DistillationLoss(logits, teacher, sampler.temperature) : Loss(logits, y);
-    loss.backward();
+    (resource_loss.defined() ? loss + resource_loss : loss).backward();
     if (i == 0) {
       first_logits = logits.detach();
       first_loss = loss.detach();
@@ -102,14 +103,18 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
   if (sampler.clip > 0.0) torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
   optimizer.step();
   ++global_step_;
+  if (shift) ShiftNasAfterStep(x, y);
   return {first_logits, first_loss};
 }
 
 EpochStats Session::SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                   const SamplerSpec& sampler, int64_t progress_every, const ProgressFn& progress) {
   RequireElastic();
-  Require(sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich || !sampler.pool.empty(),
+  const bool shift = sampler.rule == SamplerRule::kShiftNas;
+  Require(sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich || shift ||
+              !sampler.pool.empty(),
           "bestup and worstup need a subnet pool");
+  if (shift) StartShiftNasEpoch(loader.epoch);
   Require(sampler.temperature > 0.0, "the distillation temperature must be positive");
   // Host randomness seeded per epoch: a resumed epoch draws exactly the same subnets.
   SeededRandom rng(SupernetEpochSeed(options_.seed, loader.epoch));
@@ -131,8 +136,7 @@ void Session::RecalibrateBatchNorm(const ElasticChoice& subnet, std::shared_ptr<
   BatchLoader batch_loader(calib, loader);
   torch::NoGradGuard no_grad;
   net.ResetBatchNormStats();
-  net.train();
-  DropoutToEval(net);
+  net.TrainWithoutDropout();
   // Momentum 1/(t+1) at batch t makes the running statistics the plain average over the batches.
   int64_t t = 0;
   for (; t < batches; ++t) {
@@ -227,6 +231,7 @@ std::vector<ElasticChoice> Session::SampleSubnets(const SamplerSpec& sampler, in
   SeededRandom rng(seed);
   std::vector<ElasticChoice> out;
   for (int64_t i = 0; i < count; ++i) {
+    Require(sampler.rule != SamplerRule::kShiftNas, "shiftnas subnets come from its generator: use generateSubnets");
     if (sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich) {
       out.push_back(draw.Uniform(rng));
     } else {

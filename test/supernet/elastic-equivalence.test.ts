@@ -8,7 +8,7 @@ import {
   smallestSubnet, subnetArchitecture, subnetCost, syntheticDataset, type Dataset, type ResolvedElasticSpace, type Subnet,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
-import { maxRelativeError } from '../helpers/compare';
+import { largestMagnitude, maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 
 const TOLERANCE = 1e-10;
@@ -28,14 +28,14 @@ function slice(flat: Float64Array, shape: number[], ranges: [number, number][]):
 
 const sumOfSquares = (arrays: ArrayLike<number>[]) => arrays.reduce((t, a) => t + Array.from(a).reduce((s, v) => s + v * v, 0), 0);
 
-async function expectSupernetEqualsChildren(resolved: ResolvedElasticSpace, data: Dataset, subnets: Subnet[]) {
+async function expectSupernetEqualsChildren(resolved: ResolvedElasticSpace, data: Dataset, subnets: Subnet[], masked = false) {
   const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
   await supernet.buildElastic(resolved);
   await randomizeWeights(supernet, 17);
   for (const subnet of subnets) {
     // Taken before the probe: its train-mode pass moves the running statistics of the subnet's slices.
     const weights = await supernet.subnetTensors(nativeSubnet(subnet));
-    const viaSupernet = await supernet.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+    const viaSupernet = await supernet.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet), masked });
 
     const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
     const built = await child.buildNetwork(subnetArchitecture(resolved, subnet));
@@ -48,8 +48,9 @@ async function expectSupernetEqualsChildren(resolved: ResolvedElasticSpace, data
     expect(maxRelativeError(viaSupernet.trainLogits, standalone.trainLogits)).toBeLessThan(TOLERANCE);
     expect(Math.abs(viaSupernet.loss - standalone.loss)).toBeLessThan(TOLERANCE * Math.max(1, standalone.loss));
     expect(Object.keys(viaSupernet.gradients).sort()).toEqual(Object.keys(standalone.gradients).sort());
+    const floor = 1e-6 * largestMagnitude(Object.values(standalone.gradients));
     const off = Object.entries(standalone.gradients)
-      .map(([name, grad]) => ({ name, error: maxRelativeError(grad, viaSupernet.gradients[name]) }))
+      .map(([name, grad]) => ({ name, error: maxRelativeError(grad, viaSupernet.gradients[name], floor) }))
       .filter((g) => !(g.error < TOLERANCE));
     expect(off).toEqual([]);
     // All of the supernet's gradient is inside the subnet's slices.
@@ -75,6 +76,11 @@ const SMALL = resolveElasticSpace(parseElasticSpace({
   head: ['conv_k1_c16', 'gap', 'drop_p0', 'fc'],
 }));
 
+// Stage 1 keeps stage 0's width (6): its first block adds its input; then one where it does not.
+const SHORTCUT: Subnet = { resolution: 12, stages: [{ width: 6, kernels: [5], expands: [3] },
+  { width: 6, kernels: [7, 3], expands: [4, 2] }, { width: 10, kernels: [5], expands: [3] }] };
+const NO_SHORTCUT: Subnet = { ...SHORTCUT, stages: [{ width: 4, kernels: [3], expands: [2] }, ...SHORTCUT.stages.slice(1)] };
+
 function subnetsOf(resolved: ResolvedElasticSpace, seed: number, random: number): Subnet[] {
   const rng = new Rng(seed);
   return [largestSubnet(resolved), smallestSubnet(resolved), ...Array.from({ length: random }, () => randomSubnet(resolved, () => rng.next()))];
@@ -83,16 +89,50 @@ function subnetsOf(resolved: ResolvedElasticSpace, seed: number, random: number)
 describe('the elastic supernet restricted to a subnet equals the extracted network (float64, same weights)', () => {
   it('on a small space with every decision kind: largest, smallest, 6 random, and matching-width shortcuts', async () => {
     const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 4 });
-    // Stage 1 keeps stage 0's width (6): its first block adds its input; then one where it does not.
-    const shortcut: Subnet = { resolution: 12, stages: [{ width: 6, kernels: [5], expands: [3] },
-      { width: 6, kernels: [7, 3], expands: [4, 2] }, { width: 10, kernels: [5], expands: [3] }] };
-    const noShortcut: Subnet = { ...shortcut, stages: [{ width: 4, kernels: [3], expands: [2] }, ...shortcut.stages.slice(1)] };
-    await expectSupernetEqualsChildren(SMALL, data, [...subnetsOf(SMALL, 1, 6), shortcut, noShortcut]);
+    await expectSupernetEqualsChildren(SMALL, data, [...subnetsOf(SMALL, 1, 6), SHORTCUT, NO_SHORTCUT]);
   });
 
   it('on elastic-28 with Fashion-MNIST images: largest, smallest and 3 random subnets', async () => {
     const fashion = (await loadDataset('fashion-mnist', 'train')).subset(16, 2);
     await expectSupernetEqualsChildren(loadElasticSpace('elastic-28'), fashion, subnetsOf(loadElasticSpace('elastic-28'), 2, 3));
+  });
+});
+
+// ShiftNAS's relaxed supernet: at the largest width with channel masks, a mixture of padded kernels,
+// gated blocks and shortcuts. With one-hot decisions it must compute the child exactly, and no
+// gradient may leak outside the child's slices (a mask applied before BatchNorm, an off-by-one in a
+// cumulative mask or a shortcut gate on the wrong widths breaks one or the other).
+describe('the masked supernet (ShiftNAS) with one-hot decisions equals the extracted network (float64)', () => {
+  it('on the small space: largest, smallest, 6 random, with and without the matching-width shortcut', async () => {
+    const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 4 });
+    await expectSupernetEqualsChildren(SMALL, data, [...subnetsOf(SMALL, 5, 6), SHORTCUT, NO_SHORTCUT], true);
+  });
+
+  it('on elastic-28 with Fashion-MNIST images: 3 random subnets', async () => {
+    const fashion = (await loadDataset('fashion-mnist', 'train')).subset(16, 2);
+    await expectSupernetEqualsChildren(loadElasticSpace('elastic-28'), fashion, subnetsOf(loadElasticSpace('elastic-28'), 7, 1), true);
+  });
+
+  it('with an elastic resolution and kernel transformation matrices, it equals the sliced supernet', async () => {
+    const space = resolveElasticSpace(parseElasticSpace({ ...SMALL.space, resolutions: [8, 10, 12] }));
+    const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 8 });
+    const twin = async () => {
+      const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
+      await s.buildElastic(space, { kernelTransform: true });
+      await randomizeWeights(s, 23);
+      return s;
+    };
+    const [sliced, masked] = [await twin(), await twin()];
+    for (const subnet of subnetsOf(space, 9, 5)) {
+      const a = await sliced.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+      const b = await masked.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet), masked: true });
+      expect(maxRelativeError(a.evalLogits, b.evalLogits)).toBeLessThan(TOLERANCE);
+      expect(maxRelativeError(a.trainLogits, b.trainLogits)).toBeLessThan(TOLERANCE);
+      const floor = 1e-6 * largestMagnitude(Object.values(a.gradients));
+      for (const [name, grad] of Object.entries(a.gradients)) expect(maxRelativeError(grad, b.gradients[name], floor)).toBeLessThan(TOLERANCE);
+      expect(Math.abs(a.gradientSquareSum - b.gradientSquareSum)).toBeLessThan(1e-9 * a.gradientSquareSum);
+    }
+    await Promise.all([sliced.close(), masked.close()]);
   });
 });
 

@@ -13,6 +13,7 @@ import { openSupernetRun } from '../../lib/supernet/supernet-run';
 import { parseSupernetOptions, supernetData, trainSupernet } from '../../lib/supernet/train-supernet';
 import { tempDir } from '../helpers/fixtures';
 import { killWhenCommitted } from '../helpers/kill-when-committed';
+import { finalSupernetWeights } from '../helpers/supernet-weights';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const trainArgs = (out: string, sampler = 'sandwich') => [
@@ -21,15 +22,6 @@ const trainArgs = (out: string, sampler = 'sandwich') => [
   '--progress', 'epochs', '--out', out,
 ];
 
-async function finalWeights(runDir: string) {
-  const run = openSupernetRun(runDir);
-  const s = new Session({ device: 'cpu', threads: 2 });
-  await s.buildElastic(run.resolved);
-  await s.loadCheckpoint(run.checkpoint);
-  const weights = await s.stateTensors();
-  await s.close();
-  return weights;
-}
 
 describe('supernet train, search and extract', () => {
   const base = tempDir();
@@ -46,7 +38,7 @@ describe('supernet train, search and extract', () => {
     const resumed = spawnSync(process.execPath, trainArgs(killed, 'bestup-3'), { encoding: 'utf8' });
     expect(resumed.status).toBe(0);
     expect(resumed.stderr).toMatch(/resuming after epoch [12]/);
-    const [a, b] = [await finalWeights(straight), await finalWeights(killed)];
+    const [a, b] = [await finalSupernetWeights(straight), await finalSupernetWeights(killed)];
     expect(Object.keys(b)).toEqual(Object.keys(a));
     expect(Object.keys(a).filter((k) => a[k].some((v, i) => v !== b[k][i]))).toEqual([]);
   }, 600_000);
