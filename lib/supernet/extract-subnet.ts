@@ -10,7 +10,7 @@ import { architectureSubnet, largestSubnet, nativeSubnet, parseSubnet, smallestS
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { generateSubnets, type GeneratedSubnet } from './shiftnas/shiftnas-run';
-import { loadSupernet, openSupernetRun, shiftNasEdges } from './supernet-run';
+import { loadSupernet, openSupernetRun, requireGenerator } from './supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
 
 /** arch.json and weights.pt of a subnet (with the session's current BN statistics) into `dir`. */
@@ -54,7 +54,7 @@ export async function extractSubnet(options: SupernetExtractOptions):
   const o = parsed.data;
   const run = openSupernetRun(o.run);
   const { resolved } = run;
-  if (o.targetMacs !== undefined) shiftNasEdges(run, 'targetMacs');
+  if (o.targetMacs !== undefined) requireGenerator(run, 'targetMacs');
   const data = await supernetData(run.opts, resolved);
   const session = await loadSupernet(run, o, data.valid);
   try {

@@ -8,8 +8,7 @@ import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
 import { Session } from '../train/session';
 import { readJson } from '../util/json-file';
 import { augmentationFor, type Dataset } from '../data/datasets';
-import { complexityBins } from './shiftnas/bins';
-import { configureShiftNas } from './shiftnas/shiftnas-run';
+import { configureShiftNas, shiftNasBinEdges } from './shiftnas/shiftnas-run';
 import { supernetData, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
 
 type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
@@ -46,12 +45,16 @@ export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, over
   return session;
 }
 
-/** The run's ShiftNAS bin edges (a run trained with another sampler has none: a typed error). */
-export function shiftNasEdges(run: ReturnType<typeof openSupernetRun>, option: string): number[] {
-  const last = run.history.at(-1)?.shiftnas;
-  if (run.opts.sampler !== 'shiftnas' || !last) {
+/** Refuses a run trained without ShiftNAS's generator, naming `option`. */
+export function requireGenerator(run: ReturnType<typeof openSupernetRun>, option: string): void {
+  if (run.opts.sampler !== 'shiftnas' || !run.history.at(-1)?.shiftnas) {
     throw new TorchnasError('E_INVALID_ARGUMENT', `${option}: run was trained with --sampler ${run.opts.sampler}, which has no ` +
       `architecture generator: train with --sampler shiftnas`, [option]);
   }
-  return complexityBins(run.resolved, run.opts.shiftBins, run.opts.poolSize, run.opts.seed + 11).edges;
+}
+
+/** The run's ShiftNAS bin edges (a run trained with another sampler has none: a typed error). */
+export function shiftNasEdges(run: ReturnType<typeof openSupernetRun>, option: string): number[] {
+  requireGenerator(run, option);
+  return shiftNasBinEdges(run.resolved, run.opts);
 }

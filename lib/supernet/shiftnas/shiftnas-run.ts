@@ -72,10 +72,15 @@ export function warmupEpochs(opts: ShiftNasOptions): number {
 
 export const binCentres = (edges: number[]) => edges.slice(1).map((e, i) => (edges[i] + e) / 2);
 
+/** A run's bin edges: the same from its options wherever they are needed (training, extraction, plots). */
+export function shiftNasBinEdges(resolved: ResolvedElasticSpace, opts: Pick<ShiftNasOptions, 'shiftBins' | 'poolSize' | 'seed'>): number[] {
+  return complexityBins(resolved, opts.shiftBins, opts.poolSize, opts.seed + 11).edges;
+}
+
 /** Configures ShiftNAS on a session holding the elastic supernet; returns the bin edges. */
 export async function configureShiftNas(session: Session, resolved: ResolvedElasticSpace, opts: ShiftNasOptions, valid: Dataset,
   augment: { mean: number[]; std: number[] }, stepsPerEpoch: number): Promise<number[]> {
-  const { edges } = complexityBins(resolved, opts.shiftBins, opts.poolSize, opts.seed + 11);
+  const edges = shiftNasBinEdges(resolved, opts);
   await session.configureShiftNas(valid, {
     edges, cost: nativeCostTerms(macsCostTerms(resolved)), hidden: opts.generatorHidden, resourceWeight: opts.resourceWeight,
     resourceBatch: opts.resourceBatch, generatorLr: opts.generatorLr, temperature: opts.gumbelTemperature, betaLr: opts.betaLr,
