@@ -10,6 +10,7 @@ import { STRATEGY_NAMES } from '../strategies';
 import { NB201_DATASETS } from './nb201';
 import { NB201_DEVICES } from './nb201-latency';
 import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment, type Nb201ExperimentResult } from './nb201-experiment';
+import { registerTnb101Command } from './tnb101-cli';
 
 const positiveNumber = (name: string) => (value: string) => {
   const n = Number(value);
@@ -18,7 +19,7 @@ const positiveNumber = (name: string) => (value: string) => {
 };
 
 export function registerBenchCommand(program: Command): void {
-  const bench = program.command('bench').description('search strategies on tabular NAS benchmarks');
+  const bench = program.command('bench').description('search strategies on tabular NAS benchmarks (NAS-Bench-201, TransNAS-Bench-101)');
   bench
     .command('nb201')
     .description('seeded runs of a search strategy on NAS-Bench-201: search on validation, report test accuracy')
@@ -76,6 +77,7 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
         if (o.plot !== undefined) process.stdout.write(`plot written to ${o.plot}\n`);
       }
     });
+  registerTnb101Command(bench);
 }
 
 /** A hardware-aware experiment is drawn on its device's Pareto front, any other as its anytime curve. */

@@ -10,4 +10,6 @@ export * from './nb201-experiment';
 export * from './nb201-network';
 export * from './nb201-zero-cost';
 export * from './tnb101';
+export * from './tnb101-objective';
+export * from './tnb101-experiment';
 export { benchmarkDataDir } from './table-files';

@@ -2,6 +2,8 @@
 // is after each step of a search, as mean ± std over seeded runs, one curve per strategy.
 import { invalid } from '../errors';
 import { nb201Best } from '../benchmarks/nb201';
+import { TNB101_METRICS, type Tnb101Task } from '../benchmarks/tnb101';
+import type { Tnb101ExperimentResult } from '../benchmarks/tnb101-experiment';
 import { meanAndStd, type Nb201ExperimentResult } from '../benchmarks/nb201-experiment';
 import { isMultiFidelity, reportedAt, type AnytimeAxis, type SearchResult } from '../strategies';
 import type { VegaLiteSpec } from './plot';
@@ -130,5 +132,20 @@ export function nb201AnytimeChart(results: readonly Nb201ExperimentResult[]): Ve
     xTitle: axis === 'cost' ? 'simulated training epochs' : 'architectures evaluated',
     yTitle: 'test accuracy, 200 epochs (%)',
     references: [{ label: `optimum ${optimum.toFixed(2)}`, value: optimum }],
+  });
+}
+
+/** One TransNAS-Bench-101 task of an experiment: each strategy's incumbent figure over queries. */
+export function tnb101AnytimeChart(result: Tnb101ExperimentResult, task: string): VegaLiteSpec {
+  const cells = result.cells.filter((c) => c.task === task);
+  const reference = result.references.find((r) => r.task === task);
+  if (!cells.length || !reference) throw invalid(`the experiment did not search task '${task}'`);
+  const runs = cells[0].runs.length;
+  return anytimeChart(cells.map((c) => anytimeSeries(c.strategy, c.runs, 'evaluations')), {
+    title: `TransNAS-Bench-101 ${result.space}, ${task}: best architecture so far`,
+    subtitle: `mean ± std over ${runs} seeded runs of ${result.queries} queries`,
+    xTitle: 'architectures queried',
+    yTitle: TNB101_METRICS[task as Tnb101Task],
+    references: [{ label: `optimum ${reference.best.toFixed(3)}`, value: reference.best }],
   });
 }
