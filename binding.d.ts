@@ -359,6 +359,117 @@ export declare class NativeSession {
   close(): Promise<void>;
 }
 
+/** FBNetV5's multi-resolution space as the addon reads it (lib/fbnetv5/space.ts makes it). */
+export interface NativeMultiresSpec {
+  inChannels?: number;
+  classes?: number;
+  widths: number[];
+  stages: number;
+  depth: number;
+  kernel?: number;
+  expand?: number;
+  headWidth?: number;
+  /** A derived network: 1 for each block it holds (empty or absent: the supernet). */
+  present?: number[];
+}
+
+export type NativeTaskName = 'cls' | 'seg' | 'det';
+
+export interface NativeCanvasSpec {
+  size?: number;
+  minItems?: number;
+  maxItems?: number;
+  minSide?: number;
+  maxSide?: number;
+  foreground?: number;
+  count?: number;
+  seed?: number;
+  mean?: number;
+  std?: number;
+}
+
+export interface NativeCanvasRequest {
+  items: NativeDataset;
+  canvas: NativeCanvasSpec;
+  batchSize?: number;
+  epoch?: number;
+  shuffle?: boolean;
+}
+
+export interface NativeMultitaskOptions {
+  space: NativeMultiresSpec;
+  tasks: NativeTaskName[];
+  taskWeights: number[];
+  mode?: 'importance' | 'naive' | 'fixed';
+  blockMacs: number[];
+  fixedMacs: number[];
+  targetMacs: number[];
+  costWeight?: number;
+  archLr?: number;
+  baselineDecay?: number;
+  weightClip?: number;
+  proposalFloor?: number;
+  warmupSteps?: number;
+  lr?: number;
+  momentum?: number;
+  weightDecay?: number;
+  seed?: number;
+  channelsLast?: boolean;
+  threads?: number;
+}
+
+export interface NativeMultitaskEpoch {
+  steps: number;
+  seconds: number;
+  globalStep: number;
+  /** Per task, means over the epoch's steps. */
+  loss: number[];
+  weight: number[];
+  keptBlocks: number[];
+  /** [task][block] keep-probabilities after the epoch. */
+  probabilities: number[][];
+}
+
+export interface NativeMultitaskEval {
+  images: number;
+  correct: number;
+  /** (classes + 1)^2 pixel counts, rows = truth. */
+  confusion: Float64Array;
+  /** Rows of 7: image, x0, y0, x1, y1, score, class. */
+  detections: Float32Array;
+  /** Rows of 6: image, x0, y0, x1, y1, class. */
+  truths: Float32Array;
+}
+
+export declare class NativeMultitaskSearch {
+  constructor(options: NativeMultitaskOptions);
+  trainEpoch(options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
+    onProgress?: (record: Record<string, number>) => void): Promise<NativeMultitaskEpoch>;
+  evaluate(options: NativeCanvasRequest & { keep?: number[] }): Promise<NativeMultitaskEval>;
+  recalibrate(options: NativeCanvasRequest & { keep?: number[]; batches?: number }): Promise<void>;
+  probabilities(): Promise<number[][]>;
+  setLogits(options: { logits: number[][] }): Promise<void>;
+  setLearningRate(options: { lr: number }): Promise<void>;
+  save(options: { path: string }): Promise<{ globalStep: number }>;
+  load(options: { path: string }): Promise<{ globalStep: number }>;
+  stateTensors(): Promise<Record<string, Float32Array | Float64Array>>;
+  close(): Promise<void>;
+}
+
+export interface NativeCanvasBatch {
+  images: Float32Array;
+  labels: Float64Array;
+  segments: Float64Array;
+  boxes: Float32Array;
+  boxLabels: Float64Array;
+}
+
+export interface NativeMultiresProbe {
+  outputs: Record<string, Float64Array>;
+  gradients: Record<string, Float64Array>;
+  state: Record<string, Float64Array>;
+}
+
 export interface NativeBinding {
   info(): NativeInfo;
   loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
@@ -366,4 +477,10 @@ export interface NativeBinding {
   syntheticDataset(options: { count: number; channels: number; height: number; width: number; classes: number; seed?: number; name?: string }): NativeDataset;
   Dataset: typeof NativeDataset;
   Session: typeof NativeSession;
+  MultitaskSearch: typeof NativeMultitaskSearch;
+  canvasBatch(options: NativeCanvasRequest & { indices: number[] }): NativeCanvasBatch;
+  fbnetv5Estimate(options: { probabilities: number[][]; floor?: number; mask: number[]; advantages: number[] }):
+    { proposal: number[]; logWeights: number[]; gradients: number[][] };
+  multiresProbe(options: { space: NativeMultiresSpec; tasks: NativeTaskName[]; keep?: number[]; seed?: number;
+    inputSeed?: number; batch?: number; size?: number; weights?: Record<string, ArrayLike<number>> }): NativeMultiresProbe;
 }

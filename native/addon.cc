@@ -29,6 +29,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitInfoBinding(env, exports);
   InitDatasetBinding(env, exports);
   InitSessionBinding(env, exports);
+  InitMultitaskBinding(env, exports);
   return exports;
 }
 

@@ -1,4 +1,5 @@
 // The torchnas command line.
+import { registerFbnetv5Command } from '../fbnetv5/cli';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, Option } from 'commander';
@@ -154,6 +155,8 @@ Examples:
         process.stdout.write(`derived ${result.arch.name}: ${result.arch.blocks.join(' ')}\nlatency ${result.latency.toFixed(3)}${test}; saved in ${result.runDir}\n`);
       }
     });
+
+  registerFbnetv5Command(search);
 
   program
     .command('arch <preset|file>')

@@ -6,3 +6,4 @@ export * from './pareto-chart';
 export * from './search-charts';
 export * from './network-comparison-chart';
 export * from './shiftnas-chart';
+export * from './keep-probability-chart';

@@ -44,5 +44,6 @@ AddonState& State(Napi::Env env);
 Napi::Object InitSessionBinding(Napi::Env env, Napi::Object exports);
 Napi::Object InitDatasetBinding(Napi::Env env, Napi::Object exports);
 Napi::Object InitInfoBinding(Napi::Env env, Napi::Object exports);
+Napi::Object InitMultitaskBinding(Napi::Env env, Napi::Object exports);
 
 }  // namespace torchnas

@@ -29,48 +29,8 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetView> view, LoaderOptions 
   batches_ = options_.drop_last ? n / options_.batch_size : (n + options_.batch_size - 1) / options_.batch_size;
   Require(batches_ > 0, "dataset '" + view_->name + "' has fewer items (" + std::to_string(n) +
                             ") than one batch (" + std::to_string(options_.batch_size) + ") with drop_last");
-  thread_ = std::thread([this] { Produce(); });
-}
-
-BatchLoader::~BatchLoader() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
-  }
-  changed_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-std::optional<Batch> BatchLoader::Next() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  changed_.wait(lock, [this] { return !ready_.empty() || done_; });
-  if (!ready_.empty()) {
-    Batch batch = std::move(ready_.front());
-    ready_.pop_front();
-    changed_.notify_all();
-    return batch;
-  }
-  if (failure_) std::rethrow_exception(failure_);
-  return std::nullopt;
-}
-
-void BatchLoader::Produce() {
-  try {
-    for (int64_t b = 0; b < batches_; ++b) {
-      Batch batch = MakeBatch(b);
-      std::unique_lock<std::mutex> lock(mutex_);
-      changed_.wait(lock, [this] { return stop_ || static_cast<int64_t>(ready_.size()) < options_.prefetch; });
-      if (stop_) break;
-      ready_.push_back(std::move(batch));
-      changed_.notify_all();
-    }
-  } catch (...) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    failure_ = std::current_exception();
-  }
-  std::lock_guard<std::mutex> lock(mutex_);
-  done_ = true;
-  changed_.notify_all();
+  prefetcher_ = std::make_unique<Prefetcher<Batch>>(batches_, options_.prefetch,
+                                                    [this](int64_t index) { return MakeBatch(index); });
 }
 
 Batch BatchLoader::MakeBatch(int64_t index) const {

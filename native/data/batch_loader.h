@@ -5,14 +5,11 @@
 #include <torch/torch.h>
 
 #include <array>
-#include <condition_variable>
-#include <deque>
-#include <exception>
-#include <mutex>
+#include <memory>
 #include <optional>
-#include <thread>
 
 #include "data/image_source.h"
+#include "data/prefetcher.h"
 
 namespace torchnas {
 
@@ -42,16 +39,14 @@ struct Batch {
 class BatchLoader {
  public:
   BatchLoader(std::shared_ptr<const DatasetView> view, LoaderOptions options);
-  ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
   // The next batch, or nullopt after the last. Rethrows a failure of the prefetch thread.
-  std::optional<Batch> Next();
+  std::optional<Batch> Next() { return prefetcher_->Next(); }
   int64_t batches() const { return batches_; }
 
  private:
-  void Produce();
   Batch MakeBatch(int64_t index) const;
 
   std::shared_ptr<const DatasetView> view_;
@@ -59,14 +54,7 @@ class BatchLoader {
   std::vector<int64_t> order_;
   int64_t batches_ = 0;
   std::vector<std::array<float, 256>> lut_;  // uint8 -> normalized float, per channel
-
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::deque<Batch> ready_;
-  bool stop_ = false;
-  bool done_ = false;
-  std::exception_ptr failure_;
-  std::thread thread_;
+  std::unique_ptr<Prefetcher<Batch>> prefetcher_;  // last: its thread stops before the rest is freed
 };
 
 // The first batch of `data` in its stored order (no shuffling): what one-batch probes and checks

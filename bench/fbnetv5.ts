@@ -1,0 +1,172 @@
+// npm run bench:fbnetv5 — FBNetV5 on the multitask canvas dataset, with its controls:
+//
+// 1. search-step wall time for 1, 2 and 3 tasks and for the naive one-forward-per-task step, measured
+//    side by side: the configurations take turns, a few steps each, for several rounds, on the same
+//    masks; medians;
+// 2. one search of cls, seg and det (the run skeleton: resumes if --out holds it);
+// 3. each task's derived network retrained alone with one recipe, beside --random random masks of the
+//    same task's MACs (within 3%) retrained with the identical recipe and seed: its rank and the spread.
+//
+// Every step writes under --out and is skipped when found finished.
+//
+//   npm run bench:fbnetv5 -- [--out runs/fbnetv5] [--epochs 6] [--warmup-epochs 2] [--train-canvases 8000]
+//       [--batch-size 32] [--rounds 5] [--steps 4] [--random 4] [--retrain-epochs 2]
+//       [--retrain-canvases 4000] [--test-canvases 1000] [--threads 2] [--seed 0] [--only timing]
+//       [--channels-last]
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import {
+  blockCount, canvasSplits, matchedRandomMasks, maskString, MultitaskNet, resolveFbnetv5Options, retrainTask, searchFbnetv5, taskMacs,
+  type DerivedTask, type MultitaskTask,
+} from '../lib/fbnetv5';
+import { writeJsonAtomic } from '../lib/util/atomic-file';
+import { median, meanAndStd } from '../lib/util/statistics';
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'runs/fbnetv5' },
+    epochs: { type: 'string', default: '6' },
+    'warmup-epochs': { type: 'string', default: '2' },
+    'train-canvases': { type: 'string', default: '8000' },
+    'batch-size': { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '4' },
+    random: { type: 'string', default: '4' },
+    'retrain-epochs': { type: 'string', default: '2' },
+    'retrain-canvases': { type: 'string', default: '4000' },
+    'test-canvases': { type: 'string', default: '1000' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
+    seed: { type: 'string', default: '0' },
+    only: { type: 'string' },
+    'channels-last': { type: 'boolean', default: false },
+  },
+});
+const num = (key: keyof typeof args) => Number(args[key]);
+const out = args.out!;
+fs.mkdirSync(out, { recursive: true });
+const TASKS: MultitaskTask[] = ['cls', 'seg', 'det'];
+
+function cached<T>(file: string, make: () => Promise<T>): Promise<T> {
+  const full = path.join(out, file);
+  if (fs.existsSync(full)) return Promise.resolve(JSON.parse(fs.readFileSync(full, 'utf8')) as T);
+  return make().then((value) => {
+    writeJsonAtomic(full, value);
+    return value;
+  });
+}
+
+const base = () => resolveFbnetv5Options({
+  epochs: num('epochs'), warmupEpochs: num('warmup-epochs'), trainCanvases: num('train-canvases'),
+  testCanvases: num('test-canvases'), batchSize: num('batch-size'), threads: num('threads'), seed: num('seed'),
+  channelsLast: args['channels-last'],
+});
+
+interface Timing { config: string; tasks: number; mode: string; secondsPerStep: number; rounds: number[] }
+
+/** Configurations take turns, `steps` steps each per round, so load on the machine hits them alike. */
+async function measureTiming(): Promise<Timing[]> {
+  const o = base();
+  const { train } = await canvasSplits(o);
+  const configs: { name: string; tasks: MultitaskTask[]; mode: 'importance' | 'naive' }[] = [
+    { name: 'cls', tasks: ['cls'], mode: 'importance' },
+    { name: 'seg', tasks: ['seg'], mode: 'importance' },
+    { name: 'det', tasks: ['det'], mode: 'importance' },
+    { name: 'cls+seg', tasks: ['cls', 'seg'], mode: 'importance' },
+    { name: 'cls+seg+det', tasks: TASKS, mode: 'importance' },
+    { name: 'naive cls+seg+det', tasks: TASKS, mode: 'naive' },
+  ];
+  // archLr 0: the REINFORCE update runs (its cost is counted) but the keep-probabilities stay at 1/2, so
+  // every configuration draws the same masks at the same step and the comparison is of equal networks.
+  const nets = configs.map((c) => new MultitaskNet({ space: o.space, tasks: c.tasks, mode: c.mode, lr: 0.05, seed: o.seed,
+    threads: o.threads, channelsLast: o.channelsLast, warmupSteps: 0, archLr: 0 }));
+  const rounds = configs.map(() => [] as number[]);
+  const steps = num('steps');
+  try {
+    for (const net of nets) await net.trainEpoch(train, o.batchSize, 0, 2); // warm-up: allocator, first-call costs
+    for (let r = 0; r < num('rounds'); r++) {
+      for (let c = 0; c < configs.length; c++) {
+        const stats = await nets[c].trainEpoch(train, o.batchSize, r + 1, steps);
+        rounds[c].push(stats.seconds / stats.steps);
+      }
+      process.stderr.write(`timing round ${r + 1}: ${configs.map((c, i) => `${c.name} ${rounds[i][r].toFixed(3)}`).join(', ')} s/step\n`);
+    }
+  } finally {
+    for (const net of nets) await net.close();
+  }
+  return configs.map((c, i) => ({ config: c.name, tasks: c.tasks.length, mode: c.mode, secondsPerStep: median(rounds[i]), rounds: rounds[i] }));
+}
+
+interface RetrainRow { task: MultitaskTask; kind: 'derived' | 'random'; mask: string; macs: number; metric: number }
+
+async function retrainAll(derived: DerivedTask[]): Promise<RetrainRow[]> {
+  const o = base();
+  const splits = await canvasSplits({ ...o, trainCanvases: num('retrain-canvases') });
+  const recipe = { epochs: num('retrain-epochs'), batchSize: o.batchSize, lr: o.lr, seed: o.seed, threads: o.threads };
+  const file = path.join(out, 'retrain-rows.json');
+  const rows: RetrainRow[] = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
+  for (const d of derived) {
+    const random = matchedRandomMasks(o.space, d.task, d.macs, num('random'), o.seed + 17, 0.03, [d.keep]);
+    const jobs = [{ kind: 'derived' as const, keep: d.keep }, ...random.map((keep) => ({ kind: 'random' as const, keep }))];
+    for (const job of jobs) {
+      const mask = maskString(o.space, job.keep);
+      if (rows.some((r) => r.task === d.task && r.mask === mask)) continue;
+      const metric = await retrainTask(o.space, d.task, job.keep, recipe, splits);
+      rows.push({ task: d.task, kind: job.kind, mask, macs: taskMacs(o.space, d.task, job.keep), metric });
+      writeJsonAtomic(file, rows);
+      process.stderr.write(`retrained ${d.task} ${job.kind} ${mask}: ${metric.toFixed(2)}\n`);
+    }
+  }
+  return rows;
+}
+
+function report(timing: Timing[], derived: DerivedTask[] | undefined, rows: RetrainRow[] | undefined): string {
+  const one = timing.find((t) => t.config === 'cls')!.secondsPerStep;
+  const meanSingle = timing.filter((t) => t.tasks === 1).reduce((a, t) => a + t.secondsPerStep, 0) / 3;
+  const lines = [
+    `## FBNetV5 search step (${os.cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}, ${num('rounds')} rounds of ${num('steps')} steps, batch ${base().batchSize})`, '',
+    '| step | tasks | s/step (median) | vs cls alone | vs mean single task |', '| --- | --- | --- | --- | --- |',
+    ...timing.map((t) => `| ${t.config} (${t.mode}) | ${t.tasks} | ${t.secondsPerStep.toFixed(3)} | ${(t.secondsPerStep / one).toFixed(2)}x | ${(t.secondsPerStep / meanSingle).toFixed(2)}x |`),
+  ];
+  if (derived) {
+    lines.push('', '## Derived networks (keep-probability > 0.5)', '', '| task | mask (stage\\|stage\\|stage; per stage branch 0 first) | blocks | per branch (stride 2/4/8) | MACs (M) |', '| --- | --- | --- | --- | --- |');
+    for (const d of derived) lines.push(`| ${d.task} | \`${d.mask.replaceAll('|', '\\|')}\` | ${d.blocksKept}/${blockCount(base().space)} | ${d.keptPerBranch.join(' / ')} | ${(d.macs / 1e6).toFixed(2)} |`);
+  }
+  if (rows) {
+    const metric: Record<string, string> = { cls: 'top-1 %', seg: 'mean IoU %', det: 'box mAP@0.5 %' };
+    lines.push('', '## Retrained alone, beside random masks of the same MACs (identical recipe and seed)', '',
+      '| task | metric | derived | random (each) | random mean ± std | rank of derived |', '| --- | --- | --- | --- | --- | --- |');
+    for (const task of TASKS) {
+      const mine = rows.find((r) => r.task === task && r.kind === 'derived');
+      const others = rows.filter((r) => r.task === task && r.kind === 'random');
+      if (!mine) continue;
+      const { mean, std } = meanAndStd(others.map((r) => r.metric));
+      const rank = 1 + others.filter((r) => r.metric > mine.metric).length;
+      lines.push(`| ${task} | ${metric[task]} | ${mine.metric.toFixed(2)} | ${others.map((r) => r.metric.toFixed(2)).join(', ')} | ${mean.toFixed(2)} ± ${std.toFixed(2)} | ${rank} of ${others.length + 1} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const timing = await cached('timing.json', measureTiming);
+  if (args.only === 'timing') {
+    process.stdout.write(report(timing, undefined, undefined));
+    return;
+  }
+  const search = await cached('search.json', async () => {
+    const result = await searchFbnetv5({
+      epochs: num('epochs'), warmupEpochs: num('warmup-epochs'), trainCanvases: num('train-canvases'), batchSize: num('batch-size'),
+      threads: num('threads'), seed: num('seed'), runDir: path.join(out, 'search'),
+    }, { onEpoch: (r) => process.stderr.write(`search epoch ${r.epoch}: loss ${JSON.stringify(r.loss)} in ${r.seconds.toFixed(0)} s\n`) });
+    return { derived: result.derived, history: result.history };
+  });
+  const rows = await cached('retrain.json', () => retrainAll(search.derived));
+  process.stdout.write(report(timing, search.derived, rows));
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,208 @@
+// `torchnas search fbnetv5`: one search for several tasks on the multitask canvas dataset, on the run
+// skeleton every search shares (run directory, stored options checked on resume, per-epoch atomic
+// commit, derive). Each epoch is one native call; the first `warmupEpochs` train weights only.
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { loadDataset, type Dataset } from '../data/datasets';
+import { fromZod, invalid } from '../errors';
+import { RUN_FIELDS } from '../train/run-fields';
+import { resumeRun } from '../train/resume';
+import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { CanvasOptionsSchema, resolveCanvasOptions } from './canvas';
+import { MultitaskNet, type CanvasSplit } from './multitask-net';
+import {
+  blockCount, checkTasks, deriveMask, maskString, MultiresSpaceSchema, resolveMultiresSpace, taskMacs,
+  type MultiresSpace, type MultitaskTask,
+} from './multires-space';
+
+export const Fbnetv5OptionsSchema = z
+  .object({
+    tasks: z.array(z.string()).default(['cls', 'seg', 'det']),
+    space: MultiresSpaceSchema.prefault({}),
+    canvas: CanvasOptionsSchema.prefault({}),
+    trainCanvases: z.number().int().positive().default(8000),
+    testCanvases: z.number().int().positive().default(1000),
+    dataDir: z.string().optional(),
+    mode: z.enum(['importance', 'naive']).default('importance'),
+    epochs: z.number().int().positive().default(6),
+    warmupEpochs: z.number().int().min(0).default(2),
+    batchSize: z.number().int().positive().default(32),
+    lr: z.number().positive().default(0.05),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    weightDecay: z.number().min(0).default(4e-5),
+    archLr: z.number().min(0).default(0.05),
+    /** MACs each task's network should stay under; default: halfway between no block and every block. */
+    targetMacs: z.number().positive().optional(),
+    costWeight: z.number().min(0).default(1),
+    taskWeights: z.array(z.number().positive()).optional(),
+    weightClip: z.number().min(1).default(5),
+    proposalFloor: z.number().min(0).lt(0.5).default(0.05),
+    baselineDecay: z.number().min(0).lt(1).default(0.9),
+    ...RUN_FIELDS,
+  })
+  .strict();
+
+export type Fbnetv5Options = z.input<typeof Fbnetv5OptionsSchema>;
+export type ResolvedFbnetv5Options = z.output<typeof Fbnetv5OptionsSchema>;
+
+export interface Fbnetv5Record {
+  type: 'epoch';
+  epoch: number;
+  globalStep: number;
+  searching: boolean;
+  seconds: number;
+  loss: Record<string, number>;
+  weight: Record<string, number>;
+  /** [task][block] keep-probabilities after the epoch. */
+  probabilities: Record<string, number[]>;
+}
+
+export interface DerivedTask {
+  task: MultitaskTask;
+  mask: string;
+  keep: boolean[];
+  macs: number;
+  blocksKept: number;
+  /** Kept blocks per branch, highest resolution first. */
+  keptPerBranch: number[];
+}
+
+export interface Fbnetv5Result {
+  runDir: string;
+  options: ResolvedFbnetv5Options;
+  space: MultiresSpace;
+  epochs: number;
+  derived: DerivedTask[];
+  history: Fbnetv5Record[];
+}
+
+export interface Fbnetv5Events {
+  onEpoch?: (record: Fbnetv5Record) => void;
+  onProgress?: (epoch: number, record: Record<string, number>) => void;
+}
+
+export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5Options {
+  const parsed = Fbnetv5OptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('fbnetv5 options', parsed.error);
+  const o = parsed.data;
+  checkTasks(o.tasks);
+  resolveMultiresSpace(o.space);
+  resolveCanvasOptions(o.canvas);
+  if (o.warmupEpochs >= o.epochs) throw invalid(`warmupEpochs ${o.warmupEpochs} leaves no search epoch of ${o.epochs}: lower --warmup-epochs or raise --epochs`, ['warmupEpochs']);
+  if (o.taskWeights && o.taskWeights.length !== o.tasks.length) {
+    throw invalid(`taskWeights has ${o.taskWeights.length} values for ${o.tasks.length} tasks`, ['taskWeights']);
+  }
+  if (o.canvas.size !== o.space.imageSize) {
+    throw invalid(`canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`, ['canvas']);
+  }
+  return o;
+}
+
+/** The default MACs target: halfway between a task's network with no block and with every block. */
+export function defaultTargetMacs(space: MultiresSpace, task: MultitaskTask): number {
+  const n = blockCount(space);
+  return (taskMacs(space, task, Array(n).fill(false)) + taskMacs(space, task, Array(n).fill(true))) / 2;
+}
+
+export async function canvasSplits(o: ResolvedFbnetv5Options): Promise<{ train: CanvasSplit; test: CanvasSplit }> {
+  let trainItems: Dataset = await loadDataset('fashion-mnist', 'train', o.dataDir);
+  if (o.limitTrain) trainItems = trainItems.subset(Math.min(o.limitTrain, trainItems.size), o.seed + 1);
+  const testItems = await loadDataset('fashion-mnist', 'test', o.dataDir);
+  return {
+    train: { items: trainItems, canvas: o.canvas, count: o.trainCanvases, seed: o.seed * 2 + 1 },
+    test: { items: testItems, canvas: o.canvas, count: o.testCanvases, seed: o.seed * 2 + 2 },
+  };
+}
+
+function netFor(o: ResolvedFbnetv5Options, stepsPerEpoch: number): MultitaskNet {
+  const tasks = o.tasks as MultitaskTask[];
+  return new MultitaskNet({
+    space: o.space, tasks, mode: o.mode, taskWeights: o.taskWeights,
+    targetMacs: tasks.map((t) => o.targetMacs ?? defaultTargetMacs(o.space, t)),
+    costWeight: o.costWeight, archLr: o.archLr, weightClip: o.weightClip, proposalFloor: o.proposalFloor,
+    baselineDecay: o.baselineDecay, warmupSteps: o.warmupEpochs * stepsPerEpoch, lr: o.lr, momentum: o.momentum,
+    weightDecay: o.weightDecay, seed: o.seed, threads: o.threads, channelsLast: o.channelsLast,
+  });
+}
+
+/** Cosine decay of the weight learning rate over the run, set at the start of each epoch. */
+export function epochLearningRate(lr: number, epoch: number, epochs: number): number {
+  return 0.5 * lr * (1 + Math.cos((Math.PI * epoch) / epochs));
+}
+
+const byTask = <T>(tasks: readonly string[], values: readonly T[]) => Object.fromEntries(tasks.map((t, i) => [t, values[i]]));
+
+export function deriveTasks(space: MultiresSpace, tasks: readonly MultitaskTask[], probabilities: readonly number[][]): DerivedTask[] {
+  return tasks.map((task, t) => {
+    const keep = deriveMask(probabilities[t]);
+    const perStage = space.widths.length * space.depth;
+    const keptPerBranch = space.widths.map((_, r) => keep.filter((k, b) => k && Math.floor((b % perStage) / space.depth) === r).length);
+    return { task, mask: maskString(space, keep), keep, macs: taskMacs(space, task, keep), blocksKept: keep.filter(Boolean).length, keptPerBranch };
+  });
+}
+
+/** A derived network as a plain description: the space, the task whose head it carries, the kept blocks. */
+export interface DerivedArchitecture {
+  format: 'torchnas/multires-derived@1';
+  space: MultiresSpace;
+  task: MultitaskTask;
+  keep: boolean[];
+  mask: string;
+  macs: number;
+}
+
+export function derivedArchitecture(space: MultiresSpace, d: DerivedTask): DerivedArchitecture {
+  return { format: 'torchnas/multires-derived@1', space, task: d.task, keep: d.keep, mask: d.mask, macs: d.macs };
+}
+
+/** The derived network of `task` in a finished run; a task the run did not search is a typed error. */
+export function readDerivedArchitecture(runDir: string, task: string): DerivedArchitecture {
+  const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5', 'run');
+  if (!opened) throw invalid(`run '${runDir}' holds no fbnetv5 search: run torchnas search fbnetv5 --out ${runDir}`, ['run']);
+  const searched = opened.stored.options.tasks;
+  if (!searched.includes(task)) {
+    throw invalid(`task '${task}' was not searched in run '${runDir}' (searched: ${searched.join(', ')}): it has no ` +
+      `architecture for that head; search it with --tasks ${[...searched, task].join(',')}`, ['task']);
+  }
+  const file = path.join(runDir, `arch-${task}.json`);
+  if (!fs.existsSync(file)) throw invalid(`run '${runDir}' has not finished (no ${path.basename(file)}): resume it to the end first`, ['run']);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as DerivedArchitecture;
+}
+
+export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Events = {}): Promise<Fbnetv5Result> {
+  let o = resolveFbnetv5Options(options);
+  const runDir = o.runDir ?? fs.mkdtempSync(path.join(process.cwd(), 'fbnetv5-'));
+  const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5');
+  if (opened) o = resumeRun(opened, options, o, runDir, 'fbnetv5');
+  const splits = await canvasSplits(o);
+  const stepsPerEpoch = Math.ceil(o.trainCanvases / o.batchSize);
+  const net = netFor(o, stepsPerEpoch);
+  try {
+    let state: RunState<Fbnetv5Record> = opened?.state ?? freshRunState();
+    if (opened) await restoreCheckpoint(net, runDir, state);
+    else {
+      fs.mkdirSync(runDir, { recursive: true });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'fbnetv5', options: o });
+    }
+    for (let epoch = state.epochsDone; epoch < o.epochs; epoch++) {
+      await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
+      const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) => events.onProgress?.(epoch + 1, r));
+      const record: Fbnetv5Record = {
+        type: 'epoch', epoch: epoch + 1, globalStep: stats.globalStep, searching: epoch >= o.warmupEpochs, seconds: stats.seconds,
+        loss: byTask(o.tasks, stats.loss), weight: byTask(o.tasks, stats.weight), probabilities: byTask(o.tasks, stats.probabilities),
+      };
+      state = await commitEpoch(net, runDir, state, record);
+      events.onEpoch?.(record);
+    }
+    const probabilities = await net.probabilities();
+    const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities);
+    const result = { runDir, options: o, space: o.space, epochs: o.epochs, derived, history: state.history };
+    writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { derived, probabilities: byTask(o.tasks, probabilities) });
+    for (const d of derived) writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
+    return result;
+  } finally {
+    await net.close();
+  }
+}

@@ -1,0 +1,313 @@
+#include "search/fbnetv5.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unistd.h>
+#include <cmath>
+
+#include "common/error.h"
+#include "data/seeded_random.h"
+#include "nets/seeded_construction.h"
+#include "search/arch_trainer.h"
+#include "train/checkpoint.h"
+#include "train/multitask_loss.h"
+#include "train/optimizer.h"
+
+namespace torchnas {
+
+MultitaskMode ParseMultitaskMode(const std::string& name) {
+  if (name == "importance") return MultitaskMode::kImportance;
+  if (name == "naive") return MultitaskMode::kNaive;
+  if (name == "fixed") return MultitaskMode::kFixed;
+  Fail(codes::kInvalidArgument, "unknown multitask mode '" + name + "' (known: importance, naive, fixed)");
+}
+
+void MultitaskSpec::Check() const {
+  space.Check();
+  const size_t t = tasks.size();
+  Require(t >= 1, "a multitask run needs at least one task");
+  Require(task_weights.size() == t && fixed_macs.size() == t && target_macs.size() == t,
+          "taskWeights, fixedMacs and targetMacs need one value per task");
+  Require(static_cast<int64_t>(block_macs.size()) == space.blocks(), "blockMacs needs one value per block");
+  Require(arch_lr >= 0 && cost_weight >= 0 && weight_clip >= 1 && baseline_decay >= 0 && baseline_decay < 1,
+          "archLr and costWeight must be >= 0, weightClip >= 1 and baselineDecay in [0, 1)");
+}
+
+namespace {
+
+const uint64_t kMaskStream = 0xFB5E7A5Cull;
+
+std::vector<double> Row(const torch::Tensor& t) { return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()}; }
+
+void RequireFinite(const torch::Tensor& loss, TaskHead task, int64_t step) {
+  if (std::isfinite(loss.item<double>())) return;
+  Fail(codes::kNanLoss, std::string("the ") + TaskHeadName(task) + " loss is not finite at step " + std::to_string(step) +
+                            ": lower the learning rate (lr) or resume from the last checkpoint");
+}
+
+}  // namespace
+
+MultitaskSearch::MultitaskSearch(MultitaskSpec spec, std::shared_ptr<std::atomic<bool>> cancelled)
+    : spec_(std::move(spec)), cancelled_(std::move(cancelled)) {
+  spec_.space.heads = spec_.tasks;
+  spec_.Check();
+  net_ = ConstructSeeded(spec_.seed, [&] { return MultiresNet(spec_.space); });
+  OptimizerSpec optimizer;
+  optimizer.lr = spec_.lr, optimizer.momentum = spec_.momentum, optimizer.weight_decay = spec_.weight_decay;
+  optimizer_ = MakeOptimizer(*net_, optimizer);
+  const int64_t t = static_cast<int64_t>(spec_.tasks.size());
+  logits_ = torch::zeros({t, spec_.space.blocks()}, torch::kFloat64);
+  baseline_ = torch::full({t}, std::nan(""), torch::kFloat64);
+  scale_ = torch::zeros({t}, torch::kFloat64);
+  weight_mean_ = torch::ones({t}, torch::kFloat64);
+}
+
+std::vector<std::vector<double>> MultitaskSearch::KeepProbabilities() const {
+  const torch::Tensor p = torch::sigmoid(logits_);
+  std::vector<std::vector<double>> out;
+  for (int64_t t = 0; t < p.size(0); ++t) out.push_back(Row(p[t].contiguous()));
+  return out;
+}
+
+void MultitaskSearch::SetLogits(const std::vector<std::vector<double>>& logits) {
+  Require(static_cast<int64_t>(logits.size()) == logits_.size(0), "one row of logits per task");
+  for (size_t t = 0; t < logits.size(); ++t) {
+    Require(static_cast<int64_t>(logits[t].size()) == logits_.size(1), "one logit per block");
+    for (size_t b = 0; b < logits[t].size(); ++b) logits_[static_cast<int64_t>(t)][static_cast<int64_t>(b)] = logits[t][b];
+  }
+}
+
+void MultitaskSearch::SetLearningRate(double lr) {
+  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
+}
+
+Mask MultitaskSearch::DrawMask(const std::vector<double>& q, uint64_t stream) const {
+  SeededRandom rng(DeriveSeed(spec_.seed ^ kMaskStream, stream));
+  Mask mask(q.size());
+  for (size_t b = 0; b < q.size(); ++b) mask[b] = rng.Uniform() < q[b];
+  return mask;
+}
+
+double MultitaskSearch::Reward(size_t task, double loss, const Mask& mask) const {
+  const double target = spec_.target_macs[task];
+  if (target <= 0 || spec_.cost_weight == 0) return loss;
+  double macs = spec_.fixed_macs[task];
+  for (size_t b = 0; b < mask.size(); ++b) macs += mask[b] ? spec_.block_macs[b] : 0.0;
+  return loss + spec_.cost_weight * std::max(0.0, macs / target - 1.0);
+}
+
+// Advantage against an EMA baseline, divided by an EMA of its own magnitude so that one arch_lr suits
+// tasks whose losses differ in scale; the first reward only seeds the baseline.
+void MultitaskSearch::UpdateDistribution(size_t task, const Mask& mask, double reward, double weight) {
+  const int64_t t = static_cast<int64_t>(task);
+  const double decay = spec_.baseline_decay;
+  double baseline = baseline_[t].item<double>();
+  if (std::isnan(baseline)) baseline = reward;
+  const double advantage = reward - baseline;
+  const double scale = decay * scale_[t].item<double>() + (1 - decay) * std::abs(advantage);
+  scale_[t] = scale;
+  baseline_[t] = decay * baseline + (1 - decay) * reward;
+  if (scale <= 0) return;
+  const std::vector<double> p = Row(torch::sigmoid(logits_[t]).contiguous());
+  const std::vector<double> g = ReinforceGradient(p, mask, std::clamp(advantage / scale, -5.0, 5.0), weight);
+  for (size_t b = 0; b < g.size(); ++b) logits_[t][static_cast<int64_t>(b)] -= spec_.arch_lr * g[b];
+}
+
+void MultitaskSearch::ImportanceStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+  const size_t tasks = spec_.tasks.size();
+  const auto probs = KeepProbabilities();
+  std::vector<double> weight(tasks, 1.0);
+  Mask mask;
+  if (searching()) {
+    const std::vector<double> q = ProposalOf(probs, spec_.proposal_floor);
+    mask = DrawMask(q, static_cast<uint64_t>(step_));
+    for (size_t t = 0; t < tasks; ++t) {
+      const int64_t i = static_cast<int64_t>(t);
+      const double raw = std::exp(LogImportanceWeight(probs[t], q, mask));
+      weight_mean_[i] = spec_.baseline_decay * weight_mean_[i].item<double>() + (1 - spec_.baseline_decay) * raw;
+      weight[t] = std::min(spec_.weight_clip, raw / weight_mean_[i].item<double>());
+    }
+  } else {
+    mask = DrawMask(std::vector<double>(probs[0].size(), 0.5), static_cast<uint64_t>(step_));
+  }
+  const MultitaskOutputs out = net_->Forward(batch.images, mask, spec_.tasks);
+  std::vector<torch::Tensor> losses;
+  torch::Tensor total = torch::zeros({}, batch.images.options());
+  for (size_t t = 0; t < tasks; ++t) {
+    losses.push_back(TaskLoss(spec_.tasks[t], out, batch));
+    RequireFinite(losses.back(), spec_.tasks[t], step_);
+    total = total + spec_.task_weights[t] * weight[t] * losses.back();
+  }
+  total.backward();
+  optimizer_->step();
+  double kept = 0;
+  for (bool m : mask) kept += m ? 1 : 0;
+  for (size_t t = 0; t < tasks; ++t) {
+    const double loss = losses[t].item<double>();
+    stats.loss[t] += loss, stats.weight[t] += weight[t], stats.kept_blocks[t] += kept;
+    if (searching()) UpdateDistribution(t, mask, Reward(t, loss, mask), weight[t]);
+  }
+}
+
+void MultitaskSearch::NaiveStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+  const size_t tasks = spec_.tasks.size();
+  const auto probs = KeepProbabilities();
+  std::vector<Mask> masks;
+  std::vector<double> losses;
+  for (size_t t = 0; t < tasks; ++t) {
+    const std::vector<double> q = searching() ? probs[t] : std::vector<double>(probs[t].size(), 0.5);
+    masks.push_back(DrawMask(q, static_cast<uint64_t>(step_) * tasks + t));
+    const MultitaskOutputs out = net_->Forward(batch.images, masks.back(), {spec_.tasks[t]});
+    const torch::Tensor loss = TaskLoss(spec_.tasks[t], out, batch);
+    RequireFinite(loss, spec_.tasks[t], step_);
+    (spec_.task_weights[t] * loss).backward();
+    losses.push_back(loss.item<double>());
+  }
+  optimizer_->step();
+  for (size_t t = 0; t < tasks; ++t) {
+    double kept = 0;
+    for (bool m : masks[t]) kept += m ? 1 : 0;
+    stats.loss[t] += losses[t], stats.weight[t] += 1.0, stats.kept_blocks[t] += kept;
+    if (searching()) UpdateDistribution(t, masks[t], Reward(t, losses[t], masks[t]), 1.0);
+  }
+}
+
+void MultitaskSearch::FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+  const MultitaskOutputs out = net_->Forward(batch.images, {}, spec_.tasks);
+  torch::Tensor total = torch::zeros({}, batch.images.options());
+  std::vector<torch::Tensor> losses;
+  for (size_t t = 0; t < spec_.tasks.size(); ++t) {
+    losses.push_back(TaskLoss(spec_.tasks[t], out, batch));
+    RequireFinite(losses.back(), spec_.tasks[t], step_);
+    total = total + spec_.task_weights[t] * losses.back();
+  }
+  total.backward();
+  optimizer_->step();
+  for (size_t t = 0; t < losses.size(); ++t) stats.loss[t] += losses[t].item<double>(), stats.weight[t] += 1.0;
+}
+
+MultitaskStepStats MultitaskSearch::TrainEpoch(CanvasLoader& loader, int64_t max_steps,
+                                               const std::function<void(int64_t, const std::vector<double>&)>& progress) {
+  const size_t tasks = spec_.tasks.size();
+  MultitaskStepStats stats;
+  stats.loss.assign(tasks, 0.0), stats.weight.assign(tasks, 0.0), stats.kept_blocks.assign(tasks, 0.0);
+  const auto start = std::chrono::steady_clock::now();
+  net_->train();
+  while (max_steps <= 0 || stats.steps < max_steps) {
+    if (cancelled_ && *cancelled_) Fail(codes::kClosed, "the multitask run was closed during training");
+    std::optional<CanvasBatch> batch = loader.Next();
+    if (!batch) break;
+    if (spec_.channels_last) batch->images = batch->images.contiguous(torch::MemoryFormat::ChannelsLast);
+    // Gradients cleared to undefined, not zeroed: blocks a mask drops take no step (no decay, no
+    // momentum), and a resumed run, whose parameters hold no gradient yet, steps exactly alike.
+    ClearGradients(*optimizer_);
+    switch (spec_.mode) {
+      case MultitaskMode::kImportance: ImportanceStep(*batch, stats); break;
+      case MultitaskMode::kNaive: NaiveStep(*batch, stats); break;
+      case MultitaskMode::kFixed: FixedStep(*batch, stats); break;
+    }
+    ++step_, ++stats.steps;
+    if (progress) progress(stats.steps, stats.loss);
+  }
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (size_t t = 0; t < tasks; ++t) {
+    const double n = static_cast<double>(std::max<int64_t>(1, stats.steps));
+    stats.loss[t] /= n, stats.weight[t] /= n, stats.kept_blocks[t] /= n;
+  }
+  return stats;
+}
+
+MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) {
+  torch::NoGradGuard no_grad;
+  net_->eval();
+  const int64_t classes = spec_.space.classes;
+  MultitaskEval eval;
+  eval.confusion = torch::zeros({classes + 1, classes + 1}, torch::kInt64);
+  std::vector<torch::Tensor> detections, truths;
+  const auto has = [&](TaskHead h) { return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end(); };
+  while (std::optional<CanvasBatch> batch = loader.Next()) {
+    if (spec_.channels_last) batch->images = batch->images.contiguous(torch::MemoryFormat::ChannelsLast);
+    const MultitaskOutputs out = net_->Forward(batch->images, keep, spec_.tasks);
+    const int64_t offset = eval.images, b_count = batch->labels.size(0);
+    if (has(TaskHead::kClassify)) eval.correct += out.logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
+    if (has(TaskHead::kSegment)) {
+      const torch::Tensor pairs = batch->segments.reshape(-1) * (classes + 1) + out.segment.argmax(1).reshape(-1);
+      eval.confusion += torch::bincount(pairs, {}, (classes + 1) * (classes + 1)).reshape({classes + 1, classes + 1});
+    }
+    if (has(TaskHead::kDetect)) {
+      torch::Tensor found = DecodeDetections(out, 20, 0.01);
+      found.select(1, 0) += static_cast<float>(offset);
+      detections.push_back(found);
+      for (int64_t i = 0; i < b_count; ++i) {
+        for (int64_t k = 0; k < batch->box_labels.size(1); ++k) {
+          const int64_t label = batch->box_labels[i][k].item<int64_t>();
+          if (label < 0) continue;
+          const torch::Tensor box = batch->boxes[i][k];
+          truths.push_back(torch::cat({torch::tensor({static_cast<float>(offset + i)}), box,
+                                       torch::tensor({static_cast<float>(label)})}).unsqueeze(0));
+        }
+      }
+    }
+    eval.images += b_count;
+  }
+  eval.detections = detections.empty() ? torch::zeros({0, 7}) : torch::cat(detections);
+  eval.truths = truths.empty() ? torch::zeros({0, 6}) : torch::cat(truths);
+  return eval;
+}
+
+void MultitaskSearch::RecalibrateBatchNorm(CanvasLoader& loader, const Mask& keep, int64_t batches) {
+  torch::NoGradGuard no_grad;
+  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
+  for (auto& module : net_->modules(false)) {
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) {
+      bn->reset_running_stats();
+      norms.emplace_back(bn, bn->options.momentum());
+      bn->options.momentum(c10::nullopt);  // cumulative average over the passes
+    }
+  }
+  net_->train();
+  for (int64_t k = 0; k < batches; ++k) {
+    std::optional<CanvasBatch> batch = loader.Next();
+    if (!batch) break;
+    net_->Forward(batch->images, keep, spec_.tasks);
+  }
+  for (auto& [bn, momentum] : norms) bn->options.momentum(momentum);
+}
+
+void MultitaskSearch::Save(const std::string& path) {
+  torch::serialize::OutputArchive root, model, optimizer;
+  net_->save(model);
+  optimizer_->save(optimizer);
+  root.write("model", model);
+  root.write("optimizer", optimizer);
+  root.write("logits", logits_);
+  root.write("baseline", baseline_);
+  root.write("scale", scale_);
+  root.write("weight_mean", weight_mean_);
+  root.write("step", torch::tensor(step_, torch::kInt64));
+  WriteArchiveAtomically(root, path);
+}
+
+void MultitaskSearch::Load(const std::string& path) {
+  if (::access(path.c_str(), R_OK) != 0) Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
+  try {
+    torch::serialize::InputArchive root, model, optimizer;
+    root.load_from(path);
+    root.read("model", model);
+    root.read("optimizer", optimizer);
+    net_->load(model);
+    optimizer_->load(optimizer);
+    torch::Tensor step;
+    root.read("logits", logits_);
+    root.read("baseline", baseline_);
+    root.read("scale", scale_);
+    root.read("weight_mean", weight_mean_);
+    root.read("step", step);
+    step_ = step.item<int64_t>();
+  } catch (const c10::Error& e) {
+    Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this multitask network (" +
+                           e.what_without_backtrace() + "): is it from another space or task list, or a damaged file?");
+  }
+}
+
+}  // namespace torchnas
