@@ -173,7 +173,7 @@ export function readDerivedArchitecture(runDir: string, task: string): DerivedAr
 
 export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Events = {}): Promise<Fbnetv5Result> {
   let o = resolveFbnetv5Options(options);
-  const runDir = o.runDir ?? fs.mkdtempSync(path.join(process.cwd(), 'fbnetv5-'));
+  const runDir = o.runDir ?? path.join('runs', `fbnetv5-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5');
   if (opened) o = resumeRun(opened, options, o, runDir, 'fbnetv5');
   const splits = await canvasSplits(o);
