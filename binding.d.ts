@@ -446,7 +446,6 @@ export declare class NativeMultitaskSearch {
   trainEpoch(options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
     onProgress?: (record: Record<string, number>) => void): Promise<NativeMultitaskEpoch>;
   evaluate(options: NativeCanvasRequest & { keep?: number[] }): Promise<NativeMultitaskEval>;
-  recalibrate(options: NativeCanvasRequest & { keep?: number[]; batches?: number }): Promise<void>;
   probabilities(): Promise<number[][]>;
   setLogits(options: { logits: number[][] }): Promise<void>;
   setLearningRate(options: { lr: number }): Promise<void>;

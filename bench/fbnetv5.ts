@@ -22,6 +22,7 @@ import {
   type DerivedTask, type MultitaskTask,
 } from '../lib/fbnetv5';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
+import { readOr } from './step-cache';
 import { median, meanAndStd } from '../lib/util/statistics';
 
 const { values: args } = parseArgs({
@@ -48,14 +49,7 @@ const out = args.out!;
 fs.mkdirSync(out, { recursive: true });
 const TASKS: MultitaskTask[] = ['cls', 'seg', 'det'];
 
-function cached<T>(file: string, make: () => Promise<T>): Promise<T> {
-  const full = path.join(out, file);
-  if (fs.existsSync(full)) return Promise.resolve(JSON.parse(fs.readFileSync(full, 'utf8')) as T);
-  return make().then((value) => {
-    writeJsonAtomic(full, value);
-    return value;
-  });
-}
+const cached = <T>(file: string, make: () => Promise<T>) => readOr(path.join(out, file), make);
 
 const base = () => resolveFbnetv5Options({
   epochs: num('epochs'), warmupEpochs: num('warmup-epochs'), trainCanvases: num('train-canvases'),

@@ -36,7 +36,7 @@ import { loadSupernet, openSupernetRun, shiftNasEdges } from '../lib/supernet/su
 import { macsBin } from '../lib/supernet/subnet-pool';
 import { parseSupernetOptions, scoreSubnets, supernetData, trainSupernet, type SubnetScore } from '../lib/supernet/train-supernet';
 import { Rng } from '../lib/strategies/rng';
-import { writeJsonAtomic } from '../lib/util/atomic-file';
+import { readOr } from './step-cache';
 import { runPool } from '../lib/util/job-pool';
 import { kendall } from '../lib/util/statistics';
 
@@ -73,11 +73,6 @@ const JOBS = Number(args.jobs);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const mmacs = (s: Subnet) => subnetCost(SPACE, s).macs / 1e6;
-
-function readOr<T>(file: string, make: () => Promise<T>): Promise<T> {
-  if (fs.existsSync(file)) return Promise.resolve(JSON.parse(fs.readFileSync(file, 'utf8')) as T);
-  return make().then((value) => (writeJsonAtomic(file, value), value));
-}
 
 /**
  * `count` distinct subnets spread over `bins` MACs bins: drawn uniformly and bucketed, then taken from

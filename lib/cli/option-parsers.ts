@@ -14,3 +14,11 @@ export const finiteNumber = (name: string) => (value: string) => {
   if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
   return n;
 };
+
+/** A MACs count as users write it: 8000000, 8e6, 8M or 800k; positive. */
+export const macsCount = (value: string) => {
+  const m = /^([0-9]*\.?[0-9]+(?:e[0-9]+)?)([kKmMgG]?)$/.exec(value.trim());
+  const scale: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 };
+  if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
+  return Number(m[1]) * scale[m[2]];
+};

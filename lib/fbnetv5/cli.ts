@@ -1,7 +1,7 @@
 // `torchnas search fbnetv5`: the multitask search on the canvas dataset, with progress lines, a run
 // directory that resumes, and a plot of each task's keep-probabilities.
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { finiteNumber, wholeNumber } from '../cli/option-parsers';
+import { Command, Option } from 'commander';
+import { finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
 import { keepProbabilityChart, plotFormat, renderChart } from '../report';
 import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -11,11 +11,6 @@ import { blockCount, blockName } from './multires-space';
 
 const int = wholeNumber;
 const num = finiteNumber;
-const macs = (value: string) => {
-  const m = /^([0-9]*\.?[0-9]+(?:e[0-9]+)?)([kKmMgG]?)$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError('--target-macs is a count like 2500000, 2.5M or 800k');
-  return Number(m[1]) * ({ '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 } as Record<string, number>)[m[2]];
-};
 
 function epochLine(r: Fbnetv5Record): string {
   const losses = Object.entries(r.loss).map(([t, l]) => `${t} ${l.toFixed(3)}`).join(', ');
@@ -58,7 +53,7 @@ Examples:
     .option('--batch-size <n>', 'canvases per step', int('--batch-size'), 32)
     .option('--lr <x>', 'weight learning rate (cosine decay)', num('--lr'), 0.05)
     .option('--arch-lr <x>', 'step size of the keep-probability logits', num('--arch-lr'), 0.05)
-    .option('--target-macs <n>', 'MACs each task network should stay under (default: halfway)', macs)
+    .option('--target-macs <n>', 'MACs each task network should stay under (default: halfway)', macsCount)
     .option('--cost-weight <x>', 'weight of the MACs hinge in each task reward', num('--cost-weight'), 1)
     .option('--train-canvases <n>', 'canvases per training epoch', int('--train-canvases'), 8000)
     .option('--canvas-size <n>', 'canvas side in pixels', int('--canvas-size'), 64)

@@ -1,10 +1,10 @@
 // A native multitask supernet (or derived network) with its training state, as TypeScript uses it:
 // every call goes through callNative, so native failures arrive as typed errors.
-import type { NativeCanvasSpec, NativeMultitaskEpoch, NativeMultitaskOptions } from '../../binding';
+import type { NativeMultitaskEpoch, NativeMultitaskOptions } from '../../binding';
 import type { Dataset } from '../data/datasets';
 import { callNative, callNativeSync } from '../errors';
 import { native } from '../native';
-import { CANVAS_NORMALIZATION, type CanvasOptions } from './canvas';
+import { nativeCanvasSpec, type CanvasOptions } from './canvas';
 import { meanAveragePrecision, detectionsOf, meanIoU, truthsOf } from './metrics';
 import { blockMacs, blockCount, headMacs, nativeMultiresSpec, trunkMacs, type BlockMask, type MultiresSpace, type MultitaskTask } from './multires-space';
 
@@ -45,7 +45,7 @@ export interface MultitaskNetOptions {
 
 const request = (split: CanvasSplit, batchSize: number, epoch = 0) => ({
   items: split.items.handle,
-  canvas: { ...split.canvas, count: split.count, seed: split.seed, ...CANVAS_NORMALIZATION } satisfies NativeCanvasSpec,
+  canvas: nativeCanvasSpec(split.canvas, split.count, split.seed),
   batchSize,
   epoch,
 });

@@ -2,7 +2,7 @@
 // Registered on the main program by lib/cli/main.ts.
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { finiteNumber, wholeNumber } from '../cli/option-parsers';
+import { finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';
@@ -18,13 +18,6 @@ const num = finiteNumber;
 const sampler = (value: string) => {
   if (!SAMPLER_PATTERN.test(value)) throw new InvalidArgumentError('use uniform, sandwich, bestup-<k> or worstup-<k> (e.g. bestup-3), or shiftnas');
   return value;
-};
-// A MACs count as users write it: 8000000, 8e6 or 8M.
-const macs = (value: string) => {
-  const m = /^([0-9]*\.?[0-9]+(?:e[0-9]+)?)([kKmMgG]?)$/.exec(value.trim());
-  const scale: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 };
-  if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
-  return Number(m[1]) * scale[m[2]];
 };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -158,7 +151,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .description('take one subnet out as a standalone network (arch.json + weights.pt, BN recalibrated)')
     .requiredOption('--run <dir>', 'a supernet run directory')
     .option('--subnet <s>', "'largest', 'smallest', a subnet string like r28|w16:k3e4|..., or a subnet's arch.json")
-    .option('--target-macs <x>', "a shiftnas run's generator subnet for this many MACs (e.g. 8e6 or 8M) instead of --subnet", macs)
+    .option('--target-macs <x>', "a shiftnas run's generator subnet for this many MACs (e.g. 8e6 or 8M) instead of --subnet", macsCount)
     .requiredOption('-o, --out <dir>', 'folder for arch.json and weights.pt')
     .option('--calib-batches <n>', 'BN recalibration batches', int('--calib-batches'))
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))

@@ -38,16 +38,18 @@ Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t) {
   return a;
 }
 
+Napi::Float32Array Float32Of(Napi::Env env, const torch::Tensor& t) {
+  torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+  Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(c.numel()));
+  std::memcpy(a.Data(), c.data_ptr<float>(), a.ByteLength());
+  return a;
+}
+
 Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [name, t] : tensors) {
-    if (t.scalar_type() == torch::kFloat64) {
-      out.Set(name, Float64Of(env, t));
-      continue;
-    }
-    Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(t.numel()));
-    std::memcpy(a.Data(), t.data_ptr<float>(), a.ByteLength());
-    out.Set(name, a);
+    if (t.scalar_type() == torch::kFloat64) out.Set(name, Float64Of(env, t));
+    else out.Set(name, Float32Of(env, t));
   }
   return out;
 }

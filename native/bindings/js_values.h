@@ -16,6 +16,7 @@ Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string,
 MakeJsValue EvalObject(const EvalStats& stats);
 MakeJsValue EpochObject(const EpochStats& stats);
 Napi::Float64Array Float64Of(Napi::Env env, const torch::Tensor& t);
+Napi::Float32Array Float32Of(Napi::Env env, const torch::Tensor& t);
 // {[name]: Float32Array | Float64Array}, by each tensor's dtype.
 Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors);
 // {evalLogits, trainLogits, loss, gradients, gradientSquareSum}

@@ -11,6 +11,7 @@
 #include "boundary/async_call.h"
 #include "boundary/device_queue.h"
 #include "boundary/js_args.h"
+#include "nets/module_state.h"
 #include "nets/seeded_construction.h"
 #include "search/fbnetv5.h"
 
@@ -107,13 +108,6 @@ LoaderRequest ReadLoaderRequest(const Napi::Object& o, bool shuffle) {
   return r;
 }
 
-Napi::Float32Array Float32Of(Napi::Env env, const torch::Tensor& t) {
-  const torch::Tensor c = t.to(torch::kFloat32).contiguous();
-  Napi::Float32Array a = Napi::Float32Array::New(env, static_cast<size_t>(c.numel()));
-  std::memcpy(a.Data(), c.data_ptr<float>(), static_cast<size_t>(c.numel()) * sizeof(float));
-  return a;
-}
-
 struct MultitaskState {
   std::shared_ptr<MultitaskSearch> search;
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -125,7 +119,6 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
     return DefineClass(env, "MultitaskSearch",
                        {InstanceMethod<&MultitaskBinding::TrainEpoch>("trainEpoch"),
                         InstanceMethod<&MultitaskBinding::Evaluate>("evaluate"),
-                        InstanceMethod<&MultitaskBinding::Recalibrate>("recalibrate"),
                         InstanceMethod<&MultitaskBinding::Probabilities>("probabilities"),
                         InstanceMethod<&MultitaskBinding::SetLogits>("setLogits"),
                         InstanceMethod<&MultitaskBinding::SetLearningRate>("setLearningRate"),
@@ -225,25 +218,6 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
     });
   }
 
-  // recalibrate({items, canvas, batchSize, keep, batches})
-  Napi::Value Recalibrate(const Napi::CallbackInfo& info) {
-    LoaderRequest request;
-    Mask keep;
-    int64_t batches = 0;
-    RunSync(info.Env(), [&]() -> Napi::Value {
-      Napi::Object o = js::ObjectArg(info, 0, "recalibrate");
-      request = ReadLoaderRequest(o, true);
-      keep = ReadMask(o, "keep");
-      batches = js::Integer(o, "batches", 20);
-      return info.Env().Undefined();
-    });
-    return Queue(info.Env(), [request = std::move(request), keep, batches](MultitaskSearch& s) -> MakeJsValue {
-      auto loader = request.Open();
-      s.RecalibrateBatchNorm(*loader, keep, batches);
-      return NoResult();
-    });
-  }
-
   Napi::Value Probabilities(const Napi::CallbackInfo& info) {
     return Queue(info.Env(), [](MultitaskSearch& s) -> MakeJsValue {
       auto rows = s.KeepProbabilities();
@@ -289,13 +263,8 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
 
   Napi::Value StateTensors(const Napi::CallbackInfo& info) {
     return Queue(info.Env(), [](MultitaskSearch& s) -> MakeJsValue {
-      auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>();
-      for (const auto& item : s.net()->named_parameters()) tensors->emplace_back(item.key(), item.value().detach().clone());
-      // Integer buffers (BatchNorm's batch counters) travel as float64, as in a Session's stateTensors.
-      for (const auto& item : s.net()->named_buffers()) {
-        const torch::Tensor& b = item.value();
-        tensors->emplace_back(item.key(), b.is_floating_point() ? b.clone() : b.to(torch::kFloat64));
-      }
+      auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>(
+          ModuleStateTensors(*s.net(), torch::kFloat32));
       return [tensors](Napi::Env env) -> Napi::Value { return NamedArrays(env, *tensors); };
     });
   }
@@ -363,24 +332,11 @@ Napi::Value MultiresProbe(const Napi::CallbackInfo& info) {
     const int64_t batch = js::Integer(o, "batch", 2), size = js::Integer(o, "size", 32);
     MultiresNet net = ConstructSeeded(static_cast<uint64_t>(js::Integer(o, "seed", 0)), [&] { return MultiresNet(spec); });
     net->to(torch::kFloat64);
-    if (js::Has(o, "weights")) {
-      const auto weights = ReadNamedVectors(js::ObjectField(o, "weights"));
-      torch::NoGradGuard no_grad;
-      auto assign = [&](const std::string& name, torch::Tensor& t) {
-        auto it = weights.find(name);
-        Require(it != weights.end(), "weights has no tensor '" + name + "'");
-        Require(static_cast<int64_t>(it->second.size()) == t.numel(), "tensor '" + name + "' has the wrong size");
-        t.copy_(torch::tensor(it->second, torch::kFloat64).reshape(t.sizes()));
-      };
-      for (auto& item : net->named_parameters()) assign(item.key(), item.value());
-      for (auto& item : net->named_buffers()) assign(item.key(), item.value());
-    }
+    if (js::Has(o, "weights")) SetModuleState(*net, ReadNamedVectors(js::ObjectField(o, "weights")), true);
     torch::Tensor x = ConstructSeeded(static_cast<uint64_t>(js::Integer(o, "inputSeed", 1)), [&] {
       return torch::randn({batch, spec.in_channels, size, size}, torch::kFloat64);
     });
-    std::vector<std::pair<std::string, torch::Tensor>> state;
-    for (const auto& item : net->named_parameters()) state.emplace_back(item.key(), item.value().detach().clone());
-    for (const auto& item : net->named_buffers()) state.emplace_back(item.key(), item.value().to(torch::kFloat64));
+    const auto state = ModuleStateTensors(*net, torch::kFloat64);
     net->train();
     const MultitaskOutputs out = net->Forward(x, keep);
     std::vector<std::pair<std::string, torch::Tensor>> outputs;

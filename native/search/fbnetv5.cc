@@ -130,22 +130,11 @@ void MultitaskSearch::ImportanceStep(const CanvasBatch& batch, MultitaskStepStat
   } else {
     mask = DrawMask(std::vector<double>(probs[0].size(), 0.5), static_cast<uint64_t>(step_));
   }
-  const MultitaskOutputs out = net_->Forward(batch.images, mask, spec_.tasks);
-  std::vector<torch::Tensor> losses;
-  torch::Tensor total = torch::zeros({}, batch.images.options());
+  const std::vector<double> losses = WeightedStep(net_->Forward(batch.images, mask, spec_.tasks), batch, weight);
+  const double kept = static_cast<double>(std::count(mask.begin(), mask.end(), true));
   for (size_t t = 0; t < tasks; ++t) {
-    losses.push_back(TaskLoss(spec_.tasks[t], out, batch));
-    RequireFinite(losses.back(), spec_.tasks[t], step_);
-    total = total + spec_.task_weights[t] * weight[t] * losses.back();
-  }
-  total.backward();
-  optimizer_->step();
-  double kept = 0;
-  for (bool m : mask) kept += m ? 1 : 0;
-  for (size_t t = 0; t < tasks; ++t) {
-    const double loss = losses[t].item<double>();
-    stats.loss[t] += loss, stats.weight[t] += weight[t], stats.kept_blocks[t] += kept;
-    if (searching()) UpdateDistribution(t, mask, Reward(t, loss, mask), weight[t]);
+    stats.loss[t] += losses[t], stats.weight[t] += weight[t], stats.kept_blocks[t] += kept;
+    if (searching()) UpdateDistribution(t, mask, Reward(t, losses[t], mask), weight[t]);
   }
 }
 
@@ -165,25 +154,34 @@ void MultitaskSearch::NaiveStep(const CanvasBatch& batch, MultitaskStepStats& st
   }
   optimizer_->step();
   for (size_t t = 0; t < tasks; ++t) {
-    double kept = 0;
-    for (bool m : masks[t]) kept += m ? 1 : 0;
+    const double kept = static_cast<double>(std::count(masks[t].begin(), masks[t].end(), true));
     stats.loss[t] += losses[t], stats.weight[t] += 1.0, stats.kept_blocks[t] += kept;
     if (searching()) UpdateDistribution(t, masks[t], Reward(t, losses[t], masks[t]), 1.0);
   }
 }
 
 void MultitaskSearch::FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
-  const MultitaskOutputs out = net_->Forward(batch.images, {}, spec_.tasks);
-  torch::Tensor total = torch::zeros({}, batch.images.options());
+  const std::vector<double> ones(spec_.tasks.size(), 1.0);
+  const std::vector<double> losses = WeightedStep(net_->Forward(batch.images, {}, spec_.tasks), batch, ones);
+  for (size_t t = 0; t < losses.size(); ++t) stats.loss[t] += losses[t], stats.weight[t] += 1.0;
+}
+
+// One weight step on the sum over tasks of task weight x `weight` x loss, from one forward with every
+// head; returns each task's loss.
+std::vector<double> MultitaskSearch::WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch,
+                                                  const std::vector<double>& weight) {
   std::vector<torch::Tensor> losses;
+  torch::Tensor total = torch::zeros({}, batch.images.options());
   for (size_t t = 0; t < spec_.tasks.size(); ++t) {
     losses.push_back(TaskLoss(spec_.tasks[t], out, batch));
     RequireFinite(losses.back(), spec_.tasks[t], step_);
-    total = total + spec_.task_weights[t] * losses.back();
+    total = total + spec_.task_weights[t] * weight[t] * losses.back();
   }
   total.backward();
   optimizer_->step();
-  for (size_t t = 0; t < losses.size(); ++t) stats.loss[t] += losses[t].item<double>(), stats.weight[t] += 1.0;
+  std::vector<double> values;
+  for (const auto& loss : losses) values.push_back(loss.item<double>());
+  return values;
 }
 
 MultitaskStepStats MultitaskSearch::TrainEpoch(CanvasLoader& loader, int64_t max_steps,
@@ -223,7 +221,8 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
   const int64_t classes = spec_.space.classes;
   MultitaskEval eval;
   eval.confusion = torch::zeros({classes + 1, classes + 1}, torch::kInt64);
-  std::vector<torch::Tensor> detections, truths;
+  std::vector<torch::Tensor> detections;
+  std::vector<float> truths;  // rows of 6
   const auto has = [&](TaskHead h) { return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end(); };
   while (std::optional<CanvasBatch> batch = loader.Next()) {
     if (spec_.channels_last) batch->images = batch->images.contiguous(torch::MemoryFormat::ChannelsLast);
@@ -238,40 +237,21 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
       torch::Tensor found = DecodeDetections(out, 20, 0.01);
       found.select(1, 0) += static_cast<float>(offset);
       detections.push_back(found);
+      auto labels = batch->box_labels.accessor<int64_t, 2>();
+      auto boxes = batch->boxes.accessor<float, 3>();
       for (int64_t i = 0; i < b_count; ++i) {
-        for (int64_t k = 0; k < batch->box_labels.size(1); ++k) {
-          const int64_t label = batch->box_labels[i][k].item<int64_t>();
-          if (label < 0) continue;
-          const torch::Tensor box = batch->boxes[i][k];
-          truths.push_back(torch::cat({torch::tensor({static_cast<float>(offset + i)}), box,
-                                       torch::tensor({static_cast<float>(label)})}).unsqueeze(0));
+        for (int64_t k = 0; k < labels.size(1); ++k) {
+          if (labels[i][k] < 0) continue;
+          truths.insert(truths.end(), {static_cast<float>(offset + i), boxes[i][k][0], boxes[i][k][1], boxes[i][k][2],
+                                       boxes[i][k][3], static_cast<float>(labels[i][k])});
         }
       }
     }
     eval.images += b_count;
   }
   eval.detections = detections.empty() ? torch::zeros({0, 7}) : torch::cat(detections);
-  eval.truths = truths.empty() ? torch::zeros({0, 6}) : torch::cat(truths);
+  eval.truths = torch::tensor(truths).reshape({-1, 6});
   return eval;
-}
-
-void MultitaskSearch::RecalibrateBatchNorm(CanvasLoader& loader, const Mask& keep, int64_t batches) {
-  torch::NoGradGuard no_grad;
-  std::vector<std::pair<torch::nn::BatchNorm2dImpl*, c10::optional<double>>> norms;
-  for (auto& module : net_->modules(false)) {
-    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module.get())) {
-      bn->reset_running_stats();
-      norms.emplace_back(bn, bn->options.momentum());
-      bn->options.momentum(c10::nullopt);  // cumulative average over the passes
-    }
-  }
-  net_->train();
-  for (int64_t k = 0; k < batches; ++k) {
-    std::optional<CanvasBatch> batch = loader.Next();
-    if (!batch) break;
-    net_->Forward(batch->images, keep, spec_.tasks);
-  }
-  for (auto& [bn, momentum] : norms) bn->options.momentum(momentum);
 }
 
 void MultitaskSearch::Save(const std::string& path) {

@@ -68,8 +68,6 @@ class MultitaskSearch {
                                 const std::function<void(int64_t, const std::vector<double>&)>& progress);
   // Eval mode; `keep` selects the supernet's blocks (empty: every present block).
   MultitaskEval Evaluate(CanvasLoader& loader, const Mask& keep);
-  // Resets every BatchNorm's running statistics from `batches` training-mode passes under `keep`.
-  void RecalibrateBatchNorm(CanvasLoader& loader, const Mask& keep, int64_t batches);
   std::vector<std::vector<double>> KeepProbabilities() const;
   void SetLogits(const std::vector<std::vector<double>>& logits);
   void SetLearningRate(double lr);
@@ -83,6 +81,7 @@ class MultitaskSearch {
   void ImportanceStep(const CanvasBatch& batch, MultitaskStepStats& stats);
   void NaiveStep(const CanvasBatch& batch, MultitaskStepStats& stats);
   void FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats);
+  std::vector<double> WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch, const std::vector<double>& weight);
   Mask DrawMask(const std::vector<double>& q, uint64_t stream) const;
   double Reward(size_t task, double loss, const Mask& mask) const;
   void UpdateDistribution(size_t task, const Mask& mask, double reward, double weight);

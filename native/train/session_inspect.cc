@@ -2,6 +2,7 @@
 // gradients: what the supernet-equals-child checks compare, and how a subnet takes its supernet's
 // weights.
 #include "common/error.h"
+#include "nets/module_state.h"
 #include "spaces/elastic_decisions.h"
 #include "train/classification_loss.h"
 #include "train/session.h"
@@ -9,38 +10,11 @@
 namespace torchnas {
 
 std::vector<std::pair<std::string, torch::Tensor>> Session::StateTensors(torch::ScalarType dtype) {
-  Model& model = RequireModel();
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  for (const auto& item : model.named_parameters()) {
-    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, dtype).contiguous());
-  }
-  for (const auto& item : model.named_buffers()) {
-    out.emplace_back(item.key(), item.value().detach().to(torch::kCPU, dtype).contiguous());
-  }
-  return out;
+  return ModuleStateTensors(RequireModel(), dtype);
 }
 
 void Session::SetStateTensors(const std::map<std::string, std::vector<double>>& values) {
-  Model& model = RequireModel();
-  torch::NoGradGuard no_grad;
-  std::map<std::string, torch::Tensor> targets;
-  for (const auto& item : model.named_parameters()) targets[item.key()] = item.value();
-  for (const auto& item : model.named_buffers()) targets[item.key()] = item.value();
-  for (const auto& [name, v] : values) {
-    Require(targets.count(name) == 1, "the model has no tensor '" + name + "'");
-  }
-  // All or nothing: a partial copy would leave a network that is neither the old one nor the new.
-  for (auto& [name, t] : targets) {
-    auto found = values.find(name);
-    Require(found != values.end(), "no value given for the model's tensor '" + name + "'");
-    Require(static_cast<int64_t>(found->second.size()) == t.numel(),
-            "'" + name + "' holds " + std::to_string(t.numel()) + " values, " + std::to_string(found->second.size()) + " given");
-  }
-  for (auto& [name, t] : targets) {
-    const std::vector<double>& v = values.at(name);
-    torch::Tensor source = torch::tensor(v, torch::kFloat64).reshape(t.sizes());
-    t.copy_(source.to(t.device(), t.scalar_type()));
-  }
+  SetModuleState(RequireModel(), values, false);
 }
 
 LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,

@@ -91,7 +91,7 @@ const CASES: Case[] = [
   ['fbnetv5 unknown task', ['search', 'fbnetv5', '--tasks', 'cls,pose'], /--tasks: unknown task 'pose' \(known: cls, seg, det\)/],
   ['fbnetv5 canvas smaller than an item', ['search', 'fbnetv5', '--canvas-size', '24'], /canvas.size 24 is smaller than an item/],
   ['fbnetv5 warm-up as long as the run', ['search', 'fbnetv5', '--epochs', '2', '--warmup-epochs', '2'], /lower --warmup-epochs or raise --epochs/],
-  ['fbnetv5 target not a count', ['search', 'fbnetv5', '--target-macs', 'lots'], /--target-macs is a count like 2500000, 2.5M or 800k/],
+  ['fbnetv5 target not a count', ['search', 'fbnetv5', '--target-macs', 'lots'], /--target-macs <n>' argument 'lots' is invalid\. give a positive number of MACs, e\.g\. 8000000, 8e6 or 8M/],
   ['tnb101 unknown task', ['bench', 'tnb101', '--tasks', 'depth'], /--tasks: unknown 'depth' \(known: class_scene/],
   ['unknown space', ['search', 'proxyless', '--latency-loss', 'none', '--space', 'nope'], /neither a built-in search space .* nor a space file/],
   ['space is a folder', ['search', 'proxyless', '--latency-loss', 'none', '--space', 'a-folder'], /is a folder, not a file \[E_IO\]/],
