@@ -92,10 +92,19 @@ export interface NativeProxyScore {
 export interface NativeSessionOptions {
   device?: string;
   precision?: 'fp32' | 'bf16' | 'fp64';
-  channelsLast?: boolean;
+  // 'auto': channels_last on a CPU (fp32, bf16) and for CUDA bf16; NCHW otherwise.
+  channelsLast?: boolean | 'auto';
   threads?: number;
   seed?: number;
   cudnnBenchmark?: boolean;
+}
+
+// One operator's share of a profiled stretch of work (LibTorch's profiler, CPU side).
+export interface NativeOpTime {
+  name: string;
+  calls: number;
+  selfMs: number;
+  totalMs: number;
 }
 
 export interface NativeTrainingOptions {
@@ -283,6 +292,8 @@ export interface NativeMemoryStats {
 export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
+  startProfile(): Promise<void>;
+  stopProfile(): Promise<{ seconds: number; ops: NativeOpTime[] }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
   buildNb201(spec: NativeNb201Spec): Promise<{ parameters: number }>;
   zeroCostProxies(data: NativeDataset | null, options: NativeProxyOptions): Promise<Record<string, NativeProxyScore>>;
@@ -414,7 +425,7 @@ export interface NativeMultitaskOptions {
   momentum?: number;
   weightDecay?: number;
   seed?: number;
-  channelsLast?: boolean;
+  channelsLast?: boolean | 'auto';
   threads?: number;
 }
 

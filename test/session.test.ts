@@ -146,6 +146,41 @@ describe('training', () => {
   });
 });
 
+describe('memory format and operator profiles', () => {
+  test("'auto' (the default) takes channels_last on a CPU for fp32 and bf16, NCHW for fp64; a choice given is kept", async () => {
+    const cases: [object, boolean][] = [[{}, true], [{ precision: 'bf16' }, true], [{ precision: 'fp64' }, false],
+      [{ channelsLast: false }, false], [{ channelsLast: true, precision: 'fp64' }, true]];
+    for (const [extra, expected] of cases) {
+      const s = session(extra);
+      expect({ extra, channelsLast: (await s.describe()).channelsLast }).toEqual({ extra, channelsLast: expected });
+      await s.close();
+    }
+    expect(() => session({ channelsLast: 'yes' })).toThrow(/channelsLast/);
+  });
+
+  test('a profile holds the operators of the work queued between start and stop, with their calls', async () => {
+    const s = session();
+    await s.buildNetwork(parseArchitecture(TINY_ARCH));
+    await s.configureTraining({ lr: 0.05, totalSteps: 8 });
+    await expect(s.stopProfile()).rejects.toMatchObject({ code: 'E_STATE', message: expect.stringMatching(/startProfile/) });
+    await s.startProfile();
+    await expect(s.startProfile()).rejects.toMatchObject({ code: 'E_STATE' });
+    await s.trainEpoch(small.subset(64), { batchSize: 32, augment: aug });
+    const profile = await s.stopProfile();
+    const conv = profile.ops.find((o) => o.name === 'aten::conv2d');
+    expect(conv?.calls).toBeGreaterThanOrEqual(2); // at least one convolution per step, 2 steps
+    for (const op of profile.ops) expect(op.totalMs).toBeGreaterThanOrEqual(op.selfMs - 1e-9);
+    const self = profile.ops.reduce((sum, o) => sum + o.selfMs, 0);
+    expect(self).toBeLessThanOrEqual(1000 * profile.seconds * 1.05); // self times do not double count nested ops
+    const ordered = profile.ops.map((o) => o.selfMs);
+    expect(ordered).toEqual([...ordered].sort((a, b) => b - a));
+    // Work after the stop is not recorded: a second profile of nothing holds no convolutions.
+    await s.startProfile();
+    expect((await s.stopProfile()).ops.find((o) => o.name === 'aten::conv2d')).toBeUndefined();
+    await s.close();
+  });
+});
+
 (cudaAvailable ? describe : describe.skip)('CUDA', () => {
   test('trains and evaluates on cuda with bf16 and channels_last', async () => {
     const s = new Session({ device: 'cuda', seed: 1, precision: 'bf16', channelsLast: true });

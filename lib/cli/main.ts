@@ -16,7 +16,7 @@ import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
-import { finiteNumber, wholeNumber } from './option-parsers';
+import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from './option-parsers';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = wholeNumber;
@@ -62,7 +62,7 @@ options you give override it. An architecture file is JSON:
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--threads <n>', 'CPU threads for LibTorch (default: all cores)', int('--threads'))
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
-    .option('--channels-last', 'channels_last memory format', false)
+    .option('--channels-last [mode]', CHANNELS_LAST_HELP, channelsLastMode)
     .option('--seed <n>', 'seed for initialization, split, order and augmentation', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds a run, that run resumes')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
@@ -129,6 +129,7 @@ Examples:
     .option('--retrain-lr <x>', 'learning rate of the retraining', num('--retrain-lr'), 0.1)
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
+    .option('--channels-last [mode]', CHANNELS_LAST_HELP, channelsLastMode)
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds a search, that search resumes')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
@@ -145,7 +146,7 @@ Examples:
           latencyLoss: chosen('latencyLoss'), target: o.target, lambda: chosen('lambda'), a: chosen('lossA'), b: chosen('lossB'),
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
           retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
-          threads: o.threads, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
+          threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
         },
         createSearchProgress(o.progress as ProgressMode),
       );

@@ -22,3 +22,12 @@ export const macsCount = (value: string) => {
   if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
   return Number(m[1]) * scale[m[2]];
 };
+
+/** `--channels-last [mode]`: on (the flag alone), off or auto (channels_last on a CPU and for CUDA bf16). */
+export const channelsLastMode = (value: string): boolean | 'auto' => {
+  if (value === 'on') return true;
+  if (value === 'off') return false;
+  if (value === 'auto') return 'auto';
+  throw new InvalidArgumentError(`--channels-last takes on, off or auto (got '${value}')`);
+};
+export const CHANNELS_LAST_HELP = 'memory format: on, off or auto (default: channels_last on a CPU and for CUDA bf16)';

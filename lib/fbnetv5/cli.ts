@@ -1,7 +1,7 @@
 // `torchnas search fbnetv5`: the multitask search on the canvas dataset, with progress lines, a run
 // directory that resumes, and a plot of each task's keep-probabilities.
 import { Command, Option } from 'commander';
-import { finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
+import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
 import { keepProbabilityChart, plotFormat, renderChart } from '../report';
 import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -60,7 +60,7 @@ Examples:
     .option('--limit-train <n>', 'make canvases from only this many Fashion-MNIST items', int('--limit-train'))
     .option('--data-dir <dir>', 'folder holding the Fashion-MNIST files')
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
-    .option('--channels-last', 'channels_last memory format (faster depthwise and 1x1 convolutions on CPU)')
+    .option('--channels-last [mode]', CHANNELS_LAST_HELP, channelsLastMode)
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds an fbnetv5 run, that run resumes')
     .option('--retrain-epochs <n>', 'then retrain each task\'s derived network alone for n epochs and test it', int('--retrain-epochs'), 0)

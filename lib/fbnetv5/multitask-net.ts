@@ -40,7 +40,7 @@ export interface MultitaskNetOptions {
   weightDecay?: number;
   seed: number;
   threads?: number;
-  channelsLast?: boolean;
+  channelsLast?: boolean | 'auto';
 }
 
 const request = (split: CanvasSplit, batchSize: number, epoch = 0) => ({

@@ -9,7 +9,7 @@ export const RUN_FIELDS = {
   device: DeviceSchema.default('auto'),
   threads: z.number().int().positive().default(() => os.availableParallelism()),
   precision: z.enum(['fp32', 'bf16']).default('fp32'),
-  channelsLast: z.boolean().default(false),
+  channelsLast: z.union([z.boolean(), z.literal('auto')]).default('auto'),
   runDir: z.string().optional(),
   progressEvery: z.number().int().positive().default(20),
 };

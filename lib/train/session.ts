@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type {
   NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
-  NativeMemoryStats, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
+  NativeMemoryStats, NativeOpTime, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
 import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
 import type { ResolvedSpace } from '../spaces/chain-space';
@@ -26,7 +26,8 @@ export const SessionOptionsSchema = z
     device: DeviceSchema.default('auto'),
     // fp64: the whole model in double, for exactness checks on CPU (not for speed).
     precision: z.enum(['fp32', 'bf16', 'fp64']).default('fp32'),
-    channelsLast: z.boolean().default(false),
+    // 'auto': channels_last where it is faster (CPU fp32/bf16, CUDA bf16), NCHW otherwise.
+    channelsLast: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     threads: z.number().int().positive().default(() => os.availableParallelism()),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
     cudnnBenchmark: z.boolean().default(true),
@@ -467,6 +468,18 @@ export class Session {
    */
   memoryStats(options: { resetPeak?: boolean } = {}): Promise<NativeMemoryStats> {
     return callNative(() => this.handle.memoryStats(options));
+  }
+
+  /**
+   * Starts an operator profile of the work queued after this call (LibTorch's profiler, CPU side);
+   * `stopProfile` ends it and returns each operator's calls, self and total milliseconds.
+   */
+  startProfile(): Promise<void> {
+    return callNative(() => this.handle.startProfile());
+  }
+
+  stopProfile(): Promise<{ seconds: number; ops: NativeOpTime[] }> {
+    return callNative(() => this.handle.stopProfile());
   }
 
   close(): Promise<void> {

@@ -23,6 +23,8 @@ struct NamedSessionMethod {
 const std::vector<NamedSessionMethod>& ElasticSessionMethods();
 // The ShiftNAS methods (shiftnas_binding.cc).
 const std::vector<NamedSessionMethod>& ShiftNasSessionMethods();
+// Operator profiles: startProfile, stopProfile (profile_binding.cc).
+const std::vector<NamedSessionMethod>& ProfileSessionMethods();
 
 // A subnet {resolution, stages: [{width, kernels, expands}]} from JS and back.
 ElasticChoice ReadElasticChoice(const Napi::Object& o);

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "boundary/js_args.h"
+
 namespace torchnas {
 
 Napi::Object StatsObject(Napi::Env env, const std::vector<std::pair<std::string, double>>& fields) {
@@ -72,6 +74,13 @@ Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe) {
   out.Set("gradients", NamedArrays(env, probe.gradients));
   out.Set("gradientSquareSum", probe.gradient_square_sum);
   return out;
+}
+
+bool ReadChannelsLast(const Napi::Object& o, const torch::Device& device, Precision precision) {
+  const Napi::Value layout = o.Get("channelsLast");
+  const bool automatic = layout.IsString() && layout.As<Napi::String>().Utf8Value() == "auto";
+  if (automatic) return PreferChannelsLast(device, precision);
+  return js::Bool(o, "channelsLast", false);
 }
 
 }  // namespace torchnas

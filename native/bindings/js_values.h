@@ -22,6 +22,8 @@ Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string,
 // {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
 Napi::Object ProbeObject(Napi::Env env, const LossProbe& probe);
 Napi::Array Rows(Napi::Env env, const std::vector<std::vector<double>>& rows);
+// o.channelsLast: true, false (the default) or 'auto' (PreferChannelsLast for the device and precision).
+bool ReadChannelsLast(const Napi::Object& o, const torch::Device& device, Precision precision);
 // A JS array of numbers.
 template <typename T>
 Napi::Array NumberArray(Napi::Env env, const std::vector<T>& values) {

@@ -81,7 +81,7 @@ MultitaskSpec ReadMultitaskSpec(const Napi::Object& o) {
   s.momentum = js::Number(o, "momentum", s.momentum);
   s.weight_decay = js::Number(o, "weightDecay", s.weight_decay);
   s.seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
-  s.channels_last = js::Bool(o, "channelsLast", false);
+  s.channels_last = ReadChannelsLast(o, torch::kCPU, Precision::kFloat32);  // the multitask search runs on the CPU
   return s;
 }
 

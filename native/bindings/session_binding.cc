@@ -58,7 +58,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
                         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
-    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods()}) {
+    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));
@@ -73,7 +73,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       SessionOptions options;
       options.exec.device = ParseDevice(js::String(o, "device", "cpu"));
       options.exec.precision = ParsePrecision(js::String(o, "precision", "fp32"));
-      options.exec.channels_last = js::Bool(o, "channelsLast", false);
+      options.exec.channels_last = ReadChannelsLast(o, options.exec.device, options.exec.precision);
       options.threads = js::Integer(o, "threads", 0);
       options.seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
       options.cudnn_benchmark = js::Bool(o, "cudnnBenchmark", true);

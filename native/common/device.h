@@ -39,6 +39,11 @@ class AutocastScope {
   torch::DeviceType type_ = torch::kCPU;
 };
 
+// The memory format a session asked for "auto" takes: channels_last where this LibTorch's depthwise
+// and 1x1 convolutions run faster in it (oneDNN on a CPU in fp32/bf16, cuDNN in bf16); NCHW for
+// fp64 (exactness checks) and CUDA fp32. BENCHMARKS.md has the measured steps.
+bool PreferChannelsLast(const torch::Device& device, Precision precision);
+
 // Puts 4-D parameters and buffers of `module` into channels_last (the C++ frontend's Module::to has
 // no memory-format argument).
 void ToChannelsLast(torch::nn::Module& module);

@@ -34,6 +34,8 @@ void MultitaskSpec::Check() const {
 }
 
 namespace {
+// The multitask search runs on the CPU; channels_last input when asked (weights are converted once).
+const ExecutionConfig kChannelsLastCpu{torch::kCPU, Precision::kFloat32, true};
 
 const uint64_t kMaskStream = 0xFB5E7A5Cull;
 
@@ -52,6 +54,7 @@ MultitaskSearch::MultitaskSearch(MultitaskSpec spec, std::shared_ptr<std::atomic
   spec_.space.heads = spec_.tasks;
   spec_.Check();
   net_ = ConstructSeeded(spec_.seed, [&] { return MultiresNet(spec_.space); });
+  if (spec_.channels_last) ToChannelsLast(*net_);
   OptimizerSpec optimizer;
   optimizer.lr = spec_.lr, optimizer.momentum = spec_.momentum, optimizer.weight_decay = spec_.weight_decay;
   optimizer_ = MakeOptimizer(*net_, optimizer);
@@ -195,7 +198,7 @@ MultitaskStepStats MultitaskSearch::TrainEpoch(CanvasLoader& loader, int64_t max
     if (cancelled_ && *cancelled_) Fail(codes::kClosed, "the multitask run was closed during training");
     std::optional<CanvasBatch> batch = loader.Next();
     if (!batch) break;
-    if (spec_.channels_last) batch->images = batch->images.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (spec_.channels_last) batch->images = PrepareInput(batch->images, kChannelsLastCpu);
     // Gradients cleared to undefined, not zeroed: blocks a mask drops take no step (no decay, no
     // momentum), and a resumed run, whose parameters hold no gradient yet, steps exactly alike.
     ClearGradients(*optimizer_);
@@ -225,7 +228,7 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
   std::vector<float> truths;  // rows of 6
   const auto has = [&](TaskHead h) { return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end(); };
   while (std::optional<CanvasBatch> batch = loader.Next()) {
-    if (spec_.channels_last) batch->images = batch->images.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (spec_.channels_last) batch->images = PrepareInput(batch->images, kChannelsLastCpu);
     const MultitaskOutputs out = net_->Forward(batch->images, keep, spec_.tasks);
     const int64_t offset = eval.images, b_count = batch->labels.size(0);
     if (has(TaskHead::kClassify)) eval.correct += out.logits.argmax(1).eq(batch->labels).sum().item<int64_t>();

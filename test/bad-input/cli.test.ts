@@ -70,6 +70,7 @@ const CASES: Case[] = [
   ['zero limit-train', ['train', '--limit-train', '0'], /--limit-train: /],
   ['zero limit-eval', ['train', '--limit-eval', '0'], /--limit-eval: /],
   ['negative seed', ['train', '--seed', '-1'], /--seed must be a whole number/],
+  ['memory format not on, off or auto', ['search', 'proxyless', '--channels-last', 'sideways'], /--channels-last takes on, off or auto/],
   ['negative warm-up', ['train', '--warmup-epochs', '-1'], /--warmup-epochs: /],
   // train: choices, files and folders
   ['unknown dataset', ['train', '--dataset', 'imagenet'], /Allowed choices/],
