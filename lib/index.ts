@@ -14,5 +14,6 @@ export * from './report';
 export * from './proxies';
 export * from './supernet';
 export * from './fbnetv5';
+export * from './export';
 export { dominates, nondominatedSort, crowdingDistance, hypervolume, paretoFront as objectivesParetoFront, type Objectives } from './search/pareto';
 export { paretoEvolution, type EvolutionOperators, type ParetoEvolutionOptions, type Evaluated } from './search/pareto-evolution';

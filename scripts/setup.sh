@@ -37,7 +37,9 @@ if [[ -n "$openblas" && $(id -u) -eq 0 ]]; then
 fi
 
 if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund
+  # onnxruntime-node (the ONNX export checks) bundles its CPU binaries; its postinstall would fetch
+  # the CUDA ones from nuget.org, which is neither reachable here nor needed (CPU provider only).
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 else
   echo "setup: node_modules is current (delete it to reinstall)"
   [[ -f build/Release/torchnas.node ]] || npm run build:native

@@ -14,6 +14,7 @@ import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
+import { registerExportCommand } from '../export/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
 import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from './option-parsers';
@@ -182,6 +183,7 @@ Examples:
   registerBenchCommand(program);
   registerLatencyCommand(program);
   registerPlotCommand(program);
+  registerExportCommand(program);
   registerProxiesCommand(program);
   registerSupernetCommand(program);
   return program;

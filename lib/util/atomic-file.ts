@@ -7,12 +7,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const temporary = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(temporary, 'w');
   try {
-    fs.writeFileSync(fd, data); // unlike one writeSync, writes all of a large buffer
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      fs.writeFileSync(fd, data); // unlike one writeSync, writes all of a large buffer
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true }); // a failed write (disk full) leaves no partial file behind
+    throw error;
   }
-  fs.renameSync(temporary, file);
   const dir = fs.openSync(path.dirname(file), 'r');
   try {
     fs.fsyncSync(dir);

@@ -71,6 +71,7 @@ const CASES: Case[] = [
   ['zero limit-eval', ['train', '--limit-eval', '0'], /--limit-eval: /],
   ['negative seed', ['train', '--seed', '-1'], /--seed must be a whole number/],
   ['memory format not on, off or auto', ['search', 'proxyless', '--channels-last', 'sideways'], /--channels-last takes on, off or auto/],
+  ['export of a folder that does not exist', ['export', '--run', 'nope', '-o', 'net.onnx'], /--run 'nope' is not a folder/],
   ['negative warm-up', ['train', '--warmup-epochs', '-1'], /--warmup-epochs: /],
   // train: choices, files and folders
   ['unknown dataset', ['train', '--dataset', 'imagenet'], /Allowed choices/],

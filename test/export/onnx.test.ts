@@ -1,0 +1,105 @@
+// ONNX export against a real runtime: every preset and 10 random networks of each space, with
+// randomized weights and BatchNorm statistics, exported from the description and run in
+// onnxruntime-node (CPU); its output equals LibTorch's eval-mode logits of the same batch. The folded
+// and unfolded exports agree; the file loads in onnxruntime with no warning.
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  ELASTIC_SPACES, exportOnnx, loadArchitecture, loadElasticSpace, loadSpace, PRESETS, randomChoice, randomSubnet, resolveSpace,
+  deriveArchitecture, Session, subnetArchitecture, syntheticDataset, type Architecture,
+} from '../../lib';
+import { Rng } from '../../lib/strategies/rng';
+import { randomizeWeights } from '../helpers/random-weights';
+import { tempDir } from '../helpers/fixtures';
+
+const BATCH = 3;
+
+function randomArchitectures(): [string, Architecture][] {
+  const out: [string, Architecture][] = Object.keys(PRESETS).map((p) => [`preset ${p}`, loadArchitecture(p)]);
+  const rng = new Rng(11);
+  const next = () => rng.next();
+  for (const [name, space] of [['proxyless@64', loadSpace('proxyless', 64)], ['proxyless-28', loadSpace('proxyless-28')], ['proxyless-32', loadSpace('proxyless-32')]] as const) {
+    const resolved = resolveSpace(space);
+    for (let i = 0; i < 10; i++) out.push([`${name} #${i}`, deriveArchitecture(resolved, randomChoice(resolved, next))]);
+  }
+  for (const name of Object.keys(ELASTIC_SPACES)) {
+    const resolved = loadElasticSpace(name);
+    for (let i = 0; i < 10; i++) out.push([`${name} #${i}`, subnetArchitecture(resolved, randomSubnet(resolved, next))]);
+  }
+  return out;
+}
+
+const maxAbs = (xs: ArrayLike<number>) => Array.from(xs).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+
+interface Case { name: string; reference: Float64Array; folded?: Float32Array; unfolded?: Float32Array }
+const cases: Case[] = [];
+
+// Every network is exported and its batch written here; one child process runs them all in onnxruntime.
+beforeAll(async () => {
+  const dir = tempDir('torchnas-onnx-');
+  const jobs: { model: string; input: string; shape: number[]; output: string }[] = [];
+  for (const [i, [name, arch]] of randomArchitectures().entries()) {
+    const s = new Session({ device: 'cpu', threads: 2, seed: 4, channelsLast: false });
+    await s.buildNetwork(arch);
+    await randomizeWeights(s, 5); // BatchNorm statistics far from identity, linear layers not near zero
+    const weights = await s.stateTensors(); // read before the probe: its train-mode pass moves the statistics
+    const data = syntheticDataset({ count: BATCH, shape: arch.input as [number, number, number], classes: arch.classes, seed: 2 });
+    const std = Array(arch.input[0]).fill(0.25);
+    const loader = { batchSize: BATCH, shuffle: false, augment: { mean: Array(arch.input[0]).fill(0.5), std } };
+    cases.push({ name, reference: (await s.probeLoss(data, loader)).evalLogits });
+    await s.close();
+    const batch = data.handle.previewBatch(loader, 0);
+    const input = path.join(dir, `${i}.input`);
+    fs.writeFileSync(input, Buffer.from(batch.images.buffer, batch.images.byteOffset, batch.images.byteLength));
+    for (const fold of [true, false]) {
+      const model = path.join(dir, `${i}-${fold}.onnx`);
+      fs.writeFileSync(model, exportOnnx(arch, weights, { foldBatchNorm: fold }));
+      jobs.push({ model, input, shape: batch.shape, output: path.join(dir, `${i}-${fold}.logits`) });
+    }
+  }
+  fs.writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify(jobs));
+  const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'helpers', 'ort-batch.js'), path.join(dir, 'jobs.json')], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`onnxruntime failed: ${run.stderr}`);
+  const read = (file: string) => {
+    const b = fs.readFileSync(file);
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
+  };
+  cases.forEach((c, i) => {
+    c.folded = read(path.join(dir, `${i}-true.logits`));
+    c.unfolded = read(path.join(dir, `${i}-false.logits`));
+  });
+}, 300_000);
+
+describe('ONNX export equals LibTorch in onnxruntime', () => {
+  test.each(randomArchitectures().map(([name]) => [name]))('%s', (name) => {
+    const c = cases.find((x) => x.name === name) as Case;
+    const { reference, folded = new Float32Array(), unfolded = new Float32Array() } = c;
+    const scale = Math.max(1, maxAbs(reference));
+    expect(maxAbs(reference)).toBeGreaterThan(1e-3); // the comparison has something to compare
+    expect(folded.length).toBe(reference.length);
+    expect(maxDiff(folded, reference) / scale).toBeLessThan(1e-4);
+    expect(maxDiff(unfolded, reference) / scale).toBeLessThan(1e-4);
+    expect(maxDiff(folded, unfolded) / scale).toBeLessThan(1e-5);
+  });
+});
+
+test('an exported file loads in onnxruntime with no warning', () => {
+  const dir = tempDir('torchnas-onnx-');
+  const file = path.join(dir, 'net.onnx');
+  const arch = loadArchitecture('fmnist-mbconv');
+  const weights = Object.fromEntries(
+    Object.entries(require('../../lib').tensorEntries(require('../../lib').resolveNetwork(arch).spec) as { name: string; shape: number[] }[])
+      .map(([, e]) => [e.name, new Float32Array(e.shape.reduce((a, b) => a * b, 1)).fill(e.name.endsWith('running_var') ? 1 : 0.1)]),
+  );
+  fs.writeFileSync(file, exportOnnx(arch, weights));
+  // Warnings and above (severity 2) are what onnxruntime writes to stderr; the child prints the output shape.
+  const script = `require(${JSON.stringify(require.resolve('onnxruntime-node'))}).InferenceSession.create(${JSON.stringify(file)}, { logSeverityLevel: 2 })` +
+    `.then(async (s) => { const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});` +
+    ` const o = await s.run({ input: new ort.Tensor('float32', new Float32Array(784 * 2), [2, 1, 28, 28]) }); console.log(o.logits.dims.join('x')); })`;
+  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  expect(run.status).toBe(0);
+  expect(run.stdout.trim()).toBe('2x10');
+  expect(run.stderr).toBe('');
+});
