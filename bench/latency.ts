@@ -6,7 +6,7 @@
 //
 //   npm run bench:latency -- [--device auto] [--batches 8] [--archs 100] [--fit 30] [--space proxyless]
 //                            [--resolution 224] [--repeats 20] [--warmup 5] [--threads N] [--channels-last] [--tables DIR]
-//                            [--reference-layers 12] [--python /usr/bin/python3]
+//                            [--reference-layers 12] [--python /usr/bin/python3] [--runtime libtorch|onnxruntime]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '5' },
     threads: { type: 'string', default: String(os.availableParallelism()) },
     'channels-last': { type: 'boolean', default: false },
+    runtime: { type: 'string', default: 'libtorch' },
     tables: { type: 'string', default: path.join(os.tmpdir(), 'torchnas-bench-latency') },
     'reference-layers': { type: 'string', default: '12' },
     python: { type: 'string', default: fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3' },
@@ -94,12 +95,15 @@ function referenceTimer(table: LatencyTable, batch: number, opts: TimingOptions)
 
 async function main() {
   const n = info();
-  console.log(`bench:latency — ${resolved.space.name} at ${resolved.space.input.join('x')}, device ${device}, ${threads} threads, LibTorch ${n.torchVersion}`);
+  console.log(`bench:latency — ${resolved.space.name} at ${resolved.space.input.join('x')}, device ${device}, ${threads} threads, ` +
+    `${values.runtime === 'onnxruntime' ? 'onnxruntime (CPU provider)' : `LibTorch ${n.torchVersion}`}`);
   console.log(`  ${archCount} evaluated networks (seed 2), predictor fitted on ${fitCount} others (seed 1), repeats ${values.repeats}, warm-up ${values.warmup}`);
   for (const batch of batches) {
     const channelsLast = values['channels-last'];
-    const opts: TimingOptions = { device, batch, threads, channelsLast, repeats: Number(values.repeats), warmup: Number(values.warmup) };
-    const file = path.join(values.tables, `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}${channelsLast ? '-cl' : ''}.json`);
+    const runtime = values.runtime as 'libtorch' | 'onnxruntime';
+    const opts: TimingOptions = { device, runtime, batch, threads, channelsLast, repeats: Number(values.repeats), warmup: Number(values.warmup) };
+    const file = path.join(values.tables, `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}${channelsLast ? '-cl' : ''}` +
+      `${runtime === 'onnxruntime' ? '-ort' : ''}.json`);
     const started = Date.now();
     let table = await buildLatencyTable(resolved, file, opts);
     console.log(`\nbatch ${batch}: table of ${Object.keys(table.entries).length} layers on ${table.conditions.deviceName} (${table.conditions.timer}): ` +
@@ -111,7 +115,7 @@ async function main() {
     console.log(`  table sum:  MAPE ${pct(mape(r.sums, r.first))}  Spearman ${spearman(r.sums, r.first).toFixed(3)}`);
     if (table.predictor) console.log(`  predictor:  MAPE ${pct(mape(r.predicted, r.first))}  Spearman ${spearman(r.predicted, r.first).toFixed(3)}  (fit MAPE ${pct(table.predictor.fitMape)})`);
     console.log(`  repeated measurement: median difference ${pct(median(repeatDiff))}; ${repeatDiff.filter((d) => d <= 2).length}/${repeatDiff.length} within 2%`);
-    await referenceTimer(table, batch, opts);
+    if (runtime === 'libtorch') await referenceTimer(table, batch, opts);
   }
 }
 

@@ -20,6 +20,9 @@ Examples:
     .action(async (o: { run: string; format: ExportFormat; out: string; foldBn: boolean; json: boolean }) => {
       const result = await exportNetwork({ run: o.run, format: o.format, out: o.out, foldBatchNorm: o.foldBn });
       if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
-      else process.stdout.write(`${result.format} of '${result.arch}' written to ${result.file} (${result.bytes} bytes${result.opset ? `, opset ${result.opset}` : ''})\n`);
+      else {
+        const opset = result.opset ? `, opset ${result.opset}` : '';
+        process.stdout.write(`${result.format} of '${result.arch}' written to ${result.file} (${result.bytes} bytes${opset})\n`);
+      }
     });
 }

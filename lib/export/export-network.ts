@@ -11,7 +11,8 @@ import { readRunState, RUN_FILE } from '../train/run-state';
 import { writeFileAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 import { prepareOutputFile } from '../util/output-file';
-import { onnxModel, ONNX_OPSET, type OnnxExportOptions } from './onnx';
+import { onnxModel } from './onnx';
+import { ONNX_OPSET, type OnnxExportOptions } from './onnx-options';
 import { safetensorsBytes, type NamedTensor } from './safetensors';
 import { checkWeights } from './tensor-names';
 
@@ -34,10 +35,12 @@ export function networkOfRun(runDir: string, flag = '--run'): NetworkSource {
     return { arch: loadArchitecture(path.join(runDir, 'arch.json')), weightsFile: extracted };
   }
   if (fs.existsSync(path.join(runDir, 'retrain', RUN_FILE))) return networkOfRun(path.join(runDir, 'retrain'), flag);
-  const stored = fs.existsSync(path.join(runDir, RUN_FILE)) ? readJson<{ kind?: string; arch?: unknown }>(path.join(runDir, RUN_FILE), 'run description') : undefined;
+  const runFile = path.join(runDir, RUN_FILE);
+  const stored = fs.existsSync(runFile) ? readJson<{ kind?: string; arch?: unknown }>(runFile, 'run description') : undefined;
   const state = readRunState(runDir);
   if (!stored || !state?.checkpoint) {
-    throw new TorchnasError('E_IO', `${flag} '${runDir}' holds no trained weights (no weights.pt + arch.json, no retrain/ run, no committed epoch): ` +
+    throw new TorchnasError('E_IO', `${flag} '${runDir}' holds no trained weights ` +
+      '(no weights.pt + arch.json, no retrain/ run, no committed epoch): ' +
       'train the network first, or give a search run started with --retrain-epochs', [flag]);
   }
   if (!stored.arch) {
@@ -108,5 +111,6 @@ export async function exportNetwork(options: ExportOptions): Promise<ExportResul
     ? exportOnnx(source.arch, weights, { foldBatchNorm: options.foldBatchNorm })
     : exportSafetensors(source.arch, weights);
   writeFileAtomic(options.out, bytes);
-  return { file: options.out, format: options.format, bytes: bytes.length, arch: source.arch.name, ...(options.format === 'onnx' ? { opset: ONNX_OPSET } : {}) };
+  const opset = options.format === 'onnx' ? { opset: ONNX_OPSET } : {};
+  return { file: options.out, format: options.format, bytes: bytes.length, arch: source.arch.name, ...opset };
 }

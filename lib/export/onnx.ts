@@ -4,27 +4,20 @@
 // BatchNorm can be folded into the preceding convolution (scale into the weights, shift into a bias).
 import { onnx } from 'onnx-proto';
 import type { NativeBlock, NativeNetworkSpec } from '../../binding';
+import { ONNX_OPSET, type OnnxExportOptions } from './onnx-options';
 import { checkWeights, seChannels } from './tensor-names';
 
-export const ONNX_OPSET = 17;
 const BN_EPSILON = 1e-5; // LibTorch's BatchNorm2d default, which the addon keeps
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const A = onnx.AttributeProto.AttributeType;
 
-export interface OnnxExportOptions {
-  /** Fold each BatchNorm into the convolution before it (the default: true). */
-  foldBatchNorm?: boolean;
-  /** The model's graph name (default: 'torchnas'). */
-  name?: string;
-}
-
 type Attribute = onnx.IAttributeProto;
-const ints = (name: string, values: number[]): Attribute => ({ name, type: A.INTS, ints: values });
-const int = (name: string, value: number): Attribute => ({ name, type: A.INT, i: value });
-const float = (name: string, value: number): Attribute => ({ name, type: A.FLOAT, f: value });
+export const ints = (name: string, values: number[]): Attribute => ({ name, type: A.INTS, ints: values });
+export const int = (name: string, value: number): Attribute => ({ name, type: A.INT, i: value });
+export const float = (name: string, value: number): Attribute => ({ name, type: A.FLOAT, f: value });
 
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnx.INodeProto[] = [];
   readonly initializers: onnx.ITensorProto[] = [];
   private count = 0;
@@ -48,7 +41,42 @@ class GraphBuilder {
   }
 }
 
-interface MapShape { c: number; h: number; w: number }
+export interface ConvBnNames {
+  conv: string; // the convolution's module name (`<conv>.weight`)
+  bn: string; // the BatchNorm's module name (`<bn>.weight`, `.bias`, `.running_mean`, `.running_var`)
+  cin: number;
+  cout: number;
+  kernel: number;
+  stride: number;
+  groups: number;
+}
+
+/** A bias-free convolution and the BatchNorm after it, folded into one Conv or as two nodes. */
+export function convBn(g: GraphBuilder, weights: Record<string, ArrayLike<number>>, fold: boolean, x: string, c: ConvBnNames): string {
+  const w = weights[`${c.conv}.weight`];
+  const dims = [c.cout, c.cin / c.groups, c.kernel, c.kernel];
+  const attrs = [ints('kernel_shape', [c.kernel, c.kernel]), ints('strides', [c.stride, c.stride]),
+    ints('pads', Array(4).fill(Math.floor(c.kernel / 2))), int('group', c.groups)];
+  const bn = (k: string) => weights[`${c.bn}.${k}`];
+  if (fold) {
+    const scale = Float64Array.from(bn('weight'), (v, i) => v / Math.sqrt(bn('running_var')[i] + BN_EPSILON));
+    const per = w.length / c.cout;
+    const folded = Float32Array.from(w, (v, i) => v * scale[Math.floor(i / per)]);
+    const bias = Float32Array.from(scale, (v, i) => bn('bias')[i] - bn('running_mean')[i] * v);
+    return g.node('Conv', [x, g.constant(`${c.conv}.weight`, dims, folded), g.constant(`${c.conv}.bias`, [c.cout], bias)], attrs);
+  }
+  const y = g.node('Conv', [x, g.constant(`${c.conv}.weight`, dims, w)], attrs);
+  return batchNorm(g, weights, y, c.bn, c.cout);
+}
+
+/** BatchNormalization with a module's running statistics (eval mode). */
+export function batchNorm(g: GraphBuilder, weights: Record<string, ArrayLike<number>>, x: string, prefix: string, channels: number): string {
+  const stats = ['weight', 'bias', 'running_mean', 'running_var'].map((k) => g.constant(`${prefix}.${k}`, [channels], weights[`${prefix}.${k}`]));
+  return g.node('BatchNormalization', [x, ...stats], [float('epsilon', BN_EPSILON)]);
+}
+
+// A feature map [C, H, W], or features [F] after global pooling or a linear layer (f set).
+interface MapShape { c: number; h: number; w: number; f?: number }
 
 class NetworkWriter {
   private readonly g = new GraphBuilder();
@@ -77,23 +105,7 @@ class NetworkWriter {
 
   /** conv (no bias) -> BatchNorm -> activation, the addon's ConvBnAct. */
   convBnAct(prefix: string, x: string, cin: number, cout: number, kernel: number, stride: number, groups: number, act?: string) {
-    const w = this.weights[`${prefix}.conv.weight`];
-    const dims = [cout, cin / groups, kernel, kernel];
-    const attrs = [ints('kernel_shape', [kernel, kernel]), ints('strides', [stride, stride]),
-      ints('pads', Array(4).fill(Math.floor(kernel / 2))), int('group', groups)];
-    const bn = (k: string) => this.weights[`${prefix}.bn.${k}`];
-    let y: string;
-    if (this.fold) {
-      const scale = Float64Array.from(bn('weight'), (g, c) => g / Math.sqrt(bn('running_var')[c] + BN_EPSILON));
-      const per = w.length / cout;
-      const folded = Float32Array.from(w, (v, i) => v * scale[Math.floor(i / per)]);
-      const bias = Float32Array.from(scale, (s, c) => bn('bias')[c] - bn('running_mean')[c] * s);
-      y = this.g.node('Conv', [x, this.g.constant(`${prefix}.conv.weight`, dims, folded), this.g.constant(`${prefix}.conv.bias`, [cout], bias)], attrs);
-    } else {
-      y = this.g.node('Conv', [x, this.g.constant(`${prefix}.conv.weight`, dims, w)], attrs);
-      const stats = ['weight', 'bias', 'running_mean', 'running_var'].map((k) => this.g.constant(`${prefix}.bn.${k}`, [cout], bn(k)));
-      y = this.g.node('BatchNormalization', [y, ...stats], [float('epsilon', BN_EPSILON)]);
-    }
+    const y = convBn(this.g, this.weights, this.fold, x, { conv: `${prefix}.conv`, bn: `${prefix}.bn`, cin, cout, kernel, stride, groups });
     return this.activation(y, act);
   }
 
@@ -126,7 +138,8 @@ class NetworkWriter {
   /** Zeros of [batch, out, ceil(h / s), ceil(w / s)], the batch taken from the input. */
   private zeros(x: string, b: NativeBlock, shape: MapShape): string {
     const s = b.stride ?? 1;
-    const batch = this.g.node('Slice', [this.g.node('Shape', [x]), this.g.int64s(`zero_start_${b.out}`, [0]), this.g.int64s(`zero_end_${b.out}`, [1])]);
+    const first = [this.g.int64s(`zero_start_${b.out}`, [0]), this.g.int64s(`zero_end_${b.out}`, [1])];
+    const batch = this.g.node('Slice', [this.g.node('Shape', [x]), ...first]);
     const rest = this.g.int64s(`zero_dims_${b.out}_${s}_${shape.h}_${shape.w}`, [b.out, Math.ceil(shape.h / s), Math.ceil(shape.w / s)]);
     const dims = this.g.node('Concat', [batch, rest], [int('axis', 0)]);
     return this.g.node('ConstantOfShape', [dims], [{ name: 'value', type: A.TENSOR, t: { dims: [1], dataType: FLOAT, floatData: [0] } }]);
@@ -150,37 +163,53 @@ class NetworkWriter {
         if (b.op === 'avgpool') attrs.push(int('count_include_pad', 0));
         return [this.g.node(b.op === 'maxpool' ? 'MaxPool' : 'AveragePool', [x], attrs), { ...out(k, p), c: shape.c }];
       }
-      case 'gap': return [this.g.node('ReduceMean', [x], [ints('axes', [2, 3]), int('keepdims', 0)]), shape];
+      case 'gap': return [this.g.node('ReduceMean', [x], [ints('axes', [2, 3]), int('keepdims', 0)]), { ...shape, f: shape.c }];
       case 'linear': {
         const w = this.g.constant(`${prefix}.weight`, [b.out, b.in], this.weights[`${prefix}.weight`]);
         const bias = this.g.constant(`${prefix}.bias`, [b.out], this.weights[`${prefix}.bias`]);
-        return [this.g.node('Gemm', [x, w, bias], [int('transB', 1)]), shape];
+        return [this.g.node('Gemm', [x, w, bias], [int('transB', 1)]), { ...shape, f: b.out }];
       }
     }
     throw new Error(`unsupported block op '${b.op}'`);
   }
 }
 
-/** The ONNX model (serialized ModelProto) of a fixed network with these weights. */
-export function onnxModel(spec: NativeNetworkSpec, weights: Record<string, ArrayLike<number>>, options: OnnxExportOptions = {}): Uint8Array {
+/**
+ * The ONNX model (serialized ModelProto) of a fixed network with these weights. `features` gives a
+ * graph whose input is a feature vector [batch, F] instead of the spec's map (a lone linear layer,
+ * as latency tables time it).
+ */
+export function onnxModel(
+  spec: NativeNetworkSpec,
+  weights: Record<string, ArrayLike<number>>,
+  options: OnnxExportOptions & { features?: number } = {},
+): Uint8Array {
   checkWeights(spec, weights);
   const writer = new NetworkWriter(weights, options.foldBatchNorm ?? true);
   let x = 'input';
-  let shape: MapShape = { c: spec.input.channels, h: spec.input.height, w: spec.input.width };
+  let shape: MapShape = { c: spec.input.channels, h: spec.input.height, w: spec.input.width, f: options.features };
   for (const [i, b] of spec.blocks.entries()) [x, shape] = writer.block(i, x, b, shape);
   const g = writer.graph;
-  g.nodes.push({ opType: 'Identity', input: [x], output: ['logits'], name: 'logits' });
-  const dim = (v: number | string) => (typeof v === 'number' ? { dimValue: v } : { dimParam: v });
+  const output = shape.f !== undefined && spec.blocks.at(-1)?.op === 'linear' ? 'logits' : 'output';
+  const dims = (m: MapShape) => (m.f !== undefined ? [m.f] : [m.c, m.h, m.w]);
+  const inputShape: MapShape = { c: spec.input.channels, h: spec.input.height, w: spec.input.width, f: options.features };
+  return serializeModel(g, options.name ?? 'torchnas', x, dims(inputShape), output, dims(shape));
+}
+
+/** The graph as a serialized ModelProto: input `input` and output `output` with a symbolic batch. */
+export function serializeModel(g: GraphBuilder, name: string, last: string, inputDims: number[], output: string, outputDims: number[]): Uint8Array {
+  g.nodes.push({ opType: 'Identity', input: [last], output: [output], name: output });
+  const dims = (d: number[]) => ({ dim: [{ dimParam: 'batch' }, ...d.map((v) => ({ dimValue: v }))] });
   const model = onnx.ModelProto.create({
     irVersion: 8,
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     producerName: 'torchnas',
     graph: {
-      name: options.name ?? 'torchnas',
+      name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: { dim: [dim('batch'), dim(spec.input.channels), dim(spec.input.height), dim(spec.input.width)] } } } }],
-      output: [{ name: 'logits', type: { tensorType: { elemType: FLOAT, shape: { dim: [dim('batch'), dim(spec.classes)] } } } }],
+      input: [{ name: 'input', type: { tensorType: { elemType: FLOAT, shape: dims(inputDims) } } }],
+      output: [{ name: output, type: { tensorType: { elemType: FLOAT, shape: dims(outputDims) } } }],
     },
   });
   return onnx.ModelProto.encode(model).finish();

@@ -26,7 +26,8 @@ export function safetensorsBytes(tensors: Record<string, NamedTensor>, metadata:
   for (const [name, t] of Object.entries(tensors)) {
     const bytes = encode(t);
     if (bytes.length !== t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype]) {
-      throw new TorchnasError('E_INVALID_ARGUMENT', `safetensors: '${name}' holds ${t.values.length} values, its shape [${t.shape.join(', ')}] needs ${t.shape.reduce((a, b) => a * b, 1)}`);
+      const size = t.shape.reduce((a, b) => a * b, 1);
+      throw new TorchnasError('E_INVALID_ARGUMENT', `safetensors: '${name}' holds ${t.values.length} values, its shape [${t.shape.join(', ')}] needs ${size}`);
     }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -53,7 +54,10 @@ export interface ReadTensor {
 }
 
 /** Reads a safetensors file's tensors (F32 and I64) as float64 values, and its metadata. */
-export function readSafetensors(bytes: Uint8Array, what = 'the safetensors file'): { tensors: Record<string, ReadTensor>; metadata: Record<string, string> } {
+export function readSafetensors(
+  bytes: Uint8Array,
+  what = 'the safetensors file',
+): { tensors: Record<string, ReadTensor>; metadata: Record<string, string> } {
   const bad = (why: string) => new TorchnasError('E_DATA', `${what} is not a valid safetensors file: ${why}`);
   if (bytes.length < 8) throw bad('it is shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

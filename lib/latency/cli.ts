@@ -9,7 +9,7 @@ import { invalid } from '../errors';
 import { readJson } from '../util/json-file';
 import { elasticTableSpace } from './table-space';
 import { prepareOutputFile } from '../util/output-file';
-import type { LatencyConditions, TimingOptions } from './conditions';
+import { runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
 import { compareArchitectures, measureArchitecture } from './profiler';
 import { buildLatencyTable, fitTablePredictor } from './table-builder';
@@ -20,6 +20,7 @@ const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 function timingOptions(command: Command): Command {
   return command
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
+    .addOption(new Option('--runtime <r>', 'libtorch (the addon), or onnxruntime (the exported ONNX in its CPU provider)').choices(['libtorch', 'onnxruntime']).default('libtorch'))
     .option('--batch-size <n>', 'batch size', whole('--batch-size'), 8)
     .addOption(new Option('--batch <n>', 'old name of --batch-size').argParser(whole('--batch')).hideHelp())
     .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
@@ -35,7 +36,7 @@ function timingOptions(command: Command): Command {
 
 function readTiming(o: Record<string, unknown>): TimingOptions {
   return {
-    device: o.device as string, batch: (o.batch ?? o.batchSize) as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
+    device: o.device as string, runtime: o.runtime as 'libtorch' | 'onnxruntime', batch: (o.batch ?? o.batchSize) as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
     foldBatchNorm: o.foldBn as boolean, cudaGraph: o.cudaGraph as boolean, cudnnBenchmark: o.cudnnBenchmark as boolean,
     warmup: o.warmup as number, repeats: o.repeats as number, threads: o.threads as number | undefined,
   };
@@ -81,7 +82,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`)
       const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
       progress.stop();
       process.stdout.write(`${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
-        `(batch ${table.conditions.batch}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`);
+        `(batch ${table.conditions.batch}, ${runtimeOf(table.conditions)}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`);
       if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress);
     });
 
@@ -152,7 +153,7 @@ median of the rounds and "x first" the per-round ratio to the first network (ste
 function describeConditions(subject: string, c: LatencyConditions): string {
   return `${subject} on ${c.deviceName} (${c.device}), batch ${c.batch}, ${c.precision}` +
     `${c.channelsLast ? ', channels_last' : ''}${c.foldBatchNorm ? ', BN folded' : ''}, ${c.timer}, ` +
-    `${c.threads} threads, LibTorch ${c.torchVersion}`;
+    `${c.threads} threads, ${runtimeOf(c) === 'libtorch' ? `LibTorch ${c.torchVersion}` : runtimeOf(c)}`;
 }
 
 async function fit(resolved: ReturnType<typeof spaceFor>, file: string, networks: number, seed: number, mode: ProgressMode) {

@@ -9,6 +9,8 @@ import { info } from '../info';
 export const TimingOptionsSchema = z
   .object({
     device: DeviceSchema.default('auto'),
+    // libtorch: the addon's eager modules; onnxruntime: the exported ONNX in onnxruntime's CPU provider.
+    runtime: z.enum(['libtorch', 'onnxruntime']).default('libtorch'),
     batch: z.number().int().positive().default(1),
     precision: z.enum(['fp32', 'bf16']).default('fp32'),
     channelsLast: z.boolean().default(false),
@@ -45,6 +47,8 @@ export const LatencyConditionsSchema = z
     warmup: z.number().int().min(0),
     repeats: z.number().int().positive(),
     torchVersion: z.string(),
+    // "libtorch" or "onnxruntime <version>"; absent in tables written before it was recorded (LibTorch).
+    runtime: z.string().optional(),
   })
   .strict();
 export type LatencyConditions = z.infer<typeof LatencyConditionsSchema>;
@@ -54,7 +58,7 @@ export const timerFor = (device: string, cudaGraph: boolean) =>
   device.startsWith('cuda') ? (cudaGraph ? 'cuda-events+graph' : 'cuda-events') : 'steady-clock';
 
 /** The conditions a measurement on `device` (as the session resolved it) runs under. */
-export function conditionsFor(options: ResolvedTimingOptions, device: string, threads: number): LatencyConditions {
+export function conditionsFor(options: ResolvedTimingOptions, device: string, threads: number, runtime = 'libtorch'): LatencyConditions {
   const native = info();
   const deviceName = device.startsWith('cuda')
     ? native.devices.find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device))?.name ?? device
@@ -73,13 +77,19 @@ export function conditionsFor(options: ResolvedTimingOptions, device: string, th
     warmup: options.warmup,
     repeats: options.repeats,
     torchVersion: native.torchVersion,
+    runtime,
   };
 }
+
+/** The runtime a table or measurement ran in ('libtorch' when it predates the field). */
+export const runtimeOf = (c: LatencyConditions) => c.runtime ?? 'libtorch';
 
 /** The fields where two sets of conditions differ (timer, warm-up and repeats do not count). */
 export function conditionDifferences(a: LatencyConditions, b: LatencyConditions): string[] {
   const compared: (keyof LatencyConditions)[] = ['device', 'deviceName', 'batch', 'precision', 'channelsLast', 'cudnnBenchmark', 'foldBatchNorm', 'cudaGraph', 'threads', 'torchVersion'];
-  return compared.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+  const differences = compared.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+  if (runtimeOf(a) !== runtimeOf(b)) differences.unshift(`runtime: ${runtimeOf(a)} vs ${runtimeOf(b)}`);
+  return differences;
 }
 
 /** Rounds of a measurement repeated over all its items (tables, side-by-side timing): a whole number >= 1. */

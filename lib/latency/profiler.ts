@@ -7,6 +7,7 @@ import { Session } from '../train/session';
 import { checkRounds, conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';
 import { median } from '../util/statistics';
+import { OnnxRuntimeProfiler } from './onnxruntime-profiler';
 
 export type TimingStats = NativeTimingStats;
 
@@ -63,9 +64,13 @@ export class LatencyProfiler {
   }
 }
 
-/** Opens a profiler, runs `work` with it, and closes it whatever happens. */
-export async function withProfiler<T>(options: TimingOptions, work: (profiler: LatencyProfiler) => Promise<T>): Promise<T> {
-  const profiler = await LatencyProfiler.open(options);
+/** What tables and measurements time with: the addon's LibTorch modules, or onnxruntime. */
+export type LatencyTimer = Pick<LatencyProfiler, 'options' | 'conditions' | 'layers' | 'network' | 'close'>;
+
+/** Opens a profiler for the options' runtime, runs `work` with it, and closes it whatever happens. */
+export async function withProfiler<T>(options: TimingOptions, work: (profiler: LatencyTimer) => Promise<T>): Promise<T> {
+  const resolved = parseTimingOptions(options);
+  const profiler: LatencyTimer = resolved.runtime === 'onnxruntime' ? OnnxRuntimeProfiler.open(resolved) : await LatencyProfiler.open(options);
   try {
     return await work(profiler);
   } finally {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { Rng } from '../strategies/rng';
-import { checkRounds, conditionDifferences, type LatencyConditions, type TimingOptions } from './conditions';
+import { checkRounds, conditionDifferences, runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
 import { architectureLayers } from './layer-keys';
 import { chainTableSpace, type TableSpace } from './table-space';
 import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyEntry, type LatencyTable } from './latency-table';
@@ -109,7 +109,7 @@ export function timingOptionsOf(table: LatencyTable): TimingOptions {
   return {
     device: c.device, batch: c.batch, precision: c.precision as 'fp32' | 'bf16', channelsLast: c.channelsLast,
     cudnnBenchmark: c.cudnnBenchmark, foldBatchNorm: c.foldBatchNorm, cudaGraph: c.cudaGraph, threads: c.threads,
-    warmup: c.warmup, repeats: c.repeats,
+    warmup: c.warmup, repeats: c.repeats, runtime: runtimeOf(c).startsWith('onnxruntime') ? 'onnxruntime' : 'libtorch',
   };
 }
 

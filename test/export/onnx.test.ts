@@ -1,12 +1,12 @@
-// ONNX export against a real runtime: every preset and 10 random networks of each space, with
-// randomized weights and BatchNorm statistics, exported from the description and run in
-// onnxruntime-node (CPU); its output equals LibTorch's eval-mode logits of the same batch. The folded
-// and unfolded exports agree; the file loads in onnxruntime with no warning.
+// ONNX export against a real runtime: every preset, 10 random networks of each space and 10 random
+// NAS-Bench-201 networks, with randomized weights and BatchNorm statistics, exported from the
+// description and run in onnxruntime-node (CPU); its output equals LibTorch's eval-mode logits of the
+// same batch. The folded and unfolded exports agree; the file loads in onnxruntime with no warning.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  ELASTIC_SPACES, exportOnnx, loadArchitecture, loadElasticSpace, loadSpace, PRESETS, randomChoice, randomSubnet, resolveSpace,
+  ELASTIC_SPACES, exportNb201Onnx, exportOnnx, loadArchitecture, loadElasticSpace, loadSpace, PRESETS, randomChoice, randomSubnet, resolveSpace,
   deriveArchitecture, Session, subnetArchitecture, syntheticDataset, type Architecture,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
@@ -14,6 +14,36 @@ import { randomizeWeights } from '../helpers/random-weights';
 import { tempDir } from '../helpers/fixtures';
 
 const BATCH = 3;
+
+interface Network {
+  build: (s: Session) => Promise<unknown>;
+  onnx: (weights: Record<string, Float32Array>, foldBatchNorm: boolean) => Uint8Array;
+  input: number[];
+  classes: number;
+}
+
+const chain = (arch: Architecture): Network => ({
+  build: (s) => s.buildNetwork(arch), onnx: (w, foldBatchNorm) => exportOnnx(arch, w, { foldBatchNorm }), input: arch.input, classes: arch.classes,
+});
+
+// Random NAS-Bench-201 cells in the benchmark's skeleton (C = 16, N = 5, 3x32x32), and one at an odd
+// size (15x15: the reduction's ceil-mode pooling).
+function nb201Networks(): [string, Network][] {
+  const rng = new Rng(13);
+  const ops = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
+  return Array.from({ length: 10 }, (_, i) => {
+    const cell = Array.from({ length: 6 }, () => ops[rng.int(ops.length)]);
+    const options = { arch: cell, ...(i === 9 ? { input: [3, 15, 15] as [number, number, number], cells: 2 } : {}) };
+    const input = options.input ?? [3, 32, 32];
+    return [`nb201 #${i} ${cell.join(',')}`, {
+      build: (s) => s.buildNb201(options), onnx: (w, foldBatchNorm) => exportNb201Onnx(options, w, { foldBatchNorm }), input, classes: 10,
+    }];
+  });
+}
+
+function networks(): [string, Network][] {
+  return [...randomArchitectures().map(([name, arch]) => [name, chain(arch)] as [string, Network]), ...nb201Networks()];
+}
 
 function randomArchitectures(): [string, Architecture][] {
   const out: [string, Architecture][] = Object.keys(PRESETS).map((p) => [`preset ${p}`, loadArchitecture(p)]);
@@ -40,14 +70,14 @@ const cases: Case[] = [];
 beforeAll(async () => {
   const dir = tempDir('torchnas-onnx-');
   const jobs: { model: string; input: string; shape: number[]; output: string }[] = [];
-  for (const [i, [name, arch]] of randomArchitectures().entries()) {
+  for (const [i, [name, net]] of networks().entries()) {
     const s = new Session({ device: 'cpu', threads: 2, seed: 4, channelsLast: false });
-    await s.buildNetwork(arch);
+    await net.build(s);
     await randomizeWeights(s, 5); // BatchNorm statistics far from identity, linear layers not near zero
     const weights = await s.stateTensors(); // read before the probe: its train-mode pass moves the statistics
-    const data = syntheticDataset({ count: BATCH, shape: arch.input as [number, number, number], classes: arch.classes, seed: 2 });
-    const std = Array(arch.input[0]).fill(0.25);
-    const loader = { batchSize: BATCH, shuffle: false, augment: { mean: Array(arch.input[0]).fill(0.5), std } };
+    const data = syntheticDataset({ count: BATCH, shape: net.input as [number, number, number], classes: net.classes, seed: 2 });
+    const std = Array(net.input[0]).fill(0.25);
+    const loader = { batchSize: BATCH, shuffle: false, augment: { mean: Array(net.input[0]).fill(0.5), std } };
     cases.push({ name, reference: (await s.probeLoss(data, loader)).evalLogits });
     await s.close();
     const batch = data.handle.previewBatch(loader, 0);
@@ -55,7 +85,7 @@ beforeAll(async () => {
     fs.writeFileSync(input, Buffer.from(batch.images.buffer, batch.images.byteOffset, batch.images.byteLength));
     for (const fold of [true, false]) {
       const model = path.join(dir, `${i}-${fold}.onnx`);
-      fs.writeFileSync(model, exportOnnx(arch, weights, { foldBatchNorm: fold }));
+      fs.writeFileSync(model, net.onnx(weights, fold));
       jobs.push({ model, input, shape: batch.shape, output: path.join(dir, `${i}-${fold}.logits`) });
     }
   }
@@ -73,7 +103,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('ONNX export equals LibTorch in onnxruntime', () => {
-  test.each(randomArchitectures().map(([name]) => [name]))('%s', (name) => {
+  test.each(networks().map(([name]) => [name]))('%s', (name) => {
     const c = cases.find((x) => x.name === name) as Case;
     const { reference, folded = new Float32Array(), unfolded = new Float32Array() } = c;
     const scale = Math.max(1, maxAbs(reference));
