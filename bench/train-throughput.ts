@@ -60,7 +60,7 @@ async function torchnasImagesPerSecond(args: Args, archName: string, data: Datas
   try {
     await session.buildNetwork(loadArchitecture(archName));
     await session.configureTraining({ lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-5, labelSmoothing: 0.1, totalSteps: 1_000_000 });
-    const loader = { batchSize: args.batch, seed: 1, augment: { mean: 0.286, std: 0.353 }, progressEvery: 0 };
+    const loader = { batchSize: args.batch, seed: 1, augment: { mean: 0.286, std: 0.353 } };
     await session.trainEpoch(data.subset(args.warmup * args.batch), loader);
     const timed = await session.trainEpoch(data.subset(args.steps * args.batch, 7), loader);
     return timed.images / timed.seconds;

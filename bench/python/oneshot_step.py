@@ -235,7 +235,7 @@ def setup(cfg):
     y = torch.randint(0, spec["classes"], (bs,))
     if cfg.get("channelsLast", False):
         model = model.to(memory_format=torch.channels_last)
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = x.to(memory_format=torch.channels_last)  # restrides one-channel input too
     momentum = cfg.get("momentum", 0.0)
     opt = torch.optim.SGD(model.parameters(), lr=cfg["lr"], momentum=momentum,
                           nesterov=momentum > 0, weight_decay=cfg.get("weightDecay", 0.0))

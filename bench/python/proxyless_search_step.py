@@ -220,7 +220,7 @@ def run(args):
     net.alphas = [a.detach().to(device).requires_grad_(True) for a in net.alphas]
     channels, height, width = resolved["space"]["input"]
     classes = resolved["space"]["classes"]
-    batches = [(torch.randn(args.batch_size, channels, height, width, device=device).contiguous(memory_format=fmt),
+    batches = [(torch.randn(args.batch_size, channels, height, width, device=device).to(memory_format=fmt),
                 torch.randint(0, classes, (args.batch_size,), device=device)) for _ in range(NUM_BATCHES)]
     search = Search(net, args.freeze_weights, args.seed, args.precision == "bf16")
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)

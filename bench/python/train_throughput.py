@@ -194,7 +194,7 @@ def main(argv=None):
     inp = spec["input"]
     shape = (args.batch_size, inp["channels"], inp["height"], inp["width"])
     batches = [
-        (torch.randn(shape).contiguous(memory_format=memory_format),
+        (torch.randn(shape).to(memory_format=memory_format),  # to(): restrides a one-channel input too
          torch.randint(0, spec["classes"], (args.batch_size,), dtype=torch.int64))
         for _ in range(NUM_BATCHES)
     ]
