@@ -5,19 +5,18 @@
 //
 // Networks: random architectures of a chain space (seeded), with random weights (latency does not
 // depend on their values). LibTorch runs in eval mode with BatchNorm folded and channels_last (its
-// fastest CPU inference path here); onnxruntime with all graph optimizations, `--threads` intra-op
-// threads and one inter-op thread. Each runtime's figure is the median of `--repeats` timed forwards
-// after `--warmup`; the runtimes alternate per network, so load drifts hit both alike.
+// fastest CPU inference path here); onnxruntime (lib/latency/onnxruntime-profiler.ts) with all graph
+// optimizations, `--threads` intra-op threads and one inter-op thread. Each runtime's figure is the
+// median of `--repeats` timed forwards after `--warmup`; the runtimes alternate per network, so load
+// drifts hit both alike.
 //
 //   npm run bench:deploy -- [--space proxyless] [--resolution 96] [--networks 30] [--batches 1,8]
 //       [--threads 2] [--warmup 5] [--repeats 20] [--seed 1] [--out file.json]
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import * as ort from 'onnxruntime-node';
-import {
-  deriveArchitecture, exportOnnx, LatencyProfiler, loadSpace, randomChoice, resolveNetwork, resolveSpace, Session, type Architecture,
-} from '../lib';
+import { deriveArchitecture, loadSpace, randomChoice, resolveNetwork, resolveSpace, withProfiler } from '../lib';
 import { Rng } from '../lib/strategies/rng';
+import { wholeFlag } from './flags';
 import { kendall, median, spearman } from '../lib/util/statistics';
 
 const { values: args } = parseArgs({
@@ -34,35 +33,7 @@ const { values: args } = parseArgs({
   },
 });
 
-function whole(flag: keyof typeof args, min = 1): number {
-  const n = Number(args[flag]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be a whole number >= ${min}`);
-  return n;
-}
-
-async function weightsOf(arch: Architecture): Promise<Record<string, Float32Array>> {
-  const s = new Session({ device: 'cpu', threads: 1, seed: 1, channelsLast: false });
-  try {
-    await s.buildNetwork(arch);
-    return await s.stateTensors();
-  } finally {
-    await s.close();
-  }
-}
-
-async function onnxruntimeMs(bytes: Uint8Array, shape: number[], threads: number, warmup: number, repeats: number): Promise<number> {
-  const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
-  const input = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5), shape);
-  for (let i = 0; i < warmup; i++) await session.run({ input });
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const started = process.hrtime.bigint();
-    await session.run({ input });
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  await session.release();
-  return median(times);
-}
+const whole = (flag: keyof typeof args, min = 1) => wholeFlag(args[flag] as string | undefined, flag, min);
 
 async function main() {
   const count = whole('networks', 2);
@@ -75,24 +46,22 @@ async function main() {
   const rng = new Rng(whole('seed', 0));
   const archs = Array.from({ length: count }, (_, i) => deriveArchitecture(resolved, randomChoice(resolved, () => rng.next()), `net-${i}`));
   const rows: { name: string; macs: number; batch: number; libtorchMs: number; onnxruntimeMs: number }[] = [];
+  let runtime = '';
   for (const batch of batches) {
-    const profiler = await LatencyProfiler.open({ device: 'cpu', threads, batch, warmup, repeats, channelsLast: true, foldBatchNorm: true });
-    try {
+    const timing = { device: 'cpu', threads, batch, warmup, repeats, foldBatchNorm: true };
+    await withProfiler({ ...timing, channelsLast: true }, (libtorch) => withProfiler({ ...timing, runtime: 'onnxruntime' }, async (onnxruntime) => {
+      runtime = onnxruntime.conditions.runtime ?? '';
       for (const arch of archs) {
-        const libtorchMs = (await profiler.network(arch)).median;
-        const onnx = exportOnnx(arch, await weightsOf(arch));
-        const ms = await onnxruntimeMs(onnx, [batch, ...arch.input], threads, warmup, repeats);
-        const { macs } = resolveNetwork(arch);
-        rows.push({ name: arch.name, macs, batch, libtorchMs, onnxruntimeMs: ms });
+        const libtorchMs = (await libtorch.network(arch)).median;
+        const ms = (await onnxruntime.network(arch)).median;
+        rows.push({ name: arch.name, macs: resolveNetwork(arch).macs, batch, libtorchMs, onnxruntimeMs: ms });
         console.error(`batch ${batch} ${arch.name}: LibTorch ${libtorchMs.toFixed(2)} ms, onnxruntime ${ms.toFixed(2)} ms`);
       }
-    } finally {
-      await profiler.close();
-    }
+    }));
   }
   const lines = [`torchnas bench:deploy — ${new Date().toISOString()} — CPU, ${threads} threads; ${count} random networks of ` +
     `${resolved.space.name} (input ${resolved.space.input.join('x')}), median of ${repeats} forwards after ${warmup}; ` +
-    `onnxruntime-node ${ort.env.versions.node}`, '',
+    `${runtime} (onnxruntime-node)`, '',
     '| batch | LibTorch ms (median over nets) | onnxruntime ms | onnxruntime / LibTorch (median of per-net ratios) | Spearman | Kendall | Spearman with MACs (LibTorch / onnxruntime) |',
     '| --- | --- | --- | --- | --- | --- | --- |'];
   for (const batch of batches) {

@@ -25,6 +25,8 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { loadSpace, resolveSpace, Session, syntheticDataset, type Dataset } from '../lib';
 import type { NativeOpTime } from '../binding';
+import { median } from '../lib/util/statistics';
+import { wholeFlag } from './flags';
 import { residentKiB } from './process-memory';
 
 // The official ProxylessNAS search code on one H100 80GB (ANCHORS.md), batch 256, fp32.
@@ -77,16 +79,7 @@ function listOf<T extends string>(text: string, known: readonly T[], flag: strin
   return items as T[];
 }
 
-function count(flag: string, min = 1): number {
-  const n = Number(args[flag as keyof typeof args]);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be a whole number >= ${min}`);
-  return n;
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const count = (flag: keyof typeof args, min = 1) => wholeFlag(args[flag] as string | undefined, flag, min);
 
 interface Measured {
   seconds: Record<Step, number>; // per step

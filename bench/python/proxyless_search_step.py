@@ -238,7 +238,7 @@ def run(args):
             weight_seconds += timed(search.weight_step, *batches[i % NUM_BATCHES])
             if arch_mode:
                 arch_seconds += timed(search.arch_step, *batches[(i + 1) % NUM_BATCHES], arch_mode)
-        return weight_seconds / steps, arch_seconds / steps
+        return (weight_seconds / steps, arch_seconds / steps) if steps else (0.0, 0.0)  # --warmup 0
 
     def profiled(steps, arch_mode=None):
         with torch.autograd.profiler.profile() as prof:

@@ -9,6 +9,9 @@ import type { Block } from './block';
 
 export type Tensor = { kind: 'map'; c: number; h: number; w: number } | { kind: 'vector'; f: number };
 
+/** SE bottleneck width as the addon rounds it: max(1, lround(in * ratio)). */
+export const seChannels = (inChannels: number, ratio: number) => Math.max(1, Math.floor(inChannels * ratio + 0.5));
+
 export interface LayerCost {
   block: string;
   output: number[]; // [C, H, W] or [F]
@@ -84,7 +87,7 @@ export function resolveBlock(block: Block, x: Tensor, classes: number, where: st
       params += block.kernel * block.kernel * mid + bn(mid);
       macs += ho * wo * block.kernel * block.kernel * mid;
       if (block.se > 0) {
-        const r = Math.max(1, Math.round(c * block.se));
+        const r = seChannels(c, block.se);
         params += mid * r + r + r * mid + mid;
         macs += 2 * mid * r + ho * wo * mid;
       }

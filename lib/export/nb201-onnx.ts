@@ -26,7 +26,7 @@ class Nb201Writer {
 
   cell(prefix: string, x: string, ops: readonly string[], c: number): string {
     const nodes: (string | undefined)[] = [x, undefined, undefined, undefined];
-    const zeros = () => this.g.node('Mul', [x, this.zero()], [], 'zeros');
+    const zeros = () => this.g.node('Mul', [x, this.g.scalar('zero', 0)], [], 'zeros');
     EDGES.forEach(([to, from], e) => {
       nodes[from] ??= zeros(); // a node no edge reached is zero
       if (ops[e] === 'none') return;
@@ -38,11 +38,6 @@ class Nb201Writer {
       nodes[to] = nodes[to] === undefined ? y : this.g.node('Add', [nodes[to] as string, y]);
     });
     return nodes[3] ?? zeros();
-  }
-
-  private zero(): string {
-    if (!this.g.initializers.some((t) => t.name === 'zero')) this.g.constant('zero', [], [0]);
-    return 'zero';
   }
 
   reduction(prefix: string, x: string, cin: number, cout: number): string {

@@ -5,7 +5,8 @@
 import { onnx } from 'onnx-proto';
 import type { NativeBlock, NativeNetworkSpec } from '../../binding';
 import { ONNX_OPSET, type OnnxExportOptions } from './onnx-options';
-import { checkWeights, seChannels } from './tensor-names';
+import { seChannels } from '../arch/shape';
+import { checkWeights } from './tensor-names';
 
 const BN_EPSILON = 1e-5; // LibTorch's BatchNorm2d default, which the addon keeps
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
@@ -25,6 +26,12 @@ export class GraphBuilder {
   constant(name: string, dims: number[], values: ArrayLike<number>): string {
     const data = Float32Array.from(values);
     this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer) });
+    return name;
+  }
+
+  /** A float scalar initializer, written once however often it is used. */
+  scalar(name: string, value: number): string {
+    if (!this.initializers.some((t) => t.name === name)) this.constant(name, [], [value]);
     return name;
   }
 
@@ -91,16 +98,11 @@ class NetworkWriter {
     switch (act ?? 'relu') {
       case 'none': return x;
       case 'relu': return this.g.node('Relu', [x]);
-      case 'relu6': return this.g.node('Clip', [x, this.scalar('zero', 0), this.scalar('six', 6)]);
+      case 'relu6': return this.g.node('Clip', [x, this.g.scalar('zero', 0), this.g.scalar('six', 6)]);
       case 'hswish': return this.g.node('HardSwish', [x]);
       case 'swish': return this.g.node('Mul', [x, this.g.node('Sigmoid', [x])], [], 'swish');
       default: throw new Error(`unknown activation '${act}'`);
     }
-  }
-
-  private scalar(name: string, value: number): string {
-    if (!this.g.initializers.some((t) => t.name === name)) this.g.constant(name, [], [value]);
-    return name;
   }
 
   /** conv (no bias) -> BatchNorm -> activation, the addon's ConvBnAct. */

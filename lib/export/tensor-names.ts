@@ -2,6 +2,7 @@
 // derived from the network's description alone: the ONNX and safetensors writers check the weights
 // they are given against it, so a checkpoint of another architecture is refused, not half-exported.
 import type { NativeBlock, NativeNetworkSpec } from '../../binding';
+import { seChannels } from '../arch/shape';
 import { TorchnasError } from '../errors';
 
 export interface TensorEntry {
@@ -24,8 +25,6 @@ const convBn = (prefix: string, cin: number, cout: number, kernel: number, group
   ...batchNorm(`${prefix}.bn`, cout),
 ];
 
-/** SE bottleneck width as the addon rounds it: max(1, lround(in * ratio)). */
-export const seChannels = (inChannels: number, ratio: number) => Math.max(1, Math.floor(inChannels * ratio + 0.5));
 
 function blockEntries(prefix: string, b: NativeBlock): TensorEntry[] {
   switch (b.op) {

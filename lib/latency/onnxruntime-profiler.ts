@@ -9,6 +9,7 @@ import { TorchnasError } from '../errors';
 import { onnxModel } from '../export/onnx';
 import { tensorEntries } from '../export/tensor-names';
 import { Rng } from '../strategies/rng';
+import { median } from '../util/statistics';
 import { conditionsFor, type LatencyConditions, type ResolvedTimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';
 
@@ -41,7 +42,7 @@ function statsOf(times: number[]): NativeTimingStats {
   const mean = s.reduce((a, b) => a + b, 0) / s.length;
   const variance = s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length - 1);
   const iqr = at(0.75) - at(0.25);
-  return { count: s.length, mean, median: at(0.5), variance, p10: at(0.1), p90: at(0.9), iqr, min: s[0], max: s.at(-1) as number };
+  return { count: s.length, mean, median: median(s), variance, p10: at(0.1), p90: at(0.9), iqr, min: s[0], max: s.at(-1) as number };
 }
 
 export class OnnxRuntimeProfiler {

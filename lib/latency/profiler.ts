@@ -70,7 +70,7 @@ export type LatencyTimer = Pick<LatencyProfiler, 'options' | 'conditions' | 'lay
 /** Opens a profiler for the options' runtime, runs `work` with it, and closes it whatever happens. */
 export async function withProfiler<T>(options: TimingOptions, work: (profiler: LatencyTimer) => Promise<T>): Promise<T> {
   const resolved = parseTimingOptions(options);
-  const profiler: LatencyTimer = resolved.runtime === 'onnxruntime' ? OnnxRuntimeProfiler.open(resolved) : await LatencyProfiler.open(options);
+  const profiler: LatencyTimer = resolved.runtime === 'onnxruntime' ? OnnxRuntimeProfiler.open(resolved) : await LatencyProfiler.open(resolved);
   try {
     return await work(profiler);
   } finally {

@@ -1,7 +1,7 @@
 // Options every long run shares (training, search): where and how it runs, its seed and its folder.
 import * as os from 'os';
 import { z } from 'zod';
-import { DeviceSchema } from './session';
+import { ChannelsLastSchema, DeviceSchema } from './session';
 
 export const RUN_FIELDS = {
   limitTrain: z.number().int().positive().optional(),
@@ -9,7 +9,7 @@ export const RUN_FIELDS = {
   device: DeviceSchema.default('auto'),
   threads: z.number().int().positive().default(() => os.availableParallelism()),
   precision: z.enum(['fp32', 'bf16']).default('fp32'),
-  channelsLast: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+  channelsLast: ChannelsLastSchema,
   runDir: z.string().optional(),
   progressEvery: z.number().int().positive().default(20),
 };

@@ -21,13 +21,15 @@ export const DeviceSchema = z
   .string()
   .regex(/^(auto|cpu|cuda|cuda:\d+)$/, "device must be 'auto', 'cpu', 'cuda' or 'cuda:N'");
 
+// true, false, or 'auto': channels_last where it is faster (CPU fp32/bf16, CUDA bf16), NCHW otherwise.
+export const ChannelsLastSchema = z.union([z.boolean(), z.literal('auto')]).default('auto');
+
 export const SessionOptionsSchema = z
   .object({
     device: DeviceSchema.default('auto'),
     // fp64: the whole model in double, for exactness checks on CPU (not for speed).
     precision: z.enum(['fp32', 'bf16', 'fp64']).default('fp32'),
-    // 'auto': channels_last where it is faster (CPU fp32/bf16, CUDA bf16), NCHW otherwise.
-    channelsLast: z.union([z.boolean(), z.literal('auto')]).default('auto'),
+    channelsLast: ChannelsLastSchema,
     threads: z.number().int().positive().default(() => os.availableParallelism()),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
     cudnnBenchmark: z.boolean().default(true),

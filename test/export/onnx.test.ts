@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   ELASTIC_SPACES, exportNb201Onnx, exportOnnx, loadArchitecture, loadElasticSpace, loadSpace, PRESETS, randomChoice, randomSubnet, resolveSpace,
-  deriveArchitecture, Session, subnetArchitecture, syntheticDataset, type Architecture,
+  deriveArchitecture, resolveNetwork, Session, subnetArchitecture, syntheticDataset, tensorEntries, type Architecture,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
 import { randomizeWeights } from '../helpers/random-weights';
@@ -63,13 +63,21 @@ function randomArchitectures(): [string, Architecture][] {
 const maxAbs = (xs: ArrayLike<number>) => Array.from(xs).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
+interface OrtJob { model: string; input: string; shape: number[]; output: string }
+
+/** Runs the jobs in onnxruntime in one child process (test/helpers/ort-batch.js). */
+function runInOnnxruntime(dir: string, jobs: OrtJob[]) {
+  fs.writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify(jobs));
+  return spawnSync(process.execPath, [path.join(__dirname, '..', 'helpers', 'ort-batch.js'), path.join(dir, 'jobs.json')], { encoding: 'utf8' });
+}
+
 interface Case { name: string; reference: Float64Array; folded?: Float32Array; unfolded?: Float32Array }
 const cases: Case[] = [];
 
 // Every network is exported and its batch written here; one child process runs them all in onnxruntime.
 beforeAll(async () => {
   const dir = tempDir('torchnas-onnx-');
-  const jobs: { model: string; input: string; shape: number[]; output: string }[] = [];
+  const jobs: OrtJob[] = [];
   for (const [i, [name, net]] of networks().entries()) {
     const s = new Session({ device: 'cpu', threads: 2, seed: 4, channelsLast: false });
     await net.build(s);
@@ -89,8 +97,7 @@ beforeAll(async () => {
       jobs.push({ model, input, shape: batch.shape, output: path.join(dir, `${i}-${fold}.logits`) });
     }
   }
-  fs.writeFileSync(path.join(dir, 'jobs.json'), JSON.stringify(jobs));
-  const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'helpers', 'ort-batch.js'), path.join(dir, 'jobs.json')], { encoding: 'utf8' });
+  const run = runInOnnxruntime(dir, jobs);
   if (run.status !== 0) throw new Error(`onnxruntime failed: ${run.stderr}`);
   const read = (file: string) => {
     const b = fs.readFileSync(file);
@@ -119,16 +126,13 @@ test('an exported file loads in onnxruntime with no warning', () => {
   const dir = tempDir('torchnas-onnx-');
   const file = path.join(dir, 'net.onnx');
   const arch = loadArchitecture('fmnist-mbconv');
-  const weights = Object.fromEntries(
-    Object.entries(require('../../lib').tensorEntries(require('../../lib').resolveNetwork(arch).spec) as { name: string; shape: number[] }[])
-      .map(([, e]) => [e.name, new Float32Array(e.shape.reduce((a, b) => a * b, 1)).fill(e.name.endsWith('running_var') ? 1 : 0.1)]),
-  );
+  const weights = Object.fromEntries(tensorEntries(resolveNetwork(arch).spec)
+    .map((e) => [e.name, new Float32Array(e.shape.reduce((a, b) => a * b, 1)).fill(e.name.endsWith('running_var') ? 1 : 0.1)]));
   fs.writeFileSync(file, exportOnnx(arch, weights));
+  const input = path.join(dir, 'input');
+  fs.writeFileSync(input, Buffer.alloc(784 * 2 * 4));
   // Warnings and above (severity 2) are what onnxruntime writes to stderr; the child prints the output shape.
-  const script = `require(${JSON.stringify(require.resolve('onnxruntime-node'))}).InferenceSession.create(${JSON.stringify(file)}, { logSeverityLevel: 2 })` +
-    `.then(async (s) => { const ort = require(${JSON.stringify(require.resolve('onnxruntime-node'))});` +
-    ` const o = await s.run({ input: new ort.Tensor('float32', new Float32Array(784 * 2), [2, 1, 28, 28]) }); console.log(o.logits.dims.join('x')); })`;
-  const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+  const run = runInOnnxruntime(dir, [{ model: file, input, shape: [2, 1, 28, 28], output: path.join(dir, 'logits') }]);
   expect(run.status).toBe(0);
   expect(run.stdout.trim()).toBe('2x10');
   expect(run.stderr).toBe('');
