@@ -6,6 +6,8 @@ export interface NativeInfo {
   builtWithCuda: boolean;
   cudaAvailable: boolean;
   cudnnAvailable: boolean;
+  /** c10d with Gloo built in: data-parallel runs are possible. */
+  distributedAvailable: boolean;
   interopThreads: number;
   parallelInfo: string;
   devices: { id: string; name: string; memoryBytes?: number; capability?: string }[];
@@ -18,6 +20,13 @@ export interface NativeAugment {
   flip?: boolean;
   mean?: number | number[];
   std?: number | number[];
+  /**
+   * Image folders: torchvision's RandomResizedCrop (true: scale [0.08, 1], ratio [3/4, 4/3]);
+   * without it each image is resized (shorter side size * 256 / 224) and centre-cropped.
+   */
+  randomResizedCrop?: boolean | { scale?: [number, number]; ratio?: [number, number] };
+  /** Image folders: torchvision's ColorJitter strengths (absent or 0: off). */
+  colorJitter?: { brightness?: number; contrast?: number; saturation?: number };
 }
 
 export interface NativeLoaderOptions {
@@ -27,6 +36,8 @@ export interface NativeLoaderOptions {
   seed?: number;
   epoch?: number;
   prefetch?: number;
+  /** Threads making batches (0 or absent: min(4, cores) for image folders, 1 otherwise). */
+  decodeThreads?: number;
   augment?: NativeAugment;
 }
 
@@ -36,6 +47,12 @@ export interface NativeDatasetDescription {
   classes: number;
   shape: [number, number, number];
   classCounts: number[];
+  /** Image folders: the class subfolder names, in label order. */
+  classNames?: string[];
+  /** Image folders: files that could not be decoded so far (each once, over all splits of the folder). */
+  skippedImages?: number;
+  /** Image folders: the first few of them, as "path: why". */
+  skippedFiles?: string[];
 }
 
 export declare class NativeDataset {
@@ -89,6 +106,16 @@ export interface NativeProxyScore {
   seconds: number;
 }
 
+export interface NativeDistributedOptions {
+  masterAddr: string;
+  masterPort: number;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
+  /** BatchNorm in weight steps normalizes over every rank's images (SyncBatchNorm). */
+  syncBatchNorm?: boolean;
+}
+
 export interface NativeSessionOptions {
   device?: string;
   precision?: 'fp32' | 'bf16' | 'fp64';
@@ -97,6 +124,8 @@ export interface NativeSessionOptions {
   threads?: number;
   seed?: number;
   cudnnBenchmark?: boolean;
+  /** Each batch as this many equal parts whose gradients are averaged (default 1). */
+  microBatches?: number;
 }
 
 // One operator's share of a profiled stretch of work (LibTorch's profiler, CPU side).
@@ -131,10 +160,13 @@ export interface NativeTrainProgress {
   top1: number;
   lr: number;
   imagesPerSecond: number;
+  /** Data parallel: seconds so far this session waiting on gradient all-reduces backward did not hide. */
+  allReduceSeconds?: number;
 }
 
 export interface NativeEpochStats {
   steps: number;
+  /** Images this process trained on (data parallel: its shard; loss and top1 are over every rank). */
   images: number;
   loss: number;
   top1: number;
@@ -292,6 +324,9 @@ export interface NativeMemoryStats {
 export declare class NativeSession {
   constructor(options: NativeSessionOptions);
   describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
+  /** Joins a data-parallel group; resolves once every rank has joined. */
+  connectDistributed(options: NativeDistributedOptions): Promise<{ rank: number; worldSize: number }>;
+  barrier(): Promise<void>;
   startProfile(): Promise<void>;
   stopProfile(): Promise<{ seconds: number; ops: NativeOpTime[] }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
@@ -484,6 +519,7 @@ export interface NativeBinding {
   info(): NativeInfo;
   loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
   loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
+  loadImageFolder(options: { root: string; list?: string; size?: number; classes?: number; name?: string }): Promise<NativeDataset>;
   syntheticDataset(options: { count: number; channels: number; height: number; width: number; classes: number; seed?: number; name?: string }): NativeDataset;
   Dataset: typeof NativeDataset;
   Session: typeof NativeSession;

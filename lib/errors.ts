@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'E_STATE' // calls in the wrong order (train before build)
   | 'E_TORCH' // LibTorch rejected an operation
   | 'E_NATIVE' // any other native failure
+  | 'E_RANK_FAILED' // a data-parallel peer was killed, failed or timed out
   | 'E_NATIVE_LOAD'; // the addon is not built
 
 export class TorchnasError extends Error {

@@ -2,6 +2,8 @@
 export * from './errors';
 export * from './arch';
 export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, syntheticDataset, type DatasetName, type Split, type SyntheticDatasetOptions } from './data/datasets';
+export { loadImageFolder, IMAGENET_MEAN, IMAGENET_STD, AugmentSchema, type ImageFolderOptions, type FileDatasetName, type DatasetAugment } from './data/datasets';
+export { reportSkippedImages } from './data/skipped-images';
 export { Session, Nb201BuildOptionsSchema, type SessionOptions, type TrainingConfig, type Nb201BuildOptions } from './train/session';
 export { train, resolveTrainOptions, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
 export { info } from './info';
@@ -17,3 +19,4 @@ export * from './fbnetv5';
 export * from './export';
 export { dominates, nondominatedSort, crowdingDistance, hypervolume, paretoFront as objectivesParetoFront, type Objectives } from './search/pareto';
 export { paretoEvolution, type EvolutionOperators, type ParetoEvolutionOptions, type Evaluated } from './search/pareto-evolution';
+export * from './dist';

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine for torchnas: system packages (LibTorch, BLAS, cmake, zlib, the
+# Sets up a fresh Debian machine for torchnas: system packages (LibTorch, gloo's headers for c10d, BLAS, cmake, zlib, the
 # Fashion-MNIST dataset, the DejaVu fonts that PNG plots draw their text with), then `npm ci`, which builds the native addon and compiles TypeScript.
 # Idempotent: installed packages are skipped. Run it from anywhere, as root (or with sudo available).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
-PACKAGES=(cmake g++ make libtorch-dev libopenblas0-pthread zlib1g-dev dataset-fashion-mnist fonts-dejavu-core)
+# libjpeg62-turbo-dev and libpng-dev decode image folders; libjpeg-turbo-progs' cjpeg writes the JPEG
+# files that the image-folder tests and bench:data make.
+PACKAGES=(cmake g++ make libtorch-dev libgloo-dev libopenblas0-pthread zlib1g-dev libjpeg62-turbo-dev libpng-dev
+  libjpeg-turbo-progs dataset-fashion-mnist fonts-dejavu-core)
 # The Python benchmark half (npm run bench:train) uses Debian's PyTorch: the same LibTorch 1.13 build.
-if [[ "${TORCHNAS_SETUP_BENCH:-0}" == 1 ]]; then PACKAGES+=(python3-torch); fi
+# bench:data compares with torchvision's ImageFolder + DataLoader.
+if [[ "${TORCHNAS_SETUP_BENCH:-0}" == 1 ]]; then PACKAGES+=(python3-torch python3-torchvision); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

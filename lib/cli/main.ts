@@ -17,6 +17,8 @@ import { registerPlotCommand } from '../report/cli';
 import { registerExportCommand } from '../export/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
+import { registerLaunchCommand } from '../dist/cli';
+import { addParallelOptions, parallelOptions } from './parallel-options';
 import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from './option-parsers';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
@@ -33,8 +35,8 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the torchnas version')
     .showHelpAfterError('(run with --help for usage)');
 
-  program
-    .command('train')
+  addParallelOptions(program
+    .command('train'))
     .description('train a fixed architecture, with a held-out validation split, checkpoints and a final test')
     .addHelpText('after', `
 Examples:
@@ -46,7 +48,10 @@ Presets: ${Object.keys(PRESETS).join(', ')}; a preset brings the recipe it was t
 options you give override it. An architecture file is JSON:
   {"name": "net", "input": [1, 28, 28], "classes": 10, "blocks": ["conv_k3_s1_c32", "gap", "fc"]}`)
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
-    .option('--data-dir <dir>', 'folder holding the dataset files (default: where Debian installs them)')
+    .option('--data-dir <dir>', 'folder holding the dataset files (default: where Debian installs them; image-folder: ' +
+      'the folder with train/ and val/)')
+    .option('--image-size <n>', 'image-folder: side of the square training crops and evaluation centre crops (default 224)',
+      int('--image-size'))
     .option('--arch <preset|file>', 'architecture preset or JSON file', 'fmnist-cnn')
     .option('--init <weights>', 'start from these weights (torchnas supernet extract) instead of a random initialization')
     .option('--epochs <n>', 'epochs', int('--epochs'), 1)
@@ -73,11 +78,11 @@ options you give override it. An architecture file is JSON:
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const result = await train(
         {
-          arch: chosen('arch'), dataset: chosen('dataset'), dataDir: o.dataDir, epochs: chosen('epochs'), batchSize: chosen('batchSize'),
+          arch: chosen('arch'), dataset: chosen('dataset'), dataDir: o.dataDir, imageSize: o.imageSize, epochs: chosen('epochs'), batchSize: chosen('batchSize'),
           optimizer: chosen('optimizer'), lr: chosen('lr'), weightDecay: chosen('weightDecay'), warmupEpochs: chosen('warmupEpochs'),
           labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: chosen('validFraction'),
           limitTrain: o.limitTrain, limitEval: o.limitEval, device: o.device, threads: o.threads, precision: chosen('precision'),
-          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out, init: o.init,
+          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out, init: o.init, ...parallelOptions(o),
         },
         createProgress(o.progress as ProgressMode),
       );
@@ -89,8 +94,8 @@ options you give override it. An architecture file is JSON:
     });
 
   const search = program.command('search').description('architecture search');
-  search
-    .command('proxyless')
+  addParallelOptions(search
+    .command('proxyless'))
     .description('ProxylessNAS: binarized-gate search with a hardware-aware loss, then export (and retrain) the result')
     .addHelpText('after', `
 The latency table is, until you give one (--latency-table), the MACs (millions) of every candidate:
@@ -148,6 +153,7 @@ Examples:
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
           retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
           threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
+          ...parallelOptions(o),
         },
         createSearchProgress(o.progress as ProgressMode),
       );
@@ -186,6 +192,7 @@ Examples:
   registerExportCommand(program);
   registerProxiesCommand(program);
   registerSupernetCommand(program);
+  registerLaunchCommand(program);
   return program;
 }
 

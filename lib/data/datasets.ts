@@ -1,14 +1,23 @@
 // The datasets torchnas knows by name: where their files are, how to read them, and the statistics
-// to normalize them with. Data stays native; JS holds a handle.
+// to normalize them with; image folders (ImageNet layout) decoded on demand. Data stays native; JS
+// holds a handle.
 import * as fs from 'fs';
 import * as path from 'path';
+import { z } from 'zod';
 import type { NativeDataset, NativeDatasetDescription } from '../../binding';
-import { callNative, callNativeSync, TorchnasError } from '../errors';
+import { callNative, callNativeSync, fromZod, TorchnasError } from '../errors';
 import { native } from '../native';
+import { SkipWatch } from './skipped-images';
 
-export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100'] as const;
+export const DATASET_NAMES = ['fashion-mnist', 'mnist', 'cifar10', 'cifar100', 'image-folder'] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
+/** The datasets of fixed files in a known place (all but image folders). */
+export type FileDatasetName = Exclude<DatasetName, 'image-folder'>;
 export type Split = 'train' | 'test';
+
+/** ImageNet's channel statistics: the normalization image folders get by default. */
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
 
 interface DatasetFormat {
   defaultDir: string;
@@ -21,7 +30,7 @@ interface DatasetFormat {
   install: string;
 }
 
-export const DATASETS: Record<DatasetName, DatasetFormat> = {
+export const DATASETS: Record<FileDatasetName, DatasetFormat> = {
   'fashion-mnist': {
     defaultDir: '/usr/share/datasets/fashion-mnist',
     classes: 10,
@@ -71,7 +80,13 @@ export const DATASETS: Record<DatasetName, DatasetFormat> = {
 
 /** A dataset split held natively. */
 export class Dataset {
-  constructor(readonly handle: NativeDataset) {}
+  /** `watch`: for image folders, where files that fail to decode are reported (shared by splits). */
+  constructor(
+    readonly handle: NativeDataset,
+    private readonly watch?: SkipWatch,
+  ) {
+    watch?.add(handle);
+  }
 
   describe(): NativeDatasetDescription {
     return callNativeSync(() => this.handle.describe());
@@ -84,12 +99,21 @@ export class Dataset {
   /** Seeded split: [rest, held out] with `fraction` of the items held out. */
   split(fraction: number, seed: number): [Dataset, Dataset] {
     const [a, b] = callNativeSync(() => this.handle.split({ fraction, seed }));
-    return [new Dataset(a), new Dataset(b)];
+    return [new Dataset(a, this.watch), new Dataset(b, this.watch)];
   }
 
   /** `count` items chosen with a seeded shuffle (the first `count` when seed is 0). */
   subset(count: number, seed = 0): Dataset {
-    return new Dataset(callNativeSync(() => this.handle.subset({ count, seed })));
+    return new Dataset(callNativeSync(() => this.handle.subset({ count, seed })), this.watch);
+  }
+
+  /**
+   * Image folders: the files that could not be read or decoded so far (each counted once, over every
+   * split of the folder) and the first few as "path: why"; they were left out of their batches.
+   */
+  skippedImages(): { count: number; files: string[] } {
+    const { skippedImages = 0, skippedFiles = [] } = this.describe();
+    return { count: skippedImages, files: skippedFiles };
   }
 }
 
@@ -116,7 +140,7 @@ export function syntheticDataset(options: SyntheticDatasetOptions): Dataset {
   return new Dataset(callNativeSync(() => native().syntheticDataset({ count, channels, height, width, classes, seed, name })));
 }
 
-function resolveFile(dir: string, name: string, dataset: DatasetName): string {
+function resolveFile(dir: string, name: string, dataset: FileDatasetName): string {
   for (const candidate of [name, `${name}.gz`]) {
     const file = path.join(dir, candidate);
     if (fs.existsSync(file)) return file;
@@ -127,7 +151,46 @@ function resolveFile(dir: string, name: string, dataset: DatasetName): string {
   );
 }
 
-export async function loadDataset(name: DatasetName, split: Split, dataDir?: string): Promise<Dataset> {
+const ImageFolderOptionsSchema = z
+  .object({
+    /** <root>/<class>/<image> (ImageNet's layout; classes are the sorted subfolder names), or with `list`, the folder its paths start from. */
+    root: z.string().min(1),
+    /** A text file of `relative/path label` lines (label: a whole number from 0); replaces the folder listing. */
+    list: z.string().min(1).optional(),
+    /** Side of the square images the loader makes, in pixels. */
+    size: z.number().int().min(1).max(4096).default(224),
+    /** With `list`: the number of classes (default: the largest label + 1). */
+    classes: z.number().int().min(1).optional(),
+    name: z.string().optional(),
+  })
+  .strict();
+export type ImageFolderOptions = z.input<typeof ImageFolderOptionsSchema>;
+
+/**
+ * JPEG and PNG files, decoded on the loader's threads when a batch needs them (never all in memory),
+ * cropped and resized to `size` x `size` RGB as the loader's `augment` says: `randomResizedCrop` (and
+ * `colorJitter`) for training, else resize (shorter side size * 256 / 224) and centre crop. Normalize
+ * with IMAGENET_MEAN and IMAGENET_STD (augmentationFor('image-folder', ...)). A file that cannot be
+ * decoded is left out of its batch with its label, counted (skippedImages()) and named in a warning.
+ */
+export async function loadImageFolder(options: ImageFolderOptions): Promise<Dataset> {
+  const parsed = ImageFolderOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('image folder options', parsed.error);
+  const o = parsed.data;
+  const name = o.name ?? `image-folder:${o.list ?? o.root}`;
+  const handle = await callNative(() => native().loadImageFolder({ ...o, name }));
+  return new Dataset(handle, new SkipWatch(name));
+}
+
+export async function loadDataset(name: DatasetName, split: Split, dataDir?: string, options: { imageSize?: number } = {}): Promise<Dataset> {
+  if (name === 'image-folder') {
+    if (!dataDir) {
+      throw new TorchnasError('E_INVALID_ARGUMENT', 'image-folder needs dataDir: a folder with train/ and val/, each holding ' +
+        'one subfolder of images per class (ImageNet\'s layout)', ['dataDir']);
+    }
+    const folder = split === 'train' ? 'train' : 'val';
+    return loadImageFolder({ root: path.join(dataDir, folder), size: options.imageSize, name: `image-folder/${folder}` });
+  }
   const format = Object.hasOwn(DATASETS, name) ? DATASETS[name] : undefined;
   if (!format) throw new TorchnasError('E_INVALID_ARGUMENT', `unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
   const dir = dataDir ?? format.defaultDir;
@@ -140,8 +203,43 @@ export async function loadDataset(name: DatasetName, split: Split, dataDir?: str
   return new Dataset(handle);
 }
 
-/** Training-time augmentation and normalization for a dataset: crop with padding, flip, mean/std. */
-export function augmentationFor(name: DatasetName, augment: boolean) {
+/** The `augment` loader option: what the native loader accepts. */
+export const AugmentSchema = z
+  .object({
+    pad: z.number().int().min(0).optional(),
+    flip: z.boolean().optional(),
+    mean: z.union([z.number(), z.array(z.number())]).optional(),
+    std: z.union([z.number(), z.array(z.number())]).optional(),
+    randomResizedCrop: z.union([z.boolean(), z.object({
+      scale: z.tuple([z.number().gt(0), z.number().gt(0)]).optional(),
+      ratio: z.tuple([z.number().gt(0), z.number().gt(0)]).optional(),
+    }).strict()]).optional(),
+    colorJitter: z.object({
+      brightness: z.number().min(0).optional(),
+      contrast: z.number().min(0).optional(),
+      saturation: z.number().min(0).optional(),
+    }).strict().optional(),
+  })
+  .strict();
+
+export interface DatasetAugment {
+  pad: number;
+  flip: boolean;
+  mean: number[];
+  std: number[];
+  randomResizedCrop?: boolean;
+}
+
+/**
+ * Training-time augmentation and normalization for a dataset: crop with padding, flip, mean/std; for
+ * image folders torchvision's ImageNet recipe (RandomResizedCrop + flip; evaluation: resize + centre
+ * crop) with ImageNet's statistics.
+ */
+export function augmentationFor(name: DatasetName, augment: boolean): DatasetAugment {
+  if (name === 'image-folder') {
+    const [mean, std] = [IMAGENET_MEAN, IMAGENET_STD];
+    return augment ? { pad: 0, flip: true, randomResizedCrop: true, mean, std } : { pad: 0, flip: false, mean, std };
+  }
   const { mean, std } = DATASETS[name];
   const pad = name.startsWith('cifar') ? 4 : 2;
   return augment ? { pad, flip: true, mean, std } : { pad: 0, flip: false, mean, std };

@@ -14,9 +14,9 @@ import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SU
 import { resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../train/run-fields';
-import { Session } from '../train/session';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
+import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { readSearchLatencyTable } from '../latency/search-latency-table';
 
 export const ProxylessOptionsSchema = z
@@ -123,7 +123,8 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
         `${cheapest.toPrecision(3)} ${latency.unit}: use --latency-loss add#linear for latencies under 1 ${latency.unit}`);
     }
   }
-  const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
+  const session = await openRunSession(opts);
+  const root = session.isRoot;
   let state: RunState<SearchRecord> = previous ?? freshRunState();
   const adopted = !previous && opts.warmupFrom !== undefined;
   if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
@@ -136,18 +137,18 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       validSet = validSet.subset(Math.max(opts.batchSize, Math.round(opts.limitTrain * opts.validFraction)), opts.seed + 2);
     }
     const { parameters } = await session.buildSupernet(resolved);
-    const stepsPerEpoch = Math.ceil(trainSet.size / opts.batchSize);
+    const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
     // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
-    const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * stepsPerEpoch : 0;
+    const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
     await session.configureTraining({
-      optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, restartStep,
+      optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, restartStep,
     });
     await session.configureSearch({
       method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
       latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,
     });
     if (previous || adopted) await restoreCheckpoint(session, runDir, state);
-    if (!previous) {
+    if (!previous && root) {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
     }
@@ -186,18 +187,19 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   const choice = state.history.at(-1)!.derived;
   const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
   const derivedLatency = choiceLatency(resolved, latency, choice);
-  writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+  if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
   emit({ type: 'derived', arch, latency: derivedLatency });
   let retrain: TrainResult | undefined;
   if (opts.retrainEpochs > 0) {
     retrain = await train(
       { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: 128, lr: opts.retrainLr,
         labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
-        device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain') },
+        device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain'),
+        microBatches: opts.microBatches, distributed: opts.distributed },
       (event) => emit({ type: 'retrain', event }),
     );
   }
   const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
-  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
+  if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
   return result;
 }

@@ -1,6 +1,7 @@
 // `torchnas supernet train|search|extract`: one-shot elastic supernets from the command line.
 // Registered on the main program by lib/cli/main.ts.
 import * as path from 'path';
+import { addParallelOptions, parallelOptions } from '../cli/parallel-options';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
@@ -45,8 +46,8 @@ function lines(mode: string, stream: NodeJS.WriteStream = process.stderr) {
 
 export function registerSupernetCommand(program: Command): void {
   const supernet = program.command('supernet').description('one-shot elastic supernets: train once, then search and extract subnets');
-  supernet
-    .command('train')
+  addParallelOptions(supernet
+    .command('train'))
     .description('train an elastic supernet with a sampling rule (sandwich, AttentiveNAS bestup-k/worstup-k, ShiftNAS, uniform)')
     .addHelpText('after', `
 Examples:
@@ -103,7 +104,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
       if (o.plot) plotFormat(o.plot);
       const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));
       const result = await trainSupernet({ ...given, dataDir: o.dataDir, limitTrain: o.limitTrain, device: o.device, threads: o.threads,
-        runDir: o.out }, lines(o.progress));
+        runDir: o.out, ...parallelOptions(o) }, lines(o.progress));
       const last = result.history.at(-1);
       if (o.plot && last?.shiftnas) {
         await renderChart(shiftNasChartOf(result.history, shiftNasEdges(openSupernetRun(result.runDir), 'plot'), `ShiftNAS: ${result.runDir}`), o.plot);

@@ -14,6 +14,7 @@ import { resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
+import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
 import { buildSubnetPool, nativePool } from './subnet-pool';
 import { checkCollapse } from './collapse';
@@ -128,21 +129,22 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
   const resolved = loadElasticSpace(opts.space);
   const sampler = samplerOptions(opts, resolved);
   let state: RunState<SupernetRecord> = opened?.state ?? freshRunState();
-  const session = new Session({ device: opts.device, threads: opts.threads, seed: opts.seed, precision: opts.precision, channelsLast: opts.channelsLast });
+  const session = await openRunSession(opts);
+  const root = session.isRoot;
   try {
     const data = await supernetData(opts, resolved);
     const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
-    const stepsPerEpoch = Math.ceil(data.train.size / opts.batchSize);
+    const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
     await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
-      labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * stepsPerEpoch, warmupSteps: Math.min(stepsPerEpoch, 200) });
+      labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, warmupSteps: Math.min(steps, 200) });
     const augment = augmentationFor(opts.dataset, opts.augment);
     const shift = opts.sampler === 'shiftnas'
-      ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), stepsPerEpoch) : undefined;
+      ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), steps) : undefined;
     if (opened) await restoreCheckpoint(session, runDir, state);
     // Before the first epoch (a run killed during it starts over from here): the generator learns to
     // hit targets on the resource loss alone.
     if (shift && state.epochsDone === 0) await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
-    if (!opened) {
+    if (!opened && root) {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
     }
@@ -156,7 +158,7 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
       const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
       checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
       const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
-        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
+        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
         largest, smallest, ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}) };
       state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
@@ -165,6 +167,6 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
     await session.close();
   }
   const result: SupernetTrainResult = { runDir, history: state.history, seconds: (Date.now() - started) / 1000 };
-  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
+  if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
   return result;
 }

@@ -8,7 +8,7 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { RUN_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
 
 /** Options that say where a run executes, not what it computes. */
-const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir']);
+const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir', 'distributed']);
 
 export interface ResumeOutcome<T> {
   options: T;

@@ -91,7 +91,7 @@ export function openRunDir<O, R>(runDir: string, kind: RunKind, flag = 'runDir')
  * state.json rename is the commit point) and drops the checkpoint it supersedes.
  */
 export async function commitEpoch<R>(
-  session: { saveCheckpoint(path: string): Promise<{ globalStep: number }> },
+  session: { saveCheckpoint(path: string): Promise<{ globalStep: number }>; isRoot?: boolean },
   runDir: string,
   state: RunState<R>,
   record: R,
@@ -99,7 +99,8 @@ export async function commitEpoch<R>(
   const checkpoint = checkpointName(state.epochsDone + 1);
   const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
   const next = { ...state, epochsDone: state.epochsDone + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
-  commitRunState(runDir, next, state.checkpoint || undefined);
+  // Data parallel: rank 0 commits; the checkpoint was written (by rank 0) before any rank got here.
+  if (session.isRoot !== false) commitRunState(runDir, next, state.checkpoint || undefined);
   return next;
 }
 

@@ -12,10 +12,11 @@ import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } fr
 import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
 import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
 import { parseZeroCostOptions, type ProxyScores, type ZeroCostOptions } from '../proxies/zero-cost';
-import { Dataset } from '../data/datasets';
+import { AugmentSchema, Dataset } from '../data/datasets';
 import { callNative, callNativeSync, fromZod, invalid, TorchnasError } from '../errors';
 import { native } from '../native';
 import * as os from 'os';
+import { parseDistributed, type DistributedOptions } from '../dist/rendezvous';
 
 export const DeviceSchema = z
   .string()
@@ -33,6 +34,8 @@ export const SessionOptionsSchema = z
     threads: z.number().int().positive().default(() => os.availableParallelism()),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
     cudnnBenchmark: z.boolean().default(true),
+    /** Each batch as this many equal parts whose gradients are averaged (gradient accumulation). */
+    microBatches: z.number().int().positive().default(1),
   })
   .strict();
 export type SessionOptions = z.input<typeof SessionOptionsSchema>;
@@ -81,7 +84,6 @@ const ReinforceBatchSchema = z.object({
   rewards: z.array(z.number()),
 });
 
-const channelValues = z.union([z.number(), z.array(z.number())]);
 export const LoaderOptionsSchema = z
   .object({
     batchSize: z.number().int().positive(),
@@ -90,8 +92,8 @@ export const LoaderOptionsSchema = z
     seed: z.number().int().min(0).optional(),
     epoch: z.number().int().min(0).optional(),
     prefetch: z.number().int().min(0).optional(),
-    augment: z.object({ pad: z.number().int().min(0).optional(), flip: z.boolean().optional(),
-      mean: channelValues.optional(), std: channelValues.optional() }).strict().optional(),
+    decodeThreads: z.number().int().min(0).max(64).optional(),
+    augment: AugmentSchema.optional(),
   })
   .strict();
 
@@ -159,6 +161,7 @@ export class Session {
   readonly options: z.output<typeof SessionOptionsSchema>;
   /** [channels, height, width] of the network built last: the default input of zero-cost proxies. */
   private inputShape?: [number, number, number];
+  private group?: { rank: number; worldSize: number };
 
   constructor(options: SessionOptions = {}) {
     const parsed = SessionOptionsSchema.safeParse(options);
@@ -476,6 +479,35 @@ export class Session {
    * Starts an operator profile of the work queued after this call (LibTorch's profiler, CPU side);
    * `stopProfile` ends it and returns each operator's calls, self and total milliseconds.
    */
+  /**
+   * Joins a data-parallel group (c10d, Gloo): resolves once every rank has joined. The network built
+   * next starts from rank 0's weights; each epoch trains on this rank's shard, gradients averaged.
+   */
+  async connectDistributed(options: DistributedOptions): Promise<{ rank: number; worldSize: number }> {
+    const o = parseDistributed(options);
+    const joined = await callNative(() => this.handle.connectDistributed(o));
+    this.group = joined;
+    return joined;
+  }
+
+  /** This process's rank (0 in one process) and the group's size. */
+  get rank(): number {
+    return this.group?.rank ?? 0;
+  }
+
+  get worldSize(): number {
+    return this.group?.worldSize ?? 1;
+  }
+
+  /** Whether this process writes the run's files (rank 0, or the only process). */
+  get isRoot(): boolean {
+    return this.rank === 0;
+  }
+
+  barrier(): Promise<void> {
+    return callNative(() => this.handle.barrier());
+  }
+
   startProfile(): Promise<void> {
     return callNative(() => this.handle.startProfile());
   }

@@ -22,7 +22,7 @@ import {
 } from './run-state';
 import { resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
-import { Session } from './session';
+import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 
 const DEFAULT_ARCH = 'fmnist-cnn';
 
@@ -31,6 +31,8 @@ export const TrainOptionsSchema = z
     arch: z.union([z.string(), z.record(z.string(), z.unknown())]).default(DEFAULT_ARCH),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
+    /** image-folder: side of the square images (training crops, evaluation centre crops); default 224. */
+    imageSize: z.number().int().min(1).max(4096).optional(),
     epochs: z.number().int().positive().default(1),
     batchSize: z.number().int().positive().default(128),
     optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
@@ -104,16 +106,10 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   }
   const emit = (event: TrainEvent) => onEvent?.(event);
 
-  const session = new Session({
-    device: opts.device,
-    threads: opts.threads,
-    seed: opts.seed,
-    precision: opts.precision,
-    channelsLast: opts.channelsLast,
-  });
+  const session = await openRunSession(opts);
   try {
-    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-    let test = await loadDataset(opts.dataset, 'test', opts.dataDir);
+    const full = await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize });
+    let test = await loadDataset(opts.dataset, 'test', opts.dataDir, { imageSize: opts.imageSize });
     let [trainSet, validSet]: [Dataset, Dataset | undefined] = [full, undefined];
     if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
     if (opts.limitEval) {
@@ -128,20 +124,20 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
       throw new TorchnasError('E_NATIVE', `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`);
     }
     const trainSize = trainSet.size;
-    const stepsPerEpoch = Math.ceil(trainSize / opts.batchSize);
+    const steps = stepsPerEpoch(trainSize, opts.batchSize, session.worldSize);
     await session.configureTraining({
       optimizer: opts.optimizer,
       lr: opts.lr,
       momentum: opts.momentum,
       weightDecay: opts.weightDecay,
       labelSmoothing: opts.labelSmoothing,
-      warmupSteps: Math.round(opts.warmupEpochs * stepsPerEpoch),
-      totalSteps: opts.epochs * stepsPerEpoch,
+      warmupSteps: Math.round(opts.warmupEpochs * steps),
+      totalSteps: opts.epochs * steps,
     });
     let state: RunState = previous ?? freshRunState();
     if (previous) await restoreCheckpoint(session, runDir, previous);
     else if (opts.init) await session.loadWeights(opts.init);
-    if (!previous) {
+    if (!previous && session.isRoot) {
       // Only now, with data and network ready, does the run exist on disk.
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'train', options: { ...opts, runDir }, arch } satisfies StoredTrainRun);
@@ -161,7 +157,7 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
         type: 'epoch',
         epoch: epoch + 1,
         globalStep: state.globalStep + stats.steps,
-        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: stats.images / stats.seconds },
+        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
         ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
       };
       state = await commitEpoch(session, runDir, state, record);
@@ -171,9 +167,11 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
     const testStats = await session.evaluate(test, evalLoader);
     emit({ type: 'test', test: testStats });
     const result: TrainResult = { runDir, arch, params: net.params, macs: net.macs, history: state.history, test: testStats, seconds: (Date.now() - started) / 1000 };
-    appendMetrics(runDir, { type: 'final', test: testStats });
-    writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-    writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, checkpoint: state.checkpoint });
+    if (session.isRoot) {
+      appendMetrics(runDir, { type: 'final', test: testStats });
+      writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, checkpoint: state.checkpoint });
+    }
     return result;
   } finally {
     await session.close();

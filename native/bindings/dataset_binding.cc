@@ -4,6 +4,7 @@
 #include "boundary/async_call.h"
 #include "boundary/js_args.h"
 #include "data/batch_loader.h"
+#include "data/image_folder.h"
 #include "data/readers.h"
 #include "data/synthetic_images.h"
 
@@ -55,6 +56,48 @@ Napi::Value LoadCifar(const Napi::CallbackInfo& info) {
   });
 }
 
+// loadImageFolder({root, list?, size, classes?, name}) -> Promise<Dataset>: image files decoded on
+// demand, from <root>/<class>/<file> or, with `list`, from its "relative/path label" lines.
+Napi::Value LoadImageFolder(const Napi::CallbackInfo& info) {
+  Napi::Object o = js::ObjectArg(info, 0, "loadImageFolder");
+  std::string root = js::String(o, "root"), list = js::String(o, "list", "");
+  int64_t size = js::Integer(o, "size", 224), classes = js::Integer(o, "classes", 0);
+  std::string name = js::String(o, "name", "image-folder");
+  if (size < 1 || size > 4096) js::ThrowInvalid(info.Env(), "size must be a whole number of pixels in [1, 4096]");
+  return RunDetached(info.Env(), [=]() -> MakeJsValue {
+    std::shared_ptr<ImageSource> source;
+    if (list.empty()) source = ListImageFolder(root, size);
+    else source = ReadImageList(list, root, size, classes);
+    auto view = WholeView(std::move(source), name);
+    return [view](Napi::Env env) { return DatasetBinding::Wrap(env, view); };
+  });
+}
+
+// augment.randomResizedCrop: true or {scale: [min, max], ratio: [min, max]}; augment.colorJitter:
+// {brightness, contrast, saturation}.
+void ReadDecodeTransform(const Napi::Object& a, DecodeTransform& d) {
+  if (js::Has(a, "randomResizedCrop")) {
+    Napi::Value v = a.Get("randomResizedCrop");
+    d.random_crop = v.IsObject() || (v.IsBoolean() && v.As<Napi::Boolean>().Value());
+    if (v.IsObject()) {
+      Napi::Object crop = v.As<Napi::Object>();
+      std::vector<float> scale = Floats(crop, "scale", {0.0f, 0.0f}), ratio = Floats(crop, "ratio", {0.0f, 0.0f});
+      if (scale.size() != 2 || ratio.size() != 2) {
+        js::ThrowInvalid(a.Env(), "randomResizedCrop scale and ratio are [min, max]");
+      }
+      // Given values only: the defaults stay exact doubles (0.08, 3/4, 4/3).
+      if (js::Has(crop, "scale")) d.scale_min = scale[0], d.scale_max = scale[1];
+      if (js::Has(crop, "ratio")) d.ratio_min = ratio[0], d.ratio_max = ratio[1];
+    }
+  }
+  if (js::Has(a, "colorJitter")) {
+    Napi::Object jitter = js::ObjectField(a, "colorJitter");
+    d.brightness = static_cast<float>(js::Number(jitter, "brightness", 0));
+    d.contrast = static_cast<float>(js::Number(jitter, "contrast", 0));
+    d.saturation = static_cast<float>(js::Number(jitter, "saturation", 0));
+  }
+}
+
 // syntheticDataset({count, channels, height, width, classes, seed, name}) -> Dataset: random images
 // generated on demand (benchmarks at any input shape; no file, no pixels held in memory).
 Napi::Value SyntheticDataset(const Napi::CallbackInfo& info) {
@@ -83,8 +126,13 @@ LoaderOptions ReadLoaderOptions(const Napi::Object& o) {
     options.augment.flip = js::Bool(a, "flip", false);
     options.augment.mean = Floats(a, "mean", {0.0f});
     options.augment.std = Floats(a, "std", {1.0f});
+    ReadDecodeTransform(a, options.augment.decode);
   }
+  options.decode_threads = js::Integer(o, "decodeThreads", 0);
   if (options.batch_size <= 0 || options.prefetch <= 0) js::ThrowInvalid(o.Env(), "batchSize and prefetch must be positive");
+  if (options.decode_threads < 0 || options.decode_threads > 64) {
+    js::ThrowInvalid(o.Env(), "decodeThreads must be in [0, 64] (0: automatic)");
+  }
   return options;
 }
 
@@ -112,7 +160,7 @@ Napi::Object DatasetBinding::Wrap(Napi::Env env, std::shared_ptr<DatasetView> vi
 
 std::shared_ptr<DatasetView> DatasetBinding::ViewOf(Napi::Value value) {
   if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(State(value.Env()).dataset_constructor.Value())) {
-    js::ThrowInvalid(value.Env(), "expected a Dataset (from loadIdx or loadCifar)");
+    js::ThrowInvalid(value.Env(), "expected a Dataset (from loadIdx, loadCifar or loadImageFolder)");
   }
   return DatasetBinding::Unwrap(value.As<Napi::Object>())->view_;
 }
@@ -133,6 +181,19 @@ Napi::Value DatasetBinding::Describe(const Napi::CallbackInfo& info) {
   Napi::Array count_array = Napi::Array::New(env, counts.size());
   for (size_t i = 0; i < counts.size(); ++i) count_array.Set(static_cast<uint32_t>(i), static_cast<double>(counts[i]));
   out.Set("classCounts", count_array);
+  std::vector<std::string> names = view_->source->ClassNames();
+  if (!names.empty()) {
+    Napi::Array name_array = Napi::Array::New(env, names.size());
+    for (size_t i = 0; i < names.size(); ++i) name_array.Set(static_cast<uint32_t>(i), names[i]);
+    out.Set("classNames", name_array);
+  }
+  if (view_->source->decodes()) {
+    SkipReport skipped = view_->source->Skipped();
+    out.Set("skippedImages", static_cast<double>(skipped.count));
+    Napi::Array files = Napi::Array::New(env, skipped.first.size());
+    for (size_t i = 0; i < skipped.first.size(); ++i) files.Set(static_cast<uint32_t>(i), skipped.first[i]);
+    out.Set("skippedFiles", files);
+  }
   return out;
 }
 
@@ -165,6 +226,7 @@ Napi::Value DatasetBinding::PreviewBatch(const Napi::CallbackInfo& info) {
     if (index < 0 || index >= loader.batches()) js::ThrowInvalid(env, "batch index out of range");
     std::optional<Batch> batch;
     for (int64_t i = 0; i <= index; ++i) batch = loader.Next();
+    if (!batch) js::ThrowInvalid(env, "batch index out of range (batches of undecodable files only are left out)");
     Napi::Float32Array images = Napi::Float32Array::New(env, static_cast<size_t>(batch->images.numel()));
     std::memcpy(images.Data(), batch->images.data_ptr<float>(), images.ByteLength());
     Napi::Int32Array labels = Napi::Int32Array::New(env, static_cast<size_t>(batch->labels.numel()));
@@ -186,6 +248,7 @@ Napi::Object InitDatasetBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("Dataset", constructor);
   exports.Set("loadIdx", Napi::Function::New(env, LoadIdx, "loadIdx"));
   exports.Set("loadCifar", Napi::Function::New(env, LoadCifar, "loadCifar"));
+  exports.Set("loadImageFolder", Napi::Function::New(env, LoadImageFolder, "loadImageFolder"));
   exports.Set("syntheticDataset", Napi::Function::New(env, SyntheticDataset, "syntheticDataset"));
   return exports;
 }

@@ -28,7 +28,7 @@ class DatasetBinding : public Napi::ObjectWrap<DatasetBinding> {
 };
 
 // Loader options from a JS object: {batchSize, shuffle, dropLast, seed, epoch, augment: {pad, flip,
-// mean, std}, prefetch}.
+// mean, std, randomResizedCrop, colorJitter}, prefetch, decodeThreads}.
 struct LoaderOptions;
 LoaderOptions ReadLoaderOptions(const Napi::Object& object);
 

@@ -25,6 +25,7 @@ const std::vector<NamedSessionMethod>& ElasticSessionMethods();
 const std::vector<NamedSessionMethod>& ShiftNasSessionMethods();
 // Operator profiles: startProfile, stopProfile (profile_binding.cc).
 const std::vector<NamedSessionMethod>& ProfileSessionMethods();
+const std::vector<NamedSessionMethod>& DistSessionMethods();
 
 // A subnet {resolution, stages: [{width, kernels, expands}]} from JS and back.
 ElasticChoice ReadElasticChoice(const Napi::Object& o);

@@ -5,6 +5,7 @@
 #include "bindings/addon_state.h"
 #include "boundary/async_call.h"
 #include "common/caching_cpu_allocator.h"
+#include "dist/communicator.h"
 
 #ifdef TORCHNAS_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -26,6 +27,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     const bool cuda = torch::cuda::is_available();
     out.Set("cudaAvailable", cuda);
     out.Set("cudnnAvailable", cuda && torch::cuda::cudnn_is_available());
+    out.Set("distributedAvailable", DistributedAvailable());
     out.Set("interopThreads", static_cast<double>(at::get_num_interop_threads()));
     out.Set("parallelInfo", at::get_parallel_info());
     Napi::Array devices = Napi::Array::New(env);

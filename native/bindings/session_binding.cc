@@ -58,7 +58,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
                         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
-    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods()}) {
+    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods(),
+                              &DistSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));
@@ -77,6 +78,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       options.threads = js::Integer(o, "threads", 0);
       options.seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
       options.cudnn_benchmark = js::Bool(o, "cudnnBenchmark", true);
+      options.micro_batches = js::Integer(o, "microBatches", 1);
+      if (options.micro_batches < 1) js::ThrowInvalid(info.Env(), "microBatches must be a whole number >= 1");
       live_ = std::make_shared<LiveSession>();
       live_->slot = std::make_shared<SessionSlot>();
       options.cancelled = live_->slot->cancelled;

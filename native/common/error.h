@@ -27,6 +27,7 @@ inline constexpr const char* kClosed = "E_CLOSED";
 inline constexpr const char* kState = "E_STATE";
 inline constexpr const char* kTorch = "E_TORCH";
 inline constexpr const char* kNative = "E_NATIVE";
+inline constexpr const char* kRankFailed = "E_RANK_FAILED";
 }  // namespace codes
 
 [[noreturn]] inline void Fail(const char* code, const std::string& message) { throw Error(code, message); }

@@ -1,6 +1,7 @@
-// Makes training batches on a prefetch thread: seeded shuffle, augmentation (random crop with
-// padding, horizontal flip), normalization to float. The order and every augmentation draw depend
-// only on (seed, epoch, position), so a resumed epoch sees exactly the batches it would have seen.
+// Makes training batches on loader threads: seeded shuffle, augmentation (random crop with padding
+// or, for image files, random resized crop and colour jitter; horizontal flip), normalization to
+// float. The order and every augmentation draw depend only on (seed, epoch, position), so a resumed
+// epoch sees exactly the batches it would have seen.
 #pragma once
 #include <torch/torch.h>
 
@@ -18,6 +19,7 @@ struct AugmentSpec {
   bool flip = false;   // horizontal flip with probability 1/2
   std::vector<float> mean{0.0f};  // per channel, in [0, 1] units; one value broadcasts
   std::vector<float> std{1.0f};
+  DecodeTransform decode;  // sources that decode files: random resized crop or centre crop, jitter
 };
 
 struct LoaderOptions {
@@ -27,10 +29,18 @@ struct LoaderOptions {
   uint64_t seed = 0;
   int64_t epoch = 0;
   AugmentSpec augment;
-  int64_t prefetch = 3;  // batches made ahead
+  int64_t prefetch = 3;  // batches made ahead (at least one per thread)
+  // Threads making batches; 0: min(4, hardware threads) for sources that decode files, else 1.
+  int64_t decode_threads = 0;
   bool pin_memory = false;
+  // Data parallelism: each step's global batch of batch_size * shard_count positions of the shuffled
+  // order is split in rank order; rank shard_rank takes its batch_size. Every rank makes the same
+  // number of full batches (the remainder is left out, a different part each epoch).
+  int64_t shard_rank = 0;
+  int64_t shard_count = 1;
 };
 
+// B is batch_size but for the last batch, or when files that failed to decode were dropped.
 struct Batch {
   torch::Tensor images;  // float32 [B, C, H, W]
   torch::Tensor labels;  // int64 [B]
@@ -42,8 +52,9 @@ class BatchLoader {
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
-  // The next batch, or nullopt after the last. Rethrows a failure of the prefetch thread.
-  std::optional<Batch> Next() { return prefetcher_->Next(); }
+  // The next batch, or nullopt after the last. Rethrows a failure of a loader thread. A batch whose
+  // every file failed to decode is left out.
+  std::optional<Batch> Next();
   int64_t batches() const { return batches_; }
 
  private:

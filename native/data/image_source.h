@@ -1,5 +1,5 @@
-// Labelled images readable by index from any thread. In-memory decoded files implement it today; an
-// image-folder (JPEG) reader can implement Read() by decoding on demand in the prefetch thread.
+// Labelled images readable by index from any thread: decoded files held in memory, synthetic images,
+// or image files decoded on demand on the loader's threads (data/image_folder.h).
 #pragma once
 #include <torch/torch.h>
 
@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "data/decode_transform.h"
+#include "data/seeded_random.h"
+
 namespace torchnas {
 
 struct ImageShape {
@@ -15,6 +18,13 @@ struct ImageShape {
   int64_t height = 0;
   int64_t width = 0;
   int64_t numel() const { return channels * height * width; }
+};
+
+// Files a decoding source could not read so far: how many (each file once), the first few as
+// "path: why".
+struct SkipReport {
+  int64_t count = 0;
+  std::vector<std::string> first;
 };
 
 class ImageSource {
@@ -26,6 +36,21 @@ class ImageSource {
   // Writes image i as uint8, channel-major (C, H, W), into dst (shape().numel() bytes).
   virtual void Read(int64_t index, uint8_t* dst) const = 0;
   virtual int64_t Label(int64_t index) const = 0;
+
+  // Sources that decode files crop and resize each image to shape() as `transform` says, drawing
+  // their random choices from `draw`, and return false for a file they cannot read (kept in
+  // Skipped(); the loader drops the image with its label). Fixed-size sources copy Read(), draw nothing.
+  virtual bool decodes() const { return false; }
+  virtual bool ReadTransformed(int64_t index, const DecodeTransform& transform, SeededRandom& draw,
+                               uint8_t* dst) const {
+    (void)transform;
+    (void)draw;
+    Read(index, dst);
+    return true;
+  }
+  virtual SkipReport Skipped() const { return {}; }
+  // The class names where the source has them (an image folder's subfolders), else none.
+  virtual std::vector<std::string> ClassNames() const { return {}; }
 };
 
 // Decoded images held as one uint8 tensor [N, C, H, W] and int64 labels [N].

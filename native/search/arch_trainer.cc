@@ -20,8 +20,9 @@ void ClearGradients(torch::optim::Optimizer& optimizer) {
   }
 }
 
-ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec)
-    : net_(std::move(net)), exec_(exec), spec_(std::move(spec)) {
+ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec,
+                         ArchParallel parallel)
+    : net_(std::move(net)), exec_(exec), spec_(std::move(spec)), parallel_(std::move(parallel)) {
   const int64_t edges = net_->edges();
   if (!spec_.latency.empty()) {
     Require(static_cast<int64_t>(spec_.latency.size()) == edges,
@@ -133,6 +134,19 @@ ArchStepStats ArchTrainer::Step(const torch::Tensor& x, const torch::Tensor& y, 
   return spec_.method == ArchMethod::kGradient ? GradientStep(x, y, rng) : ReinforceStep(x, y, rng);
 }
 
+std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchTrainer::Parts(const torch::Tensor& x,
+                                                                       const torch::Tensor& y) const {
+  const int64_t k = std::max<int64_t>(1, parallel_.micro_batches);
+  std::vector<torch::Tensor> xs = x.chunk(k), ys = y.chunk(k);
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> parts;
+  for (size_t i = 0; i < xs.size(); ++i) parts.emplace_back(xs[i], ys[i]);
+  return parts;
+}
+
+std::vector<double> ArchTrainer::MeanOverRanks(std::vector<double> values) const {
+  return parallel_.mean_values ? parallel_.mean_values(values) : values;
+}
+
 ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path,
                                     GateMode mode) {
   Require(static_cast<int64_t>(path.size()) == net_->edges(), "the path needs one choice per edge");
@@ -140,21 +154,37 @@ ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor&
   SetWeightsTrainable(false);
   ArchStepStats stats;
   try {
-    torch::Tensor logits;
-    {
-      AutocastScope autocast(exec_);
-      logits = net_->forward(x, path, mode, exec_);
-    }
-    torch::Tensor loss = ArchLoss(logits, y, &path);
     optimizer_->zero_grad();
-    loss.backward();
-    stats.loss = loss.item<double>();
-    stats.top1 = logits.detach().argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
+    const auto parts = Parts(x, y);
+    const double k = static_cast<double>(parts.size());
+    for (const auto& [xi, yi] : parts) {
+      torch::Tensor logits;
+      {
+        AutocastScope autocast(exec_);
+        logits = net_->forward(xi, path, mode, exec_);
+      }
+      // Both latency losses are linear in the cross-entropy, so the parts' mean is the batch's loss.
+      torch::Tensor loss = ArchLoss(logits, yi, &path) / k;
+      loss.backward();
+      stats.loss += loss.item<double>();
+      stats.top1 += logits.detach().argmax(1).eq(yi).to(torch::kFloat64).mean().item<double>() / k;
+    }
   } catch (...) {
     SetWeightsTrainable(true);
     throw;
   }
   SetWeightsTrainable(true);
+  if (parallel_.mean_tensors) {
+    std::vector<torch::Tensor> grads;
+    for (auto& a : net_->alphas()) {
+      if (!a.grad().defined()) a.mutable_grad() = torch::zeros_like(a);
+      grads.push_back(a.mutable_grad());
+    }
+    parallel_.mean_tensors(grads);
+  }
+  const std::vector<double> means = MeanOverRanks({stats.loss, stats.top1});
+  stats.loss = means[0];
+  stats.top1 = means[1];
   return stats;
 }
 
@@ -196,29 +226,38 @@ double ArchTrainer::PathLatency(const std::vector<EdgeChoice>& path) const {
 
 ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng) {
   std::vector<std::vector<EdgeChoice>> paths;
-  std::vector<double> rewards;
-  double top1_sum = 0.0;
+  std::vector<double> accuracies;
   {
     torch::NoGradGuard no_grad;
     FreezeBatchNormStats frozen;  // sampled networks are measured, not trained
+    const auto parts = Parts(x, y);
     for (int64_t k = 0; k < spec_.samples; ++k) {
       paths.push_back(SamplePath(rng));
-      torch::Tensor logits;
-      {
-        AutocastScope autocast(exec_);
-        logits = net_->forward(x, paths.back(), spec_.mode, exec_);
+      double acc = 0.0;
+      for (const auto& [xi, yi] : parts) {
+        torch::Tensor logits;
+        {
+          AutocastScope autocast(exec_);
+          logits = net_->forward(xi, paths.back(), spec_.mode, exec_);
+        }
+        acc += logits.argmax(1).eq(yi).to(torch::kFloat64).mean().item<double>() / static_cast<double>(parts.size());
       }
-      const double acc = logits.argmax(1).eq(y).to(torch::kFloat64).mean().item<double>();
-      double reward = acc;
-      if (!spec_.latency.empty() && spec_.target > 0.0 && spec_.reward_exponent != 0.0) {
-        reward *= std::pow(spec_.target / std::max(PathLatency(paths.back()), 1e-12), spec_.reward_exponent);
-      }
-      rewards.push_back(reward);
-      top1_sum += acc;
+      accuracies.push_back(acc);
     }
   }
-  double mean = 0.0;
-  for (double r : rewards) mean += r / static_cast<double>(rewards.size());
+  // Every rank's shard of the batch scores the same paths: the reward is the whole batch's.
+  accuracies = MeanOverRanks(accuracies);
+  std::vector<double> rewards;
+  double mean = 0.0, top1_sum = 0.0;
+  for (size_t k = 0; k < paths.size(); ++k) {
+    double reward = accuracies[k];
+    if (!spec_.latency.empty() && spec_.target > 0.0 && spec_.reward_exponent != 0.0) {
+      reward *= std::pow(spec_.target / std::max(PathLatency(paths[k]), 1e-12), spec_.reward_exponent);
+    }
+    rewards.push_back(reward);
+    mean += reward / static_cast<double>(paths.size());
+    top1_sum += accuracies[k];
+  }
   ReinforceUpdate(paths, rewards);
   ArchStepStats stats;
   stats.loss = -mean;

@@ -6,6 +6,7 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 
 #include "data/seeded_random.h"
@@ -39,6 +40,14 @@ struct ArchSpec {
   double baseline_decay = 0.99;
 };
 
+// How a step's batch is spread: over micro-batches in this process and over data-parallel ranks
+// (means across ranks; identity in one process).
+struct ArchParallel {
+  int64_t micro_batches = 1;
+  std::function<void(const std::vector<torch::Tensor>&)> mean_tensors;
+  std::function<std::vector<double>(const std::vector<double>&)> mean_values;
+};
+
 struct ArchStepStats {
   double loss = 0.0;
   double top1 = 0.0;  // of the sampled path(s) on the validation batch
@@ -46,7 +55,7 @@ struct ArchStepStats {
 
 class ArchTrainer {
  public:
-  ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec);
+  ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec, ArchParallel parallel = {});
 
   // One path for a weight step: one active candidate per edge, drawn from softmax(alpha).
   std::vector<EdgeChoice> SamplePath(SeededRandom& rng) const;
@@ -86,9 +95,13 @@ class ArchTrainer {
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
   void SetWeightsTrainable(bool trainable);
 
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> Parts(const torch::Tensor& x, const torch::Tensor& y) const;
+  std::vector<double> MeanOverRanks(std::vector<double> values) const;
+
   std::shared_ptr<SupernetImpl> net_;
   ExecutionConfig exec_;
   ArchSpec spec_;
+  ArchParallel parallel_;
   std::vector<torch::Tensor> latency_;  // per edge, on the device
   std::unique_ptr<torch::optim::Adam> optimizer_;
   std::vector<std::vector<double>> probabilities_;  // host mirror: sampling needs no device sync

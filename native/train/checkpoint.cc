@@ -46,6 +46,12 @@ void WriteArchiveAtomically(torch::serialize::OutputArchive& root, const std::st
 
 void Session::SaveCheckpoint(const std::string& path) {
   Model& model = RequireModel();
+  // Data parallel: rank 0 writes (every rank holds the same state); all ranks go on once it is written,
+  // so none reads a checkpoint before it exists.
+  if (DistributedRank() != 0) {
+    BarrierIfDistributed();
+    return;
+  }
   torch::serialize::OutputArchive root, model_archive, optimizer_archive;
   model.save(model_archive);
   root.write("model", model_archive);
@@ -65,6 +71,7 @@ void Session::SaveCheckpoint(const std::string& path) {
     root.write("shiftnas", shift_archive);
   }
   WriteArchiveAtomically(root, path);
+  BarrierIfDistributed();
 }
 
 void Session::LoadCheckpoint(const std::string& path) {

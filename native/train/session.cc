@@ -4,8 +4,10 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "dist/gradient_buckets.h"  // the constructor destroys grad_buckets_ if it throws
 #include "nets/network.h"
 #include "nets/seeded_construction.h"
+#include "ops/sync_batch_norm.h"
 #include "train/classification_loss.h"
 
 namespace torchnas {
@@ -58,6 +60,7 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
   shiftnas_.reset();
   optimizer_.reset();
   global_step_ = 0;
+  AttachModelToGroup();
   return model_->ParameterCount();
 }
 
@@ -65,17 +68,24 @@ std::pair<torch::Tensor, torch::Tensor> Session::WeightStep(
     const torch::Tensor& x, const torch::Tensor& y, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
   torch::optim::Optimizer& optimizer = RequireOptimizer();
   SetLearningRate(optimizer, LearningRateAt(optimizer_spec_, schedule_, global_step_));
-  torch::Tensor logits;
-  {
-    AutocastScope autocast(options_.exec);
-    logits = forward(x);
-  }
-  torch::Tensor loss = Loss(logits, y);
   ClearGradients(optimizer);  // untouched parameters keep no gradient, so the optimizer skips them
-  loss.backward();
+  const auto parts = MicroBatches(x, y);
+  BeginWeightStep(/*overlap=*/parts.size() == 1);
+  SyncBatchNormScope sync(comm_ && comm_->sync_batch_norm() ? comm_.get() : nullptr);
+  std::vector<torch::Tensor> logits, losses;
+  for (const auto& [xi, yi] : parts) {
+    {
+      AutocastScope autocast(options_.exec);
+      logits.push_back(forward(xi));
+    }
+    torch::Tensor loss = Loss(logits.back(), yi);
+    (parts.size() == 1 ? loss : loss / static_cast<double>(parts.size())).backward();
+    losses.push_back(loss.detach());
+  }
+  FinishWeightStep();
   optimizer.step();
   ++global_step_;
-  return {logits.detach(), loss.detach()};
+  return {torch::cat(logits).detach(), torch::stack(losses).mean()};
 }
 
 void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss) {
@@ -105,6 +115,7 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
   Model& model = RequireModel();
   RequireOptimizer();
   loader.pin_memory = options_.exec.device.is_cuda();
+  ShardLoader(loader);
   BatchLoader batches(data, loader);
   // Past the schedule's end the learning rate is its final value (0 by default): refuse rather than
   // train on silently with it.
@@ -125,6 +136,7 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
     if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
     torch::Tensor x = PrepareInput(batch->images, options_.exec);
     torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
+    if (hooks.before_step) hooks.before_step();
     auto [logits, loss] = hooks.step ? hooks.step(x, y) : WeightStep(x, y, hooks.forward);
     stats.lr = LearningRateAt(optimizer_spec_, schedule_, global_step_ - 1);
     ++stats.steps;
@@ -135,18 +147,23 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
 
     const bool last = stats.steps == batches.batches();
     if (last || (progress_every > 0 && stats.steps % progress_every == 0)) {
-      stats.loss = loss_sum.item<double>() / static_cast<double>(stats.images);
-      stats.top1 = static_cast<double>(correct.item<int64_t>()) / static_cast<double>(stats.images);
+      // Over every rank's shard, so all ranks report (and stop on a NaN) alike.
+      const std::vector<double> sums = SumOverRanks(
+          {loss_sum.item<double>(), static_cast<double>(correct.item<int64_t>()), static_cast<double>(stats.images)});
+      stats.loss = sums[0] / sums[2];
+      stats.top1 = sums[1] / sums[2];
       FailIfNotFinite(stats.loss, global_step_);
       stats.seconds = Seconds(start);
       if (progress) {
+        const double images = static_cast<double>(stats.images) * static_cast<double>(DistributedWorld());
         ProgressRecord record{{"step", static_cast<double>(stats.steps)},
                               {"steps", static_cast<double>(batches.batches())},
                               {"globalStep", static_cast<double>(global_step_)},
                               {"loss", stats.loss},
                               {"top1", stats.top1},
                               {"lr", stats.lr},
-                              {"imagesPerSecond", static_cast<double>(stats.images) / std::max(stats.seconds, 1e-9)}};
+                              {"imagesPerSecond", images / std::max(stats.seconds, 1e-9)}};
+        if (grad_buckets_) record.emplace_back("allReduceSeconds", grad_buckets_->exposed_seconds());
         if (hooks.extend_progress) hooks.extend_progress(record);
         progress(record);
       }

@@ -28,12 +28,19 @@ namespace torchnas {
 class ShiftNas;
 struct ShiftNasSpec;
 struct ShiftNasStatus;
+// Data parallelism (dist/), declared only here for the same reason.
+class Communicator;
+class GradientBuckets;
+struct DistOptions;
 
 struct SessionOptions {
   ExecutionConfig exec;
   int64_t threads = 0;  // intra-op threads; 0 keeps LibTorch's choice
   uint64_t seed = 0;
   bool cudnn_benchmark = true;
+  // Each batch runs as this many equal parts whose gradients are averaged (gradient accumulation;
+  // the one-process counterpart of that many data-parallel ranks).
+  int64_t micro_batches = 1;
   // Set from the JS thread when the session is dropped or the process exits: running work stops at
   // its next step.
   std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
@@ -102,6 +109,7 @@ struct EpochHooks {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   // Replaces the single-forward weight step (a supernet step sums several subnets' losses).
   std::function<std::pair<torch::Tensor, torch::Tensor>(const torch::Tensor&, const torch::Tensor&)> step;
+  std::function<void()> before_step;  // host draws shared by the step's micro-batches (a path)
   std::function<void(int64_t step)> after_step;
   std::function<void(ProgressRecord&)> extend_progress;
 };
@@ -109,6 +117,7 @@ struct EpochHooks {
 class Session {
  public:
   explicit Session(SessionOptions options);
+  ~Session();
 
   const SessionOptions& options() const { return options_; }
   int64_t global_step() const { return global_step_; }
@@ -212,6 +221,13 @@ class Session {
   std::vector<std::pair<std::string, ProxyResult>> ZeroCostProxies(std::shared_ptr<const DatasetView> data,
                                                                    const ProxyRequest& request);
 
+  // Joins a data-parallel group (train/session_dist.cc): blocks until every rank has joined; the
+  // model (now or later built) starts from rank 0's state and trains on this rank's data shard.
+  void ConnectDistributed(const DistOptions& options);
+  int64_t DistributedRank() const;
+  int64_t DistributedWorld() const;
+  void BarrierIfDistributed();
+
   // Writes model, optimizer and step to `path` atomically (temporary file, fsync, rename).
   void SaveCheckpoint(const std::string& path);
   void LoadCheckpoint(const std::string& path);
@@ -247,7 +263,7 @@ class Session {
   void ShiftBins(const torch::Tensor& x, const torch::Tensor& y);
   void StartShiftNasEpoch(int64_t epoch);
   std::vector<double> CandidateLosses(const torch::Tensor& x, const torch::Tensor& y,
-                                      const std::vector<ElasticChoice>& candidates);
+                                      const std::vector<ElasticChoice>& candidates, bool in_step = false);
   LossProbe ProbeWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                       const std::function<torch::Tensor(const torch::Tensor&)>& forward);
   ArchTrainer& RequireArchTrainer();
@@ -256,7 +272,19 @@ class Session {
   std::pair<torch::Tensor, torch::Tensor> WeightStep(const torch::Tensor& x, const torch::Tensor& y,
                                                      const std::function<torch::Tensor(const torch::Tensor&)>& forward);
 
+  // Data parallelism and micro-batches (train/session_dist.cc).
+  void AttachModelToGroup();
+  void BeginWeightStep(bool overlap);
+  void FinishWeightStep();
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> MicroBatches(const torch::Tensor& x,
+                                                                    const torch::Tensor& y) const;
+  void ShardLoader(LoaderOptions& loader) const;
+  std::vector<double> SumOverRanks(const std::vector<double>& values) const;
+  void RequireSingleProcess(const std::string& what) const;
+
   SessionOptions options_;
+  std::shared_ptr<Communicator> comm_;
+  std::unique_ptr<GradientBuckets> grad_buckets_;  // set while comm_ and a model are
   std::shared_ptr<Model> model_;
   std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
   std::shared_ptr<ElasticNetImpl> elastic_;  // set when model_ is an elastic supernet

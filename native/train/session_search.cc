@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "common/error.h"
+#include "dist/communicator.h"
 #include "data/batch_loader.h"
 #include "nets/seeded_construction.h"
 #include "ops/batch_norm_stats.h"
@@ -26,12 +27,28 @@ int64_t Session::BuildSupernet(const SupernetSpec& spec) {
   auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, dtype); });
   const int64_t parameters = InstallModel(net);
   supernet_ = net;
+  AttachModelToGroup();  // again, now that the logits are known to be the supernet's
   return parameters;
 }
 
 void Session::ConfigureSearch(const ArchSpec& spec) {
   RequireSupernet();
-  arch_ = std::make_unique<ArchTrainer>(supernet_, options_.exec, spec);
+  ArchParallel parallel;
+  parallel.micro_batches = options_.micro_batches;
+  if (comm_) {
+    const double world = static_cast<double>(DistributedWorld());
+    parallel.mean_tensors = [this, world](const std::vector<torch::Tensor>& tensors) {
+      torch::NoGradGuard no_grad;
+      comm_->AllReduceSum(tensors);
+      for (const auto& t : tensors) const_cast<torch::Tensor&>(t).div_(world);
+    };
+    parallel.mean_values = [this, world](const std::vector<double>& values) {
+      std::vector<double> sums = SumOverRanks(values);
+      for (double& v : sums) v /= world;
+      return sums;
+    };
+  }
+  arch_ = std::make_unique<ArchTrainer>(supernet_, options_.exec, spec, std::move(parallel));
 }
 
 SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
@@ -44,7 +61,8 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   SeededRandom rng(DeriveSeed(options_.seed ^ 0xa5c4, static_cast<uint64_t>(train_loader.epoch)));
   valid_loader.pin_memory = options_.exec.device.is_cuda();
   valid_loader.drop_last = true;  // every architecture step sees a full batch, as the reference's
-  Require(!options.update_arch || valid->size() >= valid_loader.batch_size,
+  ShardLoader(valid_loader);
+  Require(!options.update_arch || valid->size() >= valid_loader.batch_size * valid_loader.shard_count,
           "the validation part has " + std::to_string(valid->size()) + " images, fewer than one batch (" +
               std::to_string(valid_loader.batch_size) + "): hold out more data or use a smaller batch size");
   std::unique_ptr<BatchLoader> valid_batches;
@@ -64,7 +82,9 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   SearchEpochStats stats;
   double arch_loss_sum = 0.0, arch_top1_sum = 0.0;
   EpochHooks hooks;
-  hooks.forward = [&](const torch::Tensor& x) { return net.forward(x, arch.SamplePath(rng), GateMode::kFullV2, options_.exec); };
+  std::vector<EdgeChoice> path;  // one per weight step, shared by its micro-batches
+  hooks.before_step = [&] { path = arch.SamplePath(rng); };
+  hooks.forward = [&](const torch::Tensor& x) { return net.forward(x, path, GateMode::kFullV2, options_.exec); };
   hooks.after_step = [&](int64_t step) {
     if (!options.update_arch || step % options.arch_every != 0) return;
     // Timed apart from the weight steps: the device finishes the weight step first, and the step's

@@ -4,9 +4,11 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "dist/communicator.h"
 #include "nets/network.h"
 #include "nets/seeded_construction.h"
 #include "ops/batch_norm_stats.h"
+#include "ops/sync_batch_norm.h"
 #include "search/sampler_seed.h"
 #include "train/checkpoint.h"
 #include "train/classification_loss.h"
@@ -37,16 +39,22 @@ int64_t Session::BuildElastic(const ElasticSpec& spec) {
 }
 
 std::vector<double> Session::CandidateLosses(const torch::Tensor& x, const torch::Tensor& y,
-                                             const std::vector<ElasticChoice>& candidates) {
+                                             const std::vector<ElasticChoice>& candidates, bool in_step) {
   ElasticNetImpl& net = RequireElastic();
   torch::NoGradGuard no_grad;
   FreezeBatchNormStats frozen;  // scoring is not training: running statistics stay as they are
+  const auto parts = in_step ? MicroBatches(x, y) : std::vector<std::pair<torch::Tensor, torch::Tensor>>{{x, y}};
   std::vector<double> losses;
   for (const auto& c : candidates) {
-    AutocastScope autocast(options_.exec);
-    losses.push_back(ClassificationLoss(net.forward(x, c), y, 0.0).item<double>());
+    double loss = 0.0;
+    for (const auto& [xm, ym] : parts) {
+      AutocastScope autocast(options_.exec);
+      loss += ClassificationLoss(net.forward(xm, c), ym, 0.0).item<double>() / static_cast<double>(parts.size());
+    }
+    losses.push_back(loss);
   }
-  return losses;
+  // Every rank must pick the same candidate: the choice is made on the whole batch's losses.
+  return in_step ? SumOverRanks(losses) : losses;
 }
 
 std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tensor& x, const torch::Tensor& y,
@@ -70,7 +78,7 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
         continue;
       }
       std::vector<ElasticChoice> near = draw.NearTarget(rng, sampler, sampler.candidates);
-      std::vector<double> losses = CandidateLosses(x, y, near);
+      std::vector<double> losses = CandidateLosses(x, y, near, /*in_step=*/true);
       const auto best = sampler.rule == SamplerRule::kBestUp ? std::min_element(losses.begin(), losses.end())
                                                               : std::max_element(losses.begin(), losses.end());
       subnets.push_back(near[static_cast<size_t>(best - losses.begin())]);
@@ -79,32 +87,42 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
   }
   SetLearningRate(optimizer, LearningRateAt(optimizer_spec_, schedule_, global_step_));
   ClearGradients(optimizer);
-  torch::Tensor first_logits, first_loss, teacher;
+  BeginWeightStep(/*overlap=*/false);  // several backward passes accumulate before the step
+  SyncBatchNormScope sync(comm_ && comm_->sync_batch_norm() ? comm_.get() : nullptr);
+  const auto parts = MicroBatches(x, y);
+  const double k = static_cast<double>(parts.size());
+  std::vector<torch::Tensor> first_logits, first_losses, teachers(parts.size());
   for (size_t i = 0; i < subnets.size(); ++i) {
     const bool generated = shift && i > 0 && i + 1 < subnets.size();
-    torch::Tensor logits, resource_loss;
-    {
-      AutocastScope autocast(options_.exec);
-      if (generated) std::tie(logits, resource_loss) = GeneratedForward(x, rng);
-      else logits = net.forward(x, subnets[i]);
-    }
-    const bool taught = i > 0 && teacher.defined();
-    torch::Tensor loss = taught ? DistillationLoss(logits, teacher, sampler.temperature) : Loss(logits, y);
-    (resource_loss.defined() ? loss + resource_loss : loss).backward();
-    if (i == 0) {
-      first_logits = logits.detach();
-      first_loss = loss.detach();
-      if (sampler.distill && subnets.size() > 1) {
-        const bool fp64 = first_logits.scalar_type() == torch::kFloat64;
-        teacher = torch::softmax((fp64 ? first_logits : first_logits.to(torch::kFloat32)) / sampler.temperature, 1);
+    for (size_t m = 0; m < parts.size(); ++m) {
+      const auto& [xm, ym] = parts[m];
+      torch::Tensor logits, resource_loss;
+      {
+        AutocastScope autocast(options_.exec);
+        if (generated) std::tie(logits, resource_loss) = GeneratedForward(xm, rng);
+        else logits = net.forward(xm, subnets[i]);
+      }
+      const bool taught = i > 0 && teachers[m].defined();
+      torch::Tensor loss = taught ? DistillationLoss(logits, teachers[m], sampler.temperature) : Loss(logits, ym);
+      torch::Tensor total = resource_loss.defined() ? loss + resource_loss : loss;
+      (k == 1.0 ? total : total / k).backward();
+      if (i == 0) {
+        first_logits.push_back(logits.detach());
+        first_losses.push_back(loss.detach());
+        if (sampler.distill && subnets.size() > 1) {
+          const bool fp64 = logits.scalar_type() == torch::kFloat64;
+          torch::Tensor t = logits.detach();
+          teachers[m] = torch::softmax((fp64 ? t : t.to(torch::kFloat32)) / sampler.temperature, 1);
+        }
       }
     }
   }
+  FinishWeightStep();
   if (sampler.clip > 0.0) torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
   optimizer.step();
   ++global_step_;
   if (shift) ShiftNasAfterStep(x, y);
-  return {first_logits, first_loss};
+  return {torch::cat(first_logits), torch::stack(first_losses).mean()};
 }
 
 EpochStats Session::SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
@@ -114,6 +132,7 @@ EpochStats Session::SupernetEpoch(std::shared_ptr<const DatasetView> data, Loade
   Require(sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich || shift ||
               !sampler.pool.empty(),
           "bestup and worstup need a subnet pool");
+  if (shift) RequireSingleProcess("ShiftNAS supernet training");
   if (shift) StartShiftNasEpoch(loader.epoch);
   Require(sampler.temperature > 0.0, "the distillation temperature must be positive");
   // Host randomness seeded per epoch: a resumed epoch draws exactly the same subnets.

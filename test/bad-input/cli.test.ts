@@ -73,6 +73,13 @@ const CASES: Case[] = [
   ['memory format not on, off or auto', ['search', 'proxyless', '--channels-last', 'sideways'], /--channels-last takes on, off or auto/],
   ['export of a folder that does not exist', ['export', '--run', 'nope', '-o', 'net.onnx'], /--run 'nope' is not a folder/],
   ['negative warm-up', ['train', '--warmup-epochs', '-1'], /--warmup-epochs: /],
+  // data parallelism and micro-batches
+  ['zero micro-batches', ['train', '--micro-batches', '0'], /--micro-batches/],
+  ['batch that micro-batches do not divide', ['train', '--batch-size', '30', '--micro-batches', '4', '--limit-train', '64'],
+    /--batch-size 30 does not split into --micro-batches 4/],
+  ['dist-url without a group', ['search', 'proxyless', '--dist-url', 'tcp://a:1'], /--dist-url needs WORLD_SIZE/],
+  ['launch without a process count', ['launch', '--', 'train'], /required option '--nproc-per-node/],
+  ['launch node rank past the node count', ['launch', '--nproc-per-node', '1', '--node-rank', '2', '--', 'train'], /--node-rank/],
   // train: choices, files and folders
   ['unknown dataset', ['train', '--dataset', 'imagenet'], /Allowed choices/],
   ['unknown optimizer', ['train', '--optimizer', 'rmsprop'], /Allowed choices/],
