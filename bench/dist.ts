@@ -9,7 +9,9 @@ import { loadArchitecture } from '../lib/arch';
 import { wholeFlag } from './flags';
 
 interface Measure { steps: number; seconds: number; allReduceSeconds: number }
-interface WorkerConfig { arch: string; batch: number; steps: number; threads: number; rank: number; worldSize: number; port: number }
+interface WorkerConfig {
+  arch: string; batch: number; steps: number; threads: number; rank: number; worldSize: number; port: number;
+}
 
 async function worker(o: WorkerConfig): Promise<Measure> {
   const session = new Session({ device: 'cpu', threads: o.threads, seed: 1, channelsLast: 'auto' });
@@ -36,7 +38,8 @@ function runRanks(config: Omit<WorkerConfig, 'rank'>): Promise<Measure[]> {
       { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`rank ${rank} exited with ${code}`))));
+    child.on('exit', (code) =>
+      (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`rank ${rank} exited with ${code}`))));
   })));
 }
 
@@ -62,7 +65,8 @@ async function bench(): Promise<void> {
   const exposed: number[][] = setups.map(() => []);
   for (let r = 0; r < rounds; r++) {
     for (const [i, s] of setups.entries()) {
-      const measures = await runRanks({ arch, batch: s.batch, steps, threads: s.threads, worldSize: s.worldSize, port: port++ });
+      const measures = await runRanks({ arch, batch: s.batch, steps, threads: s.threads, worldSize: s.worldSize,
+        port: port++ });
       const slowest = Math.max(...measures.map((m) => m.seconds));
       rates[i].push(measures[0].steps / slowest);
       exposed[i].push(Math.max(...measures.map((m) => m.allReduceSeconds)) / measures[0].steps);

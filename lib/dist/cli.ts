@@ -3,6 +3,17 @@ import { Command } from 'commander';
 import { wholeNumber as int, finiteNumber as num } from '../cli/option-parsers';
 import { launch } from './launch';
 
+/** Whether the subcommand `argv` names (e.g. `search proxyless`) takes --progress. */
+function hasProgressFlag(program: Command, argv: string[]): boolean {
+  let command: Command | undefined = program;
+  for (const word of argv) {
+    const sub: Command | undefined = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    command = sub;
+  }
+  return command !== program && command.options.some((option) => option.long === '--progress');
+}
+
 export function registerLaunchCommand(program: Command): void {
   program
     .command('launch')
@@ -26,7 +37,8 @@ The same command again resumes the run from its last committed epoch.`)
       const outcome = await launch(
         { nprocPerNode: o.nprocPerNode, nnodes: o.nnodes, nodeRank: o.nodeRank, masterAddr: o.masterAddr,
           masterPort: o.masterPort, graceSeconds: o.grace },
-        command, [process.execPath, process.argv[1]]);
+        command, [process.execPath, process.argv[1]],
+        hasProgressFlag(program, command) ? ['--progress', 'none'] : []);
       process.exitCode = outcome.code;
     });
 }

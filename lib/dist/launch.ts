@@ -48,8 +48,12 @@ function forward(stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, pref
   readline.createInterface({ input: stream }).on('line', (line) => out.write(`${prefix}${line}\n`));
 }
 
-/** Runs `argv` (a torchnas command, without the program) as every local rank; resolves when all end. */
-export async function launch(options: LaunchOptions, argv: string[], program: string[]): Promise<LaunchOutcome> {
+/**
+ * Runs `argv` (a torchnas command, without the program) as every local rank; resolves when all end.
+ * `quiet`: arguments that silence a rank's progress display, added for every rank but 0.
+ */
+export async function launch(options: LaunchOptions, argv: string[], program: string[],
+  quiet: string[] = []): Promise<LaunchOutcome> {
   const parsed = LaunchOptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('launch options', parsed.error);
   const o = parsed.data;
@@ -58,7 +62,7 @@ export async function launch(options: LaunchOptions, argv: string[], program: st
     const env = { ...process.env, ...rankEnvironment(o, local) };
     const rank = Number(env.RANK);
     // Rank 0 keeps the terminal's progress display; the others print nothing but their errors.
-    const child = spawn(program[0], [...program.slice(1), ...argv, ...(rank === 0 ? [] : ['--progress', 'none'])],
+    const child = spawn(program[0], [...program.slice(1), ...argv, ...(rank === 0 ? [] : quiet)],
       { env, stdio: ['ignore', 'pipe', 'pipe'] });
     if (rank === 0) forward(child.stdout!, process.stdout, '');
     else child.stdout!.resume();
@@ -80,7 +84,8 @@ export async function launch(options: LaunchOptions, argv: string[], program: st
           if ((code !== 0 || signal) && !outcome.failed) {
             const rank = o.nodeRank * o.nprocPerNode + local;
             outcome = { code: code || 1, failed: { rank, code, signal } };
-            process.stderr.write(`torchnas launch: rank ${rank} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; ` +
+            const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+            process.stderr.write(`torchnas launch: rank ${rank} ${how}; ` +
               `the other ranks get ${o.graceSeconds} s to stop\n`);
             stopTimer = setTimeout(relay('SIGTERM'), o.graceSeconds * 1000);
           }

@@ -31,7 +31,8 @@ GradientBuckets::GradientBuckets(std::vector<torch::Tensor> parameters, std::sha
   }
   for (Bucket& b : buckets_) {
     const torch::Tensor& last = parameters_[b.members.back()];
-    b.flat = torch::zeros({b.offsets.back() + last.numel()}, last.options().memory_format(torch::MemoryFormat::Contiguous));
+    const int64_t numel = b.offsets.back() + last.numel();
+    b.flat = torch::zeros({numel}, last.options().memory_format(torch::MemoryFormat::Contiguous));
   }
   for (size_t k = 0; k < parameters_.size(); ++k) {
     hooks_.push_back(parameters_[k].register_hook([this, k](torch::Tensor grad) { OnGradient(k, grad); }));
