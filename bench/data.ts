@@ -15,6 +15,7 @@ import { parseArgs } from 'util';
 import * as zlib from 'zlib';
 import { augmentationFor, DATASETS, info, loadImageFolder, type Dataset } from '../lib';
 import { packageRoot } from '../lib/native';
+import { median } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 
 interface Args {
@@ -140,7 +141,6 @@ function evalDifference(data: Dataset, args: Args, root: string): number {
   return theirs.length === batch.images.length ? worst : Infinity;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
   const args = readArgs(process.argv.slice(2));

@@ -3,9 +3,11 @@
 // backward did not hide measured apart. Flags: --arch <preset> (fmnist-mbconv), --global-batch (128),
 // --steps per measurement (20), --rounds (3), --port (29800).
 import { spawn } from 'child_process';
+import { parseArgs } from 'util';
 import type { NativeTrainProgress } from '../binding';
 import { loadDataset, Session } from '../lib';
 import { loadArchitecture } from '../lib/arch';
+import { median } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 
 interface Measure { steps: number; seconds: number; allReduceSeconds: number }
@@ -43,19 +45,22 @@ function runRanks(config: Omit<WorkerConfig, 'rank'>): Promise<Measure[]> {
   })));
 }
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench(): Promise<void> {
-  const arch = flag('arch', 'fmnist-mbconv');
-  const global = wholeFlag(flag('global-batch', '128'), 'global-batch', 2);
-  const steps = wholeFlag(flag('steps', '20'), 'steps');
-  const rounds = wholeFlag(flag('rounds', '3'), 'rounds');
-  let port = wholeFlag(flag('port', '29800'), 'port');
+  const { values } = parseArgs({
+    options: {
+      arch: { type: 'string', default: 'fmnist-mbconv' },
+      'global-batch': { type: 'string', default: '128' },
+      steps: { type: 'string', default: '20' },
+      rounds: { type: 'string', default: '3' },
+      port: { type: 'string', default: '29800' },
+    },
+  });
+  const arch = values.arch!;
+  const global = wholeFlag(values['global-batch'], 'global-batch', 2);
+  const steps = wholeFlag(values.steps, 'steps');
+  const rounds = wholeFlag(values.rounds, 'rounds');
+  let port = wholeFlag(values.port, 'port');
   const cores = 2;
   const setups = [
     { name: '1 process, 2 threads', worldSize: 1, threads: cores, batch: global },

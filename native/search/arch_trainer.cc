@@ -6,6 +6,7 @@
 #include "ops/batch_norm_stats.h"
 #include "search/weighted_draw.h"
 #include "train/classification_loss.h"
+#include "train/micro_batches.h"
 
 namespace torchnas {
 namespace {
@@ -136,11 +137,7 @@ ArchStepStats ArchTrainer::Step(const torch::Tensor& x, const torch::Tensor& y, 
 
 std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchTrainer::Parts(const torch::Tensor& x,
                                                                        const torch::Tensor& y) const {
-  const int64_t k = std::max<int64_t>(1, parallel_.micro_batches);
-  std::vector<torch::Tensor> xs = x.chunk(k), ys = y.chunk(k);
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> parts;
-  for (size_t i = 0; i < xs.size(); ++i) parts.emplace_back(xs[i], ys[i]);
-  return parts;
+  return SplitBatch(x, y, parallel_.micro_batches);
 }
 
 std::vector<double> ArchTrainer::MeanOverRanks(std::vector<double> values) const {

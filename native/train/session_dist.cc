@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "dist/communicator.h"
 #include "dist/gradient_buckets.h"
+#include "train/micro_batches.h"
 #include "train/session.h"
 
 namespace torchnas {
@@ -58,17 +59,7 @@ void Session::FinishWeightStep() {
 
 std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::MicroBatches(const torch::Tensor& x,
                                                                           const torch::Tensor& y) const {
-  const int64_t k = options_.micro_batches;
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> parts;
-  if (k <= 1) {
-    parts.emplace_back(x, y);
-    return parts;
-  }
-  // Equal parts when the batch divides (runs check that batchSize does); a batch short of an image
-  // the loader could not decode is split as evenly as it goes.
-  std::vector<torch::Tensor> xs = x.chunk(k), ys = y.chunk(k);
-  for (int64_t i = 0; i < k; ++i) parts.emplace_back(xs[static_cast<size_t>(i)], ys[static_cast<size_t>(i)]);
-  return parts;
+  return SplitBatch(x, y, options_.micro_batches);
 }
 
 void Session::ShardLoader(LoaderOptions& loader) const {
