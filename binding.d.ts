@@ -346,6 +346,20 @@ export declare class NativeSession {
   setStateTensors(options: { tensors: Record<string, ArrayLike<number>> }): Promise<void>;
   probeLoss(data: NativeDataset, options: NativeLoaderOptions & { path?: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
+  /** The NB201 weight-sharing supernet: every cell holds all five ops on each edge. */
+  buildNb201Supernet(spec: Omit<NativeNb201Spec, 'ops'>): Promise<{ parameters: number }>;
+  /** The options each decision of a path supernet may take; [] allows all. */
+  setPathMasks(options: { masks: number[][] }): Promise<void>;
+  pathMasks(): Promise<number[][]>;
+  /** One RSPS epoch: one path drawn uniformly inside the masks per step. */
+  oneShotEpoch(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats>;
+  oneShotPaths(options: { epoch: number; count: number }): Promise<number[][]>;
+  evaluateArchitectures(data: NativeDataset, options: NativeLoaderOptions & { paths: number[][] }): Promise<NativeEvalStats[]>;
+  matchGradients(data: NativeDataset, options: NativeLoaderOptions & { decisions: number[]; repeats: number }): Promise<NativeGradientMatch[]>;
   configureSearch(options: NativeSearchOptions): Promise<void>;
   searchEpoch(
     train: NativeDataset,
@@ -515,8 +529,17 @@ export interface NativeMultiresProbe {
   state: Record<string, Float64Array>;
 }
 
+/** GM-NAS's measurement on one decision: 1 - cos between the shared weights' gradients per option. */
+export interface NativeGradientMatch {
+  decision: number;
+  options: number[];
+  distances: number[][];
+  norms: number[];
+}
+
 export interface NativeBinding {
   info(): NativeInfo;
+  cosineDistances(options: { vectors: number[][] }): number[][];
   loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
   loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
   loadImageFolder(options: { root: string; list?: string; size?: number; classes?: number; name?: string }): Promise<NativeDataset>;

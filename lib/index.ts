@@ -20,3 +20,4 @@ export * from './export';
 export { dominates, nondominatedSort, crowdingDistance, hypervolume, paretoFront as objectivesParetoFront, type Objectives } from './search/pareto';
 export { paretoEvolution, type EvolutionOperators, type ParetoEvolutionOptions, type Evaluated } from './search/pareto-evolution';
 export * from './dist';
+export * from './gmnas';

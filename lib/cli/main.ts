@@ -10,6 +10,7 @@ import { TorchnasError } from '../errors';
 import { info } from '../info';
 import { train } from '../train/trainer';
 import { proxyless } from '../search/proxyless';
+import { registerGmNasCommand } from '../gmnas/cli';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
@@ -165,6 +166,7 @@ Examples:
     });
 
   registerFbnetv5Command(search);
+  registerGmNasCommand(search);
 
   program
     .command('arch <preset|file>')

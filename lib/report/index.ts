@@ -7,3 +7,4 @@ export * from './search-charts';
 export * from './network-comparison-chart';
 export * from './shiftnas-chart';
 export * from './keep-probability-chart';
+export * from './split-tree-chart';

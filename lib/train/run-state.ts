@@ -58,7 +58,7 @@ export function freshRunState<R>(): RunState<R> {
   return { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
 }
 
-export type RunKind = 'train' | 'search' | 'supernet' | 'fbnetv5';
+export type RunKind = 'train' | 'search' | 'supernet' | 'fbnetv5' | 'gm-nas';
 
 /** What run.json holds: the kind of run, its resolved options, and what the kind adds. */
 export interface StoredRun<O> {

@@ -2,7 +2,7 @@
 // call returns a Promise, calls run in order, and errors arrive as TorchnasError.
 import { z } from 'zod';
 import type {
-  NativeBlock, NativeEpochStats, NativeEvalStats, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
+  NativeBlock, NativeEpochStats, NativeEvalStats, NativeGradientMatch, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
   NativeMemoryStats, NativeOpTime, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
 } from '../../binding';
 import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
@@ -451,6 +451,52 @@ export class Session {
    */
   probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
     return callNative(() => this.handle.probeLoss(handleOf(data, 'data'), options));
+  }
+
+  /**
+   * The NB201 weight-sharing supernet (every op on every edge of every cell) for the network size of
+   * `options` (defaults: C = 16, N = 5, 10 classes, 3x32x32 input). A path is six op indices.
+   */
+  async buildNb201Supernet(options: z.input<typeof Nb201NetworkOptionsSchema> = {}): Promise<{ parameters: number }> {
+    const parsed = Nb201NetworkOptionsSchema.safeParse(options);
+    if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
+    const { classes, channels, cells, input } = parsed.data;
+    this.inputShape = input;
+    return callNative(() => this.handle.buildNb201Supernet({ classes, channels, cells, inputChannels: input[0] }));
+  }
+
+  /** Restricts a path supernet (NB201 or chain) to the given options per decision; [] allows all. */
+  setPathMasks(masks: number[][]): Promise<void> {
+    return callNative(() => this.handle.setPathMasks({ masks }));
+  }
+
+  pathMasks(): Promise<number[][]> {
+    return callNative(() => this.handle.pathMasks());
+  }
+
+  /** One RSPS epoch: each step trains one path drawn uniformly inside the masks. */
+  async oneShotEpoch(data: Dataset, loader: LoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void): Promise<NativeEpochStats> {
+    const options = loaderOptions(loader, PROGRESS, 'loader options');
+    return callNative(() => this.handle.oneShotEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
+  }
+
+  /** The paths oneShotEpoch draws in `epoch`, first `count` steps. */
+  oneShotPaths(epoch: number, count: number): Promise<number[][]> {
+    return callNative(() => this.handle.oneShotPaths({ epoch, count }));
+  }
+
+  /** Each path's accuracy on `data` with batch statistics (running statistics left untouched). */
+  evaluateArchitectures(data: Dataset, loader: LoaderOptions & { paths: number[][] }): Promise<NativeEvalStats[]> {
+    const options = loaderOptions(loader, { paths: z.array(z.array(z.number().int().min(0))) }, 'evaluateArchitectures options');
+    return callNative(() => this.handle.evaluateArchitectures(handleOf(data, 'data'), options));
+  }
+
+  /** GM-NAS's gradient distances for each decision (see native/search/gradient_matching.h). */
+  matchGradients(data: Dataset, loader: LoaderOptions & { decisions: number[]; repeats: number }): Promise<NativeGradientMatch[]> {
+    const extra = { decisions: z.array(z.number().int().min(0)), repeats: z.number().int().positive() };
+    const options = loaderOptions(loader, extra, 'matchGradients options');
+    return callNative(() => this.handle.matchGradients(handleOf(data, 'data'), options));
   }
 
   /** Times single layers on this session's device (see lib/latency for tables built on it). */

@@ -26,6 +26,10 @@ const std::vector<NamedSessionMethod>& ShiftNasSessionMethods();
 // Operator profiles: startProfile, stopProfile (profile_binding.cc).
 const std::vector<NamedSessionMethod>& ProfileSessionMethods();
 const std::vector<NamedSessionMethod>& DistSessionMethods();
+// Path supernets: RSPS training, masks, gradient matching (gm_binding.cc).
+const std::vector<NamedSessionMethod>& PathSupernetSessionMethods();
+// The free function cosineDistances({vectors}) (gm_binding.cc).
+Napi::Value CosineDistancesBinding(const Napi::CallbackInfo& info);
 
 // A subnet {resolution, stages: [{width, kernels, expands}]} from JS and back.
 ElasticChoice ReadElasticChoice(const Napi::Object& o);

@@ -3,6 +3,7 @@
 #include <torch/version.h>
 
 #include "bindings/addon_state.h"
+#include "bindings/elastic_binding.h"
 #include "boundary/async_call.h"
 #include "common/caching_cpu_allocator.h"
 #include "dist/communicator.h"
@@ -66,6 +67,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 
 Napi::Object InitInfoBinding(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("cosineDistances", Napi::Function::New(env, CosineDistancesBinding, "cosineDistances"));
   return exports;
 }
 

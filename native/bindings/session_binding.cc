@@ -59,7 +59,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
     for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods(),
-                              &DistSessionMethods()}) {
+                              &DistSessionMethods(), &PathSupernetSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));

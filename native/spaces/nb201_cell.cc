@@ -9,7 +9,9 @@ namespace {
 
 constexpr std::array<std::pair<int, int>, 6> kEdges{{{1, 0}, {2, 0}, {2, 1}, {3, 0}, {3, 1}, {3, 2}}};
 
-torch::nn::AnyModule MakeEdgeOp(Nb201Op op, int64_t channels, bool affine) {
+}  // namespace
+
+torch::nn::AnyModule MakeNb201EdgeOp(Nb201Op op, int64_t channels, bool affine) {
   switch (op) {
     case Nb201Op::kNone: return torch::nn::AnyModule(Zero(channels, 1));
     case Nb201Op::kSkipConnect: return torch::nn::AnyModule(Identity());
@@ -19,8 +21,6 @@ torch::nn::AnyModule MakeEdgeOp(Nb201Op op, int64_t channels, bool affine) {
   }
   Fail(codes::kInvalidArgument, "unknown NB201 op");
 }
-
-}  // namespace
 
 Nb201Op ParseNb201Op(const std::string& name) {
   if (name == "none") return Nb201Op::kNone;
@@ -41,12 +41,17 @@ void Nb201CellImpl::reset() {
   edges_ = register_module("edges", torch::nn::ModuleList());
   edge_ops_.clear();
   for (Nb201Op op : ops_) {
-    edge_ops_.push_back(MakeEdgeOp(op, channels_, affine_));
+    edge_ops_.push_back(MakeNb201EdgeOp(op, channels_, affine_));
     edges_->push_back(edge_ops_.back().ptr());
   }
 }
 
 torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x) {
+  return Nb201CellForward(x, ops_, [this](size_t e, const torch::Tensor& h) { return edge_ops_[e].forward(h); });
+}
+
+torch::Tensor Nb201CellForward(const torch::Tensor& x, const Nb201Ops& ops,
+                               const std::function<torch::Tensor(size_t, const torch::Tensor&)>& run_edge) {
   std::array<torch::Tensor, 4> nodes{x};
   for (size_t e = 0; e < kEdges.size(); ++e) {
     const auto [to, from] = kEdges[e];
@@ -54,8 +59,8 @@ torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x) {
     // (all its edges `none`) is zero.
     if (!nodes[from].defined()) nodes[from] = torch::zeros_like(x);
     // A `none` edge adds zeros: skip it.
-    if (ops_[e] == Nb201Op::kNone) continue;
-    torch::Tensor y = edge_ops_[e].forward(nodes[from]);
+    if (ops[e] == Nb201Op::kNone) continue;
+    torch::Tensor y = run_edge(e, nodes[from]);
     nodes[to] = nodes[to].defined() ? nodes[to] + y : y;
   }
   return nodes[3].defined() ? nodes[3] : torch::zeros_like(x);

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <array>
+#include <functional>
 #include <string>
 
 namespace torchnas {
@@ -12,8 +13,18 @@ namespace torchnas {
 enum class Nb201Op { kNone, kSkipConnect, kConv1x1, kConv3x3, kAvgPool3x3 };
 using Nb201Ops = std::array<Nb201Op, 6>;
 
+constexpr int64_t kNb201Edges = 6;
+constexpr int64_t kNb201OpCount = 5;  // in Nb201Op order, the benchmark's op order
+
 // "none" | "skip_connect" | "nor_conv_1x1" | "nor_conv_3x3" | "avg_pool_3x3"; E_INVALID_ARGUMENT otherwise.
 Nb201Op ParseNb201Op(const std::string& name);
+
+// One edge operation keeping `channels` and resolution (a `none` edge is a Zero module).
+torch::nn::AnyModule MakeNb201EdgeOp(Nb201Op op, int64_t channels, bool affine);
+
+// The cell's DAG: node j sums run_edge(e, node i) over its edges e = i -> j whose op is not `none`.
+torch::Tensor Nb201CellForward(const torch::Tensor& x, const Nb201Ops& ops,
+                               const std::function<torch::Tensor(size_t, const torch::Tensor&)>& run_edge);
 
 class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
  public:

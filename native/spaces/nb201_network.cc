@@ -6,7 +6,10 @@
 
 namespace torchnas {
 
-Nb201NetworkImpl::Nb201NetworkImpl(const Nb201Spec& spec) : spec_(spec) {
+Nb201NetworkImpl::Nb201NetworkImpl(const Nb201Spec& spec)
+    : Nb201NetworkImpl(spec, [&spec](int64_t width) { return torch::nn::AnyModule(Nb201Cell(spec.ops, width, true)); }) {}
+
+Nb201NetworkImpl::Nb201NetworkImpl(const Nb201Spec& spec, const CellFactory& make_cell) : spec_(spec) {
   Require(spec.classes >= 1, "an NB201 network needs at least one class");
   Require(spec.channels >= 1 && spec.cells_per_stage >= 1 && spec.in_channels >= 1,
           "NB201 channels, cells per stage and input channels must be positive");
@@ -19,9 +22,13 @@ Nb201NetworkImpl::Nb201NetworkImpl(const Nb201Spec& spec) : spec_(spec) {
   for (int64_t stage = 0; stage < 3; ++stage) {
     if (stage > 0) {
       cell_ops_.emplace_back(ResNetBasicBlock(ResNetBasicBlockOptions(width, 2 * width, 2)));
+      is_cell_.push_back(false);
       width *= 2;
     }
-    for (int64_t i = 0; i < spec.cells_per_stage; ++i) cell_ops_.emplace_back(Nb201Cell(spec.ops, width, /*affine=*/true));
+    for (int64_t i = 0; i < spec.cells_per_stage; ++i) {
+      cell_ops_.push_back(make_cell(width));
+      is_cell_.push_back(true);
+    }
   }
   for (auto& cell : cell_ops_) cells_->push_back(cell.ptr());
   lastact_ = register_module("lastact", torch::nn::BatchNorm2d(width));
@@ -32,7 +39,7 @@ torch::Tensor Nb201NetworkImpl::ForwardFeatures(const torch::Tensor& x) {
   TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ", spec_.in_channels,
               ", H, W], got ", x.sizes());
   torch::Tensor h = stem_->forward(x);
-  for (auto& cell : cell_ops_) h = cell.forward(h);
+  for (size_t i = 0; i < cell_ops_.size(); ++i) h = RunCell(i, h);
   return torch::relu(BatchNormForward(lastact_, h));
 }
 

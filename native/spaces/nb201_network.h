@@ -25,8 +25,18 @@ class Nb201NetworkImpl : public Model {
   // After the final BatchNorm + ReLU, before global pooling.
   torch::Tensor ForwardFeatures(const torch::Tensor& x) override;
 
+ protected:
+  // The skeleton with `make_cell(width)` in every cell slot (the weight-sharing supernet's cells).
+  using CellFactory = std::function<torch::nn::AnyModule(int64_t width)>;
+  Nb201NetworkImpl(const Nb201Spec& spec, const CellFactory& make_cell);
+  // Entry i of the cell list: a cell, or a stride-2 residual block between stages.
+  virtual torch::Tensor RunCell(size_t i, const torch::Tensor& h) { return cell_ops_[i].forward(h); }
+  const std::vector<torch::nn::AnyModule>& cell_list() const { return cell_ops_; }
+  bool is_cell(size_t i) const { return is_cell_[i]; }
+
  private:
   Nb201Spec spec_;
+  std::vector<bool> is_cell_;
   torch::nn::Sequential stem_{nullptr};
   torch::nn::ModuleList cells_{nullptr};
   std::vector<torch::nn::AnyModule> cell_ops_;  // the same modules, callable

@@ -56,6 +56,8 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
   model_ = std::move(model);
   supernet_.reset();
   elastic_.reset();
+  nb201_supernet_.reset();
+  path_masks_.clear();
   arch_.reset();
   shiftnas_.reset();
   optimizer_.reset();

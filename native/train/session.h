@@ -16,9 +16,11 @@
 #include "nets/network_spec.h"
 #include "proxies/proxy.h"
 #include "search/arch_trainer.h"
+#include "search/gradient_matching.h"
 #include "search/subnet_sampler.h"
 #include "spaces/elastic_net.h"
 #include "spaces/nb201_network.h"
+#include "spaces/nb201_supernet.h"
 #include "spaces/supernet.h"
 #include "train/optimizer.h"
 
@@ -160,6 +162,27 @@ class Session {
                                                                     LoaderOptions loader, std::vector<EdgeChoice> path,
                                                                     GateMode mode);
 
+  // Weight-sharing supernets trained on one uniformly drawn path per step (RSPS) and split by
+  // gradient matching (GM-NAS; train/session_gm.cc): the NB201 supernet, or a chain supernet from
+  // buildSupernet. A path is one option index per decision (NB201: an op per edge).
+  int64_t BuildNb201Supernet(const Nb201Spec& spec);
+  // The options each decision may take (a sub-supernet); an empty list allows every option.
+  void SetPathMasks(const std::vector<std::vector<int64_t>>& masks);
+  std::vector<std::vector<int64_t>> PathMasks() const;
+  EpochStats OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
+                          const ProgressFn& progress);
+  // The paths OneShotEpoch draws in epoch `epoch` (its first `count` steps), for inspection.
+  std::vector<std::vector<int64_t>> OneShotPaths(int64_t epoch, int64_t count);
+  // Per path (inside the masks): accuracy on `data` with batch statistics; the running statistics
+  // are left as they were.
+  std::vector<EvalStats> EvaluateArchitectures(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                               const std::vector<std::vector<int64_t>>& paths);
+  // For each decision (with 2+ allowed options): over `repeats` batches, one path per batch drawn from
+  // the masks and shared by every option, the gradient of all parameters except the decision's own
+  // with the decision fixed to each option, averaged; their cosine distances. The model is left as it was.
+  std::vector<GradientMatch> MatchGradients(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                            const std::vector<int64_t>& decisions, int64_t repeats);
+
   // One-shot elastic supernet (spaces/elastic_net.h): build, train with a sampling rule (one native
   // call per epoch, one optimizer step per batch over several subnets), score subnets after BN
   // recalibration, and take a subnet's weights out as a standalone network.
@@ -272,6 +295,14 @@ class Session {
   std::pair<torch::Tensor, torch::Tensor> WeightStep(const torch::Tensor& x, const torch::Tensor& y,
                                                      const std::function<torch::Tensor(const torch::Tensor&)>& forward);
 
+  // Path supernets (train/session_gm.cc): options per decision, one path's forward, a decision's own
+  // parameters, a uniform draw inside the masks.
+  std::vector<int64_t> PathOptionCounts() const;
+  torch::Tensor ForwardPath(const torch::Tensor& x, const std::vector<int64_t>& path);
+  std::vector<torch::Tensor> DecisionParameters(int64_t decision);
+  std::vector<int64_t> DrawPath(SeededRandom& rng) const;
+  void RequireInsideMasks(const std::vector<int64_t>& path) const;
+
   // Data parallelism and micro-batches (train/session_dist.cc).
   void AttachModelToGroup();
   void BeginWeightStep(bool overlap);
@@ -288,6 +319,8 @@ class Session {
   std::shared_ptr<Model> model_;
   std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
   std::shared_ptr<ElasticNetImpl> elastic_;  // set when model_ is an elastic supernet
+  std::shared_ptr<Nb201SupernetImpl> nb201_supernet_;  // set when model_ is the NB201 supernet
+  std::vector<std::vector<int64_t>> path_masks_;      // empty: every option allowed
   std::unique_ptr<ArchTrainer> arch_;
   std::shared_ptr<ShiftNas> shiftnas_;  // set by ConfigureShiftNas
   std::shared_ptr<const DatasetView> shift_valid_;

@@ -20,7 +20,8 @@ void Session::SetStateTensors(const std::map<std::string, std::vector<double>>& 
 LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                              const std::vector<int64_t>& path) {
   Model& model = RequireModel();
-  Require(path.empty() || supernet_, "a path is only for a supernet");
+  Require(path.empty() || supernet_ || nb201_supernet_, "a path is only for a supernet");
+  if (nb201_supernet_) Nb201PathOps(path);  // six op indices, checked before any work
   std::vector<EdgeChoice> choices;
   if (supernet_) {
     Require(static_cast<int64_t>(path.size()) == supernet_->edges(), "the path needs one choice per edge");
@@ -30,6 +31,7 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
     }
   }
   LossProbe probe = ProbeWith(std::move(data), std::move(loader), [&](const torch::Tensor& x) {
+    if (nb201_supernet_) return nb201_supernet_->forward(x, path);
     return supernet_ ? supernet_->forward(x, choices, GateMode::kFullV2, options_.exec) : model.forward(x);
   });
   for (const auto& item : model.named_parameters()) {

@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "dist/communicator.h"
 #include "data/batch_loader.h"
+#include "data/cycling_batches.h"
 #include "nets/seeded_construction.h"
 #include "ops/batch_norm_stats.h"
 #include "train/classification_loss.h"
@@ -65,19 +66,10 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   Require(!options.update_arch || valid->size() >= valid_loader.batch_size * valid_loader.shard_count,
           "the validation part has " + std::to_string(valid->size()) + " images, fewer than one batch (" +
               std::to_string(valid_loader.batch_size) + "): hold out more data or use a smaller batch size");
-  std::unique_ptr<BatchLoader> valid_batches;
-  int64_t valid_pass = 0;
-  auto next_valid = [&]() -> Batch {
-    for (;;) {
-      if (!valid_batches) {
-        LoaderOptions o = valid_loader;
-        o.epoch = train_loader.epoch * 1000 + valid_pass++;  // a fresh order each pass
-        valid_batches = std::make_unique<BatchLoader>(valid, o);
-      }
-      if (auto b = valid_batches->Next()) return *b;
-      valid_batches.reset();
-    }
-  };
+  // A fresh order each pass over the validation part.
+  LoaderOptions valid_order = valid_loader;
+  valid_order.epoch = train_loader.epoch;
+  CyclingBatches valid_batches(valid, valid_order);
 
   SearchEpochStats stats;
   double arch_loss_sum = 0.0, arch_top1_sum = 0.0;
@@ -91,7 +83,7 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
     // loss read back (a host value) marks its end.
     if (options_.exec.device.is_cuda()) torch::cuda::synchronize(options_.exec.device.index());
     const auto started = std::chrono::steady_clock::now();
-    Batch b = next_valid();
+    Batch b = valid_batches.Next();
     ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device), rng);
     stats.arch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ++stats.arch_steps;

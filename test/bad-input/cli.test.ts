@@ -97,6 +97,10 @@ const CASES: Case[] = [
     /started with other options: --arch fmnist-cnn \(given fmnist-mbconv\), --lr 0.1 \(given 0.5\)/],
   ['resume shortened', ['train', '--out', 'train-run', '--epochs', '1'], /2-epoch schedule .* --epochs 1 would shorten it/],
   // search
+  ['gm-nas split epochs not a list', ['search', 'gm-nas', '--split-epochs', 'two'], /--split-epochs takes positive whole numbers separated by commas, or none/],
+  ['gm-nas split at or past the last epoch', ['search', 'gm-nas', '--epochs', '4', '--split-epochs', '2,4'], /--split-epochs: split epochs must increase and stay below epochs \(4\)/],
+  ['gm-nas unknown space', ['search', 'gm-nas', '--space', 'nope', '--limit-train', '64'], /--space nb201 or a chain space, and 'nope' is neither a built-in search space/],
+  ['gm-nas unknown criterion', ['search', 'gm-nas', '--criterion', 'best'], /argument 'best' is invalid\. Allowed choices are gradient, random/],
   ['fbnetv5 unknown task', ['search', 'fbnetv5', '--tasks', 'cls,pose'], /--tasks: unknown task 'pose' \(known: cls, seg, det\)/],
   ['fbnetv5 canvas smaller than an item', ['search', 'fbnetv5', '--canvas-size', '24'], /canvas.size 24 is smaller than an item/],
   ['fbnetv5 warm-up as long as the run', ['search', 'fbnetv5', '--epochs', '2', '--warmup-epochs', '2'], /lower --warmup-epochs or raise --epochs/],

@@ -1,0 +1,223 @@
+// npm run bench:gm-nas — GM-NAS against its controls on Fashion-MNIST, on the NB201 cell space with
+// the network reduced to fit 2 cores (C = 8, N = 1 cell per stage by default; the benchmark's is
+// C = 16, N = 5), at equal total supernet epochs:
+//
+// 1. ground truth: --gt architectures drawn uniformly from the 15625 (seeded), each trained alone with
+//    one short recipe (--gt-epochs on the same training subset, SGD, cosine) and tested on the same
+//    held-out images the supernets score on;
+// 2. per seed, three arms on the same data: one-shot (RSPS, no split), a random split (a random edge
+//    into two random groups) and the GM split (gradient matching), the split arms for --epochs per
+//    lineage with splits after --split-epochs, the one-shot arm for the same total supernet epochs
+//    (sum over the tree's nodes of the epochs each trained);
+// 3. per run: Kendall tau between the supernet accuracy of the ground-truth architectures (each in the
+//    sub-supernet holding it) and their stand-alone accuracy; top-5 regret (the best stand-alone
+//    accuracy minus the best stand-alone accuracy among the 5 the supernet ranks highest); the run's
+//    chosen architecture's NB201 CIFAR-10 test accuracy (200 epochs) from the table, a transfer figure,
+//    with its percentile among all 15,625;
+// 4. the control every search needs: each run's chosen architecture trained alone with the
+//    ground-truth recipe and ranked among the ground-truth (random) architectures within +-25% of its
+//    FLOPs (at the network size searched), whatever the rank.
+//
+// Every step writes under --out and is skipped when found finished, so the bench resumes.
+//
+//   npm run bench:gm-nas -- [--out runs/gm-bench] [--seeds 0,1,2] [--gt 60] [--gt-epochs 4]
+//       [--epochs 6] [--split-epochs 2] [--limit-train 6000] [--eval-images 2000] [--channels 8]
+//       [--cells 1] [--repeats 4] [--samples 20] [--jobs 2]
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseArgs } from 'util';
+import { gmNas, nb201Accuracy, nb201AccuracyColumn, nb201NetworkCost, NB201_OPS, Session, type GmNasResult, type Nb201Cell } from '../lib';
+import { gmData, type GmData } from '../lib/gmnas/gm-data';
+import { Rng } from '../lib/strategies/rng';
+import { runPool } from '../lib/util/job-pool';
+import { kendall, meanAndStd } from '../lib/util/statistics';
+import { wholeFlag } from './flags';
+import { readOr } from './step-cache';
+
+const { values: args } = parseArgs({
+  options: {
+    out: { type: 'string', default: 'runs/gm-bench' },
+    seeds: { type: 'string', default: '0,1,2' },
+    gt: { type: 'string', default: '60' },
+    'gt-epochs': { type: 'string', default: '4' },
+    epochs: { type: 'string', default: '6' },
+    'split-epochs': { type: 'string', default: '2' },
+    'limit-train': { type: 'string', default: '6000' },
+    'eval-images': { type: 'string', default: '2000' },
+    channels: { type: 'string', default: '8' },
+    cells: { type: 'string', default: '1' },
+    repeats: { type: 'string', default: '4' },
+    samples: { type: 'string', default: '20' },
+    jobs: { type: 'string', default: '2' },
+  },
+});
+
+const cfg = {
+  out: args.out,
+  seeds: args.seeds.split(',').map((s) => wholeFlag(s, 'seeds', 0)),
+  gt: wholeFlag(args.gt, 'gt', 6),
+  gtEpochs: wholeFlag(args['gt-epochs'], 'gt-epochs'),
+  epochs: wholeFlag(args.epochs, 'epochs', 2),
+  splitEpochs: args['split-epochs'].split(',').map((s) => wholeFlag(s, 'split-epochs')),
+  limitTrain: wholeFlag(args['limit-train'], 'limit-train', 64),
+  evalImages: wholeFlag(args['eval-images'], 'eval-images', 64),
+  channels: wholeFlag(args.channels, 'channels'),
+  cells: wholeFlag(args.cells, 'cells'),
+  repeats: wholeFlag(args.repeats, 'repeats'),
+  samples: wholeFlag(args.samples, 'samples'),
+  jobs: wholeFlag(args.jobs, 'jobs'),
+};
+const BATCH = 64;
+const LR = 0.05;
+const WEIGHT_DECAY = 3e-4;
+const DATA_SEED = 0; // the same train subset and held-out images for every arm, seed and ground-truth network
+
+/** Supernet epochs summed over the tree: E before the first split, then 2^k leaves for the rest. */
+function totalSupernetEpochs(epochs: number, splits: number[]): number {
+  const bounds = [0, ...splits, epochs];
+  return bounds.slice(1).reduce((sum, end, k) => sum + 2 ** k * (end - bounds[k]), 0);
+}
+
+function groundTruthPaths(count: number): number[][] {
+  const rng = new Rng(20261202);
+  const seen = new Map<string, number[]>();
+  while (seen.size < count) {
+    const p = Array.from({ length: 6 }, () => rng.int(5));
+    seen.set(p.join(','), p);
+  }
+  return [...seen.values()];
+}
+
+async function trainStandalone(p: number[], data: GmData, threads: number): Promise<number> {
+  const s = new Session({ device: 'cpu', threads, seed: 1 });
+  try {
+    await s.buildNb201({ arch: p.map((j) => NB201_OPS[j]), channels: cfg.channels, cells: cfg.cells, input: data.input, classes: data.classes });
+    const steps = Math.ceil(data.train.size / BATCH);
+    await s.configureTraining({ optimizer: 'sgd', lr: LR, weightDecay: WEIGHT_DECAY, totalSteps: cfg.gtEpochs * steps });
+    for (let epoch = 0; epoch < cfg.gtEpochs; epoch++) await s.trainEpoch(data.train, { batchSize: BATCH, seed: 1, epoch, augment: data.augment });
+    return (await s.evaluate(data.evaluation, { batchSize: 256, augment: { mean: data.augment.mean, std: data.augment.std } })).top1;
+  } finally {
+    await s.close();
+  }
+}
+
+interface Truth { path: number[]; arch: string; top1: number; flops: number }
+
+const flopsOf = (p: number[], data: GmData) =>
+  nb201NetworkCost(p.map((j) => NB201_OPS[j]) as unknown as Nb201Cell, { channels: cfg.channels, cells: cfg.cells, input: data.input, classes: data.classes }).flops;
+
+async function groundTruth(data: GmData): Promise<Truth[]> {
+  const dir = path.join(cfg.out, 'ground-truth');
+  fs.mkdirSync(dir, { recursive: true });
+  const threads = cfg.jobs > 1 ? 1 : 2;
+  const paths = groundTruthPaths(cfg.gt);
+  const started = Date.now();
+  let done = 0;
+  return runPool(paths.map((p) => async () => {
+    const arch = p.map((j) => NB201_OPS[j]).join(',');
+    const top1 = await readOr(path.join(dir, `${p.join('')}.json`), () => trainStandalone(p, data, threads));
+    done++;
+    process.stderr.write(`ground truth ${done}/${paths.length}: ${arch} ${(100 * top1).toFixed(2)}% (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+    return { path: p, arch, top1, flops: flopsOf(p, data) };
+  }), cfg.jobs);
+}
+
+const ARMS = ['oneshot', 'random', 'gradient'] as const;
+type Arm = (typeof ARMS)[number];
+
+async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResult> {
+  const total = totalSupernetEpochs(cfg.epochs, cfg.splitEpochs);
+  const split = arm !== 'oneshot';
+  return readOr(path.join(cfg.out, `${arm}-s${seed}.json`), () => gmNas({
+    space: 'nb201', channels: cfg.channels, cells: cfg.cells, epochs: split ? cfg.epochs : total,
+    splitEpochs: split ? cfg.splitEpochs : [], criterion: arm === 'random' ? 'random' : 'gradient', repeats: cfg.repeats,
+    batchSize: BATCH, lr: LR, weightDecay: WEIGHT_DECAY, limitTrain: cfg.limitTrain, evalImages: cfg.evalImages,
+    samples: cfg.samples, evaluate: truth.map((t) => t.path), seed, dataSeed: DATA_SEED, device: 'cpu', threads: 2, progressEvery: 1000,
+    runDir: path.join(cfg.out, 'runs', `${arm}-s${seed}`),
+  }, (e) => { if (e.type === 'split' || e.type === 'epoch') process.stderr.write(`${arm} s${seed}: ${e.type === 'split' ? `split n${e.node} on edge ${e.split.decision} [${e.split.groups[0]}]|[${e.split.groups[1]}]` : `epoch ${e.record.epoch}`}\n`); }));
+}
+
+function topRegret(truth: Truth[], supernet: number[], k: number): number {
+  const order = truth.map((t, i) => ({ t, s: supernet[i] })).sort((a, b) => b.s - a.s);
+  return Math.max(...truth.map((t) => t.top1)) - Math.max(...order.slice(0, k).map((o) => o.t.top1));
+}
+
+interface ArmRow {
+  arm: Arm; seed: number; tau: number; regret5: number; chosen: string; chosenHeldOut: number; cifar10: number;
+  cifar10Percentile: number; leaves: number; standalone: number; peers: number; rank: number;
+}
+
+const CIFAR10 = nb201AccuracyColumn('cifar10', 'test');
+
+/** The chosen network trained alone like the ground truth; its rank among random ones of +-25% FLOPs. */
+async function randomPickControl(result: GmNasResult, truth: Truth[], data: GmData) {
+  const dir = path.join(cfg.out, 'chosen');
+  fs.mkdirSync(dir, { recursive: true });
+  const p = result.chosen.path;
+  const standalone = await readOr(path.join(dir, `${p.join('')}.json`), () => trainStandalone(p, data, 2));
+  const flops = flopsOf(p, data);
+  const peers = truth.filter((t) => Math.abs(t.flops - flops) <= 0.25 * flops && t.path.join() !== p.join());
+  return { standalone, peers: peers.length, rank: 1 + peers.filter((t) => t.top1 > standalone).length };
+}
+
+async function rowOf(arm: Arm, seed: number, result: GmNasResult, truth: Truth[], data: GmData): Promise<ArmRow> {
+  const supernet = result.scored.map((s) => s.top1);
+  const cifar10 = nb201Accuracy(result.chosen.arch, 'cifar10', 'test');
+  return {
+    arm, seed, tau: kendall(supernet, truth.map((t) => t.top1)), regret5: topRegret(truth, supernet, 5),
+    chosen: result.chosen.arch, chosenHeldOut: result.chosen.top1, cifar10,
+    cifar10Percentile: CIFAR10.filter((a) => a <= cifar10).length / CIFAR10.length, leaves: result.leaves.length,
+    ...(await randomPickControl(result, truth, data)),
+  };
+}
+
+function report(rows: ArmRow[], truth: Truth[]): string {
+  const pct = (x: number) => (100 * x).toFixed(2);
+  const lines = [
+    `GM-NAS bench (${new Date().toISOString().slice(0, 10)}): NB201 C=${cfg.channels} N=${cfg.cells} on Fashion-MNIST, ` +
+      `${cfg.limitTrain} training images, ${cfg.evalImages} held-out; ${truth.length} ground-truth architectures ` +
+      `(${cfg.gtEpochs} epochs each, stand-alone top-1 ${pct(Math.min(...truth.map((t) => t.top1)))}..${pct(Math.max(...truth.map((t) => t.top1)))}%); ` +
+      `split arms ${cfg.epochs} epochs per lineage, splits after ${cfg.splitEpochs}; one-shot ${totalSupernetEpochs(cfg.epochs, cfg.splitEpochs)} epochs (equal total)`,
+    '',
+    '| arm | seed | Kendall tau | top-5 regret (pts) | leaves | chosen | supernet held-out top-1 | stand-alone top-1 | rank among random peers (+-25% FLOPs) | NB201 CIFAR-10 test (transfer), percentile |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
+      `${pct(r.standalone)} | ${r.rank} of ${r.peers + 1} | ${r.cifar10.toFixed(2)}, ${pct(r.cifar10Percentile)} |`),
+    '',
+    '| arm | tau mean | tau std | tau spread (max-min) | regret mean (pts) | CIFAR-10 mean |',
+    '|---|---|---|---|---|---|',
+  ];
+  const stats = ARMS.map((arm) => {
+    const mine = rows.filter((r) => r.arm === arm);
+    const taus = mine.map((r) => r.tau);
+    const { mean, std } = meanAndStd(taus);
+    return { arm, mean, std, spread: Math.max(...taus) - Math.min(...taus), regret: meanAndStd(mine.map((r) => r.regret5)).mean, cifar: meanAndStd(mine.map((r) => r.cifar10)).mean };
+  });
+  for (const s of stats) lines.push(`| ${s.arm} | ${s.mean.toFixed(3)} | ${s.std.toFixed(3)} | ${s.spread.toFixed(3)} | ${pct(s.regret)} | ${s.cifar.toFixed(2)} |`);
+  const gm = stats.find((s) => s.arm === 'gradient')!;
+  for (const control of stats.filter((s) => s.arm !== 'gradient')) {
+    const margin = gm.mean - control.mean;
+    const spread = Math.max(gm.spread, control.spread);
+    lines.push(`GM vs ${control.arm}: tau ${margin >= 0 ? '+' : ''}${margin.toFixed(3)}, seed spread ${spread.toFixed(3)}: ` +
+      (margin > spread ? 'above the spread' : 'NOT above the spread'));
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main() {
+  fs.mkdirSync(cfg.out, { recursive: true });
+  const data = await gmData({ dataset: 'fashion-mnist', validFraction: 0.2, evalImages: cfg.evalImages, limitTrain: cfg.limitTrain, batchSize: BATCH, augment: false, seed: DATA_SEED });
+  const truth = await groundTruth(data);
+  const rows: ArmRow[] = [];
+  for (const seed of cfg.seeds) {
+    for (const arm of ARMS) rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data));
+  }
+  const text = report(rows, truth);
+  fs.writeFileSync(path.join(cfg.out, 'report.md'), text);
+  process.stdout.write(text);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,211 @@
+// GM-NAS (Hu et al., ICLR 2022) as a run: a weight-sharing supernet trained one uniformly drawn path
+// per step (RSPS); at each split epoch every sub-supernet splits one decision by gradient matching
+// (or at random, the control), the children inheriting weights and optimizer state; every leaf trains
+// to the end of the budget; then each leaf scores sampled architectures on held-out data and the best
+// leaf's best is the result. The split tree is committed with each epoch's checkpoints, so a run
+// resumes exactly.
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { DATASET_NAMES } from '../data/datasets';
+import { fromZod, TorchnasError } from '../errors';
+import { stepsPerEpoch } from '../dist/run-session';
+import { commitRunState, freshRunState, openRunDir, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { resumeRun } from '../train/resume';
+import { RUN_FIELDS } from '../train/run-fields';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { chooseSplit, unsplitDecisions } from './choose-split';
+import { gmData, requireSpaceShape, type GmData } from './gm-data';
+import { LeafSessions } from './leaf-sessions';
+import { openPathSpace, type PathSpace } from './path-space';
+import { selectArchitectures, type LeafResult, type ScoredPath } from './select-architectures';
+import { leaves, rootNode, splitNode, type GmNode, type SplitRecord } from './split-tree';
+
+const { distributed: _distributed, microBatches: _microBatches, ...LOCAL_RUN_FIELDS } = RUN_FIELDS;
+
+export const GmNasOptionsSchema = z
+  .object({
+    /** 'nb201', or a chain space (proxyless-28, ...) whose searchable edges are the decisions. */
+    space: z.string().default('nb201'),
+    dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
+    dataDir: z.string().optional(),
+    /** NB201 network size: C and cells per stage (the benchmark's 16 and 5, reduced to fit 2 cores). */
+    channels: z.number().int().positive().default(8),
+    cells: z.number().int().positive().default(1),
+    epochs: z.number().int().positive().default(6),
+    /** Epochs done when every sub-supernet splits once more ([]: one-shot, no split). */
+    splitEpochs: z.array(z.number().int().positive()).default([2]),
+    criterion: z.enum(['gradient', 'random']).default('gradient'),
+    /** Batches per decision in gradient matching. */
+    repeats: z.number().int().positive().default(4),
+    restart: z.boolean().default(false),
+    batchSize: z.number().int().positive().default(64),
+    optimizer: z.enum(['sgd', 'adam', 'adamw']).default('sgd'),
+    lr: z.number().positive().default(0.05),
+    weightDecay: z.number().min(0).default(3e-4),
+    augment: z.boolean().default(false),
+    validFraction: z.number().gt(0).lt(1).default(0.2),
+    /** Held-out images each architecture is scored on. */
+    evalImages: z.number().int().positive().default(2000),
+    /** Architectures sampled and scored in each sub-supernet. */
+    samples: z.number().int().positive().default(20),
+    /** The seed of the train / held-out split and subsets (default: seed), to compare seeds on the same data. */
+    dataSeed: z.number().int().min(0).optional(),
+    /** Extra paths to score, each in the sub-supernet that holds it (a ranking study's ground truth). */
+    evaluate: z.array(z.array(z.number().int().min(0))).optional(),
+    ...LOCAL_RUN_FIELDS,
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const sorted = o.splitEpochs.every((e, i) => i === 0 || e > o.splitEpochs[i - 1]);
+    if (!sorted || o.splitEpochs.some((e) => e >= o.epochs)) {
+      ctx.addIssue({ code: 'custom', path: ['splitEpochs'], message: `split epochs must increase and stay below epochs (${o.epochs})` });
+    }
+  });
+
+export type GmNasOptions = z.input<typeof GmNasOptionsSchema>;
+type Opts = z.output<typeof GmNasOptionsSchema>;
+
+export interface GmEpochRecord {
+  type: 'gm-epoch';
+  epoch: number;
+  splits: (SplitRecord & { node: number })[];
+  leaves: { id: number; loss: number; top1: number; seconds: number; globalStep: number }[];
+}
+
+export type GmEvent =
+  | { type: 'start'; runDir: string; space: string; decisions: number; startEpoch: number; epochs: number; leaves: number }
+  | { type: 'split'; node: number; split: SplitRecord; children: [number, number] }
+  | { type: 'step'; epoch: number; leaf: number; step: number; steps: number; loss: number; top1: number }
+  | { type: 'epoch'; record: GmEpochRecord }
+  | { type: 'selected'; leaf: LeafResult };
+
+export interface GmNasResult {
+  runDir: string;
+  space: string;
+  tree: GmNode[];
+  leaves: LeafResult[];
+  chosen: { leaf: number; path: number[]; arch: string; top1: number };
+  /** The `evaluate` paths' scores, each from the sub-supernet holding it. */
+  scored: ScoredPath[];
+  history: GmEpochRecord[];
+  seconds: number;
+}
+
+type GmState = RunState<GmEpochRecord> & { tree: GmNode[] };
+
+export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => void): Promise<GmNasResult> {
+  const started = Date.now();
+  const parsed = GmNasOptionsSchema.safeParse(options);
+  if (!parsed.success) throw fromZod('gm-nas options', parsed.error);
+  let opts: Opts = parsed.data;
+  const runDir = opts.runDir ?? path.join('runs', `gm-nas-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const opened = openRunDir<Opts, GmEpochRecord>(runDir, 'gm-nas');
+  if (opened) opts = resumeRun(opened, options, opts, runDir, 'gm-nas');
+  const emit = (e: GmEvent) => onEvent?.(e);
+  const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
+  const space = openPathSpace(opts.space, opts, data);
+  requireSpaceShape(space, data.train, opts.dataset);
+  checkEvaluatePaths(space, opts.evaluate);
+  const optionCounts = space.decisions.map((d) => d.options.length);
+  let state: GmState = (opened?.state as GmState | undefined) ?? { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
+  const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
+  const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
+  try {
+    for (const leaf of leaves(state.tree)) await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
+    if (!opened) {
+      fs.mkdirSync(runDir, { recursive: true });
+      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions });
+    }
+    emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone, epochs: opts.epochs, leaves: leaves(state.tree).length });
+    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+      const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
+      const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
+      state = await commitLeaves(runDir, state, splits.tree, sessions, { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained });
+      emit({ type: 'epoch', record: state.history.at(-1)! });
+    }
+    const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
+    for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
+    const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds: (Date.now() - started) / 1000 };
+    writeResult(runDir, space, opts, result);
+    return result;
+  } finally {
+    await sessions.closeAll();
+  }
+}
+
+function checkEvaluatePaths(space: PathSpace, paths: number[][] | undefined): void {
+  for (const p of paths ?? []) {
+    if (p.length !== space.decisions.length || p.some((j, d) => j >= space.decisions[d].options.length)) {
+      throw new TorchnasError('E_INVALID_ARGUMENT', `evaluate: path [${p}] is not a path of ${space.name} ` +
+        `(${space.decisions.length} decisions, options per decision: ${space.decisions.map((d) => d.options.length).join(',')})`, ['evaluate']);
+    }
+  }
+}
+
+interface StepContext {
+  opts: Opts;
+  data: GmData;
+  sessions: LeafSessions;
+  emit: (e: GmEvent) => void;
+}
+
+/** At a split epoch, every leaf not yet split that many times splits once (children open in its place). */
+async function splitDueLeaves(state: GmState, epoch: number, ctx: StepContext & { optionCounts: number[] }) {
+  const due = ctx.opts.splitEpochs.filter((e) => e <= epoch).length;
+  let tree = state.tree;
+  const records: (SplitRecord & { node: number })[] = [];
+  for (const leaf of leaves(tree)) {
+    const candidates = unsplitDecisions(leaf, ctx.optionCounts);
+    if (leaf.depth >= due || candidates.length === 0) continue;
+    const { opts, data } = ctx;
+    const split = await chooseSplit(ctx.sessions.get(leaf.id), leaf, candidates, {
+      criterion: opts.criterion, epoch, seed: opts.seed, repeats: opts.repeats, data: data.train,
+      loader: { batchSize: opts.batchSize, seed: opts.seed + 5, augment: data.augment },
+    });
+    tree = splitNode(tree, leaf.id, split);
+    const parent = tree.find((n) => n.id === leaf.id)!;
+    await ctx.sessions.splitInto(parent, tree);
+    records.push({ ...split, node: leaf.id });
+    ctx.emit({ type: 'split', node: leaf.id, split, children: parent.children! });
+  }
+  return { tree, records };
+}
+
+async function trainLeaves(tree: GmNode[], epoch: number, ctx: StepContext): Promise<GmEpochRecord['leaves']> {
+  const out: GmEpochRecord['leaves'] = [];
+  for (const leaf of leaves(tree)) {
+    const loader = { batchSize: ctx.opts.batchSize, seed: ctx.opts.seed, epoch, augment: ctx.data.augment, progressEvery: ctx.opts.progressEvery };
+    const stats = await ctx.sessions.get(leaf.id).oneShotEpoch(ctx.data.train, loader, (p) =>
+      ctx.emit({ type: 'step', epoch, leaf: leaf.id, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1 }));
+    out.push({ id: leaf.id, loss: stats.loss, top1: stats.top1, seconds: stats.seconds, globalStep: 0 });
+  }
+  return out;
+}
+
+/** Every leaf's checkpoint, then state.json naming them (the commit point); superseded files go. */
+async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sessions: LeafSessions, record: GmEpochRecord): Promise<GmState> {
+  const committed = new Set(state.tree.flatMap((n) => (n.checkpoint ? [n.checkpoint] : [])));
+  const saved = new Map<number, { checkpoint: string; globalStep: number }>();
+  for (const leaf of leaves(tree)) {
+    const checkpoint = `checkpoint-e${record.epoch}-n${leaf.id}.pt`;
+    const { globalStep } = await sessions.get(leaf.id).saveCheckpoint(path.join(runDir, checkpoint));
+    saved.set(leaf.id, { checkpoint, globalStep });
+  }
+  const nextTree = tree.map((n) => (saved.has(n.id) ? { ...n, ...saved.get(n.id)! } : n));
+  for (const leaf of record.leaves) leaf.globalStep = saved.get(leaf.id)!.globalStep;
+  const next: GmState = { ...state, epochsDone: record.epoch, globalStep: Math.max(...[...saved.values()].map((s) => s.globalStep)),
+    checkpoint: '', history: [...state.history, record], tree: nextTree };
+  commitRunState(runDir, next);
+  for (const file of committed) if (![...saved.values()].some((s) => s.checkpoint === file)) fs.rmSync(path.join(runDir, file), { force: true });
+  return next;
+}
+
+function writeResult(runDir: string, space: PathSpace, opts: Opts, result: GmNasResult): void {
+  const { path: chosen, arch } = result.chosen;
+  const described = space.architecture
+    ? space.architecture(chosen, `gm-nas-${space.name}-s${opts.seed}`)
+    : { nb201: arch, channels: opts.channels, cells: opts.cells };
+  writeJsonAtomic(path.join(runDir, 'arch.json'), described);
+  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
+}

@@ -1,0 +1,6 @@
+export { gmNas, GmNasOptionsSchema, type GmNasOptions, type GmNasResult, type GmEvent, type GmEpochRecord } from './gm-run';
+export { bestTwoWaySplit, randomTwoWaySplit, cosineDistances, type TwoWaySplit } from './partition';
+export { leaves, leafOf, rootNode, splitNode, countPaths, type GmNode, type SplitRecord } from './split-tree';
+export { nb201PathSpace, chainPathSpace, openPathSpace, type PathSpace } from './path-space';
+export { samplePaths, type LeafResult, type ScoredPath } from './select-architectures';
+export { nb201SubnetTensors } from './nb201-subnet-weights';

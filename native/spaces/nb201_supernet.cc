@@ -1,0 +1,68 @@
+#include "spaces/nb201_supernet.h"
+
+#include "common/error.h"
+
+namespace torchnas {
+
+Nb201SuperCellImpl::Nb201SuperCellImpl(int64_t channels, bool affine) {
+  edges_ = register_module("edges", torch::nn::ModuleList());
+  for (int64_t e = 0; e < kNb201Edges; ++e) {
+    torch::nn::ModuleList edge;
+    ops_.emplace_back();
+    for (int64_t op = 0; op < kNb201OpCount; ++op) {
+      ops_.back().push_back(MakeNb201EdgeOp(static_cast<Nb201Op>(op), channels, affine));
+      edge->push_back(ops_.back().back().ptr());
+    }
+    edges_->push_back(edge);
+  }
+}
+
+torch::Tensor Nb201SuperCellImpl::forward(const torch::Tensor& x, const Nb201Ops& ops) {
+  return Nb201CellForward(x, ops, [&](size_t e, const torch::Tensor& h) {
+    return ops_[e][static_cast<size_t>(ops[e])].forward(h);
+  });
+}
+
+std::vector<torch::Tensor> Nb201SuperCellImpl::EdgeParameters(int64_t e) {
+  return edges_[static_cast<size_t>(e)]->parameters();
+}
+
+Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec)
+    : Nb201NetworkImpl(spec, [](int64_t width) { return torch::nn::AnyModule(Nb201SuperCell(width, true)); }) {}
+
+Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {
+  Require(static_cast<int64_t>(path.size()) == kNb201Edges,
+          "an NB201 path has one operation per edge (6), got " + std::to_string(path.size()));
+  Nb201Ops ops{};
+  for (size_t e = 0; e < path.size(); ++e) {
+    Require(path[e] >= 0 && path[e] < kNb201OpCount, "NB201 operation index out of range [0, 5) on edge " + std::to_string(e));
+    ops[e] = static_cast<Nb201Op>(path[e]);
+  }
+  return ops;
+}
+
+torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& path) {
+  path_ = Nb201PathOps(path);
+  return Nb201NetworkImpl::forward(x);
+}
+
+torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& /*x*/) {
+  Fail(codes::kState, "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
+}
+
+torch::Tensor Nb201SupernetImpl::RunCell(size_t i, const torch::Tensor& h) {
+  if (!is_cell(i)) return Nb201NetworkImpl::RunCell(i, h);
+  return std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr())->forward(h, path_);
+}
+
+std::vector<torch::Tensor> Nb201SupernetImpl::EdgeParameters(int64_t e) {
+  Require(e >= 0 && e < kNb201Edges, "NB201 edge index out of range");
+  std::vector<torch::Tensor> out;
+  for (size_t i = 0; i < cell_list().size(); ++i) {
+    if (!is_cell(i)) continue;
+    for (auto& p : std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr())->EdgeParameters(e)) out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace torchnas

@@ -1,0 +1,47 @@
+// The NAS-Bench-201 weight-sharing supernet (RSPS, GM-NAS): the benchmark's network skeleton with
+// every cell holding all five operations on each of its six edges. One forward runs one path (one
+// operation per edge, the same in every cell, as an NB201 architecture is one cell); the supernet on
+// a path is the NB201 network of that architecture with the path's weights (the equivalence test).
+// Parameter names: cells.<k>.edges.<e>.<op>.* where the network has cells.<k>.edges.<e>.*.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "spaces/nb201_network.h"
+
+namespace torchnas {
+
+class Nb201SuperCellImpl : public torch::nn::Module {
+ public:
+  Nb201SuperCellImpl(int64_t channels, bool affine);
+  torch::Tensor forward(const torch::Tensor& x, const Nb201Ops& ops);
+  // Every parameter of edge e's operations.
+  std::vector<torch::Tensor> EdgeParameters(int64_t e);
+
+ private:
+  torch::nn::ModuleList edges_{nullptr};                   // edges.<e>.<op>
+  std::vector<std::vector<torch::nn::AnyModule>> ops_;  // the same modules, callable
+};
+TORCH_MODULE(Nb201SuperCell);
+
+class Nb201SupernetImpl : public Nb201NetworkImpl {
+ public:
+  explicit Nb201SupernetImpl(const Nb201Spec& spec);
+  // `path`: one operation index (Nb201Op order) per edge.
+  torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
+  // A supernet has no single network to run: E_STATE.
+  torch::Tensor forward(const torch::Tensor& x) override;
+  std::vector<torch::Tensor> EdgeParameters(int64_t e);
+
+ protected:
+  torch::Tensor RunCell(size_t i, const torch::Tensor& h) override;
+
+ private:
+  Nb201Ops path_{};  // the path of the forward in progress
+};
+
+// The ops of a path of operation indices; E_INVALID_ARGUMENT unless six indices in [0, 5).
+Nb201Ops Nb201PathOps(const std::vector<int64_t>& path);
+
+}  // namespace torchnas
