@@ -10,8 +10,10 @@
 //    lineage with splits after --split-epochs, the one-shot arm for the same total supernet epochs
 //    (sum over the tree's nodes of the epochs each trained);
 // 3. per run: Kendall tau between the supernet accuracy of the ground-truth architectures (each in the
-//    sub-supernet holding it) and their stand-alone accuracy; top-5 regret (the best stand-alone
-//    accuracy minus the best stand-alone accuracy among the 5 the supernet ranks highest); the run's
+//    sub-supernet holding it) and their stand-alone accuracy; the same over only the pairs that share a
+//    leaf (where supernet scores are comparable), beside the one-shot supernet's on those pairs; top-5
+//    regret (the best stand-alone accuracy minus the best stand-alone accuracy among the 5 the
+//    supernet ranks highest); the run's
 //    chosen architecture's NB201 CIFAR-10 test accuracy (200 epochs) from the table, a transfer figure,
 //    with its percentile among all 15,625;
 // 4. the control every search needs: each run's chosen architecture trained alone with the
@@ -137,13 +139,29 @@ async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResu
   }, (e) => { if (e.type === 'split' || e.type === 'epoch') process.stderr.write(`${arm} s${seed}: ${e.type === 'split' ? `split n${e.node} on edge ${e.split.decision} [${e.split.groups[0]}]|[${e.split.groups[1]}]` : `epoch ${e.record.epoch}`}\n`); }));
 }
 
+/**
+ * Kendall's tau over chosen pairs only ((concordant - discordant) / pairs; ties count as neither): the
+ * ranking quality among architectures that share a sub-supernet, where scores are comparable.
+ */
+function pairTau(pairs: [number, number][], supernet: number[], truth: Truth[]): number {
+  let sum = 0;
+  for (const [i, j] of pairs) sum += Math.sign(supernet[i] - supernet[j]) * Math.sign(truth[i].top1 - truth[j].top1);
+  return pairs.length ? sum / pairs.length : NaN;
+}
+
+/** Pairs of ground-truth architectures that the run scored in the same leaf. */
+function sameLeafPairs(result: GmNasResult): [number, number][] {
+  const leaf = result.scored.map((s) => s.leaf);
+  return leaf.flatMap((a, i) => leaf.slice(i + 1).flatMap((b, k) => (a === b ? [[i, i + 1 + k] as [number, number]] : [])));
+}
+
 function topRegret(truth: Truth[], supernet: number[], k: number): number {
   const order = truth.map((t, i) => ({ t, s: supernet[i] })).sort((a, b) => b.s - a.s);
   return Math.max(...truth.map((t) => t.top1)) - Math.max(...order.slice(0, k).map((o) => o.t.top1));
 }
 
 interface ArmRow {
-  arm: Arm; seed: number; tau: number; regret5: number; chosen: string; chosenHeldOut: number; cifar10: number;
+  arm: Arm; seed: number; tau: number; sameLeafTau: number; sameLeafPairs: number; oneShotOnPairs?: number; regret5: number; chosen: string; chosenHeldOut: number; cifar10: number;
   cifar10Percentile: number; leaves: number; standalone: number; peers: number; rank: number;
 }
 
@@ -160,11 +178,14 @@ async function randomPickControl(result: GmNasResult, truth: Truth[], data: GmDa
   return { standalone, peers: peers.length, rank: 1 + peers.filter((t) => t.top1 > standalone).length };
 }
 
-async function rowOf(arm: Arm, seed: number, result: GmNasResult, truth: Truth[], data: GmData): Promise<ArmRow> {
+async function rowOf(arm: Arm, seed: number, result: GmNasResult, truth: Truth[], data: GmData, oneShot?: GmNasResult): Promise<ArmRow> {
   const supernet = result.scored.map((s) => s.top1);
+  const pairs = sameLeafPairs(result);
   const cifar10 = nb201Accuracy(result.chosen.arch, 'cifar10', 'test');
   return {
     arm, seed, tau: kendall(supernet, truth.map((t) => t.top1)), regret5: topRegret(truth, supernet, 5),
+    sameLeafTau: pairTau(pairs, supernet, truth), sameLeafPairs: pairs.length,
+    oneShotOnPairs: oneShot && arm !== 'oneshot' ? pairTau(pairs, oneShot.scored.map((x) => x.top1), truth) : undefined,
     chosen: result.chosen.arch, chosenHeldOut: result.chosen.top1, cifar10,
     cifar10Percentile: CIFAR10.filter((a) => a <= cifar10).length / CIFAR10.length, leaves: result.leaves.length,
     ...(await randomPickControl(result, truth, data)),
@@ -179,21 +200,25 @@ function report(rows: ArmRow[], truth: Truth[]): string {
       `(${cfg.gtEpochs} epochs each, stand-alone top-1 ${pct(Math.min(...truth.map((t) => t.top1)))}..${pct(Math.max(...truth.map((t) => t.top1)))}%); ` +
       `split arms ${cfg.epochs} epochs per lineage, splits after ${cfg.splitEpochs}; one-shot ${totalSupernetEpochs(cfg.epochs, cfg.splitEpochs)} epochs (equal total)`,
     '',
-    '| arm | seed | Kendall tau | top-5 regret (pts) | leaves | chosen | supernet held-out top-1 | stand-alone top-1 | rank among random peers (+-25% FLOPs) | NB201 CIFAR-10 test (transfer), percentile |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
+    '| arm | seed | Kendall tau | tau on same-leaf pairs (pairs) | one-shot on those pairs | top-5 regret (pts) | leaves | chosen | supernet held-out top-1 | stand-alone top-1 | rank among random peers (+-25% FLOPs) | NB201 CIFAR-10 test (transfer), percentile |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${r.sameLeafTau.toFixed(3)} (${r.sameLeafPairs}) | ` +
+      `${r.oneShotOnPairs === undefined ? '' : r.oneShotOnPairs.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
       `${pct(r.standalone)} | ${r.rank} of ${r.peers + 1} | ${r.cifar10.toFixed(2)}, ${pct(r.cifar10Percentile)} |`),
     '',
-    '| arm | tau mean | tau std | tau spread (max-min) | regret mean (pts) | CIFAR-10 mean |',
-    '|---|---|---|---|---|---|',
+    '| arm | tau mean | tau std | tau spread (max-min) | same-leaf tau mean | one-shot on those pairs, mean | regret mean (pts) | CIFAR-10 mean |',
+    '|---|---|---|---|---|---|---|---|',
   ];
   const stats = ARMS.map((arm) => {
     const mine = rows.filter((r) => r.arm === arm);
     const taus = mine.map((r) => r.tau);
     const { mean, std } = meanAndStd(taus);
-    return { arm, mean, std, spread: Math.max(...taus) - Math.min(...taus), regret: meanAndStd(mine.map((r) => r.regret5)).mean, cifar: meanAndStd(mine.map((r) => r.cifar10)).mean };
+    const leafTau = meanAndStd(mine.map((r) => r.sameLeafTau)).mean;
+    const oneShotPairs = arm === 'oneshot' ? NaN : meanAndStd(mine.map((r) => r.oneShotOnPairs!)).mean;
+    return { arm, mean, std, spread: Math.max(...taus) - Math.min(...taus), leafTau, oneShotPairs, regret: meanAndStd(mine.map((r) => r.regret5)).mean, cifar: meanAndStd(mine.map((r) => r.cifar10)).mean };
   });
-  for (const s of stats) lines.push(`| ${s.arm} | ${s.mean.toFixed(3)} | ${s.std.toFixed(3)} | ${s.spread.toFixed(3)} | ${pct(s.regret)} | ${s.cifar.toFixed(2)} |`);
+  for (const s of stats) lines.push(`| ${s.arm} | ${s.mean.toFixed(3)} | ${s.std.toFixed(3)} | ${s.spread.toFixed(3)} | ${s.leafTau.toFixed(3)} | ` +
+    `${Number.isNaN(s.oneShotPairs) ? '' : s.oneShotPairs.toFixed(3)} | ${pct(s.regret)} | ${s.cifar.toFixed(2)} |`);
   const gm = stats.find((s) => s.arm === 'gradient')!;
   for (const control of stats.filter((s) => s.arm !== 'gradient')) {
     const margin = gm.mean - control.mean;
@@ -210,7 +235,8 @@ async function main() {
   const truth = await groundTruth(data);
   const rows: ArmRow[] = [];
   for (const seed of cfg.seeds) {
-    for (const arm of ARMS) rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data));
+    const oneShot = await runArm('oneshot', seed, truth);
+    for (const arm of ARMS) rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data, oneShot));
   }
   const text = report(rows, truth);
   fs.writeFileSync(path.join(cfg.out, 'report.md'), text);

@@ -61,6 +61,7 @@ export function openPathSpace(space: string, size: Omit<Nb201Size, 'input' | 'cl
     return chainPathSpace(resolveSpace(loadSpace(space)));
   } catch (e) {
     if (!(e instanceof TorchnasError)) throw e;
-    throw new TorchnasError(e.code, `gm-nas takes --space nb201 or a chain space, and ${e.message}`, ['space']);
+    // Not tagged with the option: the CLI would rewrite every "space" in the message as the flag.
+    throw new TorchnasError(e.code, `gm-nas's space (--space) is nb201 or a chain space, and ${e.message}`);
   }
 }

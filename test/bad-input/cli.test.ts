@@ -99,7 +99,7 @@ const CASES: Case[] = [
   // search
   ['gm-nas split epochs not a list', ['search', 'gm-nas', '--split-epochs', 'two'], /--split-epochs takes positive whole numbers separated by commas, or none/],
   ['gm-nas split at or past the last epoch', ['search', 'gm-nas', '--epochs', '4', '--split-epochs', '2,4'], /--split-epochs: split epochs must increase and stay below epochs \(4\)/],
-  ['gm-nas unknown space', ['search', 'gm-nas', '--space', 'nope', '--limit-train', '64'], /--space nb201 or a chain space, and 'nope' is neither a built-in search space/],
+  ['gm-nas unknown space', ['search', 'gm-nas', '--space', 'nope', '--limit-train', '64'], /space \(--space\) is nb201 or a chain space, and 'nope' is neither a built-in search space/],
   ['gm-nas unknown criterion', ['search', 'gm-nas', '--criterion', 'best'], /argument 'best' is invalid\. Allowed choices are gradient, random/],
   ['fbnetv5 unknown task', ['search', 'fbnetv5', '--tasks', 'cls,pose'], /--tasks: unknown task 'pose' \(known: cls, seg, det\)/],
   ['fbnetv5 canvas smaller than an item', ['search', 'fbnetv5', '--canvas-size', '24'], /canvas.size 24 is smaller than an item/],
