@@ -59,7 +59,8 @@ export const GmNasOptionsSchema = z
   .superRefine((o, ctx) => {
     const sorted = o.splitEpochs.every((e, i) => i === 0 || e > o.splitEpochs[i - 1]);
     if (!sorted || o.splitEpochs.some((e) => e >= o.epochs)) {
-      ctx.addIssue({ code: 'custom', path: ['splitEpochs'], message: `split epochs must increase and stay below epochs (${o.epochs})` });
+      const message = `split epochs must increase and stay below epochs (${o.epochs})`;
+      ctx.addIssue({ code: 'custom', path: ['splitEpochs'], message });
     }
   });
 
@@ -108,25 +109,32 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
   requireSpaceShape(space, data.train, opts.dataset);
   checkEvaluatePaths(space, opts.evaluate);
   const optionCounts = space.decisions.map((d) => d.options.length);
-  let state: GmState = (opened?.state as GmState | undefined) ?? { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
+  const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
+  let state: GmState = (opened?.state as GmState | undefined) ?? fresh;
   const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
   const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
   try {
-    for (const leaf of leaves(state.tree)) await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
+    for (const leaf of leaves(state.tree)) {
+      await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
+    }
     if (!opened) {
       fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions });
+      const stored = { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions };
+      writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
     }
-    emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone, epochs: opts.epochs, leaves: leaves(state.tree).length });
+    emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone,
+      epochs: opts.epochs, leaves: leaves(state.tree).length });
     for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
       const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
       const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
-      state = await commitLeaves(runDir, state, splits.tree, sessions, { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained });
+      const record: GmEpochRecord = { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained };
+      state = await commitLeaves(runDir, state, splits.tree, sessions, record);
       emit({ type: 'epoch', record: state.history.at(-1)! });
     }
     const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
     for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
-    const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds: (Date.now() - started) / 1000 };
+    const seconds = (Date.now() - started) / 1000;
+    const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds };
     writeResult(runDir, space, opts, result);
     return result;
   } finally {
@@ -175,7 +183,8 @@ async function splitDueLeaves(state: GmState, epoch: number, ctx: StepContext & 
 async function trainLeaves(tree: GmNode[], epoch: number, ctx: StepContext): Promise<GmEpochRecord['leaves']> {
   const out: GmEpochRecord['leaves'] = [];
   for (const leaf of leaves(tree)) {
-    const loader = { batchSize: ctx.opts.batchSize, seed: ctx.opts.seed, epoch, augment: ctx.data.augment, progressEvery: ctx.opts.progressEvery };
+    const { batchSize, seed, progressEvery } = ctx.opts;
+    const loader = { batchSize, seed, epoch, augment: ctx.data.augment, progressEvery };
     const stats = await ctx.sessions.get(leaf.id).oneShotEpoch(ctx.data.train, loader, (p) =>
       ctx.emit({ type: 'step', epoch, leaf: leaf.id, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1 }));
     out.push({ id: leaf.id, loss: stats.loss, top1: stats.top1, seconds: stats.seconds, globalStep: 0 });
@@ -184,7 +193,8 @@ async function trainLeaves(tree: GmNode[], epoch: number, ctx: StepContext): Pro
 }
 
 /** Every leaf's checkpoint, then state.json naming them (the commit point); superseded files go. */
-async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sessions: LeafSessions, record: GmEpochRecord): Promise<GmState> {
+async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sessions: LeafSessions,
+  record: GmEpochRecord): Promise<GmState> {
   const committed = new Set(state.tree.flatMap((n) => (n.checkpoint ? [n.checkpoint] : [])));
   const saved = new Map<number, { checkpoint: string; globalStep: number }>();
   for (const leaf of leaves(tree)) {
@@ -194,10 +204,12 @@ async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sess
   }
   const nextTree = tree.map((n) => (saved.has(n.id) ? { ...n, ...saved.get(n.id)! } : n));
   for (const leaf of record.leaves) leaf.globalStep = saved.get(leaf.id)!.globalStep;
-  const next: GmState = { ...state, epochsDone: record.epoch, globalStep: Math.max(...[...saved.values()].map((s) => s.globalStep)),
+  const globalStep = Math.max(...[...saved.values()].map((s) => s.globalStep));
+  const next: GmState = { ...state, epochsDone: record.epoch, globalStep,
     checkpoint: '', history: [...state.history, record], tree: nextTree };
   commitRunState(runDir, next);
-  for (const file of committed) if (![...saved.values()].some((s) => s.checkpoint === file)) fs.rmSync(path.join(runDir, file), { force: true });
+  const kept = new Set([...saved.values()].map((s) => s.checkpoint));
+  for (const file of committed) if (!kept.has(file)) fs.rmSync(path.join(runDir, file), { force: true });
   return next;
 }
 

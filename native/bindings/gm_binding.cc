@@ -32,6 +32,15 @@ std::vector<std::vector<double>> IntegerRowsAsDoubles(const std::vector<std::vec
   return out;
 }
 
+// An n x n row-major matrix as rows.
+std::vector<std::vector<double>> SquareRows(const std::vector<double>& flat, size_t n) {
+  std::vector<std::vector<double>> rows(n);
+  for (size_t i = 0; i < n; ++i) {
+    rows[i].assign(flat.begin() + static_cast<long>(i * n), flat.begin() + static_cast<long>((i + 1) * n));
+  }
+  return rows;
+}
+
 Napi::Value BuildNb201Supernet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Nb201Spec spec = RunSyncValue(info.Env(), [&] {
     Napi::Object o = js::ObjectArg(info, 0, "buildNb201Supernet");
@@ -105,13 +114,10 @@ Napi::Value EvaluateArchitectures(const Napi::CallbackInfo& info, const SessionQ
 }
 
 Napi::Object MatchObject(Napi::Env env, const GradientMatch& m) {
-  const size_t n = m.options.size();
-  std::vector<std::vector<double>> rows(n);
-  for (size_t i = 0; i < n; ++i) rows[i].assign(m.distances.begin() + static_cast<long>(i * n), m.distances.begin() + static_cast<long>((i + 1) * n));
   Napi::Object out = Napi::Object::New(env);
   out.Set("decision", static_cast<double>(m.decision));
   out.Set("options", NumberArray(env, m.options));
-  out.Set("distances", Rows(env, rows));
+  out.Set("distances", Rows(env, SquareRows(m.distances, m.options.size())));
   out.Set("norms", NumberArray(env, m.norms));
   return out;
 }
@@ -151,10 +157,7 @@ Napi::Value CosineDistancesBinding(const Napi::CallbackInfo& info) {
     std::vector<torch::Tensor> vectors;
     for (const auto& v : ReadTable(o, "vectors")) vectors.push_back(torch::tensor(v, torch::kFloat64));
     const std::vector<double> d = CosineDistances(vectors);
-    const size_t n = vectors.size();
-    std::vector<std::vector<double>> rows(n);
-    for (size_t i = 0; i < n; ++i) rows[i].assign(d.begin() + static_cast<long>(i * n), d.begin() + static_cast<long>((i + 1) * n));
-    return Rows(info.Env(), rows);
+    return Rows(info.Env(), SquareRows(d, vectors.size()));
   });
 }
 

@@ -24,7 +24,8 @@ torch::Tensor FlatGradient(const std::vector<torch::Tensor>& params, const std::
   for (const auto& p : params) {
     if (skip.count(p.unsafeGetTensorImpl())) continue;
     const torch::Tensor& g = p.grad();
-    parts.push_back(g.defined() ? g.detach().to(torch::kFloat64).reshape({-1}) : torch::zeros({p.numel()}, p.options().dtype(torch::kFloat64)));
+    parts.push_back(g.defined() ? g.detach().to(torch::kFloat64).reshape({-1})
+                                : torch::zeros({p.numel()}, p.options().dtype(torch::kFloat64)));
   }
   return torch::cat(parts);
 }
@@ -60,7 +61,8 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
     std::vector<int64_t> sorted = masks[d];
     std::sort(sorted.begin(), sorted.end());
     Require(!sorted.empty(), "decision " + std::to_string(d) + " has no allowed option");
-    Require(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(), "decision " + std::to_string(d) + " lists an option twice");
+    Require(std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end(),
+            "decision " + std::to_string(d) + " lists an option twice");
     Require(sorted.front() >= 0 && sorted.back() < counts[d],
             "decision " + std::to_string(d) + ": options are in [0, " + std::to_string(counts[d]) + ")");
   }
@@ -150,7 +152,8 @@ std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const Dataset
   Require(repeats >= 1, "gradient matching needs at least one batch per decision (repeats >= 1)");
   for (int64_t d : decisions) {
     Require(d >= 0 && d < static_cast<int64_t>(masks.size()), "decision " + std::to_string(d) + " is out of range");
-    Require(masks[static_cast<size_t>(d)].size() >= 2, "decision " + std::to_string(d) + " has one option left: nothing to split");
+    Require(masks[static_cast<size_t>(d)].size() >= 2,
+            "decision " + std::to_string(d) + " has one option left: nothing to split");
   }
   ModelStateGuard restore(model);  // running statistics and gradients as they were
   model.TrainWithoutDropout();
