@@ -1,6 +1,7 @@
 // The data of a GM-NAS run: the train part the supernets train on (and gradient matching reads), and
 // a fixed subset of the held-out part on which architectures are scored.
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset, type DatasetAugment } from '../data/datasets';
+import { searchSplits } from '../data/search-splits';
 import type { PathSpace } from './path-space';
 
 export interface GmData {
@@ -25,11 +26,7 @@ export interface GmDataOptions {
 export async function gmData(o: GmDataOptions): Promise<GmData> {
   const full = await loadDataset(o.dataset, 'train', o.dataDir);
   const { shape, classes } = full.describe();
-  let [train, valid] = full.split(o.validFraction, o.seed);
-  if (o.limitTrain) {
-    train = train.subset(o.limitTrain, o.seed + 1);
-    valid = valid.subset(Math.max(o.batchSize, Math.round(o.limitTrain * o.validFraction)), o.seed + 2);
-  }
+  const { train, valid } = searchSplits(full, o);
   const evaluation = valid.subset(Math.min(o.evalImages, valid.size), o.seed + 3);
   return { train, evaluation, input: [shape[0], shape[1], shape[2]], classes, augment: augmentationFor(o.dataset, o.augment) };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { NativeSearchEpochStats } from '../../binding';
 import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../data/datasets';
+import { searchSplits } from '../data/search-splits';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
@@ -131,11 +132,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   try {
     const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
     requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
-    let [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
-    if (opts.limitTrain) {
-      trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
-      validSet = validSet.subset(Math.max(opts.batchSize, Math.round(opts.limitTrain * opts.validFraction)), opts.seed + 2);
-    }
+    const { train: trainSet, valid: validSet } = searchSplits(full, opts);
     const { parameters } = await session.buildSupernet(resolved);
     const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
     // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { NativeSamplerOptions } from '../../binding';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset } from '../data/datasets';
+import { searchSplits } from '../data/search-splits';
 import { fromZod } from '../errors';
 import { encodeSubnet, largestSubnet, loadElasticSpace, nativeSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
@@ -86,12 +87,7 @@ export interface SupernetTrainResult {
 export async function supernetData(opts: Resolved, resolved: ResolvedElasticSpace): Promise<{ train: Dataset; valid: Dataset }> {
   const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
   requireShape(`elastic space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
-  let [train, valid] = full.split(opts.validFraction, opts.seed);
-  if (opts.limitTrain) {
-    train = train.subset(opts.limitTrain, opts.seed + 1);
-    valid = valid.subset(Math.max(opts.batchSize, Math.round(opts.limitTrain * opts.validFraction)), opts.seed + 2);
-  }
-  return { train, valid };
+  return searchSplits(full, opts);
 }
 
 export function parseSupernetOptions(options: SupernetTrainOptions): Resolved {
