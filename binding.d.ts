@@ -199,8 +199,10 @@ export interface NativeSearchOptions {
   weightDecay?: number;
   latency?: number[][];
   fixedLatency?: number;
-  latencyLoss?: 'none' | 'mul#log' | 'add#linear';
+  latencyLoss?: 'none' | 'mul#log' | 'add#linear' | 'abs#ratio';
   target?: number;
+  /** `drop`: as the official code, no architecture gradient for an edge while its Zero candidate is active. */
+  zeroActiveGradient?: 'keep' | 'drop';
   a?: number;
   b?: number;
   lambda?: number;
@@ -375,6 +377,7 @@ export declare class NativeSession {
   ): Promise<{ gate: number[]; alpha: number[] }[]>;
   edgeMixtureLoss(data: NativeDataset, options: NativeLoaderOptions & { weights: number[][] }): Promise<number>;
   reinforceUpdate(options: { paths: number[][]; rewards: number[] }): Promise<{ baseline: number }>;
+  archReward(options: { accuracy: number; latency: number }): Promise<number>;
   profileLayers(
     options: NativeProfileOptions & { layers: { block: NativeBlock; input: number[] }[] },
     onProgress?: (p: { done: number; total: number }) => void,

@@ -1,32 +1,38 @@
 // npm run bench:fmnist-search — ProxylessNAS on Fashion-MNIST for measured CPU latency, end to end,
 // with the control every NAS result needs:
 //
-// 1. a latency table of the proxyless-28 space on this CPU (batch 1, one thread, in rounds);
-// 2. one warm-up of the supernet, then one search per latency target from it, on the train split
-//    only (a validation part held out of it);
-// 3. per target, --random architectures drawn uniformly from the same space whose table latency is
+// 1. a latency table of the proxyless-28 space on this CPU (batch 1, one thread, in rounds), and its
+//    predictor fitted on random networks measured end to end (the search's measure: end-to-end ms);
+// 2. targets spread over the space's range in that measure (by default a quarter, a half and three
+//    quarters of the way from the cheapest network to the largest);
+// 3. one warm-up of the supernet, then one search per target from it (two-sided abs#ratio loss), on
+//    the train split only (a validation part held out of it); each derives the most probable network
+//    within --target-tolerance of its target;
+// 4. per target, --random architectures drawn uniformly from the same space whose predicted latency is
 //    within --tolerance of the searched network's;
-// 4. every network (searched, its random peers, a second seed of the searched one, and a
-//    hand-designed MobileNetV2-style baseline) retrained from scratch with one recipe and one seed,
-//    then tested on the 10,000 test images; the searched network's rank among its peers;
-// 5. all of them timed side by side in one process, round after round (this machine's speed drifts
+// 5. every network (searched, its random peers, a hand-designed MobileNetV2-style baseline) retrained
+//    from scratch with one recipe, once per seed of --seeds, then tested on the 10,000 test images;
+//    the searched network's rank among its peers by the mean over seeds, and per seed;
+// 6. all of them timed side by side in one process, round after round (this machine's speed drifts
 //    between processes; see BENCHMARKS.md).
 //
 // Every step writes a run directory under --out and resumes from it. Jobs run --jobs at a time, one
 // LibTorch thread each.
 //
-//   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--targets 0.75,0.55] [--lambda 0.2]
-//       [--epochs 13] [--warmup-epochs 10] [--limit-train 30000] [--arch-lr 0.02] [--arch-every 1]
-//       [--lr 0.1] [--augment false] [--label-smoothing 0]
-//       [--random 8] [--tolerance 0.05] [--retrain-epochs 3] [--retrain-limit 8000] [--jobs 2]
-//       [--rounds 5] [--plot DIR]
+//   npm run bench:fmnist-search -- [--out runs/fmnist-search] [--fractions 0.25,0.5,0.75 | --targets ms,...]
+//       [--latency-loss abs#ratio] [--lambda x] [--epochs 13] [--warmup-epochs 10] [--limit-train 30000]
+//       [--arch-lr 0.02] [--arch-every 1] [--lr 0.1] [--augment false] [--label-smoothing 0]
+//       [--random 8] [--tolerance 0.05] [--target-tolerance 0.05] [--predictor-networks 30]
+//       [--retrain-epochs 3] [--retrain-limit 8000] [--seeds 1,2,3] [--jobs 2] [--rounds 5] [--plot DIR]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, loadSpace, proxyless, resolveSpace, train,
+  buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, fitTablePredictor, loadSpace, proxyless, resolveSpace, train,
   type Architecture, type LatencyTable, type ResolvedSpace, type SearchEvent, type SearchRecord, type TrainResult,
 } from '../lib';
+import { readSearchLatencyTable } from '../lib/latency/search-latency-table';
+import { costRange } from '../lib/search/target-derivation';
 import { networkComparisonChart, renderChart } from '../lib/report';
 import { Rng } from '../lib/strategies/rng';
 import { runPool as pool } from '../lib/util/job-pool';
@@ -35,8 +41,12 @@ import { meanAndStd } from '../lib/util/statistics';
 const { values: args } = parseArgs({
   options: {
     out: { type: 'string', default: 'runs/fmnist-search' },
-    targets: { type: 'string', default: '0.75,0.55' },
-    lambda: { type: 'string', default: '0.2' },
+    targets: { type: 'string' },
+    fractions: { type: 'string', default: '0.25,0.5,0.75' },
+    'latency-loss': { type: 'string', default: 'abs#ratio' },
+    lambda: { type: 'string' },
+    'target-tolerance': { type: 'string', default: '0.05' },
+    'predictor-networks': { type: 'string', default: '30' },
     epochs: { type: 'string', default: '13' },
     'warmup-epochs': { type: 'string', default: '10' },
     'limit-train': { type: 'string', default: '30000' },
@@ -52,7 +62,7 @@ const { values: args } = parseArgs({
     tolerance: { type: 'string', default: '0.05' },
     'retrain-epochs': { type: 'string', default: '3' },
     'retrain-limit': { type: 'string', default: '8000' },
-    'second-seed': { type: 'string', default: '2' },
+    seeds: { type: 'string', default: '1,2,3' },
     jobs: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '5' },
     plot: { type: 'string' },
@@ -77,32 +87,44 @@ function retrain(arch: Architecture, runDir: string, seed: number): Promise<Trai
   );
 }
 
-/** `count` choices drawn uniformly per edge whose table latency is within `tolerance` of `latency`. */
-function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latency: number, count: number, tolerance: number, seed: number) {
+/** `count` distinct choices, drawn uniformly per edge, whose predicted latency is within `tolerance` of `latency`. */
+function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latency: number, count: number, tolerance: number, seed: number,
+  exclude: string[]) {
   const rng = new Rng(seed);
   const found: string[][] = [];
+  const seen = new Set([exclude.join(' ')]);
   for (let draws = 0; found.length < count && draws < 2_000_000; draws++) {
     const choice = resolved.edges.map((e) => e.candidates[rng.int(e.candidates.length)]);
-    const sum = estimateLatency(table, deriveArchitecture(resolved, choice)).sum;
-    if (Math.abs(sum - latency) <= tolerance * latency) found.push(choice);
+    const predicted = estimateLatency(table, deriveArchitecture(resolved, choice)).predicted;
+    if (Math.abs(predicted - latency) <= tolerance * latency && !seen.has(choice.join(' '))) {
+      seen.add(choice.join(' '));
+      found.push(choice);
+    }
   }
   if (found.length < count) throw new Error(`only ${found.length} random networks within ${100 * tolerance}% of ${latency.toFixed(3)} ms`);
   return found;
 }
 
-interface Entry { arch: Architecture; choice: string[]; role: string; target?: number; seed: number }
+interface Entry { arch: Architecture; choice: string[]; role: 'baseline' | 'searched' | 'random'; target?: number }
 
 async function main() {
   const out = args.out;
-  const targets = args.targets.split(',').map(Number);
   const jobs = Number(args.jobs);
+  const seeds = args.seeds.split(',').map(Number);
   fs.mkdirSync(out, { recursive: true });
   const started = Date.now();
   const resolved = resolveSpace(loadSpace(SPACE));
 
   const tableFile = path.join(out, 'cpu-b1.json');
-  const table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
+  let table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
   log(`latency table: ${Object.keys(table.entries).length} layers, ${table.buildSeconds.toFixed(1)} s`);
+  if (!table.predictor) table = await fitTablePredictor(resolved, tableFile, { networks: Number(args['predictor-networks']) });
+  log(`predictor fitted on ${table.predictor!.fittedOn} networks, fit MAPE ${table.predictor!.fitMape.toFixed(2)}%`);
+  const costs = readSearchLatencyTable(resolved, tableFile);
+  const range = costRange(costs);
+  const targets = args.targets ? args.targets.split(',').map(Number)
+    : args.fractions.split(',').map((f) => Number((range.cheapest + Number(f) * (range.largest - range.cheapest)).toFixed(3)));
+  log(`space: ${range.cheapest.toFixed(3)}-${range.largest.toFixed(3)} ms predicted; targets ${targets.join(', ')} ms`);
 
   // One warm-up serves every target (warmupFrom): a search from it ends exactly as one that warmed up
   // by itself (test/search/warm-start.test.ts).
@@ -116,68 +138,85 @@ async function main() {
     if (e.type !== 'epoch') return;
     const r = e.record;
     log(`search ${name} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
-      `E[latency] ${r.expectedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`);
+      `E[latency] ${r.expectedLatency.toFixed(3)} ms, derived ${r.derivedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`);
   };
   const warmupDir = path.join(out, 'search-warmup');
   await proxyless({ ...shared, epochs: shared.warmupEpochs, latencyLoss: 'none', runDir: warmupDir }, onEpoch('warm-up'));
   const searches = await pool(targets.map((target) => () => proxyless({
-    ...shared, threads: 1, latencyTable: tableFile, latencyLoss: 'add#linear', target, lambda: Number(args.lambda),
+    ...shared, threads: 1, latencyTable: tableFile, latencyLoss: args['latency-loss'] as 'abs#ratio', target,
+    targetTolerance: Number(args['target-tolerance']), lambda: args.lambda === undefined ? undefined : Number(args.lambda),
     epochs: Number(args.epochs), warmupFrom: warmupDir, runDir: path.join(out, `search-${tag(target)}`),
   }, onEpoch(tag(target)))), jobs);
 
   const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
-  const entries: Entry[] = [{ arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'), choice: baselineChoice, role: 'baseline', seed: SEED }];
+  const entries: Entry[] = [{ arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'), choice: baselineChoice, role: 'baseline' }];
   searches.forEach((search, t) => {
     const target = targets[t];
-    const latency = estimateLatency(table, search.arch).sum;
-    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}` }, choice: search.choice, role: 'searched', target, seed: SEED });
-    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}-seed${args['second-seed']}` }, choice: search.choice, role: 'searched, 2nd seed', target, seed: Number(args['second-seed']) });
-    sameLatencyChoices(resolved, table, latency, Number(args.random), Number(args.tolerance), 1000 + t).forEach((choice, k) => {
-      entries.push({ arch: deriveArchitecture(resolved, choice, `random-${tag(target)}-${k + 1}`), choice, role: 'random', target, seed: SEED });
+    const latency = estimateLatency(table, search.arch).predicted;
+    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}` }, choice: search.choice, role: 'searched', target });
+    sameLatencyChoices(resolved, table, latency, Number(args.random), Number(args.tolerance), 1000 + t, search.choice).forEach((choice, k) => {
+      entries.push({ arch: deriveArchitecture(resolved, choice, `random-${tag(target)}-${k + 1}`), choice, role: 'random', target });
     });
   });
-  const results = await pool(entries.map((e) => () => retrain(e.arch, path.join(out, `retrain-${e.arch.name}`), e.seed)), jobs);
+  const runs = entries.flatMap((e, i) => seeds.map((seed) => ({ i, seed })));
+  const trained = await pool(runs.map((r) => () => retrain(entries[r.i].arch, path.join(out, `retrain-${entries[r.i].arch.name}-seed${r.seed}`), r.seed)), jobs);
+  const results = entries.map((_, i) => runs.map((r, k) => (r.i === i ? trained[k] : undefined)).filter((x): x is TrainResult => x !== undefined));
 
   const timed = await compareArchitectures(entries.map((e) => e.arch), { ...TIMING, rounds: Number(args.rounds) });
-  report(entries, results, timed, table, searches.map((s) => s.history), targets, started);
+  report(entries, results, timed, table, searches.map((s) => s.history), targets, seeds, range, started);
   if (args.plot) {
     const points = entries.map((e, i) => ({ name: e.arch.name, kind: e.role === 'baseline' ? 'hand-designed baseline' : e.role === 'random' ? 'random, same latency' : 'searched',
-      latencyMs: timed.timings[i].median, top1: results[i].test.top1 }));
+      latencyMs: timed.timings[i].median, top1: meanAndStd(results[i].map((r) => r.test.top1)).mean }));
     const spec = networkComparisonChart(points, 'ProxylessNAS on Fashion-MNIST: searched vs random networks of the same latency',
-      `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images; latency measured side by side (batch 1, one thread)`);
+      `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, mean of ${seeds.length} seeds; latency measured side by side (batch 1, one thread)`);
     for (const ext of ['svg', 'png']) await renderChart(spec, path.join(args.plot, `fmnist-search-comparison.${ext}`));
   }
 }
 
-function report(entries: Entry[], results: TrainResult[], timed: Awaited<ReturnType<typeof compareArchitectures>>, table: LatencyTable,
-  histories: SearchRecord[][], targets: number[], started: number) {
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function report(entries: Entry[], results: TrainResult[][], timed: Awaited<ReturnType<typeof compareArchitectures>>, table: LatencyTable,
+  histories: SearchRecord[][], targets: number[], seeds: number[], range: { cheapest: number; largest: number }, started: number) {
+  const top1 = (i: number) => results[i].map((r) => r.test.top1);
   const lines = [
     `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
     `Latency: ${timed.rounds} rounds of ${TIMING.repeats} timed runs each, all networks in turn, in one process (${timed.conditions.deviceName}, LibTorch ${timed.conditions.torchVersion}).`,
-    `Retraining: ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, seed ${SEED} for every network (the 2nd-seed row: seed ${args['second-seed']}); test top-1 on 10,000 images.\n`,
-    '| network | role | choice per edge | MACs (M) | table (ms) | measured (ms) | x baseline | test top-1 |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    `Predictor: fitted on ${table.predictor!.fittedOn} random networks (fit MAPE ${table.predictor!.fitMape.toFixed(2)}%); the space spans ${range.cheapest.toFixed(3)}-${range.largest.toFixed(3)} ms predicted.`,
+    `Retraining: ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, seeds ${seeds.join(', ')} for every network; test top-1 on 10,000 images.\n`,
+    `| network | role | choice per edge | MACs (M) | table sum (ms) | predicted (ms) | measured (ms) | test top-1 per seed | mean ± std |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   entries.forEach((e, i) => {
-    lines.push(`| ${e.arch.name} | ${e.role} | ${e.choice.map((c) => c.replace(/_s\d|_c\d+/g, '')).join(' ')} | ${(results[i].macs / 1e6).toFixed(2)} | ` +
-      `${estimateLatency(table, e.arch).sum.toFixed(3)} | ${timed.timings[i].median.toFixed(3)} | ${timed.timings[i].ratioToFirst.toFixed(3)} | ${(100 * results[i].test.top1).toFixed(2)}% |`);
+    const est = estimateLatency(table, e.arch);
+    const spread = meanAndStd(top1(i));
+    lines.push(`| ${e.arch.name} | ${e.role} | ${e.choice.map((c) => c.replace(/_s\d|_c\d+/g, '')).join(' ')} | ${(results[i][0].macs / 1e6).toFixed(2)} | ` +
+      `${est.sum.toFixed(3)} | ${est.predicted.toFixed(3)} | ${timed.timings[i].median.toFixed(3)} | ${top1(i).map(pct).join(' / ')} | ` +
+      `${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% |`);
   });
-  lines.push('', '| target (ms) | searched | 2nd seed | random mean ± std (n) | random min-max | rank of searched among searched + random |', '| --- | --- | --- | --- | --- | --- |');
+  lines.push('', '| target (ms) | searched: predicted, measured (off target) | searched top-1, mean ± std | random means: mean ± std (n) | random min-max | rank of searched by mean | rank per seed |',
+    '| --- | --- | --- | --- | --- | --- | --- |');
   for (const target of targets) {
-    const of = (role: string) => entries.map((e, i) => ({ e, top1: 100 * results[i].test.top1 })).filter((x) => x.e.target === target && x.e.role === role).map((x) => x.top1);
-    const [searched] = of('searched');
-    const [second] = of('searched, 2nd seed');
-    const random = of('random');
-    const rank = 1 + random.filter((r) => r > searched).length;
-    const spread = meanAndStd(random);
-    lines.push(`| ${target} | ${searched.toFixed(2)}% | ${second.toFixed(2)}% | ${spread.mean.toFixed(2)} ± ${spread.std.toFixed(2)}% (${random.length}) | ` +
-      `${Math.min(...random).toFixed(2)}-${Math.max(...random).toFixed(2)}% | ${rank} of ${random.length + 1} |`);
+    const idx = (role: string) => entries.map((e, i) => ({ e, i })).filter((x) => x.e.target === target && x.e.role === role).map((x) => x.i);
+    const [s] = idx('searched');
+    const random = idx('random');
+    const mean = (i: number) => meanAndStd(top1(i)).mean;
+    const randomMeans = random.map(mean);
+    const rank = 1 + randomMeans.filter((m) => m > mean(s)).length;
+    const perSeed = seeds.map((_, k) => 1 + random.filter((i) => top1(i)[k] > top1(s)[k]).length);
+    const predicted = estimateLatency(table, entries[s].arch).predicted;
+    const measured = timed.timings[s].median;
+    const off = (x: number) => `${x >= target ? '+' : ''}${(100 * (x / target - 1)).toFixed(1)}%`;
+    const spread = meanAndStd(randomMeans);
+    const searched = meanAndStd(top1(s));
+    lines.push(`| ${target} | ${predicted.toFixed(3)} (${off(predicted)}), ${measured.toFixed(3)} (${off(measured)}) | ` +
+      `${(100 * searched.mean).toFixed(2)} ± ${(100 * searched.std).toFixed(2)}% | ${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% (${random.length}) | ` +
+      `${pct(Math.min(...randomMeans))}-${pct(Math.max(...randomMeans))} | ${rank} of ${random.length + 1} | ${perSeed.join(', ')} |`);
   }
-  lines.push('', '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | entropy | mean max-p |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |');
-  histories.forEach((history, t) => history.forEach((r) => {
+  lines.push('', '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | E[latency] (ms) | derived (ms) | entropy | mean max-p |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  histories.forEach((history, t) => history.filter((r) => r.updatedArch).forEach((r) => {
     lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${(100 * r.valid.sampledTop1).toFixed(1)}% | ${(100 * r.valid.argmaxTop1).toFixed(1)}% | ` +
-      `${r.arch.top1 ? (100 * r.arch.top1).toFixed(1) + '%' : '—'} | ${r.entropy.toFixed(3)} | ${r.maxProbability.toFixed(3)} |`);
+      `${(100 * r.arch.top1).toFixed(1)}% | ${r.expectedLatency.toFixed(3)} | ${r.derivedLatency.toFixed(3)} | ${r.entropy.toFixed(3)} | ${r.maxProbability.toFixed(3)} |`);
   }));
   lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
   process.stdout.write(lines.join('\n') + '\n');

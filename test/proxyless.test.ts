@@ -140,7 +140,7 @@ describe('search steps', () => {
 describe('proxyless()', () => {
   test('a seeded search is deterministic, exports its architecture, and resumes', async () => {
     const run = (runDir: string) =>
-      proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 5, latencyLoss: 'add#linear', target: 0.03, archEvery: 1, runDir });
+      proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 5, latencyLoss: 'add#linear', target: 0.028, archEvery: 1, runDir });
     const a = await run(tempDir() + '/a');
     const b = await run(tempDir() + '/b');
     expect(a.history.map((h) => h.probabilities)).toEqual(b.history.map((h) => h.probabilities));
@@ -158,6 +158,25 @@ describe('proxyless()', () => {
   test('a latency loss without a target, or mul#log on latencies under 1 unit, is rejected', async () => {
     await expect(proxyless({ latencyLoss: 'mul#log' })).rejects.toThrow(/target/);
     // mul#log takes log(E[LAT]): a table whose networks cost under 1 unit would make it undefined.
-    await expect(proxyless({ space: TINY_SPACE, latencyLoss: 'mul#log', target: 2, device: 'cpu' })).rejects.toThrow(/cheapest network of this space costs 0\.0209 M MACs: use --latency-loss add#linear/);
+    await expect(proxyless({ space: TINY_SPACE, latencyLoss: 'mul#log', target: 2, device: 'cpu' }))
+      .rejects.toThrow(/cheapest network of this space costs 0\.0209 M MACs and --target is 2 M MACs: use --latency-loss abs#ratio/);
+  });
+
+  test('the derived network lies within the tolerance of the target, in every mode and with REINFORCE', async () => {
+    const { table, fixed } = macsTable(resolved);
+    // Targets no single argmax is likely to hit: between the two cheapest MBConv choices of edge 0.
+    for (const [method, mode, target] of [['gradient', 'two', fixed + 0.03 + 0.0294], ['gradient', 'full_v2', fixed + 0.0764],
+      ['reinforce', 'two', fixed + table[0][1] + table[1][2]]] as const) {
+      const result = await proxyless({ space: TINY_SPACE, epochs: 2, warmupEpochs: 1, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2,
+        seed: 5, method, mode, target, targetTolerance: 0.05, runDir: tempDir() + '/t' });
+      expect(result.cost).toMatchObject({ unit: 'M MACs', measure: 'MACs', target, tolerance: 0.05, withinTarget: true });
+      expect(Math.abs(result.cost.value / target - 1)).toBeLessThanOrEqual(0.05);
+      expect(result.latency).toBe(result.cost.value);
+    }
+  });
+
+  test('a target no network of the space reaches is refused before any work, with the space\'s range', async () => {
+    await expect(proxyless({ space: TINY_SPACE, target: 0.5, device: 'cpu' }))
+      .rejects.toThrow(/--target 0\.5 M MACs: no network of space 'tiny' costs within ±5% of it \(its cheapest network costs 0\.02086 M MACs, its largest 0\.1388 M MACs\)/);
   });
 });

@@ -9,7 +9,8 @@ import { DATASET_NAMES } from '../data/datasets';
 import { TorchnasError } from '../errors';
 import { info } from '../info';
 import { train } from '../train/trainer';
-import { proxyless } from '../search/proxyless';
+import { DEFAULT_LAMBDA, proxyless } from '../search/proxyless';
+import { describeCost } from './progress';
 import { registerGmNasCommand } from '../gmnas/cli';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
@@ -123,9 +124,13 @@ Examples:
     .addOption(new Option('--method <m>', 'architecture update').choices(['gradient', 'reinforce']).default('gradient'))
     .addOption(new Option('--mode <m>', 'gate mode of gradient steps').choices(['full', 'two', 'full_v2']).default('two'))
     .option('--arch-every <k>', 'an architecture step every k weight steps', int('--arch-every'), 1)
-    .addOption(new Option('--latency-loss <l>', 'hardware-aware loss').choices(['none', 'mul#log', 'add#linear']).default('mul#log'))
-    .option('--target <x>', 'latency target in the table unit', num('--target'))
-    .option('--lambda <x>', 'weight of the add#linear latency term', num('--lambda'), 0.1)
+    .addOption(new Option('--latency-loss <l>', 'hardware-aware loss: abs#ratio (two-sided, lands on the target) or the reference\'s mul#log, add#linear')
+      .choices(['none', 'mul#log', 'add#linear', 'abs#ratio']).default('abs#ratio'))
+    .option('--target <x>', 'latency target in the table unit (M MACs without --latency-table)', num('--target'))
+    .option('--target-tolerance <x>', 'the derived network lies within target * (1 ± x)', num('--target-tolerance'), 0.05)
+    .option('--lambda <x>', `weight of the latency term (default ${DEFAULT_LAMBDA['abs#ratio']} for abs#ratio, ${DEFAULT_LAMBDA['add#linear']} for add#linear)`, num('--lambda'))
+    .addOption(new Option('--zero-active-gradient <g>', 'drop: as the official code, no architecture gradient for an edge while Zero is active')
+      .choices(['keep', 'drop']).default('keep'))
     .option('--loss-a <x>', 'a of mul#log: CE * a * (log E[LAT] / log T)^b', num('--loss-a'), 0.2)
     .option('--loss-b <x>', 'b of mul#log', num('--loss-b'), 0.3)
     .option('--latency-table <file>', 'latency table JSON for the space')
@@ -150,7 +155,8 @@ Examples:
           warmupEpochs: chosen('warmupEpochs'), batchSize: chosen('batchSize'), optimizer: chosen('optimizer'), lr: chosen('lr'),
           weightDecay: chosen('weightDecay'), labelSmoothing: chosen('labelSmoothing'), augment: o.augment,
           archLr: chosen('archLr'), method: chosen('method'), mode: chosen('mode'), archEvery: chosen('archEvery'),
-          latencyLoss: chosen('latencyLoss'), target: o.target, lambda: chosen('lambda'), a: chosen('lossA'), b: chosen('lossB'),
+          latencyLoss: chosen('latencyLoss'), target: o.target, targetTolerance: chosen('targetTolerance'), lambda: o.lambda,
+          zeroActiveGradient: chosen('zeroActiveGradient'), a: chosen('lossA'), b: chosen('lossB'),
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
           retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
           threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
@@ -161,7 +167,7 @@ Examples:
       if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
       else {
         const test = result.retrain ? `, retrained test top-1 ${(100 * result.retrain.test.top1).toFixed(2)}%` : '';
-        process.stdout.write(`derived ${result.arch.name}: ${result.arch.blocks.join(' ')}\nlatency ${result.latency.toFixed(3)}${test}; saved in ${result.runDir}\n`);
+        process.stdout.write(`derived ${result.arch.name}: ${result.arch.blocks.join(' ')}\n${describeCost(result.cost)}${test}; saved in ${result.runDir}\n`);
       }
     });
 

@@ -2,7 +2,7 @@
 // (logs, CI, pipes), or nothing.
 import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/trainer';
-import type { SearchEvent, SearchRecord } from '../search/proxyless';
+import type { DerivedCost, SearchEvent } from '../search/proxyless';
 
 export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
 
@@ -57,15 +57,27 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
 }
 
 /** Search progress: one line per interval and per epoch; retraining reuses the training display. */
+/** "4.012 M MACs (target 4 M MACs ± 5%: met; the space spans 1.9-20.1 M MACs)", the measure named. */
+export function describeCost(cost: DerivedCost): string {
+  const f = (x: number) => `${Number(x.toPrecision(4))} ${cost.unit}`;
+  const measure = cost.measure === 'MACs' ? '' : cost.measure === 'predictor' ? 'latency (table + fitted predictor) ' : `latency (${cost.measure}) `;
+  const span = `the space spans ${f(cost.cheapest)} to ${f(cost.largest)}`;
+  if (cost.target === undefined) return `${measure}${f(cost.value)} (${span})`;
+  const verdict = cost.withinTarget ? 'within' : 'NOT within: no network near it was found, the argmax is derived';
+  return `${measure}${f(cost.value)}, ${(100 * (cost.value / cost.target - 1)).toFixed(1)}% from the target ${f(cost.target)} ` +
+    `(${verdict} ±${Number((100 * cost.tolerance!).toPrecision(3))}%; ${span})`;
+}
+
 export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr) {
   const retrain = createProgress(mode, stream);
   const write = (line: string) => mode !== 'none' && stream.write(line + '\n');
   let epochs = 0;
-  let last: SearchRecord | undefined;
+  let unit = '';
   return (event: SearchEvent) => {
     switch (event.type) {
       case 'start':
         epochs = event.epochs;
+        unit = event.latencyUnit;
         write(`search ${event.runDir}: space ${event.space}, ${event.edges} edges of up to ${event.candidates} candidates, ` +
           `${(event.params / 1e6).toFixed(3)} M supernet params` + (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''));
         break;
@@ -74,19 +86,20 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
           `arch steps ${event.archSteps} entropy ${event.entropy.toFixed(3)} ${event.imagesPerSecond.toFixed(0)} img/s`);
         break;
       case 'epoch': {
-        const r = (last = event.record);
+        const r = event.record;
         write(`epoch ${r.epoch}/${epochs}${r.updatedArch ? '' : ' (warm-up)'}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}  ` +
-          `valid top1 ${pct(r.valid.sampledTop1)} sampled, ${pct(r.valid.argmaxTop1)} argmax  E[latency] ${r.expectedLatency.toFixed(3)}  ` +
+          `valid top1 ${pct(r.valid.sampledTop1)} sampled, ${pct(r.valid.argmaxTop1)} argmax  E[latency] ${r.expectedLatency.toFixed(3)} ${unit}  ` +
           `entropy ${r.entropy.toFixed(3)}  mean max-p ${r.maxProbability.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`);
-        write(`  argmax: ${r.derived.join(' ')}`);
+        write(`  derived: ${r.derived.join(' ')} (${r.derivedLatency.toFixed(3)} ${unit})`);
+        if (r.argmax.join(' ') !== r.derived.join(' ')) write(`  argmax:  ${r.argmax.join(' ')} (${r.argmaxLatency.toFixed(3)} ${unit})`);
         break;
       }
       case 'derived':
-        write(`derived ${event.arch.name}: latency ${event.latency.toFixed(3)}`);
-        // Each edge's choice with its probability beside uniform: how decided the search was.
-        last?.derived.forEach((choice, e) => {
-          const p = last!.probabilities[e];
-          write(`  edge ${e}: ${choice.padEnd(18)} p ${Math.max(...p).toFixed(3)} (uniform ${(1 / p.length).toFixed(3)})`);
+        write(`derived ${event.arch.name}: ${describeCost(event.cost)}`);
+        // Each edge's choice with its probability beside uniform (and the most probable, where another).
+        event.edges.forEach((edge, e) => {
+          write(`  edge ${e}: ${edge.choice.padEnd(18)} p ${edge.p.toFixed(3)} (uniform ${edge.uniform.toFixed(3)})` +
+            (edge.mostProbable === edge.choice ? '' : `; most probable ${edge.mostProbable} p ${edge.pMostProbable.toFixed(3)}`));
         });
         break;
       case 'retrain':

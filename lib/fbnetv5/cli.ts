@@ -1,6 +1,6 @@
 // `torchnas search fbnetv5`: the multitask search on the canvas dataset, with progress lines, a run
 // directory that resumes, and a plot of each task's keep-probabilities.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
 import { keepProbabilityChart, plotFormat, renderChart } from '../report';
 import * as path from 'path';
@@ -33,6 +33,16 @@ async function retrainDerived(result: Fbnetv5Result, epochs: number): Promise<Re
   return tested;
 }
 
+/** `--target-macs 6M` (every task) or `--target-macs cls=5M,seg=9M` (per task). */
+function taskMacsTargets(value: string): number | Record<string, number> {
+  if (!value.includes('=')) return macsCount(value);
+  return Object.fromEntries(value.split(',').map((part) => {
+    const [task, macs, extra] = part.split('=');
+    if (!task?.trim() || macs === undefined || extra !== undefined) throw new InvalidArgumentError(`give task=MACs pairs separated by commas, e.g. cls=5M,seg=9M (not '${part}')`);
+    return [task.trim(), macsCount(macs)];
+  }));
+}
+
 export function registerFbnetv5Command(search: Command): void {
   search
     .command('fbnetv5')
@@ -41,10 +51,12 @@ export function registerFbnetv5Command(search: Command): void {
 Each step draws one block mask from a proposal over the tasks' keep-probabilities, runs the supernet
 once with every task's head, weights each task's loss by its importance weight, and updates every
 task's distribution with REINFORCE; --mode naive runs one forward per task instead. A task's network
-keeps the blocks whose probability ends above 0.5.
+is its most probable mask (blocks independent) whose MACs lie within --target-tolerance of its target;
+the cost term in each task's reward is two-sided, |MACs / target - 1|.
 Examples:
   torchnas search fbnetv5 --out runs/fb1
   torchnas search fbnetv5 --tasks cls,seg --target-macs 6M --epochs 8 --plot keep.svg --out runs/fb2
+  torchnas search fbnetv5 --tasks cls,seg --target-macs cls=5M,seg=9M --out runs/fb3
   torchnas search fbnetv5 --out runs/fb1 --epochs 10     # resumes runs/fb1 and extends it`)
     .option('--tasks <list>', 'comma-separated tasks: cls, seg, det', 'cls,seg,det')
     .addOption(new Option('--mode <m>', 'search step').choices(['importance', 'naive']).default('importance'))
@@ -53,8 +65,9 @@ Examples:
     .option('--batch-size <n>', 'canvases per step', int('--batch-size'), 32)
     .option('--lr <x>', 'weight learning rate (cosine decay)', num('--lr'), 0.05)
     .option('--arch-lr <x>', 'step size of the keep-probability logits', num('--arch-lr'), 0.05)
-    .option('--target-macs <n>', 'MACs each task network should stay under (default: halfway)', macsCount)
-    .option('--cost-weight <x>', 'weight of the MACs hinge in each task reward', num('--cost-weight'), 1)
+    .option('--target-macs <n|task=n,...>', 'MACs target of every task, or one per task (default: halfway)', taskMacsTargets)
+    .option('--target-tolerance <x>', 'derived networks lie within target * (1 ± x)', num('--target-tolerance'), 0.05)
+    .option('--cost-weight <x>', 'weight of the two-sided MACs term in each task reward', num('--cost-weight'), 1)
     .option('--train-canvases <n>', 'canvases per training epoch', int('--train-canvases'), 8000)
     .option('--canvas-size <n>', 'canvas side in pixels', int('--canvas-size'), 64)
     .option('--limit-train <n>', 'make canvases from only this many Fashion-MNIST items', int('--limit-train'))
@@ -74,7 +87,7 @@ Examples:
         {
           tasks: chosen('tasks')?.split(',').map((t: string) => t.trim()), mode: chosen('mode'), epochs: chosen('epochs'),
           warmupEpochs: chosen('warmupEpochs'), batchSize: chosen('batchSize'), lr: chosen('lr'), archLr: chosen('archLr'),
-          targetMacs: o.targetMacs, costWeight: chosen('costWeight'), trainCanvases: chosen('trainCanvases'),
+          targetMacs: o.targetMacs, targetTolerance: chosen('targetTolerance'), costWeight: chosen('costWeight'), trainCanvases: chosen('trainCanvases'),
           ...(size !== undefined && { canvas: { size }, space: { imageSize: size } }),
           limitTrain: o.limitTrain, dataDir: o.dataDir, threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'),
           runDir: o.out,
@@ -92,7 +105,8 @@ Examples:
         for (const d of result.derived) {
           const test = tested ? `; retrained: ${METRIC_NAMES[d.task]} ${tested[d.task].toFixed(2)}` : '';
           process.stdout.write(`${d.task}: ${d.mask}  ${d.blocksKept} blocks (per branch ${d.keptPerBranch.join('/')}), ` +
-            `${(d.macs / 1e6).toFixed(2)} M MACs${test}\n`);
+            `${(d.macs / 1e6).toFixed(2)} M MACs, ${(100 * (d.macs / d.targetMacs - 1)).toFixed(1)}% from the target ` +
+            `${(d.targetMacs / 1e6).toFixed(2)} M MACs${d.withinTarget ? '' : ' (no mask within the tolerance: blocks above 0.5 kept)'}${test}\n`);
         }
         process.stdout.write(`saved in ${result.runDir}${o.plot !== undefined ? `; plot written to ${o.plot}` : ''}\n`);
       }

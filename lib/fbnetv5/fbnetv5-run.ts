@@ -13,9 +13,10 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { CanvasOptionsSchema, resolveCanvasOptions } from './canvas';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
 import {
-  blockCount, checkTasks, deriveMask, maskString, MultiresSpaceSchema, resolveMultiresSpace, taskMacs,
+  blockCount, blockMacs, checkTasks, deriveMask, maskString, MultiresSpaceSchema, resolveMultiresSpace, taskMacs,
   type MultiresSpace, type MultitaskTask,
 } from './multires-space';
+import { mostProbableWithin, requireReachableTarget, type CostTable } from '../search/target-derivation';
 
 export const Fbnetv5OptionsSchema = z
   .object({
@@ -33,8 +34,13 @@ export const Fbnetv5OptionsSchema = z
     momentum: z.number().min(0).lt(1).default(0.9),
     weightDecay: z.number().min(0).default(4e-5),
     archLr: z.number().min(0).default(0.05),
-    /** MACs each task's network should stay under; default: halfway between no block and every block. */
-    targetMacs: z.number().positive().optional(),
+    /**
+     * MACs each task's network is searched and derived at: one number for every task, or one per task
+     * ({cls: 6e6, seg: 9e6}); default: halfway between the task's network with no block and with all.
+     */
+    targetMacs: z.union([z.number().positive(), z.record(z.string(), z.number().positive())]).optional(),
+    /** The derived network's MACs lie within target * (1 ± targetTolerance). */
+    targetTolerance: z.number().gt(0).lt(1).default(0.05),
     costWeight: z.number().min(0).default(1),
     taskWeights: z.array(z.number().positive()).optional(),
     weightClip: z.number().min(1).default(5),
@@ -64,6 +70,9 @@ export interface DerivedTask {
   mask: string;
   keep: boolean[];
   macs: number;
+  targetMacs: number;
+  /** False when no mask lies within the tolerance of the target: the blocks above 0.5 are kept instead. */
+  withinTarget: boolean;
   blocksKept: number;
   /** Kept blocks per branch, highest resolution first. */
   keptPerBranch: number[];
@@ -94,10 +103,35 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
   if (o.taskWeights && o.taskWeights.length !== o.tasks.length) {
     throw invalid(`taskWeights has ${o.taskWeights.length} values for ${o.tasks.length} tasks`, ['taskWeights']);
   }
+  if (o.targetMacs !== undefined && typeof o.targetMacs === 'object') {
+    const unknown = Object.keys(o.targetMacs).filter((t) => !o.tasks.includes(t));
+    const missing = o.tasks.filter((t) => !(t in (o.targetMacs as object)));
+    if (unknown.length || missing.length) {
+      throw invalid(`targetMacs needs one value per searched task (${o.tasks.join(', ')}): ` +
+        (unknown.length ? `${unknown.join(', ')} not searched` : `${missing.join(', ')} missing`), ['targetMacs']);
+    }
+  }
   if (o.canvas.size !== o.space.imageSize) {
     throw invalid(`canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`, ['canvas']);
   }
+  taskTargets(o);
   return o;
+}
+
+/** The per-block cost table of a task: skip (0) or keep (the block's MACs), the trunk and head fixed. */
+export function taskCostTable(space: MultiresSpace, task: MultitaskTask): CostTable {
+  const n = blockCount(space);
+  return { table: Array.from({ length: n }, (_, b) => [0, blockMacs(space, b)]), fixed: taskMacs(space, task, Array(n).fill(false)), unit: 'MACs' };
+}
+
+/** Each searched task's MACs target, in task order; targets no mask reaches are refused. */
+export function taskTargets(o: ResolvedFbnetv5Options): number[] {
+  return (o.tasks as MultitaskTask[]).map((task) => {
+    const target = o.targetMacs === undefined ? defaultTargetMacs(o.space, task)
+      : typeof o.targetMacs === 'number' ? o.targetMacs : o.targetMacs[task];
+    requireReachableTarget(taskCostTable(o.space, task), { target, tolerance: o.targetTolerance }, '--target-macs', `task ${task}'s space`);
+    return target;
+  });
 }
 
 /** The default MACs target: halfway between a task's network with no block and with every block. */
@@ -120,7 +154,7 @@ function netFor(o: ResolvedFbnetv5Options, stepsPerEpoch: number): MultitaskNet 
   const tasks = o.tasks as MultitaskTask[];
   return new MultitaskNet({
     space: o.space, tasks, mode: o.mode, taskWeights: o.taskWeights,
-    targetMacs: tasks.map((t) => o.targetMacs ?? defaultTargetMacs(o.space, t)),
+    targetMacs: taskTargets(o),
     costWeight: o.costWeight, archLr: o.archLr, weightClip: o.weightClip, proposalFloor: o.proposalFloor,
     baselineDecay: o.baselineDecay, warmupSteps: o.warmupEpochs * stepsPerEpoch, lr: o.lr, momentum: o.momentum,
     weightDecay: o.weightDecay, seed: o.seed, threads: o.threads, channelsLast: o.channelsLast,
@@ -134,12 +168,22 @@ export function epochLearningRate(lr: number, epoch: number, epochs: number): nu
 
 const byTask = <T>(tasks: readonly string[], values: readonly T[]) => Object.fromEntries(tasks.map((t, i) => [t, values[i]]));
 
-export function deriveTasks(space: MultiresSpace, tasks: readonly MultitaskTask[], probabilities: readonly number[][]): DerivedTask[] {
+/**
+ * Each task's most probable mask (independent blocks: the largest sum of log p or log(1 - p)) whose MACs
+ * lie within the tolerance of the task's target; the blocks above one half where none does.
+ */
+export function deriveTasks(space: MultiresSpace, tasks: readonly MultitaskTask[], probabilities: readonly number[][],
+  targets: readonly number[], tolerance: number): DerivedTask[] {
   return tasks.map((task, t) => {
-    const keep = deriveMask(probabilities[t]);
+    const p = probabilities[t].map((q) => [1 - q, q]);
+    const near = mostProbableWithin(p, taskCostTable(space, task), { target: targets[t], tolerance });
+    const keep = near ? near.map((j) => j === 1) : deriveMask(probabilities[t]);
     const perStage = space.widths.length * space.depth;
     const keptPerBranch = space.widths.map((_, r) => keep.filter((k, b) => k && Math.floor((b % perStage) / space.depth) === r).length);
-    return { task, mask: maskString(space, keep), keep, macs: taskMacs(space, task, keep), blocksKept: keep.filter(Boolean).length, keptPerBranch };
+    return {
+      task, mask: maskString(space, keep), keep, macs: taskMacs(space, task, keep), targetMacs: targets[t], withinTarget: near !== undefined,
+      blocksKept: keep.filter(Boolean).length, keptPerBranch,
+    };
   });
 }
 
@@ -197,7 +241,7 @@ export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Even
       events.onEpoch?.(record);
     }
     const probabilities = await net.probabilities();
-    const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities);
+    const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities, taskTargets(o), o.targetTolerance);
     const result = { runDir, options: o, space: o.space, epochs: o.epochs, derived, history: state.history };
     writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { derived, probabilities: byTask(o.tasks, probabilities) });
     for (const d of derived) writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));

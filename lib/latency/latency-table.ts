@@ -9,7 +9,7 @@ import { readJson } from '../util/json-file';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { LatencyConditionsSchema } from './conditions';
 import { architectureLayers, spaceLayers, type LayerProbe } from './layer-keys';
-import { LatencyPredictorSchema, predictLatency } from './predictor';
+import { LatencyPredictorSchema, predictLatency, predictorTerms } from './predictor';
 
 export const TABLE_FORMAT = 'torchnas/latency-table@1';
 
@@ -73,12 +73,26 @@ export function layerLatency(table: LatencyTable, key: string): number {
 
 export const tableSum = (table: LatencyTable, layers: LayerProbe[]) => layers.reduce((sum, l) => sum + layerLatency(table, l.key), 0);
 
-/** Per edge and candidate (Zero costs 0) and the fixed stem + head: what the search's expected latency takes. */
-export function edgeLatencies(resolved: ResolvedSpace, table: LatencyTable): { table: number[][]; fixed: number } {
+/**
+ * Per edge and candidate (Zero costs 0) and the fixed stem + head: what the search's expected latency
+ * takes. With `predictor` and a table that has one, the predictor's terms instead of the layer sums;
+ * each edge's cheapest candidate then moves into the fixed part, so every entry stays >= 0 and every
+ * network's total is unchanged.
+ */
+export function edgeLatencies(resolved: ResolvedSpace, table: LatencyTable, predictor = false): { table: number[][]; fixed: number } {
   const layers = spaceLayers(resolved);
+  if (!predictor || !table.predictor) {
+    return {
+      table: layers.edges.map((edge) => edge.map((probe) => (probe ? layerLatency(table, probe.key) : 0))),
+      fixed: tableSum(table, layers.fixed),
+    };
+  }
+  const terms = predictorTerms(table.predictor, table);
+  const raw = layers.edges.map((edge) => edge.map((probe) => (probe ? terms.layer(probe) : 0)));
+  const floors = raw.map((row) => Math.min(...row));
   return {
-    table: layers.edges.map((edge) => edge.map((probe) => (probe ? layerLatency(table, probe.key) : 0))),
-    fixed: tableSum(table, layers.fixed),
+    table: raw.map((row, e) => row.map((v) => v - floors[e])),
+    fixed: layers.fixed.reduce((sum, probe) => sum + terms.layer(probe), terms.constant) + floors.reduce((a, b) => a + b, 0),
   };
 }
 

@@ -75,6 +75,17 @@ export function fitLatencyPredictor(table: LatencyTable, samples: { layers: Laye
   return predictor;
 }
 
+/**
+ * The predictor is linear in per-layer features, so it splits into a constant plus one term per
+ * layer: a search's expected latency can then be the predictor's, per candidate, as with a table.
+ */
+export function predictorTerms(predictor: LatencyPredictor, table: LatencyTable) {
+  const slope = predictor.weights.map((w, j) => w / predictor.scale[j]);
+  const constant = predictor.weights.reduce((acc, w, j) => acc - (w * predictor.mean[j]) / predictor.scale[j], predictor.intercept);
+  const layer = (probe: LayerProbe) => features(table, [probe], predictor.resolutions).reduce((acc, v, j) => acc + slope[j] * v, 0);
+  return { constant, layer };
+}
+
 export function predictLatency(predictor: LatencyPredictor, table: LatencyTable, layers: LayerProbe[]): number {
   const f = features(table, layers, predictor.resolutions);
   return f.reduce((acc, v, j) => acc + predictor.weights[j] * ((v - predictor.mean[j]) / predictor.scale[j]), predictor.intercept);

@@ -1,6 +1,7 @@
 // The per-edge costs a search's expected latency is made of, from the file a user names: a torchnas
-// latency table (ms, from `torchnas latency table`), a plain per-edge JSON table, or, with neither,
-// MACs. Every entry is checked finite and non-negative before a search step sees it.
+// latency table (ms, from `torchnas latency table`; its fitted predictor's terms when it has one, so
+// that the target is in end-to-end milliseconds), a plain per-edge JSON table, or, with neither, MACs.
+// Every entry is checked finite and non-negative before a search step sees it.
 import { z } from 'zod';
 import { TorchnasError } from '../errors';
 import { macsTable, type ResolvedSpace } from '../spaces';
@@ -13,10 +14,15 @@ const PlainTableSchema = z.object({
   unit: z.string().default('table units'),
 });
 
-export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): { table: number[][]; fixed: number; unit: string } {
-  if (!file) return { ...macsTable(resolved), unit: 'M MACs' };
+export interface SearchCostTable { table: number[][]; fixed: number; unit: string; measure: 'MACs' | 'table sum' | 'predictor' | 'plain table' }
+
+export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): SearchCostTable {
+  if (!file) return { ...macsTable(resolved), unit: 'M MACs', measure: 'MACs' };
   const json = readJson<{ format?: string }>(file, 'latency table');
-  if (json?.format === TABLE_FORMAT) return { ...edgeLatencies(resolved, parseLatencyTable(json, file)), unit: 'ms' };
+  if (json?.format === TABLE_FORMAT) {
+    const table = parseLatencyTable(json, file);
+    return { ...edgeLatencies(resolved, table, true), unit: 'ms', measure: table.predictor ? 'predictor' : 'table sum' };
+  }
   const plain = PlainTableSchema.safeParse(json);
   if (!plain.success) {
     const issue = plain.error.issues[0];
@@ -27,5 +33,5 @@ export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): 
   if (table.length !== resolved.edges.length || table.some((row, e) => row.length !== resolved.edges[e].candidates.length)) {
     throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
   }
-  return plain.data;
+  return { ...plain.data, measure: 'plain table' };
 }

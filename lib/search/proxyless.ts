@@ -18,7 +18,15 @@ import { RUN_FIELDS } from '../train/run-fields';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
-import { readSearchLatencyTable } from '../latency/search-latency-table';
+import { readSearchLatencyTable, type SearchCostTable } from '../latency/search-latency-table';
+import { costRange, mostProbableWithin, requireReachableTarget } from './target-derivation';
+
+/**
+ * lambda's default per loss: the reference's for add#linear; for abs#ratio, large enough that the
+ * penalty's kink holds E[LAT] at the target against the cross-entropy's pull (an exact penalty),
+ * measured on Fashion-MNIST (BENCHMARKS.md).
+ */
+export const DEFAULT_LAMBDA = { 'add#linear': 0.1, 'abs#ratio': 1 } as const;
 
 export const ProxylessOptionsSchema = z
   .object({
@@ -42,12 +50,17 @@ export const ProxylessOptionsSchema = z
     archLr: z.number().positive().default(0.02),
     archEvery: z.number().int().positive().default(1),
     samples: z.number().int().positive().default(8),
-    latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).default('mul#log'),
+    // abs#ratio: CE + lambda |E[LAT]/T - 1| (REINFORCE: acc - lambda |LAT/T - 1|), two-sided, so the
+    // target is reached from either side; mul#log and add#linear are the reference's losses.
+    latencyLoss: z.enum(['none', 'mul#log', 'add#linear', 'abs#ratio']).default('abs#ratio'),
     // In the latency table's unit; without a table, the table is MACs in millions.
     target: z.number().positive().optional(),
+    // The derived network's cost lies within target * (1 ± targetTolerance) in the table's measure.
+    targetTolerance: z.number().gt(0).lt(1).default(0.05),
     a: z.number().default(0.2),
     b: z.number().default(0.3),
-    lambda: z.number().default(0.1),
+    lambda: z.number().min(0).optional(),
+    zeroActiveGradient: z.enum(['keep', 'drop']).default('keep'),
     latencyTable: z.string().optional(),
     validFraction: z.number().gt(0).lt(1).default(0.2),
     ...RUN_FIELDS,
@@ -77,23 +90,45 @@ export interface SearchRecord {
   /** Mean over edges of the largest candidate probability (1/N: undecided, 1: decided). */
   maxProbability: number;
   probabilities: number[][];
+  /** The network derived now: the most probable one within the target's tolerance (argmax without a target). */
   derived: string[];
-  /** Latency of the derived (argmax) network, in the table's unit. */
+  /** Latency of the derived network, in the table's unit. */
   derivedLatency: number;
+  /** The most probable candidate of every edge, and its latency. */
+  argmax: string[];
+  argmaxLatency: number;
 }
 
 export type SearchEvent =
-  | { type: 'start'; runDir: string; space: string; edges: number; candidates: number; params: number; startEpoch: number; epochs: number }
+  | { type: 'start'; runDir: string; space: string; edges: number; candidates: number; params: number; startEpoch: number; epochs: number; latencyUnit: string }
   | { type: 'step'; epoch: number; step: number; steps: number; loss: number; top1: number; archSteps: number; entropy: number; imagesPerSecond: number }
   | { type: 'epoch'; record: SearchRecord }
-  | { type: 'derived'; arch: Architecture; latency: number }
+  | { type: 'derived'; arch: Architecture; latency: number; cost: DerivedCost; edges: DerivedEdge[] }
   | { type: 'retrain'; event: TrainEvent };
+
+/** An edge's derived candidate and its probability, beside the edge's most probable one. */
+export interface DerivedEdge { choice: string; p: number; uniform: number; mostProbable: string; pMostProbable: number }
+
+/** What the derived network costs in the search's measure, beside what was asked and what the space allows. */
+export interface DerivedCost {
+  value: number;
+  unit: string;
+  /** 'MACs', 'table sum', 'predictor' (a torchnas table's fitted predictor) or 'plain table'. */
+  measure: string;
+  target?: number;
+  tolerance?: number;
+  /** False when no network near the target was found: the argmax is derived instead. */
+  withinTarget?: boolean;
+  cheapest: number;
+  largest: number;
+}
 
 export interface ProxylessResult {
   runDir: string;
   arch: Architecture;
   choice: string[];
   latency: number; // of the derived network, in the table's unit
+  cost: DerivedCost;
   history: SearchRecord[];
   retrain?: TrainResult;
   seconds: number;
@@ -104,6 +139,30 @@ function choiceLatency(resolved: ResolvedSpace, latency: { table: number[][]; fi
   return latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
 }
 
+type SearchOptions = z.infer<typeof ProxylessOptionsSchema>;
+const band = (opts: SearchOptions) => ({ target: opts.target!, tolerance: opts.targetTolerance });
+
+/** The argmax, and the network to derive: the most probable within the target's band (argmax without a target). */
+function deriveChoices(resolved: ResolvedSpace, latency: SearchCostTable, opts: SearchOptions, probabilities: number[][]) {
+  const names = (choice: number[]) => choice.map((j, e) => resolved.edges[e].candidates[j]);
+  const argmax = probabilities.map((p) => p.indexOf(Math.max(...p)));
+  const near = opts.target === undefined ? argmax : mostProbableWithin(probabilities, latency, band(opts));
+  return { argmax: names(argmax), derived: names(near ?? argmax), withinTarget: opts.target === undefined ? undefined : near !== undefined };
+}
+
+/** Refuses, before any work, losses a table cannot serve and targets no network of the space reaches. */
+function checkTarget(resolved: ResolvedSpace, latency: SearchCostTable, opts: SearchOptions): void {
+  const range = costRange(latency);
+  const unit = latency.unit;
+  if (opts.latencyLoss === 'mul#log' && !(range.cheapest > 1 && opts.target! > 1)) {
+    // (log E[LAT] / log T)^b is only defined while E[LAT] > 1 and T > 1 in the table's unit.
+    throw new TorchnasError('E_INVALID_ARGUMENT', `--latency-loss mul#log takes log(E[LAT]) and log(target), which must stay ` +
+      `positive, but the cheapest network of this space costs ${range.cheapest.toPrecision(3)} ${unit} and --target is ` +
+      `${opts.target} ${unit}: use --latency-loss abs#ratio (the default) or add#linear, which depend only on the ratio to ` +
+      `the target, or give the table in a smaller unit`, ['latencyLoss']);
+  }
+  if (opts.target !== undefined) requireReachableTarget(latency, band(opts), '--target', `space '${resolved.space.name}'`);
+}
 export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchEvent) => void): Promise<ProxylessResult> {
   const started = Date.now();
   const parsed = ProxylessOptionsSchema.safeParse(options);
@@ -116,14 +175,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   const emit = (e: SearchEvent) => onEvent?.(e);
   const resolved = resolveSpace(loadSpace(opts.space));
   const latency = readSearchLatencyTable(resolved, opts.latencyTable);
-  if (opts.latencyLoss === 'mul#log') {
-    // (log E[LAT] / log T)^b is only defined while E[LAT] > 1 in the table's unit.
-    const cheapest = latency.fixed + latency.table.reduce((sum, row) => sum + Math.min(...row), 0);
-    if (!(cheapest > 1)) {
-      throw new TorchnasError('E_INVALID_ARGUMENT', `mul#log takes log(E[LAT]), which must stay positive, but the cheapest network of this space costs ` +
-        `${cheapest.toPrecision(3)} ${latency.unit}: use --latency-loss add#linear for latencies under 1 ${latency.unit}`);
-    }
-  }
+  checkTarget(resolved, latency, opts);
   const session = await openRunSession(opts);
   const root = session.isRoot;
   let state: RunState<SearchRecord> = previous ?? freshRunState();
@@ -142,14 +194,16 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     });
     await session.configureSearch({
       method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
-      latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, lambda: opts.lambda, samples: opts.samples,
+      latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, samples: opts.samples,
+      lambda: opts.lambda ?? (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
+      zeroActiveGradient: opts.zeroActiveGradient,
     });
     if (previous || adopted) await restoreCheckpoint(session, runDir, state);
     if (!previous && root) {
       fs.mkdirSync(runDir, { recursive: true });
       writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
     }
-    emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs });
+    emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs, latencyUnit: latency.unit });
 
     const augment = augmentationFor(opts.dataset, opts.augment);
     const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
@@ -161,7 +215,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
         (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
       );
       const arch = await session.archState();
-      const derived = arch.derived.map((j, e) => resolved.edges[e].candidates[j]);
+      const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
       const valid = {
         sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
         argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
@@ -173,6 +227,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
         expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
         maxProbability: arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
         derived, derivedLatency: choiceLatency(resolved, latency, derived),
+        argmax, argmaxLatency: choiceLatency(resolved, latency, argmax),
       };
       state = await commitEpoch(session, runDir, state, record);
       emit({ type: 'epoch', record });
@@ -181,11 +236,22 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     await session.close();
   }
 
-  const choice = state.history.at(-1)!.derived;
+  const last = state.history.at(-1)!;
+  const { derived: choice, withinTarget } = deriveChoices(resolved, latency, opts, last.probabilities);
   const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
   const derivedLatency = choiceLatency(resolved, latency, choice);
+  const cost: DerivedCost = {
+    value: derivedLatency, unit: latency.unit, measure: latency.measure, ...costRange(latency),
+    ...(opts.target === undefined ? {} : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
+  };
   if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-  emit({ type: 'derived', arch, latency: derivedLatency });
+  const edges = choice.map((c, e): DerivedEdge => {
+    const p = last.probabilities[e];
+    const top = p.indexOf(Math.max(...p));
+    const options = resolved.edges[e].candidates;
+    return { choice: c, p: p[options.indexOf(c)], uniform: 1 / p.length, mostProbable: options[top], pMostProbable: p[top] };
+  });
+  emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
   let retrain: TrainResult | undefined;
   if (opts.retrainEpochs > 0) {
     retrain = await train(
@@ -196,7 +262,7 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       (event) => emit({ type: 'retrain', event }),
     );
   }
-  const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
+  const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, cost, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
   if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
   return result;
 }

@@ -11,7 +11,7 @@ import { openRunDir, type RunState } from '../train/run-state';
 
 /** Options that may differ between a warm-up run and the searches started from it. */
 const FREE_KEYS = new Set([
-  'epochs', 'latencyLoss', 'target', 'a', 'b', 'lambda', 'latencyTable', 'mode', 'method', 'archEvery', 'samples',
+  'epochs', 'latencyLoss', 'target', 'targetTolerance', 'a', 'b', 'lambda', 'zeroActiveGradient', 'latencyTable', 'mode', 'method', 'archEvery', 'samples',
   'retrainEpochs', 'retrainLr', 'runDir', 'device', 'threads', 'progressEvery', 'warmupFrom',
 ]);
 

@@ -8,7 +8,7 @@ import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';
 import { extractSubnet } from './extract-subnet';
-import { searchSupernet } from './search-supernet';
+import { searchSupernet, type SupernetSearchResult } from './search-supernet';
 import { trainSupernet, type SupernetEvent } from './train-supernet';
 import { SAMPLER_PATTERN } from './sampler-rule';
 import { meanError, shiftNasChartOf } from './shiftnas/shiftnas-run';
@@ -42,6 +42,22 @@ function lines(mode: string, stream: NodeJS.WriteStream = process.stderr) {
       }
     }
   };
+}
+
+/** The answer at the target, its cost beside the target with units, or the nearest subnet when none landed. */
+function targetLine(r: SupernetSearchResult): string {
+  const f = (x: number) => `${Number(x.toPrecision(4))} ${r.costUnit}`;
+  if (r.atTarget) {
+    const t = r.atTarget;
+    return `at the target ${f(t.target)}: ${t.subnet}, ${f(t.cost)} (${(100 * (t.cost / t.target - 1)).toFixed(1)}%, within ` +
+      `±${Number((100 * t.tolerance).toPrecision(3))}%), top-1 ${pct(t.top1)} -> ${path.join(r.run, t.arch!)}\n`;
+  }
+  if (r.targetMissed) {
+    const m = r.targetMissed;
+    return `no scored subnet lies within ±${Number((100 * m.tolerance).toPrecision(3))}% of the target ${f(m.target)}; the nearest: ` +
+      `${m.nearest.subnet}, ${f(m.nearest.cost)}, top-1 ${pct(m.nearest.top1)} (raise --iterations or --population)\n`;
+  }
+  return '';
 }
 
 export function registerSupernetCommand(program: Command): void {
@@ -122,6 +138,8 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .requiredOption('--run <dir>', 'a supernet run directory (torchnas supernet train --out)')
     .addOption(new Option('--constraint <kind>', 'cost to trade accuracy against').choices(['macs', 'latency']).default('macs'))
     .option('--latency-table <file>', 'torchnas latency table (for --constraint latency)')
+    .option('--target <x>', 'search at this cost (M MACs, or ms with --constraint latency): the most accurate subnet within the tolerance', num('--target'))
+    .option('--target-tolerance <x>', 'the answer lies within target * (1 ± x)', num('--target-tolerance'), 0.05)
     .option('--population <n>', 'population', int('--population'), 16)
     .option('--iterations <n>', 'generations, the first included', int('--iterations'), 6)
     .option('--mutation-probability <x>', 'per-decision mutation probability', num('--mutation-probability'), 0.2)
@@ -135,7 +153,8 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o) => {
       if (o.plot) plotFormat(o.plot);
-      const result = await searchSupernet({ plot: o.plot, run: o.run, constraint: o.constraint, latencyTable: o.latencyTable, population: o.population,
+      const result = await searchSupernet({ plot: o.plot, run: o.run, constraint: o.constraint, latencyTable: o.latencyTable,
+        target: o.target, targetTolerance: o.targetTolerance, population: o.population,
         iterations: o.iterations, mutationProbability: o.mutationProbability, crossoverFraction: o.crossoverFraction,
         calibBatches: o.calibBatches, limitValid: o.limitValid, seed: o.seed, threads: o.threads, device: o.device },
       (e) => { if (e.type === 'iteration') process.stderr.write(`generation ${e.iteration}: ${e.evaluated} subnets scored, front ${e.front}\n`); });
@@ -143,7 +162,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
       else {
         process.stdout.write(`Pareto front (${result.evaluated} subnets scored, hypervolume ${result.hypervolume.toFixed(3)}):\n` +
           result.front.map((m) => `  ${m.cost.toFixed(3)} ${result.costUnit}  top-1 ${pct(m.top1)}  ${m.subnet}` +
-            (m.arch ? `  -> ${path.join(result.run, m.arch)}` : '')).join('\n') + '\n');
+            (m.arch ? `  -> ${path.join(result.run, m.arch)}` : '')).join('\n') + '\n' + targetLine(result));
       }
     });
 

@@ -2,7 +2,10 @@
 // crossover) over held-out accuracy against MACs or a latency model, every candidate BN-recalibrated
 // before it is scored. The Pareto family is written to the run, each member exported as a standalone
 // network (arch.json + weights that `torchnas train --init` fine-tunes). A shiftnas run's generator
-// seeds the first population with its subnets at evenly spaced MACs.
+// seeds the first population with its subnets at evenly spaced MACs. With a target (M MACs, or ms with
+// a latency table) the search is constrained: its second objective is the distance outside the band
+// target * (1 ± tolerance), so selection keeps the most accurate subnets inside it; the best of them is
+// the search's answer, exported beside the front of every scored subnet.
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
@@ -13,10 +16,12 @@ import { elasticTableSpace } from '../latency/table-space';
 import { tableLatencyModel, type LatencyModel } from '../latency/latency-model';
 import { paretoChart } from '../report/pareto-chart';
 import { renderChart } from '../report/plot';
-import { hypervolume } from '../search/pareto';
+import { hypervolume, paretoFront } from '../search/pareto';
+import { withinBand, type TargetBand } from '../search/target-derivation';
 import { paretoEvolution, type Evaluated } from '../search/pareto-evolution';
 import { crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, mutateSubnet, randomSubnet, smallestSubnet,
   subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import { Rng } from '../strategies/rng';
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { exportSubnet } from './extract-subnet';
@@ -29,6 +34,9 @@ export const SupernetSearchOptionsSchema = z
     run: z.string(),
     constraint: z.enum(['macs', 'latency']).default('macs'),
     latencyTable: z.string().optional(),
+    /** In the constraint's unit: M MACs, or the latency table's ms. */
+    target: z.number().positive().optional(),
+    targetTolerance: z.number().gt(0).lt(1).default(0.05),
     population: z.number().int().min(2).default(16),
     iterations: z.number().int().positive().default(6),
     mutationProbability: z.number().min(0).max(1).default(0.2),
@@ -58,12 +66,21 @@ export interface ParetoMember extends SubnetScore {
   weights?: string;
 }
 
+/** The most accurate scored subnet within the target's band (absent when none landed there). */
+export interface TargetMember extends ParetoMember {
+  target: number;
+  tolerance: number;
+}
+
 export interface SupernetSearchResult {
   run: string;
   constraint: 'macs' | 'latency';
   costUnit: string;
   evaluated: number;
   front: ParetoMember[];
+  /** With a target: the answer, or undefined with `targetMissed` when no scored subnet lies in the band. */
+  atTarget?: TargetMember;
+  targetMissed?: { target: number; tolerance: number; nearest: ParetoMember };
   hypervolume: number;
   seconds: number;
 }
@@ -93,6 +110,10 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   const run = openSupernetRun(o.run);
   const { resolved } = run;
   const { unit, cost } = costModel(resolved, o);
+  const band = o.target === undefined ? undefined : { target: o.target, tolerance: o.targetTolerance };
+  if (band) requireReachable(resolved, band, cost, unit);
+  // With a target, the distance outside its band replaces the cost in the selection.
+  const objective = (c: number) => (band ? Math.max(0, Math.abs(c / band.target - 1) - band.tolerance) : c);
   const data = await supernetData(run.opts, resolved);
   if (o.limitValid && data.valid.size > o.limitValid) data.valid = data.valid.subset(o.limitValid, o.seed + 7);
   const session = await loadSupernet(run, o, data.valid);
@@ -101,7 +122,10 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   const scores = new Map<string, SubnetScore>();
   let evolved;
   try {
-    if (run.opts.sampler === 'shiftnas' && o.generatorSeeds) initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length)));
+    if (band) initial.push(...subnetsInBand(resolved, band, cost, Math.floor(o.population / 2), o.seed));
+    if (run.opts.sampler === 'shiftnas' && o.generatorSeeds) {
+      initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length, band && band.target * (unit === 'MMACs' ? 1e6 : NaN))));
+    }
     evolved = await paretoEvolution<Subnet>({
       random: (rng) => randomSubnet(resolved, () => rng.next()),
       mutate: (a, rng, p) => mutateSubnet(resolved, a, () => rng.next(), p),
@@ -111,17 +135,19 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
         const scored = await scoreSubnets(session, resolved, batch, data, scoring,
           (p) => onEvent?.({ type: 'scored', ...p }));
         scored.forEach((s) => scores.set(s.subnet, s));
-        return scored.map((s, i) => ({ accuracy: s.top1, cost: cost(batch[i]) }));
+        return scored.map((s, i) => ({ accuracy: s.top1, cost: objective(cost(batch[i])) }));
       },
     }, { population: o.population, iterations: o.iterations, mutationProbability: o.mutationProbability,
       crossoverFraction: o.crossoverFraction, seed: o.seed, initial },
     (i) => onEvent?.({ type: 'iteration', iteration: i.iteration, evaluated: i.evaluated, front: i.front.length }));
-    const front = evolved.front.map((e: Evaluated<Subnet>) => member(resolved, scores.get(e.key)!, e.objectives.cost));
+    const all = evolved.evaluated.map((e: Evaluated<Subnet>) => member(resolved, scores.get(e.key)!, cost(decodeSubnet(resolved, e.key))));
+    const front = paretoFront(all, (m) => ({ accuracy: m.top1, cost: m.cost }));
     if (o.exportFront) await exportFront(session, resolved, o.run, front);
-    const worst = { accuracy: 0, cost: Math.max(...evolved.evaluated.map((e) => e.objectives.cost)) * 1.01 };
+    const worst = { accuracy: 0, cost: Math.max(...all.map((m) => m.cost)) * 1.01 };
     const result: SupernetSearchResult = { run: o.run, constraint: o.constraint, costUnit: unit, evaluated: evolved.evaluated.length,
       front, hypervolume: hypervolume(front.map((m) => ({ accuracy: m.top1, cost: m.cost })), worst), seconds: (Date.now() - started) / 1000 };
-    const evaluated = evolved.evaluated.map((e) => ({ ...scores.get(e.key)!, cost: e.objectives.cost }));
+    if (band) await answerAtTarget(session, resolved, o.run, band, all, result);
+    const evaluated = all;
     writeJsonAtomic(path.join(o.run, 'pareto.json'), { ...result, evaluatedSubnets: evaluated });
     if (o.plot) await renderChart(frontChart(run.opts.sampler, unit, evaluated, front), o.plot);
     return result;
@@ -130,12 +156,53 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   }
 }
 
-/** A shiftnas run's generator subnets at evenly spaced MACs between the smallest and largest subnet's. */
-async function generatorSeeds(session: Session, resolved: ResolvedElasticSpace, count: number): Promise<Subnet[]> {
+/**
+ * A shiftnas run's generator subnets at evenly spaced MACs between the smallest and largest subnet's,
+ * or all at `targetMacs` when the search has a MACs target.
+ */
+async function generatorSeeds(session: Session, resolved: ResolvedElasticSpace, count: number, targetMacs?: number): Promise<Subnet[]> {
   if (count < 1) return [];
   const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map((s) => subnetCost(resolved, s).macs);
-  const targets = Array.from({ length: count }, (_, i) => lo + ((hi - lo) * (i + 1)) / (count + 1));
+  const targets = Array.from({ length: count }, (_, i) => (targetMacs !== undefined && Number.isFinite(targetMacs)
+    ? targetMacs : lo + ((hi - lo) * (i + 1)) / (count + 1)));
   return (await generateSubnets(session, resolved, targets)).map((g) => g.value);
+}
+
+/** A target outside the space's smallest and largest subnet is refused before any work. */
+function requireReachable(resolved: ResolvedElasticSpace, band: TargetBand, cost: (s: Subnet) => number, unit: string): void {
+  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map(cost);
+  if (band.target * (1 + band.tolerance) >= lo && band.target * (1 - band.tolerance) <= hi) return;
+  const f = (x: number) => `${Number(x.toPrecision(4))} ${unit}`;
+  throw new TorchnasError('E_INVALID_ARGUMENT', `--target ${f(band.target)}: no subnet of '${resolved.space.name}' lies within ` +
+    `±${Number((100 * band.tolerance).toPrecision(3))}% of it (its smallest subnet costs ${f(lo)}, its largest ${f(hi)}); ` +
+    'give a target between them', ['target']);
+}
+
+/** Up to `count` distinct random subnets whose cost lies in the band (the first population's share). */
+function subnetsInBand(resolved: ResolvedElasticSpace, band: TargetBand, cost: (s: Subnet) => number, count: number, seed: number): Subnet[] {
+  const rng = new Rng(seed + 101);
+  const found = new Map<string, Subnet>();
+  for (let draws = 0; found.size < count && draws < 200 * count; draws++) {
+    const s = randomSubnet(resolved, () => rng.next());
+    if (withinBand(cost(s), band)) found.set(encodeSubnet(s), s);
+  }
+  return [...found.values()];
+}
+
+/** The most accurate scored subnet in the band, exported to `<run>/target/`; or the nearest, reported as a miss. */
+async function answerAtTarget(session: Session, resolved: ResolvedElasticSpace, run: string, band: TargetBand,
+  all: ParetoMember[], result: SupernetSearchResult): Promise<void> {
+  const inside = all.filter((m) => withinBand(m.cost, band)).sort((a, b) => b.top1 - a.top1);
+  if (!inside.length) {
+    const nearest = [...all].sort((a, b) => Math.abs(a.cost - band.target) - Math.abs(b.cost - band.target))[0];
+    result.targetMissed = { ...band, nearest };
+    return;
+  }
+  const best: TargetMember = { ...inside[0], ...band };
+  const written = await exportSubnet(session, resolved, decodeSubnet(resolved, best.subnet), path.join(run, 'target'), best.subnet);
+  best.arch = path.join('target', path.basename(written.arch));
+  best.weights = path.join('target', path.basename(written.weights));
+  result.atTarget = best;
 }
 
 /** Scored subnets as a cloud and the front as a staircase: accuracy (%) against the cost. */

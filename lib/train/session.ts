@@ -67,11 +67,12 @@ export const SearchConfigSchema = z
     weightDecay: z.number().min(0).optional(),
     latency: z.array(z.array(z.number().min(0))).optional(),
     fixedLatency: z.number().min(0).optional(),
-    latencyLoss: z.enum(['none', 'mul#log', 'add#linear']).optional(),
+    latencyLoss: z.enum(['none', 'mul#log', 'add#linear', 'abs#ratio']).optional(),
     target: z.number().positive().optional(),
     a: z.number().optional(),
     b: z.number().optional(),
     lambda: z.number().optional(),
+    zeroActiveGradient: z.enum(['keep', 'drop']).optional(),
     samples: z.number().int().positive().optional(),
     rewardExponent: z.number().optional(),
     baselineDecay: z.number().min(0).max(1).optional(),
@@ -301,6 +302,11 @@ export class Session {
    * A REINFORCE update of the architecture logits for sampled paths (a candidate index per edge)
    * and their rewards, as the search's REINFORCE step makes it; returns the updated baseline.
    */
+  /** The REINFORCE reward the configured search gives a network of this accuracy and table latency. */
+  archReward(accuracy: number, latency: number): Promise<number> {
+    return callNative(() => this.handle.archReward({ accuracy, latency }));
+  }
+
   async reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
     const parsed = ReinforceBatchSchema.safeParse({ paths, rewards });
     if (!parsed.success) throw fromZod('reinforceUpdate', parsed.error);

@@ -53,6 +53,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
                         InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
                         InstanceMethod<&SessionBinding::EdgeMixtureLoss>("edgeMixtureLoss"),
                         InstanceMethod<&SessionBinding::ReinforceUpdate>("reinforceUpdate"),
+                        InstanceMethod<&SessionBinding::ArchReward>("archReward"),
                         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
                         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
                         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
@@ -439,6 +440,17 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       const double baseline = s.ReinforceUpdate(paths, rewards);
       return [baseline](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"baseline", baseline}}); };
+    });
+  }
+
+  // archReward({accuracy, latency}) -> number: the REINFORCE reward the configured search gives
+  Napi::Value ArchReward(const Napi::CallbackInfo& info) {
+    Napi::Object o = js::ObjectArg(info, 0, "archReward");
+    const double accuracy = RunSyncValue(info.Env(), [&] { return js::Number(o, "accuracy"); });
+    const double latency = RunSyncValue(info.Env(), [&] { return js::Number(o, "latency"); });
+    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
+      const double reward = s.ArchReward(accuracy, latency);
+      return [reward](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, reward); };
     });
   }
 

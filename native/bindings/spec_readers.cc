@@ -145,12 +145,16 @@ ArchSpec ReadArchSpec(const Napi::Object& o) {
   if (loss == "none") spec.loss = LatencyLoss::kNone;
   else if (loss == "mul#log") spec.loss = LatencyLoss::kMulLog;
   else if (loss == "add#linear") spec.loss = LatencyLoss::kAddLinear;
-  else js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log or add#linear");
+  else if (loss == "abs#ratio") spec.loss = LatencyLoss::kAbsRatio;
+  else js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log, add#linear or abs#ratio");
   spec.target = js::Number(o, "target", 0.0);
   spec.mul_a = js::Number(o, "a", spec.mul_a);
   spec.mul_b = js::Number(o, "b", spec.mul_b);
   spec.add_lambda = js::Number(o, "lambda", spec.add_lambda);
   spec.samples = js::Integer(o, "samples", spec.samples);
+  const std::string zero = js::String(o, "zeroActiveGradient", "keep");
+  if (zero != "keep" && zero != "drop") js::ThrowInvalid(o.Env(), "zeroActiveGradient must be keep or drop");
+  spec.drop_gradient_when_zero_active = zero == "drop";
   spec.reward_exponent = js::Number(o, "rewardExponent", spec.reward_exponent);
   spec.baseline_decay = js::Number(o, "baselineDecay", spec.baseline_decay);
   return spec;

@@ -106,6 +106,23 @@ torch::Tensor ArchTrainer::ExpectedLatency(const std::vector<EdgeChoice>* path) 
   return total;
 }
 
+torch::Tensor ArchTrainer::FullExpectedLatency(const std::vector<EdgeChoice>* path) const {
+  const auto options = torch::TensorOptions().device(exec_.device).dtype(ParameterDtype(exec_));
+  torch::Tensor total = torch::full({}, spec_.fixed_latency, options);
+  for (size_t e = 0; e < latency_.size(); ++e) {
+    torch::Tensor alpha = net_->alphas()[e];
+    const bool subset = path && !(*path)[e].members.empty() &&
+                        static_cast<int64_t>((*path)[e].members.size()) < alpha.size(0);
+    if (subset) {
+      // The value is the full expectation; the gradient reaches only the pair, as `two` moves only it.
+      torch::Tensor member = torch::zeros_like(alpha).index_fill_(0, IndexTensor((*path)[e].members, exec_.device), 1.0);
+      alpha = alpha * member + alpha.detach() * (1.0 - member);
+    }
+    total = total + (torch::softmax(alpha, 0) * latency_[e]).sum();
+  }
+  return total;
+}
+
 double ArchTrainer::Entropy() const {
   double sum = 0.0;
   for (const auto& p : probabilities_) {
@@ -123,6 +140,8 @@ torch::Tensor ArchTrainer::ArchLoss(const torch::Tensor& logits, const torch::Te
       return ce * spec_.mul_a * torch::pow(torch::log(ExpectedLatency(path)) / std::log(spec_.target), spec_.mul_b);
     case LatencyLoss::kAddLinear:
       return ce + spec_.add_lambda * (ExpectedLatency(path) - spec_.target) / spec_.target;
+    case LatencyLoss::kAbsRatio:
+      return ce + spec_.add_lambda * torch::abs(FullExpectedLatency(path) / spec_.target - 1.0);
   }
   return ce;
 }
@@ -160,7 +179,7 @@ ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor&
         AutocastScope autocast(exec_);
         logits = net_->forward(xi, path, mode, exec_);
       }
-      // Both latency losses are linear in the cross-entropy, so the parts' mean is the batch's loss.
+      // Every latency loss is linear in the cross-entropy, so the parts' mean is the batch's loss.
       torch::Tensor loss = ArchLoss(logits, yi, &path) / k;
       loss.backward();
       stats.loss += loss.item<double>();
@@ -171,6 +190,7 @@ ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor&
     throw;
   }
   SetWeightsTrainable(true);
+  if (spec_.drop_gradient_when_zero_active) DropGradientsWhereZeroActive(path);
   if (parallel_.mean_tensors) {
     std::vector<torch::Tensor> grads;
     for (auto& a : net_->alphas()) {
@@ -183,6 +203,20 @@ ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor&
   stats.loss = means[0];
   stats.top1 = means[1];
   return stats;
+}
+
+void ArchTrainer::DropGradientsWhereZeroActive(const std::vector<EdgeChoice>& path) {
+  for (size_t e = 0; e < path.size(); ++e) {
+    if (!net_->IsZero(static_cast<int64_t>(e), path[e].active)) continue;
+    torch::Tensor& grad = net_->alphas()[e].mutable_grad();
+    // Undefined: Adam skips the logits as the official code's None gradient does. Across ranks the
+    // mean needs a tensor, so there it is zero (the decision is the same on every rank).
+    if (parallel_.mean_tensors) {
+      if (grad.defined()) grad.zero_();
+    } else {
+      grad = torch::Tensor();
+    }
+  }
 }
 
 ArchStepStats ArchTrainer::GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng) {
@@ -247,10 +281,7 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
   std::vector<double> rewards;
   double mean = 0.0, top1_sum = 0.0;
   for (size_t k = 0; k < paths.size(); ++k) {
-    double reward = accuracies[k];
-    if (!spec_.latency.empty() && spec_.target > 0.0 && spec_.reward_exponent != 0.0) {
-      reward *= std::pow(spec_.target / std::max(PathLatency(paths[k]), 1e-12), spec_.reward_exponent);
-    }
+    const double reward = Reward(accuracies[k], spec_.latency.empty() ? 0.0 : PathLatency(paths[k]));
     rewards.push_back(reward);
     mean += reward / static_cast<double>(paths.size());
     top1_sum += accuracies[k];
@@ -260,6 +291,13 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
   stats.loss = -mean;
   stats.top1 = top1_sum / static_cast<double>(spec_.samples);
   return stats;
+}
+
+double ArchTrainer::Reward(double accuracy, double latency) const {
+  if (spec_.latency.empty() || spec_.target <= 0.0) return accuracy;
+  if (spec_.loss == LatencyLoss::kAbsRatio) return accuracy - spec_.add_lambda * std::abs(latency / spec_.target - 1.0);
+  if (spec_.reward_exponent == 0.0) return accuracy;
+  return accuracy * std::pow(spec_.target / std::max(latency, 1e-12), spec_.reward_exponent);
 }
 
 void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& paths,

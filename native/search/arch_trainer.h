@@ -2,7 +2,9 @@
 // runs gradient architecture steps through the binarized gate (full / two / full_v2) or REINFORCE
 // steps, and adds the hardware-aware loss on the expected latency, which stays differentiable in the
 // logits: E[LAT] = fixed + sum over edges of sum_i q_i * LUT_i, with q the gate's distribution (the
-// softmax over all candidates, or in `two` mode over the sampled pair, zero elsewhere).
+// softmax over all candidates, or in `two` mode over the sampled pair, zero elsewhere). The two-sided
+// loss (abs#ratio) is on the full softmax in every mode, so that its sign says which side of the
+// target the whole distribution lies; in `two` mode only the pair's logits get its gradient.
 #pragma once
 #include <torch/torch.h>
 
@@ -14,7 +16,7 @@
 
 namespace torchnas {
 
-enum class LatencyLoss { kNone, kMulLog, kAddLinear };
+enum class LatencyLoss { kNone, kMulLog, kAddLinear, kAbsRatio };
 enum class ArchMethod { kGradient, kReinforce };
 
 struct ArchSpec {
@@ -32,9 +34,14 @@ struct ArchSpec {
   double target = 0.0;
   double mul_a = 0.2;  // mul#log: CE * a * (log E[LAT] / log T)^b
   double mul_b = 0.3;
-  double add_lambda = 0.1;  // add#linear: CE + lambda * (E[LAT] - T) / T
-  // REINFORCE: K sampled networks, reward acc * (T / LAT)^w; the baseline follows the batch mean
-  // reward as the official code's: b += decay * (mean - b).
+  // add#linear: CE + lambda * (E[LAT] - T) / T; abs#ratio: CE + lambda * |E[LAT] / T - 1|.
+  double add_lambda = 0.1;
+  // The official code drops an edge's whole architecture gradient (latency term included) while its
+  // Zero candidate is active; by default torchnas keeps it (README, ProxylessNAS choices).
+  bool drop_gradient_when_zero_active = false;
+  // REINFORCE: K sampled networks; reward acc * (T / LAT)^w (the reference's, with mul#log or
+  // add#linear) or, with abs#ratio, TuNAS's absolute reward acc - lambda * |LAT / T - 1|. The
+  // baseline follows the batch mean reward as the official code's: b += decay * (mean - b).
   int64_t samples = 8;
   double reward_exponent = 0.07;
   double baseline_decay = 0.99;
@@ -75,6 +82,10 @@ class ArchTrainer {
 
   // Differentiable in the logits; over each edge's gate members when `path` is given, else over all.
   torch::Tensor ExpectedLatency(const std::vector<EdgeChoice>* path = nullptr) const;
+  // Over all candidates of every edge; with `path`, only the gate members' logits carry gradient.
+  torch::Tensor FullExpectedLatency(const std::vector<EdgeChoice>* path) const;
+  // A sampled network's reward from its accuracy and its table latency.
+  double Reward(double accuracy, double latency) const;
   // The architecture loss: plain cross-entropy (no label smoothing, as the reference) combined with
   // the configured latency loss.
   torch::Tensor ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels, const std::vector<EdgeChoice>* path);
@@ -90,6 +101,7 @@ class ArchTrainer {
   ArchStepStats GradientStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
   ArchStepStats ReinforceStep(const torch::Tensor& x, const torch::Tensor& y, SeededRandom& rng);
   double PathLatency(const std::vector<EdgeChoice>& path) const;
+  void DropGradientsWhereZeroActive(const std::vector<EdgeChoice>& path);
   // `two` mode: the unsampled candidates keep their logits, and the pair keeps its log-sum-exp.
   void KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path, const std::vector<torch::Tensor>& before);
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;

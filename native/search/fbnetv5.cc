@@ -96,7 +96,7 @@ double MultitaskSearch::Reward(size_t task, double loss, const Mask& mask) const
   if (target <= 0 || spec_.cost_weight == 0) return loss;
   double macs = spec_.fixed_macs[task];
   for (size_t b = 0; b < mask.size(); ++b) macs += mask[b] ? spec_.block_macs[b] : 0.0;
-  return loss + spec_.cost_weight * std::max(0.0, macs / target - 1.0);
+  return loss + spec_.cost_weight * std::abs(macs / target - 1.0);
 }
 
 // Advantage against an EMA baseline, divided by an EMA of its own magnitude so that one arch_lr suits

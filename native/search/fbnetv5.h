@@ -28,7 +28,8 @@ struct MultitaskSpec {
   std::vector<double> task_weights;  // loss weight per task
   MultitaskMode mode = MultitaskMode::kImportance;
   // Cost term, per task: MACs(m) = fixed_macs[t] + sum of block_macs over the kept blocks; the reward
-  // adds cost_weight * max(0, MACs(m) / target_macs[t] - 1) (0 target: no cost term).
+  // (a loss) adds cost_weight * |MACs(m) / target_macs[t] - 1|, two-sided so that the distribution
+  // settles at the target instead of anywhere under it (0 target: no cost term).
   std::vector<double> block_macs;
   std::vector<double> fixed_macs;
   std::vector<double> target_macs;

@@ -155,6 +155,7 @@ class Session {
                          const std::vector<std::vector<double>>& weights);
   // A REINFORCE update for given paths (one active candidate per edge) and rewards; returns the baseline.
   double ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths, const std::vector<double>& rewards);
+  double ArchReward(double accuracy, double latency);
   // The architecture gradient of one batch (the view's first, unshuffled) for an explicit path,
   // computed by the search's own architecture step without its update: per edge, dL/dg over the
   // members and dL/dalpha. For inspection and tests.

@@ -182,6 +182,8 @@ double Session::EdgeMixtureLoss(std::shared_ptr<const DatasetView> data, LoaderO
   return ClassificationLoss(logits, batch.labels.to(options_.exec.device), 0.0).item<double>();
 }
 
+double Session::ArchReward(double accuracy, double latency) { return RequireArchTrainer().Reward(accuracy, latency); }
+
 double Session::ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths, const std::vector<double>& rewards) {
   RequireSupernet();
   ArchTrainer& arch = RequireArchTrainer();

@@ -21,7 +21,7 @@ function record(epoch: number, probabilities: number[][], top1: number, derivedL
   return {
     type: 'search-epoch', epoch, updatedArch: epoch > 1, train: { loss: 2, top1: 0.5, seconds: 1 },
     arch: { steps: epoch > 1 ? 10 : 0, loss: 1, top1 }, valid: { sampledTop1: top1, argmaxTop1: top1 }, expectedLatency: 3, entropy: 1, maxProbability: 0.5,
-    probabilities, derived, derivedLatency,
+    probabilities, derived, derivedLatency, argmax: derived, argmaxLatency: derivedLatency,
   };
 }
 

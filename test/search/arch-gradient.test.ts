@@ -19,7 +19,7 @@ const H = 1e-5;
 const TABLE = macsTable(SPACE);
 const LATENCY = { table: TABLE.table.map((r) => r.map((m) => 100 * m)), fixed: 100 * TABLE.fixed };
 
-type Loss = { latencyLoss: 'none' } | { latencyLoss: 'add#linear'; lambda: number; target: number } | { latencyLoss: 'mul#log'; a: number; b: number; target: number };
+type Loss = { latencyLoss: 'none' } | { latencyLoss: 'add#linear' | 'abs#ratio'; lambda: number; target: number } | { latencyLoss: 'mul#log'; a: number; b: number; target: number };
 type Mode = 'full' | 'two' | 'full_v2';
 
 const softmaxOver = (logits: number[], members: number[]) => {
@@ -28,6 +28,11 @@ const softmaxOver = (logits: number[], members: number[]) => {
   const z = e.reduce((a, b) => a + b, 0);
   return e.map((x) => x / z);
 };
+
+/** E[LAT] over all candidates of every edge at logits `alpha`. */
+const fullExpectation = (alpha: number[][]) => LATENCY.fixed +
+  alpha.reduce((sum, a, e) => sum + softmaxOver(a, a.map((_, j) => j)).reduce((t, p, j) => t + p * LATENCY.table[e][j], 0), 0);
+const E0 = fullExpectation(LOGITS);
 
 let data: Dataset;
 beforeAll(async () => {
@@ -50,6 +55,11 @@ async function referenceLoss(s: Session, alpha: number[][], path: { active: numb
   const weights = q.map((row, e) => row.map((p, j) => (j === path[e].active ? 1 : 0) + p - q0[e][j]));
   const ce = await s.edgeMixtureLoss(data, { batchSize: BATCH, weights });
   const expected = LATENCY.fixed + q.reduce((sum, row, e) => sum + row.reduce((t, p, j) => t + p * LATENCY.table[e][j], 0), 0);
+  if (loss.latencyLoss === 'abs#ratio') {
+    // Over every candidate; in `two` mode the logits outside the pair are held where the step found them.
+    const held = alpha.map((a, e) => a.map((x, j) => (path[e].members.includes(j) ? x : LOGITS[e][j])));
+    return ce + loss.lambda * Math.abs(fullExpectation(held) / loss.target - 1);
+  }
   if (loss.latencyLoss === 'add#linear') return ce + loss.lambda * (expected - loss.target) / loss.target;
   if (loss.latencyLoss === 'mul#log') return ce * loss.a * Math.pow(Math.log(expected) / Math.log(loss.target), loss.b);
   return ce;
@@ -87,10 +97,13 @@ const LOSSES: Loss[] = [
   { latencyLoss: 'none' },
   { latencyLoss: 'add#linear', lambda: 0.5, target: 30 },
   { latencyLoss: 'mul#log', a: 0.2, b: 0.3, target: 30 },
+  // The two-sided loss with E[LAT] above the target, and below it.
+  { latencyLoss: 'abs#ratio', lambda: 0.5, target: 0.7 * E0 },
+  { latencyLoss: 'abs#ratio', lambda: 0.5, target: 1.3 * E0 },
 ];
 
 describe.each(['full', 'full_v2'] as const)('%s: the gate gradient equals finite differences of the step loss', (mode) => {
-  test.each(LOSSES.map((l) => [l.latencyLoss, l] as const))('%s', async (_, loss) => {
+  test.each(LOSSES.map((l) => [`${l.latencyLoss}${'target' in l ? ` T ${l.target.toFixed(1)}` : ''}`, l] as const))('%s', async (_, loss) => {
     for (const active of [[0, 1], [2, 3]]) { // [2, 3]: Zero active on the shortcut edge
       await expectGateMatchesReference(mode, loss, active.map((a, e) => ({ active: a, members: ALL[e] })));
     }
@@ -98,7 +111,7 @@ describe.each(['full', 'full_v2'] as const)('%s: the gate gradient equals finite
 });
 
 describe('two: over a sampled pair', () => {
-  test.each(LOSSES.map((l) => [l.latencyLoss, l] as const))('%s: each active member equals finite differences; others get exactly 0', async (_, loss) => {
+  test.each(LOSSES.map((l) => [`${l.latencyLoss}${'target' in l ? ` T ${l.target.toFixed(1)}` : ''}`, l] as const))('%s: each active member equals finite differences; others get exactly 0', async (_, loss) => {
     const pairs = [[0, 2], [1, 3]];
     for (const a0 of pairs[0]) {
       for (const a1 of pairs[1]) {

@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { augmentationFor, buildLatencyTable, loadArchitecture, loadElasticSpace, Session, TorchnasError } from '../../lib';
+import { augmentationFor, buildLatencyTable, largestSubnet, loadArchitecture, loadElasticSpace, Session, smallestSubnet, subnetCost, TorchnasError } from '../../lib';
 import { elasticTableSpace } from '../../lib/latency/table-space';
 import { extractSubnet } from '../../lib/supernet/extract-subnet';
 import { searchSupernet } from '../../lib/supernet/search-supernet';
@@ -62,6 +62,22 @@ describe('supernet train, search and extract', () => {
       expect(loadArchitecture(path.join(straight, m.arch!)).blocks.length).toBeGreaterThan(3);
     }
     expect(JSON.parse(fs.readFileSync(path.join(straight, 'pareto.json'), 'utf8')).front.length).toBe(result.front.length);
+  }, 300_000);
+
+  it('with a MACs target, answers with the most accurate scored subnet inside its band', async () => {
+    const space = loadElasticSpace(openSupernetRun(straight).opts.space);
+    const [lo, hi] = [smallestSubnet(space), largestSubnet(space)].map((s) => subnetCost(space, s).macs / 1e6);
+    const target = lo + 0.4 * (hi - lo);
+    const result = await searchSupernet({ run: straight, target, population: 6, iterations: 2, calibBatches: 1, limitValid: 32,
+      threads: 2, exportFront: false, seed: 2 });
+    const answer = result.atTarget!;
+    expect(Math.abs(answer.cost / target - 1)).toBeLessThanOrEqual(0.05 + 1e-12);
+    const evaluated = JSON.parse(fs.readFileSync(path.join(straight, 'pareto.json'), 'utf8')).evaluatedSubnets as { cost: number; top1: number }[];
+    const inside = evaluated.filter((m) => Math.abs(m.cost / target - 1) <= 0.05);
+    expect(inside.length).toBeGreaterThanOrEqual(3); // the first population was seeded inside the band
+    expect(answer.top1).toBe(Math.max(...inside.map((m) => m.top1)));
+    expect(loadArchitecture(path.join(straight, answer.arch!)).blocks.length).toBeGreaterThan(3);
+    await expect(searchSupernet({ run: straight, target: 10 * hi })).rejects.toThrow(/--target .* MMACs: no subnet of 'elastic-28' .*its largest/);
   }, 300_000);
 
   it('searches against a latency table built for the elastic space', async () => {
