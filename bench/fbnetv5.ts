@@ -17,7 +17,7 @@
 //   npm run bench:fbnetv5 -- [--out runs/fbnetv5] [--epochs 6] [--warmup-epochs 2] [--train-canvases 8000]
 //       [--batch-size 32] [--rounds 5] [--steps 4] [--random 8] [--retrain-seeds 0,1] [--retrain-epochs 2]
 //       [--retrain-canvases 4000] [--test-canvases 1000] [--marginal-masks 8] [--marginal-canvases 500]
-//       [--threads 2] [--seed 0] [--only timing] [--skip-timing] [--channels-last]
+//       [--retrain-tasks cls,seg,det] [--threads 2] [--seed 0] [--only timing] [--skip-timing] [--channels-last]
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -42,6 +42,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '4' },
     random: { type: 'string', default: '8' },
     'retrain-seeds': { type: 'string', default: '0,1' },
+    'retrain-tasks': { type: 'string', default: 'cls,seg,det' },
     'marginal-masks': { type: 'string', default: '8' },
     'marginal-canvases': { type: 'string', default: '500' },
     'skip-timing': { type: 'boolean', default: false },
@@ -110,7 +111,8 @@ async function retrainAll(derived: DerivedTask[]): Promise<RetrainRow[]> {
   const seeds = args['retrain-seeds']!.split(',').map(Number);
   const file = path.join(out, 'retrain-rows.json');
   const rows: RetrainRow[] = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
-  for (const d of derived) {
+  const tasks = args['retrain-tasks']!.split(',');
+  for (const d of derived.filter((x) => tasks.includes(x.task))) {
     const random = matchedRandomMasks(o.space, d.task, d.macs, num('random'), o.seed + 17, 0.03, [d.keep]);
     const jobs = [{ kind: 'derived' as const, keep: d.keep }, ...random.map((keep) => ({ kind: 'random' as const, keep }))];
     for (const seed of seeds) {

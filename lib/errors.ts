@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'E_TORCH' // LibTorch rejected an operation
   | 'E_NATIVE' // any other native failure
   | 'E_RANK_FAILED' // a data-parallel peer was killed, failed or timed out
+  | 'E_LOCKED' // another process holds the run directory
   | 'E_NATIVE_LOAD'; // the addon is not built
 
 export class TorchnasError extends Error {
@@ -43,6 +44,23 @@ export function fromZod(what: string, error: ZodError): TorchnasError {
   const options = error.issues.filter((issue) => issue.path.length).map((issue) => String(issue.path[0]));
   const unknown = error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
   return new TorchnasError('E_INVALID_ARGUMENT', `invalid ${what}: ${problems.join('; ')}`, [...options, ...unknown]);
+}
+
+const WRITE_ADVICE: Record<string, string> = {
+  ENOSPC: ': the disk is full; free space there (or give a folder on another disk) and run the same command again',
+  EDQUOT: ': the disk quota is used up; free space and run the same command again',
+  EFBIG: ': the file is larger than this system allows (ulimit -f?)',
+  EACCES: ': permission denied; give a folder you can write to',
+  EPERM: ': permission denied; give a folder you can write to',
+  EROFS: ': the file system is read-only; give another folder',
+};
+
+/** A failed file write as a typed E_IO naming the file and the cause (disk full, permission...). */
+export function writeError(file: string, error: unknown): TorchnasError {
+  if (error instanceof TorchnasError) return error;
+  const e = error as NodeJS.ErrnoException;
+  const cause = e?.code ? `${e.code}${WRITE_ADVICE[e.code] ?? `: ${e.message}`}` : String(e?.message ?? error);
+  return new TorchnasError('E_IO', `cannot write '${file}': ${cause}`);
 }
 
 function toTorchnasError(error: unknown): TorchnasError {

@@ -9,6 +9,7 @@ import { fromZod, invalid } from '../errors';
 import { RUN_FIELDS } from '../train/run-fields';
 import { resumeRun } from '../train/resume';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { withRunLock } from '../train/run-lock';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { CanvasOptionsSchema, resolveCanvasOptions } from './canvas';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
@@ -218,35 +219,37 @@ export function readDerivedArchitecture(runDir: string, task: string): DerivedAr
 export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Events = {}): Promise<Fbnetv5Result> {
   let o = resolveFbnetv5Options(options);
   const runDir = o.runDir ?? path.join('runs', `fbnetv5-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5');
-  if (opened) o = resumeRun(opened, options, o, runDir, 'fbnetv5');
-  const splits = await canvasSplits(o);
-  const stepsPerEpoch = Math.ceil(o.trainCanvases / o.batchSize);
-  const net = netFor(o, stepsPerEpoch);
-  try {
-    let state: RunState<Fbnetv5Record> = opened?.state ?? freshRunState();
-    if (opened) await restoreCheckpoint(net, runDir, state);
-    else {
-      fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'fbnetv5', options: o });
+  return withRunLock(runDir, o, async () => {
+    const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5');
+    if (opened) o = resumeRun(opened, options, o, runDir, 'fbnetv5');
+    const splits = await canvasSplits(o);
+    const stepsPerEpoch = Math.ceil(o.trainCanvases / o.batchSize);
+    const net = netFor(o, stepsPerEpoch);
+    try {
+      let state: RunState<Fbnetv5Record> = opened?.state ?? freshRunState();
+      if (opened) await restoreCheckpoint(net, runDir, state);
+      else {
+        fs.mkdirSync(runDir, { recursive: true });
+        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'fbnetv5', options: o });
+      }
+      for (let epoch = state.epochsDone; epoch < o.epochs; epoch++) {
+        await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
+        const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) => events.onProgress?.(epoch + 1, r));
+        const record: Fbnetv5Record = {
+          type: 'epoch', epoch: epoch + 1, globalStep: stats.globalStep, searching: epoch >= o.warmupEpochs, seconds: stats.seconds,
+          loss: byTask(o.tasks, stats.loss), weight: byTask(o.tasks, stats.weight), probabilities: byTask(o.tasks, stats.probabilities),
+        };
+        state = await commitEpoch(net, runDir, state, record);
+        events.onEpoch?.(record);
+      }
+      const probabilities = await net.probabilities();
+      const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities, taskTargets(o), o.targetTolerance);
+      const result = { runDir, options: o, space: o.space, epochs: o.epochs, derived, history: state.history };
+      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { derived, probabilities: byTask(o.tasks, probabilities) });
+      for (const d of derived) writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
+      return result;
+    } finally {
+      await net.close();
     }
-    for (let epoch = state.epochsDone; epoch < o.epochs; epoch++) {
-      await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
-      const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) => events.onProgress?.(epoch + 1, r));
-      const record: Fbnetv5Record = {
-        type: 'epoch', epoch: epoch + 1, globalStep: stats.globalStep, searching: epoch >= o.warmupEpochs, seconds: stats.seconds,
-        loss: byTask(o.tasks, stats.loss), weight: byTask(o.tasks, stats.weight), probabilities: byTask(o.tasks, stats.probabilities),
-      };
-      state = await commitEpoch(net, runDir, state, record);
-      events.onEpoch?.(record);
-    }
-    const probabilities = await net.probabilities();
-    const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities, taskTargets(o), o.targetTolerance);
-    const result = { runDir, options: o, space: o.space, epochs: o.epochs, derived, history: state.history };
-    writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { derived, probabilities: byTask(o.tasks, probabilities) });
-    for (const d of derived) writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
-    return result;
-  } finally {
-    await net.close();
-  }
+  });
 }

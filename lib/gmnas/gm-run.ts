@@ -11,6 +11,7 @@ import { DATASET_NAMES } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { stepsPerEpoch } from '../dist/run-session';
 import { commitRunState, freshRunState, openRunDir, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { withRunLock } from '../train/run-lock';
 import { resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -101,45 +102,47 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
   if (!parsed.success) throw fromZod('gm-nas options', parsed.error);
   let opts: Opts = parsed.data;
   const runDir = opts.runDir ?? path.join('runs', `gm-nas-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const opened = openRunDir<Opts, GmEpochRecord>(runDir, 'gm-nas');
-  if (opened) opts = resumeRun(opened, options, opts, runDir, 'gm-nas');
-  const emit = (e: GmEvent) => onEvent?.(e);
-  const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
-  const space = openPathSpace(opts.space, opts, data);
-  requireSpaceShape(space, data.train, opts.dataset);
-  checkEvaluatePaths(space, opts.evaluate);
-  const optionCounts = space.decisions.map((d) => d.options.length);
-  const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
-  let state: GmState = (opened?.state as GmState | undefined) ?? fresh;
-  const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
-  const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
-  try {
-    for (const leaf of leaves(state.tree)) {
-      await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
+  return withRunLock(runDir, {}, async () => {
+    const opened = openRunDir<Opts, GmEpochRecord>(runDir, 'gm-nas');
+    if (opened) opts = resumeRun(opened, options, opts, runDir, 'gm-nas');
+    const emit = (e: GmEvent) => onEvent?.(e);
+    const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
+    const space = openPathSpace(opts.space, opts, data);
+    requireSpaceShape(space, data.train, opts.dataset);
+    checkEvaluatePaths(space, opts.evaluate);
+    const optionCounts = space.decisions.map((d) => d.options.length);
+    const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
+    let state: GmState = (opened?.state as GmState | undefined) ?? fresh;
+    const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
+    const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
+    try {
+      for (const leaf of leaves(state.tree)) {
+        await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
+      }
+      if (!opened) {
+        fs.mkdirSync(runDir, { recursive: true });
+        const stored = { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions };
+        writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
+      }
+      emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone,
+        epochs: opts.epochs, leaves: leaves(state.tree).length });
+      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+        const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
+        const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
+        const record: GmEpochRecord = { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained };
+        state = await commitLeaves(runDir, state, splits.tree, sessions, record);
+        emit({ type: 'epoch', record: state.history.at(-1)! });
+      }
+      const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
+      for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
+      const seconds = (Date.now() - started) / 1000;
+      const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds };
+      writeResult(runDir, space, opts, result);
+      return result;
+    } finally {
+      await sessions.closeAll();
     }
-    if (!opened) {
-      fs.mkdirSync(runDir, { recursive: true });
-      const stored = { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions };
-      writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
-    }
-    emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone,
-      epochs: opts.epochs, leaves: leaves(state.tree).length });
-    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-      const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
-      const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
-      const record: GmEpochRecord = { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained };
-      state = await commitLeaves(runDir, state, splits.tree, sessions, record);
-      emit({ type: 'epoch', record: state.history.at(-1)! });
-    }
-    const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
-    for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
-    const seconds = (Date.now() - started) / 1000;
-    const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds };
-    writeResult(runDir, space, opts, result);
-    return result;
-  } finally {
-    await sessions.closeAll();
-  }
+  });
 }
 
 function checkEvaluatePaths(space: PathSpace, paths: number[][] | undefined): void {

@@ -2,6 +2,7 @@
 // number without them (batch, precision, CUDA graph or eager, BN folded...) cannot be compared.
 import * as os from 'os';
 import { z } from 'zod';
+import { ThreadsSchema } from '../util/threads';
 import { DeviceSchema } from '../train/session';
 import { fromZod, TorchnasError } from '../errors';
 import { info } from '../info';
@@ -17,7 +18,7 @@ export const TimingOptionsSchema = z
     cudnnBenchmark: z.boolean().default(true),
     foldBatchNorm: z.boolean().default(false),
     cudaGraph: z.boolean().default(false),
-    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    threads: ThreadsSchema.default(() => os.availableParallelism()),
     warmup: z.number().int().min(0).default(10),
     repeats: z.number().int().positive().default(50),
     seed: z.number().int().min(0).default(0),

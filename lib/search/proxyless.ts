@@ -12,6 +12,7 @@ import { searchSplits } from '../data/search-splits';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { withRunLock } from '../train/run-lock';
 import { resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../train/run-fields';
@@ -169,100 +170,102 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   if (!parsed.success) throw fromZod('search options', parsed.error);
   let opts = parsed.data;
   const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
-  const previous = opened?.state;
-  if (opened) opts = resumeRun(opened, options, opts, runDir, 'search');
-  const emit = (e: SearchEvent) => onEvent?.(e);
-  const resolved = resolveSpace(loadSpace(opts.space));
-  const latency = readSearchLatencyTable(resolved, opts.latencyTable);
-  checkTarget(resolved, latency, opts);
-  const session = await openRunSession(opts);
-  const root = session.isRoot;
-  let state: RunState<SearchRecord> = previous ?? freshRunState();
-  const adopted = !previous && opts.warmupFrom !== undefined;
-  if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
-  try {
-    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-    requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
-    const { train: trainSet, valid: validSet } = searchSplits(full, opts);
-    const { parameters } = await session.buildSupernet(resolved);
-    const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
-    // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
-    const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
-    await session.configureTraining({
-      optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, restartStep,
-    });
-    await session.configureSearch({
-      method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
-      latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, samples: opts.samples,
-      lambda: opts.lambda ?? (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
-      zeroActiveGradient: opts.zeroActiveGradient,
-    });
-    if (previous || adopted) await restoreCheckpoint(session, runDir, state);
-    if (!previous && root) {
-      fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
-    }
-    emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs, latencyUnit: latency.unit });
+  return withRunLock(runDir, opts, async () => {
+    const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
+    const previous = opened?.state;
+    if (opened) opts = resumeRun(opened, options, opts, runDir, 'search');
+    const emit = (e: SearchEvent) => onEvent?.(e);
+    const resolved = resolveSpace(loadSpace(opts.space));
+    const latency = readSearchLatencyTable(resolved, opts.latencyTable);
+    checkTarget(resolved, latency, opts);
+    const session = await openRunSession(opts);
+    const root = session.isRoot;
+    let state: RunState<SearchRecord> = previous ?? freshRunState();
+    const adopted = !previous && opts.warmupFrom !== undefined;
+    if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
+    try {
+      const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+      requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
+      const { train: trainSet, valid: validSet } = searchSplits(full, opts);
+      const { parameters } = await session.buildSupernet(resolved);
+      const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
+      // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
+      const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
+      await session.configureTraining({
+        optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, restartStep,
+      });
+      await session.configureSearch({
+        method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
+        latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, samples: opts.samples,
+        lambda: opts.lambda ?? (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
+        zeroActiveGradient: opts.zeroActiveGradient,
+      });
+      if (previous || adopted) await restoreCheckpoint(session, runDir, state);
+      if (!previous && root) {
+        fs.mkdirSync(runDir, { recursive: true });
+        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
+      }
+      emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs, latencyUnit: latency.unit });
 
-    const augment = augmentationFor(opts.dataset, opts.augment);
-    const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
-    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-      const updateArch = epoch >= opts.warmupEpochs;
-      const stats: NativeSearchEpochStats = await session.searchEpoch(
-        trainSet, validSet,
-        { train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment }, valid: validLoader, archEvery: opts.archEvery, updateArch, progressEvery: opts.progressEvery },
-        (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
+      const augment = augmentationFor(opts.dataset, opts.augment);
+      const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
+      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+        const updateArch = epoch >= opts.warmupEpochs;
+        const stats: NativeSearchEpochStats = await session.searchEpoch(
+          trainSet, validSet,
+          { train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment }, valid: validLoader, archEvery: opts.archEvery, updateArch, progressEvery: opts.progressEvery },
+          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
+        );
+        const arch = await session.archState();
+        const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
+        const valid = {
+          sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
+          argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
+        };
+        const record: SearchRecord = {
+          type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
+          train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
+          arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 }, valid,
+          expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
+          maxProbability: arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
+          derived, derivedLatency: choiceLatency(resolved, latency, derived),
+          argmax, argmaxLatency: choiceLatency(resolved, latency, argmax),
+        };
+        state = await commitEpoch(session, runDir, state, record);
+        emit({ type: 'epoch', record });
+      }
+    } finally {
+      await session.close();
+    }
+
+    const last = state.history.at(-1)!;
+    const { derived: choice, withinTarget } = deriveChoices(resolved, latency, opts, last.probabilities);
+    const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
+    const derivedLatency = choiceLatency(resolved, latency, choice);
+    const cost: DerivedCost = {
+      value: derivedLatency, unit: latency.unit, measure: latency.measure, ...costRange(latency),
+      ...(opts.target === undefined ? {} : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
+    };
+    if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+    const edges = choice.map((c, e): DerivedEdge => {
+      const p = last.probabilities[e];
+      const top = p.indexOf(Math.max(...p));
+      const options = resolved.edges[e].candidates;
+      return { choice: c, p: p[options.indexOf(c)], uniform: 1 / p.length, mostProbable: options[top], pMostProbable: p[top] };
+    });
+    emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
+    let retrain: TrainResult | undefined;
+    if (opts.retrainEpochs > 0) {
+      retrain = await train(
+        { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: 128, lr: opts.retrainLr,
+          labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
+          device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain'),
+          microBatches: opts.microBatches, distributed: opts.distributed },
+        (event) => emit({ type: 'retrain', event }),
       );
-      const arch = await session.archState();
-      const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
-      const valid = {
-        sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
-        argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
-      };
-      const record: SearchRecord = {
-        type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
-        train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
-        arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 }, valid,
-        expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
-        maxProbability: arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
-        derived, derivedLatency: choiceLatency(resolved, latency, derived),
-        argmax, argmaxLatency: choiceLatency(resolved, latency, argmax),
-      };
-      state = await commitEpoch(session, runDir, state, record);
-      emit({ type: 'epoch', record });
     }
-  } finally {
-    await session.close();
-  }
-
-  const last = state.history.at(-1)!;
-  const { derived: choice, withinTarget } = deriveChoices(resolved, latency, opts, last.probabilities);
-  const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
-  const derivedLatency = choiceLatency(resolved, latency, choice);
-  const cost: DerivedCost = {
-    value: derivedLatency, unit: latency.unit, measure: latency.measure, ...costRange(latency),
-    ...(opts.target === undefined ? {} : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
-  };
-  if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-  const edges = choice.map((c, e): DerivedEdge => {
-    const p = last.probabilities[e];
-    const top = p.indexOf(Math.max(...p));
-    const options = resolved.edges[e].candidates;
-    return { choice: c, p: p[options.indexOf(c)], uniform: 1 / p.length, mostProbable: options[top], pMostProbable: p[top] };
+    const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, cost, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
+    if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
+    return result;
   });
-  emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
-  let retrain: TrainResult | undefined;
-  if (opts.retrainEpochs > 0) {
-    retrain = await train(
-      { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: 128, lr: opts.retrainLr,
-        labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
-        device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain'),
-        microBatches: opts.microBatches, distributed: opts.distributed },
-      (event) => emit({ type: 'retrain', event }),
-    );
-  }
-  const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, cost, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
-  if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
-  return result;
 }

@@ -3,6 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
+import { ThreadsSchema } from '../util/threads';
 import { loadArchitecture } from '../arch';
 import { fromZod } from '../errors';
 import { architectureSubnet, largestSubnet, nativeSubnet, parseSubnet, smallestSubnet, subnetArchitecture, subnetCost,
@@ -30,7 +31,7 @@ export const SupernetExtractOptionsSchema = z
     targetMacs: z.number().positive().optional(),
     out: z.string(),
     calibBatches: z.number().int().positive().optional(),
-    threads: z.number().int().positive().optional(),
+    threads: ThreadsSchema.optional(),
     device: DeviceSchema.optional(),
   })
   .strict()

@@ -9,6 +9,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
+import { ThreadsSchema } from '../util/threads';
 import type { Architecture } from '../arch';
 import { fromZod, TorchnasError } from '../errors';
 import { readLatencyTable } from '../latency/latency-table';
@@ -49,7 +50,7 @@ export const SupernetSearchOptionsSchema = z
     /** An SVG or PNG file for the plot of the scored subnets and their front. */
     plot: z.string().optional(),
     seed: z.number().int().min(0).default(0),
-    threads: z.number().int().positive().optional(),
+    threads: ThreadsSchema.optional(),
     device: DeviceSchema.optional(),
   })
   .strict()

@@ -11,6 +11,7 @@ import { searchSplits } from '../data/search-splits';
 import { fromZod } from '../errors';
 import { encodeSubnet, largestSubnet, loadElasticSpace, nativeSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import { withRunLock } from '../train/run-lock';
 import { resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
 import { Session } from '../train/session';
@@ -119,50 +120,52 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
   const started = Date.now();
   let opts = parseSupernetOptions(options);
   const runDir = opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
-  if (opened) opts = resumeRun(opened, options, opts, runDir, 'supernet');
-  const emit = (e: SupernetEvent) => onEvent?.(e);
-  const resolved = loadElasticSpace(opts.space);
-  const sampler = samplerOptions(opts, resolved);
-  let state: RunState<SupernetRecord> = opened?.state ?? freshRunState();
-  const session = await openRunSession(opts);
-  const root = session.isRoot;
-  try {
-    const data = await supernetData(opts, resolved);
-    const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
-    const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
-    await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
-      labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, warmupSteps: Math.min(steps, 200) });
-    const augment = augmentationFor(opts.dataset, opts.augment);
-    const shift = opts.sampler === 'shiftnas'
-      ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), steps) : undefined;
-    if (opened) await restoreCheckpoint(session, runDir, state);
-    // Before the first epoch (a run killed during it starts over from here): the generator learns to
-    // hit targets on the resource loss alone.
-    if (shift && state.epochsDone === 0) await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
-    if (!opened && root) {
-      fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
+  return withRunLock(runDir, opts, async () => {
+    const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
+    if (opened) opts = resumeRun(opened, options, opts, runDir, 'supernet');
+    const emit = (e: SupernetEvent) => onEvent?.(e);
+    const resolved = loadElasticSpace(opts.space);
+    const sampler = samplerOptions(opts, resolved);
+    let state: RunState<SupernetRecord> = opened?.state ?? freshRunState();
+    const session = await openRunSession(opts);
+    const root = session.isRoot;
+    try {
+      const data = await supernetData(opts, resolved);
+      const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
+      const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
+      await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
+        labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, warmupSteps: Math.min(steps, 200) });
+      const augment = augmentationFor(opts.dataset, opts.augment);
+      const shift = opts.sampler === 'shiftnas'
+        ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), steps) : undefined;
+      if (opened) await restoreCheckpoint(session, runDir, state);
+      // Before the first epoch (a run killed during it starts over from here): the generator learns to
+      // hit targets on the resource loss alone.
+      if (shift && state.epochsDone === 0) await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
+      if (!opened && root) {
+        fs.mkdirSync(runDir, { recursive: true });
+        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
+      }
+      const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
+      emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
+        epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
+      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+        const stats = await session.supernetEpoch(data.train,
+          { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
+          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond }));
+        const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
+        checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
+        const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
+          train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
+          largest, smallest, ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}) };
+        state = await commitEpoch(session, runDir, state, record);
+        emit({ type: 'epoch', record });
+      }
+    } finally {
+      await session.close();
     }
-    const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
-    emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
-      epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
-    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-      const stats = await session.supernetEpoch(data.train,
-        { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
-        (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond }));
-      const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
-      checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
-      const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
-        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
-        largest, smallest, ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}) };
-      state = await commitEpoch(session, runDir, state, record);
-      emit({ type: 'epoch', record });
-    }
-  } finally {
-    await session.close();
-  }
-  const result: SupernetTrainResult = { runDir, history: state.history, seconds: (Date.now() - started) / 1000 };
-  if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
-  return result;
+    const result: SupernetTrainResult = { runDir, history: state.history, seconds: (Date.now() - started) / 1000 };
+    if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
+    return result;
+  });
 }

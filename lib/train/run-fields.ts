@@ -1,5 +1,6 @@
 // Options every long run shares (training, search): where and how it runs, its seed and its folder.
 import { z } from 'zod';
+import { ThreadsSchema } from '../util/threads';
 import { DistributedOptionsSchema, threadsPerRank } from '../dist/rendezvous';
 import { ChannelsLastSchema, DeviceSchema } from './session';
 
@@ -7,7 +8,7 @@ export const RUN_FIELDS = {
   limitTrain: z.number().int().positive().optional(),
   seed: z.number().int().min(0).default(0),
   device: DeviceSchema.default('auto'),
-  threads: z.number().int().positive().default(() => threadsPerRank()),
+  threads: ThreadsSchema.default(() => threadsPerRank()),
   precision: z.enum(['fp32', 'bf16']).default('fp32'),
   channelsLast: ChannelsLastSchema,
   runDir: z.string().optional(),

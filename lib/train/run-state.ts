@@ -8,7 +8,7 @@
 // moment leaves either the old or the new state, both complete.
 import * as fs from 'fs';
 import * as path from 'path';
-import { TorchnasError } from '../errors';
+import { TorchnasError, writeError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 
@@ -47,7 +47,12 @@ export function commitRunState<R>(runDir: string, state: RunState<R>, previousCh
 }
 
 export function appendMetrics(runDir: string, record: object): void {
-  fs.appendFileSync(path.join(runDir, METRICS_FILE), JSON.stringify(record) + '\n');
+  const file = path.join(runDir, METRICS_FILE);
+  try {
+    fs.appendFileSync(file, JSON.stringify(record) + '\n');
+  } catch (error) {
+    throw writeError(file, error);
+  }
 }
 
 export function checkpointName(epoch: number): string {

@@ -1,6 +1,7 @@
 // A torchnas session: one native worker thread that owns a device, a model and its optimizer. Every
 // call returns a Promise, calls run in order, and errors arrive as TorchnasError.
 import { z } from 'zod';
+import { ThreadsSchema, maxThreads } from '../util/threads';
 import type {
   NativeBlock, NativeEpochStats, NativeEvalStats, NativeGradientMatch, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
   NativeMemoryStats, NativeOpTime, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
@@ -31,7 +32,7 @@ export const SessionOptionsSchema = z
     // fp64: the whole model in double, for exactness checks on CPU (not for speed).
     precision: z.enum(['fp32', 'bf16', 'fp64']).default('fp32'),
     channelsLast: ChannelsLastSchema,
-    threads: z.number().int().positive().default(() => os.availableParallelism()),
+    threads: ThreadsSchema.default(() => os.availableParallelism()),
     seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
     cudnnBenchmark: z.boolean().default(true),
     /** Each batch as this many equal parts whose gradients are averaged (gradient accumulation). */
@@ -93,7 +94,7 @@ export const LoaderOptionsSchema = z
     seed: z.number().int().min(0).optional(),
     epoch: z.number().int().min(0).optional(),
     prefetch: z.number().int().min(0).optional(),
-    decodeThreads: z.number().int().min(0).max(64).optional(),
+    decodeThreads: z.number().int().min(0).max(maxThreads(), { error: () => `at most ${maxThreads()} (twice this machine's cores)` }).optional(),
     augment: AugmentSchema.optional(),
   })
   .strict();

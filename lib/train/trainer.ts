@@ -20,6 +20,7 @@ import {
   type RunState,
   type StoredRun,
 } from './run-state';
+import { lockRun } from './run-lock';
 import { resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
@@ -98,6 +99,18 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   let opts = resolveTrainOptions(options);
   let arch = architectureOf(opts);
   const runDir = opts.runDir ?? defaultRunDir(arch, opts.dataset);
+  const lock = lockRun(runDir, opts);
+  try {
+    return await trainLocked(options, opts, arch, runDir, started, onEvent);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, architecture: Architecture, runDir: string,
+  started: number, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
+  let opts = resolved;
+  let arch = architecture;
   const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
   const previous = opened?.state;
   if (opened) {

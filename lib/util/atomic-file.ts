@@ -2,8 +2,18 @@
 // beside the target, flush it to disk, rename it over the target, flush the directory.
 import * as fs from 'fs';
 import * as path from 'path';
+import { writeError } from '../errors';
 
+/** Every failure is a typed E_IO naming the file and its cause; no temporary file is left behind. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  try {
+    writeAndRename(file, data);
+  } catch (error) {
+    throw writeError(file, error);
+  }
+}
+
+function writeAndRename(file: string, data: string | Uint8Array): void {
   const temporary = `${file}.tmp-${process.pid}`;
   const fd = fs.openSync(temporary, 'w');
   try {

@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "train/checkpoint.h"
 
@@ -13,6 +15,56 @@
 
 namespace torchnas {
 namespace {
+
+// A file LibTorch's archive writer streams into. Its first failed write is recorded and every later
+// one reported as done: LibTorch's writer throws from its destructor when a write comes up short,
+// which ends the process (std::terminate); the failure is raised once save_to has returned.
+class CheckpointSink {
+ public:
+  explicit CheckpointSink(const std::string& path) : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
+    if (fd_ < 0) error_ = errno;
+  }
+  ~CheckpointSink() { Close(); }
+
+  size_t Write(const void* data, size_t size) {
+    const char* p = static_cast<const char*>(data);
+    for (size_t left = size; left > 0 && error_ == 0;) {
+      const ssize_t written = ::write(fd_, p, left);
+      if (written < 0 && errno == EINTR) continue;
+      if (written <= 0) {
+        error_ = written < 0 ? errno : ENOSPC;
+        break;
+      }
+      p += written;
+      left -= static_cast<size_t>(written);
+    }
+    return size;
+  }
+
+  // Flushes to disk and closes; the first error of the whole write, or 0.
+  int Finish() {
+    if (error_ == 0 && ::fsync(fd_) != 0) error_ = errno;
+    if (Close() != 0 && error_ == 0) error_ = errno;
+    return error_;
+  }
+
+ private:
+  int Close() {
+    const int result = fd_ >= 0 ? ::close(fd_) : 0;
+    fd_ = -1;
+    return result;
+  }
+
+  int fd_;
+  int error_ = 0;
+};
+
+std::string WriteFailure(const std::string& path, int error) {
+  std::string advice = error == ENOSPC || error == EDQUOT || error == EFBIG
+      ? ": free space on that disk (or give a folder on another) and run the same command again to resume"
+      : error == EACCES || error == EPERM || error == EROFS ? ": give a folder you can write to" : "";
+  return "cannot write '" + path + "': " + std::strerror(error) + advice;
+}
 
 void FsyncPath(const std::string& path, bool directory) {
   int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
@@ -30,16 +82,26 @@ std::string Directory(const std::string& path) {
 
 void WriteArchiveAtomically(torch::serialize::OutputArchive& root, const std::string& path) {
   const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    root.save_to(temporary);
-  } catch (const c10::Error& e) {
-    std::remove(temporary.c_str());
-    Fail(codes::kIo, "cannot write checkpoint '" + path + "': " + e.what_without_backtrace());
+  int error = 0;
+  {
+    CheckpointSink sink(temporary);
+    try {
+      root.save_to([&sink](const void* data, size_t size) { return sink.Write(data, size); });
+    } catch (const c10::Error& e) {
+      sink.Finish();
+      std::remove(temporary.c_str());
+      Fail(codes::kIo, "cannot write '" + path + "': " + e.what_without_backtrace());
+    }
+    error = sink.Finish();
   }
-  FsyncPath(temporary, false);
+  if (error != 0) {
+    std::remove(temporary.c_str());  // a failed write leaves no partial file behind
+    Fail(codes::kIo, WriteFailure(path, error));
+  }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = errno;
     std::remove(temporary.c_str());
-    Fail(codes::kIo, "cannot move the checkpoint into place at '" + path + "'");
+    Fail(codes::kIo, "cannot move the checkpoint into place at '" + path + "': " + std::strerror(error));
   }
   FsyncPath(Directory(path), true);
 }

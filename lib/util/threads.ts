@@ -1,0 +1,11 @@
+// Thread counts a user can ask for: more LibTorch (or decoder) threads than cores only slow a run
+// down, and thousands of them stall the machine (`--threads 5000` once drove the load to 874).
+import * as os from 'os';
+import { z } from 'zod';
+
+/** The most threads one process may ask for: twice this machine's cores. */
+export const maxThreads = () => 2 * os.availableParallelism();
+
+const tooMany = () => `at most ${maxThreads()} (twice this machine's ${os.availableParallelism()} cores): beyond the cores they only slow a run down`;
+
+export const ThreadsSchema = z.number().int().positive().max(maxThreads(), { error: tooMany });

@@ -1,0 +1,101 @@
+// Nothing lost, nothing crashes: one process per run folder, full disks as typed errors that leave no
+// temporary file and resume once space is back, thread counts bounded.
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { train, TorchnasError } from '../lib';
+import { lockRunDir, LOCK_FILE } from '../lib/train/run-lock';
+import { tempDir } from './helpers/fixtures';
+
+const CLI = path.join(__dirname, '..', 'bin', 'torchnas.js');
+const trainArgs = (out: string, seed: number, epochs = 2) => [CLI, 'train', '--epochs', String(epochs), '--limit-train', '1024',
+  '--limit-eval', '256', '--threads', '1', '--seed', String(seed), '--progress', 'none', '--out', out];
+
+describe('a run folder holds one process at a time', () => {
+  test('a second train on the folder is refused at once, naming the holder; the first run finishes intact', async () => {
+    const out = path.join(tempDir(), 'run');
+    const first = spawn(process.execPath, trainArgs(out, 1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let firstOut = '';
+    first.stdout.on('data', (d) => { firstOut += d; });
+    const lock = path.join(out, LOCK_FILE);
+    for (let i = 0; i < 600 && !fs.existsSync(lock); i++) await new Promise((r) => setTimeout(r, 50));
+    const second = spawnSync(process.execPath, trainArgs(out, 2), { encoding: 'utf8' });
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`--out '.*run' is in use by process ${first.pid} \\(started 20\\d\\d-.*\\): wait for it .*\\[E_LOCKED\\]`));
+    const code = await new Promise((resolve) => first.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(firstOut).toMatch(/test top-1/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(1);
+    expect(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').match(/"final"/g)).toHaveLength(1);
+    expect(fs.existsSync(lock)).toBe(false); // released at the end
+  }, 300_000);
+
+  test('a lock left by a process that no longer runs is taken over with a warning; temporaries of dead writers are removed', () => {
+    const dir = tempDir();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const pid = Number(dead.stdout);
+    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid, host: require('os').hostname(), started: '2026-01-01T00:00:00Z', command: 'x' }));
+    fs.writeFileSync(path.join(dir, `checkpoint-e2.pt.tmp-${pid}`), 'torn');
+    const warn = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const lock = lockRunDir(dir);
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(new RegExp(`taking over the lock of process ${pid} .*which no longer runs`)), expect.anything());
+    warn.mockRestore();
+    expect(fs.existsSync(path.join(dir, `checkpoint-e2.pt.tmp-${pid}`))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(lock.file, 'utf8')).pid).toBe(process.pid);
+    // The same process may take it again (a search retraining inside its folder); others may not.
+    const again = lockRunDir(dir);
+    again.release();
+    expect(fs.existsSync(lock.file)).toBe(true);
+    lock.release();
+    expect(fs.existsSync(lock.file)).toBe(false);
+  });
+
+  test('a run refused before it wrote anything leaves no empty folder', async () => {
+    const out = path.join(tempDir(), 'never');
+    await expect(train({ arch: 'fmnist-cnn', epochs: 1, lr: -1, runDir: out })).rejects.toBeInstanceOf(TorchnasError);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('bounds on options that can hurt the machine', () => {
+  test('--threads above twice the cores is refused with the bound', () => {
+    const r = spawnSync(process.execPath, [CLI, 'train', '--threads', '5000', '--epochs', '1'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--threads: at most \d+ \(twice this machine's \d+ cores\): beyond the cores they only slow a run down/);
+  });
+});
+
+// A small tmpfs is a full disk; mounting needs root (CI runs as root; elsewhere this is skipped).
+function mountTmpfs(dir: string, size: string): boolean {
+  return spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]).status === 0;
+}
+const canMount = (() => {
+  const dir = tempDir();
+  const ok = mountTmpfs(dir, '1M');
+  if (ok) spawnSync('umount', [dir]);
+  return ok;
+})();
+
+(canMount ? describe : describe.skip)('a full disk', () => {
+  test('a checkpoint that does not fit fails as E_IO naming the file, leaves no temporary file, and the run resumes once space is back', () => {
+    const disk = tempDir();
+    expect(mountTmpfs(disk, '600k')).toBe(true);
+    try {
+      const out = path.join(disk, 'run');
+      const full = spawnSync(process.execPath, trainArgs(out, 1), { encoding: 'utf8' });
+      expect(full.status).toBe(2);
+      expect(full.stderr).toMatch(/cannot write '.*checkpoint-e1\.pt': No space left on device: free space on that disk .* resume \[E_IO\]/);
+      expect(full.stderr).not.toMatch(/terminate called|\n\s+at /);
+      expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+      expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(false);
+      // Space is back: the same command resumes (nothing was committed) and finishes.
+      expect(spawnSync('mount', ['-o', 'remount,size=64M', disk]).status).toBe(0);
+      const resumed = spawnSync(process.execPath, trainArgs(out, 1), { encoding: 'utf8' });
+      expect(resumed.status).toBe(0);
+      expect(resumed.stdout).toMatch(/test top-1/);
+      expect(fs.readdirSync(out).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    } finally {
+      spawnSync('umount', ['-l', disk]);
+    }
+  }, 300_000);
+});
