@@ -57,6 +57,28 @@ describe('a run folder holds one process at a time', () => {
   });
 });
 
+describe('interrupts', () => {
+  test('Ctrl-C prints where the run stopped and the command that resumes it; that command finishes the run', async () => {
+    const out = path.join(tempDir(), 'run');
+    const child = spawn(process.execPath, trainArgs(out, 3, 3), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    for (let i = 0; i < 1200 && !fs.existsSync(path.join(out, 'state.json')); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    const ended = await new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    expect(ended).toEqual({ code: null, signal: 'SIGINT' }); // as without a handler: the shell sees 130
+    const m = /torchnas: stopped by SIGINT; '(.*)' holds (\d) committed epochs? \(the epoch under way is lost\); resume with: torchnas (.*)\n/.exec(stderr);
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(out);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(path.join(out, LOCK_FILE))).toBe(false);
+    const resumed = spawnSync(process.execPath, [CLI, ...m![3].split(' ')], { encoding: 'utf8' });
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/test top-1/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'state.json'), 'utf8')).epochsDone).toBe(3);
+  }, 300_000);
+});
+
 describe('bounds on options that can hurt the machine', () => {
   test('--threads above twice the cores is refused with the bound', () => {
     const r = spawnSync(process.execPath, [CLI, 'train', '--threads', '5000', '--epochs', '1'], { encoding: 'utf8', timeout: 60_000 });

@@ -11,6 +11,7 @@ import { info } from '../info';
 import { train } from '../train/trainer';
 import { DEFAULT_LAMBDA, proxyless } from '../search/proxyless';
 import { describeCost } from './progress';
+import { printResumeLineOnStop } from './interrupt';
 import { registerGmNasCommand } from '../gmnas/cli';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
@@ -221,6 +222,7 @@ export function withFlagNames(error: TorchnasError, command: Command | undefined
 
 export async function main(argv: string[]): Promise<void> {
   let running: Command | undefined;
+  if (argv[2] !== 'launch') printResumeLineOnStop(argv.slice(2)); // launch relays signals to its ranks
   try {
     const program = buildProgram().hook('preAction', (_program, command) => {
       running = command;

@@ -182,6 +182,30 @@ export async function loadImageFolder(options: ImageFolderOptions): Promise<Data
   return new Dataset(handle, new SkipWatch(name));
 }
 
+/** A folder's classes as the loader finds them: its subfolders not starting with '.', in byte order. */
+function classFolders(root: string): string[] {
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) return [];
+  return fs.readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+/**
+ * A label is a class's place among the sorted class folders of its split, so val/ must hold exactly
+ * train/'s classes: one missing or extra shifts every label after it (val/c scored as class b).
+ */
+function requireSameClasses(dataDir: string): void {
+  const train = classFolders(path.join(dataDir, 'train'));
+  const val = classFolders(path.join(dataDir, 'val'));
+  if (!train.length || !val.length || JSON.stringify(train) === JSON.stringify(val)) return;
+  const list = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, ... (${names.length})` : '');
+  const extra = val.filter((c) => !train.includes(c));
+  const missing = train.filter((c) => !val.includes(c));
+  throw new TorchnasError('E_DATA', `image folder '${dataDir}': val/ and train/ must hold the same class folders (a label is ` +
+    `a class's place among them), but ${[extra.length && `val/ has ${list(extra)}, which train/ lacks`,
+      missing.length && `val/ lacks ${list(missing)}`].filter(Boolean).join(' and ')}: add or remove class folders so that both ` +
+    'list the same names', ['dataDir']);
+}
+
 export async function loadDataset(name: DatasetName, split: Split, dataDir?: string, options: { imageSize?: number } = {}): Promise<Dataset> {
   if (name === 'image-folder') {
     if (!dataDir) {
@@ -189,6 +213,7 @@ export async function loadDataset(name: DatasetName, split: Split, dataDir?: str
         'one subfolder of images per class (ImageNet\'s layout)', ['dataDir']);
     }
     const folder = split === 'train' ? 'train' : 'val';
+    if (folder === 'val') requireSameClasses(dataDir);
     return loadImageFolder({ root: path.join(dataDir, folder), size: options.imageSize, name: `image-folder/${folder}` });
   }
   const format = Object.hasOwn(DATASETS, name) ? DATASETS[name] : undefined;

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'child_process';
 import * as readline from 'readline';
 import { z } from 'zod';
+import { launchInterruptLine } from '../cli/interrupt';
 import { fromZod } from '../errors';
 
 export const LaunchOptionsSchema = z
@@ -59,7 +60,7 @@ export async function launch(options: LaunchOptions, argv: string[], program: st
   const o = parsed.data;
   const children: ChildProcess[] = [];
   for (let local = 0; local < o.nprocPerNode; local++) {
-    const env = { ...process.env, ...rankEnvironment(o, local) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...rankEnvironment(o, local), TORCHNAS_LAUNCHED: '1' };
     const rank = Number(env.RANK);
     // Rank 0 keeps the terminal's progress display; the others print nothing but their errors.
     const child = spawn(program[0], [...program.slice(1), ...argv, ...(rank === 0 ? [] : quiet)],
@@ -70,7 +71,11 @@ export async function launch(options: LaunchOptions, argv: string[], program: st
     children.push(child);
   }
   const relay = (signal: NodeJS.Signals) => () => children.forEach((c) => c.exitCode === null && c.kill(signal));
-  const onInt = relay('SIGINT'), onTerm = relay('SIGTERM');
+  const stopped = (signal: NodeJS.Signals) => () => {
+    process.stderr.write(launchInterruptLine(signal, process.argv.slice(2)));
+    relay(signal)();
+  };
+  const onInt = stopped('SIGINT'), onTerm = stopped('SIGTERM');
   process.on('SIGINT', onInt);
   process.on('SIGTERM', onTerm);
   try {

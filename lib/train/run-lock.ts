@@ -114,9 +114,18 @@ function removeStaleTemporaries(runDir: string): void {
   }
 }
 
-process.on('exit', () => {
+/** The run folders this process holds now. */
+export function heldRunDirs(): string[] {
+  return [...held.keys()].map((file) => path.dirname(file));
+}
+
+/** Removes every lock this process holds (at exit, or before it ends by a signal). */
+export function releaseAllLocks(): void {
   for (const file of held.keys()) fs.rmSync(file, { force: true });
-});
+  held.clear();
+}
+
+process.on('exit', releaseAllLocks);
 
 /** Runs `body` holding the run folder's lock, released however it ends. */
 export async function withRunLock<T>(runDir: string, options: { distributed?: { rank?: number } }, body: () => Promise<T>, flag = 'runDir'): Promise<T> {

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { NativeLoaderOptions } from '../../binding';
 import {
-  augmentationFor, loadDataset, loadImageFolder, reportSkippedImages, syntheticDataset, type Dataset,
+  augmentationFor, loadDataset, loadImageFolder, reportSkippedImages, syntheticDataset, train, type Dataset,
 } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 import { djpeg, encodePng, fashionImages, framed, grayPng, writeJpeg } from '../helpers/image-files';
@@ -391,5 +391,26 @@ describe('named dataset', () => {
     // Grey 128 normalized per channel with ImageNet's mean and std.
     expect(b.images[0]).toBeCloseTo((128 / 255 - 0.485) / 0.229, 5);
     expect(b.images[16 * 16]).toBeCloseTo((128 / 255 - 0.456) / 0.224, 5);
+  });
+
+  test('val/ holding other classes than train/ is refused before any training, with the names', async () => {
+    const make = (layout: Record<string, string[]>) => {
+      const dir = tempDir();
+      for (const [split, classes] of Object.entries(layout)) {
+        for (const c of classes) {
+          fs.mkdirSync(path.join(dir, split, c), { recursive: true });
+          fs.writeFileSync(path.join(dir, split, c, '0.png'), grayPng(8, 8, new Uint8Array(64).fill(9)));
+        }
+      }
+      return dir;
+    };
+    const shifted = make({ train: ['a', 'b'], val: ['a', 'c'] }); // val/c would be scored as class b
+    await expect(loadDataset('image-folder', 'test', shifted)).rejects.toMatchObject({
+      code: 'E_DATA', message: expect.stringMatching(/val\/ has c, which train\/ lacks and val\/ lacks b: add or remove class folders/) });
+    const extra = make({ train: ['a', 'b'], val: ['a', 'b', 'z'] });
+    await expect(loadDataset('image-folder', 'test', extra)).rejects.toThrow(/val\/ has z, which train\/ lacks/);
+    await expect(train({ arch: 'fmnist-cnn', dataset: 'image-folder', dataDir: shifted, imageSize: 16, epochs: 1, runDir: path.join(tempDir(), 'r') }))
+      .rejects.toThrow(/must hold the same class folders/);
+    expect((await loadDataset('image-folder', 'test', make({ train: ['a', 'b'], val: ['a', 'b'] }))).describe().size).toBe(2);
   });
 });
