@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'E_DATA' // a corrupt or truncated file, or a checkpoint that does not fit
   | 'E_IO' // a missing or unreadable file
   | 'E_NO_CUDA' // CUDA asked for where there is none
-  | 'E_NAN_LOSS' // training diverged
+  | 'E_NAN_LOSS' // the training loss became NaN or infinite
+  | 'E_DIVERGED' // the training loss grew far past its start
   | 'E_CLOSED' // the session was closed
   | 'E_STATE' // calls in the wrong order (train before build)
   | 'E_TORCH' // LibTorch rejected an operation

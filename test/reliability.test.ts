@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { train, TorchnasError } from '../lib';
 import { lockRunDir, LOCK_FILE } from '../lib/train/run-lock';
+import { resumeRun } from '../lib/train/resume';
 import { tempDir } from './helpers/fixtures';
 
 const CLI = path.join(__dirname, '..', 'bin', 'torchnas.js');
@@ -120,4 +121,38 @@ const canMount = (() => {
       spawnSync('umount', ['-l', disk]);
     }
   }, 300_000);
+});
+
+describe('divergence', () => {
+  test('a diverging run stops before its epoch commits with E_DIVERGED and the fix; the fix works', () => {
+    const out = path.join(tempDir(), 'run');
+    const args = (lr: string, extra: string[] = []) => [CLI, 'train', '--optimizer', 'adam', '--lr', lr, '--epochs', '1', '--limit-train', '512',
+      '--limit-eval', '128', '--threads', '1', '--progress', 'none', '--out', out, ...extra];
+    const bad = spawnSync(process.execPath, args('1e9'), { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/training diverged in epoch 1 \(its mean training loss [\d.e+]+ is above 10x the 2\.30 a fresh network starts at\); the epoch was not committed\. .*the same command with --lr 1e8\), or start over in this folder with --restart \[E_DIVERGED\]/);
+    expect(fs.existsSync(path.join(out, 'state.json'))).toBe(false);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).diverged).toMatchObject({ epoch: 1, lr: 1e9 });
+    const fixed = spawnSync(process.execPath, args('1e-3'), { encoding: 'utf8' });
+    expect(fixed.status).toBe(0);
+    expect(fixed.stdout).toMatch(/test top-1/);
+    // --restart: the finished run is removed and a new one (another seed) starts in the folder.
+    const again = spawnSync(process.execPath, args('1e-3', ['--seed', '4', '--restart']), { encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(4);
+  }, 300_000);
+
+  test('after a divergence a resume may lower the learning rate, recorded in run.json; otherwise a changed lr is refused', () => {
+    const dir = tempDir();
+    const stored = { kind: 'train' as const, options: { epochs: 3, lr: 0.5, seed: 0 } };
+    const state = { version: 1 as const, epochsDone: 1, globalStep: 10, checkpoint: 'checkpoint-e1.pt', history: [] };
+    expect(() => resumeRun({ state, stored }, { lr: 0.05 }, { ...stored.options, lr: 0.05 }, dir, 'train')).toThrow(/started with other options: lr 0\.5 \(given 0\.05\)/);
+    fs.writeFileSync(path.join(dir, 'run.json'), '{}');
+    const diverged = { ...stored, diverged: { epoch: 2, loss: 99, lr: 0.5 } };
+    const options = resumeRun({ state, stored: diverged }, { lr: 0.05 }, { ...stored.options, lr: 0.05 }, dir, 'train');
+    expect(options.lr).toBe(0.05);
+    const written = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    expect(written).toMatchObject({ options: { lr: 0.05 }, lrChanges: [{ afterEpoch: 1, from: 0.5, to: 0.05 }] });
+    expect(written.diverged).toBeUndefined();
+  });
 });

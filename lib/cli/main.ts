@@ -75,6 +75,7 @@ options you give override it. An architecture file is JSON:
     .option('--seed <n>', 'seed for initialization, split, order and augmentation', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds a run, that run resumes')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .option('--restart', 'start over in --out: the run it holds is removed first')
     .option('--json', 'print the final result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       // Options left at their defaults give way to the preset's recipe (see lib/arch/presets.ts).
@@ -85,7 +86,7 @@ options you give override it. An architecture file is JSON:
           optimizer: chosen('optimizer'), lr: chosen('lr'), weightDecay: chosen('weightDecay'), warmupEpochs: chosen('warmupEpochs'),
           labelSmoothing: chosen('labelSmoothing'), augment: chosen('augment'), validFraction: chosen('validFraction'),
           limitTrain: o.limitTrain, limitEval: o.limitEval, device: o.device, threads: o.threads, precision: chosen('precision'),
-          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out, init: o.init, ...parallelOptions(o),
+          channelsLast: chosen('channelsLast'), seed: chosen('seed'), runDir: o.out, init: o.init, restart: o.restart, ...parallelOptions(o),
         },
         createProgress(o.progress as ProgressMode),
       );

@@ -5,10 +5,11 @@
 import * as path from 'path';
 import { TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
+import type { DivergenceRecord } from './divergence';
 import { RUN_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
 
 /** Options that say where a run executes, not what it computes. */
-const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir', 'distributed']);
+const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir', 'distributed', 'restart']);
 
 export interface ResumeOutcome<T> {
   options: T;
@@ -67,9 +68,15 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
   kind: RunKind,
 ): T {
   const explicit = Object.entries(given).filter(([, value]) => value !== undefined).map(([key]) => key);
-  const resumed = resumeOptions(opened.stored.options, parsed, explicit, runDir, opened.state.epochsDone);
-  if (resumed.extendedFrom !== undefined) {
-    writeJsonAtomic(path.join(runDir, RUN_FILE), { ...opened.stored, kind, options: resumed.options });
-  }
-  return resumed.options;
+  const stored = opened.stored as StoredRun<T> & DivergenceRecord;
+  // After a divergence the learning rate may change: the way forward its error message gives.
+  const newLr = stored.diverged && explicit.includes('lr') ? (parsed as { lr?: number }).lr : undefined;
+  const resumed = resumeOptions(stored.options, parsed, explicit.filter((k) => newLr === undefined || k !== 'lr'), runDir, opened.state.epochsDone);
+  if (newLr === undefined && resumed.extendedFrom === undefined) return resumed.options;
+  const options = newLr === undefined ? resumed.options : { ...resumed.options, lr: newLr };
+  const from = (stored.options as { lr?: number }).lr ?? NaN;
+  const lrChanges = newLr === undefined ? stored.lrChanges : [...(stored.lrChanges ?? []), { afterEpoch: opened.state.epochsDone, from, to: newLr }];
+  const { diverged: _done, ...rest } = stored;
+  writeJsonAtomic(path.join(runDir, RUN_FILE), { ...(newLr === undefined ? stored : rest), kind, options, ...(lrChanges && { lrChanges }) });
+  return options;
 }

@@ -20,6 +20,7 @@ import {
   type RunState,
   type StoredRun,
 } from './run-state';
+import { checkEpochLoss, clearRun, recordNanLoss } from './divergence';
 import { lockRun } from './run-lock';
 import { resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
@@ -48,6 +49,8 @@ export const TrainOptionsSchema = z
     limitEval: z.number().int().positive().optional(),
     /** Weights to start from (an extracted subnet's weights.pt) instead of a random initialization. */
     init: z.string().optional(),
+    /** Start over in runDir: the run it holds is removed first. */
+    restart: z.boolean().default(false),
     ...RUN_FIELDS,
   })
   .strict();
@@ -111,6 +114,7 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
   started: number, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
   let opts = resolved;
   let arch = architecture;
+  if (opts.restart) clearRun(runDir);
   const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
   const previous = opened?.state;
   if (opened) {
@@ -164,7 +168,10 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
         trainSet,
         { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
         (p) => emit({ type: 'step', epoch, ...p }),
-      );
+      ).catch((error) => {
+        throw error instanceof TorchnasError && error.code === 'E_NAN_LOSS' && session.isRoot ? recordNanLoss(runDir, epoch + 1, opts.lr, error) : error;
+      });
+      if (session.isRoot) checkEpochLoss(runDir, epoch + 1, stats.loss, arch.classes, opts.lr);
       const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
       const record: EpochRecord = {
         type: 'epoch',

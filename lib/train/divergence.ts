@@ -1,0 +1,50 @@
+// A run whose loss blows up stops before its epoch commits, with a way forward that works: resume
+// from the last committed epoch with a lower learning rate (allowed after a divergence, recorded in
+// run.json) or start over in the same folder (--restart).
+import * as fs from 'fs';
+import * as path from 'path';
+import { TorchnasError } from '../errors';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { readJson } from '../util/json-file';
+import { RUN_FILE } from './run-state';
+
+const compact = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(x.toPrecision(3))));
+
+/** A mean epoch loss above this many times a fresh network's (ln of the class count) is divergence. */
+export const DIVERGENCE_FACTOR = 10;
+
+export interface Divergence { epoch: number; loss: number; lr: number }
+
+/** What run.json records of divergences and the learning rates a resume changed to after them. */
+export interface DivergenceRecord { diverged?: Divergence; lrChanges?: { afterEpoch: number; from: number; to: number }[] }
+
+/** Stops a diverged epoch: records it in run.json and throws the error that says what to do. */
+export function checkEpochLoss(runDir: string, epoch: number, loss: number, classes: number, lr: number): void {
+  const start = Math.log(classes);
+  if (Number.isFinite(loss) && loss <= DIVERGENCE_FACTOR * start) return;
+  throw diverged(runDir, { epoch, loss, lr }, `its mean training loss ${compact(loss)} is above ` +
+    `${DIVERGENCE_FACTOR}x the ${start.toFixed(2)} a fresh network starts at`, 'E_DIVERGED');
+}
+
+/** A native non-finite loss (E_NAN_LOSS) recorded and explained the same way. */
+export function recordNanLoss(runDir: string, epoch: number, lr: number, error: TorchnasError): TorchnasError {
+  return diverged(runDir, { epoch, loss: NaN, lr }, error.message.replace(/: lower the learning rate.*$/, ''), 'E_NAN_LOSS');
+}
+
+function diverged(runDir: string, d: Divergence, why: string, code: 'E_DIVERGED' | 'E_NAN_LOSS'): TorchnasError {
+  const file = path.join(runDir, RUN_FILE);
+  if (fs.existsSync(file)) writeJsonAtomic(file, { ...readJson<object>(file, 'run description'), diverged: { ...d, loss: Number.isFinite(d.loss) ? d.loss : null } });
+  const lower = compact(d.lr / 10);
+  return new TorchnasError(code, `training diverged in epoch ${d.epoch} (${why}); the epoch was not committed. Resume ` +
+    `from the last committed epoch with a lower learning rate (the same command with --lr ${lower}), or start over in ` +
+    `this folder with --restart`, ['lr']);
+}
+
+/** The run files --restart removes (a fresh run then starts in the same folder). */
+export function clearRun(runDir: string): void {
+  if (!fs.existsSync(runDir)) return;
+  for (const name of fs.readdirSync(runDir)) {
+    if (/^(run|state|summary|arch)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name)) fs.rmSync(path.join(runDir, name), { force: true });
+  }
+  fs.rmSync(path.join(runDir, 'retrain'), { recursive: true, force: true });
+}
