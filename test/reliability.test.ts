@@ -156,3 +156,12 @@ describe('divergence', () => {
     expect(written.diverged).toBeUndefined();
   });
 });
+
+test('a folder whose run has not committed an epoch yet refuses another run\'s options, naming them', () => {
+  const out = path.join(tempDir(), 'run');
+  fs.mkdirSync(out);
+  fs.writeFileSync(path.join(out, 'run.json'), JSON.stringify({ kind: 'train', options: { epochs: 1, seed: 1, lr: 0.1, limitTrain: 1024, limitEval: 256 }, arch: {} }));
+  const r = spawnSync(process.execPath, trainArgs(out, 2, 1), { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toMatch(/was started with other options: --seed 1 \(given 2\) \(its first epoch has not committed yet\): run it again without them, give --restart/);
+});

@@ -2,11 +2,13 @@
 // where it runs (device, threads, progress) may change; more epochs extend it, the learning-rate
 // schedule recomputed for the new length from the next step; any other change is refused with the
 // differences listed, since it would silently make the run something other than what it says.
+import * as fs from 'fs';
 import * as path from 'path';
+import { readJson } from '../util/json-file';
 import { TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import type { DivergenceRecord } from './divergence';
-import { RUN_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
+import { RUN_FILE, STATE_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
 
 /** Options that say where a run executes, not what it computes. */
 const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir', 'distributed', 'restart']);
@@ -79,4 +81,24 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
   const { diverged: _done, ...rest } = stored;
   writeJsonAtomic(path.join(runDir, RUN_FILE), { ...(newLr === undefined ? stored : rest), kind, options, ...(lrChanges && { lrChanges }) });
   return options;
+}
+
+/**
+ * A folder whose run has not committed its first epoch yet (run.json, no state.json) is already that
+ * run's: other options are refused as for a resume, so that two runs never share a folder's files.
+ */
+export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: string }>(runDir: string, given: object, parsed: T): void {
+  const file = path.join(runDir, RUN_FILE);
+  if (!fs.existsSync(file) || fs.existsSync(path.join(runDir, STATE_FILE))) return;
+  const stored = readJson<StoredRun<T> & DivergenceRecord>(file, 'run description');
+  // Nothing is committed: its length may change, and after a divergence its learning rate too.
+  const free = new Set(['epochs', ...(stored.diverged ? ['lr'] : [])]);
+  const explicit = Object.entries(given).filter(([key, value]) => value !== undefined && !free.has(key)).map(([key]) => key);
+  try {
+    resumeOptions(stored.options, parsed, explicit, runDir, 0);
+  } catch (error) {
+    if (!(error instanceof TorchnasError)) throw error;
+    throw new TorchnasError('E_INVALID_ARGUMENT', `${error.message.replace(/\. Resume it without them, or give another run directory to start a new run$/, '')} (its first epoch ` +
+      'has not committed yet): run it again without them, give --restart to start over there, or give another run directory', error.options);
+  }
 }

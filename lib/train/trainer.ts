@@ -22,7 +22,7 @@ import {
 } from './run-state';
 import { checkEpochLoss, clearRun, recordNanLoss } from './divergence';
 import { lockRun } from './run-lock';
-import { resumeRun } from './resume';
+import { refuseOtherRunInFolder, resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 
@@ -116,6 +116,7 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
   let arch = architecture;
   if (opts.restart) clearRun(runDir);
   const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
+  if (!opened) refuseOtherRunInFolder(runDir, options, opts);
   const previous = opened?.state;
   if (opened) {
     opts = resumeRun(opened, options, opts, runDir, 'train');
