@@ -200,6 +200,7 @@ async function answerAtTarget(session: Session, resolved: ResolvedElasticSpace, 
     return;
   }
   const best: TargetMember = { ...inside[0], ...band };
+  fs.mkdirSync(path.join(run, 'target'), { recursive: true });
   const written = await exportSubnet(session, resolved, decodeSubnet(resolved, best.subnet), path.join(run, 'target'), best.subnet);
   best.arch = path.join('target', path.basename(written.arch));
   best.weights = path.join('target', path.basename(written.weights));
