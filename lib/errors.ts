@@ -60,7 +60,8 @@ const WRITE_ADVICE: Record<string, string> = {
 export function writeError(file: string, error: unknown): TorchnasError {
   if (error instanceof TorchnasError) return error;
   const e = error as NodeJS.ErrnoException;
-  const cause = e?.code ? `${e.code}${WRITE_ADVICE[e.code] ?? `: ${e.message}`}` : String(e?.message ?? error);
+  const message = String(e?.message ?? error);
+  const cause = e?.code ? `${e.code}${WRITE_ADVICE[e.code] ?? `: ${message.replace(`${e.code}: `, '')}`}` : message;
   return new TorchnasError('E_IO', `cannot write '${file}': ${cause}`);
 }
 

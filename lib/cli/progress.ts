@@ -56,8 +56,10 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
   };
 }
 
-/** Search progress: one line per interval and per epoch; retraining reuses the training display. */
-/** "4.012 M MACs (target 4 M MACs ± 5%: met; the space spans 1.9-20.1 M MACs)", the measure named. */
+/**
+ * "8.108 M MACs, 1.3% from the target 8 M MACs (within ±5%; the space spans 3.615 M MACs to 17.99 M
+ * MACs)": a derived network's cost with its unit and measure, beside the target and the space's range.
+ */
 export function describeCost(cost: DerivedCost): string {
   const f = (x: number) => `${Number(x.toPrecision(4))} ${cost.unit}`;
   const measure = cost.measure === 'MACs' ? '' : cost.measure === 'predictor' ? 'latency (table + fitted predictor) ' : `latency (${cost.measure}) `;
@@ -68,6 +70,7 @@ export function describeCost(cost: DerivedCost): string {
     `(${verdict} ±${Number((100 * cost.tolerance!).toPrecision(3))}%; ${span})`;
 }
 
+/** Search progress: one line per interval and per epoch; retraining reuses the training display. */
 export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr) {
   const retrain = createProgress(mode, stream);
   const write = (line: string) => mode !== 'none' && stream.write(line + '\n');

@@ -46,6 +46,9 @@ const held = new Map<string, number>(); // lock file -> how many times this proc
  */
 export function lockRunDir(runDir: string, flag = 'runDir'): RunLock {
   const made = !fs.existsSync(runDir);
+  if (!made && !fs.statSync(runDir).isDirectory()) {
+    throw new TorchnasError('E_IO', `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`, [flag]);
+  }
   try {
     fs.mkdirSync(runDir, { recursive: true });
   } catch (error) {
