@@ -165,7 +165,8 @@ async function main() {
   const timed = await compareArchitectures(entries.map((e) => e.arch), { ...TIMING, rounds: Number(args.rounds) });
   report(entries, results, timed, table, searches.map((s) => s.history), targets, seeds, range, started);
   if (args.plot) {
-    const points = entries.map((e, i) => ({ name: e.arch.name, kind: e.role === 'baseline' ? 'hand-designed baseline' : e.role === 'random' ? 'random, same latency' : 'searched',
+    // Random peers unlabelled: 24 labels over one another hide the searched networks.
+    const points = entries.map((e, i) => ({ name: e.role === 'random' ? '' : e.arch.name, kind: e.role === 'baseline' ? 'hand-designed baseline' : e.role === 'random' ? 'random, same latency' : 'searched',
       latencyMs: timed.timings[i].median, top1: meanAndStd(results[i].map((r) => r.test.top1)).mean }));
     const spec = networkComparisonChart(points, 'ProxylessNAS on Fashion-MNIST: searched vs random networks of the same latency',
       `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, mean of ${seeds.length} seeds; latency measured side by side (batch 1, one thread)`);
