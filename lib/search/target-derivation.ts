@@ -90,7 +90,8 @@ export function requireReachableTarget(costs: CostTable, band: TargetBand, flag:
   if (mostProbableWithin(uniform, costs, band)) return;
   const { cheapest, largest } = costRange(costs);
   const f = (x: number) => `${Number(x.toPrecision(4))} ${costs.unit}`;
-  throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} ${f(band.target)}: no network of ${what} costs within ` +
-    `±${Number((100 * band.tolerance).toPrecision(3))}% of it (its cheapest network costs ${f(cheapest)}, its largest ${f(largest)}); ` +
+  const within = `±${Number((100 * band.tolerance).toPrecision(3))}%`;
+  throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} ${f(band.target)}: no network of ${what} costs within ${within} ` +
+    `of it (its cheapest network costs ${f(cheapest)}, its largest ${f(largest)}); ` +
     `give a target between them${band.tolerance < 0.2 ? ' or a wider tolerance' : ''}`);
 }

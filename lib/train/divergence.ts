@@ -8,7 +8,11 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 import { RUN_FILE } from './run-state';
 
-const compact = (x: number) => (Math.abs(x) >= 1e4 || (x !== 0 && Math.abs(x) < 1e-3) ? x.toExponential(1).replace('.0e', 'e').replace('e+', 'e') : String(Number(x.toPrecision(3))));
+/** 6.7e18, 1e8, 0.05: short enough for a message. */
+function compact(x: number): string {
+  if (Math.abs(x) < 1e4 && (x === 0 || Math.abs(x) >= 1e-3)) return String(Number(x.toPrecision(3)));
+  return x.toExponential(1).replace('.0e', 'e').replace('e+', 'e');
+}
 
 /** A mean epoch loss above this many times a fresh network's (ln of the class count) is divergence. */
 export const DIVERGENCE_FACTOR = 10;
@@ -33,7 +37,10 @@ export function recordNanLoss(runDir: string, epoch: number, lr: number, error: 
 
 function diverged(runDir: string, d: Divergence, why: string, code: 'E_DIVERGED' | 'E_NAN_LOSS'): TorchnasError {
   const file = path.join(runDir, RUN_FILE);
-  if (fs.existsSync(file)) writeJsonAtomic(file, { ...readJson<object>(file, 'run description'), diverged: { ...d, loss: Number.isFinite(d.loss) ? d.loss : null } });
+  if (fs.existsSync(file)) {
+    const recorded = { ...d, loss: Number.isFinite(d.loss) ? d.loss : null }; // JSON has no NaN
+    writeJsonAtomic(file, { ...readJson<object>(file, 'run description'), diverged: recorded });
+  }
   const lower = compact(d.lr / 10);
   return new TorchnasError(code, `training diverged in epoch ${d.epoch} (${why}); the epoch was not committed. Resume ` +
     `from the last committed epoch with a lower learning rate (the same command with --lr ${lower}), or start over in ` +
@@ -44,7 +51,8 @@ function diverged(runDir: string, d: Divergence, why: string, code: 'E_DIVERGED'
 export function clearRun(runDir: string): void {
   if (!fs.existsSync(runDir)) return;
   for (const name of fs.readdirSync(runDir)) {
-    if (/^(run|state|summary|arch)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name)) fs.rmSync(path.join(runDir, name), { force: true });
+    const runFile = /^(run|state|summary|arch)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name);
+    if (runFile) fs.rmSync(path.join(runDir, name), { force: true });
   }
   fs.rmSync(path.join(runDir, 'retrain'), { recursive: true, force: true });
 }

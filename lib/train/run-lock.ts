@@ -83,7 +83,9 @@ export function lockRun(runDir: string, options: { distributed?: { rank?: number
 }
 
 function acquire(file: string, runDir: string, flag: string): void {
-  const me: LockHolder = { pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' ') };
+  const me: LockHolder = {
+    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' '),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       fs.writeFileSync(file, JSON.stringify(me) + '\n', { flag: 'wx' });
@@ -102,8 +104,8 @@ function acquire(file: string, runDir: string, flag: string): void {
         `${holder.started}): if no run is going on there, delete ${file}`, [flag]);
     }
     if (!holder && age < 5_000) continue; // another process is writing its lock right now
-    process.emitWarning(`taking over the lock of ${holder ? `process ${holder.pid} (started ${holder.started}), which no longer runs` : 'a torn lock file'}`,
-      { code: 'TORCHNAS_STALE_LOCK', detail: file });
+    const whose = holder ? `process ${holder.pid} (started ${holder.started}), which no longer runs` : 'a torn lock file';
+    process.emitWarning(`taking over the lock of ${whose}`, { code: 'TORCHNAS_STALE_LOCK', detail: file });
     fs.rmSync(file, { force: true });
   }
   throw new TorchnasError('E_LOCKED', `${flag} '${runDir}': could not take its lock (${file}); try again`, [flag]);
@@ -131,7 +133,8 @@ export function releaseAllLocks(): void {
 process.on('exit', releaseAllLocks);
 
 /** Runs `body` holding the run folder's lock, released however it ends. */
-export async function withRunLock<T>(runDir: string, options: { distributed?: { rank?: number } }, body: () => Promise<T>, flag = 'runDir'): Promise<T> {
+export async function withRunLock<T>(runDir: string, options: { distributed?: { rank?: number } }, body: () => Promise<T>,
+  flag = 'runDir'): Promise<T> {
   const lock = lockRun(runDir, options, flag);
   try {
     return await body();

@@ -6,6 +6,7 @@ import { z } from 'zod';
 /** The most threads one process may ask for: twice this machine's cores. */
 export const maxThreads = () => 2 * os.availableParallelism();
 
-const tooMany = () => `at most ${maxThreads()} (twice this machine's ${os.availableParallelism()} cores): beyond the cores they only slow a run down`;
+const tooMany = () => `at most ${maxThreads()} (twice this machine's ${os.availableParallelism()} cores): ` +
+  'beyond the cores they only slow a run down';
 
 export const ThreadsSchema = z.number().int().positive().max(maxThreads(), { error: tooMany });
