@@ -125,7 +125,8 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   try {
     if (band) initial.push(...subnetsInBand(resolved, band, cost, Math.floor(o.population / 2), o.seed));
     if (run.opts.sampler === 'shiftnas' && o.generatorSeeds) {
-      initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length, band && band.target * (unit === 'MMACs' ? 1e6 : NaN))));
+      const targetMacs = band && o.constraint === 'macs' ? band.target * 1e6 : undefined;
+      initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length, targetMacs)));
     }
     evolved = await paretoEvolution<Subnet>({
       random: (rng) => randomSubnet(resolved, () => rng.next()),
@@ -148,9 +149,8 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
     const result: SupernetSearchResult = { run: o.run, constraint: o.constraint, costUnit: unit, evaluated: evolved.evaluated.length,
       front, hypervolume: hypervolume(front.map((m) => ({ accuracy: m.top1, cost: m.cost })), worst), seconds: (Date.now() - started) / 1000 };
     if (band) await answerAtTarget(session, resolved, o.run, band, all, result);
-    const evaluated = all;
-    writeJsonAtomic(path.join(o.run, 'pareto.json'), { ...result, evaluatedSubnets: evaluated });
-    if (o.plot) await renderChart(frontChart(run.opts.sampler, unit, evaluated, front), o.plot);
+    writeJsonAtomic(path.join(o.run, 'pareto.json'), { ...result, evaluatedSubnets: all });
+    if (o.plot) await renderChart(frontChart(run.opts.sampler, unit, all, front), o.plot);
     return result;
   } finally {
     await session.close();
@@ -164,8 +164,7 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
 async function generatorSeeds(session: Session, resolved: ResolvedElasticSpace, count: number, targetMacs?: number): Promise<Subnet[]> {
   if (count < 1) return [];
   const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map((s) => subnetCost(resolved, s).macs);
-  const targets = Array.from({ length: count }, (_, i) => (targetMacs !== undefined && Number.isFinite(targetMacs)
-    ? targetMacs : lo + ((hi - lo) * (i + 1)) / (count + 1)));
+  const targets = Array.from({ length: count }, (_, i) => targetMacs ?? lo + ((hi - lo) * (i + 1)) / (count + 1));
   return (await generateSubnets(session, resolved, targets)).map((g) => g.value);
 }
 

@@ -6,6 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { TorchnasError, writeError } from '../errors';
+import { requireRunFolder } from './run-state';
 
 export const LOCK_FILE = '.torchnas-lock';
 
@@ -45,10 +46,8 @@ const held = new Map<string, number>(); // lock file -> how many times this proc
  * already holds is shared (a search that retrains in a subfolder, a warm-up inside a bench).
  */
 export function lockRunDir(runDir: string, flag = 'runDir'): RunLock {
+  requireRunFolder(runDir, flag);
   const made = !fs.existsSync(runDir);
-  if (!made && !fs.statSync(runDir).isDirectory()) {
-    throw new TorchnasError('E_IO', `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`, [flag]);
-  }
   try {
     fs.mkdirSync(runDir, { recursive: true });
   } catch (error) {

@@ -76,10 +76,15 @@ export interface StoredRun<O> {
  * there), else its state and stored description. A file in the way, or a run of another kind, is
  * refused before any work starts.
  */
-export function openRunDir<O, R>(runDir: string, kind: RunKind, flag = 'runDir'): { state: RunState<R>; stored: StoredRun<O> } | undefined {
+/** A run directory that exists must be a folder. */
+export function requireRunFolder(runDir: string, flag: string): void {
   if (fs.existsSync(runDir) && !fs.statSync(runDir).isDirectory()) {
     throw new TorchnasError('E_IO', `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`, [flag]);
   }
+}
+
+export function openRunDir<O, R>(runDir: string, kind: RunKind, flag = 'runDir'): { state: RunState<R>; stored: StoredRun<O> } | undefined {
+  requireRunFolder(runDir, flag);
   const state = readRunState<R>(runDir);
   if (!state) return undefined;
   const stored = readJson<StoredRun<O> & { latencyUnit?: string }>(path.join(runDir, RUN_FILE), 'run description');
