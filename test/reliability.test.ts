@@ -86,6 +86,30 @@ describe('bounds on options that can hurt the machine', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--threads: at most \d+ \(twice this machine's \d+ cores\): beyond the cores they only slow a run down/);
   });
+
+  // Each is refused before the run folder exists, so the corrected command is not a "changed option".
+  test.each([
+    ['a batch above the training split', ['train', '--batch-size', '5000', '--limit-train', '1000'],
+      /--batch-size 5000 is larger than the 1000 images of the training split: give at most 1000/],
+    ['a batch above the search\'s training part', ['search', 'proxyless', '--batch-size', '90000', '--target', '8'],
+      /--batch-size 90000 is larger than the 48000 images of the training part: give at most 48000/],
+    ['a batch above the canvases', ['search', 'fbnetv5', '--batch-size', '9000'],
+      /--batch-size 9000 is larger than the 8000 training canvases: give at most 8000 or raise --train-canvases/],
+    ['more gradient-matching batches than the data holds', ['search', 'gm-nas', '--repeats', '100', '--limit-train', '2000'],
+      /--repeats 100 asks for more batches than the 32 of 64 images in the training part: give at most 32/],
+  ])('%s is refused with the bound', (_what, args, message) => {
+    const out = path.join(tempDir(), 'run');
+    const r = spawnSync(process.execPath, [CLI, ...args, '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.stderr).toMatch(message);
+    expect(r.status).toBe(2);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('--workers above the cores is refused with the bound', () => {
+    const r = spawnSync(process.execPath, [CLI, 'proxies', '--proxy', 'synflow', '--workers', '500'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).toMatch(/--workers: at most \d+, this machine's cores: each worker is a session of its own/);
+    expect(r.status).toBe(2);
+  });
 });
 
 // A small tmpfs is a full disk; mounting needs root (CI runs as root; elsewhere this is skipped).

@@ -3,6 +3,7 @@
 // commit, derive). Each epoch is one native call; the first `warmupEpochs` train weights only.
 import * as fs from 'fs';
 import * as path from 'path';
+import { requireBatchFits } from '../data/batch-bounds';
 import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/datasets';
 import { fromZod, invalid } from '../errors';
@@ -116,6 +117,7 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
     throw invalid(`canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`, ['canvas']);
   }
   taskTargets(o);
+  requireBatchFits(o.batchSize, o.trainCanvases, { split: 'training canvases', sizeOption: 'trainCanvases' });
   return o;
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
-import { fromZod, TorchnasError } from '../errors';
+import { fromZod, invalid, TorchnasError } from '../errors';
 import { stepsPerEpoch } from '../dist/run-session';
 import { commitRunState, freshRunState, openRunDir, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
@@ -96,6 +96,16 @@ export interface GmNasResult {
 
 type GmState = RunState<GmEpochRecord> & { tree: GmNode[] };
 
+// Gradient matching averages each option's gradient over `repeats` batches; more batches than the
+// training part holds would count the same images twice, not give a better estimate.
+function requireDistinctRepeats(repeats: number, batchSize: number, images: number): void {
+  const batches = Math.ceil(images / batchSize);
+  if (repeats > batches) {
+    throw invalid(`repeats ${repeats} asks for more batches than the ${batches} of ${batchSize} images in the training part: ` +
+      `give at most ${batches}`, ['repeats']);
+  }
+}
+
 export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => void): Promise<GmNasResult> {
   const started = Date.now();
   const parsed = GmNasOptionsSchema.safeParse(options);
@@ -109,6 +119,7 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
     const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
     const space = openPathSpace(opts.space, opts, data);
     requireSpaceShape(space, data.train, opts.dataset);
+    requireDistinctRepeats(opts.repeats, opts.batchSize, data.train.size);
     checkEvaluatePaths(space, opts.evaluate);
     const optionCounts = space.decisions.map((d) => d.options.length);
     const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };

@@ -3,7 +3,7 @@
 // `npm run bench:proxies`.
 import * as os from 'os';
 import { z } from 'zod';
-import { ThreadsSchema } from '../util/threads';
+import { ThreadsSchema, WorkersSchema } from '../util/threads';
 import { invalid, fromZod } from '../errors';
 import type { Dataset } from '../data/datasets';
 import { NB201_DATASETS, NB201_SIZE, nb201AccuracyColumn, nb201ArchString } from '../benchmarks';
@@ -40,7 +40,7 @@ export const Nb201ProxyStudySchema = z
     classes: z.number().int().positive().default(10),
     device: z.string().default('auto'),
     /** Sessions scoring networks side by side; small networks score faster on one thread each. */
-    workers: z.number().int().positive().default(1),
+    workers: WorkersSchema.default(1),
     /** LibTorch threads per session (default: the cores shared among the workers). */
     threads: ThreadsSchema.optional(),
     /** Keep each network's per-layer values too. */

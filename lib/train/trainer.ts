@@ -25,6 +25,7 @@ import { lockRun } from './run-lock';
 import { refuseOtherRunInFolder, resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
+import { requireBatchFits } from '../data/batch-bounds';
 
 const DEFAULT_ARCH = 'fmnist-cnn';
 
@@ -142,6 +143,7 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
       throw new TorchnasError('E_NATIVE', `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`);
     }
     const trainSize = trainSet.size;
+    requireBatchFits(opts.batchSize, trainSize, { split: 'images of the training split', worldSize: session.worldSize });
     const steps = stepsPerEpoch(trainSize, opts.batchSize, session.worldSize);
     await session.configureTraining({
       optimizer: opts.optimizer,

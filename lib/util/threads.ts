@@ -10,3 +10,8 @@ const tooMany = () => `at most ${maxThreads()} (twice this machine's ${os.availa
   'beyond the cores they only slow a run down';
 
 export const ThreadsSchema = z.number().int().positive().max(maxThreads(), { error: tooMany });
+
+/** Sessions side by side: each runs its own threads, so more of them than cores only contend. */
+export const WorkersSchema = z.number().int().positive().max(os.availableParallelism(), {
+  error: () => `at most ${os.availableParallelism()}, this machine's cores: each worker is a session of its own`,
+});
