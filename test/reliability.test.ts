@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { train, TorchnasError } from '../lib';
+import { train, trainSupernet, TorchnasError } from '../lib';
 import { lockRunDir, LOCK_FILE } from '../lib/train/run-lock';
 import { resumeRun } from '../lib/train/resume';
 import { tempDir } from './helpers/fixtures';
@@ -145,6 +145,35 @@ const canMount = (() => {
       spawnSync('umount', ['-l', disk]);
     }
   }, 300_000);
+
+  test('supernet extract and export to a full disk fail as E_IO naming the file, leaving no temporary file', async () => {
+    const runDir = path.join(tempDir(), 'supernet');
+    await trainSupernet({ sampler: 'uniform', epochs: 1, limitTrain: 64, batchSize: 32, calibBatches: 1, device: 'cpu', threads: 1,
+      runDir, progressEvery: 1000 });
+    const disk = tempDir();
+    expect(mountTmpfs(disk, '64k')).toBe(true);
+    try {
+      const out = path.join(disk, 'largest');
+      const r = spawnSync(process.execPath, [CLI, 'supernet', 'extract', '--run', runDir, '--subnet', 'largest', '-o', out,
+        '--calib-batches', '1', '--threads', '1'], { encoding: 'utf8' });
+      expect(r.stderr).toMatch(/cannot write '.*largest\/weights\.pt': No space left on device.*\[E_IO\]/);
+      expect(r.stderr).not.toMatch(/terminate called|internal error|\n\s+at /);
+      expect(r.status).toBe(2);
+      expect(fs.readdirSync(out).filter((f) => f.includes('.tmp'))).toEqual([]);
+      const extracted = path.join(tempDir(), 'largest');
+      expect(spawnSync(process.execPath, [CLI, 'supernet', 'extract', '--run', runDir, '--subnet', 'largest', '-o', extracted,
+        '--calib-batches', '1', '--threads', '1']).status).toBe(0);
+      for (const format of ['onnx', 'safetensors']) {
+        const file = path.join(disk, `net.${format}`);
+        const e = spawnSync(process.execPath, [CLI, 'export', '--run', extracted, '--format', format, '-o', file], { encoding: 'utf8' });
+        expect(e.stderr).toMatch(new RegExp(`cannot write '.*net\\.${format}': .*(No space left on device|ENOSPC: the disk is full).*\\[E_IO\\]`));
+        expect(e.status).toBe(2);
+      }
+      expect(fs.readdirSync(disk).filter((f) => f.includes('.tmp'))).toEqual([]);
+    } finally {
+      spawnSync('umount', ['-l', disk]);
+    }
+  }, 300_000);
 });
 
 describe('divergence', () => {
@@ -164,6 +193,27 @@ describe('divergence', () => {
     const again = spawnSync(process.execPath, args('1e-3', ['--seed', '4', '--restart']), { encoding: 'utf8' });
     expect(again.status).toBe(0);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(4);
+  }, 300_000);
+
+  // The search commands train weights too: the same stop, the same ways forward.
+  test.each([
+    ['search proxyless', ['search', 'proxyless', '--target', '8', '--optimizer', 'adam', '--limit-train', '512']],
+    ['supernet train', ['supernet', 'train', '--limit-train', '128']],
+  ])('%s stops a diverging run with E_DIVERGED; a lower --lr resumes it and --restart starts over', (_what, command) => {
+    const out = path.join(tempDir(), 'run');
+    const run = (...extra: string[]) => spawnSync(process.execPath, [CLI, ...command, '--epochs', '1', '--threads', '1',
+      '--progress', 'none', '--out', out, ...extra], { encoding: 'utf8' });
+    const bad = run('--lr', '1e9');
+    expect(bad.stderr).toMatch(/training diverged in epoch 1 .*\(the same command with --lr 1e8\), or start over in this folder with --restart \[E_DIVERGED\]/);
+    expect(bad.status).toBe(2);
+    expect(fs.existsSync(path.join(out, 'state.json'))).toBe(false);
+    const fixed = run('--lr', '1e-3');
+    expect(fixed.stderr).toBe('');
+    expect(fixed.status).toBe(0);
+    expect(run('--lr', '1e-3', '--seed', '3').stderr).toMatch(/was started with other options: --seed 0 \(given 3\)/);
+    const again = run('--lr', '1e-3', '--seed', '3', '--restart');
+    expect(again.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(3);
   }, 300_000);
 
   test('after a divergence a resume may lower the learning rate, recorded in run.json; otherwise a changed lr is refused', () => {

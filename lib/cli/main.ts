@@ -146,6 +146,7 @@ Examples:
     .option('--channels-last [mode]', CHANNELS_LAST_HELP, channelsLastMode)
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds a search, that search resumes')
+    .option('--restart', 'start over in --out: the search it holds is removed first')
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
@@ -161,7 +162,7 @@ Examples:
           zeroActiveGradient: chosen('zeroActiveGradient'), a: chosen('lossA'), b: chosen('lossB'),
           latencyTable: o.latencyTable, validFraction: chosen('validFraction'), limitTrain: o.limitTrain,
           retrainEpochs: chosen('retrainEpochs'), retrainLr: chosen('retrainLr'), device: o.device,
-          threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'), runDir: o.out, warmupFrom: o.warmupFrom,
+          threads: o.threads, channelsLast: o.channelsLast, seed: chosen('seed'), runDir: o.out, restart: o.restart, warmupFrom: o.warmupFrom,
           ...parallelOptions(o),
         },
         createSearchProgress(o.progress as ProgressMode),

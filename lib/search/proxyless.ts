@@ -13,9 +13,10 @@ import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
-import { resumeRun } from '../train/resume';
+import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../train/run-fields';
+import { clearRun, guardedEpoch } from '../train/divergence';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
@@ -69,6 +70,8 @@ export const ProxylessOptionsSchema = z
     retrainLr: z.number().positive().default(0.1),
     /** A finished warm-up-only run to start from instead of warming up (see warm-start.ts). */
     warmupFrom: z.string().optional(),
+    /** Start over in runDir: the run it holds is removed first. */
+    restart: z.boolean().default(false),
   })
   .strict()
   .refine((o) => o.latencyLoss === 'none' || o.target !== undefined, { message: 'a latency loss needs a target', path: ['target'] });
@@ -171,7 +174,9 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
   let opts = parsed.data;
   const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   return withRunLock(runDir, opts, async () => {
+    if (opts.restart) clearRun(runDir);
     const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
+    if (!opened) refuseOtherRunInFolder(runDir, options, opts);
     const previous = opened?.state;
     if (opened) opts = resumeRun(opened, options, opts, runDir, 'search');
     const emit = (e: SearchEvent) => onEvent?.(e);
@@ -211,11 +216,12 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
       const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
       for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
         const updateArch = epoch >= opts.warmupEpochs;
-        const stats: NativeSearchEpochStats = await session.searchEpoch(
+        const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
+        const stats: NativeSearchEpochStats = await guardedEpoch(guard, () => session.searchEpoch(
           trainSet, validSet,
           { train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment }, valid: validLoader, archEvery: opts.archEvery, updateArch, progressEvery: opts.progressEvery },
           (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
-        );
+        ));
         const arch = await session.archState();
         const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
         const valid = {

@@ -110,6 +110,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--threads <n>', 'CPU threads for LibTorch', int('--threads'))
     .option('--seed <n>', 'seed', int('--seed'), 0)
     .option('--out <dir>', 'run directory; if it holds a supernet run, that run resumes')
+    .option('--restart', 'start over in --out: the supernet run it holds is removed first')
     .addOption(new Option('--progress <mode>', 'progress lines').choices(['steps', 'epochs', 'none']).default('steps'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
@@ -120,7 +121,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
       if (o.plot) plotFormat(o.plot);
       const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));
       const result = await trainSupernet({ ...given, dataDir: o.dataDir, limitTrain: o.limitTrain, device: o.device, threads: o.threads,
-        runDir: o.out, ...parallelOptions(o) }, lines(o.progress));
+        runDir: o.out, restart: o.restart, ...parallelOptions(o) }, lines(o.progress));
       const last = result.history.at(-1);
       if (o.plot && last?.shiftnas) {
         await renderChart(shiftNasChartOf(result.history, shiftNasEdges(openSupernetRun(result.runDir), 'plot'), `ShiftNAS: ${result.runDir}`), o.plot);

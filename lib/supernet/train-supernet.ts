@@ -12,8 +12,9 @@ import { fromZod } from '../errors';
 import { encodeSubnet, largestSubnet, loadElasticSpace, nativeSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
-import { resumeRun } from '../train/resume';
+import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
+import { clearRun, guardedEpoch } from '../train/divergence';
 import { Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
@@ -47,6 +48,8 @@ export const SupernetTrainOptionsSchema = z
     poolSize: z.number().int().positive().default(2000),
     bins: z.number().int().min(2).default(10),
     ...SHIFTNAS_FIELDS,
+    /** Start over in runDir: the run it holds is removed first. */
+    restart: z.boolean().default(false),
     ...RUN_FIELDS,
   })
   .strict();
@@ -121,7 +124,9 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
   let opts = parseSupernetOptions(options);
   const runDir = opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   return withRunLock(runDir, opts, async () => {
+    if (opts.restart) clearRun(runDir);
     const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
+    if (!opened) refuseOtherRunInFolder(runDir, options, opts);
     if (opened) opts = resumeRun(opened, options, opts, runDir, 'supernet');
     const emit = (e: SupernetEvent) => onEvent?.(e);
     const resolved = loadElasticSpace(opts.space);
@@ -150,9 +155,10 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
       emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
         epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
       for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-        const stats = await session.supernetEpoch(data.train,
+        const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
+        const stats = await guardedEpoch(guard, () => session.supernetEpoch(data.train,
           { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
-          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond }));
+          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond })));
         const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
         checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
         const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,

@@ -22,6 +22,29 @@ export interface Divergence { epoch: number; loss: number; lr: number }
 /** What run.json records of divergences and the learning rates a resume changed to after them. */
 export interface DivergenceRecord { diverged?: Divergence; lrChanges?: { afterEpoch: number; from: number; to: number }[] }
 
+/** One epoch of a run: where it commits, its number (from 1), its learning rate and its classes. */
+export interface EpochGuard {
+  runDir: string;
+  epoch: number;
+  lr: number;
+  classes: number;
+  /** Only the root rank writes run.json; the others rethrow. */
+  root: boolean;
+}
+
+/**
+ * Runs one epoch's native work; a non-finite loss (E_NAN_LOSS) or a mean loss above
+ * DIVERGENCE_FACTOR x ln(classes) stops the run before the epoch commits, recorded in run.json.
+ */
+export async function guardedEpoch<T extends { loss: number }>(g: EpochGuard, work: () => Promise<T>): Promise<T> {
+  const stats = await work().catch((error: unknown) => {
+    const nan = error instanceof TorchnasError && error.code === 'E_NAN_LOSS' && g.root;
+    throw nan ? recordNanLoss(g.runDir, g.epoch, g.lr, error) : error;
+  });
+  if (g.root) checkEpochLoss(g.runDir, g.epoch, stats.loss, g.classes, g.lr);
+  return stats;
+}
+
 /** Stops a diverged epoch: records it in run.json and throws the error that says what to do. */
 export function checkEpochLoss(runDir: string, epoch: number, loss: number, classes: number, lr: number): void {
   const start = Math.log(classes);
@@ -51,8 +74,9 @@ function diverged(runDir: string, d: Divergence, why: string, code: 'E_DIVERGED'
 export function clearRun(runDir: string): void {
   if (!fs.existsSync(runDir)) return;
   for (const name of fs.readdirSync(runDir)) {
-    const runFile = /^(run|state|summary|arch)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name);
+    const runFile = /^(run|state|summary|arch|pareto)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name);
     if (runFile) fs.rmSync(path.join(runDir, name), { force: true });
   }
-  fs.rmSync(path.join(runDir, 'retrain'), { recursive: true, force: true });
+  // What a search derived from the old run (a retrained network, a supernet's subnet at its target).
+  for (const folder of ['retrain', 'target']) fs.rmSync(path.join(runDir, folder), { recursive: true, force: true });
 }

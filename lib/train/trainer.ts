@@ -20,7 +20,7 @@ import {
   type RunState,
   type StoredRun,
 } from './run-state';
-import { checkEpochLoss, clearRun, recordNanLoss } from './divergence';
+import { clearRun, guardedEpoch } from './divergence';
 import { lockRun } from './run-lock';
 import { refuseOtherRunInFolder, resumeRun } from './resume';
 import { RUN_FIELDS } from './run-fields';
@@ -167,14 +167,10 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
     const augment = augmentationFor(opts.dataset, opts.augment);
     const evalLoader = { batchSize: Math.max(opts.batchSize, 256), augment: { mean: augment.mean, std: augment.std } };
     for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-      const stats = await session.trainEpoch(
-        trainSet,
+      const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: arch.classes, root: session.isRoot };
+      const stats = await guardedEpoch(guard, () => session.trainEpoch(trainSet,
         { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
-        (p) => emit({ type: 'step', epoch, ...p }),
-      ).catch((error) => {
-        throw error instanceof TorchnasError && error.code === 'E_NAN_LOSS' && session.isRoot ? recordNanLoss(runDir, epoch + 1, opts.lr, error) : error;
-      });
-      if (session.isRoot) checkEpochLoss(runDir, epoch + 1, stats.loss, arch.classes, opts.lr);
+        (p) => emit({ type: 'step', epoch, ...p })));
       const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
       const record: EpochRecord = {
         type: 'epoch',
