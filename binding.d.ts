@@ -265,6 +265,8 @@ export interface NativeSamplerOptions {
   distill?: boolean;
   temperature?: number;
   clip?: number;
+  /** 'norm' (default): clip the gradient's norm; 'value': each entry to [-clip, clip] (AttentiveNAS). */
+  clipBy?: 'norm' | 'value';
   /** Subnets per MACs bin, and each bin's prior weight (bestup, worstup). */
   pool?: NativeSubnet[][];
   binWeights?: number[];

@@ -118,8 +118,11 @@ async function trainArm(arm: string) {
 
 async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> {
   const run = openSupernetRun(path.join(args.out, arm, 'supernet'));
-  const data = await supernetData(parseSupernetOptions(run.opts), SPACE);
-  data.valid = data.valid.subset(Math.min(data.valid.size, Number(args['limit-valid'])), SEED + 7);
+  const opts = parseSupernetOptions(run.opts);
+  const data = await supernetData(opts, SPACE);
+  // Scoring images from the whole held-out part (not shrunk with --limit-train), never trained on.
+  const heldOut = (await supernetData({ ...opts, limitTrain: undefined }, SPACE)).valid;
+  data.valid = heldOut.subset(Math.min(heldOut.size, Number(args['limit-valid'])), Number(args['subnet-seed']) + 7);
   const session = await loadSupernet(run, { threads: Number(args.threads) });
   try {
     return await scoreSubnets(session, SPACE, subnets, data, run.opts,

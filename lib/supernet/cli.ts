@@ -81,7 +81,9 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--middle <n>', 'subnets between the largest and smallest in a step', int('--middle'), 2)
     .option('--no-distill', 'train every subnet on the labels (no in-place distillation from the largest)')
     .option('--temperature <x>', 'distillation temperature', num('--temperature'), 1)
-    .option('--clip <x>', 'gradient-norm clipping (0: none)', num('--clip'), 1)
+    .option('--clip <x>', 'gradient clipping (0: none)', num('--clip'), 1)
+    .addOption(new Option('--clip-by <how>', 'clip each gradient entry (value, as AttentiveNAS) or the norm')
+      .choices(['value', 'norm']).default('value'))
     .option('--kernel-transform', "smaller kernels through learnt transformation matrices (once-for-all)", false)
     .option('--epochs <n>', 'epochs', int('--epochs'), 10)
     .option('--batch-size <n>', 'batch size', int('--batch-size'), 64)
@@ -92,8 +94,9 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--augment', 'random crop and flip', false)
     .option('--valid-fraction <x>', 'part of the train split held out for scoring subnets', num('--valid-fraction'), 0.1)
     .option('--calib-batches <n>', 'batches for BN recalibration of a scored subnet', int('--calib-batches'), 20)
-    .option('--pool-size <n>', 'subnets drawn for the MACs prior (bestup, worstup)', int('--pool-size'), 2000)
-    .option('--bins <n>', 'MACs bins of the prior', int('--bins'), 10)
+    .option('--pool-size <n>', 'subnets drawn for the MACs prior (bestup, worstup)', int('--pool-size'), 10000)
+    .option('--candidate-tolerance <x>', 'bestup/worstup: candidates within this fraction of the drawn MACs target',
+      num('--candidate-tolerance'), 0.02)
     .option('--shift-bins <n>', 'shiftnas: complexity bins (default: the most, up to 8, all reachable)', int('--shift-bins'))
     .option('--resource-weight <x>', 'shiftnas: lambda of the resource loss', num('--resource-weight'), 10)
     .option('--resource-batch <n>', 'shiftnas: extra generated samples a step in the resource loss', int('--resource-batch'), 32)
@@ -115,8 +118,8 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
-      const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'kernelTransform', 'epochs', 'batchSize', 'optimizer', 'lr',
-        'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'bins', 'seed', 'shiftBins', 'resourceWeight', 'resourceBatch',
+      const keys = ['space', 'dataset', 'sampler', 'middle', 'distill', 'temperature', 'clip', 'clipBy', 'kernelTransform', 'epochs', 'batchSize', 'optimizer', 'lr',
+        'weightDecay', 'labelSmoothing', 'augment', 'validFraction', 'calibBatches', 'poolSize', 'candidateTolerance', 'seed', 'shiftBins', 'resourceWeight', 'resourceBatch',
         'generatorLr', 'generatorHidden', 'gumbelTemperature', 'betaLr', 'shiftEvery', 'shiftWarmupEpochs', 'generatorWarmup'];
       if (o.plot) plotFormat(o.plot);
       const given = Object.fromEntries(keys.map((k) => [k, chosen(k)]));

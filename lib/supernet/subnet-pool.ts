@@ -1,8 +1,6 @@
-// AttentiveNAS's MACs prior: subnets drawn uniformly, their MACs cut into equal-width bins between the
-// smallest and the largest subnet's; a bin's weight is its share of the draws (the MACs distribution
-// uniform sampling gives), and its members are the candidates drawn "near" a target in that bin.
-// The paper resamples until a subnet lands near the target; a pool drawn once per run is the same
-// distribution, restricted to the pool (an open choice, written down in the README).
+// Subnets drawn uniformly, their MACs cut into equal-width bins between the smallest and the largest
+// subnet's; a bin's weight is its share of the draws. ShiftNAS's complexity bins start from it, and the
+// benches stratify scored subnets with macsBin. (AttentiveNAS's prior is attentive-prior.ts.)
 import type { NativeSubnet } from '../../binding';
 import { Rng } from '../strategies/rng';
 import { largestSubnet, nativeSubnet, randomSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';

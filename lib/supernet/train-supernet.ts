@@ -19,7 +19,7 @@ import { Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
-import { buildSubnetPool, nativePool } from './subnet-pool';
+import { attentivePrior, nativePrior } from './attentive-prior';
 import { checkCollapse } from './collapse';
 import { configureShiftNas, SHIFTNAS_FIELDS, shiftNasRecord, type ShiftNasRecord } from './shiftnas/shiftnas-run';
 
@@ -34,6 +34,8 @@ export const SupernetTrainOptionsSchema = z
     distill: z.boolean().default(true),
     temperature: z.number().positive().default(1),
     clip: z.number().min(0).default(1),
+    /** Clip each gradient entry (the AttentiveNAS reference's clip_grad_value_) or the gradient's norm. */
+    clipBy: z.enum(['value', 'norm']).default('value'),
     // Once-for-all's kernel transformation matrices: a smaller kernel is a learnt map of the larger's centre.
     kernelTransform: z.boolean().default(false),
     epochs: z.number().int().positive().default(10),
@@ -45,8 +47,9 @@ export const SupernetTrainOptionsSchema = z
     augment: z.boolean().default(false),
     validFraction: z.number().gt(0).lt(1).default(0.1),
     calibBatches: z.number().int().positive().default(20),
-    poolSize: z.number().int().positive().default(2000),
-    bins: z.number().int().min(2).default(10),
+    /** bestup/worstup: subnets drawn for the MACs prior, and how near its target each candidate lies. */
+    poolSize: z.number().int().positive().default(10000),
+    candidateTolerance: z.number().positive().max(0.5).default(0.02),
     ...SHIFTNAS_FIELDS,
     /** Start over in runDir: the run it holds is removed first. */
     restart: z.boolean().default(false),
@@ -102,9 +105,10 @@ export function parseSupernetOptions(options: SupernetTrainOptions): Resolved {
 
 function samplerOptions(opts: Resolved, resolved: ResolvedElasticSpace): NativeSamplerOptions {
   const { rule, candidates } = parseSamplerRule(opts.sampler);
-  const base = { rule, middle: opts.middle, candidates, distill: opts.distill, temperature: opts.temperature, clip: opts.clip };
+  const base = { rule, middle: opts.middle, candidates, distill: opts.distill, temperature: opts.temperature, clip: opts.clip,
+    clipBy: opts.clipBy };
   if (rule !== 'bestup' && rule !== 'worstup') return base;
-  return { ...base, ...nativePool(buildSubnetPool(resolved, opts.poolSize, opts.bins, opts.seed + 11)) };
+  return { ...base, ...nativePrior(attentivePrior(resolved, opts.poolSize, opts.candidateTolerance, opts.seed + 11)) };
 }
 
 /** Scores subnets after BN recalibration on the train part; accuracy on the held-out part. */

@@ -125,6 +125,7 @@ export const SamplerOptionsSchema = z
     distill: z.boolean().optional(),
     temperature: z.number().positive().optional(),
     clip: z.number().min(0).optional(),
+    clipBy: z.enum(['norm', 'value']).optional(),
     pool: z.array(z.array(z.unknown())).optional(),
     binWeights: z.array(z.number().min(0)).optional(),
   })

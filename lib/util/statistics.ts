@@ -3,6 +3,7 @@
 // whose output ignores its input, -infinity from a log of 0) rank below every finite one: such
 // networks are the ones a search should drop.
 import { invalid } from '../errors';
+import { Rng } from '../strategies/rng';
 
 const finiteOrLowest = (x: number) => (Number.isNaN(x) ? -Infinity : x);
 
@@ -91,4 +92,27 @@ export function meanAndStd(values: readonly number[]): { mean: number; std: numb
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
   const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
   return { mean, std: Math.sqrt(variance) };
+}
+
+export interface Interval { mean: number; lo: number; hi: number }
+
+/**
+ * The mean of paired differences a[i] - b[i] with a percentile bootstrap interval (pairs resampled
+ * with replacement, `resamples` times, seeded): pairing removes what the two share (the same subnet,
+ * the same seed), so a small effect can show where two separate means' spreads would overlap.
+ */
+export function pairedBootstrap(a: readonly number[], b: readonly number[],
+  options: { resamples?: number; level?: number; seed?: number } = {}): Interval {
+  if (a.length !== b.length || a.length === 0) throw invalid(`paired bootstrap of ${a.length} and ${b.length} values`);
+  const { resamples = 10000, level = 0.95, seed = 1 } = options;
+  const diffs = a.map((x, i) => x - b[i]);
+  const n = diffs.length;
+  const rng = new Rng(seed);
+  const means = Array.from({ length: resamples }, () => {
+    let sum = 0;
+    for (let k = 0; k < n; k++) sum += diffs[Math.floor(rng.next() * n)];
+    return sum / n;
+  }).sort((x, y) => x - y);
+  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
+  return { mean: diffs.reduce((s, d) => s + d, 0) / n, lo: at((1 - level) / 2), hi: at(1 - (1 - level) / 2) };
 }

@@ -73,6 +73,9 @@ SamplerSpec ReadSampler(const Napi::Object& o) {
   s.distill = js::Bool(o, "distill", s.distill);
   s.temperature = js::Number(o, "temperature", s.temperature);
   s.clip = js::Number(o, "clip", s.clip);
+  const std::string clip_by = js::String(o, "clipBy", "norm");
+  if (clip_by != "norm" && clip_by != "value") js::ThrowInvalid(o.Env(), "clipBy must be 'norm' or 'value'");
+  s.clip_value = clip_by == "value";
   if (js::Has(o, "pool")) {
     // An array of bins, each an array of subnets: bin b is the pool's key "b".
     Napi::Value pool = o.Get("pool");

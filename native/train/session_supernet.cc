@@ -118,7 +118,8 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
     }
   }
   FinishWeightStep();
-  if (sampler.clip > 0.0) torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
+  if (sampler.clip > 0.0 && sampler.clip_value) torch::nn::utils::clip_grad_value_(net.parameters(), sampler.clip);
+  if (sampler.clip > 0.0 && !sampler.clip_value) torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
   optimizer.step();
   ++global_step_;
   if (shift) ShiftNasAfterStep(x, y);

@@ -1,6 +1,6 @@
 // ShiftNAS's generator on a small space (float64): the gradient that reaches it through the masked
 // supernet and the resource loss matches central finite differences; the resource loss alone drives
-// it to within 5% of each bin centre; the native cost model gives a generated subnet's exact MACs.
+// it close to each bin centre; the native cost model gives a generated subnet's exact MACs.
 import { parseElasticSpace, resolveElasticSpace, Session, subnetCost, syntheticDataset, type Subnet } from '../../lib';
 import { binCentres } from '../../lib/supernet/shiftnas/shiftnas-run';
 import { complexityBins } from '../../lib/supernet/shiftnas/bins';
@@ -40,7 +40,12 @@ describe('ShiftNAS architecture generator', () => {
     }
   });
 
-  it('trained on the resource loss alone, its subnets land within 5% of each bin centre', async () => {
+  // A training outcome, so the bound must hold on every CPU, not on one: the hard argmax subnet of a
+  // generator trained with Gumbel noise lands anywhere in a band around the target, and rounding
+  // (thread count, AVX2 or AVX-512 kernels) picks where. `npm run bench:shiftnas-margin` measured the
+  // worst bin at 4.1-7.4% over 8 seeds here, 9.9% once on an AVX-512 machine; untrained, the best bin
+  // is 47% off. 15% keeps a 1.5x margin over the worst seen and fails any generator that did not learn.
+  it('trained on the resource loss alone, its subnets land within 15% of each bin centre', async () => {
     const s = await generatorSession({ generatorLr: 5e-3 });
     const targets = binCentres(EDGES);
     const before = await s.generateSubnets(targets);
@@ -50,11 +55,11 @@ describe('ShiftNAS architecture generator', () => {
       const subnet: Subnet = g.subnet;
       const macs = subnetCost(SMALL, subnet).macs;
       expect(Math.abs(g.cost - macs)).toBeLessThan(1e-9 * macs); // the native cost model is exact on hard choices
-      expect(Math.abs(macs - targets[i]) / targets[i]).toBeLessThan(0.05);
+      expect(Math.abs(macs - targets[i]) / targets[i]).toBeLessThan(0.15);
     }
-    // An untrained generator does not: the test is not passed by any subnet.
+    // An untrained generator is far off in every bin: the bound is not passed by any subnet.
     const errors = before.map((g, i) => Math.abs(subnetCost(SMALL, g.subnet).macs - targets[i]) / targets[i]);
-    expect(Math.max(...errors)).toBeGreaterThan(0.05);
+    expect(Math.min(...errors)).toBeGreaterThan(0.3);
     await s.close();
   }, 400_000);
 });

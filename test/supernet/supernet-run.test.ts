@@ -18,7 +18,7 @@ import { finalSupernetWeights } from '../helpers/supernet-weights';
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const trainArgs = (out: string, sampler = 'sandwich') => [
   CLI, 'supernet', 'train', '--sampler', sampler, '--epochs', '3', '--limit-train', '128', '--batch-size', '32',
-  '--calib-batches', '2', '--pool-size', '200', '--bins', '4', '--device', 'cpu', '--threads', '2', '--seed', '5',
+  '--calib-batches', '2', '--pool-size', '200', '--candidate-tolerance', '0.05', '--device', 'cpu', '--threads', '2', '--seed', '5',
   '--progress', 'epochs', '--out', out,
 ];
 

@@ -72,9 +72,13 @@ export function warmupEpochs(opts: ShiftNasOptions): number {
 
 export const binCentres = (edges: number[]) => edges.slice(1).map((e, i) => (edges[i] + e) / 2);
 
+// The bins are the space's, not the run's: one pool seed for all, so runs of several seeds are the
+// same method (drawn with each run's seed, the automatic bin count once differed between seeds).
+const BIN_POOL_SEED = 11;
+
 /** A run's bin edges: the same from its options wherever they are needed (training, extraction, plots). */
-export function shiftNasBinEdges(resolved: ResolvedElasticSpace, opts: Pick<ShiftNasOptions, 'shiftBins' | 'poolSize' | 'seed'>): number[] {
-  return complexityBins(resolved, opts.shiftBins, opts.poolSize, opts.seed + 11).edges;
+export function shiftNasBinEdges(resolved: ResolvedElasticSpace, opts: Pick<ShiftNasOptions, 'shiftBins' | 'poolSize'>): number[] {
+  return complexityBins(resolved, opts.shiftBins, opts.poolSize, BIN_POOL_SEED).edges;
 }
 
 /** Configures ShiftNAS on a session holding the elastic supernet; returns the bin edges. */
