@@ -94,6 +94,20 @@ export interface Fbnetv5Events {
   onProgress?: (epoch: number, record: Record<string, number>) => void;
 }
 
+// The multitask network runs on the CPU, in fp32, in one process, with whole batches: run fields it
+// would ignore are refused, never dropped without a word.
+function refuseUnhonoured(o: ResolvedFbnetv5Options): void {
+  const unhonoured = [
+    ...(o.device !== 'auto' && o.device !== 'cpu' ? [`device '${o.device}'`] : []),
+    ...(o.precision !== 'fp32' ? [`precision '${o.precision}'`] : []),
+    ...(o.microBatches !== 1 ? [`microBatches ${o.microBatches}`] : []),
+    ...(o.distributed ? ['distributed'] : []),
+  ];
+  if (!unhonoured.length) return;
+  throw invalid(`search fbnetv5 runs on the CPU in fp32 in one process: ${unhonoured.join(', ')} cannot be honoured; ` +
+    'leave it out', ['device', 'precision', 'microBatches', 'distributed']);
+}
+
 export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5Options {
   const parsed = Fbnetv5OptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('fbnetv5 options', parsed.error);
@@ -117,6 +131,7 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
     throw invalid(`canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`, ['canvas']);
   }
   taskTargets(o);
+  refuseUnhonoured(o);
   requireBatchFits(o.batchSize, o.trainCanvases, { split: 'training canvases', sizeOption: 'trainCanvases' });
   return o;
 }

@@ -100,6 +100,14 @@ describe('torchnas search fbnetv5 runs', () => {
   const small = { space: { imageSize: 32, widths: [4, 8], stages: 1, depth: 2, expand: 2, headWidth: 8 }, canvas: { size: 32, minSide: 8, maxSide: 16 },
     trainCanvases: 64, testCanvases: 32, limitTrain: 300, batchSize: 16, epochs: 2, warmupEpochs: 1, threads: 1, dataDir: FASHION_DIR };
 
+  test('refuses run fields the multitask network cannot honour, before the run folder exists', async () => {
+    const runDir = path.join(tempDir(), 'run');
+    await expect(searchFbnetv5({ ...small, device: 'cuda', precision: 'bf16', runDir }))
+      .rejects.toThrow(/runs on the CPU in fp32 in one process: device 'cuda', precision 'bf16' cannot be honoured/);
+    await expect(searchFbnetv5({ ...small, microBatches: 2, runDir })).rejects.toThrow(/microBatches 2 cannot be honoured/);
+    expect(fs.existsSync(runDir)).toBe(false);
+  });
+
   test('commits each epoch, derives one network per task, and resumes when extended', async () => {
     const runDir = path.join(tempDir(), 'run');
     const result = await searchFbnetv5({ ...small, tasks: ['cls', 'det'], runDir });

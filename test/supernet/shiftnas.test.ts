@@ -43,8 +43,9 @@ describe('ShiftNAS architecture generator', () => {
   // A training outcome, so the bound must hold on every CPU, not on one: the hard argmax subnet of a
   // generator trained with Gumbel noise lands anywhere in a band around the target, and rounding
   // (thread count, AVX2 or AVX-512 kernels) picks where. `npm run bench:shiftnas-margin` measured the
-  // worst bin at 4.1-7.4% over 8 seeds here, 9.9% once on an AVX-512 machine; untrained, the best bin
-  // is 47% off. 15% keeps a 1.5x margin over the worst seen and fails any generator that did not learn.
+  // worst bin at 4.1-9.2% over the pre-training seeds on an AVX2 EPYC, 9.9% on an AVX-512 one; untrained,
+  // the best bin is 47% off. 15% keeps a 1.5x margin over the worst seen and fails a generator that did
+  // not learn (BENCHMARKS.md, "ShiftNAS generator test margin").
   it('trained on the resource loss alone, its subnets land within 15% of each bin centre', async () => {
     const s = await generatorSession({ generatorLr: 5e-3 });
     const targets = binCentres(EDGES);
