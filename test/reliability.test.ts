@@ -105,6 +105,16 @@ describe('bounds on options that can hurt the machine', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('latency --batch-size and --repeats past their bounds are refused before any timing', () => {
+    const out = path.join(tempDir(), 'table.json');
+    const big = spawnSync(process.execPath, [CLI, 'latency', 'table', '--space', 'proxyless-28', '--batch-size', '100000', '-o', out], { encoding: 'utf8', timeout: 60_000 });
+    expect(big.stderr).toMatch(/--batch-size: at most 1024: latency is timed at deployed batches/);
+    const many = spawnSync(process.execPath, [CLI, 'latency', 'table', '--space', 'proxyless-28', '--repeats', '1000000000', '-o', out], { encoding: 'utf8', timeout: 60_000 });
+    expect(many.stderr).toMatch(/--repeats: at most 10000/);
+    expect([big.status, many.status]).toEqual([2, 2]);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('--workers above the cores is refused with the bound', () => {
     const r = spawnSync(process.execPath, [CLI, 'proxies', '--proxy', 'synflow', '--workers', '500'], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).toMatch(/--workers: at most \d+, this machine's cores: each worker is a session of its own/);

@@ -7,20 +7,25 @@ import { DeviceSchema } from '../train/session';
 import { fromZod, TorchnasError } from '../errors';
 import { info } from '../info';
 
+const MAX_TIMED_BATCH = 1024;
+const MAX_RUNS = 10000;
+
 export const TimingOptionsSchema = z
   .object({
     device: DeviceSchema.default('auto'),
     // libtorch: the addon's eager modules; onnxruntime: the exported ONNX in onnxruntime's CPU provider.
     runtime: z.enum(['libtorch', 'onnxruntime']).default('libtorch'),
-    batch: z.number().int().positive().default(1),
+    // Deployment batch sizes: one input of 1e5 images at 224 px alone needs 60 GB.
+    batch: z.number().int().positive().max(MAX_TIMED_BATCH, { error: `at most ${MAX_TIMED_BATCH}: latency is timed at deployed batches, not training ones` }).default(1),
     precision: z.enum(['fp32', 'bf16']).default('fp32'),
     channelsLast: z.boolean().default(false),
     cudnnBenchmark: z.boolean().default(true),
     foldBatchNorm: z.boolean().default(false),
     cudaGraph: z.boolean().default(false),
     threads: ThreadsSchema.default(() => os.availableParallelism()),
-    warmup: z.number().int().min(0).default(10),
-    repeats: z.number().int().positive().default(50),
+    // A median needs tens of runs, not millions: beyond these bounds a table would take days.
+    warmup: z.number().int().min(0).max(MAX_RUNS, { error: `at most ${MAX_RUNS}` }).default(10),
+    repeats: z.number().int().positive().max(MAX_RUNS, { error: `at most ${MAX_RUNS}: a median needs tens of runs` }).default(50),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
