@@ -6,12 +6,12 @@
 //
 //   npm run bench:shiftnas-margin -- [--seeds 0,1,2,3,4,5,6,7] [--threads 1,2] [--steps 600] [--pool 4000]
 import { parseArgs } from 'util';
-import { parseElasticSpace, resolveElasticSpace, Session, subnetCost, syntheticDataset } from '../lib';
+import { Session, subnetCost } from '../lib';
 import { randomSubnet } from '../lib/spaces';
 import { binCentres } from '../lib/supernet/shiftnas/shiftnas-run';
-import { complexityBins } from '../lib/supernet/shiftnas/bins';
 import { macsCostTerms, nativeCostTerms } from '../lib/supernet/shiftnas/cost-model';
 import { Rng } from '../lib/strategies/rng';
+import { DATA, EDGES, SMALL } from './shiftnas-small';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,16 +22,6 @@ const { values: args } = parseArgs({
   },
 });
 
-const SMALL = resolveElasticSpace(parseElasticSpace({
-  name: 'small-elastic', input: [1, 12, 12], classes: 10, stem: ['conv_k3_s1_c4'],
-  stages: [
-    { widths: [4, 6, 8], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1 },
-    { widths: [6, 8, 12], depths: [1, 2, 3], kernels: [3, 5, 7], expands: [2, 4, 6], stride: 2, se: 0.25, act: 'hswish' },
-  ],
-  head: ['conv_k1_c16', 'gap', 'fc'],
-}));
-const DATA = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 4 });
-const EDGES = complexityBins(SMALL, 4, 500, 1).edges;
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 async function worstError(seed: number, threads: number, steps: number): Promise<number[]> {

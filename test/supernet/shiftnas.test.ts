@@ -1,22 +1,11 @@
 // ShiftNAS's generator on a small space (float64): the gradient that reaches it through the masked
 // supernet and the resource loss matches central finite differences; the resource loss alone drives
 // it close to each bin centre; the native cost model gives a generated subnet's exact MACs.
-import { parseElasticSpace, resolveElasticSpace, Session, subnetCost, syntheticDataset, type Subnet } from '../../lib';
+import { Session, subnetCost, type Subnet } from '../../lib';
+import { DATA, EDGES, SMALL } from '../../bench/shiftnas-small';
 import { binCentres } from '../../lib/supernet/shiftnas/shiftnas-run';
-import { complexityBins } from '../../lib/supernet/shiftnas/bins';
 import { macsCostTerms, nativeCostTerms } from '../../lib/supernet/shiftnas/cost-model';
 import { randomizeWeights } from '../helpers/random-weights';
-
-const SMALL = resolveElasticSpace(parseElasticSpace({
-  name: 'small-elastic', input: [1, 12, 12], classes: 10, stem: ['conv_k3_s1_c4'],
-  stages: [
-    { widths: [4, 6, 8], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1 },
-    { widths: [6, 8, 12], depths: [1, 2, 3], kernels: [3, 5, 7], expands: [2, 4, 6], stride: 2, se: 0.25, act: 'hswish' },
-  ],
-  head: ['conv_k1_c16', 'gap', 'fc'],
-}));
-const DATA = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 4 });
-const EDGES = complexityBins(SMALL, 4, 500, 1).edges;
 
 async function generatorSession(options: { resourceWeight?: number; generatorLr?: number } = {}) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
