@@ -538,13 +538,16 @@ export interface NativeMultiresProbe {
 export interface NativeGradientMatch {
   decision: number;
   options: number[];
+  /** 1 - cos of the options' gradients (NB201: the cells' edges but this one, BN left out, and the residual blocks), per batch, averaged. */
   distances: number[][];
+  /** The norm of each option's gradient averaged over the batches. */
   norms: number[];
 }
 
 export interface NativeBinding {
   info(): NativeInfo;
-  cosineDistances(options: { vectors: number[][] }): number[][];
+  /** 1 - cos of each pair of `vectors`; with `batches`, each batch's matrix averaged over the batches. */
+  cosineDistances(options: { vectors: number[][] } | { batches: number[][][] }): number[][];
   loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
   loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
   loadImageFolder(options: { root: string; list?: string; size?: number; classes?: number; name?: string }): Promise<NativeDataset>;

@@ -50,11 +50,12 @@ export function registerGmNasCommand(search: Command): void {
     .command('gm-nas')
     .description('GM-NAS: train a weight-sharing supernet, split it where its children\'s gradients disagree, pick the best sub-supernet\'s best architecture')
     .addHelpText('after', `
-Each step trains one path drawn uniformly inside a sub-supernet (RSPS). At every split epoch each
-sub-supernet measures, for every edge not yet split, how far apart the shared weights' gradients point
-with the edge fixed to each op (1 - cosine), splits the edge that disagrees most into two groups, and
-both children go on from its weights. --criterion random splits a random edge into random groups (the
-control); --split-epochs none trains one supernet (one-shot).
+Each step trains one path drawn uniformly inside a sub-supernet (RSPS; NB201: connected cells only).
+At every split epoch each sub-supernet measures, for every edge not yet split, how far apart the
+shared weights' gradients (NB201: the cells') point with the edge fixed to each op (1 - cosine per
+batch, averaged over --repeats batches), splits the edge that disagrees most into two groups of two or more (NB201: 2 + 3
+ops), and both children go on from its weights. --criterion random splits a random edge into random
+groups of those sizes (the control); --split-epochs none trains one supernet (one-shot).
 Examples:
   torchnas search gm-nas --out runs/gm1
   torchnas search gm-nas --epochs 8 --split-epochs 2,4 --plot tree.png --out runs/gm2
@@ -67,7 +68,7 @@ Examples:
     .option('--epochs <n>', 'supernet epochs of every lineage', int('--epochs'), 6)
     .option('--split-epochs <list>', 'epochs after which every sub-supernet splits once (comma list, or none)', splitEpochList, [2])
     .addOption(new Option('--criterion <c>', 'how to split').choices(['gradient', 'random']).default('gradient'))
-    .option('--repeats <n>', 'batches per edge in gradient matching', int('--repeats'), 4)
+    .option('--repeats <n>', 'batches per edge in gradient matching (reference: 100)', int('--repeats'), 32)
     .option('--restart', 'children start from fresh weights instead of the parent\'s')
     .option('--batch-size <n>', 'batch size', int('--batch-size'), 64)
     .option('--lr <x>', 'learning rate (cosine decay)', num('--lr'), 0.05)

@@ -1,6 +1,7 @@
 // The spaces GM-NAS splits, seen as path supernets: a list of decisions, each with named options; a
 // path is one option index per decision. NB201: six edges of one cell, five ops each (the network
-// size reduced as asked). Chain (proxyless-28 and other chain spaces): one decision per searchable edge.
+// size reduced as asked), connected cells only. Chain (proxyless-28 and other chain spaces): one
+// decision per searchable edge.
 import type { Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { NB201_EDGES, NB201_OPS, type Nb201Cell } from '../benchmarks/nb201-cell';
@@ -19,6 +20,20 @@ export interface PathSpace {
   build(session: Session): Promise<{ parameters: number }>;
   /** The standalone network of a path (chain spaces; NB201 networks are built from their string). */
   architecture?(path: readonly number[], name: string): Architecture;
+  /** Whether a path is one the supernet draws (NB201: connected cells); absent: every path. */
+  admits?(path: readonly number[]): boolean;
+}
+
+const NB201_NONE = NB201_OPS.indexOf('none');
+
+/**
+ * Some route from the NB201 cell's input to its output has no `none` edge: the reference's
+ * check_connect (search_model_ws.py:34-41), the rule the native draws follow. Edges 1<-0, 2<-0, 2<-1,
+ * 3<-0, 3<-1, 3<-2.
+ */
+export function nb201Connected(path: readonly number[]): boolean {
+  const on = (e: number) => path[e] !== NB201_NONE;
+  return on(3) || (on(1) && on(5)) || (on(0) && on(4)) || (on(0) && on(2) && on(5));
 }
 
 export interface Nb201Size {
@@ -37,6 +52,7 @@ export function nb201PathSpace(size: Nb201Size): PathSpace {
     decisions: NB201_EDGES.map(([to, from]) => ({ name: `${to}<-${from}`, options: [...NB201_OPS] })),
     describe: (path) => nb201ArchString(path.map((j) => NB201_OPS[j]) as unknown as Nb201Cell),
     build: (session) => session.buildNb201Supernet(size),
+    admits: nb201Connected,
   };
 }
 

@@ -1,6 +1,7 @@
-// The end of a GM-NAS run: each sub-supernet scores architectures drawn uniformly inside its masks
-// (plus any paths the caller asked about that it holds) on held-out images, with batch statistics
-// as in training; its best is its choice, and the best sub-supernet's choice is the run's.
+// The end of a GM-NAS run: each sub-supernet scores distinct architectures drawn uniformly inside its
+// masks (NB201: connected cells only, as the reference's rsws_project) plus any paths the caller asked
+// about that it holds, on held-out images with batch statistics as in training; its best is its
+// choice, and the best sub-supernet's choice is the run's.
 import { Rng } from '../strategies/rng';
 import type { GmData } from './gm-data';
 import type { LeafSessions } from './leaf-sessions';
@@ -23,14 +24,29 @@ export interface LeafResult {
 
 const EVAL_BATCH = 256;
 
-/** Up to `count` distinct paths drawn uniformly inside `node`'s masks (all of them if fewer). */
-export function samplePaths(node: GmNode, count: number, seed: number): number[][] {
+/** How many of `node`'s paths `admits` takes (enumerated: NB201 leaves hold at most 5^6 paths). */
+function countAdmitted(node: GmNode, admits: (path: readonly number[]) => boolean): number {
+  let count = 0;
+  const walk = (prefix: number[]): void => {
+    if (prefix.length === node.masks.length) count += admits(prefix) ? 1 : 0;
+    else for (const option of node.masks[prefix.length]) walk([...prefix, option]);
+  };
+  walk([]);
+  return count;
+}
+
+/**
+ * Up to `count` distinct paths drawn uniformly inside `node`'s masks among those `admits` takes
+ * (default: all), all of them if fewer.
+ */
+export function samplePaths(node: GmNode, count: number, seed: number,
+  admits?: (path: readonly number[]) => boolean): number[][] {
   const rng = new Rng(seed);
-  const wanted = Math.min(count, countPaths(node));
+  const wanted = Math.min(count, admits ? countAdmitted(node, admits) : countPaths(node));
   const seen = new Map<string, number[]>();
   while (seen.size < wanted) {
     const path = node.masks.map((options) => options[rng.int(options.length)]);
-    seen.set(path.join(','), path);
+    if (!admits || admits(path)) seen.set(path.join(','), path);
   }
   return [...seen.values()];
 }
@@ -41,7 +57,7 @@ export async function selectArchitectures(tree: GmNode[], sessions: LeafSessions
   const results: LeafResult[] = [];
   const scored: ScoredPath[] = [];
   for (const leaf of leaves(tree)) {
-    const sampled = samplePaths(leaf, o.samples, o.seed * 7919 + leaf.id);
+    const sampled = samplePaths(leaf, o.samples, o.seed * 7919 + leaf.id, space.admits);
     const asked = (o.evaluate ?? []).filter((p) => leafOf(tree, p).id === leaf.id);
     const paths = [...sampled, ...asked];
     const stats = await sessions.get(leaf.id).evaluateArchitectures(data.evaluation, { ...loader, paths });

@@ -1,6 +1,7 @@
 // The Session's weight-sharing path-supernet methods (RSPS training, GM-NAS gradient matching):
 // buildNb201Supernet, setPathMasks, pathMasks, oneShotEpoch, oneShotPaths, evaluateArchitectures,
-// matchGradients; and the free function cosineDistances (the split criterion's distance, on given vectors).
+// matchGradients; and the free function cosineDistances (the split criterion's distance, on given
+// vectors, or averaged over batches of them).
 #include <cmath>
 
 #include "bindings/dataset_binding.h"
@@ -150,14 +151,31 @@ const std::vector<NamedSessionMethod>& PathSupernetSessionMethods() {
   return methods;
 }
 
-// cosineDistances(vectors: (number[] | Float64Array)[]) -> number[][]
+// cosineDistances({vectors}) -> number[][]; cosineDistances({batches: vectors per batch}) -> the
+// per-batch matrices averaged, as matchGradients combines its batches (MeanCosineDistances).
 Napi::Value CosineDistancesBinding(const Napi::CallbackInfo& info) {
   return RunSync(info.Env(), [&]() -> Napi::Value {
     Napi::Object o = js::ObjectArg(info, 0, "cosineDistances");
-    std::vector<torch::Tensor> vectors;
-    for (const auto& v : ReadTable(o, "vectors")) vectors.push_back(torch::tensor(v, torch::kFloat64));
-    const std::vector<double> d = CosineDistances(vectors);
-    return Rows(info.Env(), SquareRows(d, vectors.size()));
+    auto tensors = [](const std::vector<std::vector<double>>& rows) {
+      std::vector<torch::Tensor> out;
+      for (const auto& v : rows) out.push_back(torch::tensor(v, torch::kFloat64));
+      return out;
+    };
+    if (!js::Has(o, "batches")) {
+      const std::vector<torch::Tensor> vectors = tensors(ReadTable(o, "vectors"));
+      return Rows(info.Env(), SquareRows(CosineDistances(vectors), vectors.size()));
+    }
+    Napi::Value v = o.Get("batches");
+    if (!v.IsArray()) js::ThrowInvalid(info.Env(), "'batches' must be an array of batches, each an array of vectors");
+    Napi::Array list = v.As<Napi::Array>();
+    std::vector<std::vector<torch::Tensor>> batches;
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Object one = Napi::Object::New(info.Env());
+      one.Set("batches", list.Get(i));  // one batch, read as a table of vectors
+      batches.push_back(tensors(ReadTable(one, "batches")));
+    }
+    const std::vector<double> d = MeanCosineDistances(batches);
+    return Rows(info.Env(), SquareRows(d, batches[0].size()));
   });
 }
 

@@ -91,6 +91,10 @@ struct ProxyRequest {
   LoaderOptions loader;  // batch size, seed (batch choice, noise, labels), normalization
 };
 
+// GM-NAS's distance over batches (the reference's dist_avg): each batch's 1 - cos matrix of its
+// vectors (one per option), averaged over the batches; row-major n x n (train/session_gm.cc).
+std::vector<double> MeanCosineDistances(const std::vector<std::vector<torch::Tensor>>& batches);
+
 // One batch through a model (a supernet on one path): eval-mode and train-mode logits, the loss of
 // the train-mode pass, and the gradient of every parameter it reached.
 struct LossProbe {
@@ -179,8 +183,10 @@ class Session {
   std::vector<EvalStats> EvaluateArchitectures(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                                const std::vector<std::vector<int64_t>>& paths);
   // For each decision (with 2+ allowed options): over `repeats` batches, one path per batch drawn from
-  // the masks and shared by every option, the gradient of all parameters except the decision's own
-  // with the decision fixed to each option, averaged; their cosine distances. The model is left as it was.
+  // the masks and shared by every option, the gradient of the matched parameters (NB201: the cells'
+  // edges but the decision's own, BatchNorm left out, and the residual blocks; a chain: all but the
+  // decision's own) with the decision fixed to each option; each batch's cosine distance matrix,
+  // averaged over the batches (norms: of the averaged gradients). The model is left as it was.
   std::vector<GradientMatch> MatchGradients(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                             const std::vector<int64_t>& decisions, int64_t repeats);
 

@@ -1,6 +1,8 @@
 // Session: weight-sharing supernets trained one uniformly drawn path per step (RSPS), restricted by
 // per-decision option masks (a GM-NAS sub-supernet), and the gradient-matching measurement that
-// decides where to split them. Works on the NB201 supernet and on a chain supernet alike.
+// decides where to split them. Works on the NB201 supernet and on a chain supernet alike. Follows the
+// reference (skhu101/GM-NAS, WS-GM/nasbench201): NB201 draws are connected cells only, the matched
+// gradient is the cells' (not the stem's or classifier's), and per-batch distances are averaged.
 #include <algorithm>
 #include <unordered_set>
 
@@ -18,11 +20,10 @@ uint64_t OneShotSeed(uint64_t session_seed, int64_t epoch) {
   return DeriveSeed(session_seed ^ 0x72737073ull, static_cast<uint64_t>(epoch));
 }
 
-// Every parameter's gradient, zeros where it has none, as one float64 vector (`skip`: left out).
-torch::Tensor FlatGradient(const std::vector<torch::Tensor>& params, const std::unordered_set<void*>& skip) {
+// The parameters' gradients, zeros where one has none, as one float64 vector.
+torch::Tensor FlatGradient(const std::vector<torch::Tensor>& params) {
   std::vector<torch::Tensor> parts;
   for (const auto& p : params) {
-    if (skip.count(p.unsafeGetTensorImpl())) continue;
     const torch::Tensor& g = p.grad();
     parts.push_back(g.defined() ? g.detach().to(torch::kFloat64).reshape({-1})
                                 : torch::zeros({p.numel()}, p.options().dtype(torch::kFloat64)));
@@ -30,7 +31,65 @@ torch::Tensor FlatGradient(const std::vector<torch::Tensor>& params, const std::
   return torch::cat(parts);
 }
 
+// Adds each pair's 1 - cos of one batch's vectors to `sum` (row-major n x n).
+void AddDistances(std::vector<double>& sum, const std::vector<torch::Tensor>& vectors) {
+  const std::vector<double> d = CosineDistances(vectors);
+  if (sum.empty()) sum.assign(d.size(), 0.0);
+  for (size_t k = 0; k < d.size(); ++k) sum[k] += d[k];
+}
+
+// The reference's check_connect (search_model_ws.py:34-41): some route from the cell's input to its
+// output has no `none` edge. Edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2; routes 3<-0 | 2<-0 3<-2 |
+// 1<-0 3<-1 | 1<-0 2<-1 3<-2.
+bool Nb201Connected(const std::vector<int64_t>& path) {
+  auto on = [&](size_t e) { return path[e] != static_cast<int64_t>(Nb201Op::kNone); };
+  return on(3) || (on(1) && on(5)) || (on(0) && on(4)) || (on(0) && on(2) && on(5));
+}
+
+// The parameters whose gradients GM-NAS compares when it splits a decision (`own`: the decision's).
+// NB201, as the reference's get_split_gradients (search_model_ws.py:53-63): every cell's edge
+// operations but the split edge's, and the stride-2 residual blocks between stages (cells.<k>.*);
+// not the stem, the last BatchNorm or the classifier. The reference's cell BatchNorm is non-affine,
+// so the edges' BatchNorm scales and shifts (ours are affine) are left out as well. A chain supernet,
+// as the ProxylessNAS reference (super_proxyless.py:293-306): every parameter but the decision's own.
+std::vector<torch::Tensor> MatchedParameters(torch::nn::Module& model, bool nb201,
+                                             const std::vector<torch::Tensor>& own) {
+  std::unordered_set<void*> left_out;
+  for (const auto& p : own) left_out.insert(p.unsafeGetTensorImpl());
+  if (nb201) {
+    for (const auto& m : model.modules(/*include_self=*/false)) {
+      if (m->as<torch::nn::BatchNorm2d>() == nullptr) continue;
+      for (const auto& p : m->parameters(/*recurse=*/false)) left_out.insert(p.unsafeGetTensorImpl());
+    }
+  }
+  std::vector<torch::Tensor> out;
+  for (const auto& item : model.named_parameters()) {
+    const bool skip = left_out.count(item.value().unsafeGetTensorImpl()) > 0;
+    if (!nb201) {
+      if (!skip) out.push_back(item.value());
+      continue;
+    }
+    // cells.<k>.edges.* are edge operations; the other cells.<k>.* the residual blocks, BN and all.
+    const std::string& name = item.key();
+    const bool in_cells = name.rfind("cells.", 0) == 0;
+    const bool on_edge = in_cells && name.find(".edges.") != std::string::npos;
+    if (in_cells && !(on_edge && skip)) out.push_back(item.value());
+  }
+  return out;
+}
+
 }  // namespace
+
+std::vector<double> MeanCosineDistances(const std::vector<std::vector<torch::Tensor>>& batches) {
+  Require(!batches.empty(), "gradient matching needs at least one batch");
+  std::vector<double> sum;
+  for (const auto& vectors : batches) {
+    Require(vectors.size() == batches[0].size(), "every batch needs one vector per option");
+    AddDistances(sum, vectors);
+  }
+  for (double& d : sum) d /= static_cast<double>(batches.size());
+  return sum;
+}
 
 int64_t Session::BuildNb201Supernet(const Nb201Spec& spec) {
   auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<Nb201SupernetImpl>(spec); });
@@ -57,6 +116,7 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
   }
   Require(masks.size() == counts.size(), "path masks need one option list per decision (" + std::to_string(counts.size()) +
                                              "), got " + std::to_string(masks.size()));
+  std::vector<int64_t> widest;  // a non-`none` op wherever the mask has one: connected if any path is
   for (size_t d = 0; d < masks.size(); ++d) {
     std::vector<int64_t> sorted = masks[d];
     std::sort(sorted.begin(), sorted.end());
@@ -65,7 +125,11 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
             "decision " + std::to_string(d) + " lists an option twice");
     Require(sorted.front() >= 0 && sorted.back() < counts[d],
             "decision " + std::to_string(d) + ": options are in [0, " + std::to_string(counts[d]) + ")");
+    widest.push_back(sorted.back());
   }
+  // Draws are connected NB201 cells only: masks must leave one.
+  Require(!nb201_supernet_ || Nb201Connected(widest),
+          "these masks leave no connected NB201 cell: every route from the input to the output has a `none` edge");
   path_masks_ = masks;
   for (auto& m : path_masks_) std::sort(m.begin(), m.end());
 }
@@ -80,10 +144,15 @@ std::vector<std::vector<int64_t>> Session::PathMasks() const {
   return all;
 }
 
+// Uniform inside the masks; on NB201 a disconnected cell is drawn again, as the reference's
+// _sample_single_path_theta (search_model_ws.py:43-51), so draws are uniform over connected cells.
 std::vector<int64_t> Session::DrawPath(SeededRandom& rng) const {
-  std::vector<int64_t> path;
-  for (const auto& options : PathMasks()) path.push_back(options[rng.Below(options.size())]);
-  return path;
+  const auto masks = PathMasks();
+  for (;;) {
+    std::vector<int64_t> path;
+    for (const auto& options : masks) path.push_back(options[rng.Below(options.size())]);
+    if (!nb201_supernet_ || Nb201Connected(path)) return path;
+  }
 }
 
 void Session::RequireInsideMasks(const std::vector<int64_t>& path) const {
@@ -145,6 +214,9 @@ std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const Data
   return out;
 }
 
+// As the reference's split_supernet (train_search.py:446-491, with --supernet_train rsws): per batch
+// one path drawn, the decision set to each option in turn, each option's gradient of the matched
+// parameters, their cosine distance matrix; the matrices are averaged over the batches (dist_avg).
 std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                                    const std::vector<int64_t>& decisions, int64_t repeats) {
   Model& model = RequireModel();
@@ -160,35 +232,35 @@ std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const Dataset
   loader.pin_memory = options_.exec.device.is_cuda();
   SeededRandom rng(DeriveSeed(options_.seed ^ 0x676d6e6173ull, static_cast<uint64_t>(loader.epoch)));
   CyclingBatches batches(data, loader);
-  const std::vector<torch::Tensor> params = model.parameters();
+  const std::vector<torch::Tensor> all = model.parameters();
   std::vector<GradientMatch> out;
   for (int64_t d : decisions) {
     const auto& options = masks[static_cast<size_t>(d)];
-    std::unordered_set<void*> own;
-    for (const auto& p : DecisionParameters(d)) own.insert(p.unsafeGetTensorImpl());
-    std::vector<torch::Tensor> sums(options.size());
+    const auto matched = MatchedParameters(model, nb201_supernet_ != nullptr, DecisionParameters(d));
+    std::vector<torch::Tensor> sums(options.size());  // for the norms of the averaged gradients
+    std::vector<double> distance_sum;
     for (int64_t r = 0; r < repeats; ++r) {
       if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during gradient matching");
       Batch b = batches.Next();
       torch::Tensor x = PrepareInput(b.images, options_.exec);
       torch::Tensor y = b.labels.to(options_.exec.device);
       std::vector<int64_t> path = DrawPath(rng);  // the other decisions: one draw for every option
+      std::vector<torch::Tensor> grads;
       for (size_t i = 0; i < options.size(); ++i) {
         path[static_cast<size_t>(d)] = options[i];
-        for (auto& p : params) p.mutable_grad() = torch::Tensor();
+        for (auto& p : all) p.mutable_grad() = torch::Tensor();
         ClassificationLoss(ForwardPath(x, path), y, 0.0).backward();
-        torch::Tensor g = FlatGradient(params, own);
-        sums[i] = sums[i].defined() ? sums[i] + g : g;
+        grads.push_back(FlatGradient(matched));
+        sums[i] = sums[i].defined() ? sums[i] + grads.back() : grads.back();
       }
+      AddDistances(distance_sum, grads);
     }
     GradientMatch match;
     match.decision = d;
     match.options = options;
-    for (auto& s : sums) {
-      s.div_(static_cast<double>(repeats));
-      match.norms.push_back(s.norm().item<double>());
-    }
-    match.distances = CosineDistances(sums);
+    for (auto& s : sums) match.norms.push_back(s.div_(static_cast<double>(repeats)).norm().item<double>());
+    for (double& v : distance_sum) v /= static_cast<double>(repeats);
+    match.distances = std::move(distance_sum);
     out.push_back(std::move(match));
   }
   return out;

@@ -72,15 +72,69 @@ test('bad matrices are refused', () => {
   expect(() => bestTwoWaySplit([[0, NaN], [NaN, 0]])).toThrow(/finite/);
 });
 
-test('random splits are non-trivial and reach every partition of five ops', () => {
-  const rng = new Rng(3);
-  const seen = new Set<string>();
-  for (let i = 0; i < 400; i++) {
-    const [a, b] = randomTwoWaySplit(5, rng);
-    expect(a.length).toBeGreaterThan(0);
-    expect(b.length).toBeGreaterThan(0);
-    expect([...a, ...b].sort()).toEqual([0, 1, 2, 3, 4]);
-    seen.add(`${a}|${b}`);
+// The reference's mincut_split_201 (WS-GM/nasbench201/utils.py:621-637), transcribed: the first
+// group is always a pair (lexicographic order, first best kept), the second the rest; the edge score
+// is the upper triangle's sum less the within-group distance.
+function referenceMincut201(d: number[][]): { groups: number[][]; score: number } {
+  const n = d.length;
+  const upper = (i: number, j: number) => (i < j ? d[i][j] : 0);
+  let total = 0;
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) total += upper(i, j);
+  let best = { dist: Infinity, groups: [] as number[][], score: 0 };
+  for (let a = 0; a < n; a++) {
+    for (let b = a + 1; b < n; b++) {
+      const g2 = [...Array(n).keys()].filter((i) => i !== a && i !== b);
+      let dist = upper(a, b) + upper(g2[0], g2[1]);
+      if (g2.length > 2) dist += upper(g2[0], g2[2]) + upper(g2[1], g2[2]);
+      if (dist < best.dist) best = { dist, groups: [[a, b], g2], score: total - dist };
+    }
   }
-  expect(seen.size).toBe(15);
+  return { groups: best.groups, score: best.score };
+}
+
+function randomDistances(n: number, rng: Rng): number[][] {
+  const d = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) d[i][j] = d[j][i] = 2 * rng.next();
+  return d;
+}
+
+test('on five ops (NB201) and four, the split is the reference\'s: a pair and the rest, same order and score', () => {
+  const rng = new Rng(9);
+  for (let k = 0; k < 300; k++) {
+    const d = randomDistances(k % 3 === 0 ? 4 : 5, rng);
+    const ours = bestTwoWaySplit(d);
+    const ref = referenceMincut201(d);
+    expect(ours.groups).toEqual(ref.groups);
+    expect(ours.score).toBeCloseTo(ref.score, 12);
+  }
+});
+
+test('a lone op is never split off, even where that would keep the least distance inside the groups', () => {
+  // Op 0 far from the others, which agree: the unrestricted best is {0} | {1, 2, 3, 4} (within 0).
+  const d = [
+    [0, 2, 2, 2, 2],
+    [2, 0, 0, 0, 0],
+    [2, 0, 0, 0, 0],
+    [2, 0, 0, 0, 0],
+    [2, 0, 0, 0, 0],
+  ];
+  const split = bestTwoWaySplit(d);
+  expect(split.groups.map((g) => g.length)).toEqual([2, 3]);
+  expect(split.groups).toEqual([[0, 1], [2, 3, 4]]); // within 2 for every pair holding op 0: the first
+  expect(split.within).toBe(2);
+  expect(() => bestTwoWaySplit(d.slice(0, 3).map((r) => r.slice(0, 3)))).toThrow(/at least two options in each group/);
+});
+
+test('random splits are the reference\'s control: two and three ops, each of the 10 such partitions reached', () => {
+  const rng = new Rng(3);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 2000; i++) {
+    const [a, b] = randomTwoWaySplit(5, rng);
+    expect([a.length, b.length]).toEqual([2, 3]);
+    expect([...a, ...b].sort()).toEqual([0, 1, 2, 3, 4]);
+    seen.set(`${a}|${b}`, (seen.get(`${a}|${b}`) ?? 0) + 1);
+  }
+  expect(seen.size).toBe(10);
+  for (const c of seen.values()) expect(Math.abs(c - 200)).toBeLessThan(60); // uniform: 200 +- 4.5 sigma
+  expect(randomTwoWaySplit(4, rng).map((g) => g.length)).toEqual([2, 2]);
 });
