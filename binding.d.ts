@@ -246,7 +246,17 @@ export interface NativeElasticSpec {
   input: { channels: number; height: number };
   classes: number;
   stem: NativeBlock[];
-  stages: { inMax: number; widths: number[]; depths: number[]; kernels: number[]; expands: number[]; stride: number; se: number; act: string; kernelTransform?: boolean }[];
+  stages: {
+    inMax: number;
+    widths: number[];
+    depths: number[];
+    kernels: number[];
+    expands: number[];
+    stride: number;
+    se: number;
+    act: string;
+    kernelTransform?: boolean;
+  }[];
   head: NativeBlock[];
   resolutions: number[];
 }
@@ -327,7 +337,13 @@ export interface NativeMemoryStats {
 
 export declare class NativeSession {
   constructor(options: NativeSessionOptions);
-  describe(): Promise<{ device: string; precision: string; channelsLast: boolean; threads: number; globalStep: number }>;
+  describe(): Promise<{
+    device: string;
+    precision: string;
+    channelsLast: boolean;
+    threads: number;
+    globalStep: number;
+  }>;
   /** Joins a data-parallel group; resolves once every rank has joined. */
   connectDistributed(options: NativeDistributedOptions): Promise<{ rank: number; worldSize: number }>;
   barrier(): Promise<void>;
@@ -335,7 +351,10 @@ export declare class NativeSession {
   stopProfile(): Promise<{ seconds: number; ops: NativeOpTime[] }>;
   buildNetwork(spec: NativeNetworkSpec): Promise<{ parameters: number }>;
   buildNb201(spec: NativeNb201Spec): Promise<{ parameters: number }>;
-  zeroCostProxies(data: NativeDataset | null, options: NativeProxyOptions): Promise<Record<string, NativeProxyScore>>;
+  zeroCostProxies(
+    data: NativeDataset | null,
+    options: NativeProxyOptions,
+  ): Promise<Record<string, NativeProxyScore>>;
   configureTraining(options: NativeTrainingOptions): Promise<void>;
   trainEpoch(
     data: NativeDataset,
@@ -343,12 +362,18 @@ export declare class NativeSession {
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats>;
   evaluate(data: NativeDataset, options: NativeLoaderOptions): Promise<NativeEvalStats>;
-  evaluatePaths(data: NativeDataset, options: NativeLoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats>;
+  evaluatePaths(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { sampled?: boolean },
+  ): Promise<NativeEvalStats>;
   saveCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   stateTensors(options?: { float64?: boolean }): Promise<Record<string, Float32Array | Float64Array>>;
   setStateTensors(options: { tensors: Record<string, ArrayLike<number>> }): Promise<void>;
-  probeLoss(data: NativeDataset, options: NativeLoaderOptions & { path?: number[] }): Promise<NativeLossProbe>;
+  probeLoss(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { path?: number[] },
+  ): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
   /** The NB201 weight-sharing supernet: every cell holds all five ops on each edge. */
   buildNb201Supernet(spec: Omit<NativeNb201Spec, 'ops'>): Promise<{ parameters: number }>;
@@ -362,22 +387,40 @@ export declare class NativeSession {
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats>;
   oneShotPaths(options: { epoch: number; count: number }): Promise<number[][]>;
-  evaluateArchitectures(data: NativeDataset, options: NativeLoaderOptions & { paths: number[][] }): Promise<NativeEvalStats[]>;
-  matchGradients(data: NativeDataset, options: NativeLoaderOptions & { decisions: number[]; repeats: number }): Promise<NativeGradientMatch[]>;
+  evaluateArchitectures(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { paths: number[][] },
+  ): Promise<NativeEvalStats[]>;
+  matchGradients(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { decisions: number[]; repeats: number },
+  ): Promise<NativeGradientMatch[]>;
   configureSearch(options: NativeSearchOptions): Promise<void>;
   searchEpoch(
     train: NativeDataset,
     valid: NativeDataset,
-    options: { train: NativeLoaderOptions; valid: NativeLoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
+    options: {
+      train: NativeLoaderOptions;
+      valid: NativeLoaderOptions;
+      archEvery?: number;
+      updateArch?: boolean;
+      progressEvery?: number;
+    },
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats>;
   archState(): Promise<{ probabilities: number[][]; logits: number[][]; derived: number[] }>;
   setArchLogits(options: { logits: number[][] }): Promise<void>;
   archGradient(
     data: NativeDataset,
-    options: NativeLoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
+    options: NativeLoaderOptions & {
+      mode: 'full' | 'two' | 'full_v2';
+      path: { active: number; members: number[] }[];
+    },
   ): Promise<{ gate: number[]; alpha: number[] }[]>;
-  edgeMixtureLoss(data: NativeDataset, options: NativeLoaderOptions & { weights: number[][] }): Promise<number>;
+  edgeMixtureLoss(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { weights: number[][] },
+  ): Promise<number>;
   reinforceUpdate(options: { paths: number[][]; rewards: number[] }): Promise<{ baseline: number }>;
   archReward(options: { accuracy: number; latency: number }): Promise<number>;
   profileLayers(
@@ -397,18 +440,35 @@ export declare class NativeSession {
   scoreSubnets(
     calib: NativeDataset,
     valid: NativeDataset,
-    options: { subnets: NativeSubnet[]; calib: NativeLoaderOptions; calibBatches: number; valid: NativeLoaderOptions },
+    options: {
+      subnets: NativeSubnet[];
+      calib: NativeLoaderOptions;
+      calibBatches: number;
+      valid: NativeLoaderOptions;
+    },
     onProgress?: (p: { done: number; total: number }) => void,
   ): Promise<NativeEvalStats[]>;
   subnetTensors(options: { subnet: NativeSubnet }): Promise<Record<string, Float64Array>>;
-  exportSubnet(options: { subnet: NativeSubnet; network: NativeNetworkSpec; path: string }): Promise<{ parameters: number }>;
-  probeSubnet(data: NativeDataset, options: NativeLoaderOptions & { subnet: NativeSubnet; masked?: boolean }): Promise<NativeLossProbe>;
+  exportSubnet(options: {
+    subnet: NativeSubnet;
+    network: NativeNetworkSpec;
+    path: string;
+  }): Promise<{ parameters: number }>;
+  probeSubnet(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { subnet: NativeSubnet; masked?: boolean },
+  ): Promise<NativeLossProbe>;
   attentivePick(
     data: NativeDataset,
     options: NativeLoaderOptions & { candidates: NativeSubnet[]; worst?: boolean },
   ): Promise<{ losses: number[]; index: number }>;
   reorderChannels(): Promise<void>;
-  sampleSubnets(options: { sampler: NativeSamplerOptions; count: number; seed?: number; epoch?: number }): Promise<NativeSubnet[]>;
+  sampleSubnets(options: {
+    sampler: NativeSamplerOptions;
+    count: number;
+    seed?: number;
+    epoch?: number;
+  }): Promise<NativeSubnet[]>;
   loadWeights(options: { path: string }): Promise<void>;
   // ShiftNAS (native/bindings/shiftnas_binding.cc).
   configureShiftNas(valid: NativeDataset, options: NativeShiftNasOptions): Promise<void>;
@@ -508,8 +568,10 @@ export interface NativeMultitaskEval {
 
 export declare class NativeMultitaskSearch {
   constructor(options: NativeMultitaskOptions);
-  trainEpoch(options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
-    onProgress?: (record: Record<string, number>) => void): Promise<NativeMultitaskEpoch>;
+  trainEpoch(
+    options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
+    onProgress?: (record: Record<string, number>) => void,
+  ): Promise<NativeMultitaskEpoch>;
   evaluate(options: NativeCanvasRequest & { keep?: number[] }): Promise<NativeMultitaskEval>;
   probabilities(): Promise<number[][]>;
   setLogits(options: { logits: number[][] }): Promise<void>;
@@ -548,16 +610,51 @@ export interface NativeBinding {
   info(): NativeInfo;
   /** 1 - cos of each pair of `vectors`; with `batches`, each batch's matrix averaged over the batches. */
   cosineDistances(options: { vectors: number[][] } | { batches: number[][][] }): number[][];
-  loadIdx(options: { images: string; labels: string; classes?: number; name?: string }): Promise<NativeDataset>;
-  loadCifar(options: { files: string[]; kind: 'cifar10' | 'cifar100'; name?: string }): Promise<NativeDataset>;
-  loadImageFolder(options: { root: string; list?: string; size?: number; classes?: number; name?: string }): Promise<NativeDataset>;
-  syntheticDataset(options: { count: number; channels: number; height: number; width: number; classes: number; seed?: number; name?: string }): NativeDataset;
+  loadIdx(options: {
+    images: string;
+    labels: string;
+    classes?: number;
+    name?: string;
+  }): Promise<NativeDataset>;
+  loadCifar(options: {
+    files: string[];
+    kind: 'cifar10' | 'cifar100';
+    name?: string;
+  }): Promise<NativeDataset>;
+  loadImageFolder(options: {
+    root: string;
+    list?: string;
+    size?: number;
+    classes?: number;
+    name?: string;
+  }): Promise<NativeDataset>;
+  syntheticDataset(options: {
+    count: number;
+    channels: number;
+    height: number;
+    width: number;
+    classes: number;
+    seed?: number;
+    name?: string;
+  }): NativeDataset;
   Dataset: typeof NativeDataset;
   Session: typeof NativeSession;
   MultitaskSearch: typeof NativeMultitaskSearch;
   canvasBatch(options: NativeCanvasRequest & { indices: number[] }): NativeCanvasBatch;
-  fbnetv5Estimate(options: { probabilities: number[][]; floor?: number; mask: number[]; advantages: number[] }):
-    { proposal: number[]; logWeights: number[]; gradients: number[][] };
-  multiresProbe(options: { space: NativeMultiresSpec; tasks: NativeTaskName[]; keep?: number[]; seed?: number;
-    inputSeed?: number; batch?: number; size?: number; weights?: Record<string, ArrayLike<number>> }): NativeMultiresProbe;
+  fbnetv5Estimate(options: {
+    probabilities: number[][];
+    floor?: number;
+    mask: number[];
+    advantages: number[];
+  }): { proposal: number[]; logWeights: number[]; gradients: number[][] };
+  multiresProbe(options: {
+    space: NativeMultiresSpec;
+    tasks: NativeTaskName[];
+    keep?: number[];
+    seed?: number;
+    inputSeed?: number;
+    batch?: number;
+    size?: number;
+    weights?: Record<string, ArrayLike<number>>;
+  }): NativeMultiresProbe;
 }

@@ -58,7 +58,7 @@ function readArgs(argv: string[]): Args {
 /** A small deterministic generator for the made-up pictures. */
 function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 // Photos stand-in: a Fashion-MNIST item scaled up (bilinear) to a random 256-500 x 256-500 picture,
@@ -81,22 +81,36 @@ function makeFolder(root: string, count: number): void {
     const ppm = Buffer.alloc(w * h * 3);
     for (let y = 0; y < h; y++) {
       const fy = Math.min(27, Math.max(0, ((y + 0.5) * 28) / h - 0.5));
-      const y0 = Math.floor(fy), y1 = Math.min(27, y0 + 1), ty = fy - y0;
+      const y0 = Math.floor(fy),
+        y1 = Math.min(27, y0 + 1),
+        ty = fy - y0;
       for (let x = 0; x < w; x++) {
         const fx = Math.min(27, Math.max(0, ((x + 0.5) * 28) / w - 0.5));
-        const x0 = Math.floor(fx), x1 = Math.min(27, x0 + 1), tx = fx - x0;
-        const v = (item[y0 * 28 + x0] * (1 - tx) + item[y0 * 28 + x1] * tx) * (1 - ty) + (item[y1 * 28 + x0] * (1 - tx) + item[y1 * 28 + x1] * tx) * ty;
+        const x0 = Math.floor(fx),
+          x1 = Math.min(27, x0 + 1),
+          tx = fx - x0;
+        const v =
+          (item[y0 * 28 + x0] * (1 - tx) + item[y0 * 28 + x1] * tx) * (1 - ty) +
+          (item[y1 * 28 + x0] * (1 - tx) + item[y1 * 28 + x1] * tx) * ty;
         for (let c = 0; c < 3; c++) {
           const background = (tint[c] * (x + y)) / (w + h);
-          ppm[(y * w + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(0.7 * v + 0.3 * background + (rand() - 0.5) * 64)));
+          ppm[(y * w + x) * 3 + c] = Math.max(
+            0,
+            Math.min(255, Math.round(0.7 * v + 0.3 * background + (rand() - 0.5) * 64)),
+          );
         }
       }
     }
     const folder = path.join(root, `class-${label}`);
     fs.mkdirSync(folder, { recursive: true });
     const pnm = Buffer.concat([Buffer.from(`P6\n${w} ${h}\n255\n`), ppm]);
-    const run = spawnSync('cjpeg', ['-quality', '90', '-outfile', path.join(folder, `${String(i).padStart(5, '0')}.jpg`)], { input: pnm });
-    if (run.status !== 0) throw new Error(`cjpeg failed (apt-get install libjpeg-turbo-progs): ${run.stderr}`);
+    const run = spawnSync(
+      'cjpeg',
+      ['-quality', '90', '-outfile', path.join(folder, `${String(i).padStart(5, '0')}.jpg`)],
+      { input: pnm },
+    );
+    if (run.status !== 0)
+      throw new Error(`cjpeg failed (apt-get install libjpeg-turbo-progs): ${run.stderr}`);
   }
   fs.writeFileSync(done, JSON.stringify({ count }));
   console.log(`made ${count} JPEGs in ${root} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
@@ -107,7 +121,12 @@ function makeFolder(root: string, count: number): void {
 function torchnasImagesPerSecond(data: Dataset, args: Args, threads: number, epoch: number): number {
   const size = data.size;
   const options = {
-    batchSize: args.batch, shuffle: true, seed: 1, epoch, decodeThreads: threads, prefetch: threads,
+    batchSize: args.batch,
+    shuffle: true,
+    seed: 1,
+    epoch,
+    decodeThreads: threads,
+    prefetch: threads,
     augment: augmentationFor('image-folder', true),
   };
   const start = process.hrtime.bigint();
@@ -119,14 +138,25 @@ function python(args: Args, cli: string[]): string {
   const script = path.join(packageRoot(), 'bench', 'python', 'imagefolder_loader.py');
   const r = spawnSync(args.python, [script, ...cli], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`the torchvision side failed (${args.python}; apt-get install python3-torchvision, or ` +
-      `TORCHNAS_SETUP_BENCH=1 scripts/setup.sh):\n${r.stderr}`);
+    throw new Error(
+      `the torchvision side failed (${args.python}; apt-get install python3-torchvision, or ` +
+        `TORCHNAS_SETUP_BENCH=1 scripts/setup.sh):\n${r.stderr}`,
+    );
   }
   return r.stdout;
 }
 
 function torchvisionImagesPerSecond(args: Args, root: string, workers: number): number {
-  const out = python(args, ['--root', root, '--size', String(args.size), '--batch', String(args.batch), '--workers', String(workers)]);
+  const out = python(args, [
+    '--root',
+    root,
+    '--size',
+    String(args.size),
+    '--batch',
+    String(args.batch),
+    '--workers',
+    String(workers),
+  ]);
   return JSON.parse(out.trim().split('\n').at(-1)!).imagesPerSecond;
 }
 
@@ -135,12 +165,14 @@ function evalDifference(data: Dataset, args: Args, root: string): number {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'torchnas-bench-')), 'eval.bin');
   python(args, ['--root', root, '--size', String(args.size), '--dump', String(args.check), '--out', file]);
   const theirs = fs.readFileSync(file);
-  const batch = data.handle.previewBatch({ batchSize: args.check, shuffle: false, augment: { mean: [0], std: [1] } }, 0);
+  const batch = data.handle.previewBatch(
+    { batchSize: args.check, shuffle: false, augment: { mean: [0], std: [1] } },
+    0,
+  );
   let worst = 0;
   batch.images.forEach((v, i) => (worst = Math.max(worst, Math.abs(Math.round(v * 255) - theirs[i]))));
   return theirs.length === batch.images.length ? worst : Infinity;
 }
-
 
 async function main() {
   const args = readArgs(process.argv.slice(2));
@@ -148,15 +180,21 @@ async function main() {
   makeFolder(root, args.images);
   const data = await loadImageFolder({ root, size: args.size });
   const i = info();
-  console.log(`torchnas bench:data — ${new Date().toISOString()} — ${os.cpus()[0].model}, ${os.availableParallelism()} CPUs, ` +
-    `LibTorch ${i.torchVersion}; ${data.size} JPEGs (${root}), ${args.size} x ${args.size}, batch ${args.batch}, ` +
-    `RandomResizedCrop + flip + normalize, ${args.rounds} rounds alternating, median`);
+  console.log(
+    `torchnas bench:data — ${new Date().toISOString()} — ${os.cpus()[0].model}, ${os.availableParallelism()} CPUs, ` +
+      `LibTorch ${i.torchVersion}; ${data.size} JPEGs (${root}), ${args.size} x ${args.size}, batch ${args.batch}, ` +
+      `RandomResizedCrop + flip + normalize, ${args.rounds} rounds alternating, median`,
+  );
   if (args.check > 0) {
-    console.log(`evaluation transform (Resize ${Math.round((args.size * 256) / 224)} + CenterCrop ${args.size}) on the first ` +
-      `${args.check} files: largest difference from torchvision's pixels ${evalDifference(data, args, root)}`);
+    console.log(
+      `evaluation transform (Resize ${Math.round((args.size * 256) / 224)} + CenterCrop ${args.size}) on the first ` +
+        `${args.check} files: largest difference from torchvision's pixels ${evalDifference(data, args, root)}`,
+    );
   }
   data.handle.previewBatch({ batchSize: args.batch, augment: augmentationFor('image-folder', false) }, 0); // page cache
-  console.log('| decode threads / workers | torchnas img/s | torchvision img/s | ratio torchnas/torchvision |');
+  console.log(
+    '| decode threads / workers | torchnas img/s | torchvision img/s | ratio torchnas/torchvision |',
+  );
   console.log('| --- | --- | --- | --- |');
   for (const threads of args.threads) {
     const ours: number[] = [];
@@ -166,8 +204,10 @@ async function main() {
       theirs.push(torchvisionImagesPerSecond(args, root, threads));
     }
     const [a, b] = [median(ours), median(theirs)];
-    console.log(`| ${threads} | ${a.toFixed(0)} (${ours.map((x) => x.toFixed(0)).join(', ')}) | ` +
-      `${b.toFixed(0)} (${theirs.map((x) => x.toFixed(0)).join(', ')}) | ${(a / b).toFixed(2)} |`);
+    console.log(
+      `| ${threads} | ${a.toFixed(0)} (${ours.map((x) => x.toFixed(0)).join(', ')}) | ` +
+        `${b.toFixed(0)} (${theirs.map((x) => x.toFixed(0)).join(', ')}) | ${(a / b).toFixed(2)} |`,
+    );
   }
   const skipped = data.skippedImages().count;
   if (skipped) console.log(`${skipped} files could not be decoded`);

@@ -14,7 +14,14 @@
 //       [--threads 2] [--warmup 5] [--repeats 20] [--seed 1] [--out file.json]
 import * as fs from 'fs';
 import { parseArgs } from 'util';
-import { deriveArchitecture, loadSpace, randomChoice, resolveNetwork, resolveSpace, withProfiler } from '../lib';
+import {
+  deriveArchitecture,
+  loadSpace,
+  randomChoice,
+  resolveNetwork,
+  resolveSpace,
+  withProfiler,
+} from '../lib';
 import { Rng } from '../lib/strategies/rng';
 import { wholeFlag } from './flags';
 import { kendall, median, spearman } from '../lib/util/statistics';
@@ -41,36 +48,60 @@ async function main() {
   const warmup = whole('warmup', 0);
   const repeats = whole('repeats');
   const batches = args.batches.split(',').map(Number);
-  if (!batches.every((b) => Number.isInteger(b) && b >= 1)) throw new Error(`--batches takes whole numbers, e.g. 1,8 (got '${args.batches}')`);
-  const resolved = resolveSpace(args.space === 'proxyless' ? loadSpace('proxyless', whole('resolution')) : loadSpace(args.space));
+  if (!batches.every((b) => Number.isInteger(b) && b >= 1))
+    throw new Error(`--batches takes whole numbers, e.g. 1,8 (got '${args.batches}')`);
+  const resolved = resolveSpace(
+    args.space === 'proxyless' ? loadSpace('proxyless', whole('resolution')) : loadSpace(args.space),
+  );
   const rng = new Rng(whole('seed', 0));
-  const archs = Array.from({ length: count }, (_, i) => deriveArchitecture(resolved, randomChoice(resolved, () => rng.next()), `net-${i}`));
+  const archs = Array.from({ length: count }, (_, i) =>
+    deriveArchitecture(
+      resolved,
+      randomChoice(resolved, () => rng.next()),
+      `net-${i}`,
+    ),
+  );
   const rows: { name: string; macs: number; batch: number; libtorchMs: number; onnxruntimeMs: number }[] = [];
   let runtime = '';
   for (const batch of batches) {
     const timing = { device: 'cpu', threads, batch, warmup, repeats, foldBatchNorm: true };
-    await withProfiler({ ...timing, channelsLast: true }, (libtorch) => withProfiler({ ...timing, runtime: 'onnxruntime' }, async (onnxruntime) => {
-      runtime = onnxruntime.conditions.runtime ?? '';
-      for (const arch of archs) {
-        const libtorchMs = (await libtorch.network(arch)).median;
-        const ms = (await onnxruntime.network(arch)).median;
-        rows.push({ name: arch.name, macs: resolveNetwork(arch).macs, batch, libtorchMs, onnxruntimeMs: ms });
-        console.error(`batch ${batch} ${arch.name}: LibTorch ${libtorchMs.toFixed(2)} ms, onnxruntime ${ms.toFixed(2)} ms`);
-      }
-    }));
+    await withProfiler({ ...timing, channelsLast: true }, (libtorch) =>
+      withProfiler({ ...timing, runtime: 'onnxruntime' }, async (onnxruntime) => {
+        runtime = onnxruntime.conditions.runtime ?? '';
+        for (const arch of archs) {
+          const libtorchMs = (await libtorch.network(arch)).median;
+          const ms = (await onnxruntime.network(arch)).median;
+          rows.push({
+            name: arch.name,
+            macs: resolveNetwork(arch).macs,
+            batch,
+            libtorchMs,
+            onnxruntimeMs: ms,
+          });
+          console.error(
+            `batch ${batch} ${arch.name}: LibTorch ${libtorchMs.toFixed(2)} ms, onnxruntime ${ms.toFixed(2)} ms`,
+          );
+        }
+      }),
+    );
   }
-  const lines = [`torchnas bench:deploy — ${new Date().toISOString()} — CPU, ${threads} threads; ${count} random networks of ` +
-    `${resolved.space.name} (input ${resolved.space.input.join('x')}), median of ${repeats} forwards after ${warmup}; ` +
-    `${runtime} (onnxruntime-node)`, '',
+  const lines = [
+    `torchnas bench:deploy — ${new Date().toISOString()} — CPU, ${threads} threads; ${count} random networks of ` +
+      `${resolved.space.name} (input ${resolved.space.input.join('x')}), median of ${repeats} forwards after ${warmup}; ` +
+      `${runtime} (onnxruntime-node)`,
+    '',
     '| batch | LibTorch ms (median over nets) | onnxruntime ms | onnxruntime / LibTorch (median of per-net ratios) | Spearman | Kendall | Spearman with MACs (LibTorch / onnxruntime) |',
-    '| --- | --- | --- | --- | --- | --- | --- |'];
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const batch of batches) {
     const r = rows.filter((x) => x.batch === batch);
     const lt = r.map((x) => x.libtorchMs);
     const ox = r.map((x) => x.onnxruntimeMs);
     const macs = r.map((x) => x.macs);
-    lines.push(`| ${batch} | ${median(lt).toFixed(2)} | ${median(ox).toFixed(2)} | ${median(r.map((x) => x.onnxruntimeMs / x.libtorchMs)).toFixed(2)} | ` +
-      `${spearman(lt, ox).toFixed(3)} | ${kendall(lt, ox).toFixed(3)} | ${spearman(macs, lt).toFixed(3)} / ${spearman(macs, ox).toFixed(3)} |`);
+    lines.push(
+      `| ${batch} | ${median(lt).toFixed(2)} | ${median(ox).toFixed(2)} | ${median(r.map((x) => x.onnxruntimeMs / x.libtorchMs)).toFixed(2)} | ` +
+        `${spearman(lt, ox).toFixed(3)} | ${kendall(lt, ox).toFixed(3)} | ${spearman(macs, lt).toFixed(3)} / ${spearman(macs, ox).toFixed(3)} |`,
+    );
   }
   console.log(lines.join('\n'));
   if (args.out) fs.writeFileSync(args.out, JSON.stringify({ args, rows }, null, 1));

@@ -23,8 +23,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  blockCount, canvasSplits, matchedRandomMasks, maskString, MultitaskNet, resolveFbnetv5Options, retrainTask, searchFbnetv5, taskMacs,
-  type DerivedTask, type MultitaskTask,
+  blockCount,
+  canvasSplits,
+  matchedRandomMasks,
+  maskString,
+  MultitaskNet,
+  resolveFbnetv5Options,
+  retrainTask,
+  searchFbnetv5,
+  taskMacs,
+  type DerivedTask,
+  type MultitaskTask,
 } from '../lib/fbnetv5';
 import { Rng } from '../lib/strategies/rng';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
@@ -62,13 +71,25 @@ const TASKS: MultitaskTask[] = ['cls', 'seg', 'det'];
 
 const cached = <T>(file: string, make: () => Promise<T>) => readOr(path.join(out, file), make);
 
-const base = () => resolveFbnetv5Options({
-  epochs: num('epochs'), warmupEpochs: num('warmup-epochs'), trainCanvases: num('train-canvases'),
-  testCanvases: num('test-canvases'), batchSize: num('batch-size'), threads: num('threads'), seed: num('seed'),
-  channelsLast: args['channels-last'],
-});
+const base = () =>
+  resolveFbnetv5Options({
+    epochs: num('epochs'),
+    warmupEpochs: num('warmup-epochs'),
+    trainCanvases: num('train-canvases'),
+    testCanvases: num('test-canvases'),
+    batchSize: num('batch-size'),
+    threads: num('threads'),
+    seed: num('seed'),
+    channelsLast: args['channels-last'],
+  });
 
-interface Timing { config: string; tasks: number; mode: string; secondsPerStep: number; rounds: number[] }
+interface Timing {
+  config: string;
+  tasks: number;
+  mode: string;
+  secondsPerStep: number;
+  rounds: number[];
+}
 
 /** Configurations take turns, `steps` steps each per round, so load on the machine hits them alike. */
 async function measureTiming(): Promise<Timing[]> {
@@ -84,8 +105,20 @@ async function measureTiming(): Promise<Timing[]> {
   ];
   // archLr 0: the REINFORCE update runs (its cost is counted) but the keep-probabilities stay at 1/2, so
   // every configuration draws the same masks at the same step and the comparison is of equal networks.
-  const nets = configs.map((c) => new MultitaskNet({ space: o.space, tasks: c.tasks, mode: c.mode, lr: 0.05, seed: o.seed,
-    threads: o.threads, channelsLast: o.channelsLast, warmupSteps: 0, archLr: 0 }));
+  const nets = configs.map(
+    (c) =>
+      new MultitaskNet({
+        space: o.space,
+        tasks: c.tasks,
+        mode: c.mode,
+        lr: 0.05,
+        seed: o.seed,
+        threads: o.threads,
+        channelsLast: o.channelsLast,
+        warmupSteps: 0,
+        archLr: 0,
+      }),
+  );
   const rounds = configs.map(() => [] as number[]);
   const steps = num('steps');
   try {
@@ -95,15 +128,30 @@ async function measureTiming(): Promise<Timing[]> {
         const stats = await nets[c].trainEpoch(train, o.batchSize, r + 1, steps);
         rounds[c].push(stats.seconds / stats.steps);
       }
-      process.stderr.write(`timing round ${r + 1}: ${configs.map((c, i) => `${c.name} ${rounds[i][r].toFixed(3)}`).join(', ')} s/step\n`);
+      process.stderr.write(
+        `timing round ${r + 1}: ${configs.map((c, i) => `${c.name} ${rounds[i][r].toFixed(3)}`).join(', ')} s/step\n`,
+      );
     }
   } finally {
     for (const net of nets) await net.close();
   }
-  return configs.map((c, i) => ({ config: c.name, tasks: c.tasks.length, mode: c.mode, secondsPerStep: median(rounds[i]), rounds: rounds[i] }));
+  return configs.map((c, i) => ({
+    config: c.name,
+    tasks: c.tasks.length,
+    mode: c.mode,
+    secondsPerStep: median(rounds[i]),
+    rounds: rounds[i],
+  }));
 }
 
-interface RetrainRow { task: MultitaskTask; kind: 'derived' | 'random'; mask: string; macs: number; seed: number; metric: number }
+interface RetrainRow {
+  task: MultitaskTask;
+  kind: 'derived' | 'random';
+  mask: string;
+  macs: number;
+  seed: number;
+  metric: number;
+}
 
 async function retrainAll(derived: DerivedTask[]): Promise<RetrainRow[]> {
   const o = base();
@@ -114,14 +162,30 @@ async function retrainAll(derived: DerivedTask[]): Promise<RetrainRow[]> {
   const tasks = args['retrain-tasks']!.split(',');
   for (const d of derived.filter((x) => tasks.includes(x.task))) {
     const random = matchedRandomMasks(o.space, d.task, d.macs, num('random'), o.seed + 17, 0.03, [d.keep]);
-    const jobs = [{ kind: 'derived' as const, keep: d.keep }, ...random.map((keep) => ({ kind: 'random' as const, keep }))];
+    const jobs = [
+      { kind: 'derived' as const, keep: d.keep },
+      ...random.map((keep) => ({ kind: 'random' as const, keep })),
+    ];
     for (const seed of seeds) {
       for (const job of jobs) {
         const mask = maskString(o.space, job.keep);
         if (rows.some((r) => r.task === d.task && r.mask === mask && r.seed === seed)) continue;
-        const recipe = { epochs: num('retrain-epochs'), batchSize: o.batchSize, lr: o.lr, seed, threads: o.threads };
+        const recipe = {
+          epochs: num('retrain-epochs'),
+          batchSize: o.batchSize,
+          lr: o.lr,
+          seed,
+          threads: o.threads,
+        };
         const metric = await retrainTask(o.space, d.task, job.keep, recipe, splits);
-        rows.push({ task: d.task, kind: job.kind, mask, macs: taskMacs(o.space, d.task, job.keep), seed, metric });
+        rows.push({
+          task: d.task,
+          kind: job.kind,
+          mask,
+          macs: taskMacs(o.space, d.task, job.keep),
+          seed,
+          metric,
+        });
         writeJsonAtomic(file, rows);
         process.stderr.write(`retrained ${d.task} ${job.kind} ${mask} seed ${seed}: ${metric.toFixed(2)}\n`);
       }
@@ -130,17 +194,34 @@ async function retrainAll(derived: DerivedTask[]): Promise<RetrainRow[]> {
   return rows;
 }
 
-interface MarginalCheck { task: MultitaskTask; probabilities: number[]; effect: number[]; spearman: number }
+interface MarginalCheck {
+  task: MultitaskTask;
+  probabilities: number[];
+  effect: number[];
+  spearman: number;
+}
 
 /**
  * Each block's marginal effect on each task's metric in the trained supernet: for random masks m
  * (every block kept with probability 1/2), metric(m with the block) - metric(m without it), on fixed
  * held-out canvases; against the task's keep-probabilities.
  */
-async function marginalEffects(searchDir: string, probabilities: Record<string, number[]>): Promise<MarginalCheck[]> {
+async function marginalEffects(
+  searchDir: string,
+  probabilities: Record<string, number[]>,
+): Promise<MarginalCheck[]> {
   const o = base();
-  const state = JSON.parse(fs.readFileSync(path.join(searchDir, 'state.json'), 'utf8')) as { checkpoint: string };
-  const net = new MultitaskNet({ space: o.space, tasks: TASKS, mode: 'importance', lr: o.lr, seed: o.seed, threads: o.threads });
+  const state = JSON.parse(fs.readFileSync(path.join(searchDir, 'state.json'), 'utf8')) as {
+    checkpoint: string;
+  };
+  const net = new MultitaskNet({
+    space: o.space,
+    tasks: TASKS,
+    mode: 'importance',
+    lr: o.lr,
+    seed: o.seed,
+    threads: o.threads,
+  });
   const n = blockCount(o.space);
   const effect = TASKS.map(() => new Array(n).fill(0));
   try {
@@ -153,60 +234,121 @@ async function marginalEffects(searchDir: string, probabilities: Record<string, 
       const mask = Array.from({ length: n }, () => rng.next() < 0.5);
       const withMask = await net.evaluate(held, o.batchSize, mask);
       for (let b = 0; b < n; b++) {
-        const flipped = await net.evaluate(held, o.batchSize, mask.map((x, i) => (i === b ? !x : x)));
-        TASKS.forEach((t, ti) => { effect[ti][b] += ((mask[b] ? 1 : -1) * (withMask[t]! - flipped[t]!)) / masks; });
+        const flipped = await net.evaluate(
+          held,
+          o.batchSize,
+          mask.map((x, i) => (i === b ? !x : x)),
+        );
+        TASKS.forEach((t, ti) => {
+          effect[ti][b] += ((mask[b] ? 1 : -1) * (withMask[t]! - flipped[t]!)) / masks;
+        });
       }
       process.stderr.write(`marginal effects: mask ${k + 1} of ${masks}\n`);
     }
   } finally {
     await net.close();
   }
-  return TASKS.map((task, ti) => ({ task, probabilities: probabilities[task], effect: effect[ti], spearman: spearman(probabilities[task], effect[ti]) }));
+  return TASKS.map((task, ti) => ({
+    task,
+    probabilities: probabilities[task],
+    effect: effect[ti],
+    spearman: spearman(probabilities[task], effect[ti]),
+  }));
 }
 
-function report(timing: Timing[] | undefined, derived: DerivedTask[] | undefined, rows: RetrainRow[] | undefined, marginal?: MarginalCheck[]): string {
+function report(
+  timing: Timing[] | undefined,
+  derived: DerivedTask[] | undefined,
+  rows: RetrainRow[] | undefined,
+  marginal?: MarginalCheck[],
+): string {
   const lines: string[] = [];
   if (timing) {
     const one = timing.find((t) => t.config === 'cls')!.secondsPerStep;
     const meanSingle = timing.filter((t) => t.tasks === 1).reduce((a, t) => a + t.secondsPerStep, 0) / 3;
     lines.push(
-      `## FBNetV5 search step (${os.cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}, ${num('rounds')} rounds of ${num('steps')} steps, batch ${base().batchSize})`, '',
-      '| step | tasks | s/step (median) | vs cls alone | vs mean single task |', '| --- | --- | --- | --- | --- |',
-      ...timing.map((t) => `| ${t.config} (${t.mode}) | ${t.tasks} | ${t.secondsPerStep.toFixed(3)} | ${(t.secondsPerStep / one).toFixed(2)}x | ${(t.secondsPerStep / meanSingle).toFixed(2)}x |`));
+      `## FBNetV5 search step (${os.cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}, ${num('rounds')} rounds of ${num('steps')} steps, batch ${base().batchSize})`,
+      '',
+      '| step | tasks | s/step (median) | vs cls alone | vs mean single task |',
+      '| --- | --- | --- | --- | --- |',
+      ...timing.map(
+        (t) =>
+          `| ${t.config} (${t.mode}) | ${t.tasks} | ${t.secondsPerStep.toFixed(3)} | ${(t.secondsPerStep / one).toFixed(2)}x | ${(t.secondsPerStep / meanSingle).toFixed(2)}x |`,
+      ),
+    );
   }
   if (derived) {
-    lines.push('', '## Derived networks (most probable mask within ±5% of the task\'s MACs target)', '',
+    lines.push(
+      '',
+      "## Derived networks (most probable mask within ±5% of the task's MACs target)",
+      '',
       '| task | mask (stage\\|stage\\|stage; per stage branch 0 first) | blocks | per branch (stride 2/4/8) | MACs (M) | target (M) | off target |',
-      '| --- | --- | --- | --- | --- | --- | --- |');
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const d of derived) {
-      lines.push(`| ${d.task} | \`${d.mask.replaceAll('|', '\\|')}\` | ${d.blocksKept}/${blockCount(base().space)} | ${d.keptPerBranch.join(' / ')} | ` +
-        `${(d.macs / 1e6).toFixed(2)} | ${(d.targetMacs / 1e6).toFixed(2)} | ${(100 * (d.macs / d.targetMacs - 1)).toFixed(1)}%${d.withinTarget ? '' : ' (missed)'} |`);
+      lines.push(
+        `| ${d.task} | \`${d.mask.replaceAll('|', '\\|')}\` | ${d.blocksKept}/${blockCount(base().space)} | ${d.keptPerBranch.join(' / ')} | ` +
+          `${(d.macs / 1e6).toFixed(2)} | ${(d.targetMacs / 1e6).toFixed(2)} | ${(100 * (d.macs / d.targetMacs - 1)).toFixed(1)}%${d.withinTarget ? '' : ' (missed)'} |`,
+      );
     }
   }
   if (marginal) {
-    lines.push('', `## Keep-probabilities against each block's marginal effect on the task's metric (${num('marginal-masks')} paired masks, ` +
-      `${num('marginal-canvases')} held-out canvases)`, '', '| task | Spearman | effects (metric points, block order) |', '| --- | --- | --- |');
-    for (const m of marginal) lines.push(`| ${m.task} | ${m.spearman.toFixed(3)} | ${m.effect.map((e) => e.toFixed(2)).join(', ')} |`);
+    lines.push(
+      '',
+      `## Keep-probabilities against each block's marginal effect on the task's metric (${num('marginal-masks')} paired masks, ` +
+        `${num('marginal-canvases')} held-out canvases)`,
+      '',
+      '| task | Spearman | effects (metric points, block order) |',
+      '| --- | --- | --- |',
+    );
+    for (const m of marginal)
+      lines.push(
+        `| ${m.task} | ${m.spearman.toFixed(3)} | ${m.effect.map((e) => e.toFixed(2)).join(', ')} |`,
+      );
   }
   if (rows) {
     const metric: Record<string, string> = { cls: 'top-1 %', seg: 'mean IoU %', det: 'box mAP@0.5 %' };
-    lines.push('', '## Retrained alone, beside random masks of the same MACs (identical recipe, every seed)', '',
+    lines.push(
+      '',
+      '## Retrained alone, beside random masks of the same MACs (identical recipe, every seed)',
+      '',
       '| task | metric | derived per seed | derived mean | random means: mean ± std (n) | random min-max | rank of derived by mean | rank per seed |',
-      '| --- | --- | --- | --- | --- | --- | --- | --- |');
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
     for (const task of TASKS) {
       const of = (kind: string) => rows.filter((r) => r.task === task && r.kind === kind);
       const seeds = [...new Set(of('derived').map((r) => r.seed))].sort((a, b) => a - b);
       if (!seeds.length) continue;
       const masks = [...new Set(of('random').map((r) => r.mask))];
-      const complete = (mask: string) => seeds.every((seed) => rows.some((r) => r.task === task && r.mask === mask && r.seed === seed));
-      const meanOf = (mask: string, kind: string) => meanAndStd(of(kind).filter((r) => r.mask === mask).map((r) => r.metric)).mean;
+      const complete = (mask: string) =>
+        seeds.every((seed) => rows.some((r) => r.task === task && r.mask === mask && r.seed === seed));
+      const meanOf = (mask: string, kind: string) =>
+        meanAndStd(
+          of(kind)
+            .filter((r) => r.mask === mask)
+            .map((r) => r.metric),
+        ).mean;
       const mine = of('derived')[0].mask;
       const randomMeans = masks.filter(complete).map((m) => meanOf(m, 'random'));
-      const perSeed = seeds.map((seed) => 1 + of('random').filter((r) => r.seed === seed && r.metric > of('derived').find((d) => d.seed === seed)!.metric).length);
+      const perSeed = seeds.map(
+        (seed) =>
+          1 +
+          of('random').filter(
+            (r) => r.seed === seed && r.metric > of('derived').find((d) => d.seed === seed)!.metric,
+          ).length,
+      );
       const { mean, std } = meanAndStd(randomMeans);
-      lines.push(`| ${task} | ${metric[task]} | ${seeds.map((seed) => of('derived').find((d) => d.seed === seed)!.metric.toFixed(2)).join(' / ')} | ` +
-        `${meanOf(mine, 'derived').toFixed(2)} | ${mean.toFixed(2)} ± ${std.toFixed(2)} (${randomMeans.length}) | ` +
-        `${Math.min(...randomMeans).toFixed(2)}-${Math.max(...randomMeans).toFixed(2)} | ${1 + randomMeans.filter((m) => m > meanOf(mine, 'derived')).length} of ${randomMeans.length + 1} | ${perSeed.join(', ')} |`);
+      lines.push(
+        `| ${task} | ${metric[task]} | ${seeds
+          .map((seed) =>
+            of('derived')
+              .find((d) => d.seed === seed)!
+              .metric.toFixed(2),
+          )
+          .join(' / ')} | ` +
+          `${meanOf(mine, 'derived').toFixed(2)} | ${mean.toFixed(2)} ± ${std.toFixed(2)} (${randomMeans.length}) | ` +
+          `${Math.min(...randomMeans).toFixed(2)}-${Math.max(...randomMeans).toFixed(2)} | ${1 + randomMeans.filter((m) => m > meanOf(mine, 'derived')).length} of ${randomMeans.length + 1} | ${perSeed.join(', ')} |`,
+      );
     }
   }
   return lines.join('\n') + '\n';
@@ -219,13 +361,28 @@ async function main(): Promise<void> {
     return;
   }
   const search = await cached('search.json', async () => {
-    const result = await searchFbnetv5({
-      epochs: num('epochs'), warmupEpochs: num('warmup-epochs'), trainCanvases: num('train-canvases'), batchSize: num('batch-size'),
-      threads: num('threads'), seed: num('seed'), runDir: path.join(out, 'search'),
-    }, { onEpoch: (r) => process.stderr.write(`search epoch ${r.epoch}: loss ${JSON.stringify(r.loss)} in ${r.seconds.toFixed(0)} s\n`) });
+    const result = await searchFbnetv5(
+      {
+        epochs: num('epochs'),
+        warmupEpochs: num('warmup-epochs'),
+        trainCanvases: num('train-canvases'),
+        batchSize: num('batch-size'),
+        threads: num('threads'),
+        seed: num('seed'),
+        runDir: path.join(out, 'search'),
+      },
+      {
+        onEpoch: (r) =>
+          process.stderr.write(
+            `search epoch ${r.epoch}: loss ${JSON.stringify(r.loss)} in ${r.seconds.toFixed(0)} s\n`,
+          ),
+      },
+    );
     return { derived: result.derived, history: result.history };
   });
-  const marginal = await cached('marginal.json', () => marginalEffects(path.join(out, 'search'), search.history.at(-1)!.probabilities));
+  const marginal = await cached('marginal.json', () =>
+    marginalEffects(path.join(out, 'search'), search.history.at(-1)!.probabilities),
+  );
   process.stderr.write(report(undefined, search.derived, undefined, marginal));
   const rows = await cached('retrain.json', () => retrainAll(search.derived));
   process.stdout.write(report(timing, search.derived, rows, marginal));

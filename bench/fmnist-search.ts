@@ -28,8 +28,21 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  buildLatencyTable, compareArchitectures, deriveArchitecture, estimateLatency, fitTablePredictor, loadSpace, proxyless, resolveSpace, train,
-  type Architecture, type LatencyTable, type ResolvedSpace, type SearchEvent, type SearchRecord, type TrainResult,
+  buildLatencyTable,
+  compareArchitectures,
+  deriveArchitecture,
+  estimateLatency,
+  fitTablePredictor,
+  loadSpace,
+  proxyless,
+  resolveSpace,
+  train,
+  type Architecture,
+  type LatencyTable,
+  type ResolvedSpace,
+  type SearchEvent,
+  type SearchRecord,
+  type TrainResult,
 } from '../lib';
 import { readSearchLatencyTable } from '../lib/latency/search-latency-table';
 import { costRange } from '../lib/search/target-derivation';
@@ -81,15 +94,40 @@ const tag = (t: number) => `t${String(Math.round(100 * t)).padStart(3, '0')}`;
 // validation, then the 10,000 test images.
 function retrain(arch: Architecture, runDir: string, seed: number): Promise<TrainResult> {
   return train(
-    { arch, dataset: 'fashion-mnist', epochs: Number(args['retrain-epochs']), limitTrain: Number(args['retrain-limit']), validFraction: 0.02,
-      lr: 0.1, labelSmoothing: 0.1, warmupEpochs: 1, batchSize: 128, device: 'cpu', threads: 1, seed, runDir },
-    (e) => { if (e.type === 'epoch') log(`${path.basename(runDir)} epoch ${e.record.epoch}: train top-1 ${(100 * e.record.train.top1).toFixed(2)}%`); },
+    {
+      arch,
+      dataset: 'fashion-mnist',
+      epochs: Number(args['retrain-epochs']),
+      limitTrain: Number(args['retrain-limit']),
+      validFraction: 0.02,
+      lr: 0.1,
+      labelSmoothing: 0.1,
+      warmupEpochs: 1,
+      batchSize: 128,
+      device: 'cpu',
+      threads: 1,
+      seed,
+      runDir,
+    },
+    (e) => {
+      if (e.type === 'epoch')
+        log(
+          `${path.basename(runDir)} epoch ${e.record.epoch}: train top-1 ${(100 * e.record.train.top1).toFixed(2)}%`,
+        );
+    },
   );
 }
 
 /** `count` distinct choices, drawn uniformly per edge, whose predicted latency is within `tolerance` of `latency`. */
-function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latency: number, count: number, tolerance: number, seed: number,
-  exclude: string[]) {
+function sameLatencyChoices(
+  resolved: ResolvedSpace,
+  table: LatencyTable,
+  latency: number,
+  count: number,
+  tolerance: number,
+  seed: number,
+  exclude: string[],
+) {
   const rng = new Rng(seed);
   const found: string[][] = [];
   const seen = new Set([exclude.join(' ')]);
@@ -101,11 +139,19 @@ function sameLatencyChoices(resolved: ResolvedSpace, table: LatencyTable, latenc
       found.push(choice);
     }
   }
-  if (found.length < count) throw new Error(`only ${found.length} random networks within ${100 * tolerance}% of ${latency.toFixed(3)} ms`);
+  if (found.length < count)
+    throw new Error(
+      `only ${found.length} random networks within ${100 * tolerance}% of ${latency.toFixed(3)} ms`,
+    );
   return found;
 }
 
-interface Entry { arch: Architecture; choice: string[]; role: 'baseline' | 'searched' | 'random'; target?: number }
+interface Entry {
+  arch: Architecture;
+  choice: string[];
+  role: 'baseline' | 'searched' | 'random';
+  target?: number;
+}
 
 async function main() {
   const out = args.out;
@@ -118,66 +164,171 @@ async function main() {
   const tableFile = path.join(out, 'cpu-b1.json');
   let table = await buildLatencyTable(resolved, tableFile, { ...TIMING, rounds: 9 });
   log(`latency table: ${Object.keys(table.entries).length} layers, ${table.buildSeconds.toFixed(1)} s`);
-  if (!table.predictor) table = await fitTablePredictor(resolved, tableFile, { networks: Number(args['predictor-networks']) });
-  log(`predictor fitted on ${table.predictor!.fittedOn} networks, fit MAPE ${table.predictor!.fitMape.toFixed(2)}%`);
+  if (!table.predictor)
+    table = await fitTablePredictor(resolved, tableFile, { networks: Number(args['predictor-networks']) });
+  log(
+    `predictor fitted on ${table.predictor!.fittedOn} networks, fit MAPE ${table.predictor!.fitMape.toFixed(2)}%`,
+  );
   const costs = readSearchLatencyTable(resolved, tableFile);
   const range = costRange(costs);
-  const targets = args.targets ? args.targets.split(',').map(Number)
-    : args.fractions.split(',').map((f) => Number((range.cheapest + Number(f) * (range.largest - range.cheapest)).toFixed(3)));
-  log(`space: ${range.cheapest.toFixed(3)}-${range.largest.toFixed(3)} ms predicted; targets ${targets.join(', ')} ms`);
+  const targets = args.targets
+    ? args.targets.split(',').map(Number)
+    : args.fractions
+        .split(',')
+        .map((f) => Number((range.cheapest + Number(f) * (range.largest - range.cheapest)).toFixed(3)));
+  log(
+    `space: ${range.cheapest.toFixed(3)}-${range.largest.toFixed(3)} ms predicted; targets ${targets.join(', ')} ms`,
+  );
 
   // One warm-up serves every target (warmupFrom): a search from it ends exactly as one that warmed up
   // by itself (test/search/warm-start.test.ts).
   const shared = {
-    space: SPACE, dataset: 'fashion-mnist' as const, mode: args.mode as 'two', archLr: Number(args['arch-lr']),
-    archEvery: Number(args['arch-every']), warmupEpochs: Number(args['warmup-epochs']), limitTrain: Number(args['limit-train']),
-    lr: Number(args.lr), augment: args.augment === 'true', labelSmoothing: Number(args['label-smoothing']),
-    device: 'cpu', threads: jobs, seed: SEED,
+    space: SPACE,
+    dataset: 'fashion-mnist' as const,
+    mode: args.mode as 'two',
+    archLr: Number(args['arch-lr']),
+    archEvery: Number(args['arch-every']),
+    warmupEpochs: Number(args['warmup-epochs']),
+    limitTrain: Number(args['limit-train']),
+    lr: Number(args.lr),
+    augment: args.augment === 'true',
+    labelSmoothing: Number(args['label-smoothing']),
+    device: 'cpu',
+    threads: jobs,
+    seed: SEED,
   };
   const onEpoch = (name: string) => (e: SearchEvent) => {
     if (e.type !== 'epoch') return;
     const r = e.record;
-    log(`search ${name} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
-      `E[latency] ${r.expectedLatency.toFixed(3)} ms, derived ${r.derivedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`);
+    log(
+      `search ${name} epoch ${r.epoch}: supernet train top-1 ${(100 * r.train.top1).toFixed(1)}%, valid sampled ${(100 * r.valid.sampledTop1).toFixed(1)}%, ` +
+        `E[latency] ${r.expectedLatency.toFixed(3)} ms, derived ${r.derivedLatency.toFixed(3)} ms, entropy ${r.entropy.toFixed(3)}, mean max-p ${r.maxProbability.toFixed(3)}`,
+    );
   };
   const warmupDir = path.join(out, 'search-warmup');
-  await proxyless({ ...shared, epochs: shared.warmupEpochs, latencyLoss: 'none', runDir: warmupDir }, onEpoch('warm-up'));
-  const searches = await pool(targets.map((target) => () => proxyless({
-    ...shared, threads: 1, latencyTable: tableFile, latencyLoss: args['latency-loss'] as 'abs#ratio', target,
-    targetTolerance: Number(args['target-tolerance']), lambda: args.lambda === undefined ? undefined : Number(args.lambda),
-    epochs: Number(args.epochs), warmupFrom: warmupDir, runDir: path.join(out, `search-${tag(target)}`),
-  }, onEpoch(tag(target)))), jobs);
+  await proxyless(
+    { ...shared, epochs: shared.warmupEpochs, latencyLoss: 'none', runDir: warmupDir },
+    onEpoch('warm-up'),
+  );
+  const searches = await pool(
+    targets.map(
+      (target) => () =>
+        proxyless(
+          {
+            ...shared,
+            threads: 1,
+            latencyTable: tableFile,
+            latencyLoss: args['latency-loss'] as 'abs#ratio',
+            target,
+            targetTolerance: Number(args['target-tolerance']),
+            lambda: args.lambda === undefined ? undefined : Number(args.lambda),
+            epochs: Number(args.epochs),
+            warmupFrom: warmupDir,
+            runDir: path.join(out, `search-${tag(target)}`),
+          },
+          onEpoch(tag(target)),
+        ),
+    ),
+    jobs,
+  );
 
   const baselineChoice = resolved.edges.map((e) => e.candidates.find((c) => /^mb_k3_s\d_e6_/.test(c))!);
-  const entries: Entry[] = [{ arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'), choice: baselineChoice, role: 'baseline' }];
+  const entries: Entry[] = [
+    {
+      arch: deriveArchitecture(resolved, baselineChoice, 'mbv2-baseline'),
+      choice: baselineChoice,
+      role: 'baseline',
+    },
+  ];
   searches.forEach((search, t) => {
     const target = targets[t];
     const latency = estimateLatency(table, search.arch).predicted;
-    entries.push({ arch: { ...search.arch, name: `searched-${tag(target)}` }, choice: search.choice, role: 'searched', target });
-    sameLatencyChoices(resolved, table, latency, Number(args.random), Number(args.tolerance), 1000 + t, search.choice).forEach((choice, k) => {
-      entries.push({ arch: deriveArchitecture(resolved, choice, `random-${tag(target)}-${k + 1}`), choice, role: 'random', target });
+    entries.push({
+      arch: { ...search.arch, name: `searched-${tag(target)}` },
+      choice: search.choice,
+      role: 'searched',
+      target,
+    });
+    sameLatencyChoices(
+      resolved,
+      table,
+      latency,
+      Number(args.random),
+      Number(args.tolerance),
+      1000 + t,
+      search.choice,
+    ).forEach((choice, k) => {
+      entries.push({
+        arch: deriveArchitecture(resolved, choice, `random-${tag(target)}-${k + 1}`),
+        choice,
+        role: 'random',
+        target,
+      });
     });
   });
   const runs = entries.flatMap((e, i) => seeds.map((seed) => ({ i, seed })));
-  const trained = await pool(runs.map((r) => () => retrain(entries[r.i].arch, path.join(out, `retrain-${entries[r.i].arch.name}-seed${r.seed}`), r.seed)), jobs);
-  const results = entries.map((_, i) => runs.map((r, k) => (r.i === i ? trained[k] : undefined)).filter((x): x is TrainResult => x !== undefined));
+  const trained = await pool(
+    runs.map(
+      (r) => () =>
+        retrain(entries[r.i].arch, path.join(out, `retrain-${entries[r.i].arch.name}-seed${r.seed}`), r.seed),
+    ),
+    jobs,
+  );
+  const results = entries.map((_, i) =>
+    runs.map((r, k) => (r.i === i ? trained[k] : undefined)).filter((x): x is TrainResult => x !== undefined),
+  );
 
-  const timed = await compareArchitectures(entries.map((e) => e.arch), { ...TIMING, rounds: Number(args.rounds) });
-  report(entries, results, timed, table, searches.map((s) => s.history), targets, seeds, range, started);
+  const timed = await compareArchitectures(
+    entries.map((e) => e.arch),
+    { ...TIMING, rounds: Number(args.rounds) },
+  );
+  report(
+    entries,
+    results,
+    timed,
+    table,
+    searches.map((s) => s.history),
+    targets,
+    seeds,
+    range,
+    started,
+  );
   if (args.plot) {
     // Random peers unlabelled: 24 labels over one another hide the searched networks.
-    const points = entries.map((e, i) => ({ name: e.role === 'random' ? '' : e.arch.name, kind: e.role === 'baseline' ? 'hand-designed baseline' : e.role === 'random' ? 'random, same latency' : 'searched',
-      latencyMs: timed.timings[i].median, top1: meanAndStd(results[i].map((r) => r.test.top1)).mean }));
-    const spec = networkComparisonChart(points, 'ProxylessNAS on Fashion-MNIST: searched vs random networks of the same latency',
-      `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, mean of ${seeds.length} seeds; latency measured side by side (batch 1, one thread)`);
-    for (const ext of ['svg', 'png']) await renderChart(spec, path.join(args.plot, `fmnist-search-comparison.${ext}`));
+    const points = entries.map((e, i) => ({
+      name: e.role === 'random' ? '' : e.arch.name,
+      kind:
+        e.role === 'baseline'
+          ? 'hand-designed baseline'
+          : e.role === 'random'
+            ? 'random, same latency'
+            : 'searched',
+      latencyMs: timed.timings[i].median,
+      top1: meanAndStd(results[i].map((r) => r.test.top1)).mean,
+    }));
+    const spec = networkComparisonChart(
+      points,
+      'ProxylessNAS on Fashion-MNIST: searched vs random networks of the same latency',
+      `${SPACE}, each retrained ${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, mean of ${seeds.length} seeds; latency measured side by side (batch 1, one thread)`,
+    );
+    for (const ext of ['svg', 'png'])
+      await renderChart(spec, path.join(args.plot, `fmnist-search-comparison.${ext}`));
   }
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-function report(entries: Entry[], results: TrainResult[][], timed: Awaited<ReturnType<typeof compareArchitectures>>, table: LatencyTable,
-  histories: SearchRecord[][], targets: number[], seeds: number[], range: { cheapest: number; largest: number }, started: number) {
+function report(
+  entries: Entry[],
+  results: TrainResult[][],
+  timed: Awaited<ReturnType<typeof compareArchitectures>>,
+  table: LatencyTable,
+  histories: SearchRecord[][],
+  targets: number[],
+  seeds: number[],
+  range: { cheapest: number; largest: number },
+  started: number,
+) {
   const top1 = (i: number) => results[i].map((r) => r.test.top1);
   const lines = [
     `## ProxylessNAS on Fashion-MNIST, ${SPACE}, CPU latency at batch 1 (one thread), ${new Date().toISOString().slice(0, 10)}\n`,
@@ -190,14 +341,23 @@ function report(entries: Entry[], results: TrainResult[][], timed: Awaited<Retur
   entries.forEach((e, i) => {
     const est = estimateLatency(table, e.arch);
     const spread = meanAndStd(top1(i));
-    lines.push(`| ${e.arch.name} | ${e.role} | ${e.choice.map((c) => c.replace(/_s\d|_c\d+/g, '')).join(' ')} | ${(results[i][0].macs / 1e6).toFixed(2)} | ` +
-      `${est.sum.toFixed(3)} | ${est.predicted.toFixed(3)} | ${timed.timings[i].median.toFixed(3)} | ${top1(i).map(pct).join(' / ')} | ` +
-      `${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% |`);
+    lines.push(
+      `| ${e.arch.name} | ${e.role} | ${e.choice.map((c) => c.replace(/_s\d|_c\d+/g, '')).join(' ')} | ${(results[i][0].macs / 1e6).toFixed(2)} | ` +
+        `${est.sum.toFixed(3)} | ${est.predicted.toFixed(3)} | ${timed.timings[i].median.toFixed(3)} | ${top1(i).map(pct).join(' / ')} | ` +
+        `${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% |`,
+    );
   });
-  lines.push('', '| target (ms) | searched: predicted, measured (off target) | searched top-1, mean ± std | random means: mean ± std (n) | random min-max | rank of searched by mean | rank per seed |',
-    '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '| target (ms) | searched: predicted, measured (off target) | searched top-1, mean ± std | random means: mean ± std (n) | random min-max | rank of searched by mean | rank per seed |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const target of targets) {
-    const idx = (role: string) => entries.map((e, i) => ({ e, i })).filter((x) => x.e.target === target && x.e.role === role).map((x) => x.i);
+    const idx = (role: string) =>
+      entries
+        .map((e, i) => ({ e, i }))
+        .filter((x) => x.e.target === target && x.e.role === role)
+        .map((x) => x.i);
     const [s] = idx('searched');
     const random = idx('random');
     const mean = (i: number) => meanAndStd(top1(i)).mean;
@@ -209,17 +369,31 @@ function report(entries: Entry[], results: TrainResult[][], timed: Awaited<Retur
     const off = (x: number) => `${x >= target ? '+' : ''}${(100 * (x / target - 1)).toFixed(1)}%`;
     const spread = meanAndStd(randomMeans);
     const searched = meanAndStd(top1(s));
-    lines.push(`| ${target} | ${predicted.toFixed(3)} (${off(predicted)}), ${measured.toFixed(3)} (${off(measured)}) | ` +
-      `${(100 * searched.mean).toFixed(2)} ± ${(100 * searched.std).toFixed(2)}% | ${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% (${random.length}) | ` +
-      `${pct(Math.min(...randomMeans))}-${pct(Math.max(...randomMeans))} | ${rank} of ${random.length + 1} | ${perSeed.join(', ')} |`);
+    lines.push(
+      `| ${target} | ${predicted.toFixed(3)} (${off(predicted)}), ${measured.toFixed(3)} (${off(measured)}) | ` +
+        `${(100 * searched.mean).toFixed(2)} ± ${(100 * searched.std).toFixed(2)}% | ${(100 * spread.mean).toFixed(2)} ± ${(100 * spread.std).toFixed(2)}% (${random.length}) | ` +
+        `${pct(Math.min(...randomMeans))}-${pct(Math.max(...randomMeans))} | ${rank} of ${random.length + 1} | ${perSeed.join(', ')} |`,
+    );
   }
-  lines.push('', '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | E[latency] (ms) | derived (ms) | entropy | mean max-p |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  histories.forEach((history, t) => history.filter((r) => r.updatedArch).forEach((r) => {
-    lines.push(`| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${(100 * r.valid.sampledTop1).toFixed(1)}% | ${(100 * r.valid.argmaxTop1).toFixed(1)}% | ` +
-      `${(100 * r.arch.top1).toFixed(1)}% | ${r.expectedLatency.toFixed(3)} | ${r.derivedLatency.toFixed(3)} | ${r.entropy.toFixed(3)} | ${r.maxProbability.toFixed(3)} |`);
-  }));
-  lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
+  lines.push(
+    '',
+    '| search | epoch | supernet train top-1 | valid top-1, sampled paths | valid top-1, argmax path | arch-step top-1 | E[latency] (ms) | derived (ms) | entropy | mean max-p |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
+  histories.forEach((history, t) =>
+    history
+      .filter((r) => r.updatedArch)
+      .forEach((r) => {
+        lines.push(
+          `| ${tag(targets[t])} | ${r.epoch} | ${(100 * r.train.top1).toFixed(1)}% | ${(100 * r.valid.sampledTop1).toFixed(1)}% | ${(100 * r.valid.argmaxTop1).toFixed(1)}% | ` +
+            `${(100 * r.arch.top1).toFixed(1)}% | ${r.expectedLatency.toFixed(3)} | ${r.derivedLatency.toFixed(3)} | ${r.entropy.toFixed(3)} | ${r.maxProbability.toFixed(3)} |`,
+        );
+      }),
+  );
+  lines.push(
+    '',
+    `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 

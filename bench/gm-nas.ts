@@ -28,7 +28,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { gmNas, nb201Accuracy, nb201AccuracyColumn, nb201NetworkCost, NB201_OPS, Session, type GmNasResult, type Nb201Cell } from '../lib';
+import {
+  gmNas,
+  nb201Accuracy,
+  nb201AccuracyColumn,
+  nb201NetworkCost,
+  NB201_OPS,
+  Session,
+  type GmNasResult,
+  type Nb201Cell,
+} from '../lib';
 import { gmData, type GmData } from '../lib/gmnas/gm-data';
 import { Rng } from '../lib/strategies/rng';
 import { runPool } from '../lib/util/job-pool';
@@ -93,20 +102,47 @@ function groundTruthPaths(count: number): number[][] {
 async function trainStandalone(p: number[], data: GmData, threads: number): Promise<number> {
   const s = new Session({ device: 'cpu', threads, seed: 1 });
   try {
-    await s.buildNb201({ arch: p.map((j) => NB201_OPS[j]), channels: cfg.channels, cells: cfg.cells, input: data.input, classes: data.classes });
+    await s.buildNb201({
+      arch: p.map((j) => NB201_OPS[j]),
+      channels: cfg.channels,
+      cells: cfg.cells,
+      input: data.input,
+      classes: data.classes,
+    });
     const steps = Math.ceil(data.train.size / BATCH);
-    await s.configureTraining({ optimizer: 'sgd', lr: LR, weightDecay: WEIGHT_DECAY, totalSteps: cfg.gtEpochs * steps });
-    for (let epoch = 0; epoch < cfg.gtEpochs; epoch++) await s.trainEpoch(data.train, { batchSize: BATCH, seed: 1, epoch, augment: data.augment });
-    return (await s.evaluate(data.evaluation, { batchSize: 256, augment: { mean: data.augment.mean, std: data.augment.std } })).top1;
+    await s.configureTraining({
+      optimizer: 'sgd',
+      lr: LR,
+      weightDecay: WEIGHT_DECAY,
+      totalSteps: cfg.gtEpochs * steps,
+    });
+    for (let epoch = 0; epoch < cfg.gtEpochs; epoch++)
+      await s.trainEpoch(data.train, { batchSize: BATCH, seed: 1, epoch, augment: data.augment });
+    return (
+      await s.evaluate(data.evaluation, {
+        batchSize: 256,
+        augment: { mean: data.augment.mean, std: data.augment.std },
+      })
+    ).top1;
   } finally {
     await s.close();
   }
 }
 
-interface Truth { path: number[]; arch: string; top1: number; flops: number }
+interface Truth {
+  path: number[];
+  arch: string;
+  top1: number;
+  flops: number;
+}
 
 const flopsOf = (p: number[], data: GmData) =>
-  nb201NetworkCost(p.map((j) => NB201_OPS[j]) as unknown as Nb201Cell, { channels: cfg.channels, cells: cfg.cells, input: data.input, classes: data.classes }).flops;
+  nb201NetworkCost(p.map((j) => NB201_OPS[j]) as unknown as Nb201Cell, {
+    channels: cfg.channels,
+    cells: cfg.cells,
+    input: data.input,
+    classes: data.classes,
+  }).flops;
 
 async function groundTruth(data: GmData): Promise<Truth[]> {
   const dir = path.join(cfg.out, 'ground-truth');
@@ -115,13 +151,20 @@ async function groundTruth(data: GmData): Promise<Truth[]> {
   const paths = groundTruthPaths(cfg.gt);
   const started = Date.now();
   let done = 0;
-  return runPool(paths.map((p) => async () => {
-    const arch = p.map((j) => NB201_OPS[j]).join(',');
-    const top1 = await readOr(path.join(dir, `${p.join('')}.json`), () => trainStandalone(p, data, threads));
-    done++;
-    process.stderr.write(`ground truth ${done}/${paths.length}: ${arch} ${(100 * top1).toFixed(2)}% (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
-    return { path: p, arch, top1, flops: flopsOf(p, data) };
-  }), cfg.jobs);
+  return runPool(
+    paths.map((p) => async () => {
+      const arch = p.map((j) => NB201_OPS[j]).join(',');
+      const top1 = await readOr(path.join(dir, `${p.join('')}.json`), () =>
+        trainStandalone(p, data, threads),
+      );
+      done++;
+      process.stderr.write(
+        `ground truth ${done}/${paths.length}: ${arch} ${(100 * top1).toFixed(2)}% (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+      );
+      return { path: p, arch, top1, flops: flopsOf(p, data) };
+    }),
+    cfg.jobs,
+  );
 }
 
 const ARMS = ['oneshot', 'random', 'gradient'] as const;
@@ -130,13 +173,38 @@ type Arm = (typeof ARMS)[number];
 async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResult> {
   const total = totalSupernetEpochs(cfg.epochs, cfg.splitEpochs);
   const split = arm !== 'oneshot';
-  return readOr(path.join(cfg.out, `${arm}-s${seed}.json`), () => gmNas({
-    space: 'nb201', channels: cfg.channels, cells: cfg.cells, epochs: split ? cfg.epochs : total,
-    splitEpochs: split ? cfg.splitEpochs : [], criterion: arm === 'random' ? 'random' : 'gradient', repeats: cfg.repeats,
-    batchSize: BATCH, lr: LR, weightDecay: WEIGHT_DECAY, limitTrain: cfg.limitTrain, evalImages: cfg.evalImages,
-    samples: cfg.samples, evaluate: truth.map((t) => t.path), seed, dataSeed: DATA_SEED, device: 'cpu', threads: 2, progressEvery: 1000,
-    runDir: path.join(cfg.out, 'runs', `${arm}-s${seed}`),
-  }, (e) => { if (e.type === 'split' || e.type === 'epoch') process.stderr.write(`${arm} s${seed}: ${e.type === 'split' ? `split n${e.node} on edge ${e.split.decision} [${e.split.groups[0]}]|[${e.split.groups[1]}]` : `epoch ${e.record.epoch}`}\n`); }));
+  return readOr(path.join(cfg.out, `${arm}-s${seed}.json`), () =>
+    gmNas(
+      {
+        space: 'nb201',
+        channels: cfg.channels,
+        cells: cfg.cells,
+        epochs: split ? cfg.epochs : total,
+        splitEpochs: split ? cfg.splitEpochs : [],
+        criterion: arm === 'random' ? 'random' : 'gradient',
+        repeats: cfg.repeats,
+        batchSize: BATCH,
+        lr: LR,
+        weightDecay: WEIGHT_DECAY,
+        limitTrain: cfg.limitTrain,
+        evalImages: cfg.evalImages,
+        samples: cfg.samples,
+        evaluate: truth.map((t) => t.path),
+        seed,
+        dataSeed: DATA_SEED,
+        device: 'cpu',
+        threads: 2,
+        progressEvery: 1000,
+        runDir: path.join(cfg.out, 'runs', `${arm}-s${seed}`),
+      },
+      (e) => {
+        if (e.type === 'split' || e.type === 'epoch')
+          process.stderr.write(
+            `${arm} s${seed}: ${e.type === 'split' ? `split n${e.node} on edge ${e.split.decision} [${e.split.groups[0]}]|[${e.split.groups[1]}]` : `epoch ${e.record.epoch}`}\n`,
+          );
+      },
+    ),
+  );
 }
 
 /**
@@ -145,14 +213,17 @@ async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResu
  */
 function pairTau(pairs: [number, number][], supernet: number[], truth: Truth[]): number {
   let sum = 0;
-  for (const [i, j] of pairs) sum += Math.sign(supernet[i] - supernet[j]) * Math.sign(truth[i].top1 - truth[j].top1);
+  for (const [i, j] of pairs)
+    sum += Math.sign(supernet[i] - supernet[j]) * Math.sign(truth[i].top1 - truth[j].top1);
   return pairs.length ? sum / pairs.length : NaN;
 }
 
 /** Pairs of ground-truth architectures that the run scored in the same leaf. */
 function sameLeafPairs(result: GmNasResult): [number, number][] {
   const leaf = result.scored.map((s) => s.leaf);
-  return leaf.flatMap((a, i) => leaf.slice(i + 1).flatMap((b, k) => (a === b ? [[i, i + 1 + k] as [number, number]] : [])));
+  return leaf.flatMap((a, i) =>
+    leaf.slice(i + 1).flatMap((b, k) => (a === b ? [[i, i + 1 + k] as [number, number]] : [])),
+  );
 }
 
 function topRegret(truth: Truth[], supernet: number[], k: number): number {
@@ -161,8 +232,21 @@ function topRegret(truth: Truth[], supernet: number[], k: number): number {
 }
 
 interface ArmRow {
-  arm: Arm; seed: number; tau: number; sameLeafTau: number; sameLeafPairs: number; oneShotOnPairs?: number; regret5: number; chosen: string; chosenHeldOut: number; cifar10: number;
-  cifar10Percentile: number; leaves: number; standalone: number; peers: number; rank: number;
+  arm: Arm;
+  seed: number;
+  tau: number;
+  sameLeafTau: number;
+  sameLeafPairs: number;
+  oneShotOnPairs?: number;
+  regret5: number;
+  chosen: string;
+  chosenHeldOut: number;
+  cifar10: number;
+  cifar10Percentile: number;
+  leaves: number;
+  standalone: number;
+  peers: number;
+  rank: number;
 }
 
 const CIFAR10 = nb201AccuracyColumn('cifar10', 'test');
@@ -178,16 +262,40 @@ async function randomPickControl(result: GmNasResult, truth: Truth[], data: GmDa
   return { standalone, peers: peers.length, rank: 1 + peers.filter((t) => t.top1 > standalone).length };
 }
 
-async function rowOf(arm: Arm, seed: number, result: GmNasResult, truth: Truth[], data: GmData, oneShot?: GmNasResult): Promise<ArmRow> {
+async function rowOf(
+  arm: Arm,
+  seed: number,
+  result: GmNasResult,
+  truth: Truth[],
+  data: GmData,
+  oneShot?: GmNasResult,
+): Promise<ArmRow> {
   const supernet = result.scored.map((s) => s.top1);
   const pairs = sameLeafPairs(result);
   const cifar10 = nb201Accuracy(result.chosen.arch, 'cifar10', 'test');
   return {
-    arm, seed, tau: kendall(supernet, truth.map((t) => t.top1)), regret5: topRegret(truth, supernet, 5),
-    sameLeafTau: pairTau(pairs, supernet, truth), sameLeafPairs: pairs.length,
-    oneShotOnPairs: oneShot && arm !== 'oneshot' ? pairTau(pairs, oneShot.scored.map((x) => x.top1), truth) : undefined,
-    chosen: result.chosen.arch, chosenHeldOut: result.chosen.top1, cifar10,
-    cifar10Percentile: CIFAR10.filter((a) => a <= cifar10).length / CIFAR10.length, leaves: result.leaves.length,
+    arm,
+    seed,
+    tau: kendall(
+      supernet,
+      truth.map((t) => t.top1),
+    ),
+    regret5: topRegret(truth, supernet, 5),
+    sameLeafTau: pairTau(pairs, supernet, truth),
+    sameLeafPairs: pairs.length,
+    oneShotOnPairs:
+      oneShot && arm !== 'oneshot'
+        ? pairTau(
+            pairs,
+            oneShot.scored.map((x) => x.top1),
+            truth,
+          )
+        : undefined,
+    chosen: result.chosen.arch,
+    chosenHeldOut: result.chosen.top1,
+    cifar10,
+    cifar10Percentile: CIFAR10.filter((a) => a <= cifar10).length / CIFAR10.length,
+    leaves: result.leaves.length,
     ...(await randomPickControl(result, truth, data)),
   };
 }
@@ -202,9 +310,12 @@ function report(rows: ArmRow[], truth: Truth[]): string {
     '',
     '| arm | seed | Kendall tau | tau on same-leaf pairs (pairs) | one-shot on those pairs | top-5 regret (pts) | leaves | chosen | supernet held-out top-1 | stand-alone top-1 | rank among random peers (+-25% FLOPs) | NB201 CIFAR-10 test (transfer), percentile |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${r.sameLeafTau.toFixed(3)} (${r.sameLeafPairs}) | ` +
-      `${r.oneShotOnPairs === undefined ? '' : r.oneShotOnPairs.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
-      `${pct(r.standalone)} | ${r.rank} of ${r.peers + 1} | ${r.cifar10.toFixed(2)}, ${pct(r.cifar10Percentile)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${r.sameLeafTau.toFixed(3)} (${r.sameLeafPairs}) | ` +
+        `${r.oneShotOnPairs === undefined ? '' : r.oneShotOnPairs.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
+        `${pct(r.standalone)} | ${r.rank} of ${r.peers + 1} | ${r.cifar10.toFixed(2)}, ${pct(r.cifar10Percentile)} |`,
+    ),
     '',
     '| arm | tau mean | tau std | tau spread (max-min) | same-leaf tau mean | one-shot on those pairs, mean | regret mean (pts) | CIFAR-10 mean |',
     '|---|---|---|---|---|---|---|---|',
@@ -215,28 +326,51 @@ function report(rows: ArmRow[], truth: Truth[]): string {
     const { mean, std } = meanAndStd(taus);
     const leafTau = meanAndStd(mine.map((r) => r.sameLeafTau)).mean;
     const oneShotPairs = arm === 'oneshot' ? NaN : meanAndStd(mine.map((r) => r.oneShotOnPairs!)).mean;
-    return { arm, mean, std, spread: Math.max(...taus) - Math.min(...taus), leafTau, oneShotPairs, regret: meanAndStd(mine.map((r) => r.regret5)).mean, cifar: meanAndStd(mine.map((r) => r.cifar10)).mean };
+    return {
+      arm,
+      mean,
+      std,
+      spread: Math.max(...taus) - Math.min(...taus),
+      leafTau,
+      oneShotPairs,
+      regret: meanAndStd(mine.map((r) => r.regret5)).mean,
+      cifar: meanAndStd(mine.map((r) => r.cifar10)).mean,
+    };
   });
-  for (const s of stats) lines.push(`| ${s.arm} | ${s.mean.toFixed(3)} | ${s.std.toFixed(3)} | ${s.spread.toFixed(3)} | ${s.leafTau.toFixed(3)} | ` +
-    `${Number.isNaN(s.oneShotPairs) ? '' : s.oneShotPairs.toFixed(3)} | ${pct(s.regret)} | ${s.cifar.toFixed(2)} |`);
+  for (const s of stats)
+    lines.push(
+      `| ${s.arm} | ${s.mean.toFixed(3)} | ${s.std.toFixed(3)} | ${s.spread.toFixed(3)} | ${s.leafTau.toFixed(3)} | ` +
+        `${Number.isNaN(s.oneShotPairs) ? '' : s.oneShotPairs.toFixed(3)} | ${pct(s.regret)} | ${s.cifar.toFixed(2)} |`,
+    );
   const gm = stats.find((s) => s.arm === 'gradient')!;
   for (const control of stats.filter((s) => s.arm !== 'gradient')) {
     const margin = gm.mean - control.mean;
     const spread = Math.max(gm.spread, control.spread);
-    lines.push(`GM vs ${control.arm}: tau ${margin >= 0 ? '+' : ''}${margin.toFixed(3)}, seed spread ${spread.toFixed(3)}: ` +
-      (margin > spread ? 'above the spread' : 'NOT above the spread'));
+    lines.push(
+      `GM vs ${control.arm}: tau ${margin >= 0 ? '+' : ''}${margin.toFixed(3)}, seed spread ${spread.toFixed(3)}: ` +
+        (margin > spread ? 'above the spread' : 'NOT above the spread'),
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 async function main() {
   fs.mkdirSync(cfg.out, { recursive: true });
-  const data = await gmData({ dataset: 'fashion-mnist', validFraction: 0.2, evalImages: cfg.evalImages, limitTrain: cfg.limitTrain, batchSize: BATCH, augment: false, seed: DATA_SEED });
+  const data = await gmData({
+    dataset: 'fashion-mnist',
+    validFraction: 0.2,
+    evalImages: cfg.evalImages,
+    limitTrain: cfg.limitTrain,
+    batchSize: BATCH,
+    augment: false,
+    seed: DATA_SEED,
+  });
   const truth = await groundTruth(data);
   const rows: ArmRow[] = [];
   for (const seed of cfg.seeds) {
     const oneShot = await runArm('oneshot', seed, truth);
-    for (const arm of ARMS) rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data, oneShot));
+    for (const arm of ARMS)
+      rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data, oneShot));
   }
   const text = report(rows, truth);
   fs.writeFileSync(path.join(cfg.out, 'report.md'), text);

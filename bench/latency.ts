@@ -13,8 +13,22 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  architectureLayers, buildLatencyTable, deriveArchitecture, estimateLatency, fitTablePredictor, info, loadSpace, randomChoice,
-  resolveSpace, Rng, spaceLayers, timingOptionsOf, withProfiler, type LatencyTable, type ResolvedSpace, type TimingOptions,
+  architectureLayers,
+  buildLatencyTable,
+  deriveArchitecture,
+  estimateLatency,
+  fitTablePredictor,
+  info,
+  loadSpace,
+  randomChoice,
+  resolveSpace,
+  Rng,
+  spaceLayers,
+  timingOptionsOf,
+  withProfiler,
+  type LatencyTable,
+  type ResolvedSpace,
+  type TimingOptions,
 } from '../lib';
 import { packageRoot } from '../lib/native';
 import { mape, median, spearman } from '../lib/util/statistics';
@@ -44,14 +58,24 @@ const batches = (values.batches ?? (device.startsWith('cuda') ? '1,8,64' : '8'))
 const archCount = Number(values.archs);
 const fitCount = Number(values.fit);
 const threads = Number(values.threads);
-const resolved: ResolvedSpace = resolveSpace(loadSpace(values.space, values.resolution ? Number(values.resolution) : undefined));
+const resolved: ResolvedSpace = resolveSpace(
+  loadSpace(values.space, values.resolution ? Number(values.resolution) : undefined),
+);
 fs.mkdirSync(values.tables, { recursive: true });
 
 const pct = (x: number) => `${x.toFixed(2)}%`;
 
-async function measureAll(table: LatencyTable, seed: number): Promise<{ sums: number[]; predicted: number[]; first: number[]; second: number[] }> {
+async function measureAll(
+  table: LatencyTable,
+  seed: number,
+): Promise<{ sums: number[]; predicted: number[]; first: number[]; second: number[] }> {
   const rng = new Rng(seed);
-  const archs = Array.from({ length: archCount }, () => deriveArchitecture(resolved, randomChoice(resolved, () => rng.next())));
+  const archs = Array.from({ length: archCount }, () =>
+    deriveArchitecture(
+      resolved,
+      randomChoice(resolved, () => rng.next()),
+    ),
+  );
   const first: number[] = [];
   const second: number[] = [];
   await withProfiler(timingOptionsOf(table), async (profiler) => {
@@ -71,23 +95,49 @@ function referenceTimer(table: LatencyTable, batch: number, opts: TimingOptions)
   const file = path.join(values.tables, 'reference-layers.json');
   fs.writeFileSync(file, JSON.stringify(layers.map(({ block, input }) => ({ block, input }))));
   const script = path.join(packageRoot(), 'bench', 'python', 'latency_reference.py');
-  const run = spawnSync(values.python, [script, '--layers', file, '--batch', String(batch), '--threads', String(threads), '--device', table.conditions.device,
-    ...(opts.channelsLast ? ['--channels-last'] : [])], {
-    encoding: 'utf8',
-    // glibc keeps freed memory for reuse, as torchnas's caching CPU allocator does: otherwise the
-    // reference pays page faults on every large activation and the comparison measures the allocator.
-    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(2 ** 32), MALLOC_TRIM_THRESHOLD_: String(2 ** 32) },
-  });
+  const run = spawnSync(
+    values.python,
+    [
+      script,
+      '--layers',
+      file,
+      '--batch',
+      String(batch),
+      '--threads',
+      String(threads),
+      '--device',
+      table.conditions.device,
+      ...(opts.channelsLast ? ['--channels-last'] : []),
+    ],
+    {
+      encoding: 'utf8',
+      // glibc keeps freed memory for reuse, as torchnas's caching CPU allocator does: otherwise the
+      // reference pays page faults on every large activation and the comparison measures the allocator.
+      env: {
+        ...process.env,
+        MALLOC_MMAP_THRESHOLD_: String(2 ** 32),
+        MALLOC_TRIM_THRESHOLD_: String(2 ** 32),
+      },
+    },
+  );
   if (run.status !== 0) {
-    console.log(`  reference timer: skipped (${values.python} with torch failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()})`);
+    console.log(
+      `  reference timer: skipped (${values.python} with torch failed: ${(run.stderr || run.error?.message || '').trim().split('\n').pop()})`,
+    );
     return;
   }
   const reference = JSON.parse(run.stdout.trim().split('\n').pop()!) as { torch: string; medianMs: number[] };
   return withProfiler(opts, async (profiler) => {
     const ours = await profiler.layers(layers);
     const ratios = ours.map((s, i) => s.median / reference.medianMs[i]);
-    console.log(`  timer vs torch.utils.benchmark.Timer (PyTorch ${reference.torch}), ${layers.length} layers at batch ${batch}:`);
-    layers.forEach((l, i) => console.log(`    ${l.key.padEnd(34)} torchnas ${ours[i].median.toFixed(3).padStart(8)} ms  reference ${reference.medianMs[i].toFixed(3).padStart(8)} ms  ratio ${ratios[i].toFixed(3)}`));
+    console.log(
+      `  timer vs torch.utils.benchmark.Timer (PyTorch ${reference.torch}), ${layers.length} layers at batch ${batch}:`,
+    );
+    layers.forEach((l, i) =>
+      console.log(
+        `    ${l.key.padEnd(34)} torchnas ${ours[i].median.toFixed(3).padStart(8)} ms  reference ${reference.medianMs[i].toFixed(3).padStart(8)} ms  ratio ${ratios[i].toFixed(3)}`,
+      ),
+    );
     const within = ratios.filter((r) => Math.abs(r - 1) <= 0.03).length;
     console.log(`    median ratio ${median(ratios).toFixed(3)}; ${within}/${ratios.length} layers within 3%`);
   });
@@ -95,26 +145,52 @@ function referenceTimer(table: LatencyTable, batch: number, opts: TimingOptions)
 
 async function main() {
   const n = info();
-  console.log(`bench:latency — ${resolved.space.name} at ${resolved.space.input.join('x')}, device ${device}, ${threads} threads, ` +
-    `${values.runtime === 'onnxruntime' ? 'onnxruntime (CPU provider)' : `LibTorch ${n.torchVersion}`}`);
-  console.log(`  ${archCount} evaluated networks (seed 2), predictor fitted on ${fitCount} others (seed 1), repeats ${values.repeats}, warm-up ${values.warmup}`);
+  console.log(
+    `bench:latency — ${resolved.space.name} at ${resolved.space.input.join('x')}, device ${device}, ${threads} threads, ` +
+      `${values.runtime === 'onnxruntime' ? 'onnxruntime (CPU provider)' : `LibTorch ${n.torchVersion}`}`,
+  );
+  console.log(
+    `  ${archCount} evaluated networks (seed 2), predictor fitted on ${fitCount} others (seed 1), repeats ${values.repeats}, warm-up ${values.warmup}`,
+  );
   for (const batch of batches) {
     const channelsLast = values['channels-last'];
     const runtime = values.runtime as 'libtorch' | 'onnxruntime';
-    const opts: TimingOptions = { device, runtime, batch, threads, channelsLast, repeats: Number(values.repeats), warmup: Number(values.warmup) };
-    const file = path.join(values.tables, `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}${channelsLast ? '-cl' : ''}` +
-      `${runtime === 'onnxruntime' ? '-ort' : ''}.json`);
+    const opts: TimingOptions = {
+      device,
+      runtime,
+      batch,
+      threads,
+      channelsLast,
+      repeats: Number(values.repeats),
+      warmup: Number(values.warmup),
+    };
+    const file = path.join(
+      values.tables,
+      `${resolved.space.name}-${resolved.space.input[1]}-${device.replace(':', '')}-b${batch}${channelsLast ? '-cl' : ''}` +
+        `${runtime === 'onnxruntime' ? '-ort' : ''}.json`,
+    );
     const started = Date.now();
     let table = await buildLatencyTable(resolved, file, opts);
-    console.log(`\nbatch ${batch}: table of ${Object.keys(table.entries).length} layers on ${table.conditions.deviceName} (${table.conditions.timer}): ` +
-      `${table.buildSeconds.toFixed(1)} s of measuring (${((Date.now() - started) / 1000).toFixed(1)} s this run; ${file})`);
+    console.log(
+      `\nbatch ${batch}: table of ${Object.keys(table.entries).length} layers on ${table.conditions.deviceName} (${table.conditions.timer}): ` +
+        `${table.buildSeconds.toFixed(1)} s of measuring (${((Date.now() - started) / 1000).toFixed(1)} s this run; ${file})`,
+    );
     if (fitCount >= 4) table = await fitTablePredictor(resolved, file, { networks: fitCount, seed: 1 });
     const r = await measureAll(table, 2);
     const repeatDiff = r.first.map((m, i) => (100 * Math.abs(r.second[i] - m)) / m);
-    console.log(`  measured: median ${median(r.first).toFixed(3)} ms (range ${Math.min(...r.first).toFixed(3)}–${Math.max(...r.first).toFixed(3)} ms)`);
-    console.log(`  table sum:  MAPE ${pct(mape(r.sums, r.first))}  Spearman ${spearman(r.sums, r.first).toFixed(3)}`);
-    if (table.predictor) console.log(`  predictor:  MAPE ${pct(mape(r.predicted, r.first))}  Spearman ${spearman(r.predicted, r.first).toFixed(3)}  (fit MAPE ${pct(table.predictor.fitMape)})`);
-    console.log(`  repeated measurement: median difference ${pct(median(repeatDiff))}; ${repeatDiff.filter((d) => d <= 2).length}/${repeatDiff.length} within 2%`);
+    console.log(
+      `  measured: median ${median(r.first).toFixed(3)} ms (range ${Math.min(...r.first).toFixed(3)}–${Math.max(...r.first).toFixed(3)} ms)`,
+    );
+    console.log(
+      `  table sum:  MAPE ${pct(mape(r.sums, r.first))}  Spearman ${spearman(r.sums, r.first).toFixed(3)}`,
+    );
+    if (table.predictor)
+      console.log(
+        `  predictor:  MAPE ${pct(mape(r.predicted, r.first))}  Spearman ${spearman(r.predicted, r.first).toFixed(3)}  (fit MAPE ${pct(table.predictor.fitMape)})`,
+      );
+    console.log(
+      `  repeated measurement: median difference ${pct(median(repeatDiff))}; ${repeatDiff.filter((d) => d <= 2).length}/${repeatDiff.length} within 2%`,
+    );
     if (runtime === 'libtorch') await referenceTimer(table, batch, opts);
   }
 }

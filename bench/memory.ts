@@ -41,7 +41,15 @@ const { values: args } = parseArgs({
 });
 
 // One (mode, N) measurement; prints {peakMiB}.
-async function child(mode: Mode, n: number, batch: number, edges: number, width: number, candidate: string, device: string) {
+async function child(
+  mode: Mode,
+  n: number,
+  batch: number,
+  edges: number,
+  width: number,
+  candidate: string,
+  device: string,
+) {
   const space = parseChainSpace({
     name: `bench-${n}`,
     input: [1, 28, 28],
@@ -60,16 +68,22 @@ async function child(mode: Mode, n: number, batch: number, edges: number, width:
   await session.configureTraining({ lr: 0.05, totalSteps: 10 });
   await session.configureSearch({ mode: mode === 'weights' ? 'full_v2' : mode });
   const augment = augmentationFor('fashion-mnist', false);
-  const epoch = (index: number) => session.searchEpoch(weightBatch, archBatch, {
-    train: { batchSize: 2, augment, epoch: index }, valid: { batchSize: batch, augment }, archEvery: 1, updateArch: mode !== 'weights',
-  });
+  const epoch = (index: number) =>
+    session.searchEpoch(weightBatch, archBatch, {
+      train: { batchSize: 2, augment, epoch: index },
+      valid: { batchSize: batch, augment },
+      archEvery: 1,
+      updateArch: mode !== 'weights',
+    });
   await epoch(0); // warm-up: first-touch allocations, optimizer state
   if (device !== 'cpu') {
     const before = await session.memoryStats({ resetPeak: true });
     await epoch(1);
     const after = await session.memoryStats();
     await session.close();
-    process.stdout.write(JSON.stringify({ peakMiB: (after.peakAllocatedBytes - before.allocatedBytes) / 2 ** 20 }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ peakMiB: (after.peakAllocatedBytes - before.allocatedBytes) / 2 ** 20 }) + '\n',
+    );
     return;
   }
   const before = residentKiB('VmRSS');
@@ -90,10 +104,15 @@ async function main() {
     return;
   }
   const ns = args.n.split(',').map(Number);
-  const where = args.device === 'cpu' ? `CPU (${os.cpus()[0].model}), peak RSS` : `${args.device}, CUDA caching-allocator peak`;
-  console.log(`torchnas bench:memory — ${new Date().toISOString()} — ${where} added by one search ` +
-    `epoch of one weight step (batch 2) and one architecture step (batch ${batch}); ${edges} edges of N x ${candidate}, ` +
-    `width ${width}, 28x28 input; fresh process per cell`);
+  const where =
+    args.device === 'cpu'
+      ? `CPU (${os.cpus()[0].model}), peak RSS`
+      : `${args.device}, CUDA caching-allocator peak`;
+  console.log(
+    `torchnas bench:memory — ${new Date().toISOString()} — ${where} added by one search ` +
+      `epoch of one weight step (batch 2) and one architecture step (batch ${batch}); ${edges} edges of N x ${candidate}, ` +
+      `width ${width}, 28x28 input; fresh process per cell`,
+  );
   console.log(`| mode | ${ns.map((n) => `N=${n} MiB`).join(' | ')} | N=${ns.at(-1)} / N=${ns[0]} |`);
   console.log(`| --- | ${ns.map(() => '---').join(' | ')} | --- |`);
   for (const mode of args.modes.split(',') as Mode[]) {
@@ -101,14 +120,41 @@ async function main() {
     const peaks = ns.map((n) => {
       const r = spawnSync(
         process.execPath,
-        [__filename, '--child', '--mode', mode, '--child-n', String(n), '--batch', String(batch), '--edges', String(edges), '--width', String(width), '--candidate', candidate, '--device', args.device],
+        [
+          __filename,
+          '--child',
+          '--mode',
+          mode,
+          '--child-n',
+          String(n),
+          '--batch',
+          String(batch),
+          '--edges',
+          String(edges),
+          '--width',
+          String(width),
+          '--candidate',
+          candidate,
+          '--device',
+          args.device,
+        ],
         // No caching CPU allocator here: RSS must follow what the step holds live, not what a cache kept.
-        { encoding: 'utf8', env: { ...process.env, MALLOC_MMAP_THRESHOLD_: '1048576', MALLOC_TRIM_THRESHOLD_: '0', TORCHNAS_CPU_CACHE_MB: '0' } },
+        {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            MALLOC_MMAP_THRESHOLD_: '1048576',
+            MALLOC_TRIM_THRESHOLD_: '0',
+            TORCHNAS_CPU_CACHE_MB: '0',
+          },
+        },
       );
       if (r.status !== 0) throw new Error(`child ${mode} N=${n} failed: ${r.stderr}`);
       return JSON.parse(r.stdout.trim().split('\n').at(-1)!).peakMiB as number;
     });
-    console.log(`| ${mode} | ${peaks.map((p) => p.toFixed(1)).join(' | ')} | ${(peaks.at(-1)! / peaks[0]).toFixed(2)}x |`);
+    console.log(
+      `| ${mode} | ${peaks.map((p) => p.toFixed(1)).join(' | ')} | ${(peaks.at(-1)! / peaks[0]).toFixed(2)}x |`,
+    );
   }
 }
 

@@ -13,10 +13,25 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  NB201_DATASETS, NB201_DEFAULT_BUDGET_EPOCHS, NB201_DEVICES, nb201Best, nb201BestUnderLatency, nb201LatencyColumn,
-  nb201ParetoFront, runNb201Experiment, type Nb201ExperimentResult,
+  NB201_DATASETS,
+  NB201_DEFAULT_BUDGET_EPOCHS,
+  NB201_DEVICES,
+  nb201Best,
+  nb201BestUnderLatency,
+  nb201LatencyColumn,
+  nb201ParetoFront,
+  runNb201Experiment,
+  type Nb201ExperimentResult,
 } from '../lib/benchmarks';
-import { anytimeSeries, nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, renderChart, type ParetoPanel, type VegaLiteSpec } from '../lib/report';
+import {
+  anytimeSeries,
+  nb201AnytimeChart,
+  nb201ParetoChart,
+  nb201ParetoPanel,
+  renderChart,
+  type ParetoPanel,
+  type VegaLiteSpec,
+} from '../lib/report';
 import { STRATEGY_NAMES } from '../lib/strategies';
 
 // Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5: CIFAR-10 test accuracy, mean +- std over 500 runs.
@@ -26,7 +41,11 @@ const PAPER_CIFAR10: Record<string, string> = {
   reinforce: '93.85 ± 0.37',
   hyperband: '93.61 ± 0.52 (BOHB)',
 };
-const PAPER_OPTIMUM: Record<string, string> = { cifar10: '94.37', cifar100: '73.51', 'ImageNet16-120': '47.31' };
+const PAPER_OPTIMUM: Record<string, string> = {
+  cifar10: '94.37',
+  cifar100: '73.51',
+  'ImageNet16-120': '47.31',
+};
 
 // Hardware-aware section: a GPU, a phone and an FPGA, chosen before looking at the results; the bound
 // keeps the fastest quarter of the space on each device.
@@ -53,7 +72,13 @@ function readArgs(argv: string[]): Args {
       plots: { type: 'string' },
     },
   });
-  return { runs: Number(values.runs), budgetEpochs: Number(values['budget-epochs']), seed: Number(values.seed), out: values.out, plots: values.plots };
+  return {
+    runs: Number(values.runs),
+    budgetEpochs: Number(values['budget-epochs']),
+    seed: Number(values.seed),
+    out: values.out,
+    plots: values.plots,
+  };
 }
 
 const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(2)} ± ${x.std.toFixed(2)}`;
@@ -66,9 +91,15 @@ function quantile(values: readonly number[], q: number): number {
 }
 
 /** Mean and std of the incumbent's test accuracy at 100 points of the budget, over the runs that have one by then. */
-function anytimeCurve(result: Nb201ExperimentResult): { epochs: number; testAccuracy: number; std: number }[] {
+function anytimeCurve(
+  result: Nb201ExperimentResult,
+): { epochs: number; testAccuracy: number; std: number }[] {
   const round = (x: number) => Number(x.toFixed(4));
-  return anytimeSeries(result.strategy, result.runs, 'cost').points.map((p) => ({ epochs: p.x, testAccuracy: round(p.mean), std: round(p.std) }));
+  return anytimeSeries(result.strategy, result.runs, 'cost').points.map((p) => ({
+    epochs: p.x,
+    testAccuracy: round(p.mean),
+    std: round(p.std),
+  }));
 }
 
 async function writePlot(spec: VegaLiteSpec, dir: string, name: string): Promise<string> {
@@ -85,52 +116,109 @@ async function main(): Promise<void> {
   const results = new Map<string, Nb201ExperimentResult>();
   for (const strategy of STRATEGY_NAMES) {
     for (const dataset of NB201_DATASETS) {
-      results.set(`${strategy}/${dataset}`, runNb201Experiment({ strategy, dataset, runs: args.runs, budgetEpochs: args.budgetEpochs, seed: args.seed }));
+      results.set(
+        `${strategy}/${dataset}`,
+        runNb201Experiment({
+          strategy,
+          dataset,
+          runs: args.runs,
+          budgetEpochs: args.budgetEpochs,
+          seed: args.seed,
+        }),
+      );
     }
   }
 
   const out: string[] = [];
-  out.push(`## NAS-Bench-201: test accuracy (%) of the chosen architecture, ${args.runs} runs, ${args.budgetEpochs} simulated epochs each\n`);
+  out.push(
+    `## NAS-Bench-201: test accuracy (%) of the chosen architecture, ${args.runs} runs, ${args.budgetEpochs} simulated epochs each\n`,
+  );
   out.push('| strategy | evaluations | CIFAR-10 | paper CIFAR-10 | CIFAR-100 | ImageNet16-120 |');
   out.push('| --- | --- | --- | --- | --- | --- |');
   for (const strategy of STRATEGY_NAMES) {
     const r = (dataset: string) => results.get(`${strategy}/${dataset}`)!;
-    out.push(`| ${strategy} | ${r('cifar10').meanEvaluations.toFixed(0)} | ${pm(r('cifar10').testAccuracy)} | ${PAPER_CIFAR10[strategy]} | ` +
-      `${pm(r('cifar100').testAccuracy)} | ${pm(r('ImageNet16-120').testAccuracy)} |`);
+    out.push(
+      `| ${strategy} | ${r('cifar10').meanEvaluations.toFixed(0)} | ${pm(r('cifar10').testAccuracy)} | ${PAPER_CIFAR10[strategy]} | ` +
+        `${pm(r('cifar100').testAccuracy)} | ${pm(r('ImageNet16-120').testAccuracy)} |`,
+    );
   }
-  const optimum = (dataset: string) => `${nb201Best(dataset).accuracy.toFixed(2)} (paper ${PAPER_OPTIMUM[dataset]})`;
-  out.push(`| optimum (table) | 15625 | ${optimum('cifar10')} | 94.37 | ${optimum('cifar100')} | ${optimum('ImageNet16-120')} |`);
+  const optimum = (dataset: string) =>
+    `${nb201Best(dataset).accuracy.toFixed(2)} (paper ${PAPER_OPTIMUM[dataset]})`;
+  out.push(
+    `| optimum (table) | 15625 | ${optimum('cifar10')} | 94.37 | ${optimum('cifar100')} | ${optimum('ImageNet16-120')} |`,
+  );
   out.push('');
   out.push('Single-fidelity strategies search on 12-epoch validation accuracy (12 epochs per evaluation);');
-  out.push('Hyperband on 12- and 200-epoch validation accuracy (eta 17); the paper ran BOHB on the 12-epoch schedule only.\n');
+  out.push(
+    'Hyperband on 12- and 200-epoch validation accuracy (eta 17); the paper ran BOHB on the 12-epoch schedule only.\n',
+  );
 
-  out.push(`## Hardware-aware: best ${HARDWARE_DATASET} architecture within a latency bound (fastest ${LATENCY_QUANTILE * 100}% of the space)\n`);
-  out.push('| device | bound (ms) | best within bound (exhaustive, chosen on 200-ep validation) | latency (ms) | test | REA within bound, test |');
+  out.push(
+    `## Hardware-aware: best ${HARDWARE_DATASET} architecture within a latency bound (fastest ${LATENCY_QUANTILE * 100}% of the space)\n`,
+  );
+  out.push(
+    '| device | bound (ms) | best within bound (exhaustive, chosen on 200-ep validation) | latency (ms) | test | REA within bound, test |',
+  );
   out.push('| --- | --- | --- | --- | --- | --- |');
   const hardwarePanels: ParetoPanel[] = [];
   for (const device of HARDWARE_DEVICES) {
     const maxMs = quantile(nb201LatencyColumn(device), LATENCY_QUANTILE);
     const best = nb201BestUnderLatency(HARDWARE_DATASET, device, maxMs)!;
-    const rea = runNb201Experiment({ strategy: 'rea', dataset: HARDWARE_DATASET, runs: args.runs, budgetEpochs: args.budgetEpochs, seed: args.seed, latency: { device, maxMs } });
-    out.push(`| ${device} | ${maxMs.toFixed(3)} | #${best.index} ${cell(best.arch)} | ${best.latencyMs.toFixed(3)} | ${best.accuracy.toFixed(2)} | ${pm(rea.testAccuracy)} |`);
+    const rea = runNb201Experiment({
+      strategy: 'rea',
+      dataset: HARDWARE_DATASET,
+      runs: args.runs,
+      budgetEpochs: args.budgetEpochs,
+      seed: args.seed,
+      latency: { device, maxMs },
+    });
+    out.push(
+      `| ${device} | ${maxMs.toFixed(3)} | #${best.index} ${cell(best.arch)} | ${best.latencyMs.toFixed(3)} | ${best.accuracy.toFixed(2)} | ${pm(rea.testAccuracy)} |`,
+    );
     hardwarePanels.push(nb201ParetoPanel(HARDWARE_DATASET, device, { bound: maxMs, runs: rea.runs }));
   }
 
-  const pareto = Object.fromEntries(NB201_DATASETS.map((dataset) => [dataset, Object.fromEntries(NB201_DEVICES.map((device) => [device, nb201ParetoFront(dataset, device)]))]));
+  const pareto = Object.fromEntries(
+    NB201_DATASETS.map((dataset) => [
+      dataset,
+      Object.fromEntries(NB201_DEVICES.map((device) => [device, nb201ParetoFront(dataset, device)])),
+    ]),
+  );
   const paretoFile = path.join(args.out, 'nb201-pareto.json');
-  fs.writeFileSync(paretoFile, JSON.stringify({ what: 'Pareto front of 200-epoch test accuracy (%) vs latency (ms), per dataset and device', fronts: pareto }) + '\n');
+  fs.writeFileSync(
+    paretoFile,
+    JSON.stringify({
+      what: 'Pareto front of 200-epoch test accuracy (%) vs latency (ms), per dataset and device',
+      fronts: pareto,
+    }) + '\n',
+  );
   const anytime = Object.fromEntries([...results].map(([key, result]) => [key, anytimeCurve(result)]));
   const anytimeFile = path.join(args.out, 'nb201-anytime.json');
-  fs.writeFileSync(anytimeFile, JSON.stringify({ what: 'mean and std over runs of the test accuracy (%) of the incumbent vs simulated training epochs', runs: args.runs, curves: anytime }) + '\n');
+  fs.writeFileSync(
+    anytimeFile,
+    JSON.stringify({
+      what: 'mean and std over runs of the test accuracy (%) of the incumbent vs simulated training epochs',
+      runs: args.runs,
+      curves: anytime,
+    }) + '\n',
+  );
   out.push('');
   out.push(`Pareto fronts (27 devices x 3 datasets): ${paretoFile}; anytime curves: ${anytimeFile}.`);
   if (args.plots) {
     const plotFiles = [];
     for (const dataset of NB201_DATASETS) {
-      const chart = nb201AnytimeChart(STRATEGY_NAMES.map((strategy) => results.get(`${strategy}/${dataset}`)!));
+      const chart = nb201AnytimeChart(
+        STRATEGY_NAMES.map((strategy) => results.get(`${strategy}/${dataset}`)!),
+      );
       plotFiles.push(await writePlot(chart, args.plots, `nb201-anytime-${dataset}`));
     }
-    plotFiles.push(await writePlot(nb201ParetoChart(HARDWARE_DATASET, hardwarePanels, `rea, ${args.runs} runs`), args.plots, 'nb201-pareto-hardware'));
+    plotFiles.push(
+      await writePlot(
+        nb201ParetoChart(HARDWARE_DATASET, hardwarePanels, `rea, ${args.runs} runs`),
+        args.plots,
+        'nb201-pareto-hardware',
+      ),
+    );
     out.push(`Plots: ${plotFiles.join(', ')}.`);
   }
   out.push(`${((Date.now() - started) / 1000).toFixed(1)} s.`);

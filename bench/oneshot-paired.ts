@@ -28,7 +28,9 @@ const verdict = (i: Interval) => (i.lo > 0 ? 'above' : i.hi < 0 ? 'below' : 'no 
 
 /** Per subnet (in scores.json order), the arm's top-1 on each seed. */
 function scoresOf(dirs: string[], arm: string): { macs: number[]; top1: number[][] } {
-  const bySeed = dirs.map((d) => JSON.parse(fs.readFileSync(path.join(d, arm, 'scores.json'), 'utf8')) as SubnetScore[]);
+  const bySeed = dirs.map(
+    (d) => JSON.parse(fs.readFileSync(path.join(d, arm, 'scores.json'), 'utf8')) as SubnetScore[],
+  );
   const names = bySeed[0].map((s) => s.subnet);
   if (bySeed.some((s) => s.map((m) => m.subnet).join() !== names.join())) {
     throw new Error(`the runs scored different subnets for ${arm}: use the same --subnet-seed`);
@@ -47,8 +49,10 @@ function main() {
   const grid = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
   const binOf = base.macs.map((m) => macsBin(grid, m));
   const mm = (x: number) => (x / 1e6).toFixed(1);
-  console.log(`${dirs.length} seeds (${dirs.join(', ')}); ${base.macs.length} subnets; differences in top-1 points ` +
-    `against ${args.baseline}, mean over seeds per subnet, paired bootstrap 95% interval over subnets\n`);
+  console.log(
+    `${dirs.length} seeds (${dirs.join(', ')}); ${base.macs.length} subnets; differences in top-1 points ` +
+      `against ${args.baseline}, mean over seeds per subnet, paired bootstrap 95% interval over subnets\n`,
+  );
   for (const arm of args.arms.split(',')) {
     const own = scoresOf(dirs, arm).top1.map(mean);
     console.log(`| ${arm} - ${args.baseline}: MACs bin (M) | subnets | difference [95% interval] | |`);
@@ -56,8 +60,14 @@ function main() {
     for (let b = 0; b < bins; b++) {
       const members = binOf.flatMap((x, i) => (x === b ? [i] : []));
       if (members.length < 2) continue;
-      const d = pairedBootstrap(members.map((i) => own[i]), members.map((i) => baseMean[i]), { seed: b + 1 });
-      console.log(`| ${mm(grid[b])}-${mm(grid[b + 1])} | ${members.length} | ${interval(d)} | ${verdict(d)} |`);
+      const d = pairedBootstrap(
+        members.map((i) => own[i]),
+        members.map((i) => baseMean[i]),
+        { seed: b + 1 },
+      );
+      console.log(
+        `| ${mm(grid[b])}-${mm(grid[b + 1])} | ${members.length} | ${interval(d)} | ${verdict(d)} |`,
+      );
     }
     const all = pairedBootstrap(own, baseMean);
     console.log(`| all | ${own.length} | ${interval(all)} | ${verdict(all)} |\n`);

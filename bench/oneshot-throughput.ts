@@ -13,7 +13,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { largestSubnet, loadElasticSpace, nativeElasticSpec, nativeSubnet, Session, smallestSubnet, syntheticDataset } from '../lib';
+import {
+  largestSubnet,
+  loadElasticSpace,
+  nativeElasticSpec,
+  nativeSubnet,
+  Session,
+  smallestSubnet,
+  syntheticDataset,
+} from '../lib';
 import type { NativeSubnet } from '../binding';
 import { median } from '../lib/util/statistics';
 
@@ -36,22 +44,47 @@ const THREADS = Number(args.threads);
 const MIDDLE = Number(args.middle);
 const CHANNELS_LAST = args['channels-last'] === 'true';
 const RECIPE = { lr: 0.05, momentum: 0.9, weightDecay: 3e-5, temperature: 1, clip: 1 };
-const SAMPLER = { rule: 'sandwich' as const, middle: MIDDLE, distill: true, temperature: RECIPE.temperature, clip: RECIPE.clip };
+const SAMPLER = {
+  rule: 'sandwich' as const,
+  middle: MIDDLE,
+  distill: true,
+  temperature: RECIPE.temperature,
+  clip: RECIPE.clip,
+};
 
 /** One torchnas round: a 2-step warm-up epoch, then a timed epoch; returns steps/s and its subnets. */
 async function torchnasRound(round: number): Promise<{ stepsPerSecond: number; steps: NativeSubnet[][] }> {
   const session = new Session({ device: 'cpu', threads: THREADS, seed: round, channelsLast: CHANNELS_LAST });
   try {
     await session.buildElastic(SPACE);
-    await session.configureTraining({ lr: RECIPE.lr, momentum: RECIPE.momentum, weightDecay: RECIPE.weightDecay,
-      warmupSteps: 2, totalSteps: STEPS + 2 });
+    await session.configureTraining({
+      lr: RECIPE.lr,
+      momentum: RECIPE.momentum,
+      weightDecay: RECIPE.weightDecay,
+      warmupSteps: 2,
+      totalSteps: STEPS + 2,
+    });
     const warm = syntheticDataset({ count: 2 * BATCH, shape: [1, 28, 28], classes: 10, seed: round });
-    const timed = syntheticDataset({ count: STEPS * BATCH, shape: [1, 28, 28], classes: 10, seed: round + 1 });
+    const timed = syntheticDataset({
+      count: STEPS * BATCH,
+      shape: [1, 28, 28],
+      classes: 10,
+      seed: round + 1,
+    });
     await session.supernetEpoch(warm, { batchSize: BATCH, epoch: 0, sampler: SAMPLER, progressEvery: 1000 });
-    const stats = await session.supernetEpoch(timed, { batchSize: BATCH, epoch: 1, sampler: SAMPLER, progressEvery: 1000 });
+    const stats = await session.supernetEpoch(timed, {
+      batchSize: BATCH,
+      epoch: 1,
+      sampler: SAMPLER,
+      progressEvery: 1000,
+    });
     const middles = await session.sampleSubnets({ rule: 'uniform' }, MIDDLE * STEPS, { epoch: 1 });
     const [largest, smallest] = [nativeSubnet(largestSubnet(SPACE)), nativeSubnet(smallestSubnet(SPACE))];
-    const steps = Array.from({ length: STEPS }, (_, i) => [largest, ...middles.slice(i * MIDDLE, (i + 1) * MIDDLE), smallest]);
+    const steps = Array.from({ length: STEPS }, (_, i) => [
+      largest,
+      ...middles.slice(i * MIDDLE, (i + 1) * MIDDLE),
+      smallest,
+    ]);
     return { stepsPerSecond: stats.steps / stats.seconds, steps };
   } finally {
     await session.close();
@@ -61,9 +94,24 @@ async function torchnasRound(round: number): Promise<{ stepsPerSecond: number; s
 /** The Python reference on the same subnets (its first 2 steps are its warm-up). */
 function pythonRound(steps: NativeSubnet[][]): { stepsPerSecond: number; torch: string } {
   const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'oneshot-')), 'config.json');
-  fs.writeFileSync(config, JSON.stringify({ spec: nativeElasticSpec(SPACE), steps: [steps[0], steps[1], ...steps], batchSize: BATCH,
-    threads: THREADS, ...RECIPE, channelsLast: CHANNELS_LAST, warmupSteps: 2, seed: 0 }));
-  const run = spawnSync(args.python, [path.join(__dirname, '..', '..', 'bench', 'python', 'oneshot_step.py'), config], { encoding: 'utf8' });
+  fs.writeFileSync(
+    config,
+    JSON.stringify({
+      spec: nativeElasticSpec(SPACE),
+      steps: [steps[0], steps[1], ...steps],
+      batchSize: BATCH,
+      threads: THREADS,
+      ...RECIPE,
+      channelsLast: CHANNELS_LAST,
+      warmupSteps: 2,
+      seed: 0,
+    }),
+  );
+  const run = spawnSync(
+    args.python,
+    [path.join(__dirname, '..', '..', 'bench', 'python', 'oneshot_step.py'), config],
+    { encoding: 'utf8' },
+  );
   if (run.status !== 0) throw new Error(`the Python reference failed: ${run.stderr}`);
   return JSON.parse(run.stdout.trim().split('\n').at(-1)!);
 }
@@ -78,21 +126,27 @@ async function main() {
     ours.push(t.stepsPerSecond);
     theirs.push(p.stepsPerSecond);
     torchVersion = p.torch;
-    process.stderr.write(`round ${round + 1}: torchnas ${t.stepsPerSecond.toFixed(3)} steps/s, Python ${p.stepsPerSecond.toFixed(3)} steps/s, ` +
-      `ratio ${(t.stepsPerSecond / p.stepsPerSecond).toFixed(2)}\n`);
+    process.stderr.write(
+      `round ${round + 1}: torchnas ${t.stepsPerSecond.toFixed(3)} steps/s, Python ${p.stepsPerSecond.toFixed(3)} steps/s, ` +
+        `ratio ${(t.stepsPerSecond / p.stepsPerSecond).toFixed(2)}\n`,
+    );
   }
   const ratios = ours.map((o, i) => o / theirs[i]);
-  process.stdout.write([
-    `## Sandwich step throughput, elastic-28, ${new Date().toISOString().slice(0, 10)}`,
-    '',
-    `${os.cpus()[0]?.model ?? 'CPU'}, ${THREADS} threads, batch ${BATCH}, ${STEPS} timed steps per round, largest + ${MIDDLE} random + ` +
-      `smallest per step, channels_last ${CHANNELS_LAST}; Python: torch ${torchVersion} (the same LibTorch build).`,
-    '',
-    '| round | torchnas steps/s | Python steps/s | ratio |',
-    '| --- | --- | --- | --- |',
-    ...ours.map((o, i) => `| ${i + 1} | ${o.toFixed(3)} | ${theirs[i].toFixed(3)} | ${ratios[i].toFixed(2)} |`),
-    `| median | ${median(ours).toFixed(3)} | ${median(theirs).toFixed(3)} | ${median(ratios).toFixed(2)} |`,
-  ].join('\n') + '\n');
+  process.stdout.write(
+    [
+      `## Sandwich step throughput, elastic-28, ${new Date().toISOString().slice(0, 10)}`,
+      '',
+      `${os.cpus()[0]?.model ?? 'CPU'}, ${THREADS} threads, batch ${BATCH}, ${STEPS} timed steps per round, largest + ${MIDDLE} random + ` +
+        `smallest per step, channels_last ${CHANNELS_LAST}; Python: torch ${torchVersion} (the same LibTorch build).`,
+      '',
+      '| round | torchnas steps/s | Python steps/s | ratio |',
+      '| --- | --- | --- | --- |',
+      ...ours.map(
+        (o, i) => `| ${i + 1} | ${o.toFixed(3)} | ${theirs[i].toFixed(3)} | ${ratios[i].toFixed(2)} |`,
+      ),
+      `| median | ${median(ours).toFixed(3)} | ${median(theirs).toFixed(3)} | ${median(ratios).toFixed(2)} |`,
+    ].join('\n') + '\n',
+  );
 }
 
 main().catch((error) => {

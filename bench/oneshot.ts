@@ -28,14 +28,37 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { encodeSubnet, decodeSubnet, largestSubnet, loadElasticSpace, randomSubnet, smallestSubnet, subnetArchitecture, subnetCost, train, type Subnet, type TrainResult } from '../lib';
+import {
+  encodeSubnet,
+  decodeSubnet,
+  largestSubnet,
+  loadElasticSpace,
+  randomSubnet,
+  smallestSubnet,
+  subnetArchitecture,
+  subnetCost,
+  train,
+  type Subnet,
+  type TrainResult,
+} from '../lib';
 import { paretoChart, renderChart } from '../lib/report';
 import { hypervolume, paretoFront } from '../lib/search/pareto';
 import { searchSupernet } from '../lib/supernet/search-supernet';
-import { binCentres, generateSubnets, shiftNasChartOf, type GeneratedSubnet } from '../lib/supernet/shiftnas/shiftnas-run';
+import {
+  binCentres,
+  generateSubnets,
+  shiftNasChartOf,
+  type GeneratedSubnet,
+} from '../lib/supernet/shiftnas/shiftnas-run';
 import { loadSupernet, openSupernetRun, shiftNasEdges } from '../lib/supernet/supernet-run';
 import { macsBin } from '../lib/supernet/subnet-pool';
-import { parseSupernetOptions, scoreSubnets, supernetData, trainSupernet, type SubnetScore } from '../lib/supernet/train-supernet';
+import {
+  parseSupernetOptions,
+  scoreSubnets,
+  supernetData,
+  trainSupernet,
+  type SubnetScore,
+} from '../lib/supernet/train-supernet';
 import { Rng } from '../lib/strategies/rng';
 import { readOr } from './step-cache';
 import { runPool } from '../lib/util/job-pool';
@@ -87,7 +110,10 @@ const mmacs = (s: Subnet) => subnetCost(SPACE, s).macs / 1e6;
 function stratified(count: number, bins: number, seed: number): Subnet[] {
   const rng = new Rng(seed);
   const lo = mmacs(smallestSubnet(SPACE));
-  const grid = Array.from({ length: bins + 1 }, (_, i) => lo + ((mmacs(largestSubnet(SPACE)) - lo) * i) / bins);
+  const grid = Array.from(
+    { length: bins + 1 },
+    (_, i) => lo + ((mmacs(largestSubnet(SPACE)) - lo) * i) / bins,
+  );
   const buckets: Subnet[][] = Array.from({ length: bins }, () => []);
   const seen = new Set<string>();
   for (let tries = 0; tries < 200 * count; tries++) {
@@ -100,26 +126,42 @@ function stratified(count: number, bins: number, seed: number): Subnet[] {
   }
   const picked: Subnet[] = [];
   for (let round = 0; picked.length < count && round < count; round++) {
-    for (const bucket of buckets) if (round < bucket.length && picked.length < count) picked.push(bucket[round]);
+    for (const bucket of buckets)
+      if (round < bucket.length && picked.length < count) picked.push(bucket[round]);
   }
   return picked;
 }
 
 function supernetOptions(arm: string) {
-  return { space: 'elastic-28', sampler: arm, epochs: Number(args.epochs), limitTrain: Number(args['limit-train']),
-    batchSize: Number(args['batch-size']), calibBatches: Number(args['calib-batches']), device: 'cpu', threads: Number(args.threads), seed: SEED,
+  return {
+    space: 'elastic-28',
+    sampler: arm,
+    epochs: Number(args.epochs),
+    limitTrain: Number(args['limit-train']),
+    batchSize: Number(args['batch-size']),
+    calibBatches: Number(args['calib-batches']),
+    device: 'cpu',
+    threads: Number(args.threads),
+    seed: SEED,
     ...(arm === 'shiftnas' ? { shiftEvery: Number(args['shift-every']) } : {}),
-    runDir: path.join(args.out, arm, 'supernet') };
+    runDir: path.join(args.out, arm, 'supernet'),
+  };
 }
 
 async function trainArm(arm: string) {
   const result = await trainSupernet(supernetOptions(arm), (e) => {
     if (e.type === 'epoch') {
-      log(`${arm} epoch ${e.record.epoch}: loss ${e.record.train.loss.toFixed(3)}, largest ${pct(e.record.largest.top1)}, ` +
-        `smallest ${pct(e.record.smallest.top1)} in ${e.record.train.seconds.toFixed(0)} s`);
+      log(
+        `${arm} epoch ${e.record.epoch}: loss ${e.record.train.loss.toFixed(3)}, largest ${pct(e.record.largest.top1)}, ` +
+          `smallest ${pct(e.record.smallest.top1)} in ${e.record.train.seconds.toFixed(0)} s`,
+      );
     }
   });
-  return { seconds: result.history.reduce((t, r) => t + r.train.seconds, 0), steps: result.history.at(-1)!.globalStep, last: result.history.at(-1)! };
+  return {
+    seconds: result.history.reduce((t, r) => t + r.train.seconds, 0),
+    steps: result.history.at(-1)!.globalStep,
+    last: result.history.at(-1)!,
+  };
 }
 
 async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> {
@@ -128,11 +170,15 @@ async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> 
   const data = await supernetData(opts, SPACE);
   // Scoring images from the whole held-out part (not shrunk with --limit-train), never trained on.
   const heldOut = (await supernetData({ ...opts, limitTrain: undefined }, SPACE)).valid;
-  data.valid = heldOut.subset(Math.min(heldOut.size, Number(args['limit-valid'])), Number(args['subnet-seed']) + 7);
+  data.valid = heldOut.subset(
+    Math.min(heldOut.size, Number(args['limit-valid'])),
+    Number(args['subnet-seed']) + 7,
+  );
   const session = await loadSupernet(run, { threads: Number(args.threads) });
   try {
-    return await scoreSubnets(session, SPACE, subnets, data, run.opts,
-      (p) => { if (p.done % 25 === 0) log(`${arm}: ${p.done}/${p.total} subnets scored`); });
+    return await scoreSubnets(session, SPACE, subnets, data, run.opts, (p) => {
+      if (p.done % 25 === 0) log(`${arm}: ${p.done}/${p.total} subnets scored`);
+    });
   } finally {
     await session.close();
   }
@@ -141,17 +187,31 @@ async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> 
 // One recipe for every stand-alone network: SGD 0.1, 1 warm-up epoch then cosine, crop + flip,
 // batch 128, --retrain-limit images, 2% held out, then the 10,000 test images.
 function retrain(subnet: Subnet, name: string): Promise<TrainResult> {
-  return train({ arch: subnetArchitecture(SPACE, subnet, name), dataset: 'fashion-mnist', epochs: Number(args['retrain-epochs']),
-    limitTrain: Number(args['retrain-limit']), validFraction: 0.02, lr: 0.1, warmupEpochs: 1, batchSize: 128, device: 'cpu',
-    threads: 1, seed: SEED, runDir: path.join(args.out, 'retrain', name) });
+  return train({
+    arch: subnetArchitecture(SPACE, subnet, name),
+    dataset: 'fashion-mnist',
+    epochs: Number(args['retrain-epochs']),
+    limitTrain: Number(args['retrain-limit']),
+    validFraction: 0.02,
+    lr: 0.1,
+    warmupEpochs: 1,
+    batchSize: 128,
+    device: 'cpu',
+    threads: 1,
+    seed: SEED,
+    runDir: path.join(args.out, 'retrain', name),
+  });
 }
 
 /** Front members nearest the 20%, 50% and 80% points of the front's MACs range. */
 function threeOfFront(front: SubnetScore[]): SubnetScore[] {
   const lo = front[0].macs;
   const hi = front.at(-1)!.macs;
-  const picks = [0.2, 0.5, 0.8].map((q) => front.reduce((best, m) =>
-    Math.abs(m.macs - (lo + q * (hi - lo))) < Math.abs(best.macs - (lo + q * (hi - lo))) ? m : best));
+  const picks = [0.2, 0.5, 0.8].map((q) =>
+    front.reduce((best, m) =>
+      Math.abs(m.macs - (lo + q * (hi - lo))) < Math.abs(best.macs - (lo + q * (hi - lo))) ? m : best,
+    ),
+  );
   return [...new Map(picks.map((p) => [p.subnet, p])).values()];
 }
 
@@ -160,33 +220,56 @@ async function main() {
   const arms = args.arms.split(',');
   fs.mkdirSync(args.out, { recursive: true });
   const subnets = await readOr(path.join(args.out, 'subnets.json'), async () =>
-    stratified(Number(args.subnets), Number(args.bins), Number(args['subnet-seed']) + 100).map(encodeSubnet));
+    stratified(Number(args.subnets), Number(args.bins), Number(args['subnet-seed']) + 100).map(encodeSubnet),
+  );
   const trained = [];
   for (const arm of arms) trained.push(await trainArm(arm));
   if (args['train-only']) return;
   const scores: SubnetScore[][] = [];
   for (const arm of arms) {
-    scores.push(await readOr(path.join(args.out, arm, 'scores.json'), () => scoreArm(arm, subnets.map((s) => decodeSubnet(SPACE, s)))));
+    scores.push(
+      await readOr(path.join(args.out, arm, 'scores.json'), () =>
+        scoreArm(
+          arm,
+          subnets.map((s) => decodeSubnet(SPACE, s)),
+        ),
+      ),
+    );
   }
   const fronts = scores.map((s) => paretoFront(s, (m) => ({ accuracy: m.top1, cost: m.macs })));
   if (args.plot) await plotFronts(arms, scores, fronts, args.plot);
-  const shift = arms.includes('shiftnas') ? await readOr(path.join(args.out, 'shiftnas', 'extras.json'), shiftNasExtras) : undefined;
+  const shift = arms.includes('shiftnas')
+    ? await readOr(path.join(args.out, 'shiftnas', 'extras.json'), shiftNasExtras)
+    : undefined;
   if (shift && args.plot) await plotShiftNas(args.plot);
   if (args['skip-retrain']) return report(arms, trained, scores, fronts, [], new Map(), [], started, shift);
   // Evenly spaced in MACs: the subnets sorted by MACs, every (200 / 20)-th.
   const byMacs = [...subnets].sort((a, b) => mmacs(decodeSubnet(SPACE, a)) - mmacs(decodeSubnet(SPACE, b)));
   const step = byMacs.length / Number(args.kendall);
-  const kendallSet = Array.from({ length: Number(args.kendall) }, (_, i) => byMacs[Math.floor(i * step + step / 2)]);
+  const kendallSet = Array.from(
+    { length: Number(args.kendall) },
+    (_, i) => byMacs[Math.floor(i * step + step / 2)],
+  );
   const jobs = [
     ...kendallSet.map((s, i) => ({ subnet: s, name: `kendall-${String(i).padStart(2, '0')}` })),
-    ...arms.flatMap((arm, a) => threeOfFront(fronts[a]).map((m, k) => ({ subnet: m.subnet, name: `${arm}-front-${k}` }))),
-    ...(shift?.pairs ?? []).flatMap((p, k) => [...(p.evolution ? [{ subnet: p.evolution.subnet, name: `shiftnas-evolution-${k}` }] : []),
-      { subnet: p.generator.subnet, name: `shiftnas-generator-${k}` }]),
+    ...arms.flatMap((arm, a) =>
+      threeOfFront(fronts[a]).map((m, k) => ({ subnet: m.subnet, name: `${arm}-front-${k}` })),
+    ),
+    ...(shift?.pairs ?? []).flatMap((p, k) => [
+      ...(p.evolution ? [{ subnet: p.evolution.subnet, name: `shiftnas-evolution-${k}` }] : []),
+      { subnet: p.generator.subnet, name: `shiftnas-generator-${k}` },
+    ]),
   ];
-  const retrained = await runPool(jobs.map((j) => () => retrain(decodeSubnet(SPACE, j.subnet), j.name).then((r) => {
-    log(`${j.name}: test ${pct(r.test.top1)}`);
-    return r;
-  })), JOBS);
+  const retrained = await runPool(
+    jobs.map(
+      (j) => () =>
+        retrain(decodeSubnet(SPACE, j.subnet), j.name).then((r) => {
+          log(`${j.name}: test ${pct(r.test.top1)}`);
+          return r;
+        }),
+    ),
+    JOBS,
+  );
   const standalone = new Map(jobs.map((j, i) => [j.name, retrained[i].test.top1]));
   report(arms, trained, scores, fronts, jobs, standalone, kendallSet, started, shift);
 }
@@ -213,28 +296,54 @@ async function shiftNasExtras(): Promise<ShiftNasExtras> {
   const centres = binCentres(shiftNasEdges(run, 'shiftnas'));
   const answers = [];
   for (const [b, centre] of centres.entries()) {
-    const evolved = await searchSupernet({ run: runDir, population: Number(args['evolution-population']),
-      iterations: Number(args['evolution-iterations']), target: centre / 1e6, targetTolerance: 0.05,
-      calibBatches: Number(args['calib-batches']), limitValid: 1000, seed: SEED + b, threads: Number(args.threads),
-      exportFront: false, generatorSeeds: false });
+    const evolved = await searchSupernet({
+      run: runDir,
+      population: Number(args['evolution-population']),
+      iterations: Number(args['evolution-iterations']),
+      target: centre / 1e6,
+      targetTolerance: 0.05,
+      calibBatches: Number(args['calib-batches']),
+      limitValid: 1000,
+      seed: SEED + b,
+      threads: Number(args.threads),
+      exportFront: false,
+      generatorSeeds: false,
+    });
     log(`shiftnas: NSGA-II at ${(centre / 1e6).toFixed(2)} M: ${evolved.evaluated} scored`);
     answers.push({ subnet: evolved.atTarget?.subnet, evaluated: evolved.evaluated });
   }
   const opts = parseSupernetOptions(run.opts);
   const data = await supernetData(opts, SPACE);
   const heldOut = (await supernetData({ ...opts, limitTrain: undefined }, SPACE)).valid;
-  data.valid = heldOut.subset(Math.min(heldOut.size, Number(args['limit-valid'])), Number(args['subnet-seed']) + 7);
+  data.valid = heldOut.subset(
+    Math.min(heldOut.size, Number(args['limit-valid'])),
+    Number(args['subnet-seed']) + 7,
+  );
   const session = await loadSupernet(run, { threads: Number(args.threads) }, data.valid);
   try {
     const generated = await generateSubnets(session, SPACE, centres);
     const found = answers.flatMap((a) => (a.subnet ? [decodeSubnet(SPACE, a.subnet)] : []));
-    const scored = await scoreSubnets(session, SPACE, [...generated.map((g) => g.value), ...found], data, run.opts);
+    const scored = await scoreSubnets(
+      session,
+      SPACE,
+      [...generated.map((g) => g.value), ...found],
+      data,
+      run.opts,
+    );
     const evolutionScores = scored.slice(generated.length);
     let next = 0;
-    return { binCentres: centres, generated: records.at(-1)!.generated, firstB: records[0].probabilities,
-      lastB: records.at(-1)!.probabilities, updates: records.at(-1)!.updates,
-      pairs: answers.map((a, b) => ({ generator: { ...scored[b], target: centres[b] }, evaluated: a.evaluated,
-        ...(a.subnet ? { evolution: evolutionScores[next++] } : {}) })) };
+    return {
+      binCentres: centres,
+      generated: records.at(-1)!.generated,
+      firstB: records[0].probabilities,
+      lastB: records.at(-1)!.probabilities,
+      updates: records.at(-1)!.updates,
+      pairs: answers.map((a, b) => ({
+        generator: { ...scored[b], target: centres[b] },
+        evaluated: a.evaluated,
+        ...(a.subnet ? { evolution: evolutionScores[next++] } : {}),
+      })),
+    };
   } finally {
     await session.close();
   }
@@ -242,46 +351,77 @@ async function shiftNasExtras(): Promise<ShiftNasExtras> {
 
 async function plotShiftNas(dir: string) {
   const run = openSupernetRun(path.join(args.out, 'shiftnas', 'supernet'));
-  const spec = shiftNasChartOf(run.history, shiftNasEdges(run, 'shiftnas'), 'ShiftNAS on elastic-28 (Fashion-MNIST)');
+  const spec = shiftNasChartOf(
+    run.history,
+    shiftNasEdges(run, 'shiftnas'),
+    'ShiftNAS on elastic-28 (Fashion-MNIST)',
+  );
   for (const ext of ['svg', 'png']) await renderChart(spec, path.join(dir, `oneshot-shiftnas.${ext}`));
 }
 
 function shiftNasLines(shift: ShiftNasExtras, standalone: Map<string, number>): string[] {
   const mm = (x: number) => (x / 1e6).toFixed(2);
   const error = shift.generated.reduce((a, g) => a + g.error, 0) / shift.generated.length;
-  const lines = ['', `ShiftNAS generator at its ${shift.binCentres.length} bin centres after training: mean |MACs - C| / C ` +
-    `${pct(error)}, largest ${pct(Math.max(...shift.generated.map((g) => g.error)))}. B after the first epoch ` +
-    `${shift.firstB.map((p) => p.toFixed(3)).join(' ')}; after the last (${shift.updates} updates of beta) ` +
-    `${shift.lastB.map((p) => p.toFixed(3)).join(' ')}.`, '',
-  '| target C (M) | generator subnet MMACs | error |', '| --- | --- | --- |',
-  ...shift.generated.map((g) => `| ${mm(g.target)} | ${mm(g.macs)} | ${pct(g.error)} |`), '',
-  `At each bin centre: the generator's subnet against NSGA-II's best within ±5% of it (${args['evolution-population']} x ` +
-    `${args['evolution-iterations']}, not seeded by the generator), both rescored on the same held-out images:`, '',
-  '| centre (M) | generator MMACs | generator top-1 | stand-alone | NSGA-II MMACs | NSGA-II top-1 | stand-alone | generator - NSGA-II |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '',
+    `ShiftNAS generator at its ${shift.binCentres.length} bin centres after training: mean |MACs - C| / C ` +
+      `${pct(error)}, largest ${pct(Math.max(...shift.generated.map((g) => g.error)))}. B after the first epoch ` +
+      `${shift.firstB.map((p) => p.toFixed(3)).join(' ')}; after the last (${shift.updates} updates of beta) ` +
+      `${shift.lastB.map((p) => p.toFixed(3)).join(' ')}.`,
+    '',
+    '| target C (M) | generator subnet MMACs | error |',
+    '| --- | --- | --- |',
+    ...shift.generated.map((g) => `| ${mm(g.target)} | ${mm(g.macs)} | ${pct(g.error)} |`),
+    '',
+    `At each bin centre: the generator's subnet against NSGA-II's best within ±5% of it (${args['evolution-population']} x ` +
+      `${args['evolution-iterations']}, not seeded by the generator), both rescored on the same held-out images:`,
+    '',
+    '| centre (M) | generator MMACs | generator top-1 | stand-alone | NSGA-II MMACs | NSGA-II top-1 | stand-alone | generator - NSGA-II |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
   const alone = (name: string) => (standalone.has(name) ? pct(standalone.get(name)!) : '—');
-  shift.pairs.forEach((p, k) => lines.push(`| ${mm(p.generator.target)} | ${mm(p.generator.macs)} | ${pct(p.generator.top1)} | ` +
-    `${alone(`shiftnas-generator-${k}`)} | ${p.evolution ? mm(p.evolution.macs) : 'none in band'} | ` +
-    `${p.evolution ? pct(p.evolution.top1) : '—'} | ${alone(`shiftnas-evolution-${k}`)} | ` +
-    `${p.evolution ? (100 * (p.generator.top1 - p.evolution.top1)).toFixed(2) : '—'} |`));
+  shift.pairs.forEach((p, k) =>
+    lines.push(
+      `| ${mm(p.generator.target)} | ${mm(p.generator.macs)} | ${pct(p.generator.top1)} | ` +
+        `${alone(`shiftnas-generator-${k}`)} | ${p.evolution ? mm(p.evolution.macs) : 'none in band'} | ` +
+        `${p.evolution ? pct(p.evolution.top1) : '—'} | ${alone(`shiftnas-evolution-${k}`)} | ` +
+        `${p.evolution ? (100 * (p.generator.top1 - p.evolution.top1)).toFixed(2) : '—'} |`,
+    ),
+  );
   return lines;
 }
 
 async function plotFronts(arms: string[], scores: SubnetScore[][], fronts: SubnetScore[][], dir: string) {
   const point = (m: SubnetScore) => ({ latencyMs: m.macs / 1e6, accuracy: 100 * m.top1 });
-  const spec = paretoChart(arms.map((arm, a) => ({ device: arm, points: scores[a].map(point), front: fronts[a].map(point) })), {
-    title: 'One-shot supernet sampling rules on Fashion-MNIST (elastic-28)',
-    subtitle: `the same ${scores[0].length} subnets per arm, BN-recalibrated and scored on held-out images; equal optimizer steps`,
-    accuracyTitle: 'held-out top-1 (%)', costTitle: 'MACs (M)' });
+  const spec = paretoChart(
+    arms.map((arm, a) => ({ device: arm, points: scores[a].map(point), front: fronts[a].map(point) })),
+    {
+      title: 'One-shot supernet sampling rules on Fashion-MNIST (elastic-28)',
+      subtitle: `the same ${scores[0].length} subnets per arm, BN-recalibrated and scored on held-out images; equal optimizer steps`,
+      accuracyTitle: 'held-out top-1 (%)',
+      costTitle: 'MACs (M)',
+    },
+  );
   for (const ext of ['svg', 'png']) await renderChart(spec, path.join(dir, `oneshot-fronts.${ext}`));
 }
 
-function report(arms: string[], trained: Awaited<ReturnType<typeof trainArm>>[], scores: SubnetScore[][], fronts: SubnetScore[][],
-  jobs: { subnet: string; name: string }[], standalone: Map<string, number>, kendallSet: string[], started: number,
-  shift?: ShiftNasExtras) {
+function report(
+  arms: string[],
+  trained: Awaited<ReturnType<typeof trainArm>>[],
+  scores: SubnetScore[][],
+  fronts: SubnetScore[][],
+  jobs: { subnet: string; name: string }[],
+  standalone: Map<string, number>,
+  kendallSet: string[],
+  started: number,
+  shift?: ShiftNasExtras,
+) {
   const bins = Number(args.bins);
   const all = scores.flat().map((s) => s.macs);
-  const grid = Array.from({ length: bins + 1 }, (_, i) => Math.min(...all) + ((Math.max(...all) - Math.min(...all)) * i) / bins);
+  const grid = Array.from(
+    { length: bins + 1 },
+    (_, i) => Math.min(...all) + ((Math.max(...all) - Math.min(...all)) * i) / bins,
+  );
   const reference = { accuracy: 0.1, cost: Math.max(...all) * 1.01 };
   const lines = [
     `## One-shot supernet sampling rules on Fashion-MNIST, elastic-28, ${new Date().toISOString().slice(0, 10)}\n`,
@@ -290,36 +430,63 @@ function report(arms: string[], trained: Awaited<ReturnType<typeof trainArm>>[],
       `and scored on ${args['limit-valid']} held-out images. Hypervolume: accuracy above 10% (chance) times MACs below ${(reference.cost / 1e6).toFixed(1)} M.\n`,
     '| arm | optimizer steps | train wall time (s) | largest | smallest | front size | hypervolume (M MACs x acc) |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...arms.map((arm, a) => `| ${arm} | ${trained[a].steps} | ${trained[a].seconds.toFixed(0)} | ${pct(trained[a].last.largest.top1)} | ` +
-      `${pct(trained[a].last.smallest.top1)} | ${fronts[a].length} | ` +
-      `${(hypervolume(fronts[a].map((m) => ({ accuracy: m.top1, cost: m.macs })), reference) / 1e6).toFixed(3)} |`),
-    '', `| MACs bin (M) | ${arms.join(' | ')} |`, `| --- |${arms.map(() => ' --- |').join('')}`,
+    ...arms.map(
+      (arm, a) =>
+        `| ${arm} | ${trained[a].steps} | ${trained[a].seconds.toFixed(0)} | ${pct(trained[a].last.largest.top1)} | ` +
+        `${pct(trained[a].last.smallest.top1)} | ${fronts[a].length} | ` +
+        `${(
+          hypervolume(
+            fronts[a].map((m) => ({ accuracy: m.top1, cost: m.macs })),
+            reference,
+          ) / 1e6
+        ).toFixed(3)} |`,
+    ),
+    '',
+    `| MACs bin (M) | ${arms.join(' | ')} |`,
+    `| --- |${arms.map(() => ' --- |').join('')}`,
   ];
   for (let b = 0; b < bins; b++) {
-    const best = scores.map((s) => Math.max(...s.filter((m) => macsBin(grid, m.macs) === b).map((m) => m.top1)));
-    lines.push(`| ${(grid[b] / 1e6).toFixed(1)}-${(grid[b + 1] / 1e6).toFixed(1)} | ${best.map((x) => (Number.isFinite(x) ? pct(x) : '—')).join(' | ')} |`);
+    const best = scores.map((s) =>
+      Math.max(...s.filter((m) => macsBin(grid, m.macs) === b).map((m) => m.top1)),
+    );
+    lines.push(
+      `| ${(grid[b] / 1e6).toFixed(1)}-${(grid[b + 1] / 1e6).toFixed(1)} | ${best.map((x) => (Number.isFinite(x) ? pct(x) : '—')).join(' | ')} |`,
+    );
   }
   if (shift) lines.push(...shiftNasLines(shift, standalone));
   if (!kendallSet.length) {
     process.stdout.write(lines.join('\n') + '\n');
     return;
   }
-  lines.push('', '| arm | subnet | MMACs | supernet top-1 (held-out) | stand-alone test top-1 |', '| --- | --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '| arm | subnet | MMACs | supernet top-1 (held-out) | stand-alone test top-1 |',
+    '| --- | --- | --- | --- | --- |',
+  );
   for (const [a, arm] of arms.entries()) {
     for (const j of jobs.filter((x) => x.name.startsWith(`${arm}-front`))) {
       const s = scores[a].find((m) => m.subnet === j.subnet)!;
-      lines.push(`| ${arm} | ${j.subnet} | ${(s.macs / 1e6).toFixed(2)} | ${pct(s.top1)} | ${pct(standalone.get(j.name)!)} |`);
+      lines.push(
+        `| ${arm} | ${j.subnet} | ${(s.macs / 1e6).toFixed(2)} | ${pct(s.top1)} | ${pct(standalone.get(j.name)!)} |`,
+      );
     }
   }
   const truth = kendallSet.map((_, i) => standalone.get(`kendall-${String(i).padStart(2, '0')}`)!);
-  lines.push('', `Kendall tau between supernet and stand-alone accuracy on ${kendallSet.length} subnets (stand-alone: ` +
-    `${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, test top-1 ${pct(Math.min(...truth))}-${pct(Math.max(...truth))}):`, '');
+  lines.push(
+    '',
+    `Kendall tau between supernet and stand-alone accuracy on ${kendallSet.length} subnets (stand-alone: ` +
+      `${args['retrain-epochs']} epochs on ${args['retrain-limit']} images, test top-1 ${pct(Math.min(...truth))}-${pct(Math.max(...truth))}):`,
+    '',
+  );
   lines.push('| arm | Kendall tau |', '| --- | --- |');
   for (const [a, arm] of arms.entries()) {
     const supernet = kendallSet.map((s) => scores[a].find((m) => m.subnet === s)!.top1);
     lines.push(`| ${arm} | ${kendall(supernet, truth).toFixed(3)} |`);
   }
-  lines.push('', `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`);
+  lines.push(
+    '',
+    `${((Date.now() - started) / 1000).toFixed(0)} s in this invocation (steps found finished in ${args.out} are not redone).`,
+  );
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -15,7 +15,15 @@ import { NB201_SIZE } from '../lib/benchmarks';
 import { augmentationFor, loadDataset } from '../lib/data/datasets';
 import { Rng } from '../lib/strategies/rng';
 import {
-  DATA_PROXIES, kendall, nb201LayerFeatures, nb201LayerSlots, PROXY_NAMES, runNb201ProxyStudy, sampleNb201Indices, trainParzc, type ProxyName,
+  DATA_PROXIES,
+  kendall,
+  nb201LayerFeatures,
+  nb201LayerSlots,
+  PROXY_NAMES,
+  runNb201ProxyStudy,
+  sampleNb201Indices,
+  trainParzc,
+  type ProxyName,
 } from '../lib/proxies';
 
 const PAPER_TAU = 0.706;
@@ -45,11 +53,19 @@ function readArgs(argv: string[]) {
     },
   });
   const proxies = values.proxies!.split(',') as ProxyName[];
-  for (const p of proxies) if (!(PROXY_NAMES as readonly string[]).includes(p)) throw new Error(`unknown proxy '${p}'`);
+  for (const p of proxies)
+    if (!(PROXY_NAMES as readonly string[]).includes(p)) throw new Error(`unknown proxy '${p}'`);
   return {
-    proxies, train: Number(values.train), repeats: Number(values.repeats), epochs: Number(values.epochs),
-    archs: Number(values.archs), batchSize: Number(values['batch-size']), workers: Number(values.workers), threads: Number(values.threads),
-    seed: Number(values.seed), out: values.out!,
+    proxies,
+    train: Number(values.train),
+    repeats: Number(values.repeats),
+    epochs: Number(values.epochs),
+    archs: Number(values.archs),
+    batchSize: Number(values['batch-size']),
+    workers: Number(values.workers),
+    threads: Number(values.threads),
+    seed: Number(values.seed),
+    out: values.out!,
   };
 }
 
@@ -57,7 +73,12 @@ type Args = ReturnType<typeof readArgs>;
 
 /** Per-layer features of the networks, from the cache when it was made the same way. */
 async function layerFeatures(args: Args): Promise<Cache> {
-  const key = JSON.stringify({ proxies: args.proxies, archs: args.archs, batchSize: args.batchSize, seed: args.seed });
+  const key = JSON.stringify({
+    proxies: args.proxies,
+    archs: args.archs,
+    batchSize: args.batchSize,
+    seed: args.seed,
+  });
   const file = path.join(args.out, 'features.json');
   if (fs.existsSync(file)) {
     const cached = JSON.parse(fs.readFileSync(file, 'utf8')) as Cache;
@@ -65,11 +86,25 @@ async function layerFeatures(args: Args): Promise<Cache> {
   }
   const needsData = args.proxies.some((p) => DATA_PROXIES.includes(p));
   const { mean, std } = augmentationFor('fashion-mnist', false);
-  const data = needsData ? { dataset: await loadDataset('fashion-mnist', 'train'), normalize: { mean, std } } : null;
-  const indices = args.archs >= NB201_SIZE ? Array.from({ length: NB201_SIZE }, (_, i) => i) : sampleNb201Indices(args.archs, args.seed);
+  const data = needsData
+    ? { dataset: await loadDataset('fashion-mnist', 'train'), normalize: { mean, std } }
+    : null;
+  const indices =
+    args.archs >= NB201_SIZE
+      ? Array.from({ length: NB201_SIZE }, (_, i) => i)
+      : sampleNb201Indices(args.archs, args.seed);
   let last = 0;
   const study = await runNb201ProxyStudy(
-    { proxies: args.proxies, indices, keepLayers: true, batchSize: args.batchSize, seed: args.seed, device: 'cpu', workers: args.workers, threads: args.threads },
+    {
+      proxies: args.proxies,
+      indices,
+      keepLayers: true,
+      batchSize: args.batchSize,
+      seed: args.seed,
+      device: 'cpu',
+      workers: args.workers,
+      threads: args.threads,
+    },
     data,
     (done, total) => {
       if (done === total || Date.now() - last > 30_000) {
@@ -114,7 +149,8 @@ async function main(): Promise<void> {
   const scored = Date.now();
   const n = data.indices.length;
   const trainCount = args.train;
-  if (trainCount < 2 || trainCount >= n) throw new Error(`--train must be between 2 and the ${n} networks scored`);
+  if (trainCount < 2 || trainCount >= n)
+    throw new Error(`--train must be between 2 and the ${n} networks scored`);
 
   const taus: number[] = [];
   const baselines: Record<string, number[]> = Object.fromEntries(args.proxies.map((p) => [p, []]));
@@ -123,10 +159,20 @@ async function main(): Promise<void> {
     const order = permutation(n, args.seed + 1000 + r);
     const train = order.slice(0, trainCount);
     const test = order.slice(trainCount);
-    const proxy = trainParzc(train.map((i) => data.features[i]), train.map((i) => data.accuracy[i]), { epochs: args.epochs, seed: args.seed + r });
+    const proxy = trainParzc(
+      train.map((i) => data.features[i]),
+      train.map((i) => data.accuracy[i]),
+      { epochs: args.epochs, seed: args.seed + r },
+    );
     const accuracy = test.map((i) => data.accuracy[i]);
     taus.push(kendall(proxy.score(test.map((i) => data.features[i])), accuracy));
-    for (const p of args.proxies) baselines[p].push(kendall(test.map((i) => data.totals[p][i]), accuracy));
+    for (const p of args.proxies)
+      baselines[p].push(
+        kendall(
+          test.map((i) => data.totals[p][i]),
+          accuracy,
+        ),
+      );
     process.stderr.write(`repeat ${r + 1}/${args.repeats}: tau ${taus[r].toFixed(3)}\n`);
   }
 
@@ -136,8 +182,12 @@ async function main(): Promise<void> {
   };
   const out: string[] = [];
   out.push(`## ParZC-style parametric proxy on NAS-Bench-201 (CIFAR-10 test accuracy, 200 epochs)\n`);
-  out.push(`Per-layer ${args.proxies.join(' and ')} of ${n} networks (${nb201LayerSlots().length} conv/linear slots each, plus totals);`);
-  out.push(`trained on ${trainCount} of them (${((100 * trainCount) / NB201_SIZE).toFixed(1)}% of NB201), Kendall τ on the other ${n - trainCount};`);
+  out.push(
+    `Per-layer ${args.proxies.join(' and ')} of ${n} networks (${nb201LayerSlots().length} conv/linear slots each, plus totals);`,
+  );
+  out.push(
+    `trained on ${trainCount} of them (${((100 * trainCount) / NB201_SIZE).toFixed(1)}% of NB201), Kendall τ on the other ${n - trainCount};`,
+  );
   out.push(`mean ± std over ${args.repeats} seeded choices of the training networks.\n`);
   out.push('| scorer | Kendall τ on the rest |');
   out.push('| --- | --- |');
@@ -145,7 +195,9 @@ async function main(): Promise<void> {
   for (const p of args.proxies) out.push(`| ${p} (total, untrained) | ${pm(baselines[p])} |`);
   out.push(`| ParZC, paper (CIFAR-10) | ${PAPER_TAU.toFixed(3)} |`);
   out.push('');
-  out.push(`Scoring ${((scored - started) / 1000).toFixed(0)} s (0 when cached in ${args.out}), training and evaluation ${((Date.now() - scored) / 1000).toFixed(0)} s.`);
+  out.push(
+    `Scoring ${((scored - started) / 1000).toFixed(0)} s (0 when cached in ${args.out}), training and evaluation ${((Date.now() - scored) / 1000).toFixed(0)} s.`,
+  );
   process.stdout.write(out.join('\n') + '\n');
 }
 

@@ -3,6 +3,9 @@
 import * as fs from 'fs';
 
 export function residentKiB(field: 'VmHWM' | 'VmRSS'): number {
-  const line = fs.readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith(field));
+  const line = fs
+    .readFileSync('/proc/self/status', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(field));
   return Number(line!.split(/\s+/)[1]);
 }

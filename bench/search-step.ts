@@ -75,7 +75,8 @@ const { values: args } = parseArgs({
 function listOf<T extends string>(text: string, known: readonly T[], flag: string): T[] {
   const items = text.split(',').filter(Boolean);
   const unknown = items.filter((i) => !(known as readonly string[]).includes(i));
-  if (unknown.length || !items.length) throw new Error(`${flag} takes a comma-separated list of ${known.join(', ')} (got '${text}')`);
+  if (unknown.length || !items.length)
+    throw new Error(`${flag} takes a comma-separated list of ${known.join(', ')} (got '${text}')`);
   return items as T[];
 }
 
@@ -105,10 +106,17 @@ async function pass(session: Session, s: Setup, data: Dataset, updateArch: boole
   if (cuda) await session.memoryStats({ resetPeak: true });
   const rssBefore = residentKiB('VmRSS');
   if (!cuda && fs.existsSync('/proc/self/clear_refs')) fs.writeFileSync('/proc/self/clear_refs', '5');
-  const stats = await session.searchEpoch(data, data === s.train ? s.valid : data, { train: loader, valid: loader, archEvery: 1, updateArch });
+  const stats = await session.searchEpoch(data, data === s.train ? s.valid : data, {
+    train: loader,
+    valid: loader,
+    archEvery: 1,
+    updateArch,
+  });
   const archSeconds = stats.archSteps ? stats.archSeconds / stats.archSteps : 0;
   const weightSeconds = (stats.seconds - stats.archSeconds) / stats.steps;
-  const peakGiB = cuda ? (await session.memoryStats()).peakAllocatedBytes / 2 ** 30 : (residentKiB('VmHWM') - rssBefore) / 2 ** 20;
+  const peakGiB = cuda
+    ? (await session.memoryStats()).peakAllocatedBytes / 2 ** 30
+    : (residentKiB('VmHWM') - rssBefore) / 2 ** 20;
   return { weightSeconds, archSeconds, peakGiB };
 }
 
@@ -116,12 +124,23 @@ async function profiledPass(session: Session, s: Setup, updateArch: boolean): Pr
   await session.startProfile();
   await pass(session, s, s.train, updateArch, false);
   const { ops } = await session.stopProfile();
-  return ops.slice(0, s.profile).map((o) => ({ ...o, calls: o.calls / s.steps, selfMs: o.selfMs / s.steps, totalMs: o.totalMs / s.steps }));
+  return ops.slice(0, s.profile).map((o) => ({
+    ...o,
+    calls: o.calls / s.steps,
+    selfMs: o.selfMs / s.steps,
+    totalMs: o.totalMs / s.steps,
+  }));
 }
 
 async function measureTorchnas(config: ConfigName, resolved: ReturnType<typeof resolveSpace>, s: Setup) {
   const threads = args.threads ? Number(args.threads) : undefined;
-  const session = new Session({ device: args.device, seed: 1, cudnnBenchmark: true, threads, ...CONFIGS[config] });
+  const session = new Session({
+    device: args.device,
+    seed: 1,
+    cudnnBenchmark: true,
+    threads,
+    ...CONFIGS[config],
+  });
   try {
     const described = await session.describe();
     const cuda = described.device.startsWith('cuda');
@@ -149,15 +168,51 @@ async function measureTorchnas(config: ConfigName, resolved: ReturnType<typeof r
   }
 }
 
-function measurePython(variant: Variant, config: ConfigName, spaceFile: string, s: Setup, device: string, threads: number): Measured {
+function measurePython(
+  variant: Variant,
+  config: ConfigName,
+  spaceFile: string,
+  s: Setup,
+  device: string,
+  threads: number,
+): Measured {
   const script = path.join(__dirname, '..', '..', 'bench', 'python', 'proxyless_search_step.py');
-  const flags = [...PYTHON_VARIANTS[variant].flags, ...(CONFIGS[config].precision === 'bf16' ? ['--precision', 'bf16'] : [])];
-  const run = spawnSync(args.python, [script, '--space', spaceFile, '--batch-size', String(s.batch), '--steps', String(s.steps),
-    '--warmup', String(s.warmup), '--threads', String(threads), '--modes', s.modes.join(','), '--device', device,
-    '--profile', String(s.profile), ...flags], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (run.status !== 0) throw new Error(`the Python reference failed (${args.python}):\n${run.stderr || run.error}`);
+  const flags = [
+    ...PYTHON_VARIANTS[variant].flags,
+    ...(CONFIGS[config].precision === 'bf16' ? ['--precision', 'bf16'] : []),
+  ];
+  const run = spawnSync(
+    args.python,
+    [
+      script,
+      '--space',
+      spaceFile,
+      '--batch-size',
+      String(s.batch),
+      '--steps',
+      String(s.steps),
+      '--warmup',
+      String(s.warmup),
+      '--threads',
+      String(threads),
+      '--modes',
+      s.modes.join(','),
+      '--device',
+      device,
+      '--profile',
+      String(s.profile),
+      ...flags,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 26 },
+  );
+  if (run.status !== 0)
+    throw new Error(`the Python reference failed (${args.python}):\n${run.stderr || run.error}`);
   const r = JSON.parse(run.stdout.trim().split('\n').pop() as string);
-  return { seconds: { weight: r.weight, two: r.two ?? 0, full_v2: r.full_v2 ?? 0 }, peakGiB: {}, profiles: r.profiles };
+  return {
+    seconds: { weight: r.weight, two: r.two ?? 0, full_v2: r.full_v2 ?? 0 },
+    peakGiB: {},
+    profiles: r.profiles,
+  };
 }
 
 function setup(resolved: ReturnType<typeof resolveSpace>): Setup {
@@ -168,7 +223,11 @@ function setup(resolved: ReturnType<typeof resolveSpace>): Setup {
   const classes = resolved.space.classes;
   const channels = shape[0];
   return {
-    batch, steps, warmup, modes: listOf(args.modes, MODES, '--modes'), profile: count('profile', 0),
+    batch,
+    steps,
+    warmup,
+    modes: listOf(args.modes, MODES, '--modes'),
+    profile: count('profile', 0),
     train: syntheticDataset({ count: batch * steps, shape, classes, seed: 1 }),
     valid: syntheticDataset({ count: batch * steps, shape, classes, seed: 2 }),
     warm: syntheticDataset({ count: batch * Math.max(1, warmup), shape, classes, seed: 3 }),
@@ -177,26 +236,39 @@ function setup(resolved: ReturnType<typeof resolveSpace>): Setup {
 }
 
 function profileTable(title: string, torchnas: NativeOpTime[], python: NativeOpTime[] | undefined): string[] {
-  const lines = [`\n**${title}**, ms per step (self time; LibTorch's profiler, which slows both sides)\n`,
-    '| torchnas op | calls | self ms | | Python op | calls | self ms |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    `\n**${title}**, ms per step (self time; LibTorch's profiler, which slows both sides)\n`,
+    '| torchnas op | calls | self ms | | Python op | calls | self ms |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   const n = Math.max(torchnas.length, python?.length ?? 0);
   for (let i = 0; i < n; i++) {
     const t = torchnas[i];
     const p = python?.[i];
-    lines.push(`| ${t ? `${t.name} | ${t.calls.toFixed(0)} | ${t.selfMs.toFixed(1)}` : ' | | '} | | ` +
-      `${p ? `${p.name} | ${p.calls.toFixed(0)} | ${p.selfMs.toFixed(1)}` : ' | | '} |`);
+    lines.push(
+      `| ${t ? `${t.name} | ${t.calls.toFixed(0)} | ${t.selfMs.toFixed(1)}` : ' | | '} | | ` +
+        `${p ? `${p.name} | ${p.calls.toFixed(0)} | ${p.selfMs.toFixed(1)}` : ' | | '} |`,
+    );
   }
   return lines;
 }
 
 async function main() {
-  if (!['none', 'python'].includes(args.reference)) throw new Error(`--reference takes none or python (got '${args.reference}')`);
-  if (!['proxyless', 'proxyless-28'].includes(args.space)) throw new Error(`--space takes proxyless or proxyless-28 (got '${args.space}')`);
+  if (!['none', 'python'].includes(args.reference))
+    throw new Error(`--reference takes none or python (got '${args.reference}')`);
+  if (!['proxyless', 'proxyless-28'].includes(args.space))
+    throw new Error(`--space takes proxyless or proxyless-28 (got '${args.space}')`);
   const rounds = count('rounds');
   const resolution = count('resolution');
-  const resolved = resolveSpace(args.space === 'proxyless' ? loadSpace('proxyless', resolution) : loadSpace(args.space));
+  const resolved = resolveSpace(
+    args.space === 'proxyless' ? loadSpace('proxyless', resolution) : loadSpace(args.space),
+  );
   const s = setup(resolved);
-  const configs = listOf(args.configs ?? (args.reference === 'python' ? 'fp32' : 'fp32,bf16-cl'), Object.keys(CONFIGS) as ConfigName[], '--configs');
+  const configs = listOf(
+    args.configs ?? (args.reference === 'python' ? 'fp32' : 'fp32,bf16-cl'),
+    Object.keys(CONFIGS) as ConfigName[],
+    '--configs',
+  );
   const variants: Variant[] = args.reference === 'python' ? ['official', 'tuned'] : [];
   const spaceFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'search-step-')), 'space.json');
   fs.writeFileSync(spaceFile, JSON.stringify(resolved));
@@ -214,45 +286,90 @@ async function main() {
       const entry = (results[config] ??= { torchnas: [], python: {} });
       entry.torchnas.push(measured);
       for (const v of variants) {
-        (entry.python[v] ??= []).push(measurePython(v, config, spaceFile, { ...s, profile: round === 0 ? s.profile : 0 },
-          cuda ? described.device : 'cpu', described.threads));
+        (entry.python[v] ??= []).push(
+          measurePython(
+            v,
+            config,
+            spaceFile,
+            { ...s, profile: round === 0 ? s.profile : 0 },
+            cuda ? described.device : 'cpu',
+            described.threads,
+          ),
+        );
       }
-      console.error(`round ${round + 1}/${rounds} ${config}: ` + STEPS.map((st) => `${st} ${(1000 * measured.seconds[st]).toFixed(0)} ms`).join(', '));
+      console.error(
+        `round ${round + 1}/${rounds} ${config}: ` +
+          STEPS.map((st) => `${st} ${(1000 * measured.seconds[st]).toFixed(0)} ms`).join(', '),
+      );
     }
   }
 
   const batch = s.batch;
   const shape = resolved.space.input.join('x');
-  const lines = [`torchnas bench:search-step — ${new Date().toISOString()} — ${deviceLine}; ${resolved.space.name} space, input ${shape}, ` +
-    `${resolved.space.classes} classes, batch ${batch}, ${s.steps} timed steps after ${s.warmup} warm-up steps, synthetic data, ` +
-    `${rounds} round(s), medians`];
+  const lines = [
+    `torchnas bench:search-step — ${new Date().toISOString()} — ${deviceLine}; ${resolved.space.name} space, input ${shape}, ` +
+      `${resolved.space.classes} classes, batch ${batch}, ${s.steps} timed steps after ${s.warmup} warm-up steps, synthetic data, ` +
+      `${rounds} round(s), medians`,
+  ];
   const official = cuda && batch === 256 && args.space === 'proxyless' && resolution === 224;
-  lines.push('', '| config | step | torchnas images/s | ms/step | peak GiB | ' + variants.map((v) => `${PYTHON_VARIANTS[v].label} ms | ratio`).join(' | ') +
-    (variants.length ? ' |' : '') + ' vs official images/s |', '| --- | --- | --- | --- | --- |' + ' --- | --- |'.repeat(variants.length) + ' --- |');
+  lines.push(
+    '',
+    '| config | step | torchnas images/s | ms/step | peak GiB | ' +
+      variants.map((v) => `${PYTHON_VARIANTS[v].label} ms | ratio`).join(' | ') +
+      (variants.length ? ' |' : '') +
+      ' vs official images/s |',
+    '| --- | --- | --- | --- | --- |' + ' --- | --- |'.repeat(variants.length) + ' --- |',
+  );
   for (const config of configs) {
     const r = results[config];
     for (const step of [...STEPS].filter((st) => st === 'weight' || s.modes.includes(st as Mode))) {
       const t = median(r.torchnas.map((m) => m.seconds[step]));
       const peak = r.torchnas[0].peakGiB[step];
-      const ref = official && config === 'fp32' ? `${(batch / t / OFFICIAL[step].imagesPerSecond).toFixed(2)}x` : '—';
+      const ref =
+        official && config === 'fp32' ? `${(batch / t / OFFICIAL[step].imagesPerSecond).toFixed(2)}x` : '—';
       const py = variants.map((v) => {
         const p = median(r.python[v].map((m) => m.seconds[step]));
         return `${(1000 * p).toFixed(0)} | **${(p / t).toFixed(2)}x**`;
       });
-      lines.push(`| ${config}${channelsLast[config] ? ' (channels_last)' : ''} | ${step} | ${(batch / t).toFixed(1)} | ${(1000 * t).toFixed(0)} | ` +
-        `${peak !== undefined ? peak.toFixed(2) : '—'} | ${py.join(' | ')}${py.length ? ' | ' : ''}${ref} |`);
+      lines.push(
+        `| ${config}${channelsLast[config] ? ' (channels_last)' : ''} | ${step} | ${(batch / t).toFixed(1)} | ${(1000 * t).toFixed(0)} | ` +
+          `${peak !== undefined ? peak.toFixed(2) : '—'} | ${py.join(' | ')}${py.length ? ' | ' : ''}${ref} |`,
+      );
     }
     if (rounds > 1) {
-      const perRound = r.torchnas.map((m, i) => STEPS.filter((st) => st === 'weight' || s.modes.includes(st as Mode))
-        .map((st) => `${st} ${(1000 * m.seconds[st]).toFixed(0)}` + variants.map((v) => `/${(1000 * r.python[v][i].seconds[st]).toFixed(0)}`).join('')).join(', '));
-      lines.push('', `${config} per round, ms (torchnas${variants.map((v) => '/' + v).join('')}): ${perRound.map((p, i) => `${i + 1}: ${p}`).join('; ')}`, '');
+      const perRound = r.torchnas.map((m, i) =>
+        STEPS.filter((st) => st === 'weight' || s.modes.includes(st as Mode))
+          .map(
+            (st) =>
+              `${st} ${(1000 * m.seconds[st]).toFixed(0)}` +
+              variants.map((v) => `/${(1000 * r.python[v][i].seconds[st]).toFixed(0)}`).join(''),
+          )
+          .join(', '),
+      );
+      lines.push(
+        '',
+        `${config} per round, ms (torchnas${variants.map((v) => '/' + v).join('')}): ${perRound.map((p, i) => `${i + 1}: ${p}`).join('; ')}`,
+        '',
+      );
     }
     for (const pass of Object.keys(r.torchnas[0].profiles)) {
-      lines.push(...profileTable(`${config}, pass ${pass}`, r.torchnas[0].profiles[pass], r.python.official?.[0].profiles[pass]));
+      lines.push(
+        ...profileTable(
+          `${config}, pass ${pass}`,
+          r.torchnas[0].profiles[pass],
+          r.python.official?.[0].profiles[pass],
+        ),
+      );
     }
   }
-  lines.push('', 'Ratio: Python ms / torchnas ms (above 1: torchnas faster). Architecture steps are timed apart inside a pass with one after every weight step.');
-  if (official) lines.push('Official (ProxylessNAS code, H100, PyTorch 2.11, fp32, batch 256): weight 1250 images/s at 23.06 GiB, two 1111 at 24.33, full_v2 760 at 24.22.');
+  lines.push(
+    '',
+    'Ratio: Python ms / torchnas ms (above 1: torchnas faster). Architecture steps are timed apart inside a pass with one after every weight step.',
+  );
+  if (official)
+    lines.push(
+      'Official (ProxylessNAS code, H100, PyTorch 2.11, fp32, batch 256): weight 1250 images/s at 23.06 GiB, two 1111 at 24.33, full_v2 760 at 24.22.',
+    );
   console.log(lines.join('\n'));
   if (args.out) fs.writeFileSync(args.out, JSON.stringify({ args, deviceLine, results }, null, 1));
 }

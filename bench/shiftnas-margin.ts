@@ -27,8 +27,12 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 async function worstError(seed: number, threads: number, steps: number): Promise<number[]> {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads, seed: 3 });
   await s.buildElastic(SMALL);
-  await s.configureShiftNas(DATA, { edges: EDGES, cost: nativeCostTerms(macsCostTerms(SMALL)), valid: { batchSize: 8 },
-    generatorLr: 5e-3 });
+  await s.configureShiftNas(DATA, {
+    edges: EDGES,
+    cost: nativeCostTerms(macsCostTerms(SMALL)),
+    valid: { batchSize: 8 },
+    generatorLr: 5e-3,
+  });
   const targets = binCentres(EDGES);
   if (steps > 0) await s.pretrainGenerator({ steps, batch: 64, seed });
   const generated = await s.generateSubnets(targets);
@@ -38,14 +42,23 @@ async function worstError(seed: number, threads: number, steps: number): Promise
 
 function nearestReachable(targets: number[], pool: number): number[] {
   const rng = new Rng(11);
-  const macs = Array.from({ length: pool }, () => subnetCost(SMALL, randomSubnet(SMALL, () => rng.next())).macs);
+  const macs = Array.from(
+    { length: pool },
+    () =>
+      subnetCost(
+        SMALL,
+        randomSubnet(SMALL, () => rng.next()),
+      ).macs,
+  );
   return targets.map((t) => Math.min(...macs.map((m) => Math.abs(m - t) / t)));
 }
 
 async function main() {
   const targets = binCentres(EDGES);
   console.log(`bin centres: ${targets.map((t) => t.toFixed(0)).join(', ')}`);
-  console.log(`nearest reachable subnet (of ${args.pool} sampled): ${nearestReachable(targets, Number(args.pool)).map(pct).join(', ')}`);
+  console.log(
+    `nearest reachable subnet (of ${args.pool} sampled): ${nearestReachable(targets, Number(args.pool)).map(pct).join(', ')}`,
+  );
   console.log('| seed | threads | error per bin | worst |');
   console.log('| --- | --- | --- | --- |');
   console.log(`untrained: ${(await worstError(0, 1, 0)).map(pct).join(', ')}`);
@@ -54,10 +67,18 @@ async function main() {
     for (const seed of args.seeds.split(',').map(Number)) {
       const errors = await worstError(seed, threads, Number(args.steps));
       worst.push(Math.max(...errors));
-      console.log(`| ${seed} | ${threads} | ${errors.map(pct).join(', ')} | ${pct(worst[worst.length - 1])} |`);
+      console.log(
+        `| ${seed} | ${threads} | ${errors.map(pct).join(', ')} | ${pct(worst[worst.length - 1])} |`,
+      );
     }
   }
-  console.log(`worst over all runs: ${pct(Math.max(...worst))}; runs over 5%: ${worst.filter((w) => w > 0.05).length}/${worst.length}`);
+  console.log(
+    `worst over all runs: ${pct(Math.max(...worst))}; runs over 5%: ${worst.filter((w) => w > 0.05).length}/${worst.length}`,
+  );
 }
 
-if (require.main === module) main().catch((e) => { console.error(e); process.exit(1); });
+if (require.main === module)
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

@@ -12,7 +12,15 @@
 import { monitorEventLoopDelay } from 'perf_hooks';
 import { parseArgs } from 'util';
 import {
-  augmentationFor, info, loadArchitecture, loadDataset, loadSpace, resolveSpace, Session, SPACES, type Dataset,
+  augmentationFor,
+  info,
+  loadArchitecture,
+  loadDataset,
+  loadSpace,
+  resolveSpace,
+  Session,
+  SPACES,
+  type Dataset,
 } from '../lib';
 import { residentKiB } from './process-memory';
 
@@ -34,13 +42,19 @@ const threads = Number(args.threads);
 const device = args.device!;
 const augment = augmentationFor('fashion-mnist', false);
 
-interface Sample { step: number; rssMiB: number; cachedMiB: number }
+interface Sample {
+  step: number;
+  rssMiB: number;
+  cachedMiB: number;
+}
 
 async function sample(step: number, session?: Session): Promise<Sample> {
   let cached = info().cpuAllocator.cachedBytes;
   if (session && device !== 'cpu') cached = (await session.memoryStats()).reservedBytes;
   const s = { step, rssMiB: residentKiB('VmRSS') / 1024, cachedMiB: cached / 2 ** 20 };
-  process.stderr.write(`  ${new Date().toISOString().slice(11, 19)} ${step}: RSS ${s.rssMiB.toFixed(1)} MiB, cache ${s.cachedMiB.toFixed(1)} MiB\n`);
+  process.stderr.write(
+    `  ${new Date().toISOString().slice(11, 19)} ${step}: RSS ${s.rssMiB.toFixed(1)} MiB, cache ${s.cachedMiB.toFixed(1)} MiB\n`,
+  );
   return s;
 }
 
@@ -50,10 +64,12 @@ function verdict(name: string, samples: Sample[]): boolean {
   const growth = last.rssMiB - warm.rssMiB;
   const peak = Math.max(...samples.map((s) => s.rssMiB));
   const ok = growth <= BOUND_MIB;
-  console.log(`${name}: RSS ${samples[0].rssMiB.toFixed(1)} MiB at start, ${warm.rssMiB.toFixed(1)} after warm-up ` +
-    `(${warm.step}), ${last.rssMiB.toFixed(1)} at the end (${last.step}), peak ${peak.toFixed(1)}; growth after warm-up ` +
-    `${growth.toFixed(1)} MiB (bound ${BOUND_MIB}) ${ok ? 'FLAT' : 'GROWS'}; allocator cache ${warm.cachedMiB.toFixed(1)} -> ` +
-    `${last.cachedMiB.toFixed(1)} MiB`);
+  console.log(
+    `${name}: RSS ${samples[0].rssMiB.toFixed(1)} MiB at start, ${warm.rssMiB.toFixed(1)} after warm-up ` +
+      `(${warm.step}), ${last.rssMiB.toFixed(1)} at the end (${last.step}), peak ${peak.toFixed(1)}; growth after warm-up ` +
+      `${growth.toFixed(1)} MiB (bound ${BOUND_MIB}) ${ok ? 'FLAT' : 'GROWS'}; allocator cache ${warm.cachedMiB.toFixed(1)} -> ` +
+      `${last.cachedMiB.toFixed(1)} MiB`,
+  );
   console.log(`  ${samples.map((s) => `${s.step}:${s.rssMiB.toFixed(0)}`).join(' ')}`);
   return ok;
 }
@@ -84,7 +100,10 @@ async function searchPhase(data: Dataset, valid: Dataset): Promise<boolean> {
   const samples = [await sample(0, session)];
   for (let epoch = 0, done = 0; done < steps; epoch++) {
     const stats = await session.searchEpoch(data, valid, {
-      train: { batchSize: batch, seed: 1, epoch, augment }, valid: { batchSize: batch, augment }, archEvery: 1, updateArch: true,
+      train: { batchSize: batch, seed: 1, epoch, augment },
+      valid: { batchSize: batch, augment },
+      archEvery: 1,
+      updateArch: true,
     });
     done += stats.steps;
     samples.push(await sample(done, session));
@@ -134,7 +153,9 @@ async function droppedPhase(data: Dataset): Promise<boolean> {
   }
   delay.disable();
   const stallMs = delay.max / 1e6;
-  console.log(`dropped sessions: longest event-loop stall ${stallMs.toFixed(1)} ms while ${count} sessions were collected`);
+  console.log(
+    `dropped sessions: longest event-loop stall ${stallMs.toFixed(1)} ms while ${count} sessions were collected`,
+  );
   return verdict(`${count} sessions dropped without close() and collected`, samples) && stallMs < 1000;
 }
 

@@ -56,10 +56,23 @@ function readArgs(argv: string[]): Args {
 // smoothing 0.1, fp32 loss. torchnas's epoch also makes its batches (Fashion-MNIST, normalized) on
 // its prefetch thread; the Python side cycles pre-made random tensors, which favours Python.
 async function torchnasImagesPerSecond(args: Args, archName: string, data: Dataset): Promise<number> {
-  const session = new Session({ device: 'cpu', threads: args.threads, seed: 1, channelsLast: args.channelsLast, precision: args.precision });
+  const session = new Session({
+    device: 'cpu',
+    threads: args.threads,
+    seed: 1,
+    channelsLast: args.channelsLast,
+    precision: args.precision,
+  });
   try {
     await session.buildNetwork(loadArchitecture(archName));
-    await session.configureTraining({ lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 5e-5, labelSmoothing: 0.1, totalSteps: 1_000_000 });
+    await session.configureTraining({
+      lr: 0.05,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 5e-5,
+      labelSmoothing: 0.1,
+      totalSteps: 1_000_000,
+    });
     const loader = { batchSize: args.batch, seed: 1, augment: { mean: 0.286, std: 0.353 } };
     await session.trainEpoch(data.subset(args.warmup * args.batch), loader);
     const timed = await session.trainEpoch(data.subset(args.steps * args.batch, 7), loader);
@@ -73,11 +86,28 @@ function pythonImagesPerSecond(args: Args, archName: string): number {
   const spec = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'torchnas-bench-')), 'spec.json');
   fs.writeFileSync(spec, JSON.stringify(resolveNetwork(loadArchitecture(archName)).spec));
   const script = path.join(packageRoot(), 'bench', 'python', 'train_throughput.py');
-  const cli = ['--spec', spec, '--batch-size', String(args.batch), '--steps', String(args.steps), '--warmup', String(args.warmup),
-    '--threads', String(args.threads), '--seed', '1', '--precision', args.precision, ...(args.channelsLast ? ['--channels-last'] : [])];
+  const cli = [
+    '--spec',
+    spec,
+    '--batch-size',
+    String(args.batch),
+    '--steps',
+    String(args.steps),
+    '--warmup',
+    String(args.warmup),
+    '--threads',
+    String(args.threads),
+    '--seed',
+    '1',
+    '--precision',
+    args.precision,
+    ...(args.channelsLast ? ['--channels-last'] : []),
+  ];
   const r = spawnSync(args.python, [script, ...cli], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`the Python side failed (${args.python}; install python3-torch or TORCHNAS_SETUP_BENCH=1 scripts/setup.sh):\n${r.stderr}`);
+    throw new Error(
+      `the Python side failed (${args.python}; install python3-torch or TORCHNAS_SETUP_BENCH=1 scripts/setup.sh):\n${r.stderr}`,
+    );
   }
   return JSON.parse(r.stdout.trim().split('\n').at(-1)!).imagesPerSecond;
 }
@@ -88,8 +118,10 @@ async function main() {
   const args = readArgs(process.argv.slice(2));
   const data = await loadDataset('fashion-mnist', 'train');
   const i = info();
-  console.log(`torchnas bench:train — ${new Date().toISOString()} — LibTorch ${i.torchVersion}, ${os.cpus()[0].model}, ` +
-    `${args.threads} threads, batch ${args.batch}, ${args.steps} timed steps, ${args.precision}${args.channelsLast ? ', channels_last' : ''}, ${args.rounds} rounds alternating`);
+  console.log(
+    `torchnas bench:train — ${new Date().toISOString()} — LibTorch ${i.torchVersion}, ${os.cpus()[0].model}, ` +
+      `${args.threads} threads, batch ${args.batch}, ${args.steps} timed steps, ${args.precision}${args.channelsLast ? ', channels_last' : ''}, ${args.rounds} rounds alternating`,
+  );
   console.log('| network | torchnas img/s | PyTorch (Python) img/s | ratio torchnas/Python |');
   console.log('| --- | --- | --- | --- |');
   for (const arch of args.archs) {
@@ -100,7 +132,9 @@ async function main() {
       theirs.push(pythonImagesPerSecond(args, arch));
     }
     const [a, b] = [median(ours), median(theirs)];
-    console.log(`| ${arch} | ${a.toFixed(0)} (${ours.map((x) => x.toFixed(0)).join(', ')}) | ${b.toFixed(0)} (${theirs.map((x) => x.toFixed(0)).join(', ')}) | ${(a / b).toFixed(2)} |`);
+    console.log(
+      `| ${arch} | ${a.toFixed(0)} (${ours.map((x) => x.toFixed(0)).join(', ')}) | ${b.toFixed(0)} (${theirs.map((x) => x.toFixed(0)).join(', ')}) | ${(a / b).toFixed(2)} |`,
+    );
   }
 }
 

@@ -44,11 +44,15 @@ export function fromZod(what: string, error: ZodError): TorchnasError {
   });
   const options = error.issues.filter((issue) => issue.path.length).map((issue) => String(issue.path[0]));
   const unknown = error.issues.flatMap((issue) => (issue.code === 'unrecognized_keys' ? issue.keys : []));
-  return new TorchnasError('E_INVALID_ARGUMENT', `invalid ${what}: ${problems.join('; ')}`, [...options, ...unknown]);
+  return new TorchnasError('E_INVALID_ARGUMENT', `invalid ${what}: ${problems.join('; ')}`, [
+    ...options,
+    ...unknown,
+  ]);
 }
 
 const WRITE_ADVICE: Record<string, string> = {
-  ENOSPC: ': the disk is full; free space there (or give a folder on another disk) and run the same command again',
+  ENOSPC:
+    ': the disk is full; free space there (or give a folder on another disk) and run the same command again',
   EDQUOT: ': the disk quota is used up; free space and run the same command again',
   EFBIG: ': the file is larger than this system allows (ulimit -f?)',
   EACCES: ': permission denied; give a folder you can write to',
@@ -61,7 +65,9 @@ export function writeError(file: string, error: unknown): TorchnasError {
   if (error instanceof TorchnasError) return error;
   const e = error as NodeJS.ErrnoException;
   const message = String(e?.message ?? error);
-  const cause = e?.code ? `${e.code}${WRITE_ADVICE[e.code] ?? `: ${message.replace(`${e.code}: `, '')}`}` : message;
+  const cause = e?.code
+    ? `${e.code}${WRITE_ADVICE[e.code] ?? `: ${message.replace(`${e.code}: `, '')}`}`
+    : message;
   return new TorchnasError('E_IO', `cannot write '${file}': ${cause}`);
 }
 
@@ -79,7 +85,8 @@ export async function callNative<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     const wrapped = toTorchnasError(error);
-    if (stack) wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${stack.split('\n').slice(2).join('\n')}`;
+    if (stack)
+      wrapped.stack = `${wrapped.name}: ${wrapped.message}\n${stack.split('\n').slice(2).join('\n')}`;
     throw wrapped;
   }
 }

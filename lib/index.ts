@@ -1,14 +1,52 @@
 // torchnas: neural architecture search for Node.js on a native LibTorch addon.
 export * from './errors';
 export * from './arch';
-export { Dataset, DATASETS, DATASET_NAMES, loadDataset, augmentationFor, syntheticDataset, type DatasetName, type Split, type SyntheticDatasetOptions } from './data/datasets';
-export { loadImageFolder, IMAGENET_MEAN, IMAGENET_STD, AugmentSchema, type ImageFolderOptions, type FileDatasetName, type DatasetAugment } from './data/datasets';
+export {
+  Dataset,
+  DATASETS,
+  DATASET_NAMES,
+  loadDataset,
+  augmentationFor,
+  syntheticDataset,
+  type DatasetName,
+  type Split,
+  type SyntheticDatasetOptions,
+} from './data/datasets';
+export {
+  loadImageFolder,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  AugmentSchema,
+  type ImageFolderOptions,
+  type FileDatasetName,
+  type DatasetAugment,
+} from './data/datasets';
 export { reportSkippedImages } from './data/skipped-images';
-export { Session, Nb201BuildOptionsSchema, type SessionOptions, type TrainingConfig, type Nb201BuildOptions } from './train/session';
-export { train, resolveTrainOptions, TrainOptionsSchema, type TrainOptions, type TrainResult, type TrainEvent } from './train/trainer';
+export {
+  Session,
+  Nb201BuildOptionsSchema,
+  type SessionOptions,
+  type TrainingConfig,
+  type Nb201BuildOptions,
+} from './train/session';
+export {
+  train,
+  resolveTrainOptions,
+  TrainOptionsSchema,
+  type TrainOptions,
+  type TrainResult,
+  type TrainEvent,
+} from './train/trainer';
 export { info } from './info';
 export * from './spaces';
-export { proxyless, ProxylessOptionsSchema, type ProxylessOptions, type ProxylessResult, type SearchEvent, type SearchRecord } from './search/proxyless';
+export {
+  proxyless,
+  ProxylessOptionsSchema,
+  type ProxylessOptions,
+  type ProxylessResult,
+  type SearchEvent,
+  type SearchRecord,
+} from './search/proxyless';
 export * from './benchmarks';
 export * from './strategies';
 export * from './latency';
@@ -17,7 +55,19 @@ export * from './proxies';
 export * from './supernet';
 export * from './fbnetv5';
 export * from './export';
-export { dominates, nondominatedSort, crowdingDistance, hypervolume, paretoFront as objectivesParetoFront, type Objectives } from './search/pareto';
-export { paretoEvolution, type EvolutionOperators, type ParetoEvolutionOptions, type Evaluated } from './search/pareto-evolution';
+export {
+  dominates,
+  nondominatedSort,
+  crowdingDistance,
+  hypervolume,
+  paretoFront as objectivesParetoFront,
+  type Objectives,
+} from './search/pareto';
+export {
+  paretoEvolution,
+  type EvolutionOperators,
+  type ParetoEvolutionOptions,
+  type Evaluated,
+} from './search/pareto-evolution';
 export * from './dist';
 export * from './gmnas';

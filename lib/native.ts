@@ -9,7 +9,8 @@ export function packageRoot(): string {
   let dir = __dirname;
   for (;;) {
     const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'torchnas') return dir;
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'torchnas')
+      return dir;
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('torchnas: cannot find the package root above ' + __dirname);
     dir = parent;

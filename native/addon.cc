@@ -16,7 +16,8 @@ namespace {
 
 // A quarter of physical memory, or TORCHNAS_CPU_CACHE_MB (0 turns caching off).
 size_t CpuCacheBudget() {
-  if (const char* mb = std::getenv("TORCHNAS_CPU_CACHE_MB")) return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
+  if (const char* mb = std::getenv("TORCHNAS_CPU_CACHE_MB"))
+    return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 4 : size_t{1} << 30;
 }

@@ -17,7 +17,15 @@ const zlib = require('zlib');
 const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
 const NB201_SIZE = 15625;
 const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'];
-const TNB101_TASKS = ['class_scene', 'class_object', 'room_layout', 'jigsaw', 'segmentsemantic', 'normal', 'autoencoder'];
+const TNB101_TASKS = [
+  'class_scene',
+  'class_object',
+  'room_layout',
+  'jigsaw',
+  'segmentsemantic',
+  'normal',
+  'autoencoder',
+];
 
 // Accuracies are means over at most three seeds of figures with two decimals (resolution 1/300 %):
 // four decimals keep every distinct mean distinct and drop the float32 noise of the exports.
@@ -33,7 +41,21 @@ const proxyValue = (text) => {
   const x = Number(text);
   return text === '' || !Number.isFinite(x) || x === -1e8 ? null : float32(x);
 };
-const NB201_STORED_PROXIES = ['epe_nas', 'fisher', 'flops', 'grad_norm', 'grasp', 'jacov', 'l2_norm', 'nwot', 'params', 'plain', 'snip', 'synflow', 'zen'];
+const NB201_STORED_PROXIES = [
+  'epe_nas',
+  'fisher',
+  'flops',
+  'grad_norm',
+  'grasp',
+  'jacov',
+  'l2_norm',
+  'nwot',
+  'params',
+  'plain',
+  'snip',
+  'synflow',
+  'zen',
+];
 
 function argument(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,7 +68,10 @@ function fail(message) {
 
 /** Rows of a CSV file as objects keyed by the header; handles double-quoted fields. */
 function readCsv(file) {
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((line) => line.length > 0);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0);
   const split = (line) => {
     const fields = [];
     let field = '';
@@ -64,7 +89,8 @@ function readCsv(file) {
   const header = split(lines[0]);
   return lines.slice(1).map((line, i) => {
     const fields = split(line);
-    if (fields.length !== header.length) fail(`${file}:${i + 2} has ${fields.length} fields, the header ${header.length}`);
+    if (fields.length !== header.length)
+      fail(`${file}:${i + 2} has ${fields.length} fields, the header ${header.length}`);
     return Object.fromEntries(header.map((name, j) => [name, fields[j]]));
   });
 }
@@ -88,15 +114,18 @@ function nb201Code(arch) {
 
 /** Checks that `arch` is the architecture the index -> code table holds for `index`. */
 function checkIndex(codes, index, arch, where) {
-  if (!Number.isInteger(index) || index < 0 || index >= NB201_SIZE) fail(`${where}: index ${index} out of range`);
-  if (codes[index] !== nb201Code(arch)) fail(`${where}: index ${index} is '${arch}' here but not in the 200-epoch table`);
+  if (!Number.isInteger(index) || index < 0 || index >= NB201_SIZE)
+    fail(`${where}: index ${index} out of range`);
+  if (codes[index] !== nb201Code(arch))
+    fail(`${where}: index ${index} is '${arch}' here but not in the 200-epoch table`);
 }
 
 function buildNb201(source) {
   // The 200-epoch test table has no index column: its row order is the NATS-Bench index, and the
   // other files (which do carry the index) are checked against it.
   const testRows = readCsv(path.join(source, 'nb201/nb201_test_acc_200ep.csv'));
-  if (testRows.length !== NB201_SIZE) fail(`nb201_test_acc_200ep.csv has ${testRows.length} rows, expected ${NB201_SIZE}`);
+  if (testRows.length !== NB201_SIZE)
+    fail(`nb201_test_acc_200ep.csv has ${testRows.length} rows, expected ${NB201_SIZE}`);
   const codes = testRows.map((row) => nb201Code(row.ArchitectureString));
   if (new Set(codes).size !== NB201_SIZE) fail('nb201_test_acc_200ep.csv repeats an architecture');
   const column = () => new Array(NB201_SIZE).fill(null);
@@ -106,16 +135,22 @@ function buildNb201(source) {
     test12: Object.fromEntries(NB201_DATASETS.map((d) => [d, column()])),
     valid12: Object.fromEntries(NB201_DATASETS.map((d) => [d, column()])),
   };
-  const testColumns = { cifar10: 'CIFAR10TestAccuracy200Epochs', cifar100: 'CIFAR100TestAccuracy200Epochs', 'ImageNet16-120': 'ImageNetTestAccuracy200Epochs' };
+  const testColumns = {
+    cifar10: 'CIFAR10TestAccuracy200Epochs',
+    cifar100: 'CIFAR100TestAccuracy200Epochs',
+    'ImageNet16-120': 'ImageNetTestAccuracy200Epochs',
+  };
   testRows.forEach((row, i) => {
-    for (const d of NB201_DATASETS) metrics.test200[d][i] = accuracy(number(row[testColumns[d]], `test200 row ${i}`));
+    for (const d of NB201_DATASETS)
+      metrics.test200[d][i] = accuracy(number(row[testColumns[d]], `test200 row ${i}`));
   });
 
   for (const row of readCsv(path.join(source, 'nb201/nb201_valid_acc_zen.csv'))) {
     const index = number(row.nb201_index, 'valid200 index');
     checkIndex(codes, index, row.nb201_arch_str, 'nb201_valid_acc_zen.csv');
     if (!metrics.valid200[row.task]) fail(`nb201_valid_acc_zen.csv: unknown task '${row.task}'`);
-    if (metrics.valid200[row.task][index] !== null) fail(`nb201_valid_acc_zen.csv: ${row.task} index ${index} appears twice`);
+    if (metrics.valid200[row.task][index] !== null)
+      fail(`nb201_valid_acc_zen.csv: ${row.task} index ${index} appears twice`);
     metrics.valid200[row.task][index] = accuracy(number(row.val_accuracy, `valid200 ${row.task} ${index}`));
   }
 
@@ -181,8 +216,11 @@ function buildNb201ZeroCost(source, codes) {
     })
     .sort((a, b) => a.index - b.index);
   const indices = rows.map((r) => r.index);
-  if (new Set(indices).size !== indices.length) fail('nb201_zero_cost_13proxies_partial.csv: a cifar10 index appears twice');
-  const values = Object.fromEntries(NB201_STORED_PROXIES.map((name) => [name, rows.map((r) => proxyValue(r.row[name]))]));
+  if (new Set(indices).size !== indices.length)
+    fail('nb201_zero_cost_13proxies_partial.csv: a cifar10 index appears twice');
+  const values = Object.fromEntries(
+    NB201_STORED_PROXIES.map((name) => [name, rows.map((r) => proxyValue(r.row[name]))]),
+  );
   return { params, stored: { dataset: 'cifar10', indices, values } };
 }
 
@@ -193,7 +231,8 @@ function buildTnb101(file, pattern) {
     // NASLib's file also holds a few hundred rows of other data sets (ninapro, svhn, scifar100) on
     // this space; they are not TransNAS-Bench-101 tasks.
     if (!byTask.has(row.task)) continue;
-    if (!pattern.test(row.tnb101_arch_str)) fail(`${file}: '${row.tnb101_arch_str}' does not match ${pattern}`);
+    if (!pattern.test(row.tnb101_arch_str))
+      fail(`${file}: '${row.tnb101_arch_str}' does not match ${pattern}`);
     const values = byTask.get(row.task);
     if (values.has(row.tnb101_arch_str)) fail(`${file}: ${row.task} '${row.tnb101_arch_str}' appears twice`);
     values.set(row.tnb101_arch_str, float32(number(row.val_accuracy, `${file} ${row.task}`)));
@@ -201,7 +240,8 @@ function buildTnb101(file, pattern) {
   const archs = [...byTask.get(TNB101_TASKS[0]).keys()].sort();
   const values = {};
   for (const [task, map] of byTask) {
-    if (map.size !== archs.length || archs.some((a) => !map.has(a))) fail(`${file}: task ${task} covers other architectures than ${TNB101_TASKS[0]}`);
+    if (map.size !== archs.length || archs.some((a) => !map.has(a)))
+      fail(`${file}: task ${task} covers other architectures than ${TNB101_TASKS[0]}`);
     values[task] = archs.map((a) => map.get(a));
   }
   return { tasks: TNB101_TASKS, archs, values };
@@ -218,17 +258,30 @@ function main() {
   const out = argument('out', path.join(__dirname, '..', 'data', 'benchmarks'));
   fs.mkdirSync(out, { recursive: true });
   const nb201 = buildNb201(source);
-  writeGzipJson(path.join(out, 'nb201.json.gz'), { format: 'torchnas/nb201@1', ops: NB201_OPS, datasets: NB201_DATASETS, ...nb201 });
-  writeGzipJson(path.join(out, 'nb201-zero-cost.json.gz'), { format: 'torchnas/nb201-zero-cost@1', ...buildNb201ZeroCost(source, nb201.codes) });
-  writeGzipJson(path.join(out, 'nb201-latency.json.gz'), { format: 'torchnas/nb201-latency@1', ...buildLatency(source, nb201.codes) });
-  writeGzipJson(
-    path.join(out, 'tnb101-micro.json.gz'),
-    { format: 'torchnas/tnb101@1', space: 'micro', ...buildTnb101(path.join(source, 'tnb101/tnb101_micro.csv'), /^64-41414-[0-3]_[0-3]{2}_[0-3]{3}$/) },
-  );
-  writeGzipJson(
-    path.join(out, 'tnb101-macro.json.gz'),
-    { format: 'torchnas/tnb101@1', space: 'macro', ...buildTnb101(path.join(source, 'tnb101/tnb101_macro.csv'), /^64-[1-4]{4,6}-basic$/) },
-  );
+  writeGzipJson(path.join(out, 'nb201.json.gz'), {
+    format: 'torchnas/nb201@1',
+    ops: NB201_OPS,
+    datasets: NB201_DATASETS,
+    ...nb201,
+  });
+  writeGzipJson(path.join(out, 'nb201-zero-cost.json.gz'), {
+    format: 'torchnas/nb201-zero-cost@1',
+    ...buildNb201ZeroCost(source, nb201.codes),
+  });
+  writeGzipJson(path.join(out, 'nb201-latency.json.gz'), {
+    format: 'torchnas/nb201-latency@1',
+    ...buildLatency(source, nb201.codes),
+  });
+  writeGzipJson(path.join(out, 'tnb101-micro.json.gz'), {
+    format: 'torchnas/tnb101@1',
+    space: 'micro',
+    ...buildTnb101(path.join(source, 'tnb101/tnb101_micro.csv'), /^64-41414-[0-3]_[0-3]{2}_[0-3]{3}$/),
+  });
+  writeGzipJson(path.join(out, 'tnb101-macro.json.gz'), {
+    format: 'torchnas/tnb101@1',
+    space: 'macro',
+    ...buildTnb101(path.join(source, 'tnb101/tnb101_macro.csv'), /^64-[1-4]{4,6}-basic$/),
+  });
 }
 
 main();

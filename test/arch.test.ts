@@ -1,4 +1,13 @@
-import { canonicalBlock, decodeBlock, encodeBlock, loadArchitecture, parseArchitecture, PRESETS, resolveNetwork, TorchnasError } from '../lib';
+import {
+  canonicalBlock,
+  decodeBlock,
+  encodeBlock,
+  loadArchitecture,
+  parseArchitecture,
+  PRESETS,
+  resolveNetwork,
+  TorchnasError,
+} from '../lib';
 
 describe('block grammar', () => {
   const canonical = [
@@ -29,7 +38,15 @@ describe('block grammar', () => {
   });
 
   test('decodes fields', () => {
-    expect(decodeBlock('mb_k5_s2_e6_c40_se0.25')).toEqual({ op: 'mbconv', kernel: 5, stride: 2, expand: 6, out: 40, se: 0.25, act: 'relu6' });
+    expect(decodeBlock('mb_k5_s2_e6_c40_se0.25')).toEqual({
+      op: 'mbconv',
+      kernel: 5,
+      stride: 2,
+      expand: 6,
+      out: 40,
+      se: 0.25,
+      act: 'relu6',
+    });
   });
 
   test.each([
@@ -56,7 +73,9 @@ describe('block grammar', () => {
 
 describe('architecture description', () => {
   test('unknown keys and bad shapes are rejected', () => {
-    expect(() => parseArchitecture({ input: [1, 28, 28], classes: 10, blocks: ['gap', 'fc'], extra: 1 })).toThrow(/extra/);
+    expect(() =>
+      parseArchitecture({ input: [1, 28, 28], classes: 10, blocks: ['gap', 'fc'], extra: 1 }),
+    ).toThrow(/extra/);
     expect(() => parseArchitecture({ input: [1, 28], classes: 10, blocks: ['gap', 'fc'] })).toThrow(/input/);
     expect(() => parseArchitecture({ input: [1, 28, 28], classes: 10, blocks: [] })).toThrow(/blocks/);
   });
@@ -73,7 +92,8 @@ describe('architecture description', () => {
 });
 
 describe('shape inference and cost', () => {
-  const arch = (blocks: string[], input: [number, number, number] = [1, 28, 28]) => parseArchitecture({ input, classes: 10, blocks });
+  const arch = (blocks: string[], input: [number, number, number] = [1, 28, 28]) =>
+    parseArchitecture({ input, classes: 10, blocks });
 
   test('hand-counted parameters and MACs of a conv net', () => {
     const net = resolveNetwork(arch(['conv_k3_s2_c8', 'gap', 'fc']));
@@ -96,8 +116,17 @@ describe('shape inference and cost', () => {
   });
 
   test('zero and pooling shapes', () => {
-    const net = resolveNetwork(arch(['conv_k3_s1_c8', 'zero_s2_c16', 'maxpool_k2_s2', 'avgpool_k3_s1', 'gap', 'fc']));
-    expect(net.layers.map((l) => l.output)).toEqual([[8, 28, 28], [16, 14, 14], [16, 7, 7], [16, 7, 7], [16], [10]]);
+    const net = resolveNetwork(
+      arch(['conv_k3_s1_c8', 'zero_s2_c16', 'maxpool_k2_s2', 'avgpool_k3_s1', 'gap', 'fc']),
+    );
+    expect(net.layers.map((l) => l.output)).toEqual([
+      [8, 28, 28],
+      [16, 14, 14],
+      [16, 7, 7],
+      [16, 7, 7],
+      [16],
+      [10],
+    ]);
   });
 
   test.each([

@@ -45,7 +45,10 @@ describe('torchnas CLI', () => {
 
   test('an architecture file with an unknown op is rejected with the block named', () => {
     const file = path.join(tempDir(), 'bad.json');
-    fs.writeFileSync(file, JSON.stringify({ input: [1, 28, 28], classes: 10, blocks: ['conv_k3_c8', 'resblock', 'gap', 'fc'] }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ input: [1, 28, 28], classes: 10, blocks: ['conv_k3_c8', 'resblock', 'gap', 'fc'] }),
+    );
     const r = run('train', '--arch', file, '--device', 'cpu');
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/block 'resblock': unknown op 'resblock'.*\[E_INVALID_ARGUMENT\]/);
@@ -53,7 +56,20 @@ describe('torchnas CLI', () => {
 
   test('a short run prints line progress when not on a TTY, and a JSON result', () => {
     const out = path.join(tempDir(), 'run');
-    const r = run('train', '--limit-train', '300', '--batch-size', '50', '--device', 'cpu', '--threads', '2', '--out', out, '--json');
+    const r = run(
+      'train',
+      '--limit-train',
+      '300',
+      '--batch-size',
+      '50',
+      '--device',
+      'cpu',
+      '--threads',
+      '2',
+      '--out',
+      out,
+      '--json',
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/epoch 1\/1 step 6\/6 loss/);
     expect(r.stderr).toMatch(/test loss .* top1/);

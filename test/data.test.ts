@@ -46,7 +46,10 @@ describe('IDX reader', () => {
     const { imagesPath, labelsPath } = writeIdx(dir, images, labels, true);
     const gz = fs.readFileSync(imagesPath);
     fs.writeFileSync(imagesPath, gz.subarray(0, Math.floor(gz.length / 2)));
-    await expect(loadIdx(imagesPath, labelsPath)).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringMatching(/at byte \d+/) });
+    await expect(loadIdx(imagesPath, labelsPath)).rejects.toMatchObject({
+      code: 'E_DATA',
+      message: expect.stringMatching(/at byte \d+/),
+    });
   });
 
   test('corrupt gzip data is reported', async () => {
@@ -56,7 +59,10 @@ describe('IDX reader', () => {
     const gz = Buffer.from(fs.readFileSync(imagesPath));
     for (let i = 20; i < gz.length - 10; i += 7) gz[i] ^= 0x5a;
     fs.writeFileSync(imagesPath, gz);
-    await expect(loadIdx(imagesPath, labelsPath)).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringContaining(imagesPath) });
+    await expect(loadIdx(imagesPath, labelsPath)).rejects.toMatchObject({
+      code: 'E_DATA',
+      message: expect.stringContaining(imagesPath),
+    });
   });
 
   test('a wrong magic number, label out of range, and mismatched counts are reported', async () => {
@@ -65,19 +71,29 @@ describe('IDX reader', () => {
     const bad = Buffer.from(images);
     bad.writeUInt32BE(0x00000801, 0);
     let p = writeIdx(dir, bad, labels, false);
-    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({ code: 'E_DATA', message: expect.stringMatching(/at byte 0: not an IDX file/) });
+    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({
+      code: 'E_DATA',
+      message: expect.stringMatching(/at byte 0: not an IDX file/),
+    });
 
     const badLabels = Buffer.from(labels);
     badLabels[8 + 4] = 42;
     p = writeIdx(dir, images, badLabels, false);
-    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({ message: expect.stringMatching(/at byte 12: label 42 is out of range/) });
+    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({
+      message: expect.stringMatching(/at byte 12: label 42 is out of range/),
+    });
 
     p = writeIdx(dir, images, idxFiles(9).labels, false);
-    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({ message: expect.stringMatching(/9 labels but .* 10 images/) });
+    await expect(loadIdx(p.imagesPath, p.labelsPath)).rejects.toMatchObject({
+      message: expect.stringMatching(/9 labels but .* 10 images/),
+    });
   });
 
   test('a missing file is E_IO and says what to do', async () => {
-    await expect(loadDataset('mnist', 'train', '/nonexistent')).rejects.toMatchObject({ code: 'E_IO', message: expect.stringMatching(/--data-dir/) });
+    await expect(loadDataset('mnist', 'train', '/nonexistent')).rejects.toMatchObject({
+      code: 'E_IO',
+      message: expect.stringMatching(/--data-dir/),
+    });
   });
 });
 
@@ -96,14 +112,21 @@ describe('CIFAR binary reader', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, 'a.bin'), cifarRecords(3, 1));
     fs.writeFileSync(path.join(dir, 'b.bin'), cifarRecords(2, 1));
-    const c10 = new Dataset(await native().loadCifar({ files: [path.join(dir, 'a.bin'), path.join(dir, 'b.bin')], kind: 'cifar10' }));
+    const c10 = new Dataset(
+      await native().loadCifar({
+        files: [path.join(dir, 'a.bin'), path.join(dir, 'b.bin')],
+        kind: 'cifar10',
+      }),
+    );
     expect(c10.describe()).toMatchObject({ size: 5, classes: 10, shape: [3, 32, 32] });
     const batch = c10.handle.previewBatch({ batchSize: 5, shuffle: false }, 0);
     expect(Array.from(batch.labels)).toEqual([0, 1, 2, 0, 1]);
     expect(batch.images[2 * 3072 + 100]).toBeCloseTo(2 / 255, 6);
 
     fs.writeFileSync(path.join(dir, 'c.bin'), cifarRecords(4, 2));
-    const c100 = new Dataset(await native().loadCifar({ files: [path.join(dir, 'c.bin')], kind: 'cifar100' }));
+    const c100 = new Dataset(
+      await native().loadCifar({ files: [path.join(dir, 'c.bin')], kind: 'cifar100' }),
+    );
     expect(c100.describe()).toMatchObject({ size: 4, classes: 100 });
   });
 
@@ -136,14 +159,20 @@ describe('Fashion-MNIST, splits and augmentation', () => {
     expect(b.size).toBe(6000);
     const [, b2] = train.split(0.1, 7);
     const [, b3] = train.split(0.1, 8);
-    const first = (d: Dataset) => Array.from(d.handle.previewBatch({ batchSize: 64, shuffle: false }, 0).images.subarray(0, 784 * 4));
+    const first = (d: Dataset) =>
+      Array.from(d.handle.previewBatch({ batchSize: 64, shuffle: false }, 0).images.subarray(0, 784 * 4));
     expect(first(b2)).toEqual(first(b));
     expect(first(b3)).not.toEqual(first(b));
   });
 
   test('augmented batches depend only on seed, epoch and position', () => {
     const small = train.subset(256, 3);
-    const opts = (epoch: number) => ({ batchSize: 32, seed: 5, epoch, augment: augmentationFor('fashion-mnist', true) });
+    const opts = (epoch: number) => ({
+      batchSize: 32,
+      seed: 5,
+      epoch,
+      augment: augmentationFor('fashion-mnist', true),
+    });
     const a = small.handle.previewBatch(opts(1), 2);
     const b = small.handle.previewBatch(opts(1), 2);
     const c = small.handle.previewBatch(opts(2), 2);
@@ -158,13 +187,20 @@ describe('Fashion-MNIST, splits and augmentation', () => {
     // Find seeds whose draw flips without shifting (pad 0), then check the mirror exactly.
     let mirrored = false;
     for (let seed = 1; seed < 40 && !mirrored; seed++) {
-      const flipped = one.handle.previewBatch({ batchSize: 1, shuffle: false, seed, augment: { flip: true } }, 0).images;
+      const flipped = one.handle.previewBatch(
+        { batchSize: 1, shuffle: false, seed, augment: { flip: true } },
+        0,
+      ).images;
       if (Array.from(flipped).every((v, i) => v === plain[i])) continue;
-      for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) expect(flipped[y * 28 + x]).toBe(plain[y * 28 + 27 - x]);
+      for (let y = 0; y < 28; y++)
+        for (let x = 0; x < 28; x++) expect(flipped[y * 28 + x]).toBe(plain[y * 28 + 27 - x]);
       mirrored = true;
     }
     expect(mirrored).toBe(true);
-    const shifted = one.handle.previewBatch({ batchSize: 1, shuffle: false, seed: 3, augment: { pad: 2 } }, 0).images;
+    const shifted = one.handle.previewBatch(
+      { batchSize: 1, shuffle: false, seed: 3, augment: { pad: 2 } },
+      0,
+    ).images;
     const zeros = Array.from(shifted).filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThanOrEqual(Array.from(plain).filter((v) => v === 0).length - 28 * 4);
   });
@@ -182,7 +218,8 @@ describe('synthetic images', () => {
     const b = syntheticDataset({ count: 10, shape: [3, 224, 224], classes: 1000, seed: 1 });
     const c = syntheticDataset({ count: 10, shape: [3, 224, 224], classes: 1000, seed: 2 });
     expect(a.describe()).toMatchObject({ size: 10, classes: 1000, shape: [3, 224, 224], name: 'synthetic' });
-    const batch = (d: Dataset) => d.handle.previewBatch({ batchSize: 5, shuffle: false, augment: { mean: 0, std: 1 } }, 1);
+    const batch = (d: Dataset) =>
+      d.handle.previewBatch({ batchSize: 5, shuffle: false, augment: { mean: 0, std: 1 } }, 1);
     const [x, y, z] = [batch(a), batch(b), batch(c)];
     expect(x.shape).toEqual([5, 3, 224, 224]);
     expect(Array.from(x.images)).toEqual(Array.from(y.images));
@@ -197,7 +234,9 @@ describe('synthetic images', () => {
 
   test('a bad shape or class count is a clear error', () => {
     expect(() => syntheticDataset({ count: 0, shape: [3, 8, 8], classes: 10 })).toThrow(/whole count >= 1/);
-    expect(() => syntheticDataset({ count: 4, shape: [3, 8] as unknown as [number, number, number], classes: 10 })).toThrow(/\[C, H, W\] shape/);
+    expect(() =>
+      syntheticDataset({ count: 4, shape: [3, 8] as unknown as [number, number, number], classes: 10 }),
+    ).toThrow(/\[C, H, W\] shape/);
     expect(() => syntheticDataset({ count: 4, shape: [3, 8, 8], classes: 1 })).toThrow(/>= 2 classes/);
   });
 });

@@ -3,7 +3,12 @@
 // parts there are, never k regardless.
 import { parseArchitecture, Session, syntheticDataset } from '../lib';
 
-const NET = parseArchitecture({ name: 'mb', input: [1, 8, 8], classes: 4, blocks: ['conv_k3_s1_c4', 'gap', 'fc'] });
+const NET = parseArchitecture({
+  name: 'mb',
+  input: [1, 8, 8],
+  classes: 4,
+  blocks: ['conv_k3_s1_c4', 'gap', 'fc'],
+});
 
 test('a last batch fewer parts than microBatches still trains', async () => {
   const s = new Session({ device: 'cpu', threads: 1, microBatches: 4 });

@@ -9,7 +9,12 @@ describe('preset recipes', () => {
   });
 
   test('the recipe applies where nothing was given', () => {
-    expect(resolveTrainOptions({ arch: 'fmnist-cnn' })).toMatchObject({ epochs: 1, optimizer: 'adam', batchSize: 64, augment: false });
+    expect(resolveTrainOptions({ arch: 'fmnist-cnn' })).toMatchObject({
+      epochs: 1,
+      optimizer: 'adam',
+      batchSize: 64,
+      augment: false,
+    });
     expect(resolveTrainOptions({})).toMatchObject({ arch: 'fmnist-cnn', optimizer: 'adam' }); // the default preset, with its recipe
   });
 
@@ -19,7 +24,12 @@ describe('preset recipes', () => {
   });
 
   test('an architecture object has no recipe', () => {
-    const arch = { name: 'x', input: [1, 28, 28] as [number, number, number], classes: 10, blocks: ['gap', 'fc'] };
+    const arch = {
+      name: 'x',
+      input: [1, 28, 28] as [number, number, number],
+      classes: 10,
+      blocks: ['gap', 'fc'],
+    };
     expect(resolveTrainOptions({ arch })).toMatchObject({ optimizer: 'sgd', lr: 0.1 });
   });
 });

@@ -6,9 +6,22 @@ import { train, TorchnasError } from '../lib';
 import { resumeOptions } from '../lib/train/resume';
 import { tempDir } from './helpers/fixtures';
 
-const TINY = { format: 'torchnas/arch@1' as const, name: 'tiny', input: [1, 28, 28] as [number, number, number], classes: 10,
-  blocks: ['conv_k3_s2_c8', 'gap', 'fc'] };
-const base = { arch: TINY, limitTrain: 256, limitEval: 200, batchSize: 64, lr: 0.05, threads: 1, validFraction: 0.02 };
+const TINY = {
+  format: 'torchnas/arch@1' as const,
+  name: 'tiny',
+  input: [1, 28, 28] as [number, number, number],
+  classes: 10,
+  blocks: ['conv_k3_s2_c8', 'gap', 'fc'],
+};
+const base = {
+  arch: TINY,
+  limitTrain: 256,
+  limitEval: 200,
+  batchSize: 64,
+  lr: 0.05,
+  threads: 1,
+  validFraction: 0.02,
+};
 
 describe('resumeOptions', () => {
   const stored = { epochs: 3, lr: 0.1, seed: 0, device: 'cpu', threads: 2, runDir: 'r' };
@@ -24,8 +37,13 @@ describe('resumeOptions', () => {
     expect(call).toThrow(/lr 0.1 \(given 0.5\), seed 0 \(given 3\)/);
   });
   test('more epochs extend the run; fewer are refused', () => {
-    expect(resumeOptions(stored, { ...stored, epochs: 5 }, ['epochs'], 'r', 3)).toEqual({ options: { ...stored, epochs: 5 }, extendedFrom: 3 });
-    expect(() => resumeOptions(stored, { ...stored, epochs: 2 }, ['epochs'], 'r', 1)).toThrow(/3-epoch schedule \(1 done\)/);
+    expect(resumeOptions(stored, { ...stored, epochs: 5 }, ['epochs'], 'r', 3)).toEqual({
+      options: { ...stored, epochs: 5 },
+      extendedFrom: 3,
+    });
+    expect(() => resumeOptions(stored, { ...stored, epochs: 2 }, ['epochs'], 'r', 1)).toThrow(
+      /3-epoch schedule \(1 done\)/,
+    );
   });
 });
 
@@ -39,7 +57,9 @@ describe('train() resumed with other options', () => {
     expect(first.history).toHaveLength(1);
 
     await expect(train({ ...base, epochs: 1, lr: 0.5, runDir })).rejects.toMatchObject({
-      code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/lr 0.05 \(given 0.5\)/), options: ['lr'],
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/lr 0.05 \(given 0.5\)/),
+      options: ['lr'],
     });
     // Nothing was written by the refused call.
     expect(JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')).epochsDone).toBe(1);

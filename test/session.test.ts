@@ -1,4 +1,13 @@
-import { augmentationFor, info, loadDataset, parseArchitecture, resolveNetwork, Session, TorchnasError, type Dataset } from '../lib';
+import {
+  augmentationFor,
+  info,
+  loadDataset,
+  parseArchitecture,
+  resolveNetwork,
+  Session,
+  TorchnasError,
+  type Dataset,
+} from '../lib';
 import { TINY_ARCH } from './helpers/fixtures';
 
 const cudaAvailable = info().cudaAvailable;
@@ -44,8 +53,21 @@ describe('session basics', () => {
     const arch = parseArchitecture({
       input: [3, 32, 32],
       classes: 7,
-      blocks: ['conv_k3_s1_c16_ahswish', 'mb_k3_s1_e1_c16', 'mb_k5_s2_e6_c24_se0.25_aswish', 'mb_k7_s1_e3_c24', 'id', 'zero_s1',
-        'maxpool_k3_s2', 'avgpool_k2_s2', 'conv_k1_s1_c64', 'gap', 'drop_p0.2', 'fc_c32', 'fc'],
+      blocks: [
+        'conv_k3_s1_c16_ahswish',
+        'mb_k3_s1_e1_c16',
+        'mb_k5_s2_e6_c24_se0.25_aswish',
+        'mb_k7_s1_e3_c24',
+        'id',
+        'zero_s1',
+        'maxpool_k3_s2',
+        'avgpool_k2_s2',
+        'conv_k1_s1_c64',
+        'gap',
+        'drop_p0.2',
+        'fc_c32',
+        'fc',
+      ],
     });
     const net = await s.buildNetwork(arch);
     expect(net.nativeParams).toBe(resolveNetwork(arch).params);
@@ -73,7 +95,13 @@ describe('session basics', () => {
 
   test('memoryStats: a CPU session has no device allocator to read', async () => {
     const s = session();
-    expect(await s.memoryStats({ resetPeak: true })).toEqual({ available: false, allocatedBytes: 0, peakAllocatedBytes: 0, reservedBytes: 0, peakReservedBytes: 0 });
+    expect(await s.memoryStats({ resetPeak: true })).toEqual({
+      available: false,
+      allocatedBytes: 0,
+      peakAllocatedBytes: 0,
+      reservedBytes: 0,
+      peakReservedBytes: 0,
+    });
     await s.close();
   });
 });
@@ -84,9 +112,14 @@ describe('training', () => {
     await s.buildNetwork(parseArchitecture(TINY_ARCH));
     await s.configureTraining({ optimizer: 'adam', lr: 0.01, totalSteps: 48, labelSmoothing: 0.1 });
     const progress: number[] = [];
-    const first = await s.trainEpoch(small, { batchSize: 32, seed: 1, epoch: 0, augment: aug, progressEvery: 4 }, (p) => progress.push(p.step));
+    const first = await s.trainEpoch(
+      small,
+      { batchSize: 32, seed: 1, epoch: 0, augment: aug, progressEvery: 4 },
+      (p) => progress.push(p.step),
+    );
     let last = first;
-    for (let epoch = 1; epoch < 3; epoch++) last = await s.trainEpoch(small, { batchSize: 32, seed: 1, epoch, augment: aug });
+    for (let epoch = 1; epoch < 3; epoch++)
+      last = await s.trainEpoch(small, { batchSize: 32, seed: 1, epoch, augment: aug });
     expect(progress).toEqual([4, 8, 12, 16]);
     expect(last.loss).toBeLessThan(first.loss);
     const evalStats = await s.evaluate(small, { batchSize: 100, augment: aug });
@@ -100,7 +133,9 @@ describe('training', () => {
     const s = session();
     await s.buildNetwork(parseArchitecture(TINY_ARCH));
     await s.configureTraining({ lr: 1e12, totalSteps: 16, momentum: 0.9 });
-    await expect(s.trainEpoch(small, { batchSize: 32, augment: aug, progressEvery: 1 })).rejects.toMatchObject({
+    await expect(
+      s.trainEpoch(small, { batchSize: 32, augment: aug, progressEvery: 1 }),
+    ).rejects.toMatchObject({
       code: 'E_NAN_LOSS',
       message: expect.stringMatching(/lower the learning rate/),
     });
@@ -111,7 +146,10 @@ describe('training', () => {
     const s = session();
     await s.buildNetwork(parseArchitecture({ ...TINY_ARCH, input: [3, 28, 28] }));
     await s.configureTraining({ lr: 0.1, totalSteps: 1000 });
-    await expect(s.trainEpoch(small, { batchSize: 32, augment: aug })).rejects.toMatchObject({ code: 'E_TORCH', message: expect.stringMatching(/expected input of shape \[B, 3, H, W\]/) });
+    await expect(s.trainEpoch(small, { batchSize: 32, augment: aug })).rejects.toMatchObject({
+      code: 'E_TORCH',
+      message: expect.stringMatching(/expected input of shape \[B, 3, H, W\]/),
+    });
     await s.close();
   });
 
@@ -120,9 +158,13 @@ describe('training', () => {
       const s = session();
       await s.buildNetwork(parseArchitecture(TINY_ARCH));
       await s.configureTraining({ lr: 0.05, totalSteps: 8 });
-      await s.trainEpoch(small.subset(256), { batchSize: 32, seed: 9, augment: augmentationFor('fashion-mnist', true), progressEvery: 1 }, () => {
-        throw new Error('callback bug');
-      });
+      await s.trainEpoch(
+        small.subset(256),
+        { batchSize: 32, seed: 9, augment: augmentationFor('fashion-mnist', true), progressEvery: 1 },
+        () => {
+          throw new Error('callback bug');
+        },
+      );
       const state = await s.stateTensors();
       await s.close();
       return state;
@@ -148,11 +190,19 @@ describe('training', () => {
 
 describe('memory format and operator profiles', () => {
   test("'auto' (the default) takes channels_last on a CPU for fp32 and bf16, NCHW for fp64; a choice given is kept", async () => {
-    const cases: [object, boolean][] = [[{}, true], [{ precision: 'bf16' }, true], [{ precision: 'fp64' }, false],
-      [{ channelsLast: false }, false], [{ channelsLast: true, precision: 'fp64' }, true]];
+    const cases: [object, boolean][] = [
+      [{}, true],
+      [{ precision: 'bf16' }, true],
+      [{ precision: 'fp64' }, false],
+      [{ channelsLast: false }, false],
+      [{ channelsLast: true, precision: 'fp64' }, true],
+    ];
     for (const [extra, expected] of cases) {
       const s = session(extra);
-      expect({ extra, channelsLast: (await s.describe()).channelsLast }).toEqual({ extra, channelsLast: expected });
+      expect({ extra, channelsLast: (await s.describe()).channelsLast }).toEqual({
+        extra,
+        channelsLast: expected,
+      });
       await s.close();
     }
     expect(() => session({ channelsLast: 'yes' })).toThrow(/channelsLast/);
@@ -162,7 +212,10 @@ describe('memory format and operator profiles', () => {
     const s = session();
     await s.buildNetwork(parseArchitecture(TINY_ARCH));
     await s.configureTraining({ lr: 0.05, totalSteps: 8 });
-    await expect(s.stopProfile()).rejects.toMatchObject({ code: 'E_STATE', message: expect.stringMatching(/startProfile/) });
+    await expect(s.stopProfile()).rejects.toMatchObject({
+      code: 'E_STATE',
+      message: expect.stringMatching(/startProfile/),
+    });
     await s.startProfile();
     await expect(s.startProfile()).rejects.toMatchObject({ code: 'E_STATE' });
     await s.trainEpoch(small.subset(64), { batchSize: 32, augment: aug });

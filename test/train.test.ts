@@ -9,8 +9,31 @@ const ROOT = path.join(__dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'torchnas.js');
 
 const quickRun = (out: string, extra: string[] = []) => [
-  CLI, 'train', '--limit-train', '400', '--epochs', '3', '--batch-size', '50', '--optimizer', 'sgd', '--lr', '0.05', '--valid-fraction', '0.02',
-  '--device', 'cpu', '--threads', '2', '--seed', '11', '--progress', 'lines', '--out', out, ...extra,
+  CLI,
+  'train',
+  '--limit-train',
+  '400',
+  '--epochs',
+  '3',
+  '--batch-size',
+  '50',
+  '--optimizer',
+  'sgd',
+  '--lr',
+  '0.05',
+  '--valid-fraction',
+  '0.02',
+  '--device',
+  'cpu',
+  '--threads',
+  '2',
+  '--seed',
+  '11',
+  '--progress',
+  'lines',
+  '--out',
+  out,
+  ...extra,
 ];
 
 async function finalWeights(runDir: string): Promise<Record<string, Float32Array>> {
@@ -28,7 +51,17 @@ describe('train()', () => {
     const runDir = path.join(tempDir(), 'run');
     const events: string[] = [];
     const result = await train(
-      { arch: TINY_ARCH, epochs: 2, limitTrain: 400, batchSize: 50, lr: 0.05, device: 'cpu', threads: 2, validFraction: 0.02, runDir },
+      {
+        arch: TINY_ARCH,
+        epochs: 2,
+        limitTrain: 400,
+        batchSize: 50,
+        lr: 0.05,
+        device: 'cpu',
+        threads: 2,
+        validFraction: 0.02,
+        runDir,
+      },
       (e) => events.push(e.type),
     );
     expect(result.history.map((h) => h.epoch)).toEqual([1, 2]);
@@ -36,16 +69,29 @@ describe('train()', () => {
     expect(events[0]).toBe('start');
     expect(events.filter((e) => e === 'epoch')).toHaveLength(2);
     expect(events.at(-1)).toBe('test');
-    for (const f of ['run.json', 'state.json', 'metrics.jsonl', 'summary.json', 'arch.json', 'checkpoint-e2.pt']) {
+    for (const f of [
+      'run.json',
+      'state.json',
+      'metrics.jsonl',
+      'summary.json',
+      'arch.json',
+      'checkpoint-e2.pt',
+    ]) {
       expect(fs.existsSync(path.join(runDir, f))).toBe(true);
     }
     expect(fs.existsSync(path.join(runDir, 'checkpoint-e1.pt'))).toBe(false); // superseded
-    const lines = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = fs
+      .readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['epoch', 'epoch', 'final']);
   });
 
   test('an architecture that does not fit the dataset is rejected before training', async () => {
-    await expect(train({ arch: { ...TINY_ARCH, input: [3, 32, 32] }, device: 'cpu', runDir: path.join(tempDir(), 'r') })).rejects.toMatchObject({
+    await expect(
+      train({ arch: { ...TINY_ARCH, input: [3, 32, 32] }, device: 'cpu', runDir: path.join(tempDir(), 'r') }),
+    ).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/takes input \[3,32,32\].*has \[1,28,28\]/),
     });
@@ -83,6 +129,8 @@ describe('kill and resume', () => {
     const s1 = JSON.parse(fs.readFileSync(path.join(straight, 'summary.json'), 'utf8'));
     const s2 = JSON.parse(fs.readFileSync(path.join(killed, 'summary.json'), 'utf8'));
     expect(s2.test).toEqual({ ...s1.test, seconds: s2.test.seconds });
-    expect(s2.history.map((h: { train: { loss: number } }) => h.train.loss)).toEqual(s1.history.map((h: { train: { loss: number } }) => h.train.loss));
+    expect(s2.history.map((h: { train: { loss: number } }) => h.train.loss)).toEqual(
+      s1.history.map((h: { train: { loss: number } }) => h.train.loss),
+    );
   }, 300_000);
 });

@@ -38,14 +38,17 @@ const KEYS: Record<Block['op'], { allowed: Key[]; required: Key[] }> = {
 const DEFAULT_ACT: Partial<Record<Block['op'], Activation>> = { conv: 'relu', mbconv: 'relu6' };
 
 function positiveInt(text: string, what: string, source: string): number {
-  if (!/^[1-9][0-9]*$/.test(text)) throw invalid(`block '${source}': ${what} must be a positive integer, got '${text}'`);
+  if (!/^[1-9][0-9]*$/.test(text))
+    throw invalid(`block '${source}': ${what} must be a positive integer, got '${text}'`);
   return Number(text);
 }
 
 function fraction(text: string, what: string, source: string, allowOne: boolean): number {
   const value = Number(text);
   if (!/^[0-9]*\.?[0-9]+$/.test(text) || !(value >= 0 && (allowOne ? value <= 1 : value < 1))) {
-    throw invalid(`block '${source}': ${what} must be a number in [0, 1${allowOne ? ']' : ')'}, got '${text}'`);
+    throw invalid(
+      `block '${source}': ${what} must be a number in [0, 1${allowOne ? ']' : ')'}, got '${text}'`,
+    );
   }
   return value;
 }
@@ -63,7 +66,9 @@ export function decodeBlock(source: string): Block {
     if (!match) throw invalid(`block '${source}': cannot read '${part}' (keys: k, s, e, c, se, a, p)`);
     const key = match[1] as Key;
     if (!KEYS[op].allowed.includes(key)) {
-      throw invalid(`block '${source}': '${opToken}' takes no '${key}' (it takes ${KEYS[op].allowed.join(', ') || 'nothing'})`);
+      throw invalid(
+        `block '${source}': '${opToken}' takes no '${key}' (it takes ${KEYS[op].allowed.join(', ') || 'nothing'})`,
+      );
     }
     if (values.has(key)) throw invalid(`block '${source}': '${key}' is given twice`);
     values.set(key, match[2]);
@@ -76,7 +81,8 @@ export function decodeBlock(source: string): Block {
   // Convolutions pad k/2 on each side to keep the size: only odd kernels do (the native build checks too).
   const oddKernel = () => {
     const kernel = int('k', 'kernel', 1);
-    if (kernel % 2 === 0) throw invalid(`block '${source}': the kernel must be odd (1, 3, 5, 7...), got ${kernel}`);
+    if (kernel % 2 === 0)
+      throw invalid(`block '${source}': the kernel must be odd (1, 3, 5, 7...), got ${kernel}`);
     return kernel;
   };
   const act = (): Activation => {
@@ -88,7 +94,13 @@ export function decodeBlock(source: string): Block {
   };
   switch (op) {
     case 'conv':
-      return { op, kernel: oddKernel(), stride: int('s', 'stride', 1), out: int('c', 'channels', 1), act: act() };
+      return {
+        op,
+        kernel: oddKernel(),
+        stride: int('s', 'stride', 1),
+        out: int('c', 'channels', 1),
+        act: act(),
+      };
     case 'mbconv':
       return {
         op,

@@ -17,7 +17,8 @@ export interface Preset {
 
 export const PRESETS: Record<string, Preset> = {
   'fmnist-cnn': {
-    description: 'small plain CNN for 28x28 grey images, the default of `torchnas train`: ~89.5% test after one epoch (~1 min on 2 cores)',
+    description:
+      'small plain CNN for 28x28 grey images, the default of `torchnas train`: ~89.5% test after one epoch (~1 min on 2 cores)',
     arch: {
       name: 'fmnist-cnn',
       input: [1, 28, 28],
@@ -35,10 +36,19 @@ export const PRESETS: Record<string, Preset> = {
       ],
     },
     // One epoch favours Adam, small batches and no augmentation.
-    recipe: { epochs: 1, optimizer: 'adam', lr: 0.003, batchSize: 64, warmupEpochs: 0.06, labelSmoothing: 0, augment: false },
+    recipe: {
+      epochs: 1,
+      optimizer: 'adam',
+      lr: 0.003,
+      batchSize: 64,
+      warmupEpochs: 0.06,
+      labelSmoothing: 0,
+      augment: false,
+    },
   },
   'fmnist-mbconv': {
-    description: 'small MBConv network for 28x28 grey images (stride-2 stem: MBConv at 28x28 is slow on CPU): ~92% test in 12 epochs',
+    description:
+      'small MBConv network for 28x28 grey images (stride-2 stem: MBConv at 28x28 is slow on CPU): ~92% test in 12 epochs',
     arch: {
       name: 'fmnist-mbconv',
       input: [1, 28, 28],
@@ -54,6 +64,15 @@ export const PRESETS: Record<string, Preset> = {
         'fc',
       ],
     },
-    recipe: { epochs: 12, optimizer: 'adamw', lr: 0.003, weightDecay: 0.05, batchSize: 128, warmupEpochs: 1, labelSmoothing: 0.1, augment: true },
+    recipe: {
+      epochs: 12,
+      optimizer: 'adamw',
+      lr: 0.003,
+      weightDecay: 0.05,
+      batchSize: 128,
+      warmupEpochs: 1,
+      labelSmoothing: 0.1,
+      augment: true,
+    },
   },
 };

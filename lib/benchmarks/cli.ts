@@ -9,7 +9,11 @@ import { nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, plotFormat, rend
 import { STRATEGY_NAMES } from '../strategies';
 import { NB201_DATASETS } from './nb201';
 import { NB201_DEVICES } from './nb201-latency';
-import { NB201_DEFAULT_BUDGET_EPOCHS, runNb201Experiment, type Nb201ExperimentResult } from './nb201-experiment';
+import {
+  NB201_DEFAULT_BUDGET_EPOCHS,
+  runNb201Experiment,
+  type Nb201ExperimentResult,
+} from './nb201-experiment';
 import { registerTnb101Command } from './tnb101-cli';
 
 const positiveNumber = (name: string) => (value: string) => {
@@ -19,11 +23,17 @@ const positiveNumber = (name: string) => (value: string) => {
 };
 
 export function registerBenchCommand(program: Command): void {
-  const bench = program.command('bench').description('search strategies on tabular NAS benchmarks (NAS-Bench-201, TransNAS-Bench-101)');
+  const bench = program
+    .command('bench')
+    .description('search strategies on tabular NAS benchmarks (NAS-Bench-201, TransNAS-Bench-101)');
   bench
     .command('nb201')
-    .description('seeded runs of a search strategy on NAS-Bench-201: search on validation, report test accuracy')
-    .addHelpText('after', `
+    .description(
+      'seeded runs of a search strategy on NAS-Bench-201: search on validation, report test accuracy',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   torchnas bench nb201 --strategy rea --runs 100 --dataset cifar10
   torchnas bench nb201 --strategy reinforce --dataset ImageNet16-120 --budget-epochs 2400
@@ -33,20 +43,43 @@ Examples:
 --plot draws the anytime curve (test accuracy of the best architecture so far, mean ± std over the
 runs); with --hardware, the accuracy-latency Pareto front on that device with the bound and the runs' choices.
 Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evaluation), hyperband
-12- and 200-epoch validation accuracy. The default budget, ${NB201_DEFAULT_BUDGET_EPOCHS} epochs, is 100 architectures at 12 epochs.`)
+12- and 200-epoch validation accuracy. The default budget, ${NB201_DEFAULT_BUDGET_EPOCHS} epochs, is 100 architectures at 12 epochs.`,
+    )
     .addOption(new Option('--strategy <name>', 'search strategy').choices([...STRATEGY_NAMES]).default('rea'))
-    .addOption(new Option('--dataset <name>', 'NB201 dataset').choices([...NB201_DATASETS]).default('cifar10'))
+    .addOption(
+      new Option('--dataset <name>', 'NB201 dataset').choices([...NB201_DATASETS]).default('cifar10'),
+    )
     .option('--runs <n>', 'seeded runs', wholeNumber('--runs'), 100)
-    .option('--budget-epochs <n>', 'simulated training epochs per run', wholeNumber('--budget-epochs'), NB201_DEFAULT_BUDGET_EPOCHS)
+    .option(
+      '--budget-epochs <n>',
+      'simulated training epochs per run',
+      wholeNumber('--budget-epochs'),
+      NB201_DEFAULT_BUDGET_EPOCHS,
+    )
     .option('--seed <n>', 'seed of the first run (run r uses seed + r)', wholeNumber('--seed'), 0)
-    .addOption(new Option('--hardware <name>', 'latency hardware for a hardware-aware search (needs --max-latency)').choices([...NB201_DEVICES]))
-    .option('--max-latency <ms>', 'latency bound on --hardware, in milliseconds', positiveNumber('--max-latency'))
+    .addOption(
+      new Option(
+        '--hardware <name>',
+        'latency hardware for a hardware-aware search (needs --max-latency)',
+      ).choices([...NB201_DEVICES]),
+    )
+    .option(
+      '--max-latency <ms>',
+      'latency bound on --hardware, in milliseconds',
+      positiveNumber('--max-latency'),
+    )
     .option('--plot <file>', 'also draw the result to this .svg or .png file (see below)')
     .option('--json', 'print the result as JSON on stdout', false)
-    .addOption(new Option('--progress <mode>', 'progress display on stderr').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress display on stderr')
+        .choices(['auto', 'bar', 'lines', 'none'])
+        .default('auto'),
+    )
     .action(async (o) => {
       if ((o.hardware === undefined) !== (o.maxLatency === undefined)) {
-        throw invalid('--hardware and --max-latency go together: give both for a hardware-aware search, or neither');
+        throw invalid(
+          '--hardware and --max-latency go together: give both for a hardware-aware search, or neither',
+        );
       }
       if (o.plot !== undefined) plotFormat(o.plot); // a bad name fails now, not after the runs
       const bar = createCountProgress(o.progress as ProgressMode, 'runs');
@@ -63,17 +96,35 @@ Single-fidelity strategies see 12-epoch validation accuracy (12 epochs per evalu
       if (o.plot !== undefined) await renderChart(chartOf(result, o.hardware, o.maxLatency), o.plot);
       const { mean, std, values } = result.testAccuracy;
       if (o.json) {
-        process.stdout.write(JSON.stringify({
-          strategy: result.strategy, dataset: result.dataset, budgetEpochs: result.budgetEpochs, runs: values.length,
-          meanEvaluations: result.meanEvaluations, testAccuracy: { mean, std },
-          chosen: result.runs.map((run) => run.incumbent && { arch: run.incumbent.arch, validAccuracy: run.incumbent.score, testAccuracy: run.incumbent.reported }),
-          ...(o.plot !== undefined && { plot: o.plot }),
-        }) + '\n');
+        process.stdout.write(
+          JSON.stringify({
+            strategy: result.strategy,
+            dataset: result.dataset,
+            budgetEpochs: result.budgetEpochs,
+            runs: values.length,
+            meanEvaluations: result.meanEvaluations,
+            testAccuracy: { mean, std },
+            chosen: result.runs.map(
+              (run) =>
+                run.incumbent && {
+                  arch: run.incumbent.arch,
+                  validAccuracy: run.incumbent.score,
+                  testAccuracy: run.incumbent.reported,
+                },
+            ),
+            ...(o.plot !== undefined && { plot: o.plot }),
+          }) + '\n',
+        );
       } else {
         const bound = o.hardware ? `, latency <= ${o.maxLatency} ms on ${o.hardware}` : '';
-        const found = values.length < result.runs.length ? ` (${values.length} of ${result.runs.length} runs found one)` : '';
-        process.stdout.write(`${result.strategy} on ${result.dataset}${bound}: test accuracy ${mean.toFixed(2)} ± ${std.toFixed(2)} % ` +
-          `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)${found}\n`);
+        const found =
+          values.length < result.runs.length
+            ? ` (${values.length} of ${result.runs.length} runs found one)`
+            : '';
+        process.stdout.write(
+          `${result.strategy} on ${result.dataset}${bound}: test accuracy ${mean.toFixed(2)} ± ${std.toFixed(2)} % ` +
+            `over ${values.length} runs of ${result.budgetEpochs} simulated epochs (${result.meanEvaluations.toFixed(0)} evaluations per run)${found}\n`,
+        );
         if (o.plot !== undefined) process.stdout.write(`plot written to ${o.plot}\n`);
       }
     });

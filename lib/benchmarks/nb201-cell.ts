@@ -10,16 +10,26 @@ export type Nb201Op = (typeof NB201_OPS)[number];
 export type Nb201Cell = readonly [Nb201Op, Nb201Op, Nb201Op, Nb201Op, Nb201Op, Nb201Op];
 
 /** (to, from) of each of the six edges, in cell order. */
-export const NB201_EDGES: readonly (readonly [number, number])[] = [[1, 0], [2, 0], [2, 1], [3, 0], [3, 1], [3, 2]];
+export const NB201_EDGES: readonly (readonly [number, number])[] = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+];
 export const NB201_SIZE = NB201_OPS.length ** NB201_EDGES.length;
 
-const EXAMPLE = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+const EXAMPLE =
+  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
 export function parseNb201Cell(source: string): Nb201Cell {
   if (typeof source !== 'string') throw invalid(`an NB201 architecture must be a string like '${EXAMPLE}'`);
   const nodes = source.split('+');
   if (nodes.length !== 3) {
-    throw invalid(`NB201 architecture '${source}': expected 3 nodes joined by '+', found ${nodes.length} (example: '${EXAMPLE}')`);
+    throw invalid(
+      `NB201 architecture '${source}': expected 3 nodes joined by '+', found ${nodes.length} (example: '${EXAMPLE}')`,
+    );
   }
   const ops: Nb201Op[] = [];
   nodes.forEach((node, n) => {
@@ -28,18 +38,26 @@ export function parseNb201Cell(source: string): Nb201Cell {
       throw invalid(`NB201 architecture '${source}': node ${to} '${node}' must start and end with '|'`);
     }
     const edges = node.slice(1, -1).split('|');
-    if (edges.length !== to) throw invalid(`NB201 architecture '${source}': node ${to} '${node}' needs ${to} edge(s), found ${edges.length}`);
+    if (edges.length !== to)
+      throw invalid(
+        `NB201 architecture '${source}': node ${to} '${node}' needs ${to} edge(s), found ${edges.length}`,
+      );
     const byInput = new Array<Nb201Op | undefined>(to);
     for (const edge of edges) {
       const match = /^([a-z0-9_]+)~(\d+)$/.exec(edge);
-      if (!match) throw invalid(`NB201 architecture '${source}': cannot read edge '${edge}' (expected 'op~input')`);
+      if (!match)
+        throw invalid(`NB201 architecture '${source}': cannot read edge '${edge}' (expected 'op~input')`);
       const [, op, inputText] = match;
       if (!(NB201_OPS as readonly string[]).includes(op)) {
         throw invalid(`NB201 architecture '${source}': unknown op '${op}' (known: ${NB201_OPS.join(', ')})`);
       }
       const input = Number(inputText);
-      if (input >= to) throw invalid(`NB201 architecture '${source}': edge '${edge}' of node ${to} must come from a node 0..${to - 1}`);
-      if (byInput[input] !== undefined) throw invalid(`NB201 architecture '${source}': node ${to} has two edges from node ${input}`);
+      if (input >= to)
+        throw invalid(
+          `NB201 architecture '${source}': edge '${edge}' of node ${to} must come from a node 0..${to - 1}`,
+        );
+      if (byInput[input] !== undefined)
+        throw invalid(`NB201 architecture '${source}': node ${to} has two edges from node ${input}`);
       byInput[input] = op as Nb201Op;
     }
     ops.push(...(byInput as Nb201Op[]));
@@ -64,13 +82,18 @@ export function nb201CellCode(cell: Nb201Cell): number {
 }
 
 export function nb201CellFromCode(code: number): Nb201Cell {
-  if (!Number.isInteger(code) || code < 0 || code >= NB201_SIZE) throw invalid(`NB201 cell code must be an integer in 0..${NB201_SIZE - 1}, got ${code}`);
-  return NB201_EDGES.map((_, i) => NB201_OPS[Math.floor(code / NB201_OPS.length ** i) % NB201_OPS.length]) as unknown as Nb201Cell;
+  if (!Number.isInteger(code) || code < 0 || code >= NB201_SIZE)
+    throw invalid(`NB201 cell code must be an integer in 0..${NB201_SIZE - 1}, got ${code}`);
+  return NB201_EDGES.map(
+    (_, i) => NB201_OPS[Math.floor(code / NB201_OPS.length ** i) % NB201_OPS.length],
+  ) as unknown as Nb201Cell;
 }
 
 function checkCell(cell: readonly string[]): void {
   if (!Array.isArray(cell) || cell.length !== NB201_EDGES.length) {
-    throw invalid(`an NB201 cell is a list of ${NB201_EDGES.length} ops (edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2)`);
+    throw invalid(
+      `an NB201 cell is a list of ${NB201_EDGES.length} ops (edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2)`,
+    );
   }
   cell.forEach((op, i) => {
     if (!(NB201_OPS as readonly string[]).includes(op)) {

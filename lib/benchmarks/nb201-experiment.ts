@@ -2,7 +2,14 @@
 // mean and standard deviation over runs of the test accuracy of the architecture each run chose.
 // Run r uses seed `seed + r`, so any run can be replayed alone.
 import { invalid, TorchnasError } from '../errors';
-import { createStrategy, isMultiFidelity, runSearch, STRATEGY_NAMES, type SearchResult, type StrategyName } from '../strategies';
+import {
+  createStrategy,
+  isMultiFidelity,
+  runSearch,
+  STRATEGY_NAMES,
+  type SearchResult,
+  type StrategyName,
+} from '../strategies';
 import type { Nb201Epochs } from './nb201';
 import { nb201Objective, type LatencyBound } from './nb201-objective';
 import { meanAndStd } from '../util/statistics';
@@ -44,21 +51,34 @@ export function runNb201Experiment(options: Nb201ExperimentOptions): Nb201Experi
     throw invalid(`unknown search strategy '${options.strategy}' (known: ${STRATEGY_NAMES.join(', ')})`);
   }
   const strategy = options.strategy as StrategyName;
-  if (!Number.isInteger(options.runs) || options.runs < 1) throw invalid(`runs must be a positive integer, got ${options.runs}`);
+  if (!Number.isInteger(options.runs) || options.runs < 1)
+    throw invalid(`runs must be a positive integer, got ${options.runs}`);
   const budgetEpochs = options.budgetEpochs ?? NB201_DEFAULT_BUDGET_EPOCHS;
   const seed = options.seed ?? 0;
-  const objective = nb201Objective({ dataset: options.dataset, fidelities: fidelitiesFor(strategy), latency: options.latency });
+  const objective = nb201Objective({
+    dataset: options.dataset,
+    fidelities: fidelitiesFor(strategy),
+    latency: options.latency,
+  });
   const runs: SearchResult[] = [];
   for (let r = 0; r < options.runs; r++) {
-    const search = createStrategy(strategy, { space: objective.space, fidelities: objective.fidelities, seed: seed + r });
+    const search = createStrategy(strategy, {
+      space: objective.space,
+      fidelities: objective.fidelities,
+      seed: seed + r,
+    });
     runs.push(runSearch(search, objective, { maxCost: budgetEpochs }));
     options.onRun?.(r + 1, options.runs);
   }
   // A run under a latency bound can end without any feasible architecture: it has no accuracy.
   const values = runs.flatMap((run) => (run.incumbent ? [run.incumbent.reported] : []));
   if (!values.length) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `none of the ${runs.length} runs found an architecture within ` +
-      `maxLatency ${options.latency?.maxMs} ms on ${options.latency?.device}: raise the bound`, ['maxLatency']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `none of the ${runs.length} runs found an architecture within ` +
+        `maxLatency ${options.latency?.maxMs} ms on ${options.latency?.device}: raise the bound`,
+      ['maxLatency'],
+    );
   }
   return {
     strategy,

@@ -8,14 +8,33 @@ import { nb201Index, type Nb201Arch } from './nb201';
 import { numberColumn, readTableFile } from './table-files';
 
 export const NB201_DEVICES = [
-  '1080ti_1', '1080ti_32', '1080ti_256',
-  '2080ti_1', '2080ti_32', '2080ti_256',
-  'titan_rtx_1', 'titan_rtx_32', 'titan_rtx_256',
-  'titanx_1', 'titanx_32', 'titanx_256',
-  'titanxp_1', 'titanxp_32', 'titanxp_256',
-  'gold_6226', 'gold_6240', 'silver_4114', 'silver_4210r',
-  'essential_ph_1', 'pixel2', 'samsung_a50', 'samsung_s7',
-  'pixel3', 'raspi4', 'eyeriss', 'fpga',
+  '1080ti_1',
+  '1080ti_32',
+  '1080ti_256',
+  '2080ti_1',
+  '2080ti_32',
+  '2080ti_256',
+  'titan_rtx_1',
+  'titan_rtx_32',
+  'titan_rtx_256',
+  'titanx_1',
+  'titanx_32',
+  'titanx_256',
+  'titanxp_1',
+  'titanxp_32',
+  'titanxp_256',
+  'gold_6226',
+  'gold_6240',
+  'silver_4114',
+  'silver_4210r',
+  'essential_ph_1',
+  'pixel2',
+  'samsung_a50',
+  'samsung_s7',
+  'pixel3',
+  'raspi4',
+  'eyeriss',
+  'fpga',
 ] as const;
 export type Nb201Device = (typeof NB201_DEVICES)[number];
 
@@ -28,7 +47,11 @@ const LatencyFileSchema = z.object({
 function latencyTable() {
   const file = readTableFile('nb201-latency.json.gz', LatencyFileSchema);
   const missing = NB201_DEVICES.filter((d) => !file.latencyMs[d]);
-  if (missing.length) throw new TorchnasError('E_DATA', `nb201-latency.json.gz lacks devices ${missing.join(', ')}: rebuild it with node scripts/build-benchmark-data.js`);
+  if (missing.length)
+    throw new TorchnasError(
+      'E_DATA',
+      `nb201-latency.json.gz lacks devices ${missing.join(', ')}: rebuild it with node scripts/build-benchmark-data.js`,
+    );
   return file.latencyMs as Record<Nb201Device, number[]>;
 }
 

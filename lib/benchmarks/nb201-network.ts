@@ -17,7 +17,9 @@ export const Nb201NetworkOptionsSchema = z
     /** N: cells per stage (5 in the benchmark). */
     cells: z.number().int().positive().default(5),
     /** [channels, height, width] of the input images. */
-    input: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]).default([3, 32, 32]),
+    input: z
+      .tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()])
+      .default([3, 32, 32]),
   })
   .strict();
 export type Nb201NetworkOptions = z.input<typeof Nb201NetworkOptionsSchema>;
@@ -35,7 +37,9 @@ export interface Nb201NetworkCost {
   layers: Nb201Layer[];
 }
 
-export function parseNb201NetworkOptions(options: Nb201NetworkOptions = {}): z.output<typeof Nb201NetworkOptionsSchema> {
+export function parseNb201NetworkOptions(
+  options: Nb201NetworkOptions = {},
+): z.output<typeof Nb201NetworkOptionsSchema> {
   const parsed = Nb201NetworkOptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
   return parsed.data;
@@ -52,7 +56,11 @@ class LayerList {
   pooling = 0;
 
   conv(name: string, cin: number, cout: number, kernel: number, h: number, w: number): void {
-    this.layers.push({ name, params: cin * cout * kernel * kernel, flops: h * w * cout * cin * kernel * kernel });
+    this.layers.push({
+      name,
+      params: cin * cout * kernel * kernel,
+      flops: h * w * cout * cin * kernel * kernel,
+    });
   }
 
   batchNorm(name: string, channels: number): void {
@@ -102,7 +110,8 @@ export function nb201NetworkCost(arch: Nb201Arch, options: Nb201NetworkOptions =
   }
   list.batchNorm('lastact', width);
   list.linear('classifier', width, o.classes);
-  const layers = list.pooling > 0 ? [...list.layers, { name: 'pooling', params: 0, flops: list.pooling }] : list.layers;
+  const layers =
+    list.pooling > 0 ? [...list.layers, { name: 'pooling', params: 0, flops: list.pooling }] : list.layers;
   return {
     params: layers.reduce((sum, l) => sum + l.params, 0),
     flops: layers.reduce((sum, l) => sum + l.flops, 0),

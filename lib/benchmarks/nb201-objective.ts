@@ -6,7 +6,14 @@
 import { invalid } from '../errors';
 import type { Genome, SearchObjective } from '../strategies';
 import { NB201_EDGES, NB201_OPS, type Nb201Cell } from './nb201-cell';
-import { checkNb201Dataset, nb201AccuracyColumn, nb201ArchString, nb201Index, NB201_EPOCHS, type Nb201Epochs } from './nb201';
+import {
+  checkNb201Dataset,
+  nb201AccuracyColumn,
+  nb201ArchString,
+  nb201Index,
+  NB201_EPOCHS,
+  type Nb201Epochs,
+} from './nb201';
 import { nb201LatencyColumn } from './nb201-latency';
 
 export interface LatencyBound {
@@ -30,14 +37,20 @@ export function nb201CellOfGenome(genome: Genome): Nb201Cell {
 export function nb201Objective(options: Nb201ObjectiveOptions): SearchObjective {
   const dataset = checkNb201Dataset(options.dataset);
   const epochs = options.fidelities ?? [12];
-  if (!epochs.length || epochs.some((e, i) => !(NB201_EPOCHS as readonly number[]).includes(e) || (i > 0 && e <= epochs[i - 1]))) {
-    throw invalid(`NB201 fidelities must be increasing epochs out of ${NB201_EPOCHS.join(', ')}, got [${epochs.join(', ')}]`);
+  if (
+    !epochs.length ||
+    epochs.some((e, i) => !(NB201_EPOCHS as readonly number[]).includes(e) || (i > 0 && e <= epochs[i - 1]))
+  ) {
+    throw invalid(
+      `NB201 fidelities must be increasing epochs out of ${NB201_EPOCHS.join(', ')}, got [${epochs.join(', ')}]`,
+    );
   }
   const validAccuracy = epochs.map((e) => nb201AccuracyColumn(dataset, 'valid', e));
   const testAccuracy = nb201AccuracyColumn(dataset, 'test', 200);
   const latency = options.latency && nb201LatencyColumn(options.latency.device);
   const maxMs = options.latency?.maxMs ?? Infinity;
-  if (!(maxMs > 0)) throw invalid(`the latency bound must be a positive number of milliseconds, got ${maxMs}`);
+  if (!(maxMs > 0))
+    throw invalid(`the latency bound must be a positive number of milliseconds, got ${maxMs}`);
   const index = (genome: Genome) => nb201Index(nb201CellOfGenome(genome));
   return {
     space: NB201_SPACE,

@@ -4,7 +4,15 @@
 // 12-epoch schedule that NAS-Bench-201's own search baselines used as their cheap signal.
 import { z } from 'zod';
 import { invalid, TorchnasError } from '../errors';
-import { formatNb201Cell, NB201_OPS, NB201_SIZE, nb201CellCode, nb201CellFromCode, parseNb201Cell, type Nb201Cell } from './nb201-cell';
+import {
+  formatNb201Cell,
+  NB201_OPS,
+  NB201_SIZE,
+  nb201CellCode,
+  nb201CellFromCode,
+  parseNb201Cell,
+  type Nb201Cell,
+} from './nb201-cell';
 import { numberColumn, readTableFile } from './table-files';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'] as const;
@@ -19,7 +27,13 @@ const column = numberColumn(NB201_SIZE);
 const byDataset = z.object({ cifar10: column, cifar100: column, 'ImageNet16-120': column });
 const Nb201FileSchema = z.object({
   format: z.literal('torchnas/nb201@1'),
-  ops: z.tuple([z.literal(NB201_OPS[0]), z.literal(NB201_OPS[1]), z.literal(NB201_OPS[2]), z.literal(NB201_OPS[3]), z.literal(NB201_OPS[4])]),
+  ops: z.tuple([
+    z.literal(NB201_OPS[0]),
+    z.literal(NB201_OPS[1]),
+    z.literal(NB201_OPS[2]),
+    z.literal(NB201_OPS[3]),
+    z.literal(NB201_OPS[4]),
+  ]),
   codes: numberColumn(NB201_SIZE, 0),
   metrics: z.object({ test200: byDataset, valid200: byDataset, test12: byDataset, valid12: byDataset }),
 });
@@ -38,7 +52,11 @@ function nb201Table(): Nb201Table {
   file.codes.forEach((code, index) => {
     indexOfCode[code] = index;
   });
-  if (indexOfCode.includes(-1)) throw new TorchnasError('E_DATA', 'nb201.json.gz does not list every NB201 cell once: rebuild it with node scripts/build-benchmark-data.js');
+  if (indexOfCode.includes(-1))
+    throw new TorchnasError(
+      'E_DATA',
+      'nb201.json.gz does not list every NB201 cell once: rebuild it with node scripts/build-benchmark-data.js',
+    );
   table = { file, indexOfCode };
   return table;
 }
@@ -74,21 +92,36 @@ export function checkNb201Dataset(dataset: string): Nb201Dataset {
 }
 
 /** All 15,625 accuracies (%) of one table, indexed by NATS-Bench index. */
-export function nb201AccuracyColumn(dataset: string, split: Nb201Split, epochs: Nb201Epochs = 200): readonly number[] {
+export function nb201AccuracyColumn(
+  dataset: string,
+  split: Nb201Split,
+  epochs: Nb201Epochs = 200,
+): readonly number[] {
   const d = checkNb201Dataset(dataset);
-  if (split !== 'test' && split !== 'valid') throw invalid(`NB201 split must be 'test' or 'valid', got '${split}'`);
-  if (!(NB201_EPOCHS as readonly number[]).includes(epochs)) throw invalid(`NB201 epochs must be 12 or 200, got ${epochs}`);
+  if (split !== 'test' && split !== 'valid')
+    throw invalid(`NB201 split must be 'test' or 'valid', got '${split}'`);
+  if (!(NB201_EPOCHS as readonly number[]).includes(epochs))
+    throw invalid(`NB201 epochs must be 12 or 200, got ${epochs}`);
   return nb201Table().file.metrics[`${split}${epochs}`][d];
 }
 
 /** Accuracy (%) of one architecture: `split` accuracy after the `epochs`-epoch schedule. */
-export function nb201Accuracy(arch: Nb201Arch, dataset: string, split: Nb201Split = 'test', epochs: Nb201Epochs = 200): number {
+export function nb201Accuracy(
+  arch: Nb201Arch,
+  dataset: string,
+  split: Nb201Split = 'test',
+  epochs: Nb201Epochs = 200,
+): number {
   const values = nb201AccuracyColumn(dataset, split, epochs);
   return values[nb201Index(arch)];
 }
 
 /** The best architecture of a table (the lowest index among ties). */
-export function nb201Best(dataset: string, split: Nb201Split = 'test', epochs: Nb201Epochs = 200): { index: number; arch: string; accuracy: number } {
+export function nb201Best(
+  dataset: string,
+  split: Nb201Split = 'test',
+  epochs: Nb201Epochs = 200,
+): { index: number; arch: string; accuracy: number } {
   const values = nb201AccuracyColumn(dataset, split, epochs);
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;

@@ -22,12 +22,18 @@ export function readTableFile<T extends z.ZodType>(name: string, schema: T): z.i
     json = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'E_IO' : 'E_DATA';
-    throw new TorchnasError(code, `cannot read benchmark table ${file}: ${(error as Error).message} (rebuild it with node scripts/build-benchmark-data.js)`);
+    throw new TorchnasError(
+      code,
+      `cannot read benchmark table ${file}: ${(error as Error).message} (rebuild it with node scripts/build-benchmark-data.js)`,
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new TorchnasError('E_DATA', `benchmark table ${file} is malformed at ${issue.path.join('.') || 'top level'}: ${issue.message}`);
+    throw new TorchnasError(
+      'E_DATA',
+      `benchmark table ${file} is malformed at ${issue.path.join('.') || 'top level'}: ${issue.message}`,
+    );
   }
   cache.set(name, parsed.data);
   return parsed.data;
@@ -39,7 +45,10 @@ export function readTableFile<T extends z.ZodType>(name: string, schema: T): z.i
  */
 export function numberColumn(length: number, min = -Infinity) {
   return z.custom<number[]>(
-    (value) => Array.isArray(value) && value.length === length && value.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= min),
+    (value) =>
+      Array.isArray(value) &&
+      value.length === length &&
+      value.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= min),
     { message: `expected ${length} finite numbers${min > -Infinity ? ` >= ${min}` : ''}` },
   );
 }

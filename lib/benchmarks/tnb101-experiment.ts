@@ -56,16 +56,20 @@ export function tnb101Rank(space: Tnb101Space, task: string, arch: string): numb
   if (!rankColumns.has(key)) {
     const entries = [...tnb101TaskColumn(space, task)].sort((a, b) => b[1] - a[1]);
     const rankOf = new Map<string, number>();
-    entries.forEach(([a, v], i) => rankOf.set(a, i > 0 && v === entries[i - 1][1] ? rankOf.get(entries[i - 1][0])! : i + 1));
+    entries.forEach(([a, v], i) =>
+      rankOf.set(a, i > 0 && v === entries[i - 1][1] ? rankOf.get(entries[i - 1][0])! : i + 1),
+    );
     rankColumns.set(key, rankOf);
   }
   const rank = rankColumns.get(key)!.get(arch);
-  if (rank === undefined) throw invalid(`'${arch}' is not a trained TransNAS-Bench-101 ${space} architecture`);
+  if (rank === undefined)
+    throw invalid(`'${arch}' is not a trained TransNAS-Bench-101 ${space} architecture`);
   return rank;
 }
 
 function checkOptions(options: Tnb101ExperimentOptions): void {
-  if (options.space !== 'micro' && options.space !== 'macro') throw invalid(`--space must be micro or macro, got '${options.space}'`);
+  if (options.space !== 'micro' && options.space !== 'macro')
+    throw invalid(`--space must be micro or macro, got '${options.space}'`);
   if (!options.tasks.length) throw invalid('--tasks needs at least one TransNAS-Bench-101 task');
   options.tasks.forEach(checkTnb101Task);
   for (const s of options.strategies) {
@@ -73,13 +77,15 @@ function checkOptions(options: Tnb101ExperimentOptions): void {
       throw invalid(`--strategies: '${s}' is not one of ${TNB101_STRATEGIES.join(', ')}`);
     }
   }
-  if (!Number.isInteger(options.runs) || options.runs < 1) throw invalid(`--runs must be a positive integer, got ${options.runs}`);
+  if (!Number.isInteger(options.runs) || options.runs < 1)
+    throw invalid(`--runs must be a positive integer, got ${options.runs}`);
 }
 
 export function runTnb101Experiment(options: Tnb101ExperimentOptions): Tnb101ExperimentResult {
   checkOptions(options);
   const queries = options.queries ?? TNB101_DEFAULT_QUERIES;
-  if (!Number.isInteger(queries) || queries < 1) throw invalid(`--queries must be a positive integer, got ${queries}`);
+  if (!Number.isInteger(queries) || queries < 1)
+    throw invalid(`--queries must be a positive integer, got ${queries}`);
   const tasks = options.tasks as Tnb101Task[];
   const total = tasks.length * options.strategies.length * options.runs;
   const cells: Tnb101Cell[] = [];
@@ -88,21 +94,42 @@ export function runTnb101Experiment(options: Tnb101ExperimentOptions): Tnb101Exp
     for (const strategy of options.strategies as StrategyName[]) {
       const runs: SearchResult[] = [];
       for (let r = 0; r < options.runs; r++) {
-        const search = createStrategy(strategy, { space: objective.space, fidelities: objective.fidelities, seed: (options.seed ?? 0) + r });
+        const search = createStrategy(strategy, {
+          space: objective.space,
+          fidelities: objective.fidelities,
+          seed: (options.seed ?? 0) + r,
+        });
         runs.push(runSearch(search, objective, { maxCost: queries }));
         options.onRun?.(cells.length * options.runs + r + 1, total);
       }
       const chosen = runs.map((run) => run.incumbent!);
       const ranks = chosen.map((c) => tnb101Rank(options.space, task, c.arch));
-      cells.push({ task, strategy, runs, value: meanAndStd(chosen.map((c) => c.reported)), rank: meanAndStd(ranks).mean });
+      cells.push({
+        task,
+        strategy,
+        runs,
+        value: meanAndStd(chosen.map((c) => c.reported)),
+        rank: meanAndStd(ranks).mean,
+      });
     }
   }
-  return { space: options.space, queries, cells, references: tasks.map((t) => referenceOf(options.space, t)), cross: crossTable(options.space, cells) };
+  return {
+    space: options.space,
+    queries,
+    cells,
+    references: tasks.map((t) => referenceOf(options.space, t)),
+    cross: crossTable(options.space, cells),
+  };
 }
 
 function referenceOf(space: Tnb101Space, task: Tnb101Task): Tnb101TaskReference {
   const values = [...tnb101TaskColumn(space, task).values()];
-  return { task, best: Math.max(...values), spaceMean: meanAndStd(values).mean, architectures: values.length };
+  return {
+    task,
+    best: Math.max(...values),
+    spaceMean: meanAndStd(values).mean,
+    architectures: values.length,
+  };
 }
 
 function crossTable(space: Tnb101Space, cells: readonly Tnb101Cell[]): Tnb101ExperimentResult['cross'] {

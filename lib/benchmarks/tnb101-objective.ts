@@ -32,7 +32,8 @@ const columns = new Map<string, Map<string, number>>();
 export function tnb101TaskColumn(space: Tnb101Space, task: string): Map<string, number> {
   const t = checkTnb101Task(task);
   const key = `${space}/${t}`;
-  if (!columns.has(key)) columns.set(key, new Map(tnb101Archs(space).map((arch) => [arch, tnb101Query(arch, t)])));
+  if (!columns.has(key))
+    columns.set(key, new Map(tnb101Archs(space).map((arch) => [arch, tnb101Query(arch, t)])));
   return columns.get(key)!;
 }
 

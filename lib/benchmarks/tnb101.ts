@@ -8,7 +8,15 @@ import { z } from 'zod';
 import { invalid } from '../errors';
 import { readTableFile } from './table-files';
 
-export const TNB101_TASKS = ['class_scene', 'class_object', 'room_layout', 'jigsaw', 'segmentsemantic', 'normal', 'autoencoder'] as const;
+export const TNB101_TASKS = [
+  'class_scene',
+  'class_object',
+  'room_layout',
+  'jigsaw',
+  'segmentsemantic',
+  'normal',
+  'autoencoder',
+] as const;
 export type Tnb101Task = (typeof TNB101_TASKS)[number];
 export type Tnb101Space = 'micro' | 'macro';
 
@@ -27,39 +35,58 @@ const MACRO_EXAMPLE = '64-1412-basic';
 
 /** Which space an architecture string belongs to; throws, naming the bad part, if it is neither. */
 export function tnb101SpaceOf(arch: string): Tnb101Space {
-  if (typeof arch !== 'string') throw invalid(`a TransNAS-Bench-101 architecture is a string like '${MICRO_EXAMPLE}' or '${MACRO_EXAMPLE}'`);
+  if (typeof arch !== 'string')
+    throw invalid(
+      `a TransNAS-Bench-101 architecture is a string like '${MICRO_EXAMPLE}' or '${MACRO_EXAMPLE}'`,
+    );
   const parts = arch.split('-');
   if (parts.length !== 3) {
-    throw invalid(`TransNAS-Bench-101 architecture '${arch}': expected 3 parts joined by '-' ('${MICRO_EXAMPLE}' or '${MACRO_EXAMPLE}'), found ${parts.length}`);
+    throw invalid(
+      `TransNAS-Bench-101 architecture '${arch}': expected 3 parts joined by '-' ('${MICRO_EXAMPLE}' or '${MACRO_EXAMPLE}'), found ${parts.length}`,
+    );
   }
   const [width, skeleton, cell] = parts;
-  if (width !== '64') throw invalid(`TransNAS-Bench-101 architecture '${arch}': the width '${width}' must be 64 (the benchmark trained only 64-channel networks)`);
+  if (width !== '64')
+    throw invalid(
+      `TransNAS-Bench-101 architecture '${arch}': the width '${width}' must be 64 (the benchmark trained only 64-channel networks)`,
+    );
   if (cell === 'basic') {
     if (!/^[1-4]{4,6}$/.test(skeleton)) {
-      throw invalid(`TransNAS-Bench-101 macro architecture '${arch}': modules '${skeleton}' must be 4 to 6 digits 1..4 (1 plain, 2 downsample, 3 double channels, 4 both)`);
+      throw invalid(
+        `TransNAS-Bench-101 macro architecture '${arch}': modules '${skeleton}' must be 4 to 6 digits 1..4 (1 plain, 2 downsample, 3 double channels, 4 both)`,
+      );
     }
     return 'macro';
   }
   if (skeleton !== '41414') {
-    throw invalid(`TransNAS-Bench-101 architecture '${arch}': a micro architecture has skeleton '41414', got '${skeleton}' (a macro one ends in '-basic')`);
+    throw invalid(
+      `TransNAS-Bench-101 architecture '${arch}': a micro architecture has skeleton '41414', got '${skeleton}' (a macro one ends in '-basic')`,
+    );
   }
   if (!/^[0-3]_[0-3]{2}_[0-3]{3}$/.test(cell)) {
-    throw invalid(`TransNAS-Bench-101 micro architecture '${arch}': cell '${cell}' must be 'a_bc_def' with ops 0 none, 1 skip, 2 conv1x1, 3 conv3x3`);
+    throw invalid(
+      `TransNAS-Bench-101 micro architecture '${arch}': cell '${cell}' must be 'a_bc_def' with ops 0 none, 1 skip, 2 conv1x1, 3 conv3x3`,
+    );
   }
   return 'micro';
 }
 
 export function checkTnb101Task(task: string): Tnb101Task {
-  if (!(TNB101_TASKS as readonly string[]).includes(task)) throw invalid(`unknown TransNAS-Bench-101 task '${task}' (known: ${TNB101_TASKS.join(', ')})`);
+  if (!(TNB101_TASKS as readonly string[]).includes(task))
+    throw invalid(`unknown TransNAS-Bench-101 task '${task}' (known: ${TNB101_TASKS.join(', ')})`);
   return task as Tnb101Task;
 }
 
-const Tnb101FileSchema = z.object({
-  format: z.literal('torchnas/tnb101@1'),
-  space: z.enum(['micro', 'macro']),
-  archs: z.array(z.string()).min(1),
-  values: z.record(z.enum(TNB101_TASKS), z.array(z.number())),
-}).refine((file) => TNB101_TASKS.every((t) => file.values[t].length === file.archs.length), { message: 'every task needs one value per architecture' });
+const Tnb101FileSchema = z
+  .object({
+    format: z.literal('torchnas/tnb101@1'),
+    space: z.enum(['micro', 'macro']),
+    archs: z.array(z.string()).min(1),
+    values: z.record(z.enum(TNB101_TASKS), z.array(z.number())),
+  })
+  .refine((file) => TNB101_TASKS.every((t) => file.values[t].length === file.archs.length), {
+    message: 'every task needs one value per architecture',
+  });
 
 const rowOfArch = new Map<Tnb101Space, Map<string, number>>();
 
@@ -71,7 +98,8 @@ function tnb101Table(space: Tnb101Space) {
 
 /** Every benchmarked architecture string of a space, sorted. */
 export function tnb101Archs(space: Tnb101Space): readonly string[] {
-  if (space !== 'micro' && space !== 'macro') throw invalid(`TransNAS-Bench-101 space must be 'micro' or 'macro', got '${space}'`);
+  if (space !== 'micro' && space !== 'macro')
+    throw invalid(`TransNAS-Bench-101 space must be 'micro' or 'macro', got '${space}'`);
   return tnb101Table(space).file.archs;
 }
 
@@ -82,7 +110,9 @@ export function tnb101Query(arch: string, task: string): number {
   const { file, rows } = tnb101Table(space);
   const row = rows.get(arch);
   if (row === undefined) {
-    throw invalid(`TransNAS-Bench-101 ${space} architecture '${arch}' is well formed but not among the ${file.archs.length} the benchmark trained`);
+    throw invalid(
+      `TransNAS-Bench-101 ${space} architecture '${arch}' is well formed but not among the ${file.archs.length} the benchmark trained`,
+    );
   }
   return file.values[t][row];
 }

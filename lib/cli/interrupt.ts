@@ -9,7 +9,8 @@ const quoted = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.re
 
 function epochsDone(runDir: string): number {
   try {
-    return (JSON.parse(fs.readFileSync(path.join(runDir, STATE_FILE), 'utf8')) as { epochsDone: number }).epochsDone;
+    return (JSON.parse(fs.readFileSync(path.join(runDir, STATE_FILE), 'utf8')) as { epochsDone: number })
+      .epochsDone;
   } catch {
     return 0;
   }
@@ -23,8 +24,10 @@ export function interruptLine(signal: string, args: readonly string[], runDirs: 
   const out = args.includes('--out') || args.some((a) => a.startsWith('--out=')) ? [] : ['--out', runDir];
   const done = epochsDone(runDir);
   const command = ['torchnas', ...args, ...out].map(quoted).join(' ');
-  return `torchnas: stopped by ${signal}; '${runDir}' holds ${done} committed epoch${done === 1 ? '' : 's'} ` +
-    `(the epoch under way is lost); resume with: ${command}\n`;
+  return (
+    `torchnas: stopped by ${signal}; '${runDir}' holds ${done} committed epoch${done === 1 ? '' : 's'} ` +
+    `(the epoch under way is lost); resume with: ${command}\n`
+  );
 }
 
 /**
@@ -48,6 +51,8 @@ export function printResumeLineOnStop(args: readonly string[]): void {
 /** The launcher's line: its ranks' folder is named by --out (without it, name the folder the run made). */
 export function launchInterruptLine(signal: string, args: readonly string[]): string {
   const named = args.includes('--out') || args.some((a) => a.startsWith('--out='));
-  return `torchnas launch: stopped by ${signal}; every committed epoch is kept; resume with: ` +
-    `${['torchnas', ...args].map(quoted).join(' ')}${named ? '' : ' --out <the run folder it made>'}\n`;
+  return (
+    `torchnas launch: stopped by ${signal}; every committed epoch is kept; resume with: ` +
+    `${['torchnas', ...args].map(quoted).join(' ')}${named ? '' : ' --out <the run folder it made>'}\n`
+  );
 }

@@ -19,7 +19,8 @@ export const finiteNumber = (name: string) => (value: string) => {
 export const macsCount = (value: string) => {
   const m = /^([0-9]*\.?[0-9]+(?:e[0-9]+)?)([kKmMgG]?)$/.exec(value.trim());
   const scale: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 };
-  if (!m || !(Number(m[1]) > 0)) throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
+  if (!m || !(Number(m[1]) > 0))
+    throw new InvalidArgumentError('give a positive number of MACs, e.g. 8000000, 8e6 or 8M');
   return Number(m[1]) * scale[m[2]];
 };
 
@@ -30,4 +31,5 @@ export const channelsLastMode = (value: string): boolean | 'auto' => {
   if (value === 'auto') return 'auto';
   throw new InvalidArgumentError(`--channels-last takes on, off or auto (got '${value}')`);
 };
-export const CHANNELS_LAST_HELP = 'memory format: on, off or auto (default: channels_last on a CPU and for CUDA bf16)';
+export const CHANNELS_LAST_HELP =
+  'memory format: on, off or auto (default: channels_last on a CPU and for CUDA bf16)';

@@ -11,8 +11,10 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 export function describeEpoch(event: Extract<TrainEvent, { type: 'epoch' }>, epochs: number): string {
   const r = event.record;
   const valid = r.valid ? `  valid loss ${r.valid.loss.toFixed(4)} top1 ${pct(r.valid.top1)}` : '';
-  return `epoch ${r.epoch}/${epochs}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}${valid}  ` +
-    `${r.train.imagesPerSecond.toFixed(0)} img/s  ${r.train.seconds.toFixed(1)} s`;
+  return (
+    `epoch ${r.epoch}/${epochs}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}${valid}  ` +
+    `${r.train.imagesPerSecond.toFixed(0)} img/s  ${r.train.seconds.toFixed(1)} s`
+  );
 }
 
 export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr) {
@@ -25,23 +27,35 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
     switch (event.type) {
       case 'start':
         epochs = event.epochs;
-        write(`run ${event.runDir}: ${event.arch.name}, ${(event.params / 1e6).toFixed(3)} M params, ` +
-          `${(event.macs / 1e6).toFixed(1)} M MACs; ${event.trainSize} train / ${event.validSize} valid images` +
-          (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''));
+        write(
+          `run ${event.runDir}: ${event.arch.name}, ${(event.params / 1e6).toFixed(3)} M params, ` +
+            `${(event.macs / 1e6).toFixed(1)} M MACs; ${event.trainSize} train / ${event.validSize} valid images` +
+            (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''),
+        );
         break;
       case 'step':
         if (useBar) {
           if (!bar) {
             bar = new cliProgress.SingleBar(
-              { format: `epoch ${event.epoch + 1}/${epochs} [{bar}] {value}/{total} loss {loss} top1 {top1} {ips} img/s eta {eta}s`, hideCursor: true, stream },
+              {
+                format: `epoch ${event.epoch + 1}/${epochs} [{bar}] {value}/{total} loss {loss} top1 {top1} {ips} img/s eta {eta}s`,
+                hideCursor: true,
+                stream,
+              },
               cliProgress.Presets.shades_classic,
             );
             bar.start(event.steps, 0, { loss: '-', top1: '-', ips: '-' });
           }
-          bar.update(event.step, { loss: event.loss.toFixed(4), top1: pct(event.top1), ips: event.imagesPerSecond.toFixed(0) });
+          bar.update(event.step, {
+            loss: event.loss.toFixed(4),
+            top1: pct(event.top1),
+            ips: event.imagesPerSecond.toFixed(0),
+          });
         } else {
-          write(`epoch ${event.epoch + 1}/${epochs} step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} ` +
-            `top1 ${pct(event.top1)} lr ${event.lr.toPrecision(3)} ${event.imagesPerSecond.toFixed(0)} img/s`);
+          write(
+            `epoch ${event.epoch + 1}/${epochs} step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} ` +
+              `top1 ${pct(event.top1)} lr ${event.lr.toPrecision(3)} ${event.imagesPerSecond.toFixed(0)} img/s`,
+          );
         }
         break;
       case 'epoch':
@@ -50,7 +64,9 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
         write(describeEpoch(event, epochs));
         break;
       case 'test':
-        write(`test loss ${event.test.loss.toFixed(4)} top1 ${pct(event.test.top1)} top5 ${pct(event.test.top5)} (${event.test.images} images)`);
+        write(
+          `test loss ${event.test.loss.toFixed(4)} top1 ${pct(event.test.top1)} top5 ${pct(event.test.top5)} (${event.test.images} images)`,
+        );
         break;
     }
   };
@@ -62,12 +78,21 @@ export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = 
  */
 export function describeCost(cost: DerivedCost): string {
   const f = (x: number) => `${Number(x.toPrecision(4))} ${cost.unit}`;
-  const measure = cost.measure === 'MACs' ? '' : cost.measure === 'predictor' ? 'latency (table + fitted predictor) ' : `latency (${cost.measure}) `;
+  const measure =
+    cost.measure === 'MACs'
+      ? ''
+      : cost.measure === 'predictor'
+        ? 'latency (table + fitted predictor) '
+        : `latency (${cost.measure}) `;
   const span = `the space spans ${f(cost.cheapest)} to ${f(cost.largest)}`;
   if (cost.target === undefined) return `${measure}${f(cost.value)} (${span})`;
-  const verdict = cost.withinTarget ? 'within' : 'NOT within: no network near it was found, the argmax is derived';
-  return `${measure}${f(cost.value)}, ${(100 * (cost.value / cost.target - 1)).toFixed(1)}% from the target ${f(cost.target)} ` +
-    `(${verdict} ±${Number((100 * cost.tolerance!).toPrecision(3))}%; ${span})`;
+  const verdict = cost.withinTarget
+    ? 'within'
+    : 'NOT within: no network near it was found, the argmax is derived';
+  return (
+    `${measure}${f(cost.value)}, ${(100 * (cost.value / cost.target - 1)).toFixed(1)}% from the target ${f(cost.target)} ` +
+    `(${verdict} ±${Number((100 * cost.tolerance!).toPrecision(3))}%; ${span})`
+  );
 }
 
 /** Search progress: one line per interval and per epoch; retraining reuses the training display. */
@@ -81,28 +106,40 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
       case 'start':
         epochs = event.epochs;
         unit = event.latencyUnit;
-        write(`search ${event.runDir}: space ${event.space}, ${event.edges} edges of up to ${event.candidates} candidates, ` +
-          `${(event.params / 1e6).toFixed(3)} M supernet params` + (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''));
+        write(
+          `search ${event.runDir}: space ${event.space}, ${event.edges} edges of up to ${event.candidates} candidates, ` +
+            `${(event.params / 1e6).toFixed(3)} M supernet params` +
+            (event.startEpoch > 0 ? `; resuming after epoch ${event.startEpoch}` : ''),
+        );
         break;
       case 'step':
-        write(`epoch ${event.epoch + 1}/${epochs} step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} top1 ${pct(event.top1)} ` +
-          `arch steps ${event.archSteps} entropy ${event.entropy.toFixed(3)} ${event.imagesPerSecond.toFixed(0)} img/s`);
+        write(
+          `epoch ${event.epoch + 1}/${epochs} step ${event.step}/${event.steps} loss ${event.loss.toFixed(4)} top1 ${pct(event.top1)} ` +
+            `arch steps ${event.archSteps} entropy ${event.entropy.toFixed(3)} ${event.imagesPerSecond.toFixed(0)} img/s`,
+        );
         break;
       case 'epoch': {
         const r = event.record;
-        write(`epoch ${r.epoch}/${epochs}${r.updatedArch ? '' : ' (warm-up)'}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}  ` +
-          `valid top1 ${pct(r.valid.sampledTop1)} sampled, ${pct(r.valid.argmaxTop1)} argmax  E[latency] ${r.expectedLatency.toFixed(3)} ${unit}  ` +
-          `entropy ${r.entropy.toFixed(3)}  mean max-p ${r.maxProbability.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`);
+        write(
+          `epoch ${r.epoch}/${epochs}${r.updatedArch ? '' : ' (warm-up)'}  train loss ${r.train.loss.toFixed(4)} top1 ${pct(r.train.top1)}  ` +
+            `valid top1 ${pct(r.valid.sampledTop1)} sampled, ${pct(r.valid.argmaxTop1)} argmax  E[latency] ${r.expectedLatency.toFixed(3)} ${unit}  ` +
+            `entropy ${r.entropy.toFixed(3)}  mean max-p ${r.maxProbability.toFixed(3)}  ${r.train.seconds.toFixed(1)} s`,
+        );
         write(`  derived: ${r.derived.join(' ')} (${r.derivedLatency.toFixed(3)} ${unit})`);
-        if (r.argmax.join(' ') !== r.derived.join(' ')) write(`  argmax:  ${r.argmax.join(' ')} (${r.argmaxLatency.toFixed(3)} ${unit})`);
+        if (r.argmax.join(' ') !== r.derived.join(' '))
+          write(`  argmax:  ${r.argmax.join(' ')} (${r.argmaxLatency.toFixed(3)} ${unit})`);
         break;
       }
       case 'derived':
         write(`derived ${event.arch.name}: ${describeCost(event.cost)}`);
         // Each edge's choice with its probability beside uniform (and the most probable, where another).
         event.edges.forEach((edge, e) => {
-          write(`  edge ${e}: ${edge.choice.padEnd(18)} p ${edge.p.toFixed(3)} (uniform ${edge.uniform.toFixed(3)})` +
-            (edge.mostProbable === edge.choice ? '' : `; most probable ${edge.mostProbable} p ${edge.pMostProbable.toFixed(3)}`));
+          write(
+            `  edge ${e}: ${edge.choice.padEnd(18)} p ${edge.p.toFixed(3)} (uniform ${edge.uniform.toFixed(3)})` +
+              (edge.mostProbable === edge.choice
+                ? ''
+                : `; most probable ${edge.mostProbable} p ${edge.pMostProbable.toFixed(3)}`),
+          );
         });
         break;
       case 'retrain':
@@ -113,7 +150,12 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
 }
 
 /** A bar (on a TTY) or a line every `every` items for a counted job: table builds, measurements. */
-export function createCountProgress(mode: ProgressMode, label: string, stream: NodeJS.WriteStream = process.stderr, every = 10) {
+export function createCountProgress(
+  mode: ProgressMode,
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+  every = 10,
+) {
   const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
   let bar: cliProgress.SingleBar | undefined;
   return {
@@ -124,7 +166,10 @@ export function createCountProgress(mode: ProgressMode, label: string, stream: N
         return;
       }
       if (!bar) {
-        bar = new cliProgress.SingleBar({ format: `${label} [{bar}] {value}/{total} eta {eta}s`, hideCursor: true, stream }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          { format: `${label} [{bar}] {value}/{total} eta {eta}s`, hideCursor: true, stream },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(total, done);
       }
       bar.update(done);

@@ -28,24 +28,39 @@ export interface NetworkSource {
 /** The network a run folder holds, or a typed error saying what the folder lacks. */
 export function networkOfRun(runDir: string, flag = '--run'): NetworkSource {
   if (!fs.existsSync(runDir) || !fs.statSync(runDir).isDirectory()) {
-    throw new TorchnasError('E_IO', `${flag} '${runDir}' is not a folder: give a train run, a search run or a \`supernet extract\` folder`, [flag]);
+    throw new TorchnasError(
+      'E_IO',
+      `${flag} '${runDir}' is not a folder: give a train run, a search run or a \`supernet extract\` folder`,
+      [flag],
+    );
   }
   const extracted = path.join(runDir, 'weights.pt');
   if (fs.existsSync(extracted) && fs.existsSync(path.join(runDir, 'arch.json'))) {
     return { arch: loadArchitecture(path.join(runDir, 'arch.json')), weightsFile: extracted };
   }
-  if (fs.existsSync(path.join(runDir, 'retrain', RUN_FILE))) return networkOfRun(path.join(runDir, 'retrain'), flag);
+  if (fs.existsSync(path.join(runDir, 'retrain', RUN_FILE)))
+    return networkOfRun(path.join(runDir, 'retrain'), flag);
   const runFile = path.join(runDir, RUN_FILE);
-  const stored = fs.existsSync(runFile) ? readJson<{ kind?: string; arch?: unknown }>(runFile, 'run description') : undefined;
+  const stored = fs.existsSync(runFile)
+    ? readJson<{ kind?: string; arch?: unknown }>(runFile, 'run description')
+    : undefined;
   const state = readRunState(runDir);
   if (!stored || !state?.checkpoint) {
-    throw new TorchnasError('E_IO', `${flag} '${runDir}' holds no trained weights ` +
-      '(no weights.pt + arch.json, no retrain/ run, no committed epoch): ' +
-      'train the network first, or give a search run started with --retrain-epochs', [flag]);
+    throw new TorchnasError(
+      'E_IO',
+      `${flag} '${runDir}' holds no trained weights ` +
+        '(no weights.pt + arch.json, no retrain/ run, no committed epoch): ' +
+        'train the network first, or give a search run started with --retrain-epochs',
+      [flag],
+    );
   }
   if (!stored.arch) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} '${runDir}' is a ${stored.kind ?? 'search'} run with no fixed network to export: ` +
-      'export its retrain/ run (search with --retrain-epochs) or a `supernet extract` folder', [flag]);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `${flag} '${runDir}' is a ${stored.kind ?? 'search'} run with no fixed network to export: ` +
+        'export its retrain/ run (search with --retrain-epochs) or a `supernet extract` folder',
+      [flag],
+    );
   }
   return { arch: parseArchitecture(stored.arch), weightsFile: path.join(runDir, state.checkpoint) };
 }
@@ -63,7 +78,11 @@ export async function readNetworkWeights(source: NetworkSource): Promise<Record<
 }
 
 /** An ONNX model of `arch` with `weights` (state tensors as the addon names them). */
-export function exportOnnx(arch: Architecture, weights: Record<string, ArrayLike<number>>, options: OnnxExportOptions = {}): Uint8Array {
+export function exportOnnx(
+  arch: Architecture,
+  weights: Record<string, ArrayLike<number>>,
+  options: OnnxExportOptions = {},
+): Uint8Array {
   return onnxModel(resolveNetwork(arch).spec, weights, { name: arch.name, ...options });
 }
 
@@ -73,14 +92,25 @@ export function exportOnnx(arch: Architecture, weights: Record<string, ArrayLike
  * its resolved block list (`spec`, what bench/python/train_throughput.py builds from) travel in the
  * header's metadata.
  */
-export function exportSafetensors(arch: Architecture, weights: Record<string, ArrayLike<number>>): Uint8Array {
+export function exportSafetensors(
+  arch: Architecture,
+  weights: Record<string, ArrayLike<number>>,
+): Uint8Array {
   const spec = resolveNetwork(arch).spec;
   const entries = checkWeights(spec, weights);
   const tensors: Record<string, NamedTensor> = {};
   for (const e of entries) {
-    tensors[e.name.replace(/^body\./, '')] = { shape: e.shape, dtype: e.integer ? 'I64' : 'F32', values: weights[e.name] };
+    tensors[e.name.replace(/^body\./, '')] = {
+      shape: e.shape,
+      dtype: e.integer ? 'I64' : 'F32',
+      values: weights[e.name],
+    };
   }
-  return safetensorsBytes(tensors, { format: 'torchnas/safetensors@1', arch: JSON.stringify(arch), spec: JSON.stringify(spec) });
+  return safetensorsBytes(tensors, {
+    format: 'torchnas/safetensors@1',
+    arch: JSON.stringify(arch),
+    spec: JSON.stringify(spec),
+  });
 }
 
 export interface ExportOptions {
@@ -102,14 +132,19 @@ export interface ExportResult {
 /** `torchnas export`: a run folder's network written as ONNX or safetensors. */
 export async function exportNetwork(options: ExportOptions): Promise<ExportResult> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(options.format)) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `unknown export format '${options.format}': use ${EXPORT_FORMATS.join(' or ')}`, ['--format']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `unknown export format '${options.format}': use ${EXPORT_FORMATS.join(' or ')}`,
+      ['--format'],
+    );
   }
   prepareOutputFile(options.out, '--out');
   const source = networkOfRun(options.run);
   const weights = await readNetworkWeights(source);
-  const bytes = options.format === 'onnx'
-    ? exportOnnx(source.arch, weights, { foldBatchNorm: options.foldBatchNorm })
-    : exportSafetensors(source.arch, weights);
+  const bytes =
+    options.format === 'onnx'
+      ? exportOnnx(source.arch, weights, { foldBatchNorm: options.foldBatchNorm })
+      : exportSafetensors(source.arch, weights);
   writeFileAtomic(options.out, bytes);
   const opset = options.format === 'onnx' ? { opset: ONNX_OPSET } : {};
   return { file: options.out, format: options.format, bytes: bytes.length, arch: source.arch.name, ...opset };

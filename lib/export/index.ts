@@ -1,6 +1,14 @@
 export {
-  EXPORT_FORMATS, exportNetwork, exportOnnx, exportSafetensors, networkOfRun, readNetworkWeights,
-  type ExportFormat, type ExportOptions, type ExportResult, type NetworkSource,
+  EXPORT_FORMATS,
+  exportNetwork,
+  exportOnnx,
+  exportSafetensors,
+  networkOfRun,
+  readNetworkWeights,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+  type NetworkSource,
 } from './export-network';
 export { ONNX_OPSET, type OnnxExportOptions } from './onnx-options';
 export { exportNb201Onnx } from './nb201-onnx';

@@ -9,19 +9,42 @@ import type { OnnxExportOptions } from './onnx-options';
 import { checkWeights, nb201TensorEntries } from './tensor-names';
 
 // The cell's edges as (to, from), in architecture-string order.
-const EDGES: [number, number][] = [[1, 0], [2, 0], [2, 1], [3, 0], [3, 1], [3, 2]];
+const EDGES: [number, number][] = [
+  [1, 0],
+  [2, 0],
+  [2, 1],
+  [3, 0],
+  [3, 1],
+  [3, 2],
+];
 // avg_pool_3x3 as the addon's Pool2d: padding 1, padded cells not counted.
-const AVG_POOL_3X3 = [ints('kernel_shape', [3, 3]), ints('strides', [1, 1]), ints('pads', [1, 1, 1, 1]), int('count_include_pad', 0)];
+const AVG_POOL_3X3 = [
+  ints('kernel_shape', [3, 3]),
+  ints('strides', [1, 1]),
+  ints('pads', [1, 1, 1, 1]),
+  int('count_include_pad', 0),
+];
 
 class Nb201Writer {
   readonly g = new GraphBuilder();
 
-  constructor(private readonly weights: Record<string, ArrayLike<number>>, private readonly fold: boolean) {}
+  constructor(
+    private readonly weights: Record<string, ArrayLike<number>>,
+    private readonly fold: boolean,
+  ) {}
 
   /** ReLU -> conv (no bias) -> BatchNorm: the addon's ReluConvBn. */
   reluConvBn(prefix: string, x: string, cin: number, cout: number, kernel: number, stride = 1): string {
     const relu = this.g.node('Relu', [x]);
-    return convBn(this.g, this.weights, this.fold, relu, { conv: `${prefix}.conv`, bn: `${prefix}.bn`, cin, cout, kernel, stride, groups: 1 });
+    return convBn(this.g, this.weights, this.fold, relu, {
+      conv: `${prefix}.conv`,
+      bn: `${prefix}.bn`,
+      cin,
+      cout,
+      kernel,
+      stride,
+      groups: 1,
+    });
   }
 
   cell(prefix: string, x: string, ops: readonly string[], c: number): string {
@@ -44,7 +67,11 @@ class Nb201Writer {
     const a = this.reluConvBn(`${prefix}.conv_a`, x, cin, cout, 3, 2);
     const b = this.reluConvBn(`${prefix}.conv_b`, a, cout, cout, 3);
     // ceil_mode as the addon: odd sizes pool to what the strided convolution gives.
-    const pooled = this.g.node('AveragePool', [x], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2]), int('ceil_mode', 1)]);
+    const pooled = this.g.node(
+      'AveragePool',
+      [x],
+      [ints('kernel_shape', [2, 2]), ints('strides', [2, 2]), int('ceil_mode', 1)],
+    );
     const name = `${prefix}.downsample.weight`;
     const projection = this.g.constant(name, [cout, cin, 1, 1], this.weights[name]);
     const residual = this.g.node('Conv', [pooled, projection], [ints('kernel_shape', [1, 1])]);
@@ -77,7 +104,14 @@ export function exportNb201Onnx(
   }
   x = w.g.node('Relu', [batchNorm(w.g, weights, x, 'lastact', width)]);
   x = w.g.node('ReduceMean', [x], [ints('axes', [2, 3]), int('keepdims', 0)]);
-  const fc = (k: string) => w.g.constant(`classifier.${k}`, k === 'weight' ? [classes, width] : [classes], weights[`classifier.${k}`]);
+  const fc = (k: string) =>
+    w.g.constant(
+      `classifier.${k}`,
+      k === 'weight' ? [classes, width] : [classes],
+      weights[`classifier.${k}`],
+    );
   x = w.g.node('Gemm', [x, fc('weight'), fc('bias')], [int('transB', 1)]);
-  return serializeModel(w.g, exportOptions.name ?? `nb201-${ops.join('-')}`, x, [...input], 'logits', [classes]);
+  return serializeModel(w.g, exportOptions.name ?? `nb201-${ops.join('-')}`, x, [...input], 'logits', [
+    classes,
+  ]);
 }

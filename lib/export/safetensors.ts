@@ -14,12 +14,16 @@ export interface NamedTensor {
 const BYTES = { F32: 4, I64: 8 } as const;
 
 function encode(t: NamedTensor): Uint8Array {
-  if (t.dtype === 'I64') return new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(Math.round(v)))).buffer);
+  if (t.dtype === 'I64')
+    return new Uint8Array(BigInt64Array.from(Array.from(t.values, (v) => BigInt(Math.round(v)))).buffer);
   return new Uint8Array(Float32Array.from(t.values).buffer);
 }
 
 /** One safetensors file's bytes; `metadata` goes in the header's `__metadata__` (strings only). */
-export function safetensorsBytes(tensors: Record<string, NamedTensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function safetensorsBytes(
+  tensors: Record<string, NamedTensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -27,7 +31,10 @@ export function safetensorsBytes(tensors: Record<string, NamedTensor>, metadata:
     const bytes = encode(t);
     if (bytes.length !== t.shape.reduce((a, b) => a * b, 1) * BYTES[t.dtype]) {
       const size = t.shape.reduce((a, b) => a * b, 1);
-      throw new TorchnasError('E_INVALID_ARGUMENT', `safetensors: '${name}' holds ${t.values.length} values, its shape [${t.shape.join(', ')}] needs ${size}`);
+      throw new TorchnasError(
+        'E_INVALID_ARGUMENT',
+        `safetensors: '${name}' holds ${t.values.length} values, its shape [${t.shape.join(', ')}] needs ${size}`,
+      );
     }
     header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
@@ -63,7 +70,10 @@ export function readSafetensors(
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.length - 8) throw bad(`its header length ${headerLength} runs past the end`);
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
+  let header: Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
+  >;
   try {
     header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString('utf8'));
   } catch {
@@ -74,14 +84,26 @@ export function readSafetensors(
   const ranges: [number, number][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const { dtype, shape, data_offsets: range } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const {
+      dtype,
+      shape,
+      data_offsets: range,
+    } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
     if (dtype !== 'F32' && dtype !== 'I64') throw bad(`'${name}' is ${dtype}; torchnas reads F32 and I64`);
     const count = shape.reduce((a, b) => a * b, 1);
-    if (!Array.isArray(range) || range[1] - range[0] !== count * BYTES[dtype] || range[1] > data.length || range[0] < 0) {
+    if (
+      !Array.isArray(range) ||
+      range[1] - range[0] !== count * BYTES[dtype] ||
+      range[1] > data.length ||
+      range[0] < 0
+    ) {
       throw bad(`'${name}' has a byte range that does not fit its shape or the file`);
     }
     const slice = data.slice(range[0], range[1]); // a copy: aligned for the typed array
-    const values = dtype === 'F32' ? Float64Array.from(new Float32Array(slice.buffer)) : Float64Array.from(new BigInt64Array(slice.buffer), Number);
+    const values =
+      dtype === 'F32'
+        ? Float64Array.from(new Float32Array(slice.buffer))
+        : Float64Array.from(new BigInt64Array(slice.buffer), Number);
     tensors[name] = { shape, dtype, values };
     ranges.push(range);
   }

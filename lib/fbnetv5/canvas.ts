@@ -29,19 +29,35 @@ export function resolveCanvasOptions(input: unknown = {}): CanvasOptions {
   if (!parsed.success) throw fromZod('canvas options', parsed.error);
   const c = parsed.data;
   if (c.maxSide > c.size) {
-    throw invalid(`canvas.size ${c.size} is smaller than an item (canvas.maxSide ${c.maxSide}): enlarge the canvas or shrink the items`, ['canvas']);
+    throw invalid(
+      `canvas.size ${c.size} is smaller than an item (canvas.maxSide ${c.maxSide}): enlarge the canvas or shrink the items`,
+      ['canvas'],
+    );
   }
-  if (c.minSide > c.maxSide) throw invalid(`canvas.minSide ${c.minSide} is above canvas.maxSide ${c.maxSide}`, ['canvas']);
-  if (c.minItems > c.maxItems) throw invalid(`canvas.minItems ${c.minItems} is above canvas.maxItems ${c.maxItems}`, ['canvas']);
+  if (c.minSide > c.maxSide)
+    throw invalid(`canvas.minSide ${c.minSide} is above canvas.maxSide ${c.maxSide}`, ['canvas']);
+  if (c.minItems > c.maxItems)
+    throw invalid(`canvas.minItems ${c.minItems} is above canvas.maxItems ${c.maxItems}`, ['canvas']);
   return c;
 }
 
 /** The native spec of one split: `count` canvases made from `seed`, normalized or raw ([0, 1]). */
-export function nativeCanvasSpec(canvas: CanvasOptions, count: number, seed: number, normalize = true): NativeCanvasSpec {
+export function nativeCanvasSpec(
+  canvas: CanvasOptions,
+  count: number,
+  seed: number,
+  normalize = true,
+): NativeCanvasSpec {
   return { ...canvas, count, seed, ...(normalize ? CANVAS_NORMALIZATION : { mean: 0, std: 1 }) };
 }
 
 /** Canvases `indices` of a split, as typed arrays (for inspection and tests; training makes them natively). */
-export function canvasBatch(items: Dataset, spec: NativeCanvasSpec, indices: readonly number[]): NativeCanvasBatch {
-  return callNativeSync(() => native().canvasBatch({ items: items.handle, canvas: spec, indices: [...indices] }));
+export function canvasBatch(
+  items: Dataset,
+  spec: NativeCanvasSpec,
+  indices: readonly number[],
+): NativeCanvasBatch {
+  return callNativeSync(() =>
+    native().canvasBatch({ items: items.handle, canvas: spec, indices: [...indices] }),
+  );
 }

@@ -9,14 +9,30 @@ import { loadDataset, type Dataset } from '../data/datasets';
 import { fromZod, invalid } from '../errors';
 import { RUN_FIELDS } from '../train/run-fields';
 import { resumeRun } from '../train/resume';
-import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import {
+  commitEpoch,
+  freshRunState,
+  openRunDir,
+  restoreCheckpoint,
+  RUN_FILE,
+  SUMMARY_FILE,
+  type RunState,
+} from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { CanvasOptionsSchema, resolveCanvasOptions } from './canvas';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
 import {
-  blockCount, blockMacs, checkTasks, deriveMask, maskString, MultiresSpaceSchema, resolveMultiresSpace, taskMacs,
-  type MultiresSpace, type MultitaskTask,
+  blockCount,
+  blockMacs,
+  checkTasks,
+  deriveMask,
+  maskString,
+  MultiresSpaceSchema,
+  resolveMultiresSpace,
+  taskMacs,
+  type MultiresSpace,
+  type MultitaskTask,
 } from './multires-space';
 import { mostProbableWithin, requireReachableTarget, type CostTable } from '../search/target-derivation';
 
@@ -104,8 +120,11 @@ function refuseUnhonoured(o: ResolvedFbnetv5Options): void {
     ...(o.distributed ? ['distributed'] : []),
   ];
   if (!unhonoured.length) return;
-  throw invalid(`search fbnetv5 runs on the CPU in fp32 in one process: ${unhonoured.join(', ')} cannot be honoured; ` +
-    'leave it out', ['device', 'precision', 'microBatches', 'distributed']);
+  throw invalid(
+    `search fbnetv5 runs on the CPU in fp32 in one process: ${unhonoured.join(', ')} cannot be honoured; ` +
+      'leave it out',
+    ['device', 'precision', 'microBatches', 'distributed'],
+  );
 }
 
 export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5Options {
@@ -115,20 +134,32 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
   checkTasks(o.tasks);
   resolveMultiresSpace(o.space);
   resolveCanvasOptions(o.canvas);
-  if (o.warmupEpochs >= o.epochs) throw invalid(`warmupEpochs ${o.warmupEpochs} leaves no search epoch of ${o.epochs}: lower --warmup-epochs or raise --epochs`, ['warmupEpochs']);
+  if (o.warmupEpochs >= o.epochs)
+    throw invalid(
+      `warmupEpochs ${o.warmupEpochs} leaves no search epoch of ${o.epochs}: lower --warmup-epochs or raise --epochs`,
+      ['warmupEpochs'],
+    );
   if (o.taskWeights && o.taskWeights.length !== o.tasks.length) {
-    throw invalid(`taskWeights has ${o.taskWeights.length} values for ${o.tasks.length} tasks`, ['taskWeights']);
+    throw invalid(`taskWeights has ${o.taskWeights.length} values for ${o.tasks.length} tasks`, [
+      'taskWeights',
+    ]);
   }
   if (o.targetMacs !== undefined && typeof o.targetMacs === 'object') {
     const unknown = Object.keys(o.targetMacs).filter((t) => !o.tasks.includes(t));
     const missing = o.tasks.filter((t) => !(t in (o.targetMacs as object)));
     if (unknown.length || missing.length) {
-      throw invalid(`targetMacs needs one value per searched task (${o.tasks.join(', ')}): ` +
-        (unknown.length ? `${unknown.join(', ')} not searched` : `${missing.join(', ')} missing`), ['targetMacs']);
+      throw invalid(
+        `targetMacs needs one value per searched task (${o.tasks.join(', ')}): ` +
+          (unknown.length ? `${unknown.join(', ')} not searched` : `${missing.join(', ')} missing`),
+        ['targetMacs'],
+      );
     }
   }
   if (o.canvas.size !== o.space.imageSize) {
-    throw invalid(`canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`, ['canvas']);
+    throw invalid(
+      `canvas.size ${o.canvas.size} differs from space.imageSize ${o.space.imageSize}: the costs are computed for the canvas`,
+      ['canvas'],
+    );
   }
   taskTargets(o);
   refuseUnhonoured(o);
@@ -139,15 +170,28 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
 /** The per-block cost table of a task: skip (0) or keep (the block's MACs), the trunk and head fixed. */
 export function taskCostTable(space: MultiresSpace, task: MultitaskTask): CostTable {
   const n = blockCount(space);
-  return { table: Array.from({ length: n }, (_, b) => [0, blockMacs(space, b)]), fixed: taskMacs(space, task, Array(n).fill(false)), unit: 'MACs' };
+  return {
+    table: Array.from({ length: n }, (_, b) => [0, blockMacs(space, b)]),
+    fixed: taskMacs(space, task, Array(n).fill(false)),
+    unit: 'MACs',
+  };
 }
 
 /** Each searched task's MACs target, in task order; targets no mask reaches are refused. */
 export function taskTargets(o: ResolvedFbnetv5Options): number[] {
   return (o.tasks as MultitaskTask[]).map((task) => {
-    const target = o.targetMacs === undefined ? defaultTargetMacs(o.space, task)
-      : typeof o.targetMacs === 'number' ? o.targetMacs : o.targetMacs[task];
-    requireReachableTarget(taskCostTable(o.space, task), { target, tolerance: o.targetTolerance }, '--target-macs', `task ${task}'s space`);
+    const target =
+      o.targetMacs === undefined
+        ? defaultTargetMacs(o.space, task)
+        : typeof o.targetMacs === 'number'
+          ? o.targetMacs
+          : o.targetMacs[task];
+    requireReachableTarget(
+      taskCostTable(o.space, task),
+      { target, tolerance: o.targetTolerance },
+      '--target-macs',
+      `task ${task}'s space`,
+    );
     return target;
   });
 }
@@ -158,7 +202,9 @@ export function defaultTargetMacs(space: MultiresSpace, task: MultitaskTask): nu
   return (taskMacs(space, task, Array(n).fill(false)) + taskMacs(space, task, Array(n).fill(true))) / 2;
 }
 
-export async function canvasSplits(o: ResolvedFbnetv5Options): Promise<{ train: CanvasSplit; test: CanvasSplit }> {
+export async function canvasSplits(
+  o: ResolvedFbnetv5Options,
+): Promise<{ train: CanvasSplit; test: CanvasSplit }> {
   let trainItems: Dataset = await loadDataset('fashion-mnist', 'train', o.dataDir);
   if (o.limitTrain) trainItems = trainItems.subset(Math.min(o.limitTrain, trainItems.size), o.seed + 1);
   const testItems = await loadDataset('fashion-mnist', 'test', o.dataDir);
@@ -171,11 +217,23 @@ export async function canvasSplits(o: ResolvedFbnetv5Options): Promise<{ train: 
 function netFor(o: ResolvedFbnetv5Options, stepsPerEpoch: number): MultitaskNet {
   const tasks = o.tasks as MultitaskTask[];
   return new MultitaskNet({
-    space: o.space, tasks, mode: o.mode, taskWeights: o.taskWeights,
+    space: o.space,
+    tasks,
+    mode: o.mode,
+    taskWeights: o.taskWeights,
     targetMacs: taskTargets(o),
-    costWeight: o.costWeight, archLr: o.archLr, weightClip: o.weightClip, proposalFloor: o.proposalFloor,
-    baselineDecay: o.baselineDecay, warmupSteps: o.warmupEpochs * stepsPerEpoch, lr: o.lr, momentum: o.momentum,
-    weightDecay: o.weightDecay, seed: o.seed, threads: o.threads, channelsLast: o.channelsLast,
+    costWeight: o.costWeight,
+    archLr: o.archLr,
+    weightClip: o.weightClip,
+    proposalFloor: o.proposalFloor,
+    baselineDecay: o.baselineDecay,
+    warmupSteps: o.warmupEpochs * stepsPerEpoch,
+    lr: o.lr,
+    momentum: o.momentum,
+    weightDecay: o.weightDecay,
+    seed: o.seed,
+    threads: o.threads,
+    channelsLast: o.channelsLast,
   });
 }
 
@@ -184,23 +242,37 @@ export function epochLearningRate(lr: number, epoch: number, epochs: number): nu
   return 0.5 * lr * (1 + Math.cos((Math.PI * epoch) / epochs));
 }
 
-const byTask = <T>(tasks: readonly string[], values: readonly T[]) => Object.fromEntries(tasks.map((t, i) => [t, values[i]]));
+const byTask = <T>(tasks: readonly string[], values: readonly T[]) =>
+  Object.fromEntries(tasks.map((t, i) => [t, values[i]]));
 
 /**
  * Each task's most probable mask (independent blocks: the largest sum of log p or log(1 - p)) whose MACs
  * lie within the tolerance of the task's target; the blocks above one half where none does.
  */
-export function deriveTasks(space: MultiresSpace, tasks: readonly MultitaskTask[], probabilities: readonly number[][],
-  targets: readonly number[], tolerance: number): DerivedTask[] {
+export function deriveTasks(
+  space: MultiresSpace,
+  tasks: readonly MultitaskTask[],
+  probabilities: readonly number[][],
+  targets: readonly number[],
+  tolerance: number,
+): DerivedTask[] {
   return tasks.map((task, t) => {
     const p = probabilities[t].map((q) => [1 - q, q]);
     const near = mostProbableWithin(p, taskCostTable(space, task), { target: targets[t], tolerance });
     const keep = near ? near.map((j) => j === 1) : deriveMask(probabilities[t]);
     const perStage = space.widths.length * space.depth;
-    const keptPerBranch = space.widths.map((_, r) => keep.filter((k, b) => k && Math.floor((b % perStage) / space.depth) === r).length);
+    const keptPerBranch = space.widths.map(
+      (_, r) => keep.filter((k, b) => k && Math.floor((b % perStage) / space.depth) === r).length,
+    );
     return {
-      task, mask: maskString(space, keep), keep, macs: taskMacs(space, task, keep), targetMacs: targets[t], withinTarget: near !== undefined,
-      blocksKept: keep.filter(Boolean).length, keptPerBranch,
+      task,
+      mask: maskString(space, keep),
+      keep,
+      macs: taskMacs(space, task, keep),
+      targetMacs: targets[t],
+      withinTarget: near !== undefined,
+      blocksKept: keep.filter(Boolean).length,
+      keptPerBranch,
     };
   });
 }
@@ -216,24 +288,44 @@ export interface DerivedArchitecture {
 }
 
 export function derivedArchitecture(space: MultiresSpace, d: DerivedTask): DerivedArchitecture {
-  return { format: 'torchnas/multires-derived@1', space, task: d.task, keep: d.keep, mask: d.mask, macs: d.macs };
+  return {
+    format: 'torchnas/multires-derived@1',
+    space,
+    task: d.task,
+    keep: d.keep,
+    mask: d.mask,
+    macs: d.macs,
+  };
 }
 
 /** The derived network of `task` in a finished run; a task the run did not search is a typed error. */
 export function readDerivedArchitecture(runDir: string, task: string): DerivedArchitecture {
   const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5', 'run');
-  if (!opened) throw invalid(`run '${runDir}' holds no fbnetv5 search: run torchnas search fbnetv5 --out ${runDir}`, ['run']);
+  if (!opened)
+    throw invalid(`run '${runDir}' holds no fbnetv5 search: run torchnas search fbnetv5 --out ${runDir}`, [
+      'run',
+    ]);
   const searched = opened.stored.options.tasks;
   if (!searched.includes(task)) {
-    throw invalid(`task '${task}' was not searched in run '${runDir}' (searched: ${searched.join(', ')}): it has no ` +
-      `architecture for that head; search it with --tasks ${[...searched, task].join(',')}`, ['task']);
+    throw invalid(
+      `task '${task}' was not searched in run '${runDir}' (searched: ${searched.join(', ')}): it has no ` +
+        `architecture for that head; search it with --tasks ${[...searched, task].join(',')}`,
+      ['task'],
+    );
   }
   const file = path.join(runDir, `arch-${task}.json`);
-  if (!fs.existsSync(file)) throw invalid(`run '${runDir}' has not finished (no ${path.basename(file)}): resume it to the end first`, ['run']);
+  if (!fs.existsSync(file))
+    throw invalid(
+      `run '${runDir}' has not finished (no ${path.basename(file)}): resume it to the end first`,
+      ['run'],
+    );
   return JSON.parse(fs.readFileSync(file, 'utf8')) as DerivedArchitecture;
 }
 
-export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Events = {}): Promise<Fbnetv5Result> {
+export async function searchFbnetv5(
+  options: Fbnetv5Options,
+  events: Fbnetv5Events = {},
+): Promise<Fbnetv5Result> {
   let o = resolveFbnetv5Options(options);
   const runDir = o.runDir ?? path.join('runs', `fbnetv5-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   return withRunLock(runDir, o, async () => {
@@ -251,19 +343,44 @@ export async function searchFbnetv5(options: Fbnetv5Options, events: Fbnetv5Even
       }
       for (let epoch = state.epochsDone; epoch < o.epochs; epoch++) {
         await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
-        const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) => events.onProgress?.(epoch + 1, r));
+        const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) =>
+          events.onProgress?.(epoch + 1, r),
+        );
         const record: Fbnetv5Record = {
-          type: 'epoch', epoch: epoch + 1, globalStep: stats.globalStep, searching: epoch >= o.warmupEpochs, seconds: stats.seconds,
-          loss: byTask(o.tasks, stats.loss), weight: byTask(o.tasks, stats.weight), probabilities: byTask(o.tasks, stats.probabilities),
+          type: 'epoch',
+          epoch: epoch + 1,
+          globalStep: stats.globalStep,
+          searching: epoch >= o.warmupEpochs,
+          seconds: stats.seconds,
+          loss: byTask(o.tasks, stats.loss),
+          weight: byTask(o.tasks, stats.weight),
+          probabilities: byTask(o.tasks, stats.probabilities),
         };
         state = await commitEpoch(net, runDir, state, record);
         events.onEpoch?.(record);
       }
       const probabilities = await net.probabilities();
-      const derived = deriveTasks(o.space, o.tasks as MultitaskTask[], probabilities, taskTargets(o), o.targetTolerance);
-      const result = { runDir, options: o, space: o.space, epochs: o.epochs, derived, history: state.history };
-      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { derived, probabilities: byTask(o.tasks, probabilities) });
-      for (const d of derived) writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
+      const derived = deriveTasks(
+        o.space,
+        o.tasks as MultitaskTask[],
+        probabilities,
+        taskTargets(o),
+        o.targetTolerance,
+      );
+      const result = {
+        runDir,
+        options: o,
+        space: o.space,
+        epochs: o.epochs,
+        derived,
+        history: state.history,
+      };
+      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), {
+        derived,
+        probabilities: byTask(o.tasks, probabilities),
+      });
+      for (const d of derived)
+        writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
       return result;
     } finally {
       await net.close();

@@ -27,7 +27,10 @@ export function boxIoU(a: Box, b: Box): number {
 
 /** Mean over classes with a non-empty union of TP / (TP + FP + FN); rows of `confusion` are the truth. */
 export function meanIoU(confusion: ArrayLike<number>, classes: number): number {
-  if (confusion.length !== classes * classes) throw invalid(`a confusion matrix of ${classes} classes needs ${classes * classes} cells, got ${confusion.length}`);
+  if (confusion.length !== classes * classes)
+    throw invalid(
+      `a confusion matrix of ${classes} classes needs ${classes * classes} cells, got ${confusion.length}`,
+    );
   let sum = 0;
   let present = 0;
   for (let c = 0; c < classes; c++) {
@@ -88,10 +91,20 @@ function classAP(detections: readonly Detection[], truths: readonly Box[], iouTh
 }
 
 /** mAP at one IoU threshold (0.5 by default) over the classes that have ground truth. */
-export function meanAveragePrecision(detections: readonly Detection[], truths: readonly Box[], iouThreshold = 0.5): number {
+export function meanAveragePrecision(
+  detections: readonly Detection[],
+  truths: readonly Box[],
+  iouThreshold = 0.5,
+): number {
   const labels = [...new Set(truths.map((t) => t.label))].sort((a, b) => a - b);
   if (!labels.length) return NaN;
-  const aps = labels.map((label) => classAP(detections.filter((d) => d.label === label), truths.filter((t) => t.label === label), iouThreshold));
+  const aps = labels.map((label) =>
+    classAP(
+      detections.filter((d) => d.label === label),
+      truths.filter((t) => t.label === label),
+      iouThreshold,
+    ),
+  );
   return aps.reduce((a, b) => a + b, 0) / aps.length;
 }
 
@@ -99,7 +112,15 @@ export function meanAveragePrecision(detections: readonly Detection[], truths: r
 export function detectionsOf(rows: Float32Array): Detection[] {
   const out: Detection[] = [];
   for (let i = 0; i + 7 <= rows.length; i += 7) {
-    out.push({ image: rows[i], x0: rows[i + 1], y0: rows[i + 2], x1: rows[i + 3], y1: rows[i + 4], score: rows[i + 5], label: rows[i + 6] });
+    out.push({
+      image: rows[i],
+      x0: rows[i + 1],
+      y0: rows[i + 2],
+      x1: rows[i + 3],
+      y1: rows[i + 4],
+      score: rows[i + 5],
+      label: rows[i + 6],
+    });
   }
   return out;
 }
@@ -108,7 +129,14 @@ export function detectionsOf(rows: Float32Array): Detection[] {
 export function truthsOf(rows: Float32Array): Box[] {
   const out: Box[] = [];
   for (let i = 0; i + 6 <= rows.length; i += 6) {
-    out.push({ image: rows[i], x0: rows[i + 1], y0: rows[i + 2], x1: rows[i + 3], y1: rows[i + 4], label: rows[i + 5] });
+    out.push({
+      image: rows[i],
+      x0: rows[i + 1],
+      y0: rows[i + 2],
+      x1: rows[i + 3],
+      y1: rows[i + 4],
+      label: rows[i + 5],
+    });
   }
   return out;
 }

@@ -19,7 +19,12 @@ export const MultiresSpaceSchema = z
     widths: z.array(z.number().int().positive()).min(1).max(4).default([16, 32, 64]),
     stages: z.number().int().positive().default(3),
     depth: z.number().int().positive().default(2),
-    kernel: z.number().int().positive().refine((k) => k % 2 === 1, 'kernel must be odd').default(3),
+    kernel: z
+      .number()
+      .int()
+      .positive()
+      .refine((k) => k % 2 === 1, 'kernel must be odd')
+      .default(3),
     expand: z.number().int().positive().default(3),
     headWidth: z.number().int().positive().default(32),
   })
@@ -35,7 +40,9 @@ export function resolveMultiresSpace(input: unknown = {}): MultiresSpace {
   const space = parsed.data;
   const smallest = space.imageSize / 2 ** space.widths.length;
   if (!Number.isInteger(smallest) || smallest < 1) {
-    throw invalid(`imageSize ${space.imageSize} must be divisible by 2^${space.widths.length} (one halving per branch)`);
+    throw invalid(
+      `imageSize ${space.imageSize} must be divisible by 2^${space.widths.length} (one halving per branch)`,
+    );
   }
   return space;
 }
@@ -43,7 +50,8 @@ export function resolveMultiresSpace(input: unknown = {}): MultiresSpace {
 export function checkTasks(tasks: readonly string[]): MultitaskTask[] {
   if (!tasks.length) throw invalid('--tasks needs at least one of cls, seg, det');
   for (const t of tasks) {
-    if (!(MULTITASK_TASKS as readonly string[]).includes(t)) throw invalid(`--tasks: unknown task '${t}' (known: ${MULTITASK_TASKS.join(', ')})`);
+    if (!(MULTITASK_TASKS as readonly string[]).includes(t))
+      throw invalid(`--tasks: unknown task '${t}' (known: ${MULTITASK_TASKS.join(', ')})`);
   }
   if (new Set(tasks).size !== tasks.length) throw invalid(`--tasks lists a task twice: ${tasks.join(',')}`);
   return tasks as MultitaskTask[];
@@ -61,7 +69,11 @@ export interface BlockPlace {
 
 export function blockPlace(space: MultiresSpace, block: number): BlockPlace {
   const r = space.widths.length;
-  return { stage: Math.floor(block / (r * space.depth)), branch: Math.floor(block / space.depth) % r, position: block % space.depth };
+  return {
+    stage: Math.floor(block / (r * space.depth)),
+    branch: Math.floor(block / space.depth) % r,
+    position: block % space.depth,
+  };
 }
 
 /** `s<stage>.b<branch>.<position>`, with the branch's stride: e.g. `s1.b0.1 (stride 2)`. */
@@ -72,7 +84,17 @@ export function blockName(space: MultiresSpace, block: number): string {
 
 export function nativeMultiresSpec(space: MultiresSpace, present?: BlockMask): NativeMultiresSpec {
   const { inChannels, classes, widths, stages, depth, kernel, expand, headWidth } = space;
-  return { inChannels, classes, widths, stages, depth, kernel, expand, headWidth, ...(present && { present: present.map(Number) }) };
+  return {
+    inChannels,
+    classes,
+    widths,
+    stages,
+    depth,
+    kernel,
+    expand,
+    headWidth,
+    ...(present && { present: present.map(Number) }),
+  };
 }
 
 const side = (space: MultiresSpace, branch: number) => space.imageSize / 2 ** (branch + 1);
@@ -116,16 +138,23 @@ export function headMacs(space: MultiresSpace, task: MultitaskTask): number {
   const pixels = side(space, 0) ** 2;
   const fuse = pixels * widths.reduce((a, b) => a + b, 0) * h;
   switch (task) {
-    case 'cls': return widths[widths.length - 1] * classes;
-    case 'seg': return fuse + pixels * h * (classes + 1);
-    case 'det': return fuse + pixels * (h * 9 + h * h + h * classes + h * 4);
+    case 'cls':
+      return widths[widths.length - 1] * classes;
+    case 'seg':
+      return fuse + pixels * h * (classes + 1);
+    case 'det':
+      return fuse + pixels * (h * 9 + h * h + h * classes + h * 4);
   }
 }
 
 /** A task's network MACs under a mask: trunk + head + the kept blocks. */
 export function taskMacs(space: MultiresSpace, task: MultitaskTask, keep: BlockMask): number {
-  if (keep.length !== blockCount(space)) throw invalid(`a mask needs ${blockCount(space)} flags, got ${keep.length}`);
-  return keep.reduce((sum, k, b) => sum + (k ? blockMacs(space, b) : 0), trunkMacs(space) + headMacs(space, task));
+  if (keep.length !== blockCount(space))
+    throw invalid(`a mask needs ${blockCount(space)} flags, got ${keep.length}`);
+  return keep.reduce(
+    (sum, k, b) => sum + (k ? blockMacs(space, b) : 0),
+    trunkMacs(space) + headMacs(space, task),
+  );
 }
 
 /** FBNetV5's derivation: the blocks whose keep-probability is above one half. */
@@ -137,6 +166,12 @@ export function deriveMask(probabilities: readonly number[]): boolean[] {
 export function maskString(space: MultiresSpace, keep: BlockMask): string {
   const perStage = space.widths.length * space.depth;
   const stages: string[] = [];
-  for (let s = 0; s < space.stages; s++) stages.push(keep.slice(s * perStage, (s + 1) * perStage).map((k) => (k ? '1' : '0')).join(''));
+  for (let s = 0; s < space.stages; s++)
+    stages.push(
+      keep
+        .slice(s * perStage, (s + 1) * perStage)
+        .map((k) => (k ? '1' : '0'))
+        .join(''),
+    );
   return stages.join('|');
 }

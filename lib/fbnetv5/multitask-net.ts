@@ -6,7 +6,16 @@ import { callNative, callNativeSync } from '../errors';
 import { native } from '../native';
 import { nativeCanvasSpec, type CanvasOptions } from './canvas';
 import { meanAveragePrecision, detectionsOf, meanIoU, truthsOf } from './metrics';
-import { blockMacs, blockCount, headMacs, nativeMultiresSpec, trunkMacs, type BlockMask, type MultiresSpace, type MultitaskTask } from './multires-space';
+import {
+  blockMacs,
+  blockCount,
+  headMacs,
+  nativeMultiresSpec,
+  trunkMacs,
+  type BlockMask,
+  type MultiresSpace,
+  type MultitaskTask,
+} from './multires-space';
 
 export interface CanvasSplit {
   items: Dataset;
@@ -62,28 +71,47 @@ export class MultitaskNet {
       blockMacs: Array.from({ length: blockCount(space) }, (_, b) => blockMacs(space, b)),
       fixedMacs: tasks.map((t) => trunkMacs(space) + headMacs(space, t)),
       targetMacs: options.targetMacs ?? tasks.map(() => 0),
-      costWeight: options.costWeight, archLr: options.archLr, weightClip: options.weightClip,
-      proposalFloor: options.proposalFloor, baselineDecay: options.baselineDecay, warmupSteps: options.warmupSteps,
-      lr: options.lr, momentum: options.momentum, weightDecay: options.weightDecay, seed: options.seed,
-      threads: options.threads, channelsLast: options.channelsLast,
+      costWeight: options.costWeight,
+      archLr: options.archLr,
+      weightClip: options.weightClip,
+      proposalFloor: options.proposalFloor,
+      baselineDecay: options.baselineDecay,
+      warmupSteps: options.warmupSteps,
+      lr: options.lr,
+      momentum: options.momentum,
+      weightDecay: options.weightDecay,
+      seed: options.seed,
+      threads: options.threads,
+      channelsLast: options.channelsLast,
     };
     this.handle = callNativeSync(() => new (native().MultitaskSearch)(nativeOptions));
   }
 
-  trainEpoch(split: CanvasSplit, batchSize: number, epoch: number, maxSteps = 0,
-    onProgress?: (record: Record<string, number>) => void): Promise<NativeMultitaskEpoch> {
-    return callNative(() => this.handle.trainEpoch({ ...request(split, batchSize, epoch), maxSteps }, onProgress));
+  trainEpoch(
+    split: CanvasSplit,
+    batchSize: number,
+    epoch: number,
+    maxSteps = 0,
+    onProgress?: (record: Record<string, number>) => void,
+  ): Promise<NativeMultitaskEpoch> {
+    return callNative(() =>
+      this.handle.trainEpoch({ ...request(split, batchSize, epoch), maxSteps }, onProgress),
+    );
   }
 
   /** Each task's test metric; `keep` picks the supernet's blocks (omitted: the network as built). */
   async evaluate(split: CanvasSplit, batchSize: number, keep?: BlockMask): Promise<TaskMetrics> {
-    const e = await callNative(() => this.handle.evaluate({ ...request(split, batchSize), shuffle: false, keep: keep?.map(Number) }));
+    const e = await callNative(() =>
+      this.handle.evaluate({ ...request(split, batchSize), shuffle: false, keep: keep?.map(Number) }),
+    );
     const tasks = this.options.tasks;
     const classes = this.options.space.classes + 1;
     return {
       ...(tasks.includes('cls') && { cls: (100 * e.correct) / e.images }),
       ...(tasks.includes('seg') && { seg: 100 * meanIoU(e.confusion, classes) }),
-      ...(tasks.includes('det') && { det: 100 * meanAveragePrecision(detectionsOf(e.detections), truthsOf(e.truths)) }),
+      ...(tasks.includes('det') && {
+        det: 100 * meanAveragePrecision(detectionsOf(e.detections), truthsOf(e.truths)),
+      }),
     };
   }
 

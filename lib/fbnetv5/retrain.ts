@@ -3,7 +3,13 @@
 import { invalid } from '../errors';
 import { Rng } from '../strategies/rng';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
-import { blockCount, taskMacs, type BlockMask, type MultiresSpace, type MultitaskTask } from './multires-space';
+import {
+  blockCount,
+  taskMacs,
+  type BlockMask,
+  type MultiresSpace,
+  type MultitaskTask,
+} from './multires-space';
 import { epochLearningRate } from './fbnetv5-run';
 
 export interface RetrainRecipe {
@@ -17,10 +23,24 @@ export interface RetrainRecipe {
 }
 
 /** Trains the network `keep` derives, with only `task`'s head, then returns its test metric (%). */
-export async function retrainTask(space: MultiresSpace, task: MultitaskTask, keep: BlockMask, recipe: RetrainRecipe,
-  splits: { train: CanvasSplit; test: CanvasSplit }): Promise<number> {
-  if (keep.length !== blockCount(space)) throw invalid(`a mask needs ${blockCount(space)} flags, got ${keep.length}`);
-  const net = new MultitaskNet({ space, tasks: [task], mode: 'fixed', present: keep, lr: recipe.lr, seed: recipe.seed, threads: recipe.threads });
+export async function retrainTask(
+  space: MultiresSpace,
+  task: MultitaskTask,
+  keep: BlockMask,
+  recipe: RetrainRecipe,
+  splits: { train: CanvasSplit; test: CanvasSplit },
+): Promise<number> {
+  if (keep.length !== blockCount(space))
+    throw invalid(`a mask needs ${blockCount(space)} flags, got ${keep.length}`);
+  const net = new MultitaskNet({
+    space,
+    tasks: [task],
+    mode: 'fixed',
+    present: keep,
+    lr: recipe.lr,
+    seed: recipe.seed,
+    threads: recipe.threads,
+  });
   try {
     for (let epoch = 0; epoch < recipe.epochs; epoch++) {
       await net.setLearningRate(epochLearningRate(recipe.lr, epoch, recipe.epochs));
@@ -38,8 +58,15 @@ export async function retrainTask(space: MultiresSpace, task: MultitaskTask, kee
  * drawn with a seeded RNG: each block kept with a probability drawn per mask, so that sparse and dense
  * masks are both reached. Throws if the space has too few such masks.
  */
-export function matchedRandomMasks(space: MultiresSpace, task: MultitaskTask, macs: number, count: number, seed: number,
-  tolerance = 0.03, exclude: BlockMask[] = []): boolean[][] {
+export function matchedRandomMasks(
+  space: MultiresSpace,
+  task: MultitaskTask,
+  macs: number,
+  count: number,
+  seed: number,
+  tolerance = 0.03,
+  exclude: BlockMask[] = [],
+): boolean[][] {
   const rng = new Rng(seed);
   const n = blockCount(space);
   const seen = new Set(exclude.map((m) => m.map(Number).join('')));
@@ -52,6 +79,9 @@ export function matchedRandomMasks(space: MultiresSpace, task: MultitaskTask, ma
     seen.add(key);
     found.push(mask);
   }
-  if (found.length < count) throw invalid(`only ${found.length} random masks have ${task} MACs within ${100 * tolerance}% of ${macs}`);
+  if (found.length < count)
+    throw invalid(
+      `only ${found.length} random masks have ${task} MACs within ${100 * tolerance}% of ${macs}`,
+    );
   return found;
 }

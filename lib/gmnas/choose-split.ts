@@ -24,16 +24,27 @@ export function unsplitDecisions(node: GmNode, optionCounts: readonly number[]):
   return node.masks.flatMap((options, d) => (splittable(options, d) ? [d] : []));
 }
 
-export async function chooseSplit(session: Session, node: GmNode, candidates: number[], ctx: SplitContext): Promise<SplitRecord> {
+export async function chooseSplit(
+  session: Session,
+  node: GmNode,
+  candidates: number[],
+  ctx: SplitContext,
+): Promise<SplitRecord> {
   if (ctx.criterion === 'random') {
     const rng = new Rng(ctx.seed * 7919 + node.id * 31 + ctx.epoch);
     const decision = candidates[rng.int(candidates.length)];
     const options = node.masks[decision];
-    const groups = randomTwoWaySplit(options.length, rng).map((g) => g.map((i) => options[i])) as [number[], number[]];
+    const groups = randomTwoWaySplit(options.length, rng).map((g) => g.map((i) => options[i])) as [
+      number[],
+      number[],
+    ];
     return { decision, criterion: 'random', groups, epoch: ctx.epoch };
   }
   const matches = await session.matchGradients(ctx.data, {
-    ...ctx.loader, epoch: ctx.epoch * 100 + node.id, decisions: candidates, repeats: ctx.repeats,
+    ...ctx.loader,
+    epoch: ctx.epoch * 100 + node.id,
+    decisions: candidates,
+    repeats: ctx.repeats,
   });
   const scored = matches.map((m) => ({ match: m, split: bestTwoWaySplit(m.distances) }));
   // The highest score; ties to the lower decision index (candidates are in index order), as the

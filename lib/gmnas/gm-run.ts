@@ -10,7 +10,14 @@ import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
 import { fromZod, invalid, TorchnasError } from '../errors';
 import { stepsPerEpoch } from '../dist/run-session';
-import { commitRunState, freshRunState, openRunDir, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import {
+  commitRunState,
+  freshRunState,
+  openRunDir,
+  RUN_FILE,
+  SUMMARY_FILE,
+  type RunState,
+} from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
 import { resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
@@ -79,7 +86,15 @@ export interface GmEpochRecord {
 }
 
 export type GmEvent =
-  | { type: 'start'; runDir: string; space: string; decisions: number; startEpoch: number; epochs: number; leaves: number }
+  | {
+      type: 'start';
+      runDir: string;
+      space: string;
+      decisions: number;
+      startEpoch: number;
+      epochs: number;
+      leaves: number;
+    }
   | { type: 'split'; node: number; split: SplitRecord; children: [number, number] }
   | { type: 'step'; epoch: number; leaf: number; step: number; steps: number; loss: number; top1: number }
   | { type: 'epoch'; record: GmEpochRecord }
@@ -104,8 +119,11 @@ type GmState = RunState<GmEpochRecord> & { tree: GmNode[] };
 function requireDistinctRepeats(repeats: number, batchSize: number, images: number): void {
   const batches = Math.ceil(images / batchSize);
   if (repeats > batches) {
-    throw invalid(`repeats ${repeats} asks for more batches than the ${batches} of ${batchSize} images in the training part: ` +
-      `give at most ${batches}`, ['repeats']);
+    throw invalid(
+      `repeats ${repeats} asks for more batches than the ${batches} of ${batchSize} images in the training part: ` +
+        `give at most ${batches}`,
+      ['repeats'],
+    );
   }
 }
 
@@ -138,19 +156,38 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
         const stored = { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions };
         writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
       }
-      emit({ type: 'start', runDir, space: space.name, decisions: space.decisions.length, startEpoch: state.epochsDone,
-        epochs: opts.epochs, leaves: leaves(state.tree).length });
+      emit({
+        type: 'start',
+        runDir,
+        space: space.name,
+        decisions: space.decisions.length,
+        startEpoch: state.epochsDone,
+        epochs: opts.epochs,
+        leaves: leaves(state.tree).length,
+      });
       for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
         const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
         const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
-        const record: GmEpochRecord = { type: 'gm-epoch', epoch: epoch + 1, splits: splits.records, leaves: trained };
+        const record: GmEpochRecord = {
+          type: 'gm-epoch',
+          epoch: epoch + 1,
+          splits: splits.records,
+          leaves: trained,
+        };
         state = await commitLeaves(runDir, state, splits.tree, sessions, record);
         emit({ type: 'epoch', record: state.history.at(-1)! });
       }
       const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
       for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
       const seconds = (Date.now() - started) / 1000;
-      const result: GmNasResult = { runDir, space: space.name, tree: state.tree, ...selected, history: state.history, seconds };
+      const result: GmNasResult = {
+        runDir,
+        space: space.name,
+        tree: state.tree,
+        ...selected,
+        history: state.history,
+        seconds,
+      };
       writeResult(runDir, space, opts, result);
       return result;
     } finally {
@@ -162,8 +199,12 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
 function checkEvaluatePaths(space: PathSpace, paths: number[][] | undefined): void {
   for (const p of paths ?? []) {
     if (p.length !== space.decisions.length || p.some((j, d) => j >= space.decisions[d].options.length)) {
-      throw new TorchnasError('E_INVALID_ARGUMENT', `evaluate: path [${p}] is not a path of ${space.name} ` +
-        `(${space.decisions.length} decisions, options per decision: ${space.decisions.map((d) => d.options.length).join(',')})`, ['evaluate']);
+      throw new TorchnasError(
+        'E_INVALID_ARGUMENT',
+        `evaluate: path [${p}] is not a path of ${space.name} ` +
+          `(${space.decisions.length} decisions, options per decision: ${space.decisions.map((d) => d.options.length).join(',')})`,
+        ['evaluate'],
+      );
     }
   }
 }
@@ -185,7 +226,11 @@ async function splitDueLeaves(state: GmState, epoch: number, ctx: StepContext & 
     if (leaf.depth >= due || candidates.length === 0) continue;
     const { opts, data } = ctx;
     const split = await chooseSplit(ctx.sessions.get(leaf.id), leaf, candidates, {
-      criterion: opts.criterion, epoch, seed: opts.seed, repeats: opts.repeats, data: data.train,
+      criterion: opts.criterion,
+      epoch,
+      seed: opts.seed,
+      repeats: opts.repeats,
+      data: data.train,
       loader: { batchSize: opts.batchSize, seed: opts.seed + 5, augment: data.augment },
     });
     tree = splitNode(tree, leaf.id, split);
@@ -197,21 +242,39 @@ async function splitDueLeaves(state: GmState, epoch: number, ctx: StepContext & 
   return { tree, records };
 }
 
-async function trainLeaves(tree: GmNode[], epoch: number, ctx: StepContext): Promise<GmEpochRecord['leaves']> {
+async function trainLeaves(
+  tree: GmNode[],
+  epoch: number,
+  ctx: StepContext,
+): Promise<GmEpochRecord['leaves']> {
   const out: GmEpochRecord['leaves'] = [];
   for (const leaf of leaves(tree)) {
     const { batchSize, seed, progressEvery } = ctx.opts;
     const loader = { batchSize, seed, epoch, augment: ctx.data.augment, progressEvery };
     const stats = await ctx.sessions.get(leaf.id).oneShotEpoch(ctx.data.train, loader, (p) =>
-      ctx.emit({ type: 'step', epoch, leaf: leaf.id, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1 }));
+      ctx.emit({
+        type: 'step',
+        epoch,
+        leaf: leaf.id,
+        step: p.step,
+        steps: p.steps,
+        loss: p.loss,
+        top1: p.top1,
+      }),
+    );
     out.push({ id: leaf.id, loss: stats.loss, top1: stats.top1, seconds: stats.seconds, globalStep: 0 });
   }
   return out;
 }
 
 /** Every leaf's checkpoint, then state.json naming them (the commit point); superseded files go. */
-async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sessions: LeafSessions,
-  record: GmEpochRecord): Promise<GmState> {
+async function commitLeaves(
+  runDir: string,
+  state: GmState,
+  tree: GmNode[],
+  sessions: LeafSessions,
+  record: GmEpochRecord,
+): Promise<GmState> {
   const committed = new Set(state.tree.flatMap((n) => (n.checkpoint ? [n.checkpoint] : [])));
   const saved = new Map<number, { checkpoint: string; globalStep: number }>();
   for (const leaf of leaves(tree)) {
@@ -222,8 +285,14 @@ async function commitLeaves(runDir: string, state: GmState, tree: GmNode[], sess
   const nextTree = tree.map((n) => (saved.has(n.id) ? { ...n, ...saved.get(n.id)! } : n));
   for (const leaf of record.leaves) leaf.globalStep = saved.get(leaf.id)!.globalStep;
   const globalStep = Math.max(...[...saved.values()].map((s) => s.globalStep));
-  const next: GmState = { ...state, epochsDone: record.epoch, globalStep,
-    checkpoint: '', history: [...state.history, record], tree: nextTree };
+  const next: GmState = {
+    ...state,
+    epochsDone: record.epoch,
+    globalStep,
+    checkpoint: '',
+    history: [...state.history, record],
+    tree: nextTree,
+  };
   commitRunState(runDir, next);
   const kept = new Set([...saved.values()].map((s) => s.checkpoint));
   for (const file of committed) if (!kept.has(file)) fs.rmSync(path.join(runDir, file), { force: true });

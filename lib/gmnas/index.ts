@@ -1,6 +1,18 @@
-export { gmNas, GmNasOptionsSchema, type GmNasOptions, type GmNasResult, type GmEvent, type GmEpochRecord } from './gm-run';
-export { bestTwoWaySplit, randomTwoWaySplit, cosineDistances, meanCosineDistances, type TwoWaySplit }
-  from './partition';
+export {
+  gmNas,
+  GmNasOptionsSchema,
+  type GmNasOptions,
+  type GmNasResult,
+  type GmEvent,
+  type GmEpochRecord,
+} from './gm-run';
+export {
+  bestTwoWaySplit,
+  randomTwoWaySplit,
+  cosineDistances,
+  meanCosineDistances,
+  type TwoWaySplit,
+} from './partition';
 export { leaves, leafOf, rootNode, splitNode, countPaths, type GmNode, type SplitRecord } from './split-tree';
 export { nb201PathSpace, nb201Connected, chainPathSpace, openPathSpace, type PathSpace } from './path-space';
 export { samplePaths, type LeafResult, type ScoredPath } from './select-architectures';

@@ -26,7 +26,11 @@ export interface LeafSessionOptions {
 export class LeafSessions {
   private readonly sessions = new Map<number, Session>();
 
-  constructor(private readonly space: PathSpace, private readonly o: LeafSessionOptions, private readonly runDir: string) {}
+  constructor(
+    private readonly space: PathSpace,
+    private readonly o: LeafSessionOptions,
+    private readonly runDir: string,
+  ) {}
 
   get(id: number): Session {
     const session = this.sessions.get(id);
@@ -47,12 +51,20 @@ export class LeafSessions {
     try {
       await this.space.build(session);
       const totalSteps = (o.epochs - this.scheduleStart(node, tree)) * o.stepsPerEpoch;
-      await session.configureTraining({ optimizer: o.optimizer, lr: o.lr, weightDecay: o.weightDecay, totalSteps });
+      await session.configureTraining({
+        optimizer: o.optimizer,
+        lr: o.lr,
+        weightDecay: o.weightDecay,
+        totalSteps,
+      });
       if (checkpoint) {
         const { globalStep } = await session.loadCheckpoint(checkpoint);
         if (node.globalStep !== undefined && globalStep !== node.globalStep) {
-          throw new TorchnasError('E_DATA', `checkpoint ${path.basename(checkpoint)} is at step ${globalStep}, ` +
-            `state.json says ${node.globalStep}: the run directory is inconsistent`);
+          throw new TorchnasError(
+            'E_DATA',
+            `checkpoint ${path.basename(checkpoint)} is at step ${globalStep}, ` +
+              `state.json says ${node.globalStep}: the run directory is inconsistent`,
+          );
         }
       }
       await session.setPathMasks(node.masks);

@@ -4,7 +4,10 @@ import { invalid } from '../errors';
 
 const EDGE_OP = /^cells\.(\d+)\.edges\.(\d+)\.(\d+)\.(.+)$/;
 
-export function nb201SubnetTensors<T>(path: readonly number[], supernet: Record<string, T>): Record<string, T> {
+export function nb201SubnetTensors<T>(
+  path: readonly number[],
+  supernet: Record<string, T>,
+): Record<string, T> {
   if (path.length !== 6) throw invalid(`an NB201 path has 6 ops, got ${path.length}`);
   const out: Record<string, T> = {};
   for (const [name, value] of Object.entries(supernet)) {

@@ -27,20 +27,23 @@ export interface TwoWaySplit {
 
 function requireSplittable(n: number): void {
   const least = 2 * MIN_GROUP;
-  if (n < least) throw invalid(`a split needs at least two options in each group (${least} in all), got ${n}`);
+  if (n < least)
+    throw invalid(`a split needs at least two options in each group (${least} in all), got ${n}`);
 }
 
 function checkDistances(distances: readonly (readonly number[])[]): void {
   const n = distances.length;
   for (const row of distances) {
-    if (row.length !== n || row.some((d) => !Number.isFinite(d))) throw invalid('distances must be a square matrix of finite numbers');
+    if (row.length !== n || row.some((d) => !Number.isFinite(d)))
+      throw invalid('distances must be a square matrix of finite numbers');
   }
   requireSplittable(n);
 }
 
 function pairSum(distances: readonly (readonly number[])[], ids: readonly number[]): number {
   let sum = 0;
-  for (let a = 0; a < ids.length; a++) for (let b = a + 1; b < ids.length; b++) sum += distances[ids[a]][ids[b]];
+  for (let a = 0; a < ids.length; a++)
+    for (let b = a + 1; b < ids.length; b++) sum += distances[ids[a]][ids[b]];
   return sum;
 }
 
@@ -50,7 +53,8 @@ function* combinations(n: number, size: number, from = 0, chosen: number[] = [])
     yield [...chosen];
     return;
   }
-  for (let i = from; i <= n - (size - chosen.length); i++) yield* combinations(n, size, i + 1, [...chosen, i]);
+  for (let i = from; i <= n - (size - chosen.length); i++)
+    yield* combinations(n, size, i + 1, [...chosen, i]);
 }
 
 /** The two-way partition (groups of two or more) with the least within-group distance, and its edge score. */
@@ -65,7 +69,8 @@ export function bestTwoWaySplit(distances: readonly (readonly number[])[]): TwoW
     for (const first of combinations(n, size)) {
       const rest = all.filter((i) => !first.includes(i));
       const within = pairSum(distances, first) + pairSum(distances, rest);
-      if (!best || within < best.within) best = { groups: [first, rest], within, total, score: total - within };
+      if (!best || within < best.within)
+        best = { groups: [first, rest], within, total, score: total - within };
     }
   }
   return best!;
@@ -94,5 +99,7 @@ export function cosineDistances(vectors: readonly (readonly number[])[]): number
  * matchGradients combines its batches (the reference's dist_avg, train_search.py:452-486).
  */
 export function meanCosineDistances(batches: readonly (readonly (readonly number[])[])[]): number[][] {
-  return callNativeSync(() => native().cosineDistances({ batches: batches.map((b) => b.map((v) => [...v])) }));
+  return callNativeSync(() =>
+    native().cosineDistances({ batches: batches.map((b) => b.map((v) => [...v])) }),
+  );
 }

@@ -71,8 +71,18 @@ export function chainPathSpace(resolved: ResolvedSpace): PathSpace {
 }
 
 /** `nb201` or a chain space name (proxyless-28, ...), as the run's `space` option says. */
-export function openPathSpace(space: string, size: Omit<Nb201Size, 'input' | 'classes'>, dataShape: { input: [number, number, number]; classes: number }): PathSpace {
-  if (space === 'nb201') return nb201PathSpace({ channels: size.channels, cells: size.cells, input: dataShape.input, classes: dataShape.classes });
+export function openPathSpace(
+  space: string,
+  size: Omit<Nb201Size, 'input' | 'classes'>,
+  dataShape: { input: [number, number, number]; classes: number },
+): PathSpace {
+  if (space === 'nb201')
+    return nb201PathSpace({
+      channels: size.channels,
+      cells: size.cells,
+      input: dataShape.input,
+      classes: dataShape.classes,
+    });
   try {
     return chainPathSpace(resolveSpace(loadSpace(space)));
   } catch (e) {

@@ -39,8 +39,12 @@ function countAdmitted(node: GmNode, admits: (path: readonly number[]) => boolea
  * Up to `count` distinct paths drawn uniformly inside `node`'s masks among those `admits` takes
  * (default: all), all of them if fewer.
  */
-export function samplePaths(node: GmNode, count: number, seed: number,
-  admits?: (path: readonly number[]) => boolean): number[][] {
+export function samplePaths(
+  node: GmNode,
+  count: number,
+  seed: number,
+  admits?: (path: readonly number[]) => boolean,
+): number[][] {
   const rng = new Rng(seed);
   const wanted = Math.min(count, admits ? countAdmitted(node, admits) : countPaths(node));
   const seen = new Map<string, number[]>();
@@ -51,9 +55,18 @@ export function samplePaths(node: GmNode, count: number, seed: number,
   return [...seen.values()];
 }
 
-export async function selectArchitectures(tree: GmNode[], sessions: LeafSessions, space: PathSpace, data: GmData,
-  o: { samples: number; seed: number; evaluate?: number[][] }) {
-  const loader = { batchSize: EVAL_BATCH, seed: o.seed, augment: { mean: data.augment.mean, std: data.augment.std } };
+export async function selectArchitectures(
+  tree: GmNode[],
+  sessions: LeafSessions,
+  space: PathSpace,
+  data: GmData,
+  o: { samples: number; seed: number; evaluate?: number[][] },
+) {
+  const loader = {
+    batchSize: EVAL_BATCH,
+    seed: o.seed,
+    augment: { mean: data.augment.mean, std: data.augment.std },
+  };
   const results: LeafResult[] = [];
   const scored: ScoredPath[] = [];
   for (const leaf of leaves(tree)) {
@@ -61,7 +74,12 @@ export async function selectArchitectures(tree: GmNode[], sessions: LeafSessions
     const asked = (o.evaluate ?? []).filter((p) => leafOf(tree, p).id === leaf.id);
     const paths = [...sampled, ...asked];
     const stats = await sessions.get(leaf.id).evaluateArchitectures(data.evaluation, { ...loader, paths });
-    const all = paths.map((path, i) => ({ path, arch: space.describe(path), leaf: leaf.id, top1: stats[i].top1 }));
+    const all = paths.map((path, i) => ({
+      path,
+      arch: space.describe(path),
+      leaf: leaf.id,
+      top1: stats[i].top1,
+    }));
     const mine = all.slice(0, sampled.length);
     const best = mine.reduce((a, b) => (b.top1 > a.top1 ? b : a));
     results.push({ id: leaf.id, masks: leaf.masks, best, sampled: mine });
@@ -70,5 +88,9 @@ export async function selectArchitectures(tree: GmNode[], sessions: LeafSessions
   const winner = results.reduce((a, b) => (b.best.top1 > a.best.top1 ? b : a));
   const order = new Map((o.evaluate ?? []).map((p, i) => [p.join(','), i]));
   scored.sort((a, b) => order.get(a.path.join(','))! - order.get(b.path.join(','))!);
-  return { leaves: results, chosen: { leaf: winner.id, path: winner.best.path, arch: winner.best.arch, top1: winner.best.top1 }, scored };
+  return {
+    leaves: results,
+    chosen: { leaf: winner.id, path: winner.best.path, arch: winner.best.arch, top1: winner.best.top1 },
+    scored,
+  };
 }

@@ -30,7 +30,12 @@ export interface GmNode {
 }
 
 export function rootNode(optionCounts: readonly number[]): GmNode {
-  return { id: 0, parent: null, depth: 0, masks: optionCounts.map((n) => Array.from({ length: n }, (_, i) => i)) };
+  return {
+    id: 0,
+    parent: null,
+    depth: 0,
+    masks: optionCounts.map((n) => Array.from({ length: n }, (_, i) => i)),
+  };
 }
 
 export function leaves(tree: readonly GmNode[]): GmNode[] {
@@ -43,11 +48,19 @@ export function splitNode(tree: readonly GmNode[], parentId: number, split: Spli
   if (!parent || parent.children) throw new Error(`node ${parentId} is not a leaf of the split tree`);
   const nextId = Math.max(...tree.map((node) => node.id)) + 1;
   const child = (id: number, group: number[]): GmNode => ({
-    id, parent: parent.id, depth: parent.depth + 1,
+    id,
+    parent: parent.id,
+    depth: parent.depth + 1,
     masks: parent.masks.map((options, d) => (d === split.decision ? [...group] : [...options])),
   });
   const children: [GmNode, GmNode] = [child(nextId, split.groups[0]), child(nextId + 1, split.groups[1])];
-  const updated: GmNode = { ...parent, split, children: [nextId, nextId + 1], checkpoint: undefined, globalStep: undefined };
+  const updated: GmNode = {
+    ...parent,
+    split,
+    children: [nextId, nextId + 1],
+    checkpoint: undefined,
+    globalStep: undefined,
+  };
   return [...tree.map((node) => (node.id === parentId ? updated : node)), ...children];
 }
 

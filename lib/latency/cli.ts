@@ -20,10 +20,19 @@ const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
 function timingOptions(command: Command): Command {
   return command
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
-    .addOption(new Option('--runtime <r>', 'libtorch (the addon), or onnxruntime (the exported ONNX in its CPU provider)').choices(['libtorch', 'onnxruntime']).default('libtorch'))
+    .addOption(
+      new Option(
+        '--runtime <r>',
+        'libtorch (the addon), or onnxruntime (the exported ONNX in its CPU provider)',
+      )
+        .choices(['libtorch', 'onnxruntime'])
+        .default('libtorch'),
+    )
     .option('--batch-size <n>', 'batch size', whole('--batch-size'), 8)
     .addOption(new Option('--batch <n>', 'old name of --batch-size').argParser(whole('--batch')).hideHelp())
-    .addOption(new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'))
+    .addOption(
+      new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'),
+    )
     .option('--channels-last', 'channels_last memory format', false)
     .option('--fold-bn', 'fold BatchNorm into the convolutions first (as deployment does)', false)
     .option('--cuda-graph', 'replay each measured module as one CUDA graph (no launch overhead)', false)
@@ -31,14 +40,26 @@ function timingOptions(command: Command): Command {
     .option('--warmup <n>', 'untimed runs first', whole('--warmup'), 10)
     .option('--repeats <n>', 'timed runs (the median is the figure)', whole('--repeats'), 50)
     .option('--threads <n>', 'CPU threads for LibTorch (default: all cores)', whole('--threads'))
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'));
+    .addOption(
+      new Option('--progress <mode>', 'progress display')
+        .choices(['auto', 'bar', 'lines', 'none'])
+        .default('auto'),
+    );
 }
 
 function readTiming(o: Record<string, unknown>): TimingOptions {
   return {
-    device: o.device as string, runtime: o.runtime as 'libtorch' | 'onnxruntime', batch: (o.batch ?? o.batchSize) as number, precision: o.precision as 'fp32' | 'bf16', channelsLast: o.channelsLast as boolean,
-    foldBatchNorm: o.foldBn as boolean, cudaGraph: o.cudaGraph as boolean, cudnnBenchmark: o.cudnnBenchmark as boolean,
-    warmup: o.warmup as number, repeats: o.repeats as number, threads: o.threads as number | undefined,
+    device: o.device as string,
+    runtime: o.runtime as 'libtorch' | 'onnxruntime',
+    batch: (o.batch ?? o.batchSize) as number,
+    precision: o.precision as 'fp32' | 'bf16',
+    channelsLast: o.channelsLast as boolean,
+    foldBatchNorm: o.foldBn as boolean,
+    cudaGraph: o.cudaGraph as boolean,
+    cudnnBenchmark: o.cudnnBenchmark as boolean,
+    warmup: o.warmup as number,
+    repeats: o.repeats as number,
+    threads: o.threads as number | undefined,
   };
 }
 
@@ -53,62 +74,97 @@ function isElastic(name: string): boolean {
 /** The space, with its input resized when --resolution is given (an elastic space lists its own resolutions). */
 function spaceFor(name: string, resolution?: number) {
   if (!isElastic(name)) return resolveSpace(loadSpace(name, resolution));
-  if (resolution) throw invalid(`--resolution is for chain spaces: '${name}' is elastic and lists its resolutions itself`, ['resolution']);
+  if (resolution)
+    throw invalid(`--resolution is for chain spaces: '${name}' is elastic and lists its resolutions itself`, [
+      'resolution',
+    ]);
   return elasticTableSpace(loadElasticSpace(name));
 }
 
 export function registerLatencyCommand(program: Command): void {
-  const latency = program.command('latency').description('latency tables, predictors and end-to-end timing (GPU: CUDA events; CPU: steady clock)');
+  const latency = program
+    .command('latency')
+    .description('latency tables, predictors and end-to-end timing (GPU: CUDA events; CPU: steady clock)');
 
   timingOptions(latency.command('table'))
     .description('measure every distinct layer of a search space once and write a lookup table (resumable)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Examples:
   torchnas latency table --space proxyless --batch-size 8 --device cuda -o table.json
   torchnas latency table --space proxyless-28 --batch-size 64 --device cpu -o cpu64.json --fit 30
 Keys come from the space description ("mb_k3_s2_e6_c24@16x112x112"); the file records the device,
 batch, precision, timer and LibTorch version. Run the same command again to resume a build.
-Spaces: ${Object.keys(SPACES).join(', ')}.`)
-    .option('--space <name|file>', 'search space (chain or elastic): a built-in name or a JSON space file', 'proxyless-28')
-    .option('--resolution <n>', 'input height and width (default: the space\'s)', whole('--resolution'))
+Spaces: ${Object.keys(SPACES).join(', ')}.`,
+    )
+    .option(
+      '--space <name|file>',
+      'search space (chain or elastic): a built-in name or a JSON space file',
+      'proxyless-28',
+    )
+    .option('--resolution <n>', "input height and width (default: the space's)", whole('--resolution'))
     .requiredOption('-o, --out <file>', 'table file (JSON)')
-    .option('--rounds <n>', 'measure every layer in n rounds over the whole table; the median of the rounds is the figure (for machines with bursts of load)', whole('--rounds'), 1)
-    .option('--fit <n>', 'then measure n random networks of the space and fit the predictor', whole('--fit'), 0)
+    .option(
+      '--rounds <n>',
+      'measure every layer in n rounds over the whole table; the median of the rounds is the figure (for machines with bursts of load)',
+      whole('--rounds'),
+      1,
+    )
+    .option(
+      '--fit <n>',
+      'then measure n random networks of the space and fit the predictor',
+      whole('--fit'),
+      0,
+    )
     .option('--seed <n>', 'seed of the networks sampled for --fit', whole('--seed'), 1)
     .action(async (o) => {
       const resolved = spaceFor(o.space, o.resolution);
       prepareOutputFile(o.out, '--out');
       const progress = createCountProgress(o.progress as ProgressMode, 'layers');
-      const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
+      const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) =>
+        progress.update(p.done, p.total),
+      );
       progress.stop();
-      process.stdout.write(`${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
-        `(batch ${table.conditions.batch}, ${runtimeOf(table.conditions)}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`);
+      process.stdout.write(
+        `${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
+          `(batch ${table.conditions.batch}, ${runtimeOf(table.conditions)}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`,
+      );
       if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress);
     });
 
   latency
     .command('fit')
-    .description('measure random networks of the space end to end and fit the table\'s predictor')
+    .description("measure random networks of the space end to end and fit the table's predictor")
     .option('--space <name|file>', 'search space the table was built for', 'proxyless-28')
     .option('--resolution <n>', 'input height and width the table was built for', whole('--resolution'))
     .requiredOption('--table <file>', 'table file (JSON)')
     .option('--networks <n>', 'networks to measure', whole('--networks'), 30)
     .option('--seed <n>', 'seed of the sampled networks', whole('--seed'), 1)
-    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .addOption(
+      new Option('--progress <mode>', 'progress display')
+        .choices(['auto', 'bar', 'lines', 'none'])
+        .default('auto'),
+    )
     .action(async (o) => fit(spaceFor(o.space, o.resolution), o.table, o.networks, o.seed, o.progress));
 
   timingOptions(latency.command('measure'))
-    .description('time architectures end to end (several side by side in rounds), and compare with a table when given one')
-    .addHelpText('after', `
+    .description(
+      'time architectures end to end (several side by side in rounds), and compare with a table when given one',
+    )
+    .addHelpText(
+      'after',
+      `
 Examples:
   torchnas latency measure --arch arch.json --batch-size 8 --device cuda
   torchnas latency measure --arch runs/s1/arch.json --batch-size 8 --device cpu --table cpu8.json
   torchnas latency measure --arch base.json runs/s1/arch.json runs/s2/arch.json --batch-size 1 --threads 1 --rounds 15
 With several architectures or --rounds, every round times each network in turn; the figure is the
-median of the rounds and "x first" the per-round ratio to the first network (steady on a shared machine).`)
+median of the rounds and "x first" the per-round ratio to the first network (steady on a shared machine).`,
+    )
     .requiredOption('--arch <preset|file...>', 'architecture presets or JSON files')
     .option('--rounds <n>', 'rounds of timing every architecture in turn', whole('--rounds'))
-    .option('--table <file>', 'also report the table sum and the predictor\'s estimate')
+    .option('--table <file>', "also report the table sum and the predictor's estimate")
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o) => {
       const archs = (o.arch as string[]).map((a) => loadArchitecture(a));
@@ -121,16 +177,31 @@ median of the rounds and "x first" the per-round ratio to the first network (ste
           process.stdout.write(JSON.stringify({ arch: arch.name, stats, conditions, estimate }) + '\n');
           return;
         }
-        process.stdout.write(`${describeConditions(arch.name, conditions)}\n` +
-          `median ${fmt(stats.median)}  p10 ${fmt(stats.p10)}  p90 ${fmt(stats.p90)}  IQR ${fmt(stats.iqr)}  (${stats.count} runs)\n`);
-        if (estimate) process.stdout.write(`table sum ${fmt(estimate.sum)}, predicted ${fmt(estimate.predicted)}\n`);
+        process.stdout.write(
+          `${describeConditions(arch.name, conditions)}\n` +
+            `median ${fmt(stats.median)}  p10 ${fmt(stats.p10)}  p90 ${fmt(stats.p90)}  IQR ${fmt(stats.iqr)}  (${stats.count} runs)\n`,
+        );
+        if (estimate)
+          process.stdout.write(`table sum ${fmt(estimate.sum)}, predicted ${fmt(estimate.predicted)}\n`);
         return;
       }
       const progress = createCountProgress(o.progress as ProgressMode, 'timings', process.stderr, 1);
-      const { timings, rounds, conditions } = await compareArchitectures(archs, { ...readTiming(o), rounds: o.rounds }, (p) => progress.update(p.done, p.total));
+      const { timings, rounds, conditions } = await compareArchitectures(
+        archs,
+        { ...readTiming(o), rounds: o.rounds },
+        (p) => progress.update(p.done, p.total),
+      );
       progress.stop();
       // A network outside the table's space gets no estimate (the others still do).
-      const estimates = table ? archs.map((a) => { try { return estimateLatency(table, a); } catch { return undefined; } }) : undefined;
+      const estimates = table
+        ? archs.map((a) => {
+            try {
+              return estimateLatency(table, a);
+            } catch {
+              return undefined;
+            }
+          })
+        : undefined;
       // Networks that share a name (two searches with one seed) are told apart by what was given.
       const names = archs.map((a) => a.name);
       const labels = new Set(names).size === names.length ? names : (o.arch as string[]);
@@ -139,11 +210,17 @@ median of the rounds and "x first" the per-round ratio to the first network (ste
         return;
       }
       const lines = [`${describeConditions(`${archs.length} networks, ${rounds} rounds`, conditions)}`, ''];
-      lines.push(`| network | median (ms) | x first |${estimates ? ' table sum (ms) | predicted (ms) |' : ''}`);
+      lines.push(
+        `| network | median (ms) | x first |${estimates ? ' table sum (ms) | predicted (ms) |' : ''}`,
+      );
       lines.push(`| --- | --- | --- |${estimates ? ' --- | --- |' : ''}`);
       timings.forEach((t, i) => {
         const e = estimates?.[i];
-        const extra = estimates ? (e ? ` ${e.sum.toFixed(3)} | ${e.predicted.toFixed(3)} |` : ' — | — |') : '';
+        const extra = estimates
+          ? e
+            ? ` ${e.sum.toFixed(3)} | ${e.predicted.toFixed(3)} |`
+            : ' — | — |'
+          : '';
         lines.push(`| ${labels[i]} | ${t.median.toFixed(3)} | ${t.ratioToFirst.toFixed(3)} |${extra}`);
       });
       process.stdout.write(lines.join('\n') + '\n');
@@ -151,14 +228,26 @@ median of the rounds and "x first" the per-round ratio to the first network (ste
 }
 
 function describeConditions(subject: string, c: LatencyConditions): string {
-  return `${subject} on ${c.deviceName} (${c.device}), batch ${c.batch}, ${c.precision}` +
+  return (
+    `${subject} on ${c.deviceName} (${c.device}), batch ${c.batch}, ${c.precision}` +
     `${c.channelsLast ? ', channels_last' : ''}${c.foldBatchNorm ? ', BN folded' : ''}, ${c.timer}, ` +
-    `${c.threads} threads, ${runtimeOf(c) === 'libtorch' ? `LibTorch ${c.torchVersion}` : runtimeOf(c)}`;
+    `${c.threads} threads, ${runtimeOf(c) === 'libtorch' ? `LibTorch ${c.torchVersion}` : runtimeOf(c)}`
+  );
 }
 
-async function fit(resolved: ReturnType<typeof spaceFor>, file: string, networks: number, seed: number, mode: ProgressMode) {
+async function fit(
+  resolved: ReturnType<typeof spaceFor>,
+  file: string,
+  networks: number,
+  seed: number,
+  mode: ProgressMode,
+) {
   const progress = createCountProgress(mode, 'networks', process.stderr, 5);
-  const table = await fitTablePredictor(resolved, file, { networks, seed }, (p) => progress.update(p.done, p.total));
+  const table = await fitTablePredictor(resolved, file, { networks, seed }, (p) =>
+    progress.update(p.done, p.total),
+  );
   progress.stop();
-  process.stdout.write(`predictor fitted on ${table.predictor!.fittedOn} networks (fit MAPE ${table.predictor!.fitMape.toFixed(2)}%); written to ${file}\n`);
+  process.stdout.write(
+    `predictor fitted on ${table.predictor!.fittedOn} networks (fit MAPE ${table.predictor!.fitMape.toFixed(2)}%); written to ${file}\n`,
+  );
 }

@@ -16,7 +16,14 @@ export const TimingOptionsSchema = z
     // libtorch: the addon's eager modules; onnxruntime: the exported ONNX in onnxruntime's CPU provider.
     runtime: z.enum(['libtorch', 'onnxruntime']).default('libtorch'),
     // Deployment batch sizes: one input of 1e5 images at 224 px alone needs 60 GB.
-    batch: z.number().int().positive().max(MAX_TIMED_BATCH, { error: `at most ${MAX_TIMED_BATCH}: latency is timed at deployed batches, not training ones` }).default(1),
+    batch: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_TIMED_BATCH, {
+        error: `at most ${MAX_TIMED_BATCH}: latency is timed at deployed batches, not training ones`,
+      })
+      .default(1),
     precision: z.enum(['fp32', 'bf16']).default('fp32'),
     channelsLast: z.boolean().default(false),
     cudnnBenchmark: z.boolean().default(true),
@@ -24,8 +31,18 @@ export const TimingOptionsSchema = z
     cudaGraph: z.boolean().default(false),
     threads: ThreadsSchema.default(() => os.availableParallelism()),
     // A median needs tens of runs, not millions: beyond these bounds a table would take days.
-    warmup: z.number().int().min(0).max(MAX_RUNS, { error: `at most ${MAX_RUNS}` }).default(10),
-    repeats: z.number().int().positive().max(MAX_RUNS, { error: `at most ${MAX_RUNS}: a median needs tens of runs` }).default(50),
+    warmup: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_RUNS, { error: `at most ${MAX_RUNS}` })
+      .default(10),
+    repeats: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_RUNS, { error: `at most ${MAX_RUNS}: a median needs tens of runs` })
+      .default(50),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -64,11 +81,16 @@ export const timerFor = (device: string, cudaGraph: boolean) =>
   device.startsWith('cuda') ? (cudaGraph ? 'cuda-events+graph' : 'cuda-events') : 'steady-clock';
 
 /** The conditions a measurement on `device` (as the session resolved it) runs under. */
-export function conditionsFor(options: ResolvedTimingOptions, device: string, threads: number, runtime = 'libtorch'): LatencyConditions {
+export function conditionsFor(
+  options: ResolvedTimingOptions,
+  device: string,
+  threads: number,
+  runtime = 'libtorch',
+): LatencyConditions {
   const native = info();
   const deviceName = device.startsWith('cuda')
-    ? native.devices.find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device))?.name ?? device
-    : os.cpus()[0]?.model?.trim() ?? 'CPU';
+    ? (native.devices.find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device))?.name ?? device)
+    : (os.cpus()[0]?.model?.trim() ?? 'CPU');
   return {
     device,
     deviceName,
@@ -92,13 +114,27 @@ export const runtimeOf = (c: LatencyConditions) => c.runtime ?? 'libtorch';
 
 /** The fields where two sets of conditions differ (timer, warm-up and repeats do not count). */
 export function conditionDifferences(a: LatencyConditions, b: LatencyConditions): string[] {
-  const compared: (keyof LatencyConditions)[] = ['device', 'deviceName', 'batch', 'precision', 'channelsLast', 'cudnnBenchmark', 'foldBatchNorm', 'cudaGraph', 'threads', 'torchVersion'];
-  const differences = compared.filter((k) => a[k] !== b[k]).map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
+  const compared: (keyof LatencyConditions)[] = [
+    'device',
+    'deviceName',
+    'batch',
+    'precision',
+    'channelsLast',
+    'cudnnBenchmark',
+    'foldBatchNorm',
+    'cudaGraph',
+    'threads',
+    'torchVersion',
+  ];
+  const differences = compared
+    .filter((k) => a[k] !== b[k])
+    .map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
   if (runtimeOf(a) !== runtimeOf(b)) differences.unshift(`runtime: ${runtimeOf(a)} vs ${runtimeOf(b)}`);
   return differences;
 }
 
 /** Rounds of a measurement repeated over all its items (tables, side-by-side timing): a whole number >= 1. */
 export function checkRounds(rounds: number): void {
-  if (!Number.isInteger(rounds) || rounds < 1) throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
+  if (!Number.isInteger(rounds) || rounds < 1)
+    throw new TorchnasError('E_INVALID_ARGUMENT', `rounds must be a whole number >= 1 (got ${rounds})`);
 }

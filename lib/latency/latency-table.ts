@@ -53,7 +53,10 @@ export function parseLatencyTable(value: unknown, file: string): LatencyTable {
   const parsed = LatencyTableSchema.safeParse(value);
   if (!parsed.success) {
     const problem = parsed.error.issues[0];
-    throw new TorchnasError('E_DATA', `latency table '${file}' is not a torchnas table (${problem.path.join('.') || 'file'}: ${problem.message}); build one with 'torchnas latency table'`);
+    throw new TorchnasError(
+      'E_DATA',
+      `latency table '${file}' is not a torchnas table (${problem.path.join('.') || 'file'}: ${problem.message}); build one with 'torchnas latency table'`,
+    );
   }
   return parsed.data;
 }
@@ -66,12 +69,16 @@ export function writeLatencyTable(file: string, table: LatencyTable): void {
 export function layerLatency(table: LatencyTable, key: string): number {
   const entry = table.entries[key];
   if (!entry) {
-    throw new TorchnasError('E_DATA', `the latency table (space '${table.space}') has no entry for layer '${key}': build a table for this space and input size`);
+    throw new TorchnasError(
+      'E_DATA',
+      `the latency table (space '${table.space}') has no entry for layer '${key}': build a table for this space and input size`,
+    );
   }
   return entry.median;
 }
 
-export const tableSum = (table: LatencyTable, layers: LayerProbe[]) => layers.reduce((sum, l) => sum + layerLatency(table, l.key), 0);
+export const tableSum = (table: LatencyTable, layers: LayerProbe[]) =>
+  layers.reduce((sum, l) => sum + layerLatency(table, l.key), 0);
 
 /**
  * Per edge and candidate (Zero costs 0) and the fixed stem + head: what the search's expected latency
@@ -79,7 +86,11 @@ export const tableSum = (table: LatencyTable, layers: LayerProbe[]) => layers.re
  * each edge's cheapest candidate then moves into the fixed part, so every entry stays >= 0 and every
  * network's total is unchanged.
  */
-export function edgeLatencies(resolved: ResolvedSpace, table: LatencyTable, predictor = false): { table: number[][]; fixed: number } {
+export function edgeLatencies(
+  resolved: ResolvedSpace,
+  table: LatencyTable,
+  predictor = false,
+): { table: number[][]; fixed: number } {
   const layers = spaceLayers(resolved);
   if (!predictor || !table.predictor) {
     return {
@@ -92,7 +103,9 @@ export function edgeLatencies(resolved: ResolvedSpace, table: LatencyTable, pred
   const floors = raw.map((row) => Math.min(...row));
   return {
     table: raw.map((row, e) => row.map((v) => v - floors[e])),
-    fixed: layers.fixed.reduce((sum, probe) => sum + terms.layer(probe), terms.constant) + floors.reduce((a, b) => a + b, 0),
+    fixed:
+      layers.fixed.reduce((sum, probe) => sum + terms.layer(probe), terms.constant) +
+      floors.reduce((a, b) => a + b, 0),
   };
 }
 

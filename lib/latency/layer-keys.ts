@@ -45,7 +45,12 @@ export interface SpaceLayers {
 
 export function spaceLayers(resolved: ResolvedSpace): SpaceLayers {
   // The stem and head layers, with their input shapes, as they appear in any derived network.
-  const layers = architectureLayers(deriveArchitecture(resolved, resolved.edges.map((e) => e.candidates[0])));
+  const layers = architectureLayers(
+    deriveArchitecture(
+      resolved,
+      resolved.edges.map((e) => e.candidates[0]),
+    ),
+  );
   const { stem, head } = resolved.space;
   const fixed = [...layers.slice(0, stem.length), ...layers.slice(layers.length - head.length)];
   const edges = resolved.edges.map((edge) => {
@@ -58,6 +63,7 @@ export function spaceLayers(resolved: ResolvedSpace): SpaceLayers {
     });
   });
   const distinct = new Map<string, LayerProbe>();
-  for (const probe of [...fixed, ...edges.flat()]) if (probe && !distinct.has(probe.key)) distinct.set(probe.key, probe);
+  for (const probe of [...fixed, ...edges.flat()])
+    if (probe && !distinct.has(probe.key)) distinct.set(probe.key, probe);
   return { fixed, edges, distinct: [...distinct.values()] };
 }

@@ -55,22 +55,43 @@ function solveRidge(a: number[][], b: number[], lambda: number): number[] {
   return m.map((row, i) => (Math.abs(row[i]) < 1e-12 ? 0 : row[n] / row[i]));
 }
 
-export function fitLatencyPredictor(table: LatencyTable, samples: { layers: LayerProbe[]; measured: number }[], lambda = 1e-2): LatencyPredictor {
-  if (samples.length < 4) throw invalid(`fitting a latency predictor needs at least 4 measured networks, got ${samples.length}`);
+export function fitLatencyPredictor(
+  table: LatencyTable,
+  samples: { layers: LayerProbe[]; measured: number }[],
+  lambda = 1e-2,
+): LatencyPredictor {
+  if (samples.length < 4)
+    throw invalid(`fitting a latency predictor needs at least 4 measured networks, got ${samples.length}`);
   const resolutions = [...new Set(samples.flatMap((s) => s.layers.map(resolutionOf)))].sort((x, y) => y - x);
   const rows = samples.map((s) => features(table, s.layers, resolutions));
   const y = samples.map((s) => s.measured);
   const k = rows[0].length;
   const mean = Array.from({ length: k }, (_, j) => rows.reduce((a, r) => a + r[j], 0) / rows.length);
-  const scale = Array.from({ length: k }, (_, j) => Math.sqrt(rows.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / rows.length)).map((s, j) => (s > 1e-9 * (1 + Math.abs(mean[j])) ? s : 1));
+  const scale = Array.from({ length: k }, (_, j) =>
+    Math.sqrt(rows.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / rows.length),
+  ).map((s, j) => (s > 1e-9 * (1 + Math.abs(mean[j])) ? s : 1));
   const x = rows.map((r) => r.map((v, j) => (v - mean[j]) / scale[j]));
   const yMean = y.reduce((a, v) => a + v, 0) / y.length;
   // Normal equations on centred data: the intercept is the mean and is not shrunk.
-  const xtx = Array.from({ length: k }, (_, i) => Array.from({ length: k }, (_, j) => x.reduce((a, r) => a + r[i] * r[j], 0)));
+  const xtx = Array.from({ length: k }, (_, i) =>
+    Array.from({ length: k }, (_, j) => x.reduce((a, r) => a + r[i] * r[j], 0)),
+  );
   const xty = Array.from({ length: k }, (_, i) => x.reduce((a, r, n) => a + r[i] * (y[n] - yMean), 0));
   const weights = solveRidge(xtx, xty, lambda * samples.length);
-  const predictor: LatencyPredictor = { kind: 'ridge@1', resolutions, mean, scale, weights, intercept: yMean, lambda, fittedOn: samples.length, fitMape: 0 };
-  const errors = samples.map((s) => Math.abs(predictLatency(predictor, table, s.layers) - s.measured) / s.measured);
+  const predictor: LatencyPredictor = {
+    kind: 'ridge@1',
+    resolutions,
+    mean,
+    scale,
+    weights,
+    intercept: yMean,
+    lambda,
+    fittedOn: samples.length,
+    fitMape: 0,
+  };
+  const errors = samples.map(
+    (s) => Math.abs(predictLatency(predictor, table, s.layers) - s.measured) / s.measured,
+  );
   predictor.fitMape = (100 * errors.reduce((a, e) => a + e, 0)) / errors.length;
   return predictor;
 }
@@ -81,12 +102,23 @@ export function fitLatencyPredictor(table: LatencyTable, samples: { layers: Laye
  */
 export function predictorTerms(predictor: LatencyPredictor, table: LatencyTable) {
   const slope = predictor.weights.map((w, j) => w / predictor.scale[j]);
-  const constant = predictor.weights.reduce((acc, w, j) => acc - (w * predictor.mean[j]) / predictor.scale[j], predictor.intercept);
-  const layer = (probe: LayerProbe) => features(table, [probe], predictor.resolutions).reduce((acc, v, j) => acc + slope[j] * v, 0);
+  const constant = predictor.weights.reduce(
+    (acc, w, j) => acc - (w * predictor.mean[j]) / predictor.scale[j],
+    predictor.intercept,
+  );
+  const layer = (probe: LayerProbe) =>
+    features(table, [probe], predictor.resolutions).reduce((acc, v, j) => acc + slope[j] * v, 0);
   return { constant, layer };
 }
 
-export function predictLatency(predictor: LatencyPredictor, table: LatencyTable, layers: LayerProbe[]): number {
+export function predictLatency(
+  predictor: LatencyPredictor,
+  table: LatencyTable,
+  layers: LayerProbe[],
+): number {
   const f = features(table, layers, predictor.resolutions);
-  return f.reduce((acc, v, j) => acc + predictor.weights[j] * ((v - predictor.mean[j]) / predictor.scale[j]), predictor.intercept);
+  return f.reduce(
+    (acc, v, j) => acc + predictor.weights[j] * ((v - predictor.mean[j]) / predictor.scale[j]),
+    predictor.intercept,
+  );
 }

@@ -4,7 +4,14 @@ import type { NativeProfileOptions, NativeTimingStats } from '../../binding';
 import { resolveNetwork, type Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { Session } from '../train/session';
-import { checkRounds, conditionsFor, parseTimingOptions, type LatencyConditions, type ResolvedTimingOptions, type TimingOptions } from './conditions';
+import {
+  checkRounds,
+  conditionsFor,
+  parseTimingOptions,
+  type LatencyConditions,
+  type ResolvedTimingOptions,
+  type TimingOptions,
+} from './conditions';
 import type { LayerProbe } from './layer-keys';
 import { median } from '../util/statistics';
 import { OnnxRuntimeProfiler } from './onnxruntime-profiler';
@@ -22,12 +29,19 @@ export class LatencyProfiler {
     const resolved = parseTimingOptions(options);
     const { device, precision, channelsLast, threads, seed, cudnnBenchmark } = resolved;
     if (resolved.cudaGraph && device === 'cpu') {
-      throw new TorchnasError('E_INVALID_ARGUMENT', 'CUDA-graph timing needs a CUDA device: drop --cuda-graph or use --device cuda');
+      throw new TorchnasError(
+        'E_INVALID_ARGUMENT',
+        'CUDA-graph timing needs a CUDA device: drop --cuda-graph or use --device cuda',
+      );
     }
     const session = new Session({ device, precision, channelsLast, threads, seed, cudnnBenchmark });
     try {
       const described = await session.describe();
-      return new LatencyProfiler(session, resolved, conditionsFor(resolved, described.device, described.threads));
+      return new LatencyProfiler(
+        session,
+        resolved,
+        conditionsFor(resolved, described.device, described.threads),
+      );
     } catch (error) {
       await session.close();
       throw error;
@@ -40,8 +54,15 @@ export class LatencyProfiler {
   }
 
   /** One timing per layer, in order. */
-  async layers(probes: LayerProbe[], onProgress?: (p: { done: number; total: number }) => void): Promise<TimingStats[]> {
-    const result = await this.session.profileLayers(probes.map(({ block, input }) => ({ block, input })), this.native, onProgress);
+  async layers(
+    probes: LayerProbe[],
+    onProgress?: (p: { done: number; total: number }) => void,
+  ): Promise<TimingStats[]> {
+    const result = await this.session.profileLayers(
+      probes.map(({ block, input }) => ({ block, input })),
+      this.native,
+      onProgress,
+    );
     this.checkMethod(result.method);
     return result.layers;
   }
@@ -59,7 +80,10 @@ export class LatencyProfiler {
 
   private checkMethod(method: string) {
     if (method && method !== this.conditions.timer) {
-      throw new TorchnasError('E_NATIVE', `the native timer used '${method}', expected '${this.conditions.timer}'`);
+      throw new TorchnasError(
+        'E_NATIVE',
+        `the native timer used '${method}', expected '${this.conditions.timer}'`,
+      );
     }
   }
 }
@@ -68,9 +92,15 @@ export class LatencyProfiler {
 export type LatencyTimer = Pick<LatencyProfiler, 'options' | 'conditions' | 'layers' | 'network' | 'close'>;
 
 /** Opens a profiler for the options' runtime, runs `work` with it, and closes it whatever happens. */
-export async function withProfiler<T>(options: TimingOptions, work: (profiler: LatencyTimer) => Promise<T>): Promise<T> {
+export async function withProfiler<T>(
+  options: TimingOptions,
+  work: (profiler: LatencyTimer) => Promise<T>,
+): Promise<T> {
   const resolved = parseTimingOptions(options);
-  const profiler: LatencyTimer = resolved.runtime === 'onnxruntime' ? OnnxRuntimeProfiler.open(resolved) : await LatencyProfiler.open(resolved);
+  const profiler: LatencyTimer =
+    resolved.runtime === 'onnxruntime'
+      ? OnnxRuntimeProfiler.open(resolved)
+      : await LatencyProfiler.open(resolved);
   try {
     return await work(profiler);
   } finally {
@@ -79,8 +109,14 @@ export async function withProfiler<T>(options: TimingOptions, work: (profiler: L
 }
 
 /** End-to-end latency of one architecture, with its conditions. */
-export function measureArchitecture(arch: Architecture, options: TimingOptions = {}): Promise<{ stats: TimingStats; conditions: LatencyConditions }> {
-  return withProfiler(options, async (profiler) => ({ stats: await profiler.network(arch), conditions: profiler.conditions }));
+export function measureArchitecture(
+  arch: Architecture,
+  options: TimingOptions = {},
+): Promise<{ stats: TimingStats; conditions: LatencyConditions }> {
+  return withProfiler(options, async (profiler) => ({
+    stats: await profiler.network(arch),
+    conditions: profiler.conditions,
+  }));
 }
 
 export interface ArchitectureTiming {
@@ -104,7 +140,8 @@ export async function compareArchitectures(
   onProgress?: (p: { done: number; total: number }) => void,
 ): Promise<{ timings: ArchitectureTiming[]; rounds: number; conditions: LatencyConditions }> {
   const { rounds = 5, ...timing } = options;
-  if (archs.length === 0) throw new TorchnasError('E_INVALID_ARGUMENT', 'give at least one architecture to time');
+  if (archs.length === 0)
+    throw new TorchnasError('E_INVALID_ARGUMENT', 'give at least one architecture to time');
   checkRounds(rounds);
   return withProfiler(timing, async (profiler) => {
     const medians = archs.map(() => [] as number[]);

@@ -14,24 +14,42 @@ const PlainTableSchema = z.object({
   unit: z.string().default('table units'),
 });
 
-export interface SearchCostTable { table: number[][]; fixed: number; unit: string; measure: 'MACs' | 'table sum' | 'predictor' | 'plain table' }
+export interface SearchCostTable {
+  table: number[][];
+  fixed: number;
+  unit: string;
+  measure: 'MACs' | 'table sum' | 'predictor' | 'plain table';
+}
 
 export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): SearchCostTable {
   if (!file) return { ...macsTable(resolved), unit: 'M MACs', measure: 'MACs' };
   const json = readJson<{ format?: string }>(file, 'latency table');
   if (json?.format === TABLE_FORMAT) {
     const table = parseLatencyTable(json, file);
-    return { ...edgeLatencies(resolved, table, true), unit: 'ms', measure: table.predictor ? 'predictor' : 'table sum' };
+    return {
+      ...edgeLatencies(resolved, table, true),
+      unit: 'ms',
+      measure: table.predictor ? 'predictor' : 'table sum',
+    };
   }
   const plain = PlainTableSchema.safeParse(json);
   if (!plain.success) {
     const issue = plain.error.issues[0];
-    throw new TorchnasError('E_DATA', `latency table '${file}': ${issue.path.join('.') || 'file'}: ${issue.message} ` +
-      `(a plain table is {"table": [[non-negative finite numbers per candidate] per edge], "fixed": x})`);
+    throw new TorchnasError(
+      'E_DATA',
+      `latency table '${file}': ${issue.path.join('.') || 'file'}: ${issue.message} ` +
+        `(a plain table is {"table": [[non-negative finite numbers per candidate] per edge], "fixed": x})`,
+    );
   }
   const { table } = plain.data;
-  if (table.length !== resolved.edges.length || table.some((row, e) => row.length !== resolved.edges[e].candidates.length)) {
-    throw new TorchnasError('E_DATA', `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`);
+  if (
+    table.length !== resolved.edges.length ||
+    table.some((row, e) => row.length !== resolved.edges[e].candidates.length)
+  ) {
+    throw new TorchnasError(
+      'E_DATA',
+      `latency table '${file}' does not match the space: it needs one row per edge (${resolved.edges.length}) with one value per candidate`,
+    );
   }
   return { ...plain.data, measure: 'plain table' };
 }

@@ -5,10 +5,22 @@ import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { Rng } from '../strategies/rng';
-import { checkRounds, conditionDifferences, runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
+import {
+  checkRounds,
+  conditionDifferences,
+  runtimeOf,
+  type LatencyConditions,
+  type TimingOptions,
+} from './conditions';
 import { architectureLayers } from './layer-keys';
 import { chainTableSpace, type TableSpace } from './table-space';
-import { readLatencyTable, TABLE_FORMAT, writeLatencyTable, type LatencyEntry, type LatencyTable } from './latency-table';
+import {
+  readLatencyTable,
+  TABLE_FORMAT,
+  writeLatencyTable,
+  type LatencyEntry,
+  type LatencyTable,
+} from './latency-table';
 import { fitLatencyPredictor } from './predictor';
 import { withProfiler } from './profiler';
 import { median as medianOf } from '../util/statistics';
@@ -20,16 +32,21 @@ export interface TableProgress {
 }
 
 /** A chain space's description, or any table space (an elastic space's: elasticTableSpace). */
-const tableSpaceOf = (space: ResolvedSpace | TableSpace): TableSpace => ('edges' in space ? chainTableSpace(space) : space);
+const tableSpaceOf = (space: ResolvedSpace | TableSpace): TableSpace =>
+  'edges' in space ? chainTableSpace(space) : space;
 
 function resumable(file: string, space: TableSpace, conditions: LatencyConditions): LatencyTable | undefined {
   if (!fs.existsSync(file)) return undefined;
   const table = readLatencyTable(file);
   const problems = conditionDifferences(table.conditions, conditions);
   if (table.space !== space.name) problems.unshift(`space: ${table.space} vs ${space.name}`);
-  if (table.input.join('x') !== space.input.join('x')) problems.unshift(`input: ${table.input.join('x')} vs ${space.input.join('x')}`);
+  if (table.input.join('x') !== space.input.join('x'))
+    problems.unshift(`input: ${table.input.join('x')} vs ${space.input.join('x')}`);
   if (problems.length) {
-    throw new TorchnasError('E_STATE', `'${file}' holds a table measured under other conditions (${problems.join('; ')}): write to another file or delete it`);
+    throw new TorchnasError(
+      'E_STATE',
+      `'${file}' holds a table measured under other conditions (${problems.join('; ')}): write to another file or delete it`,
+    );
   }
   return table;
 }
@@ -46,8 +63,14 @@ export async function buildLatencyTable(
   const layers = space.layers;
   return withProfiler(timing, async (profiler) => {
     const table: LatencyTable = resumable(file, space, profiler.conditions) ?? {
-      format: TABLE_FORMAT, unit: 'ms', space: space.name, input: [...space.input],
-      conditions: profiler.conditions, complete: false, buildSeconds: 0, entries: {},
+      format: TABLE_FORMAT,
+      unit: 'ms',
+      space: space.name,
+      input: [...space.input],
+      conditions: profiler.conditions,
+      complete: false,
+      buildSeconds: 0,
+      entries: {},
     };
     const roundsOf = (key: string) => {
       const entry = table.entries[key];
@@ -65,7 +88,9 @@ export async function buildLatencyTable(
         const part = todo.slice(start, start + chunk);
         const began = Date.now();
         const before = done;
-        const stats = await profiler.layers(part, (p) => onProgress?.({ done: before + p.done, total, resumed }));
+        const stats = await profiler.layers(part, (p) =>
+          onProgress?.({ done: before + p.done, total, resumed }),
+        );
         part.forEach((layer, i) => {
           table.entries[layer.key] = mergeRound(table.entries[layer.key], stats[i], rounds > 1);
         });
@@ -84,7 +109,11 @@ export async function buildLatencyTable(
  * One more round of a layer's measurement: counts add up, the mean and variance are pooled, and the
  * median and percentiles are the median over rounds of each round's figure.
  */
-function mergeRound(previous: LatencyEntry | undefined, stats: Omit<LatencyEntry, 'rounds'>, keepRounds: boolean): LatencyEntry {
+function mergeRound(
+  previous: LatencyEntry | undefined,
+  stats: Omit<LatencyEntry, 'rounds'>,
+  keepRounds: boolean,
+): LatencyEntry {
   const { count, mean, median, variance, p10, p90, iqr } = stats;
   const fresh: LatencyEntry = { count, mean, median, variance, p10, p90, iqr };
   if (!keepRounds) return fresh;
@@ -93,13 +122,21 @@ function mergeRound(previous: LatencyEntry | undefined, stats: Omit<LatencyEntry
   const roundMedians = [...(previous.rounds ?? [previous.median]), median];
   const pooledCount = previous.count + count;
   const pooledMean = (previous.mean * previous.count + mean * count) / pooledCount;
-  const pooledVariance = (previous.count * (previous.variance + (previous.mean - pooledMean) ** 2) +
-    count * (variance + (mean - pooledMean) ** 2)) / pooledCount;
+  const pooledVariance =
+    (previous.count * (previous.variance + (previous.mean - pooledMean) ** 2) +
+      count * (variance + (mean - pooledMean) ** 2)) /
+    pooledCount;
   // p10, p90 and IQR are averaged over the rounds, each round weighing the same.
   const blend = (old: number, now: number) => (old * n + now) / (n + 1);
   return {
-    count: pooledCount, mean: pooledMean, median: medianOf(roundMedians), variance: pooledVariance,
-    p10: blend(previous.p10, p10), p90: blend(previous.p90, p90), iqr: blend(previous.iqr, iqr), rounds: roundMedians,
+    count: pooledCount,
+    mean: pooledMean,
+    median: medianOf(roundMedians),
+    variance: pooledVariance,
+    p10: blend(previous.p10, p10),
+    p90: blend(previous.p90, p90),
+    iqr: blend(previous.iqr, iqr),
+    rounds: roundMedians,
   };
 }
 
@@ -107,9 +144,17 @@ function mergeRound(previous: LatencyEntry | undefined, stats: Omit<LatencyEntry
 export function timingOptionsOf(table: LatencyTable): TimingOptions {
   const c = table.conditions;
   return {
-    device: c.device, batch: c.batch, precision: c.precision as 'fp32' | 'bf16', channelsLast: c.channelsLast,
-    cudnnBenchmark: c.cudnnBenchmark, foldBatchNorm: c.foldBatchNorm, cudaGraph: c.cudaGraph, threads: c.threads,
-    warmup: c.warmup, repeats: c.repeats, runtime: runtimeOf(c).startsWith('onnxruntime') ? 'onnxruntime' : 'libtorch',
+    device: c.device,
+    batch: c.batch,
+    precision: c.precision as 'fp32' | 'bf16',
+    channelsLast: c.channelsLast,
+    cudnnBenchmark: c.cudnnBenchmark,
+    foldBatchNorm: c.foldBatchNorm,
+    cudaGraph: c.cudaGraph,
+    threads: c.threads,
+    warmup: c.warmup,
+    repeats: c.repeats,
+    runtime: runtimeOf(c).startsWith('onnxruntime') ? 'onnxruntime' : 'libtorch',
   };
 }
 
@@ -125,7 +170,11 @@ export async function fitTablePredictor(
 ): Promise<LatencyTable> {
   const { networks = 30, seed = 1 } = options;
   const table = readLatencyTable(file);
-  if (!table.complete) throw new TorchnasError('E_STATE', `the table '${file}' is not complete: finish it with 'torchnas latency table' first`);
+  if (!table.complete)
+    throw new TorchnasError(
+      'E_STATE',
+      `the table '${file}' is not complete: finish it with 'torchnas latency table' first`,
+    );
   const rng = new Rng(seed);
   const space = tableSpaceOf(resolved);
   const archs = Array.from({ length: networks }, () => space.sample(() => rng.next()));

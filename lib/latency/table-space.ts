@@ -3,7 +3,12 @@
 // elastic (one-shot) spaces both give one, from their descriptions.
 import type { Architecture, Tensor } from '../arch';
 import { deriveArchitecture, randomChoice, type ResolvedSpace } from '../spaces/chain-space';
-import { randomSubnet, stageBlock, subnetArchitecture, type ResolvedElasticSpace } from '../spaces/elastic-space';
+import {
+  randomSubnet,
+  stageBlock,
+  subnetArchitecture,
+  type ResolvedElasticSpace,
+} from '../spaces/elastic-space';
 import { architectureLayers, probeLayer, spaceLayers, type LayerProbe } from './layer-keys';
 
 export interface TableSpace {
@@ -14,8 +19,12 @@ export interface TableSpace {
 }
 
 export function chainTableSpace(resolved: ResolvedSpace): TableSpace {
-  return { name: resolved.space.name, input: [...resolved.space.input], layers: spaceLayers(resolved).distinct,
-    sample: (next) => deriveArchitecture(resolved, randomChoice(resolved, next)) };
+  return {
+    name: resolved.space.name,
+    input: [...resolved.space.input],
+    layers: spaceLayers(resolved).distinct,
+    sample: (next) => deriveArchitecture(resolved, randomChoice(resolved, next)),
+  };
 }
 
 /** Every distinct layer of an elastic space: each block position with every input and output width,
@@ -37,7 +46,8 @@ export function elasticTableSpace(resolved: ResolvedElasticSpace): TableSpace {
       let out = size;
       for (let b = 0; b < Math.max(...stage.depths); b++) {
         // A stage's first block maps any input width to any of its widths; the others keep the width.
-        const widths = b === 0 ? inputs.flatMap((c) => stage.widths.map((w) => [c, w])) : stage.widths.map((w) => [w, w]);
+        const widths =
+          b === 0 ? inputs.flatMap((c) => stage.widths.map((w) => [c, w])) : stage.widths.map((w) => [w, w]);
         for (const [c, w] of widths) {
           for (const k of stage.kernels) {
             for (const e of stage.expands) {
@@ -55,8 +65,12 @@ export function elasticTableSpace(resolved: ResolvedElasticSpace): TableSpace {
       for (const source of space.head) h = add(source, h);
     }
   }
-  return { name: space.name, input: [...space.input], layers: [...layers.values()],
-    sample: (next) => subnetArchitecture(resolved, randomSubnet(resolved, next)) };
+  return {
+    name: space.name,
+    input: [...space.input],
+    layers: [...layers.values()],
+    sample: (next) => subnetArchitecture(resolved, randomSubnet(resolved, next)),
+  };
 }
 
 /** Whether every layer of `arch` is one the table space lists (a check for tests and errors). */

@@ -14,7 +14,8 @@ import { PROXY_NAMES, type ProxyName } from './zero-cost';
 
 /** `count` distinct NB201 indices, a seeded uniform sample without replacement. */
 export function sampleNb201Indices(count: number, seed: number): number[] {
-  if (!Number.isInteger(count) || count < 1 || count > NB201_SIZE) throw invalid(`sample size must be an integer in 1..${NB201_SIZE}, got ${count}`);
+  if (!Number.isInteger(count) || count < 1 || count > NB201_SIZE)
+    throw invalid(`sample size must be an integer in 1..${NB201_SIZE}, got ${count}`);
   const rng = new Rng(seed);
   const pool = Array.from({ length: NB201_SIZE }, (_, i) => i);
   for (let i = 0; i < count; i++) {
@@ -28,7 +29,16 @@ export const Nb201ProxyStudySchema = z
   .object({
     proxies: z.array(z.enum(PROXY_NAMES)).min(1),
     /** NATS-Bench indices to score; give this or `sample`. */
-    indices: z.array(z.number().int().min(0).max(NB201_SIZE - 1)).min(2).optional(),
+    indices: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(NB201_SIZE - 1),
+      )
+      .min(2)
+      .optional(),
     sample: z.number().int().min(2).max(NB201_SIZE).optional(),
     seed: z.number().int().min(0).default(0),
     batchSize: z.number().int().positive().default(64),
@@ -92,7 +102,10 @@ export async function runNb201ProxyStudy(
   const accuracy = nb201AccuracyColumn(o.accuracyOf, o.split, 200);
   const threads = o.threads ?? Math.max(1, Math.floor(os.availableParallelism() / o.workers));
   // Every session builds with the same seed: a network's weights do not depend on which worker built it.
-  const sessions = Array.from({ length: o.workers }, () => new Session({ device: o.device, seed: o.seed, threads }));
+  const sessions = Array.from(
+    { length: o.workers },
+    () => new Session({ device: o.device, seed: o.seed, threads }),
+  );
   const started = Date.now();
   const archs = new Array<Nb201ScoredArch>(indices.length);
   const seconds = Object.fromEntries(o.proxies.map((p) => [p, 0])) as Record<ProxyName, number>;
@@ -104,10 +117,19 @@ export async function runNb201ProxyStudy(
       const index = indices[position];
       await session.buildNb201({ arch: index, classes: o.classes });
       const scores = await session.zeroCostProxies(data?.dataset ?? null, {
-        proxies: o.proxies, batchSize: o.batchSize, seed: o.seed, normalize: data?.normalize,
+        proxies: o.proxies,
+        batchSize: o.batchSize,
+        seed: o.seed,
+        normalize: data?.normalize,
       });
-      archs[position] = { index, arch: nb201ArchString(index), accuracy: accuracy[index], scores: Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.total])) };
-      if (o.keepLayers) archs[position].layers = Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.layers]));
+      archs[position] = {
+        index,
+        arch: nb201ArchString(index),
+        accuracy: accuracy[index],
+        scores: Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.total])),
+      };
+      if (o.keepLayers)
+        archs[position].layers = Object.fromEntries(o.proxies.map((p) => [p, scores[p]!.layers]));
       for (const p of o.proxies) seconds[p] += scores[p]!.seconds;
       onProgress?.(++done, indices.length);
     }
@@ -120,7 +142,13 @@ export async function runNb201ProxyStudy(
   const accuracies = archs.map((a) => a.accuracy);
   const correlations = o.proxies.map((proxy) => {
     const scores = archs.map((a) => a.scores[proxy]!);
-    return { proxy, spearman: spearman(scores, accuracies), kendall: kendall(scores, accuracies), archs: archs.length, seconds: seconds[proxy] / archs.length };
+    return {
+      proxy,
+      spearman: spearman(scores, accuracies),
+      kendall: kendall(scores, accuracies),
+      archs: archs.length,
+      seconds: seconds[proxy] / archs.length,
+    };
   });
   return { archs, correlations, seconds: (Date.now() - started) / 1000 };
 }

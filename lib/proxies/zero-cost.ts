@@ -4,11 +4,29 @@
 import { z } from 'zod';
 import { fromZod } from '../errors';
 
-export const PROXY_NAMES = ['grad_norm', 'snip', 'grasp', 'fisher', 'synflow', 'jacob_cov', 'naswot', 'zen', 'params', 'flops'] as const;
+export const PROXY_NAMES = [
+  'grad_norm',
+  'snip',
+  'grasp',
+  'fisher',
+  'synflow',
+  'jacob_cov',
+  'naswot',
+  'zen',
+  'params',
+  'flops',
+] as const;
 export type ProxyName = (typeof PROXY_NAMES)[number];
 
 /** Proxies that read the data batch (and, but for jacob_cov and naswot, its labels). */
-export const DATA_PROXIES: readonly ProxyName[] = ['grad_norm', 'snip', 'grasp', 'fisher', 'jacob_cov', 'naswot'];
+export const DATA_PROXIES: readonly ProxyName[] = [
+  'grad_norm',
+  'snip',
+  'grasp',
+  'fisher',
+  'jacob_cov',
+  'naswot',
+];
 
 export const PROXY_DESCRIPTIONS: Record<ProxyName, string> = {
   grad_norm: 'sum over conv/linear layers of the norm of the loss gradient of the weights',
@@ -23,17 +41,25 @@ export const PROXY_DESCRIPTIONS: Record<ProxyName, string> = {
   flops: 'FLOPs of one forward pass of one image (NAS-Bench-201 counting)',
 };
 
-const shape = z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]);
+const shape = z.tuple([
+  z.number().int().positive(),
+  z.number().int().positive(),
+  z.number().int().positive(),
+]);
 const proxyList = z
   .array(z.string())
   .min(1, 'name at least one proxy')
   .superRefine((names, ctx) => {
     for (const name of names) {
       if (!(PROXY_NAMES as readonly string[]).includes(name)) {
-        ctx.addIssue({ code: 'custom', message: `unknown zero-cost proxy '${name}' (known: ${PROXY_NAMES.join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown zero-cost proxy '${name}' (known: ${PROXY_NAMES.join(', ')})`,
+        });
       }
     }
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', message: 'a proxy is named twice' });
+    if (new Set(names).size !== names.length)
+      ctx.addIssue({ code: 'custom', message: 'a proxy is named twice' });
   });
 
 export const ZeroCostOptionsSchema = z
@@ -42,11 +68,19 @@ export const ZeroCostOptionsSchema = z
     /** Images in the batch (and in the Gaussian batches of zen, jacob_cov and naswot without data). */
     batchSize: z.number().int().positive().default(64),
     /** Decides the batch drawn from the dataset, noise, labels drawn without a dataset, Zen's weights. */
-    seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 53 - 1)
+      .default(0),
     /** [channels, height, width] the network takes; default: the shape it was built for. */
     input: shape.optional(),
     /** Normalization of dataset images (per-channel mean and std in [0, 1] units). */
-    normalize: z.object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) }).strict().optional(),
+    normalize: z
+      .object({ mean: z.array(z.number()).min(1), std: z.array(z.number().positive()).min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ZeroCostOptions = z.input<typeof ZeroCostOptionsSchema>;

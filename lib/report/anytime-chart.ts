@@ -40,10 +40,17 @@ export interface AnytimeChartOptions {
  * to the longest run (a run that stopped earlier keeps its last incumbent). By cost is the fairer
  * axis where strategies evaluate at different fidelities.
  */
-export function anytimeSeries(name: string, runs: readonly SearchResult[], axis: AnytimeAxis = 'evaluations', gridSize = 100): AnytimeSeries {
+export function anytimeSeries(
+  name: string,
+  runs: readonly SearchResult[],
+  axis: AnytimeAxis = 'evaluations',
+  gridSize = 100,
+): AnytimeSeries {
   if (!runs.length) throw invalid(`anytime series '${name}' needs at least one run`);
   const end = Math.max(...runs.map((run) => run.curve.at(-1)?.[axis] ?? 0));
-  const grid = [...new Set(Array.from({ length: gridSize }, (_, i) => Math.round((end * (i + 1)) / gridSize)))].filter((x) => x > 0);
+  const grid = [
+    ...new Set(Array.from({ length: gridSize }, (_, i) => Math.round((end * (i + 1)) / gridSize))),
+  ].filter((x) => x > 0);
   const points: AnytimeSummaryPoint[] = [];
   for (const x of grid) {
     const values = runs.map((run) => reportedAt(run, axis, x)).filter((v) => !Number.isNaN(v));
@@ -61,7 +68,8 @@ const WARM_UP_SHARE = 0.1;
  * architectures with a spread of tens of points, would otherwise squash where the curves differ.
  */
 export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeChartOptions): VegaLiteSpec {
-  if (!series.length || series.every((s) => !s.points.length)) throw invalid('an anytime chart needs at least one series with points');
+  if (!series.length || series.every((s) => !s.points.length))
+    throw invalid('an anytime chart needs at least one series with points');
   const points = series.flatMap((s) => s.points.map((p) => ({ series: s.name, ...p })));
   const references = options.references ?? [];
   const end = Math.max(...points.map((p) => p.x));
@@ -73,12 +81,30 @@ export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeC
   // Bands are cut to the axis here rather than clipped: resvg fills an area reaching far outside the
   // picture wrongly (its edge drawn across the chart).
   const within = (y: number) => Math.min(Math.max(y, yDomain[0]), yDomain[1]);
-  const rows = points.map((p) => ({ series: p.series, x: p.x, mean: p.mean, lower: within(p.mean - p.std), upper: within(p.mean + p.std), runs: p.runs }));
+  const rows = points.map((p) => ({
+    series: p.series,
+    x: p.x,
+    mean: p.mean,
+    lower: within(p.mean - p.std),
+    upper: within(p.mean + p.std),
+    runs: p.runs,
+  }));
   const x = { field: 'x', type: 'quantitative', title: options.xTitle } as const;
   // Band and line share one colour encoding, legend included, so vega-lite draws a single legend.
   const color = {
-    field: 'series', type: 'nominal', title: null, sort: series.map((s) => s.name),
-    legend: { orient: 'bottom-right', fillColor: 'white', padding: 6, strokeColor: '#ccc', symbolType: 'stroke', symbolStrokeWidth: 2, symbolOpacity: 1 },
+    field: 'series',
+    type: 'nominal',
+    title: null,
+    sort: series.map((s) => s.name),
+    legend: {
+      orient: 'bottom-right',
+      fillColor: 'white',
+      padding: 6,
+      strokeColor: '#ccc',
+      symbolType: 'stroke',
+      symbolStrokeWidth: 2,
+      symbolOpacity: 1,
+    },
   } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -89,26 +115,49 @@ export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeC
       {
         data: { values: rows },
         layer: [
-          { mark: { type: 'area', opacity: 0.15 }, encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color } },
+          {
+            mark: { type: 'area', opacity: 0.15 },
+            encoding: { x, y: { field: 'lower', type: 'quantitative' }, y2: { field: 'upper' }, color },
+          },
           {
             // Clipping a line is safe (see pareto-chart.ts): it is one path, and always partly in view.
             mark: { type: 'line', strokeWidth: 2, clip: true },
             encoding: {
               x,
-              y: { field: 'mean', type: 'quantitative', title: options.yTitle, scale: { domain: yDomain, nice: false, zero: false } },
+              y: {
+                field: 'mean',
+                type: 'quantitative',
+                title: options.yTitle,
+                scale: { domain: yDomain, nice: false, zero: false },
+              },
               color,
             },
           },
         ],
       },
       ...(references.length
-        ? [{
-          data: { values: references },
-          layer: [
-            { mark: { type: 'rule', strokeDash: [6, 4], color: '#444' }, encoding: { y: { field: 'value', type: 'quantitative' } } },
-            { mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -3, x: 'width', color: '#444' }, encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } } },
-          ],
-        }] as VegaLiteSpec[]
+        ? ([
+            {
+              data: { values: references },
+              layer: [
+                {
+                  mark: { type: 'rule', strokeDash: [6, 4], color: '#444' },
+                  encoding: { y: { field: 'value', type: 'quantitative' } },
+                },
+                {
+                  mark: {
+                    type: 'text',
+                    align: 'right',
+                    baseline: 'bottom',
+                    dy: -3,
+                    x: 'width',
+                    color: '#444',
+                  },
+                  encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+                },
+              ],
+            },
+          ] as VegaLiteSpec[])
         : []),
     ],
   } as VegaLiteSpec;
@@ -122,17 +171,21 @@ export function anytimeChart(series: readonly AnytimeSeries[], options: AnytimeC
 export function nb201AnytimeChart(results: readonly Nb201ExperimentResult[]): VegaLiteSpec {
   if (!results.length) throw invalid('an anytime chart needs at least one experiment');
   const { dataset, budgetEpochs } = results[0];
-  if (results.some((r) => r.dataset !== dataset)) throw invalid('an anytime chart compares strategies on one dataset');
+  if (results.some((r) => r.dataset !== dataset))
+    throw invalid('an anytime chart compares strategies on one dataset');
   const axis: AnytimeAxis = results.some((r) => isMultiFidelity(r.strategy)) ? 'cost' : 'evaluations';
   const runs = [...new Set(results.map((r) => r.runs.length))].join(' or ');
   const optimum = nb201Best(dataset).accuracy;
-  return anytimeChart(results.map((r) => anytimeSeries(r.strategy, r.runs, axis)), {
-    title: `NAS-Bench-201 ${dataset}: test accuracy of the best architecture so far`,
-    subtitle: `best by validation accuracy; mean ± std over ${runs} seeded runs of ${budgetEpochs} simulated training epochs`,
-    xTitle: axis === 'cost' ? 'simulated training epochs' : 'architectures evaluated',
-    yTitle: 'test accuracy, 200 epochs (%)',
-    references: [{ label: `optimum ${optimum.toFixed(2)}`, value: optimum }],
-  });
+  return anytimeChart(
+    results.map((r) => anytimeSeries(r.strategy, r.runs, axis)),
+    {
+      title: `NAS-Bench-201 ${dataset}: test accuracy of the best architecture so far`,
+      subtitle: `best by validation accuracy; mean ± std over ${runs} seeded runs of ${budgetEpochs} simulated training epochs`,
+      xTitle: axis === 'cost' ? 'simulated training epochs' : 'architectures evaluated',
+      yTitle: 'test accuracy, 200 epochs (%)',
+      references: [{ label: `optimum ${optimum.toFixed(2)}`, value: optimum }],
+    },
+  );
 }
 
 /** One TransNAS-Bench-101 task of an experiment: each strategy's incumbent figure over queries. */
@@ -141,11 +194,14 @@ export function tnb101AnytimeChart(result: Tnb101ExperimentResult, task: string)
   const reference = result.references.find((r) => r.task === task);
   if (!cells.length || !reference) throw invalid(`the experiment did not search task '${task}'`);
   const runs = cells[0].runs.length;
-  return anytimeChart(cells.map((c) => anytimeSeries(c.strategy, c.runs, 'evaluations')), {
-    title: `TransNAS-Bench-101 ${result.space}, ${task}: best architecture so far`,
-    subtitle: `mean ± std over ${runs} seeded runs of ${result.queries} queries`,
-    xTitle: 'architectures queried',
-    yTitle: TNB101_METRICS[task as Tnb101Task],
-    references: [{ label: `optimum ${reference.best.toFixed(3)}`, value: reference.best }],
-  });
+  return anytimeChart(
+    cells.map((c) => anytimeSeries(c.strategy, c.runs, 'evaluations')),
+    {
+      title: `TransNAS-Bench-101 ${result.space}, ${task}: best architecture so far`,
+      subtitle: `mean ± std over ${runs} seeded runs of ${result.queries} queries`,
+      xTitle: 'architectures queried',
+      yTitle: TNB101_METRICS[task as Tnb101Task],
+      references: [{ label: `optimum ${reference.best.toFixed(3)}`, value: reference.best }],
+    },
+  );
 }

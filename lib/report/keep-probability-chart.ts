@@ -9,11 +9,21 @@ export interface KeepProbabilityEpoch {
   probabilities: Record<string, number[]>;
 }
 
-export function keepProbabilityChart(blockNames: string[], epochs: KeepProbabilityEpoch[], title: string): VegaLiteSpec {
+export function keepProbabilityChart(
+  blockNames: string[],
+  epochs: KeepProbabilityEpoch[],
+  title: string,
+): VegaLiteSpec {
   const last = epochs[epochs.length - 1];
   const tasks = Object.keys(last.probabilities);
-  const cells = tasks.flatMap((task) => last.probabilities[task].map((p, b) => ({ task, block: blockNames[b], p, kept: p > 0.5 })));
-  const lines = epochs.flatMap((e) => tasks.flatMap((task) => e.probabilities[task].map((p, b) => ({ epoch: e.epoch, task, block: blockNames[b], p }))));
+  const cells = tasks.flatMap((task) =>
+    last.probabilities[task].map((p, b) => ({ task, block: blockNames[b], p, kept: p > 0.5 })),
+  );
+  const lines = epochs.flatMap((e) =>
+    tasks.flatMap((task) =>
+      e.probabilities[task].map((p, b) => ({ epoch: e.epoch, task, block: blockNames[b], p })),
+    ),
+  );
   return {
     title: { text: title, anchor: 'start' },
     vconcat: [
@@ -23,12 +33,30 @@ export function keepProbabilityChart(blockNames: string[], epochs: KeepProbabili
         height: 28 * tasks.length,
         data: { values: cells },
         encoding: {
-          x: { field: 'block', type: 'ordinal', sort: blockNames, title: 'block (stage.branch.position; branch 0 = highest resolution)' },
+          x: {
+            field: 'block',
+            type: 'ordinal',
+            sort: blockNames,
+            title: 'block (stage.branch.position; branch 0 = highest resolution)',
+          },
           y: { field: 'task', type: 'nominal', sort: tasks, title: null },
         },
         layer: [
-          { mark: 'rect', encoding: { color: { field: 'p', type: 'quantitative', title: 'keep p', scale: { domain: [0, 1], scheme: 'blues' } } } },
-          { transform: [{ filter: 'datum.kept' }], mark: { type: 'point', filled: true, color: 'black', size: 20 } },
+          {
+            mark: 'rect',
+            encoding: {
+              color: {
+                field: 'p',
+                type: 'quantitative',
+                title: 'keep p',
+                scale: { domain: [0, 1], scheme: 'blues' },
+              },
+            },
+          },
+          {
+            transform: [{ filter: 'datum.kept' }],
+            mark: { type: 'point', filled: true, color: 'black', size: 20 },
+          },
         ],
       },
       {

@@ -44,14 +44,24 @@ export interface Nb201ParetoPanelOptions {
 }
 
 /** A panel from the NB201 tables: 200-epoch test accuracy on `dataset` against latency on `device`. */
-export function nb201ParetoPanel(dataset: string, device: string, options: Nb201ParetoPanelOptions = {}): ParetoPanel {
+export function nb201ParetoPanel(
+  dataset: string,
+  device: string,
+  options: Nb201ParetoPanelOptions = {},
+): ParetoPanel {
   const sampleEvery = options.sampleEvery ?? 16;
-  if (!Number.isInteger(sampleEvery) || sampleEvery < 1) throw invalid(`sampleEvery must be a positive integer, got ${sampleEvery}`);
+  if (!Number.isInteger(sampleEvery) || sampleEvery < 1)
+    throw invalid(`sampleEvery must be a positive integer, got ${sampleEvery}`);
   const accuracy = nb201AccuracyColumn(dataset, 'test', 200);
   const latency = nb201LatencyColumn(device);
   const points = [];
-  for (let i = 0; i < accuracy.length; i += sampleEvery) points.push({ latencyMs: latency[i], accuracy: accuracy[i] });
-  const chosen = options.runs?.flatMap((run) => (run.incumbent ? [{ latencyMs: nb201Latency(run.incumbent.arch, device), accuracy: run.incumbent.reported }] : []));
+  for (let i = 0; i < accuracy.length; i += sampleEvery)
+    points.push({ latencyMs: latency[i], accuracy: accuracy[i] });
+  const chosen = options.runs?.flatMap((run) =>
+    run.incumbent
+      ? [{ latencyMs: nb201Latency(run.incumbent.arch, device), accuracy: run.incumbent.reported }]
+      : [],
+  );
   return { device, points, front: nb201ParetoFront(dataset, device), bound: options.bound, chosen };
 }
 
@@ -62,43 +72,108 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
   if (!panels.length) throw invalid('a Pareto chart needs at least one device');
   // One table with a `kind` column: a faceted chart's layers all read the facet's data.
   const rows = panels.flatMap((panel) => {
-    const row = (kind: LayerKind) => (p: LatencyAccuracy) => ({ device: panel.device, kind, latencyMs: p.latencyMs, accuracy: p.accuracy });
+    const row = (kind: LayerKind) => (p: LatencyAccuracy) => ({
+      device: panel.device,
+      kind,
+      latencyMs: p.latencyMs,
+      accuracy: p.accuracy,
+    });
     return [
       ...panel.points.map(row('architecture')),
       ...panel.front.map(row('front')),
       ...(panel.chosen ?? []).map(row('chosen')),
-      ...(panel.bound === undefined ? [] : [{ device: panel.device, kind: 'bound', latencyMs: panel.bound, accuracy: null }]),
+      ...(panel.bound === undefined
+        ? []
+        : [{ device: panel.device, kind: 'bound', latencyMs: panel.bound, accuracy: null }]),
     ];
   });
   const only = (kind: LayerKind) => [{ filter: { field: 'kind', equal: kind } }];
   // Marks below the floor are dropped, not clipped: resvg 2.6.2 aborts the process on a mark wholly
   // outside the picture (thx/resvg-js#415). The front's line keeps every point and is clipped.
-  const visible = (kind: LayerKind) => [...only(kind), ...(options.accuracyFloor === undefined ? [] : [{ filter: { field: 'accuracy', gte: options.accuracyFloor } }])];
-  const latency = { field: 'latencyMs', type: 'quantitative', title: options.costTitle ?? 'latency (ms)', scale: { zero: false, nice: false } } as const;
-  const accuracy = { field: 'accuracy', type: 'quantitative', title: options.accuracyTitle, scale: { zero: false, domainMin: options.accuracyFloor } } as const;
+  const visible = (kind: LayerKind) => [
+    ...only(kind),
+    ...(options.accuracyFloor === undefined
+      ? []
+      : [{ filter: { field: 'accuracy', gte: options.accuracyFloor } }]),
+  ];
+  const latency = {
+    field: 'latencyMs',
+    type: 'quantitative',
+    title: options.costTitle ?? 'latency (ms)',
+    scale: { zero: false, nice: false },
+  } as const;
+  const accuracy = {
+    field: 'accuracy',
+    type: 'quantitative',
+    title: options.accuracyTitle,
+    scale: { zero: false, domainMin: options.accuracyFloor },
+  } as const;
   // The legend names the layers; its colours are fixed here, so every panel and chart reads alike.
   // A chart without a search's choices leaves them out of its legend.
   const domain = ['architecture', 'front', ...(panels.some((p) => p.chosen?.length) ? ['chosen'] : [])];
-  const legend = { labelExpr: "datum.label == 'front' ? 'Pareto front' : datum.label == 'chosen' ? 'chosen by a search run' : 'architectures (sample)'" };
-  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['#c3cddb', '#d62728', '#1f77b4'].slice(0, domain.length) }, legend } as const;
+  const legend = {
+    labelExpr:
+      "datum.label == 'front' ? 'Pareto front' : datum.label == 'chosen' ? 'chosen by a search run' : 'architectures (sample)'",
+  };
+  const color = {
+    field: 'kind',
+    type: 'nominal',
+    title: null,
+    scale: { domain, range: ['#c3cddb', '#d62728', '#1f77b4'].slice(0, domain.length) },
+    legend,
+  } as const;
   // Colour and shape on one field with one legend: vega-lite merges them into a single legend.
-  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain, range: ['circle', 'circle', 'diamond'].slice(0, domain.length) }, legend } as const;
+  const shape = {
+    field: 'kind',
+    type: 'nominal',
+    title: null,
+    scale: { domain, range: ['circle', 'circle', 'diamond'].slice(0, domain.length) },
+    legend,
+  } as const;
   const layers: object[] = [
-    { transform: visible('architecture'), mark: { type: 'point', filled: true, size: 8, opacity: 1 }, encoding: { x: latency, y: accuracy, color, shape } },
-    { transform: only('front'), mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, clip: true }, encoding: { x: latency, y: accuracy, color } },
-    { transform: visible('front'), mark: { type: 'point', filled: true, size: 22, opacity: 1 }, encoding: { x: latency, y: accuracy, color, shape } },
+    {
+      transform: visible('architecture'),
+      mark: { type: 'point', filled: true, size: 8, opacity: 1 },
+      encoding: { x: latency, y: accuracy, color, shape },
+    },
+    {
+      transform: only('front'),
+      mark: { type: 'line', interpolate: 'step-after', strokeWidth: 1.5, clip: true },
+      encoding: { x: latency, y: accuracy, color },
+    },
+    {
+      transform: visible('front'),
+      mark: { type: 'point', filled: true, size: 22, opacity: 1 },
+      encoding: { x: latency, y: accuracy, color, shape },
+    },
   ];
   if (panels.some((p) => p.chosen?.length)) {
-    layers.push({ transform: visible('chosen'), mark: { type: 'point', size: 60, filled: true, opacity: 0.8 }, encoding: { x: latency, y: accuracy, color, shape } });
+    layers.push({
+      transform: visible('chosen'),
+      mark: { type: 'point', size: 60, filled: true, opacity: 0.8 },
+      encoding: { x: latency, y: accuracy, color, shape },
+    });
   }
   if (panels.some((p) => p.bound !== undefined)) {
-    layers.push({ transform: only('bound'), mark: { type: 'rule', strokeDash: [6, 4], color: '#444' }, encoding: { x: latency } });
+    layers.push({
+      transform: only('bound'),
+      mark: { type: 'rule', strokeDash: [6, 4], color: '#444' },
+      encoding: { x: latency },
+    });
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: options.title, subtitle: options.subtitle },
     data: { values: rows },
-    facet: { column: { field: 'device', type: 'nominal', title: null, sort: panels.map((p) => p.device), header: { labelFontSize: 13 } } },
+    facet: {
+      column: {
+        field: 'device',
+        type: 'nominal',
+        title: null,
+        sort: panels.map((p) => p.device),
+        header: { labelFontSize: 13 },
+      },
+    },
     spec: { width: 260, height: 260, layer: layers },
     resolve: { scale: { x: 'independent' } },
   } as VegaLiteSpec;
@@ -111,13 +186,18 @@ const NB201_HIDDEN_SHARE = 0.1;
  * NB201 panels (one dataset) under one title, the worst tenth of the cloud below the axis. `search`
  * names the search whose bound and choices the panels carry, e.g. "rea, 500 runs".
  */
-export function nb201ParetoChart(dataset: string, panels: readonly ParetoPanel[], search?: string): VegaLiteSpec {
+export function nb201ParetoChart(
+  dataset: string,
+  panels: readonly ParetoPanel[],
+  search?: string,
+): VegaLiteSpec {
   const accuracies = panels.flatMap((p) => p.points.map((point) => point.accuracy)).sort((a, b) => a - b);
   const floor = Math.floor(accuracies[Math.floor(NB201_HIDDEN_SHARE * accuracies.length)] / 5) * 5;
   const bounded = panels.some((p) => p.bound !== undefined);
   return paretoChart(panels, {
     title: `NAS-Bench-201 ${dataset}: test accuracy against latency`,
-    subtitle: `Pareto front over all 15,625 architectures; below ${floor} % (the worst ${100 * NB201_HIDDEN_SHARE} %) out of view` +
+    subtitle:
+      `Pareto front over all 15,625 architectures; below ${floor} % (the worst ${100 * NB201_HIDDEN_SHARE} %) out of view` +
       (bounded ? `; dashed: the latency bound of the search${search ? ` (${search})` : ''}` : ''),
     accuracyTitle: 'test accuracy, 200 epochs (%)',
     accuracyFloor: floor,

@@ -49,7 +49,9 @@ function offlineLoader(refused: string[]): vega.Loader {
 export function plotFormat(out: string): PlotFormat {
   const extension = path.extname(out).slice(1).toLowerCase();
   if (!(PLOT_FORMATS as readonly string[]).includes(extension)) {
-    throw invalid(`plot '${out}': the file name must end in ${PLOT_FORMATS.map((f) => `.${f}`).join(' or ')}`);
+    throw invalid(
+      `plot '${out}': the file name must end in ${PLOT_FORMATS.map((f) => `.${f}`).join(' or ')}`,
+    );
   }
   return extension as PlotFormat;
 }
@@ -59,10 +61,15 @@ export async function chartToSvg(spec: VegaLiteSpec): Promise<string> {
   const { spec: compiled } = compile(spec, { config: CHART_CONFIG });
   const refused: string[] = [];
   // vega logs a failed load and draws the chart without that data: a refusal is made an error here.
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: offlineLoader(refused), logLevel: vega.None });
+  const view = new vega.View(vega.parse(compiled), {
+    renderer: 'none',
+    loader: offlineLoader(refused),
+    logLevel: vega.None,
+  });
   try {
     const svg = await view.toSVG();
-    if (refused.length) throw invalid(`charts take inline data only; refusing to load '${refused.join("', '")}'`);
+    if (refused.length)
+      throw invalid(`charts take inline data only; refusing to load '${refused.join("', '")}'`);
     return svg;
   } finally {
     view.finalize();

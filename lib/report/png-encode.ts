@@ -30,7 +30,8 @@ export function pngChunk(type: string, data: Buffer): Buffer {
 
 /** An 8-bit RGB PNG of `rgba` pixels (row-major, 4 bytes each), alpha dropped: the picture must be opaque. */
 export function encodeOpaquePng(width: number, height: number, rgba: Uint8Array): Buffer {
-  if (rgba.length !== width * height * 4) throw new Error(`encodeOpaquePng: ${rgba.length} bytes for ${width} x ${height} RGBA pixels`);
+  if (rgba.length !== width * height * 4)
+    throw new Error(`encodeOpaquePng: ${rgba.length} bytes for ${width} x ${height} RGBA pixels`);
   const stride = 1 + width * 3; // each row: filter type 0, then RGB
   const raw = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
@@ -46,6 +47,10 @@ export function encodeOpaquePng(width: number, height: number, rgba: Uint8Array)
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, deflate, no filter method choice, no interlace
-  return Buffer.concat([PNG_SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
-    pngChunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    pngChunk('IHDR', header),
+    pngChunk('IDAT', zlib.deflateSync(raw, { level: 9 })),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
 }

@@ -38,12 +38,20 @@ interface SummaryFile {
 export function readSearchRun(runDir: string): SearchRun {
   const run = readJson<RunFile>(path.join(runDir, RUN_FILE), 'search run description');
   const state = readRunState<SearchRecord>(runDir);
-  if (!state?.history.length) throw new TorchnasError('E_IO', `'${runDir}' holds no finished search epoch yet`);
-  if (state.history[0].type !== 'search-epoch') throw new TorchnasError('E_DATA', `'${runDir}' is a training run, not a search`);
+  if (!state?.history.length)
+    throw new TorchnasError('E_IO', `'${runDir}' holds no finished search epoch yet`);
+  if (state.history[0].type !== 'search-epoch')
+    throw new TorchnasError('E_DATA', `'${runDir}' is a training run, not a search`);
   const space = parseChainSpace(run.space);
-  const edges = resolveSpace(space).edges.map((edge) => ({ label: edge.label, candidates: edge.candidates, ops: edge.candidates.map((_, j) => space.candidates[j] ?? 'zero') }));
+  const edges = resolveSpace(space).edges.map((edge) => ({
+    label: edge.label,
+    candidates: edge.candidates,
+    ops: edge.candidates.map((_, j) => space.candidates[j] ?? 'zero'),
+  }));
   const summaryFile = path.join(runDir, SUMMARY_FILE);
-  const summary = fs.existsSync(summaryFile) ? readJson<SummaryFile>(summaryFile, 'search summary') : undefined;
+  const summary = fs.existsSync(summaryFile)
+    ? readJson<SummaryFile>(summaryFile, 'search summary')
+    : undefined;
   return {
     runDir,
     space: space.name,
@@ -59,7 +67,9 @@ export function readSearchRun(runDir: string): SearchRun {
 /** At most `count` items, evenly spread, the first and the last always among them. */
 function spread<T>(items: readonly T[], count: number): T[] {
   if (items.length <= count) return [...items];
-  return [...new Set(Array.from({ length: count }, (_, i) => Math.round((i * (items.length - 1)) / (count - 1))))].map((i) => items[i]);
+  return [
+    ...new Set(Array.from({ length: count }, (_, i) => Math.round((i * (items.length - 1)) / (count - 1)))),
+  ].map((i) => items[i]);
 }
 
 const CELL_PX = 16;
@@ -68,15 +78,27 @@ const CELL_PX = 16;
 export function probabilityChart(run: SearchRun, maxEpochs = 6): VegaLiteSpec {
   const records = spread(run.history, maxEpochs);
   const ops = [...new Set(run.edges.flatMap((edge) => edge.ops))];
-  const rows = records.flatMap((record) => run.edges.flatMap((edge, e) => edge.ops.map((op, j) => ({
-    epoch: record.epoch,
-    panel: `epoch ${record.epoch}${record.updatedArch ? '' : ' (warm-up)'}`,
-    edge: edge.label,
-    op,
-    probability: record.probabilities[e][j],
-    argmax: record.derived[e] === edge.candidates[j],
-  }))));
-  const cell = { x: { field: 'op', type: 'nominal', title: 'candidate', sort: ops }, y: { field: 'edge', type: 'nominal', title: 'edge (stage.block)', sort: run.edges.map((edge) => edge.label) } };
+  const rows = records.flatMap((record) =>
+    run.edges.flatMap((edge, e) =>
+      edge.ops.map((op, j) => ({
+        epoch: record.epoch,
+        panel: `epoch ${record.epoch}${record.updatedArch ? '' : ' (warm-up)'}`,
+        edge: edge.label,
+        op,
+        probability: record.probabilities[e][j],
+        argmax: record.derived[e] === edge.candidates[j],
+      })),
+    ),
+  );
+  const cell = {
+    x: { field: 'op', type: 'nominal', title: 'candidate', sort: ops },
+    y: {
+      field: 'edge',
+      type: 'nominal',
+      title: 'edge (stage.block)',
+      sort: run.edges.map((edge) => edge.label),
+    },
+  };
   return {
     title: { text: 'Architecture probabilities', fontSize: 12 },
     data: { values: rows },
@@ -86,8 +108,23 @@ export function probabilityChart(run: SearchRun, maxEpochs = 6): VegaLiteSpec {
       width: CELL_PX * ops.length,
       height: CELL_PX * run.edges.length,
       layer: [
-        { mark: 'rect', encoding: { ...cell, color: { field: 'probability', type: 'quantitative', title: 'probability', scale: { domainMin: 0, scheme: 'blues' } } } },
-        { transform: [{ filter: 'datum.argmax' }], mark: { type: 'circle', size: 14, color: '#d62728', opacity: 1 }, encoding: cell },
+        {
+          mark: 'rect',
+          encoding: {
+            ...cell,
+            color: {
+              field: 'probability',
+              type: 'quantitative',
+              title: 'probability',
+              scale: { domainMin: 0, scheme: 'blues' },
+            },
+          },
+        },
+        {
+          transform: [{ filter: 'datum.argmax' }],
+          mark: { type: 'circle', size: 14, color: '#d62728', opacity: 1 },
+          encoding: cell,
+        },
       ],
     },
   } as VegaLiteSpec;
@@ -102,28 +139,80 @@ export function derivedChart(run: SearchRun): VegaLiteSpec {
   const searched = 'search epoch (validation, sampled paths)';
   const retrain = 'retrained from scratch (test)';
   // Runs written before records carried derivedLatency have none to show.
-  const epochs = run.history.filter((r) => r.arch.steps > 0 && typeof r.derivedLatency === 'number')
-    .map((r) => ({ kind: searched, epoch: r.epoch, latency: r.derivedLatency, top1: 100 * r.arch.top1, label: `${r.epoch}` }));
-  const retrained = run.retrained ? [{ kind: retrain, latency: run.retrained.latency, top1: 100 * run.retrained.top1, label: 'retrained' }] : [];
-  const x = { field: 'latency', type: 'quantitative', title: `latency of the derived network (${run.latencyUnit})`, scale: { zero: false } };
+  const epochs = run.history
+    .filter((r) => r.arch.steps > 0 && typeof r.derivedLatency === 'number')
+    .map((r) => ({
+      kind: searched,
+      epoch: r.epoch,
+      latency: r.derivedLatency,
+      top1: 100 * r.arch.top1,
+      label: `${r.epoch}`,
+    }));
+  const retrained = run.retrained
+    ? [{ kind: retrain, latency: run.retrained.latency, top1: 100 * run.retrained.top1, label: 'retrained' }]
+    : [];
+  const x = {
+    field: 'latency',
+    type: 'quantitative',
+    title: `latency of the derived network (${run.latencyUnit})`,
+    scale: { zero: false },
+  };
   const y = { field: 'top1', type: 'quantitative', title: 'top-1 accuracy (%)', scale: { zero: false } };
   // Colour and shape on one field, one legend, naming only what is drawn.
   const legend = { orient: 'bottom' };
   const kinds = retrained.length ? [searched, retrain] : [searched];
-  const color = { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['#1f77b4', '#d62728'] }, legend };
-  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: kinds, range: ['circle', 'square'] }, legend };
+  const color = {
+    field: 'kind',
+    type: 'nominal',
+    title: null,
+    scale: { domain: kinds, range: ['#1f77b4', '#d62728'] },
+    legend,
+  };
+  const shape = {
+    field: 'kind',
+    type: 'nominal',
+    title: null,
+    scale: { domain: kinds, range: ['circle', 'square'] },
+    legend,
+  };
   const layers: object[] = [
-    { data: { values: epochs }, mark: { type: 'line', color: '#9bbbd9' }, encoding: { x, y, order: { field: 'epoch' } } },
-    { data: { values: [...epochs, ...retrained] }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y, color, shape } },
-    { data: { values: [...epochs, ...retrained] }, mark: { type: 'text', dx: 7, align: 'left', fontSize: 10 }, encoding: { x, y, text: { field: 'label' } } },
+    {
+      data: { values: epochs },
+      mark: { type: 'line', color: '#9bbbd9' },
+      encoding: { x, y, order: { field: 'epoch' } },
+    },
+    {
+      data: { values: [...epochs, ...retrained] },
+      mark: { type: 'point', filled: true, size: 60 },
+      encoding: { x, y, color, shape },
+    },
+    {
+      data: { values: [...epochs, ...retrained] },
+      mark: { type: 'text', dx: 7, align: 'left', fontSize: 10 },
+      encoding: { x, y, text: { field: 'label' } },
+    },
   ];
   if (run.target !== undefined) {
-    layers.push({ data: { values: [{ target: run.target, label: `target ${run.target}` }] }, layer: [
-      { mark: { type: 'rule', strokeDash: [6, 4], color: '#444' }, encoding: { x: { field: 'target', type: 'quantitative' } } },
-      { mark: { type: 'text', y: 0, dy: 8, dx: 4, align: 'left', color: '#444', fontSize: 10 }, encoding: { x: { field: 'target', type: 'quantitative' }, text: { field: 'label' } } },
-    ] });
+    layers.push({
+      data: { values: [{ target: run.target, label: `target ${run.target}` }] },
+      layer: [
+        {
+          mark: { type: 'rule', strokeDash: [6, 4], color: '#444' },
+          encoding: { x: { field: 'target', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'text', y: 0, dy: 8, dx: 4, align: 'left', color: '#444', fontSize: 10 },
+          encoding: { x: { field: 'target', type: 'quantitative' }, text: { field: 'label' } },
+        },
+      ],
+    });
   }
-  return { title: { text: 'The derived (most likely) network after each epoch', fontSize: 12 }, width: 420, height: 260, layer: layers } as VegaLiteSpec;
+  return {
+    title: { text: 'The derived (most likely) network after each epoch', fontSize: 12 },
+    width: 420,
+    height: 260,
+    layer: layers,
+  } as VegaLiteSpec;
 }
 
 /** Both charts of a search, one above the other. */
@@ -131,9 +220,15 @@ export function searchRunChart(run: SearchRun): VegaLiteSpec {
   const epochs = run.history.length;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `ProxylessNAS search: ${run.space} on ${run.dataset}`, subtitle: `${epochs} epoch${epochs === 1 ? '' : 's'} from ${run.runDir}; the dot marks each edge's most likely candidate` },
+    title: {
+      text: `ProxylessNAS search: ${run.space} on ${run.dataset}`,
+      subtitle: `${epochs} epoch${epochs === 1 ? '' : 's'} from ${run.runDir}; the dot marks each edge's most likely candidate`,
+    },
     vconcat: [probabilityChart(run), derivedChart(run)],
-    resolve: { legend: { color: 'independent', shape: 'independent' }, scale: { color: 'independent', shape: 'independent' } },
+    resolve: {
+      legend: { color: 'independent', shape: 'independent' },
+      scale: { color: 'independent', shape: 'independent' },
+    },
   } as VegaLiteSpec;
 }
 

@@ -13,10 +13,20 @@ export interface GeneratorPoint {
   achievedMmacs: number;
 }
 
-export function shiftNasChart(epochs: ShiftNasEpochPoint[], binLabels: string[], generated: GeneratorPoint[], title: string): VegaLiteSpec {
-  const probabilities = epochs.flatMap((e) => e.probabilities.map((p, b) => ({ epoch: e.epoch, bin: binLabels[b], probability: p })));
+export function shiftNasChart(
+  epochs: ShiftNasEpochPoint[],
+  binLabels: string[],
+  generated: GeneratorPoint[],
+  title: string,
+): VegaLiteSpec {
+  const probabilities = epochs.flatMap((e) =>
+    e.probabilities.map((p, b) => ({ epoch: e.epoch, bin: binLabels[b], probability: p })),
+  );
   const top = Math.max(...generated.flatMap((g) => [g.targetMmacs, g.achievedMmacs]));
-  const diagonal = [{ targetMmacs: 0, achievedMmacs: 0 }, { targetMmacs: top, achievedMmacs: top }];
+  const diagonal = [
+    { targetMmacs: 0, achievedMmacs: 0 },
+    { targetMmacs: top, achievedMmacs: top },
+  ];
   const mmacs = { type: 'quantitative', scale: { zero: true } };
   return {
     title: { text: title, anchor: 'start' },
@@ -30,7 +40,13 @@ export function shiftNasChart(epochs: ShiftNasEpochPoint[], binLabels: string[],
         encoding: {
           x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
           y: { field: 'probability', type: 'quantitative', title: 'B (sampling probability)' },
-          color: { field: 'bin', type: 'nominal', title: 'MACs bin (M)', sort: binLabels, legend: { orient: 'bottom', columns: 4 } },
+          color: {
+            field: 'bin',
+            type: 'nominal',
+            title: 'MACs bin (M)',
+            sort: binLabels,
+            legend: { orient: 'bottom', columns: 4 },
+          },
         },
       },
       {
@@ -38,11 +54,19 @@ export function shiftNasChart(epochs: ShiftNasEpochPoint[], binLabels: string[],
         width: 240,
         height: 240,
         layer: [
-          { data: { values: diagonal }, mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
-            encoding: { x: { field: 'targetMmacs', ...mmacs }, y: { field: 'achievedMmacs', ...mmacs } } },
-          { data: { values: generated }, mark: { type: 'point', filled: true, size: 70 },
-            encoding: { x: { field: 'targetMmacs', ...mmacs, title: 'target MACs (M)' },
-              y: { field: 'achievedMmacs', ...mmacs, title: 'achieved MACs (M)' } } },
+          {
+            data: { values: diagonal },
+            mark: { type: 'line', color: '#999', strokeDash: [4, 4] },
+            encoding: { x: { field: 'targetMmacs', ...mmacs }, y: { field: 'achievedMmacs', ...mmacs } },
+          },
+          {
+            data: { values: generated },
+            mark: { type: 'point', filled: true, size: 70 },
+            encoding: {
+              x: { field: 'targetMmacs', ...mmacs, title: 'target MACs (M)' },
+              y: { field: 'achievedMmacs', ...mmacs, title: 'achieved MACs (M)' },
+            },
+          },
         ],
       },
     ],

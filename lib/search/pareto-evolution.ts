@@ -95,9 +95,8 @@ export async function paretoEvolution<A>(
   const evaluated: Evaluated<A>[] = [];
   let population: Evaluated<A>[] = [];
   for (let iteration = 0; iteration < o.iterations; iteration++) {
-    const batch = iteration === 0
-      ? firstGeneration(ops, o, rng, seen)
-      : offspring(ops, o, rng, seen, population);
+    const batch =
+      iteration === 0 ? firstGeneration(ops, o, rng, seen) : offspring(ops, o, rng, seen, population);
     const fresh = await evaluateBatch(ops, batch, iteration);
     evaluated.push(...fresh);
     population = survivors([...population, ...fresh], o.population);
@@ -162,9 +161,10 @@ function offspring<A>(
   const p = o.mutationProbability;
   const children: Candidate<A>[] = [];
   for (let k = 0; k < o.population; k++) {
-    const draw = k < crossed
-      ? () => ops.mutate(ops.crossover(parent(), parent(), rng), rng, p)
-      : () => ops.mutate(parent(), rng, p);
+    const draw =
+      k < crossed
+        ? () => ops.mutate(ops.crossover(parent(), parent(), rng), rng, p)
+        : () => ops.mutate(parent(), rng, p);
     const child = drawUnseen(ops, seen, draw);
     if (child) children.push(child);
   }
@@ -175,7 +175,10 @@ function offspring<A>(
 function fitness(points: readonly Objectives[]): { rank: number[]; crowding: number[] } {
   const rank: number[] = new Array(points.length);
   const crowding: number[] = new Array(points.length);
-  const fronts = nondominatedSort(points.map((_, i) => i), (i) => points[i]);
+  const fronts = nondominatedSort(
+    points.map((_, i) => i),
+    (i) => points[i],
+  );
   fronts.forEach((front, r) => {
     const distance = crowdingDistance(front.map((i) => points[i]));
     front.forEach((i, k) => {

@@ -11,7 +11,15 @@ import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../da
 import { searchSplits } from '../data/search-splits';
 import { fromZod, TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
-import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import {
+  commitEpoch,
+  freshRunState,
+  openRunDir,
+  restoreCheckpoint,
+  RUN_FILE,
+  SUMMARY_FILE,
+  type RunState,
+} from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
 import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
@@ -74,7 +82,10 @@ export const ProxylessOptionsSchema = z
     restart: z.boolean().default(false),
   })
   .strict()
-  .refine((o) => o.latencyLoss === 'none' || o.target !== undefined, { message: 'a latency loss needs a target', path: ['target'] });
+  .refine((o) => o.latencyLoss === 'none' || o.target !== undefined, {
+    message: 'a latency loss needs a target',
+    path: ['target'],
+  });
 
 export type ProxylessOptions = z.input<typeof ProxylessOptionsSchema>;
 
@@ -104,14 +115,40 @@ export interface SearchRecord {
 }
 
 export type SearchEvent =
-  | { type: 'start'; runDir: string; space: string; edges: number; candidates: number; params: number; startEpoch: number; epochs: number; latencyUnit: string }
-  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; top1: number; archSteps: number; entropy: number; imagesPerSecond: number }
+  | {
+      type: 'start';
+      runDir: string;
+      space: string;
+      edges: number;
+      candidates: number;
+      params: number;
+      startEpoch: number;
+      epochs: number;
+      latencyUnit: string;
+    }
+  | {
+      type: 'step';
+      epoch: number;
+      step: number;
+      steps: number;
+      loss: number;
+      top1: number;
+      archSteps: number;
+      entropy: number;
+      imagesPerSecond: number;
+    }
   | { type: 'epoch'; record: SearchRecord }
   | { type: 'derived'; arch: Architecture; latency: number; cost: DerivedCost; edges: DerivedEdge[] }
   | { type: 'retrain'; event: TrainEvent };
 
 /** An edge's derived candidate and its probability, beside the edge's most probable one. */
-export interface DerivedEdge { choice: string; p: number; uniform: number; mostProbable: string; pMostProbable: number }
+export interface DerivedEdge {
+  choice: string;
+  p: number;
+  uniform: number;
+  mostProbable: string;
+  pMostProbable: number;
+}
 
 /** What the derived network costs in the search's measure, beside what was asked and what the space allows. */
 export interface DerivedCost {
@@ -139,19 +176,35 @@ export interface ProxylessResult {
 }
 
 /** The latency of a choice: the fixed part plus each edge's chosen candidate. */
-function choiceLatency(resolved: ResolvedSpace, latency: { table: number[][]; fixed: number }, choice: string[]): number {
-  return latency.fixed + choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0);
+function choiceLatency(
+  resolved: ResolvedSpace,
+  latency: { table: number[][]; fixed: number },
+  choice: string[],
+): number {
+  return (
+    latency.fixed +
+    choice.reduce((sum, c, e) => sum + latency.table[e][resolved.edges[e].candidates.indexOf(c)], 0)
+  );
 }
 
 type SearchOptions = z.infer<typeof ProxylessOptionsSchema>;
 const band = (opts: SearchOptions) => ({ target: opts.target!, tolerance: opts.targetTolerance });
 
 /** The argmax, and the network to derive: the most probable within the target's band (argmax without a target). */
-function deriveChoices(resolved: ResolvedSpace, latency: SearchCostTable, opts: SearchOptions, probabilities: number[][]) {
+function deriveChoices(
+  resolved: ResolvedSpace,
+  latency: SearchCostTable,
+  opts: SearchOptions,
+  probabilities: number[][],
+) {
   const names = (choice: number[]) => choice.map((j, e) => resolved.edges[e].candidates[j]);
   const argmax = probabilities.map((p) => p.indexOf(Math.max(...p)));
   const near = opts.target === undefined ? argmax : mostProbableWithin(probabilities, latency, band(opts));
-  return { argmax: names(argmax), derived: names(near ?? argmax), withinTarget: opts.target === undefined ? undefined : near !== undefined };
+  return {
+    argmax: names(argmax),
+    derived: names(near ?? argmax),
+    withinTarget: opts.target === undefined ? undefined : near !== undefined,
+  };
 }
 
 /** Refuses, before any work, losses a table cannot serve and targets no network of the space reaches. */
@@ -160,14 +213,22 @@ function checkTarget(resolved: ResolvedSpace, latency: SearchCostTable, opts: Se
   const unit = latency.unit;
   if (opts.latencyLoss === 'mul#log' && !(range.cheapest > 1 && opts.target! > 1)) {
     // (log E[LAT] / log T)^b is only defined while E[LAT] > 1 and T > 1 in the table's unit.
-    throw new TorchnasError('E_INVALID_ARGUMENT', `--latency-loss mul#log takes log(E[LAT]) and log(target), which must stay ` +
-      `positive, but the cheapest network of this space costs ${range.cheapest.toPrecision(3)} ${unit} and --target is ` +
-      `${opts.target} ${unit}: use --latency-loss abs#ratio (the default) or add#linear, which depend only on the ratio to ` +
-      `the target, or give the table in a smaller unit`, ['latencyLoss']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `--latency-loss mul#log takes log(E[LAT]) and log(target), which must stay ` +
+        `positive, but the cheapest network of this space costs ${range.cheapest.toPrecision(3)} ${unit} and --target is ` +
+        `${opts.target} ${unit}: use --latency-loss abs#ratio (the default) or add#linear, which depend only on the ratio to ` +
+        `the target, or give the table in a smaller unit`,
+      ['latencyLoss'],
+    );
   }
-  if (opts.target !== undefined) requireReachableTarget(latency, band(opts), '--target', `space '${resolved.space.name}'`);
+  if (opts.target !== undefined)
+    requireReachableTarget(latency, band(opts), '--target', `space '${resolved.space.name}'`);
 }
-export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchEvent) => void): Promise<ProxylessResult> {
+export async function proxyless(
+  options: ProxylessOptions,
+  onEvent?: (e: SearchEvent) => void,
+): Promise<ProxylessResult> {
   const started = Date.now();
   const parsed = ProxylessOptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('search options', parsed.error);
@@ -190,38 +251,99 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
     try {
       const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-      requireShape(`search space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
+      requireShape(
+        `search space '${resolved.space.name}'`,
+        resolved.space.input,
+        resolved.space.classes,
+        full,
+        opts.dataset,
+      );
       const { train: trainSet, valid: validSet } = searchSplits(full, opts);
       const { parameters } = await session.buildSupernet(resolved);
       const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
       // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
-      const restartStep = opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
+      const restartStep =
+        opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
       await session.configureTraining({
-        optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay, labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, restartStep,
+        optimizer: opts.optimizer,
+        lr: opts.lr,
+        weightDecay: opts.weightDecay,
+        labelSmoothing: opts.labelSmoothing,
+        totalSteps: opts.epochs * steps,
+        restartStep,
       });
       await session.configureSearch({
-        method: opts.method, mode: opts.mode, lr: opts.archLr, latency: latency.table, fixedLatency: latency.fixed,
-        latencyLoss: opts.latencyLoss, target: opts.target, a: opts.a, b: opts.b, samples: opts.samples,
-        lambda: opts.lambda ?? (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
+        method: opts.method,
+        mode: opts.mode,
+        lr: opts.archLr,
+        latency: latency.table,
+        fixedLatency: latency.fixed,
+        latencyLoss: opts.latencyLoss,
+        target: opts.target,
+        a: opts.a,
+        b: opts.b,
+        samples: opts.samples,
+        lambda:
+          opts.lambda ??
+          (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
         zeroActiveGradient: opts.zeroActiveGradient,
       });
       if (previous || adopted) await restoreCheckpoint(session, runDir, state);
       if (!previous && root) {
         fs.mkdirSync(runDir, { recursive: true });
-        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'search', options: { ...opts, runDir }, space: resolved.space, latencyUnit: latency.unit });
+        writeJsonAtomic(path.join(runDir, RUN_FILE), {
+          kind: 'search',
+          options: { ...opts, runDir },
+          space: resolved.space,
+          latencyUnit: latency.unit,
+        });
       }
-      emit({ type: 'start', runDir, space: resolved.space.name, edges: resolved.edges.length, candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)), params: parameters, startEpoch: state.epochsDone, epochs: opts.epochs, latencyUnit: latency.unit });
+      emit({
+        type: 'start',
+        runDir,
+        space: resolved.space.name,
+        edges: resolved.edges.length,
+        candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)),
+        params: parameters,
+        startEpoch: state.epochsDone,
+        epochs: opts.epochs,
+        latencyUnit: latency.unit,
+      });
 
       const augment = augmentationFor(opts.dataset, opts.augment);
-      const validLoader = { batchSize: opts.batchSize, seed: opts.seed + 3, augment: { mean: augment.mean, std: augment.std } };
+      const validLoader = {
+        batchSize: opts.batchSize,
+        seed: opts.seed + 3,
+        augment: { mean: augment.mean, std: augment.std },
+      };
       for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
         const updateArch = epoch >= opts.warmupEpochs;
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
-        const stats: NativeSearchEpochStats = await guardedEpoch(guard, () => session.searchEpoch(
-          trainSet, validSet,
-          { train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment }, valid: validLoader, archEvery: opts.archEvery, updateArch, progressEvery: opts.progressEvery },
-          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, archSteps: p.archSteps, entropy: p.entropy, imagesPerSecond: p.imagesPerSecond }),
-        ));
+        const stats: NativeSearchEpochStats = await guardedEpoch(guard, () =>
+          session.searchEpoch(
+            trainSet,
+            validSet,
+            {
+              train: { batchSize: opts.batchSize, seed: opts.seed, epoch, augment },
+              valid: validLoader,
+              archEvery: opts.archEvery,
+              updateArch,
+              progressEvery: opts.progressEvery,
+            },
+            (p) =>
+              emit({
+                type: 'step',
+                epoch,
+                step: p.step,
+                steps: p.steps,
+                loss: p.loss,
+                top1: p.top1,
+                archSteps: p.archSteps,
+                entropy: p.entropy,
+                imagesPerSecond: p.imagesPerSecond,
+              }),
+          ),
+        );
         const arch = await session.archState();
         const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
         const valid = {
@@ -229,13 +351,21 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
           argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
         };
         const record: SearchRecord = {
-          type: 'search-epoch', epoch: epoch + 1, updatedArch: updateArch,
+          type: 'search-epoch',
+          epoch: epoch + 1,
+          updatedArch: updateArch,
           train: { loss: stats.loss, top1: stats.top1, seconds: stats.seconds },
-          arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 }, valid,
-          expectedLatency: stats.expectedLatency, entropy: stats.entropy, probabilities: arch.probabilities,
-          maxProbability: arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
-          derived, derivedLatency: choiceLatency(resolved, latency, derived),
-          argmax, argmaxLatency: choiceLatency(resolved, latency, argmax),
+          arch: { steps: stats.archSteps, loss: stats.archLoss, top1: stats.archTop1 },
+          valid,
+          expectedLatency: stats.expectedLatency,
+          entropy: stats.entropy,
+          probabilities: arch.probabilities,
+          maxProbability:
+            arch.probabilities.reduce((sum, row) => sum + Math.max(...row), 0) / arch.probabilities.length,
+          derived,
+          derivedLatency: choiceLatency(resolved, latency, derived),
+          argmax,
+          argmaxLatency: choiceLatency(resolved, latency, argmax),
         };
         state = await commitEpoch(session, runDir, state, record);
         emit({ type: 'epoch', record });
@@ -249,28 +379,63 @@ export async function proxyless(options: ProxylessOptions, onEvent?: (e: SearchE
     const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
     const derivedLatency = choiceLatency(resolved, latency, choice);
     const cost: DerivedCost = {
-      value: derivedLatency, unit: latency.unit, measure: latency.measure, ...costRange(latency),
-      ...(opts.target === undefined ? {} : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
+      value: derivedLatency,
+      unit: latency.unit,
+      measure: latency.measure,
+      ...costRange(latency),
+      ...(opts.target === undefined
+        ? {}
+        : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
     };
     if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
     const edges = choice.map((c, e): DerivedEdge => {
       const p = last.probabilities[e];
       const top = p.indexOf(Math.max(...p));
       const options = resolved.edges[e].candidates;
-      return { choice: c, p: p[options.indexOf(c)], uniform: 1 / p.length, mostProbable: options[top], pMostProbable: p[top] };
+      return {
+        choice: c,
+        p: p[options.indexOf(c)],
+        uniform: 1 / p.length,
+        mostProbable: options[top],
+        pMostProbable: p[top],
+      };
     });
     emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
     let retrain: TrainResult | undefined;
     if (opts.retrainEpochs > 0) {
       retrain = await train(
-        { arch, dataset: opts.dataset, dataDir: opts.dataDir, epochs: opts.retrainEpochs, batchSize: 128, lr: opts.retrainLr,
-          labelSmoothing: opts.labelSmoothing, augment: opts.augment, warmupEpochs: Math.min(1, opts.retrainEpochs / 10), seed: opts.seed,
-          device: opts.device, threads: opts.threads, precision: opts.precision, channelsLast: opts.channelsLast, runDir: path.join(runDir, 'retrain'),
-          microBatches: opts.microBatches, distributed: opts.distributed },
+        {
+          arch,
+          dataset: opts.dataset,
+          dataDir: opts.dataDir,
+          epochs: opts.retrainEpochs,
+          batchSize: 128,
+          lr: opts.retrainLr,
+          labelSmoothing: opts.labelSmoothing,
+          augment: opts.augment,
+          warmupEpochs: Math.min(1, opts.retrainEpochs / 10),
+          seed: opts.seed,
+          device: opts.device,
+          threads: opts.threads,
+          precision: opts.precision,
+          channelsLast: opts.channelsLast,
+          runDir: path.join(runDir, 'retrain'),
+          microBatches: opts.microBatches,
+          distributed: opts.distributed,
+        },
         (event) => emit({ type: 'retrain', event }),
       );
     }
-    const result: ProxylessResult = { runDir, arch, choice, latency: derivedLatency, cost, history: state.history, retrain, seconds: (Date.now() - started) / 1000 };
+    const result: ProxylessResult = {
+      runDir,
+      arch,
+      choice,
+      latency: derivedLatency,
+      cost,
+      history: state.history,
+      retrain,
+      seconds: (Date.now() - started) / 1000,
+    };
     if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
     return result;
   });

@@ -38,13 +38,22 @@ export const withinBand = (cost: number, band: TargetBand) =>
 
 const argmaxOf = (row: readonly number[]) => row.reduce((best, p, j) => (p > row[best] ? j : best), 0);
 
-interface Cell { score: number; cost: number; from: number; option: number }
+interface Cell {
+  score: number;
+  cost: number;
+  from: number;
+  option: number;
+}
 
 /**
  * The most probable choice within the band, or undefined when no choice of the table lies in it.
  * `probabilities[e][j]` is option j's probability at decision e (any positive weights will do).
  */
-export function mostProbableWithin(probabilities: number[][], costs: CostTable, band: TargetBand): number[] | undefined {
+export function mostProbableWithin(
+  probabilities: number[][],
+  costs: CostTable,
+  band: TargetBand,
+): number[] | undefined {
   const argmax = probabilities.map(argmaxOf);
   if (withinBand(choiceCost(costs, argmax), band)) return argmax;
   const upper = band.target * (1 + band.tolerance) - costs.fixed; // the decisions' budget; costs are >= 0
@@ -71,7 +80,8 @@ export function mostProbableWithin(probabilities: number[][], costs: CostTable, 
   }
   let best = -1;
   current.forEach((cell, bin) => {
-    if (cell && withinBand(costs.fixed + cell.cost, band) && (best < 0 || cell.score > current[best]!.score)) best = bin;
+    if (cell && withinBand(costs.fixed + cell.cost, band) && (best < 0 || cell.score > current[best]!.score))
+      best = bin;
   });
   if (best < 0) return undefined;
   const choice: number[] = new Array(costs.table.length);
@@ -91,7 +101,10 @@ export function requireReachableTarget(costs: CostTable, band: TargetBand, flag:
   const { cheapest, largest } = costRange(costs);
   const f = (x: number) => `${Number(x.toPrecision(4))} ${costs.unit}`;
   const within = `±${Number((100 * band.tolerance).toPrecision(3))}%`;
-  throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} ${f(band.target)}: no network of ${what} costs within ${within} ` +
-    `of it (its cheapest network costs ${f(cheapest)}, its largest ${f(largest)}); ` +
-    `give a target between them${band.tolerance < 0.2 ? ' or a wider tolerance' : ''}`);
+  throw new TorchnasError(
+    'E_INVALID_ARGUMENT',
+    `${flag} ${f(band.target)}: no network of ${what} costs within ${within} ` +
+      `of it (its cheapest network costs ${f(cheapest)}, its largest ${f(largest)}); ` +
+      `give a target between them${band.tolerance < 0.2 ? ' or a wider tolerance' : ''}`,
+  );
 }

@@ -5,7 +5,14 @@
 // derived fixed architecture, and its export.
 import { z } from 'zod';
 import type { NativeBlock } from '../../binding';
-import { decodeBlock, encodeBlock, parseArchitecture, resolveBlock, type Architecture, type Tensor } from '../arch';
+import {
+  decodeBlock,
+  encodeBlock,
+  parseArchitecture,
+  resolveBlock,
+  type Architecture,
+  type Tensor,
+} from '../arch';
 import { fromZod, invalid } from '../errors';
 
 export const ChainSpaceSchema = z
@@ -14,7 +21,17 @@ export const ChainSpaceSchema = z
     input: z.tuple([z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
     classes: z.number().int().min(2),
     stem: z.array(z.string()),
-    stages: z.array(z.object({ width: z.number().int().positive(), depth: z.number().int().positive(), stride: z.number().int().positive() }).strict()).min(1),
+    stages: z
+      .array(
+        z
+          .object({
+            width: z.number().int().positive(),
+            depth: z.number().int().positive(),
+            stride: z.number().int().positive(),
+          })
+          .strict(),
+      )
+      .min(1),
     // Candidate blocks without stride and channels, e.g. "mb_k3_e6"; each edge fills in its own.
     candidates: z.array(z.string()).min(1),
     zero: z.boolean().default(true),
@@ -77,12 +94,15 @@ export function resolveSpace(space: ChainSpace): ResolvedSpace {
       const shortcut = stride === 1 && x.c === out;
       const candidates = space.candidates.map((template) => {
         const block = decodeBlock(`${template}_s${stride}_c${out}`);
-        if (block.op !== 'mbconv' && block.op !== 'conv') throw invalid(`candidate '${template}' must be a conv or mb block`);
+        if (block.op !== 'mbconv' && block.op !== 'conv')
+          throw invalid(`candidate '${template}' must be a conv or mb block`);
         return encodeBlock(block);
       });
       if (space.zero && shortcut) candidates.push('zero_s1');
       const inShape: [number, number, number] = [x.c, x.h, x.w];
-      const resolved = candidates.map((c, i) => resolveBlock(decodeBlock(c), x, space.classes, `edge s${s}.b${b} candidate ${i} '${c}'`));
+      const resolved = candidates.map((c, i) =>
+        resolveBlock(decodeBlock(c), x, space.classes, `edge s${s}.b${b} candidate ${i} '${c}'`),
+      );
       edges.push({
         label: `s${s}.b${b}`,
         candidates,
@@ -97,7 +117,8 @@ export function resolveSpace(space: ChainSpace): ResolvedSpace {
     }
   }
   const head = resolveFixed(space.head, x, space.classes, 'head');
-  if (head.x.kind !== 'vector' || head.x.f !== space.classes) throw invalid(`the head must end in ${space.classes} class scores: finish with 'gap' and 'fc'`);
+  if (head.x.kind !== 'vector' || head.x.f !== space.classes)
+    throw invalid(`the head must end in ${space.classes} class scores: finish with 'gap' and 'fc'`);
   return { space, edges, stem: stem.native, head: head.native, fixedMacs: stem.macs + head.macs };
 }
 
@@ -107,19 +128,32 @@ export type SpaceChoice = string[];
 /** Each edge's candidate index for a choice, checked against the space. */
 export function choiceIndices(resolved: ResolvedSpace, choice: SpaceChoice): number[] {
   if (choice.length !== resolved.edges.length) {
-    throw invalid(`a choice for '${resolved.space.name}' needs ${resolved.edges.length} entries, got ${choice.length}`);
+    throw invalid(
+      `a choice for '${resolved.space.name}' needs ${resolved.edges.length} entries, got ${choice.length}`,
+    );
   }
   return choice.map((c, e) => {
     const j = resolved.edges[e].candidates.indexOf(c);
-    if (j < 0) throw invalid(`edge ${resolved.edges[e].label}: '${c}' is not a candidate (${resolved.edges[e].candidates.join(', ')})`);
+    if (j < 0)
+      throw invalid(
+        `edge ${resolved.edges[e].label}: '${c}' is not a candidate (${resolved.edges[e].candidates.join(', ')})`,
+      );
     return j;
   });
 }
 
 /** The fixed network a choice describes: Zero edges vanish (their shortcut carries the input). */
-export function deriveArchitecture(resolved: ResolvedSpace, choice: SpaceChoice, name = `${resolved.space.name}-derived`): Architecture {
+export function deriveArchitecture(
+  resolved: ResolvedSpace,
+  choice: SpaceChoice,
+  name = `${resolved.space.name}-derived`,
+): Architecture {
   choiceIndices(resolved, choice);
-  const blocks = [...resolved.space.stem, ...choice.filter((c) => !c.startsWith('zero')), ...resolved.space.head];
+  const blocks = [
+    ...resolved.space.stem,
+    ...choice.filter((c) => !c.startsWith('zero')),
+    ...resolved.space.head,
+  ];
   return parseArchitecture({ name, input: resolved.space.input, classes: resolved.space.classes, blocks });
 }
 

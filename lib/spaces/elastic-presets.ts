@@ -12,8 +12,24 @@ const EXPANDS = [3, 4, 6];
 const STAGES: ElasticSpaceInput['stages'] = [
   { widths: [16, 24], depths: [1, 2], kernels: KERNELS, expands: EXPANDS, stride: 2 },
   { widths: [24, 32, 40], depths: [1, 2, 3], kernels: KERNELS, expands: EXPANDS, stride: 2 },
-  { widths: [40, 48, 64], depths: [1, 2, 3], kernels: KERNELS, expands: EXPANDS, stride: 1, se: 0.25, act: 'hswish' },
-  { widths: [64, 80, 96], depths: [1, 2], kernels: KERNELS, expands: EXPANDS, stride: 2, se: 0.25, act: 'hswish' },
+  {
+    widths: [40, 48, 64],
+    depths: [1, 2, 3],
+    kernels: KERNELS,
+    expands: EXPANDS,
+    stride: 1,
+    se: 0.25,
+    act: 'hswish',
+  },
+  {
+    widths: [64, 80, 96],
+    depths: [1, 2],
+    kernels: KERNELS,
+    expands: EXPANDS,
+    stride: 2,
+    se: 0.25,
+    act: 'hswish',
+  },
 ];
 
 export const ELASTIC_SPACES: Record<string, ElasticSpaceInput> = {

@@ -16,8 +16,11 @@ export { ELASTIC_SPACES } from './elastic-presets';
 function spaceDescription(nameOrPath: string): unknown {
   if (Object.hasOwn(SPACES, nameOrPath)) return SPACES[nameOrPath];
   if (!fs.existsSync(nameOrPath)) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `'${nameOrPath}' is neither a built-in search space ` +
-      `(${Object.keys(SPACES).join(', ')}) nor a space file (JSON; see README, "Search spaces")`);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `'${nameOrPath}' is neither a built-in search space ` +
+        `(${Object.keys(SPACES).join(', ')}) nor a space file (JSON; see README, "Search spaces")`,
+    );
   }
   return readJson<unknown>(nameOrPath, 'search space file');
 }
@@ -34,10 +37,15 @@ export function loadSpace(space: string | object, resolution?: number): ChainSpa
 /** A built-in elastic space by name, an elastic space file's path, or a description object, resolved. */
 export function loadElasticSpace(space: string | object): ResolvedElasticSpace {
   if (typeof space !== 'string') return resolveElasticSpace(parseElasticSpace(space));
-  if (Object.hasOwn(ELASTIC_SPACES, space)) return resolveElasticSpace(parseElasticSpace(ELASTIC_SPACES[space]));
+  if (Object.hasOwn(ELASTIC_SPACES, space))
+    return resolveElasticSpace(parseElasticSpace(ELASTIC_SPACES[space]));
   if (!fs.existsSync(space)) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `space: '${space}' is not one of the built-in elastic spaces ` +
-      `(${Object.keys(ELASTIC_SPACES).join(', ')}) nor a file describing one (JSON; see README, "One-shot supernets")`, ['space']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `space: '${space}' is not one of the built-in elastic spaces ` +
+        `(${Object.keys(ELASTIC_SPACES).join(', ')}) nor a file describing one (JSON; see README, "One-shot supernets")`,
+      ['space'],
+    );
   }
   return resolveElasticSpace(parseElasticSpace(readJson<unknown>(space, 'elastic space file')));
 }

@@ -8,14 +8,22 @@ import { choiceIndices, type ResolvedSpace, type SpaceChoice } from './chain-spa
 function sourcePrefixes(resolved: ResolvedSpace, choice: SpaceChoice): string[] {
   const indices = choiceIndices(resolved, choice);
   const edges = choice.flatMap((c, e) => (c.startsWith('zero') ? [] : [`edge${e}.candidate${indices[e]}.`]));
-  return [...resolved.stem.map((_, i) => `stem.${i}.`), ...edges, ...resolved.head.map((_, i) => `head.${i}.`)];
+  return [
+    ...resolved.stem.map((_, i) => `stem.${i}.`),
+    ...edges,
+    ...resolved.head.map((_, i) => `head.${i}.`),
+  ];
 }
 
 /**
  * The tensors (parameters, buffers, or their gradients) of the derived network of `choice`, taken
  * from the supernet's and renamed to the network's: what `Session.setStateTensors` takes.
  */
-export function subnetTensors<T>(resolved: ResolvedSpace, choice: SpaceChoice, supernet: Record<string, T>): Record<string, T> {
+export function subnetTensors<T>(
+  resolved: ResolvedSpace,
+  choice: SpaceChoice,
+  supernet: Record<string, T>,
+): Record<string, T> {
   const out: Record<string, T> = {};
   sourcePrefixes(resolved, choice).forEach((prefix, k) => {
     for (const [name, value] of Object.entries(supernet)) {

@@ -6,7 +6,14 @@
 import { invalid } from '../errors';
 import { randomGenome } from './random-search';
 import { Rng } from './rng';
-import { checkSpace, type Genome, type Observation, type Proposal, type SearchStrategy, type StrategyContext } from './search-strategy';
+import {
+  checkSpace,
+  type Genome,
+  type Observation,
+  type Proposal,
+  type SearchStrategy,
+  type StrategyContext,
+} from './search-strategy';
 
 export interface HyperbandOptions {
   /** Kept fraction per rung is 1/eta; default: the mean cost ratio between neighbouring fidelities. */
@@ -30,7 +37,10 @@ export class Hyperband implements SearchStrategy {
   private bracket = 0;
   private rungs: Rung[] = [];
 
-  constructor(private readonly context: StrategyContext, options: HyperbandOptions = {}) {
+  constructor(
+    private readonly context: StrategyContext,
+    options: HyperbandOptions = {},
+  ) {
     checkSpace(context.space);
     const costs = context.fidelities.map((f) => f.cost);
     if (costs.length < 2 || costs.some((c, i) => i > 0 && !(c > costs[i - 1]))) {
@@ -57,7 +67,11 @@ export class Hyperband implements SearchStrategy {
     rung.results.push({ genome: observation.genome, score: observation.score });
     if (rung.results.length < rung.size) return;
     const next = this.rungs[index + 1];
-    if (next) next.queue = [...rung.results].sort((a, b) => b.score - a.score).slice(0, next.size).map((r) => r.genome);
+    if (next)
+      next.queue = [...rung.results]
+        .sort((a, b) => b.score - a.score)
+        .slice(0, next.size)
+        .map((r) => r.genome);
     else this.startBracket();
   }
 

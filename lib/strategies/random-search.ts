@@ -1,6 +1,13 @@
 // Random search: every proposal is drawn uniformly from the space, independent of what came before.
 import { Rng } from './rng';
-import { checkSpace, type CategoricalSpace, type Genome, type Proposal, type SearchStrategy, type StrategyContext } from './search-strategy';
+import {
+  checkSpace,
+  type CategoricalSpace,
+  type Genome,
+  type Proposal,
+  type SearchStrategy,
+  type StrategyContext,
+} from './search-strategy';
 
 export function randomGenome(space: CategoricalSpace, rng: Rng): Genome {
   return space.choices.map((n) => rng.int(n));

@@ -5,7 +5,14 @@
 import { invalid } from '../errors';
 import { randomGenome } from './random-search';
 import { Rng } from './rng';
-import { checkSpace, type Genome, type Observation, type Proposal, type SearchStrategy, type StrategyContext } from './search-strategy';
+import {
+  checkSpace,
+  type Genome,
+  type Observation,
+  type Proposal,
+  type SearchStrategy,
+  type StrategyContext,
+} from './search-strategy';
 
 export interface EvolutionOptions {
   populationSize?: number;
@@ -19,17 +26,23 @@ export class RegularizedEvolution implements SearchStrategy {
   private readonly rng: Rng;
   private readonly population: { genome: Genome; score: number }[] = [];
 
-  constructor(private readonly context: StrategyContext, options: EvolutionOptions = {}) {
+  constructor(
+    private readonly context: StrategyContext,
+    options: EvolutionOptions = {},
+  ) {
     checkSpace(context.space);
     this.populationSize = options.populationSize ?? 10;
     this.sampleSize = options.sampleSize ?? 3;
-    if (!Number.isInteger(this.populationSize) || this.populationSize < 1) throw invalid(`populationSize must be a positive integer, got ${this.populationSize}`);
-    if (!Number.isInteger(this.sampleSize) || this.sampleSize < 1) throw invalid(`sampleSize must be a positive integer, got ${this.sampleSize}`);
+    if (!Number.isInteger(this.populationSize) || this.populationSize < 1)
+      throw invalid(`populationSize must be a positive integer, got ${this.populationSize}`);
+    if (!Number.isInteger(this.sampleSize) || this.sampleSize < 1)
+      throw invalid(`sampleSize must be a positive integer, got ${this.sampleSize}`);
     this.rng = new Rng(context.seed);
   }
 
   propose(): Proposal {
-    if (this.population.length < this.populationSize) return { genome: randomGenome(this.context.space, this.rng) };
+    if (this.population.length < this.populationSize)
+      return { genome: randomGenome(this.context.space, this.rng) };
     let parent = this.population[this.rng.int(this.population.length)];
     for (let i = 1; i < this.sampleSize; i++) {
       const contender = this.population[this.rng.int(this.population.length)];
@@ -51,7 +64,8 @@ export class RegularizedEvolution implements SearchStrategy {
     if (!mutable.length) return genome;
     const i = mutable[this.rng.int(mutable.length)];
     const child = [...genome];
-    child[i] = (genome[i] + 1 + this.rng.int(this.context.space.choices[i] - 1)) % this.context.space.choices[i];
+    child[i] =
+      (genome[i] + 1 + this.rng.int(this.context.space.choices[i] - 1)) % this.context.space.choices[i];
     return child;
   }
 }

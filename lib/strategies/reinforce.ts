@@ -3,7 +3,13 @@
 // baseline an exponential moving average of the rewards.
 import { invalid } from '../errors';
 import { Rng } from './rng';
-import { checkSpace, type Observation, type Proposal, type SearchStrategy, type StrategyContext } from './search-strategy';
+import {
+  checkSpace,
+  type Observation,
+  type Proposal,
+  type SearchStrategy,
+  type StrategyContext,
+} from './search-strategy';
 
 export interface ReinforceOptions {
   learningRate?: number;
@@ -39,7 +45,8 @@ export class Reinforce implements SearchStrategy {
     this.learningRate = options.learningRate ?? 0.05;
     this.baselineMomentum = options.baselineMomentum ?? 0.9;
     if (!(this.learningRate > 0)) throw invalid(`learningRate must be positive, got ${this.learningRate}`);
-    if (!(this.baselineMomentum >= 0 && this.baselineMomentum < 1)) throw invalid(`baselineMomentum must be in [0, 1), got ${this.baselineMomentum}`);
+    if (!(this.baselineMomentum >= 0 && this.baselineMomentum < 1))
+      throw invalid(`baselineMomentum must be in [0, 1), got ${this.baselineMomentum}`);
     this.rng = new Rng(context.seed);
     const zeros = () => context.space.choices.map((n) => new Array<number>(n).fill(0));
     this.logits = zeros();
@@ -62,7 +69,10 @@ export class Reinforce implements SearchStrategy {
     const reward = observation.score ?? this.worstScore;
     if (reward === undefined) return;
     if (observation.score !== null) this.worstScore = Math.min(this.worstScore ?? reward, reward);
-    this.baseline = this.baseline === undefined ? reward : this.baselineMomentum * this.baseline + (1 - this.baselineMomentum) * reward;
+    this.baseline =
+      this.baseline === undefined
+        ? reward
+        : this.baselineMomentum * this.baseline + (1 - this.baselineMomentum) * reward;
     const advantage = reward - this.baseline;
     this.steps += 1;
     const correction1 = 1 - ADAM_BETA1 ** this.steps;
@@ -74,7 +84,8 @@ export class Reinforce implements SearchStrategy {
         const gradient = -advantage * ((k === chosen ? 1 : 0) - p);
         this.moment1[d][k] = ADAM_BETA1 * this.moment1[d][k] + (1 - ADAM_BETA1) * gradient;
         this.moment2[d][k] = ADAM_BETA2 * this.moment2[d][k] + (1 - ADAM_BETA2) * gradient * gradient;
-        const step = (this.moment1[d][k] / correction1) / (Math.sqrt(this.moment2[d][k] / correction2) + ADAM_EPSILON);
+        const step =
+          this.moment1[d][k] / correction1 / (Math.sqrt(this.moment2[d][k] / correction2) + ADAM_EPSILON);
         this.logits[d][k] -= this.learningRate * step;
       });
     });

@@ -37,8 +37,13 @@ export interface SearchResult {
   curve: AnytimePoint[];
 }
 
-export function runSearch(strategy: SearchStrategy, objective: SearchObjective, budget: SearchBudget): SearchResult {
-  if (!(budget.maxCost >= 0)) throw invalid(`budget.maxCost must be a non-negative number, got ${budget.maxCost}`);
+export function runSearch(
+  strategy: SearchStrategy,
+  objective: SearchObjective,
+  budget: SearchBudget,
+): SearchResult {
+  if (!(budget.maxCost >= 0))
+    throw invalid(`budget.maxCost must be a non-negative number, got ${budget.maxCost}`);
   const maxRejections = budget.maxRejections ?? 100_000;
   let incumbent: Incumbent | null = null;
   let evaluations = 0;
@@ -49,7 +54,10 @@ export function runSearch(strategy: SearchStrategy, objective: SearchObjective, 
     const proposal = strategy.propose();
     const fidelity = proposal.fidelity ?? objective.defaultFidelity;
     const level = objective.fidelities[fidelity];
-    if (!level) throw invalid(`strategy '${strategy.name}' asked for fidelity ${fidelity}; the objective has 0..${objective.fidelities.length - 1}`);
+    if (!level)
+      throw invalid(
+        `strategy '${strategy.name}' asked for fidelity ${fidelity}; the objective has 0..${objective.fidelities.length - 1}`,
+      );
     if (!objective.feasible(proposal.genome)) {
       rejections += 1;
       if (rejections >= maxRejections) break;
@@ -61,8 +69,18 @@ export function runSearch(strategy: SearchStrategy, objective: SearchObjective, 
     evaluations += 1;
     const score = objective.score(proposal.genome, fidelity);
     strategy.observe({ genome: proposal.genome, fidelity, score });
-    if (!incumbent || fidelity > incumbent.fidelity || (fidelity === incumbent.fidelity && score > incumbent.score)) {
-      incumbent = { genome: proposal.genome, arch: objective.describe(proposal.genome), fidelity, score, reported: objective.report(proposal.genome) };
+    if (
+      !incumbent ||
+      fidelity > incumbent.fidelity ||
+      (fidelity === incumbent.fidelity && score > incumbent.score)
+    ) {
+      incumbent = {
+        genome: proposal.genome,
+        arch: objective.describe(proposal.genome),
+        fidelity,
+        score,
+        reported: objective.report(proposal.genome),
+      };
     }
     curve.push({ evaluations, cost, reported: incumbent.reported });
   }

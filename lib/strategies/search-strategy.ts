@@ -46,6 +46,8 @@ export interface StrategyContext {
 
 export function checkSpace(space: CategoricalSpace): void {
   if (!space.choices.length || space.choices.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw invalid(`a search space needs at least one decision and a whole, positive number of options for each, got [${space.choices.join(', ')}]`);
+    throw invalid(
+      `a search space needs at least one decision and a whole, positive number of options for each, got [${space.choices.join(', ')}]`,
+    );
   }
 }

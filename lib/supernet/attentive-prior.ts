@@ -6,7 +6,14 @@
 // pool drawn once per run instead of resampling (the same distribution, restricted to the pool).
 import type { NativeSubnet } from '../../binding';
 import { Rng } from '../strategies/rng';
-import { nativeSubnet, randomSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import {
+  nativeSubnet,
+  randomSubnet,
+  smallestSubnet,
+  subnetCost,
+  type ResolvedElasticSpace,
+  type Subnet,
+} from '../spaces';
 
 export interface AttentivePrior {
   /** The MACs target of each step that holds a draw. */
@@ -20,7 +27,12 @@ export function macsStep(macs: number, smallest: number, tolerance: number): num
   return Math.round(Math.log(macs / smallest) / (2 * Math.log1p(tolerance)));
 }
 
-export function attentivePrior(resolved: ResolvedElasticSpace, poolSize: number, tolerance: number, seed: number): AttentivePrior {
+export function attentivePrior(
+  resolved: ResolvedElasticSpace,
+  poolSize: number,
+  tolerance: number,
+  seed: number,
+): AttentivePrior {
   const smallest = subnetCost(resolved, smallestSubnet(resolved)).macs;
   const steps = new Map<number, Subnet[]>();
   const rng = new Rng(seed);

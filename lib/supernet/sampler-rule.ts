@@ -12,7 +12,10 @@ export const SAMPLER_PATTERN = /^(uniform|sandwich|shiftnas|(bestup|worstup)-[1-
 
 export function parseSamplerRule(text: string): SamplerRule {
   if (!SAMPLER_PATTERN.test(text)) {
-    throw invalid(`sampler: '${text}' is not a sampling rule: use uniform, sandwich, bestup-<k>, worstup-<k> (e.g. bestup-3) or shiftnas`, ['sampler']);
+    throw invalid(
+      `sampler: '${text}' is not a sampling rule: use uniform, sandwich, bestup-<k>, worstup-<k> (e.g. bestup-3) or shiftnas`,
+      ['sampler'],
+    );
   }
   const [rule, k] = text.split('-');
   return { rule: rule as SamplerRule['rule'], candidates: k ? Number(k) : 1 };

@@ -20,8 +20,19 @@ import { renderChart } from '../report/plot';
 import { hypervolume, paretoFront } from '../search/pareto';
 import { withinBand, type TargetBand } from '../search/target-derivation';
 import { paretoEvolution, type Evaluated } from '../search/pareto-evolution';
-import { crossoverSubnets, decodeSubnet, encodeSubnet, largestSubnet, mutateSubnet, randomSubnet, smallestSubnet,
-  subnetArchitecture, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import {
+  crossoverSubnets,
+  decodeSubnet,
+  encodeSubnet,
+  largestSubnet,
+  mutateSubnet,
+  randomSubnet,
+  smallestSubnet,
+  subnetArchitecture,
+  subnetCost,
+  type ResolvedElasticSpace,
+  type Subnet,
+} from '../spaces';
 import { Rng } from '../strategies/rng';
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
@@ -54,8 +65,10 @@ export const SupernetSearchOptionsSchema = z
     device: DeviceSchema.optional(),
   })
   .strict()
-  .refine((o) => o.constraint !== 'latency' || o.latencyTable !== undefined,
-    { message: 'a latency constraint needs a latency table (--latency-table)', path: ['latencyTable'] });
+  .refine((o) => o.constraint !== 'latency' || o.latencyTable !== undefined, {
+    message: 'a latency constraint needs a latency table (--latency-table)',
+    path: ['latencyTable'],
+  });
 
 export type SupernetSearchOptions = z.input<typeof SupernetSearchOptionsSchema>;
 
@@ -90,20 +103,30 @@ export type SupernetSearchEvent =
   | { type: 'iteration'; iteration: number; evaluated: number; front: number }
   | { type: 'scored'; done: number; total: number };
 
-function costModel(resolved: ResolvedElasticSpace, o: z.output<typeof SupernetSearchOptionsSchema>): { unit: string; cost: (s: Subnet) => number } {
+function costModel(
+  resolved: ResolvedElasticSpace,
+  o: z.output<typeof SupernetSearchOptionsSchema>,
+): { unit: string; cost: (s: Subnet) => number } {
   if (o.constraint === 'macs') return { unit: 'MMACs', cost: (s) => subnetCost(resolved, s).macs / 1e6 };
   const table = readLatencyTable(o.latencyTable!);
   // Checked before any work: a table of another space would fail mid-search on its first unknown layer.
   const missing = elasticTableSpace(resolved).layers.filter((l) => !Object.hasOwn(table.entries, l.key));
   if (missing.length) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `latencyTable: '${o.latencyTable}' lacks ${missing.length} layer${missing.length === 1 ? '' : 's'} of ` +
-      `'${resolved.space.name}' (e.g. ${missing[0].key}): build one with torchnas latency table --space ${resolved.space.name}`, ['latencyTable']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `latencyTable: '${o.latencyTable}' lacks ${missing.length} layer${missing.length === 1 ? '' : 's'} of ` +
+        `'${resolved.space.name}' (e.g. ${missing[0].key}): build one with torchnas latency table --space ${resolved.space.name}`,
+      ['latencyTable'],
+    );
   }
   const model: LatencyModel<Architecture> = tableLatencyModel(table);
   return { unit: model.unit, cost: (s) => model.latency(subnetArchitecture(resolved, s)) };
 }
 
-export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (e: SupernetSearchEvent) => void): Promise<SupernetSearchResult> {
+export async function searchSupernet(
+  options: SupernetSearchOptions,
+  onEvent?: (e: SupernetSearchEvent) => void,
+): Promise<SupernetSearchResult> {
   const started = Date.now();
   const parsed = SupernetSearchOptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('supernet search options', parsed.error);
@@ -116,7 +139,8 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
   // With a target, the distance outside its band replaces the cost in the selection.
   const objective = (c: number) => (band ? Math.max(0, Math.abs(c / band.target - 1) - band.tolerance) : c);
   const data = await supernetData(run.opts, resolved);
-  if (o.limitValid && data.valid.size > o.limitValid) data.valid = data.valid.subset(o.limitValid, o.seed + 7);
+  if (o.limitValid && data.valid.size > o.limitValid)
+    data.valid = data.valid.subset(o.limitValid, o.seed + 7);
   const session = await loadSupernet(run, o, data.valid);
   const initial = [smallestSubnet(resolved), largestSubnet(resolved)];
   const scoring = { ...run.opts, calibBatches: o.calibBatches ?? run.opts.calibBatches };
@@ -128,26 +152,54 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
       const targetMacs = band && o.constraint === 'macs' ? band.target * 1e6 : undefined;
       initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length, targetMacs)));
     }
-    evolved = await paretoEvolution<Subnet>({
-      random: (rng) => randomSubnet(resolved, () => rng.next()),
-      mutate: (a, rng, p) => mutateSubnet(resolved, a, () => rng.next(), p),
-      crossover: (a, b, rng) => crossoverSubnets(a, b, () => rng.next()),
-      key: encodeSubnet,
-      evaluate: async (batch) => {
-        const scored = await scoreSubnets(session, resolved, batch, data, scoring,
-          (p) => onEvent?.({ type: 'scored', ...p }));
-        scored.forEach((s) => scores.set(s.subnet, s));
-        return scored.map((s, i) => ({ accuracy: s.top1, cost: objective(cost(batch[i])) }));
+    evolved = await paretoEvolution<Subnet>(
+      {
+        random: (rng) => randomSubnet(resolved, () => rng.next()),
+        mutate: (a, rng, p) => mutateSubnet(resolved, a, () => rng.next(), p),
+        crossover: (a, b, rng) => crossoverSubnets(a, b, () => rng.next()),
+        key: encodeSubnet,
+        evaluate: async (batch) => {
+          const scored = await scoreSubnets(session, resolved, batch, data, scoring, (p) =>
+            onEvent?.({ type: 'scored', ...p }),
+          );
+          scored.forEach((s) => scores.set(s.subnet, s));
+          return scored.map((s, i) => ({ accuracy: s.top1, cost: objective(cost(batch[i])) }));
+        },
       },
-    }, { population: o.population, iterations: o.iterations, mutationProbability: o.mutationProbability,
-      crossoverFraction: o.crossoverFraction, seed: o.seed, initial },
-    (i) => onEvent?.({ type: 'iteration', iteration: i.iteration, evaluated: i.evaluated, front: i.front.length }));
-    const all = evolved.evaluated.map((e: Evaluated<Subnet>) => member(resolved, scores.get(e.key)!, cost(decodeSubnet(resolved, e.key))));
+      {
+        population: o.population,
+        iterations: o.iterations,
+        mutationProbability: o.mutationProbability,
+        crossoverFraction: o.crossoverFraction,
+        seed: o.seed,
+        initial,
+      },
+      (i) =>
+        onEvent?.({
+          type: 'iteration',
+          iteration: i.iteration,
+          evaluated: i.evaluated,
+          front: i.front.length,
+        }),
+    );
+    const all = evolved.evaluated.map((e: Evaluated<Subnet>) =>
+      member(resolved, scores.get(e.key)!, cost(decodeSubnet(resolved, e.key))),
+    );
     const front = paretoFront(all, (m) => ({ accuracy: m.top1, cost: m.cost }));
     if (o.exportFront) await exportFront(session, resolved, o.run, front);
     const worst = { accuracy: 0, cost: Math.max(...all.map((m) => m.cost)) * 1.01 };
-    const result: SupernetSearchResult = { run: o.run, constraint: o.constraint, costUnit: unit, evaluated: evolved.evaluated.length,
-      front, hypervolume: hypervolume(front.map((m) => ({ accuracy: m.top1, cost: m.cost })), worst), seconds: (Date.now() - started) / 1000 };
+    const result: SupernetSearchResult = {
+      run: o.run,
+      constraint: o.constraint,
+      costUnit: unit,
+      evaluated: evolved.evaluated.length,
+      front,
+      hypervolume: hypervolume(
+        front.map((m) => ({ accuracy: m.top1, cost: m.cost })),
+        worst,
+      ),
+      seconds: (Date.now() - started) / 1000,
+    };
     if (band) await answerAtTarget(session, resolved, o.run, band, all, result);
     writeJsonAtomic(path.join(o.run, 'pareto.json'), { ...result, evaluatedSubnets: all });
     if (o.plot) await renderChart(frontChart(run.opts.sampler, unit, all, front), o.plot);
@@ -161,25 +213,50 @@ export async function searchSupernet(options: SupernetSearchOptions, onEvent?: (
  * A shiftnas run's generator subnets at evenly spaced MACs between the smallest and largest subnet's,
  * or all at `targetMacs` when the search has a MACs target.
  */
-async function generatorSeeds(session: Session, resolved: ResolvedElasticSpace, count: number, targetMacs?: number): Promise<Subnet[]> {
+async function generatorSeeds(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  count: number,
+  targetMacs?: number,
+): Promise<Subnet[]> {
   if (count < 1) return [];
-  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map((s) => subnetCost(resolved, s).macs);
-  const targets = Array.from({ length: count }, (_, i) => targetMacs ?? lo + ((hi - lo) * (i + 1)) / (count + 1));
+  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map(
+    (s) => subnetCost(resolved, s).macs,
+  );
+  const targets = Array.from(
+    { length: count },
+    (_, i) => targetMacs ?? lo + ((hi - lo) * (i + 1)) / (count + 1),
+  );
   return (await generateSubnets(session, resolved, targets)).map((g) => g.value);
 }
 
 /** A target outside the space's smallest and largest subnet is refused before any work. */
-function requireReachable(resolved: ResolvedElasticSpace, band: TargetBand, cost: (s: Subnet) => number, unit: string): void {
+function requireReachable(
+  resolved: ResolvedElasticSpace,
+  band: TargetBand,
+  cost: (s: Subnet) => number,
+  unit: string,
+): void {
   const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map(cost);
   if (band.target * (1 + band.tolerance) >= lo && band.target * (1 - band.tolerance) <= hi) return;
   const f = (x: number) => `${Number(x.toPrecision(4))} ${unit}`;
-  throw new TorchnasError('E_INVALID_ARGUMENT', `--target ${f(band.target)}: no subnet of '${resolved.space.name}' lies within ` +
-    `±${Number((100 * band.tolerance).toPrecision(3))}% of it (its smallest subnet costs ${f(lo)}, its largest ${f(hi)}); ` +
-    'give a target between them', ['target']);
+  throw new TorchnasError(
+    'E_INVALID_ARGUMENT',
+    `--target ${f(band.target)}: no subnet of '${resolved.space.name}' lies within ` +
+      `±${Number((100 * band.tolerance).toPrecision(3))}% of it (its smallest subnet costs ${f(lo)}, its largest ${f(hi)}); ` +
+      'give a target between them',
+    ['target'],
+  );
 }
 
 /** Up to `count` distinct random subnets whose cost lies in the band (the first population's share). */
-function subnetsInBand(resolved: ResolvedElasticSpace, band: TargetBand, cost: (s: Subnet) => number, count: number, seed: number): Subnet[] {
+function subnetsInBand(
+  resolved: ResolvedElasticSpace,
+  band: TargetBand,
+  cost: (s: Subnet) => number,
+  count: number,
+  seed: number,
+): Subnet[] {
   const rng = new Rng(seed + 101);
   const found = new Map<string, Subnet>();
   for (let draws = 0; found.size < count && draws < 200 * count; draws++) {
@@ -190,39 +267,72 @@ function subnetsInBand(resolved: ResolvedElasticSpace, band: TargetBand, cost: (
 }
 
 /** The most accurate scored subnet in the band, exported to `<run>/target/`; or the nearest, reported as a miss. */
-async function answerAtTarget(session: Session, resolved: ResolvedElasticSpace, run: string, band: TargetBand,
-  all: ParetoMember[], result: SupernetSearchResult): Promise<void> {
+async function answerAtTarget(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  run: string,
+  band: TargetBand,
+  all: ParetoMember[],
+  result: SupernetSearchResult,
+): Promise<void> {
   const inside = all.filter((m) => withinBand(m.cost, band)).sort((a, b) => b.top1 - a.top1);
   if (!inside.length) {
-    const nearest = [...all].sort((a, b) => Math.abs(a.cost - band.target) - Math.abs(b.cost - band.target))[0];
+    const nearest = [...all].sort(
+      (a, b) => Math.abs(a.cost - band.target) - Math.abs(b.cost - band.target),
+    )[0];
     result.targetMissed = { ...band, nearest };
     return;
   }
   const best: TargetMember = { ...inside[0], ...band };
   fs.mkdirSync(path.join(run, 'target'), { recursive: true });
-  const written = await exportSubnet(session, resolved, decodeSubnet(resolved, best.subnet), path.join(run, 'target'), best.subnet);
+  const written = await exportSubnet(
+    session,
+    resolved,
+    decodeSubnet(resolved, best.subnet),
+    path.join(run, 'target'),
+    best.subnet,
+  );
   best.arch = path.join('target', path.basename(written.arch));
   best.weights = path.join('target', path.basename(written.weights));
   result.atTarget = best;
 }
 
 /** Scored subnets as a cloud and the front as a staircase: accuracy (%) against the cost. */
-export function frontChart(name: string, unit: string, scored: { cost: number; top1: number }[], front: { cost: number; top1: number }[]) {
+export function frontChart(
+  name: string,
+  unit: string,
+  scored: { cost: number; top1: number }[],
+  front: { cost: number; top1: number }[],
+) {
   const point = (m: { cost: number; top1: number }) => ({ latencyMs: m.cost, accuracy: 100 * m.top1 });
   return paretoChart([{ device: name, points: scored.map(point), front: front.map(point) }], {
-    title: 'Subnets of a one-shot supernet: held-out accuracy against cost', subtitle: 'each BN-recalibrated before it is scored',
-    accuracyTitle: 'held-out top-1 (%)', costTitle: unit === 'ms' ? 'latency (ms)' : 'MACs (M)' });
+    title: 'Subnets of a one-shot supernet: held-out accuracy against cost',
+    subtitle: 'each BN-recalibrated before it is scored',
+    accuracyTitle: 'held-out top-1 (%)',
+    costTitle: unit === 'ms' ? 'latency (ms)' : 'MACs (M)',
+  });
 }
 
 function member(resolved: ResolvedElasticSpace, score: SubnetScore, cost: number): ParetoMember {
   return { ...score, cost, params: subnetCost(resolved, decodeSubnet(resolved, score.subnet)).params };
 }
 
-async function exportFront(session: Session, resolved: ResolvedElasticSpace, run: string, front: ParetoMember[]): Promise<void> {
+async function exportFront(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  run: string,
+  front: ParetoMember[],
+): Promise<void> {
   for (const [i, m] of front.entries()) {
     const dir = path.join('pareto', String(i).padStart(2, '0'));
     fs.mkdirSync(path.join(run, dir), { recursive: true });
-    const written = await exportSubnet(session, resolved, decodeSubnet(resolved, m.subnet), path.join(run, dir), m.subnet);
+    const written = await exportSubnet(
+      session,
+      resolved,
+      decodeSubnet(resolved, m.subnet),
+      path.join(run, dir),
+      m.subnet,
+    );
     m.arch = path.join(dir, path.basename(written.arch));
     m.weights = path.join(dir, path.basename(written.weights));
   }

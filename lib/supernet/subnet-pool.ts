@@ -3,7 +3,15 @@
 // benches stratify scored subnets with macsBin. (AttentiveNAS's prior is attentive-prior.ts.)
 import type { NativeSubnet } from '../../binding';
 import { Rng } from '../strategies/rng';
-import { largestSubnet, nativeSubnet, randomSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
+import {
+  largestSubnet,
+  nativeSubnet,
+  randomSubnet,
+  smallestSubnet,
+  subnetCost,
+  type ResolvedElasticSpace,
+  type Subnet,
+} from '../spaces';
 
 export interface SubnetPool {
   /** Bin edges in MACs: bins + 1 values from the smallest to the largest subnet's MACs. */
@@ -18,7 +26,12 @@ export function macsBin(edges: number[], macs: number): number {
   return Math.min(bins - 1, Math.max(0, i));
 }
 
-export function buildSubnetPool(resolved: ResolvedElasticSpace, size: number, bins: number, seed: number): SubnetPool {
+export function buildSubnetPool(
+  resolved: ResolvedElasticSpace,
+  size: number,
+  bins: number,
+  seed: number,
+): SubnetPool {
   const lo = subnetCost(resolved, smallestSubnet(resolved)).macs;
   const hi = subnetCost(resolved, largestSubnet(resolved)).macs;
   const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);

@@ -14,23 +14,47 @@ import { supernetData, type SupernetRecord, type SupernetTrainOptionsSchema } fr
 type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
 
 /** A committed supernet run: its stored options, space and last checkpoint. */
-export function openSupernetRun(run: string): { opts: StoredOptions; resolved: ResolvedElasticSpace; checkpoint: string; history: SupernetRecord[] } {
+export function openSupernetRun(run: string): {
+  opts: StoredOptions;
+  resolved: ResolvedElasticSpace;
+  checkpoint: string;
+  history: SupernetRecord[];
+} {
   const opened = openRunDir<StoredOptions, SupernetRecord>(run, 'supernet', 'run');
   if (!opened || !opened.state.checkpoint) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${run}' holds no trained supernet yet: train one with torchnas supernet train --out ${run}`, ['run']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `run '${run}' holds no trained supernet yet: train one with torchnas supernet train --out ${run}`,
+      ['run'],
+    );
   }
-  const stored = readJson<StoredRun<StoredOptions> & { space: object }>(path.join(run, RUN_FILE), 'run description');
-  return { opts: stored.options, resolved: loadElasticSpace(stored.space), checkpoint: path.join(run, opened.state.checkpoint), history: opened.state.history };
+  const stored = readJson<StoredRun<StoredOptions> & { space: object }>(
+    path.join(run, RUN_FILE),
+    'run description',
+  );
+  return {
+    opts: stored.options,
+    resolved: loadElasticSpace(stored.space),
+    checkpoint: path.join(run, opened.state.checkpoint),
+    history: opened.state.history,
+  };
 }
 
 /**
  * A session holding the run's trained supernet; for a shiftnas run also its generator and bins
  * (configured before the checkpoint is read, so that their state is restored with the weights).
  */
-export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, overrides: { threads?: number; device?: string },
-  valid?: Dataset): Promise<Session> {
+export async function loadSupernet(
+  run: ReturnType<typeof openSupernetRun>,
+  overrides: { threads?: number; device?: string },
+  valid?: Dataset,
+): Promise<Session> {
   const { opts } = run;
-  const session = new Session({ device: overrides.device ?? opts.device, threads: overrides.threads ?? opts.threads, seed: opts.seed });
+  const session = new Session({
+    device: overrides.device ?? opts.device,
+    threads: overrides.threads ?? opts.threads,
+    seed: opts.seed,
+  });
   try {
     await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
     if (opts.sampler === 'shiftnas') {
@@ -48,8 +72,12 @@ export async function loadSupernet(run: ReturnType<typeof openSupernetRun>, over
 /** Refuses a run trained without ShiftNAS's generator, naming `option`. */
 export function requireGenerator(run: ReturnType<typeof openSupernetRun>, option: string): void {
   if (run.opts.sampler !== 'shiftnas' || !run.history.at(-1)?.shiftnas) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `${option}: run was trained with --sampler ${run.opts.sampler}, which has no ` +
-      `architecture generator: train with --sampler shiftnas`, [option]);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `${option}: run was trained with --sampler ${run.opts.sampler}, which has no ` +
+        `architecture generator: train with --sampler shiftnas`,
+      [option],
+    );
   }
 }
 

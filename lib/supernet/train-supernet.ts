@@ -9,8 +9,25 @@ import type { NativeSamplerOptions } from '../../binding';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset } from '../data/datasets';
 import { searchSplits } from '../data/search-splits';
 import { fromZod } from '../errors';
-import { encodeSubnet, largestSubnet, loadElasticSpace, nativeSubnet, smallestSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
-import { commitEpoch, freshRunState, openRunDir, restoreCheckpoint, RUN_FILE, SUMMARY_FILE, type RunState } from '../train/run-state';
+import {
+  encodeSubnet,
+  largestSubnet,
+  loadElasticSpace,
+  nativeSubnet,
+  smallestSubnet,
+  subnetCost,
+  type ResolvedElasticSpace,
+  type Subnet,
+} from '../spaces';
+import {
+  commitEpoch,
+  freshRunState,
+  openRunDir,
+  restoreCheckpoint,
+  RUN_FILE,
+  SUMMARY_FILE,
+  type RunState,
+} from '../train/run-state';
 import { withRunLock } from '../train/run-lock';
 import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
 import { RUN_FIELDS } from '../train/run-fields';
@@ -21,14 +38,22 @@ import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
 import { attentivePrior, nativePrior } from './attentive-prior';
 import { checkCollapse } from './collapse';
-import { configureShiftNas, SHIFTNAS_FIELDS, shiftNasRecord, type ShiftNasRecord } from './shiftnas/shiftnas-run';
+import {
+  configureShiftNas,
+  SHIFTNAS_FIELDS,
+  shiftNasRecord,
+  type ShiftNasRecord,
+} from './shiftnas/shiftnas-run';
 
 export const SupernetTrainOptionsSchema = z
   .object({
     space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('elastic-28'),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
-    sampler: z.string().regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas').default('sandwich'),
+    sampler: z
+      .string()
+      .regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas')
+      .default('sandwich'),
     // Subnets between the largest and the smallest in a sandwich step (random, or AttentiveNAS picks).
     middle: z.number().int().min(0).default(2),
     distill: z.boolean().default(true),
@@ -80,8 +105,25 @@ export interface SupernetRecord {
 }
 
 export type SupernetEvent =
-  | { type: 'start'; runDir: string; space: string; sampler: string; params: number; startEpoch: number; epochs: number; macsRange: [number, number] }
-  | { type: 'step'; epoch: number; step: number; steps: number; loss: number; top1: number; imagesPerSecond: number }
+  | {
+      type: 'start';
+      runDir: string;
+      space: string;
+      sampler: string;
+      params: number;
+      startEpoch: number;
+      epochs: number;
+      macsRange: [number, number];
+    }
+  | {
+      type: 'step';
+      epoch: number;
+      step: number;
+      steps: number;
+      loss: number;
+      top1: number;
+      imagesPerSecond: number;
+    }
   | { type: 'epoch'; record: SupernetRecord };
 
 export interface SupernetTrainResult {
@@ -91,9 +133,18 @@ export interface SupernetTrainResult {
 }
 
 /** The split a supernet run trains on and the held-out part it scores subnets on (also for search). */
-export async function supernetData(opts: Resolved, resolved: ResolvedElasticSpace): Promise<{ train: Dataset; valid: Dataset }> {
+export async function supernetData(
+  opts: Resolved,
+  resolved: ResolvedElasticSpace,
+): Promise<{ train: Dataset; valid: Dataset }> {
   const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-  requireShape(`elastic space '${resolved.space.name}'`, resolved.space.input, resolved.space.classes, full, opts.dataset);
+  requireShape(
+    `elastic space '${resolved.space.name}'`,
+    resolved.space.input,
+    resolved.space.classes,
+    full,
+    opts.dataset,
+  );
   return searchSplits(full, opts);
 }
 
@@ -105,28 +156,60 @@ export function parseSupernetOptions(options: SupernetTrainOptions): Resolved {
 
 function samplerOptions(opts: Resolved, resolved: ResolvedElasticSpace): NativeSamplerOptions {
   const { rule, candidates } = parseSamplerRule(opts.sampler);
-  const base = { rule, middle: opts.middle, candidates, distill: opts.distill, temperature: opts.temperature, clip: opts.clip,
-    clipBy: opts.clipBy };
+  const base = {
+    rule,
+    middle: opts.middle,
+    candidates,
+    distill: opts.distill,
+    temperature: opts.temperature,
+    clip: opts.clip,
+    clipBy: opts.clipBy,
+  };
   if (rule !== 'bestup' && rule !== 'worstup') return base;
-  return { ...base, ...nativePrior(attentivePrior(resolved, opts.poolSize, opts.candidateTolerance, opts.seed + 11)) };
+  return {
+    ...base,
+    ...nativePrior(attentivePrior(resolved, opts.poolSize, opts.candidateTolerance, opts.seed + 11)),
+  };
 }
 
 /** Scores subnets after BN recalibration on the train part; accuracy on the held-out part. */
-export async function scoreSubnets(session: Session, resolved: ResolvedElasticSpace, subnets: Subnet[],
-  data: { train: Dataset; valid: Dataset }, opts: { batchSize: number; dataset: Resolved['dataset']; seed: number; calibBatches: number },
-  onProgress?: (p: { done: number; total: number }) => void): Promise<SubnetScore[]> {
+export async function scoreSubnets(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  subnets: Subnet[],
+  data: { train: Dataset; valid: Dataset },
+  opts: { batchSize: number; dataset: Resolved['dataset']; seed: number; calibBatches: number },
+  onProgress?: (p: { done: number; total: number }) => void,
+): Promise<SubnetScore[]> {
   const { mean, std } = augmentationFor(opts.dataset, false);
   const loader = { batchSize: opts.batchSize, augment: { mean, std } };
-  const stats = await session.scoreSubnets(data.train, data.valid, {
-    subnets: subnets.map(nativeSubnet), calib: { ...loader, seed: opts.seed + 5 }, calibBatches: opts.calibBatches, valid: loader,
-  }, onProgress);
-  return stats.map((s, i) => ({ subnet: encodeSubnet(subnets[i]), macs: subnetCost(resolved, subnets[i]).macs, top1: s.top1, loss: s.loss }));
+  const stats = await session.scoreSubnets(
+    data.train,
+    data.valid,
+    {
+      subnets: subnets.map(nativeSubnet),
+      calib: { ...loader, seed: opts.seed + 5 },
+      calibBatches: opts.calibBatches,
+      valid: loader,
+    },
+    onProgress,
+  );
+  return stats.map((s, i) => ({
+    subnet: encodeSubnet(subnets[i]),
+    macs: subnetCost(resolved, subnets[i]).macs,
+    top1: s.top1,
+    loss: s.loss,
+  }));
 }
 
-export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e: SupernetEvent) => void): Promise<SupernetTrainResult> {
+export async function trainSupernet(
+  options: SupernetTrainOptions,
+  onEvent?: (e: SupernetEvent) => void,
+): Promise<SupernetTrainResult> {
   const started = Date.now();
   let opts = parseSupernetOptions(options);
-  const runDir = opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const runDir =
+    opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   return withRunLock(runDir, opts, async () => {
     if (opts.restart) clearRun(runDir);
     const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
@@ -142,39 +225,103 @@ export async function trainSupernet(options: SupernetTrainOptions, onEvent?: (e:
       const data = await supernetData(opts, resolved);
       const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
       const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
-      await session.configureTraining({ optimizer: opts.optimizer, lr: opts.lr, weightDecay: opts.weightDecay,
-        labelSmoothing: opts.labelSmoothing, totalSteps: opts.epochs * steps, warmupSteps: Math.min(steps, 200) });
+      await session.configureTraining({
+        optimizer: opts.optimizer,
+        lr: opts.lr,
+        weightDecay: opts.weightDecay,
+        labelSmoothing: opts.labelSmoothing,
+        totalSteps: opts.epochs * steps,
+        warmupSteps: Math.min(steps, 200),
+      });
       const augment = augmentationFor(opts.dataset, opts.augment);
-      const shift = opts.sampler === 'shiftnas'
-        ? await configureShiftNas(session, resolved, opts, data.valid, augmentationFor(opts.dataset, false), steps) : undefined;
+      const shift =
+        opts.sampler === 'shiftnas'
+          ? await configureShiftNas(
+              session,
+              resolved,
+              opts,
+              data.valid,
+              augmentationFor(opts.dataset, false),
+              steps,
+            )
+          : undefined;
       if (opened) await restoreCheckpoint(session, runDir, state);
       // Before the first epoch (a run killed during it starts over from here): the generator learns to
       // hit targets on the resource loss alone.
-      if (shift && state.epochsDone === 0) await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
+      if (shift && state.epochsDone === 0)
+        await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
       if (!opened && root) {
         fs.mkdirSync(runDir, { recursive: true });
-        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'supernet', options: { ...opts, runDir }, space: resolved.space });
+        writeJsonAtomic(path.join(runDir, RUN_FILE), {
+          kind: 'supernet',
+          options: { ...opts, runDir },
+          space: resolved.space,
+        });
       }
       const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
-      emit({ type: 'start', runDir, space: resolved.space.name, sampler: opts.sampler, params: parameters, startEpoch: state.epochsDone,
-        epochs: opts.epochs, macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs] });
+      emit({
+        type: 'start',
+        runDir,
+        space: resolved.space.name,
+        sampler: opts.sampler,
+        params: parameters,
+        startEpoch: state.epochsDone,
+        epochs: opts.epochs,
+        macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs],
+      });
       for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
-        const stats = await guardedEpoch(guard, () => session.supernetEpoch(data.train,
-          { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery, sampler },
-          (p) => emit({ type: 'step', epoch, step: p.step, steps: p.steps, loss: p.loss, top1: p.top1, imagesPerSecond: p.imagesPerSecond })));
+        const stats = await guardedEpoch(guard, () =>
+          session.supernetEpoch(
+            data.train,
+            {
+              batchSize: opts.batchSize,
+              seed: opts.seed,
+              epoch,
+              augment,
+              progressEvery: opts.progressEvery,
+              sampler,
+            },
+            (p) =>
+              emit({
+                type: 'step',
+                epoch,
+                step: p.step,
+                steps: p.steps,
+                loss: p.loss,
+                top1: p.top1,
+                imagesPerSecond: p.imagesPerSecond,
+              }),
+          ),
+        );
         const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
         checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
-        const record: SupernetRecord = { type: 'supernet-epoch', epoch: epoch + 1, globalStep: state.globalStep + stats.steps,
-          train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
-          largest, smallest, ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}) };
+        const record: SupernetRecord = {
+          type: 'supernet-epoch',
+          epoch: epoch + 1,
+          globalStep: state.globalStep + stats.steps,
+          train: {
+            loss: stats.loss,
+            top1: stats.top1,
+            lr: stats.lr,
+            seconds: stats.seconds,
+            imagesPerSecond: (stats.images * session.worldSize) / stats.seconds,
+          },
+          largest,
+          smallest,
+          ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}),
+        };
         state = await commitEpoch(session, runDir, state, record);
         emit({ type: 'epoch', record });
       }
     } finally {
       await session.close();
     }
-    const result: SupernetTrainResult = { runDir, history: state.history, seconds: (Date.now() - started) / 1000 };
+    const result: SupernetTrainResult = {
+      runDir,
+      history: state.history,
+      seconds: (Date.now() - started) / 1000,
+    };
     if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
     return result;
   });

@@ -17,10 +17,17 @@ function compact(x: number): string {
 /** A mean epoch loss above this many times a fresh network's (ln of the class count) is divergence. */
 export const DIVERGENCE_FACTOR = 10;
 
-export interface Divergence { epoch: number; loss: number; lr: number }
+export interface Divergence {
+  epoch: number;
+  loss: number;
+  lr: number;
+}
 
 /** What run.json records of divergences and the learning rates a resume changed to after them. */
-export interface DivergenceRecord { diverged?: Divergence; lrChanges?: { afterEpoch: number; from: number; to: number }[] }
+export interface DivergenceRecord {
+  diverged?: Divergence;
+  lrChanges?: { afterEpoch: number; from: number; to: number }[];
+}
 
 /** One epoch of a run: where it commits, its number (from 1), its learning rate and its classes. */
 export interface EpochGuard {
@@ -36,7 +43,10 @@ export interface EpochGuard {
  * Runs one epoch's native work; a non-finite loss (E_NAN_LOSS) or a mean loss above
  * DIVERGENCE_FACTOR x ln(classes) stops the run before the epoch commits, recorded in run.json.
  */
-export async function guardedEpoch<T extends { loss: number }>(g: EpochGuard, work: () => Promise<T>): Promise<T> {
+export async function guardedEpoch<T extends { loss: number }>(
+  g: EpochGuard,
+  work: () => Promise<T>,
+): Promise<T> {
   const stats = await work().catch((error: unknown) => {
     const nan = error instanceof TorchnasError && error.code === 'E_NAN_LOSS' && g.root;
     throw nan ? recordNanLoss(g.runDir, g.epoch, g.lr, error) : error;
@@ -46,37 +56,70 @@ export async function guardedEpoch<T extends { loss: number }>(g: EpochGuard, wo
 }
 
 /** Stops a diverged epoch: records it in run.json and throws the error that says what to do. */
-export function checkEpochLoss(runDir: string, epoch: number, loss: number, classes: number, lr: number): void {
+export function checkEpochLoss(
+  runDir: string,
+  epoch: number,
+  loss: number,
+  classes: number,
+  lr: number,
+): void {
   const start = Math.log(classes);
   if (Number.isFinite(loss) && loss <= DIVERGENCE_FACTOR * start) return;
-  throw diverged(runDir, { epoch, loss, lr }, `its mean training loss ${compact(loss)} is above ` +
-    `${DIVERGENCE_FACTOR}x the ${start.toFixed(2)} a fresh network starts at`, 'E_DIVERGED');
+  throw diverged(
+    runDir,
+    { epoch, loss, lr },
+    `its mean training loss ${compact(loss)} is above ` +
+      `${DIVERGENCE_FACTOR}x the ${start.toFixed(2)} a fresh network starts at`,
+    'E_DIVERGED',
+  );
 }
 
 /** A native non-finite loss (E_NAN_LOSS) recorded and explained the same way. */
-export function recordNanLoss(runDir: string, epoch: number, lr: number, error: TorchnasError): TorchnasError {
-  return diverged(runDir, { epoch, loss: NaN, lr }, error.message.replace(/: lower the learning rate.*$/, ''), 'E_NAN_LOSS');
+export function recordNanLoss(
+  runDir: string,
+  epoch: number,
+  lr: number,
+  error: TorchnasError,
+): TorchnasError {
+  return diverged(
+    runDir,
+    { epoch, loss: NaN, lr },
+    error.message.replace(/: lower the learning rate.*$/, ''),
+    'E_NAN_LOSS',
+  );
 }
 
-function diverged(runDir: string, d: Divergence, why: string, code: 'E_DIVERGED' | 'E_NAN_LOSS'): TorchnasError {
+function diverged(
+  runDir: string,
+  d: Divergence,
+  why: string,
+  code: 'E_DIVERGED' | 'E_NAN_LOSS',
+): TorchnasError {
   const file = path.join(runDir, RUN_FILE);
   if (fs.existsSync(file)) {
     const recorded = { ...d, loss: Number.isFinite(d.loss) ? d.loss : null }; // JSON has no NaN
     writeJsonAtomic(file, { ...readJson<object>(file, 'run description'), diverged: recorded });
   }
   const lower = compact(d.lr / 10);
-  return new TorchnasError(code, `training diverged in epoch ${d.epoch} (${why}); the epoch was not committed. Resume ` +
-    `from the last committed epoch with a lower learning rate (the same command with --lr ${lower}), or start over in ` +
-    `this folder with --restart`, ['lr']);
+  return new TorchnasError(
+    code,
+    `training diverged in epoch ${d.epoch} (${why}); the epoch was not committed. Resume ` +
+      `from the last committed epoch with a lower learning rate (the same command with --lr ${lower}), or start over in ` +
+      `this folder with --restart`,
+    ['lr'],
+  );
 }
 
 /** The run files --restart removes (a fresh run then starts in the same folder). */
 export function clearRun(runDir: string): void {
   if (!fs.existsSync(runDir)) return;
   for (const name of fs.readdirSync(runDir)) {
-    const runFile = /^(run|state|summary|arch|pareto)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(name);
+    const runFile = /^(run|state|summary|arch|pareto)\.json$|^metrics\.jsonl$|^checkpoint-e\d+\.pt$/.test(
+      name,
+    );
     if (runFile) fs.rmSync(path.join(runDir, name), { force: true });
   }
   // What a search derived from the old run (a retrained network, a supernet's subnet at its target).
-  for (const folder of ['retrain', 'target']) fs.rmSync(path.join(runDir, folder), { recursive: true, force: true });
+  for (const folder of ['retrain', 'target'])
+    fs.rmSync(path.join(runDir, folder), { recursive: true, force: true });
 }

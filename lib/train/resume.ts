@@ -41,18 +41,33 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
   const options = { ...stored } as Record<string, unknown>;
   for (const key of RUNTIME_KEYS) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
   options.runDir = runDir;
-  const changed = differingOptions(explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs'), parsed, stored);
+  const changed = differingOptions(
+    explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs'),
+    parsed,
+    stored,
+  );
   if (changed.length) {
-    const list = changed.map((key) => `${key} ${shown((stored as Record<string, unknown>)[key])} ` +
-      `(given ${shown((parsed as Record<string, unknown>)[key])})`);
-    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${runDir}' was started with other options: ` +
-      `${list.join(', ')}. Resume it without them, or give another run directory to start a new run`, changed);
+    const list = changed.map(
+      (key) =>
+        `${key} ${shown((stored as Record<string, unknown>)[key])} ` +
+        `(given ${shown((parsed as Record<string, unknown>)[key])})`,
+    );
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `run '${runDir}' was started with other options: ` +
+        `${list.join(', ')}. Resume it without them, or give another run directory to start a new run`,
+      changed,
+    );
   }
   if (!explicit.includes('epochs') || parsed.epochs === stored.epochs) return { options: options as T };
   if (parsed.epochs < stored.epochs) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `run '${runDir}' has a ${stored.epochs}-epoch schedule ` +
-      `(${epochsDone} done): epochs ${parsed.epochs} would shorten it, which changes its schedule; ` +
-      `give epochs above ${stored.epochs} to extend it, or another run directory`, ['epochs']);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `run '${runDir}' has a ${stored.epochs}-epoch schedule ` +
+        `(${epochsDone} done): epochs ${parsed.epochs} would shorten it, which changes its schedule; ` +
+        `give epochs above ${stored.epochs} to extend it, or another run directory`,
+      ['epochs'],
+    );
   }
   return { options: { ...options, epochs: parsed.epochs } as T, extendedFrom: stored.epochs };
 }
@@ -69,17 +84,33 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
   runDir: string,
   kind: RunKind,
 ): T {
-  const explicit = Object.entries(given).filter(([, value]) => value !== undefined).map(([key]) => key);
+  const explicit = Object.entries(given)
+    .filter(([, value]) => value !== undefined)
+    .map(([key]) => key);
   const stored = opened.stored as StoredRun<T> & DivergenceRecord;
   // After a divergence the learning rate may change: the way forward its error message gives.
   const newLr = stored.diverged && explicit.includes('lr') ? (parsed as { lr?: number }).lr : undefined;
-  const resumed = resumeOptions(stored.options, parsed, explicit.filter((k) => newLr === undefined || k !== 'lr'), runDir, opened.state.epochsDone);
+  const resumed = resumeOptions(
+    stored.options,
+    parsed,
+    explicit.filter((k) => newLr === undefined || k !== 'lr'),
+    runDir,
+    opened.state.epochsDone,
+  );
   if (newLr === undefined && resumed.extendedFrom === undefined) return resumed.options;
   const options = newLr === undefined ? resumed.options : { ...resumed.options, lr: newLr };
   const from = (stored.options as { lr?: number }).lr ?? NaN;
-  const lrChanges = newLr === undefined ? stored.lrChanges : [...(stored.lrChanges ?? []), { afterEpoch: opened.state.epochsDone, from, to: newLr }];
+  const lrChanges =
+    newLr === undefined
+      ? stored.lrChanges
+      : [...(stored.lrChanges ?? []), { afterEpoch: opened.state.epochsDone, from, to: newLr }];
   const { diverged: _done, ...rest } = stored;
-  writeJsonAtomic(path.join(runDir, RUN_FILE), { ...(newLr === undefined ? stored : rest), kind, options, ...(lrChanges && { lrChanges }) });
+  writeJsonAtomic(path.join(runDir, RUN_FILE), {
+    ...(newLr === undefined ? stored : rest),
+    kind,
+    options,
+    ...(lrChanges && { lrChanges }),
+  });
   return options;
 }
 
@@ -87,18 +118,28 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
  * A folder whose run has not committed its first epoch yet (run.json, no state.json) is already that
  * run's: other options are refused as for a resume, so that two runs never share a folder's files.
  */
-export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: string }>(runDir: string, given: object, parsed: T): void {
+export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: string }>(
+  runDir: string,
+  given: object,
+  parsed: T,
+): void {
   const file = path.join(runDir, RUN_FILE);
   if (!fs.existsSync(file) || fs.existsSync(path.join(runDir, STATE_FILE))) return;
   const stored = readJson<StoredRun<T> & DivergenceRecord>(file, 'run description');
   // Nothing is committed: its length may change, and after a divergence its learning rate too.
   const free = new Set(['epochs', ...(stored.diverged ? ['lr'] : [])]);
-  const explicit = Object.entries(given).filter(([key, value]) => value !== undefined && !free.has(key)).map(([key]) => key);
+  const explicit = Object.entries(given)
+    .filter(([key, value]) => value !== undefined && !free.has(key))
+    .map(([key]) => key);
   try {
     resumeOptions(stored.options, parsed, explicit, runDir, 0);
   } catch (error) {
     if (!(error instanceof TorchnasError)) throw error;
-    throw new TorchnasError('E_INVALID_ARGUMENT', `${error.message.replace(/\. Resume it without them, or give another run directory to start a new run$/, '')} (its first epoch ` +
-      'has not committed yet): run it again without them, give --restart to start over there, or give another run directory', error.options);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `${error.message.replace(/\. Resume it without them, or give another run directory to start a new run$/, '')} (its first epoch ` +
+        'has not committed yet): run it again without them, give --restart to start over there, or give another run directory',
+      error.options,
+    );
   }
 }

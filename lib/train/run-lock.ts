@@ -76,14 +76,21 @@ export function lockRunDir(runDir: string, flag = 'runDir'): RunLock {
 }
 
 /** The lock of a run's folder; in a data-parallel group rank 0 holds it for every rank. */
-export function lockRun(runDir: string, options: { distributed?: { rank?: number } }, flag = 'runDir'): RunLock {
+export function lockRun(
+  runDir: string,
+  options: { distributed?: { rank?: number } },
+  flag = 'runDir',
+): RunLock {
   if ((options.distributed?.rank ?? 0) !== 0) return { file: '', release: () => {} };
   return lockRunDir(runDir, flag);
 }
 
 function acquire(file: string, runDir: string, flag: string): void {
   const me: LockHolder = {
-    pid: process.pid, host: os.hostname(), started: new Date().toISOString(), command: process.argv.slice(1).join(' '),
+    pid: process.pid,
+    host: os.hostname(),
+    started: new Date().toISOString(),
+    command: process.argv.slice(1).join(' '),
   };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
@@ -95,26 +102,39 @@ function acquire(file: string, runDir: string, flag: string): void {
     const holder = readHolder(file);
     const age = Date.now() - fs.statSync(file, { throwIfNoEntry: false })!.mtimeMs;
     if (holder && holder.host === os.hostname() && holder.pid !== process.pid && alive(holder.pid)) {
-      throw new TorchnasError('E_LOCKED', `${flag} '${runDir}' is in use by process ${holder.pid} (started ${holder.started}: ` +
-        `${holder.command}): wait for it to finish or stop it, or give another folder`, [flag]);
+      throw new TorchnasError(
+        'E_LOCKED',
+        `${flag} '${runDir}' is in use by process ${holder.pid} (started ${holder.started}: ` +
+          `${holder.command}): wait for it to finish or stop it, or give another folder`,
+        [flag],
+      );
     }
     if (holder && holder.host !== os.hostname()) {
-      throw new TorchnasError('E_LOCKED', `${flag} '${runDir}' is locked by process ${holder.pid} on ${holder.host} (started ` +
-        `${holder.started}): if no run is going on there, delete ${file}`, [flag]);
+      throw new TorchnasError(
+        'E_LOCKED',
+        `${flag} '${runDir}' is locked by process ${holder.pid} on ${holder.host} (started ` +
+          `${holder.started}): if no run is going on there, delete ${file}`,
+        [flag],
+      );
     }
     if (!holder && age < 5_000) continue; // another process is writing its lock right now
-    const whose = holder ? `process ${holder.pid} (started ${holder.started}), which no longer runs` : 'a torn lock file';
+    const whose = holder
+      ? `process ${holder.pid} (started ${holder.started}), which no longer runs`
+      : 'a torn lock file';
     process.emitWarning(`taking over the lock of ${whose}`, { code: 'TORCHNAS_STALE_LOCK', detail: file });
     fs.rmSync(file, { force: true });
   }
-  throw new TorchnasError('E_LOCKED', `${flag} '${runDir}': could not take its lock (${file}); try again`, [flag]);
+  throw new TorchnasError('E_LOCKED', `${flag} '${runDir}': could not take its lock (${file}); try again`, [
+    flag,
+  ]);
 }
 
 /** Temporary files of writers that died (`x.tmp-<pid>` whose pid is not running). */
 function removeStaleTemporaries(runDir: string): void {
   for (const name of fs.readdirSync(runDir)) {
     const m = /\.tmp-(\d+)$/.exec(name);
-    if (m && (Number(m[1]) === process.pid || !alive(Number(m[1])))) fs.rmSync(path.join(runDir, name), { force: true });
+    if (m && (Number(m[1]) === process.pid || !alive(Number(m[1]))))
+      fs.rmSync(path.join(runDir, name), { force: true });
   }
 }
 
@@ -132,8 +152,12 @@ export function releaseAllLocks(): void {
 process.on('exit', releaseAllLocks);
 
 /** Runs `body` holding the run folder's lock, released however it ends. */
-export async function withRunLock<T>(runDir: string, options: { distributed?: { rank?: number } }, body: () => Promise<T>,
-  flag = 'runDir'): Promise<T> {
+export async function withRunLock<T>(
+  runDir: string,
+  options: { distributed?: { rank?: number } },
+  body: () => Promise<T>,
+  flag = 'runDir',
+): Promise<T> {
   const lock = lockRun(runDir, options, flag);
   try {
     return await body();

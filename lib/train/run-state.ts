@@ -40,7 +40,10 @@ export function readRunState<R = EpochRecord>(runDir: string): RunState<R> | und
 
 export function commitRunState<R>(runDir: string, state: RunState<R>, previousCheckpoint?: string): void {
   writeJsonAtomic(path.join(runDir, STATE_FILE), state);
-  writeFileAtomic(path.join(runDir, METRICS_FILE), state.history.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileAtomic(
+    path.join(runDir, METRICS_FILE),
+    state.history.map((r) => JSON.stringify(r)).join('\n') + '\n',
+  );
   if (previousCheckpoint && previousCheckpoint !== state.checkpoint) {
     fs.rmSync(path.join(runDir, previousCheckpoint), { force: true });
   }
@@ -79,19 +82,33 @@ export interface StoredRun<O> {
 /** A run directory that exists must be a folder. */
 export function requireRunFolder(runDir: string, flag: string): void {
   if (fs.existsSync(runDir) && !fs.statSync(runDir).isDirectory()) {
-    throw new TorchnasError('E_IO', `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`, [flag]);
+    throw new TorchnasError(
+      'E_IO',
+      `${flag} '${runDir}' is a file; a run directory must be a folder (new or holding a run)`,
+      [flag],
+    );
   }
 }
 
-export function openRunDir<O, R>(runDir: string, kind: RunKind, flag = 'runDir'): { state: RunState<R>; stored: StoredRun<O> } | undefined {
+export function openRunDir<O, R>(
+  runDir: string,
+  kind: RunKind,
+  flag = 'runDir',
+): { state: RunState<R>; stored: StoredRun<O> } | undefined {
   requireRunFolder(runDir, flag);
   const state = readRunState<R>(runDir);
   if (!state) return undefined;
-  const stored = readJson<StoredRun<O> & { latencyUnit?: string }>(path.join(runDir, RUN_FILE), 'run description');
+  const stored = readJson<StoredRun<O> & { latencyUnit?: string }>(
+    path.join(runDir, RUN_FILE),
+    'run description',
+  );
   const found = stored.kind ?? (stored.latencyUnit !== undefined ? 'search' : 'train');
   if (found !== kind) {
-    throw new TorchnasError('E_INVALID_ARGUMENT', `${flag} '${runDir}' holds a ${found} run, not a ${kind} run: ` +
-      `give a new folder to start one`, [flag]);
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `${flag} '${runDir}' holds a ${found} run, not a ${kind} run: ` + `give a new folder to start one`,
+      [flag],
+    );
   }
   return { state, stored };
 }
@@ -108,7 +125,13 @@ export async function commitEpoch<R>(
 ): Promise<RunState<R>> {
   const checkpoint = checkpointName(state.epochsDone + 1);
   const saved = await session.saveCheckpoint(path.join(runDir, checkpoint));
-  const next = { ...state, epochsDone: state.epochsDone + 1, globalStep: saved.globalStep, checkpoint, history: [...state.history, record] };
+  const next = {
+    ...state,
+    epochsDone: state.epochsDone + 1,
+    globalStep: saved.globalStep,
+    checkpoint,
+    history: [...state.history, record],
+  };
   // Data parallel: rank 0 commits; the checkpoint was written (by rank 0) before any rank got here.
   if (session.isRoot !== false) commitRunState(runDir, next, state.checkpoint || undefined);
   return next;
@@ -122,6 +145,9 @@ export async function restoreCheckpoint<R>(
 ): Promise<void> {
   const { globalStep } = await session.loadCheckpoint(path.join(runDir, state.checkpoint));
   if (globalStep !== state.globalStep) {
-    throw new TorchnasError('E_DATA', `checkpoint ${state.checkpoint} is at step ${globalStep}, state.json says ${state.globalStep}: the run directory is inconsistent`);
+    throw new TorchnasError(
+      'E_DATA',
+      `checkpoint ${state.checkpoint} is at step ${globalStep}, state.json says ${state.globalStep}: the run directory is inconsistent`,
+    );
   }
 }

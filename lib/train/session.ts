@@ -3,13 +3,34 @@
 import { z } from 'zod';
 import { ThreadsSchema, maxThreads } from '../util/threads';
 import type {
-  NativeBlock, NativeEpochStats, NativeEvalStats, NativeGradientMatch, NativeLoaderOptions, NativeLossProbe, NativeNetworkSpec, NativeProfileOptions, NativeSearchEpochStats,
-  NativeMemoryStats, NativeOpTime, NativeSamplerOptions, NativeSearchOptions, NativeSession, NativeShiftNasOptions, NativeShiftNasStatus, NativeSubnet, NativeTimingStats, NativeTrainProgress,
+  NativeBlock,
+  NativeEpochStats,
+  NativeEvalStats,
+  NativeGradientMatch,
+  NativeLoaderOptions,
+  NativeLossProbe,
+  NativeNetworkSpec,
+  NativeProfileOptions,
+  NativeSearchEpochStats,
+  NativeMemoryStats,
+  NativeOpTime,
+  NativeSamplerOptions,
+  NativeSearchOptions,
+  NativeSession,
+  NativeShiftNasOptions,
+  NativeShiftNasStatus,
+  NativeSubnet,
+  NativeTimingStats,
+  NativeTrainProgress,
 } from '../../binding';
 import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
-import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } from '../benchmarks/nb201-network';
+import {
+  nb201NetworkCost,
+  Nb201NetworkOptionsSchema,
+  type Nb201NetworkCost,
+} from '../benchmarks/nb201-network';
 import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
 import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
 import { parseZeroCostOptions, type ProxyScores, type ZeroCostOptions } from '../proxies/zero-cost';
@@ -33,7 +54,12 @@ export const SessionOptionsSchema = z
     precision: z.enum(['fp32', 'bf16', 'fp64']).default('fp32'),
     channelsLast: ChannelsLastSchema,
     threads: ThreadsSchema.default(() => os.availableParallelism()),
-    seed: z.number().int().min(0).max(2 ** 53 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 53 - 1)
+      .default(0),
     cudnnBenchmark: z.boolean().default(true),
     /** Each batch as this many equal parts whose gradients are averaged (gradient accumulation). */
     microBatches: z.number().int().positive().default(1),
@@ -94,7 +120,12 @@ export const LoaderOptionsSchema = z
     seed: z.number().int().min(0).optional(),
     epoch: z.number().int().min(0).optional(),
     prefetch: z.number().int().min(0).optional(),
-    decodeThreads: z.number().int().min(0).max(maxThreads(), { error: () => `at most ${maxThreads()} (twice this machine's cores)` }).optional(),
+    decodeThreads: z
+      .number()
+      .int()
+      .min(0)
+      .max(maxThreads(), { error: () => `at most ${maxThreads()} (twice this machine's cores)` })
+      .optional(),
     augment: AugmentSchema.optional(),
   })
   .strict();
@@ -142,7 +173,9 @@ export type Nb201BuildOptions = z.input<typeof Nb201BuildOptionsSchema>;
 /** A dataset argument's native handle; anything else is a clear E_INVALID_ARGUMENT, not a TypeError. */
 function handleOf(data: Dataset, name: string) {
   if (!(data instanceof Dataset)) {
-    throw invalid(`${name} must be a Dataset (from loadDataset or syntheticDataset), got ${data === null ? 'null' : typeof data}`);
+    throw invalid(
+      `${name} must be a Dataset (from loadDataset or syntheticDataset), got ${data === null ? 'null' : typeof data}`,
+    );
   }
   return data.handle;
 }
@@ -191,7 +224,9 @@ export class Session {
    * input). Returns the canonical architecture string, its cost from the description and the native
    * parameter count.
    */
-  async buildNb201(options: Nb201BuildOptions): Promise<Nb201NetworkCost & { arch: string; cell: Nb201Cell; nativeParams: number }> {
+  async buildNb201(
+    options: Nb201BuildOptions,
+  ): Promise<Nb201NetworkCost & { arch: string; cell: Nb201Cell; nativeParams: number }> {
     const parsed = Nb201BuildOptionsSchema.safeParse(options);
     if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
     const { arch, ...network } = parsed.data;
@@ -199,7 +234,13 @@ export class Session {
     const cell = parseNb201Cell(canonical);
     const cost = nb201NetworkCost(cell, network);
     const { parameters } = await callNative(() =>
-      this.handle.buildNb201({ ops: [...cell], classes: network.classes, channels: network.channels, cells: network.cells, inputChannels: network.input[0] }),
+      this.handle.buildNb201({
+        ops: [...cell],
+        classes: network.classes,
+        channels: network.channels,
+        cells: network.cells,
+        inputChannels: network.input[0],
+      }),
     );
     this.inputShape = network.input;
     return { ...cost, arch: canonical, cell, nativeParams: parameters };
@@ -213,14 +254,20 @@ export class Session {
   async zeroCostProxies(data: Dataset | null, options: ZeroCostOptions): Promise<ProxyScores> {
     const o = parseZeroCostOptions(options);
     const input = o.input ?? this.inputShape;
-    if (!input) throw new TorchnasError('E_STATE', 'the session has no network: build one before computing zero-cost proxies');
+    if (!input)
+      throw new TorchnasError(
+        'E_STATE',
+        'the session has no network: build one before computing zero-cost proxies',
+      );
     return callNative(() =>
       this.handle.zeroCostProxies(data ? handleOf(data, 'data') : null, {
         proxies: o.proxies,
         batchSize: o.batchSize,
         seed: o.seed,
         input: { channels: input[0], height: input[1], width: input[2] },
-        augment: o.normalize ? { pad: 0, flip: false, mean: o.normalize.mean, std: o.normalize.std } : undefined,
+        augment: o.normalize
+          ? { pad: 0, flip: false, mean: o.normalize.mean, std: o.normalize.std }
+          : undefined,
       }),
     ) as Promise<ProxyScores>;
   }
@@ -237,7 +284,9 @@ export class Session {
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeEpochStats> {
     const options = loaderOptions(loader, PROGRESS, 'loader options');
-    return callNative(() => this.handle.trainEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
+    return callNative(() =>
+      this.handle.trainEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)),
+    );
   }
 
   /** Builds the supernet of a resolved search space (one mixed op per edge). */
@@ -263,12 +312,25 @@ export class Session {
   async searchEpoch(
     train: Dataset,
     valid: Dataset,
-    options: { train: LoaderOptions; valid: LoaderOptions; archEvery?: number; updateArch?: boolean; progressEvery?: number },
+    options: {
+      train: LoaderOptions;
+      valid: LoaderOptions;
+      archEvery?: number;
+      updateArch?: boolean;
+      progressEvery?: number;
+    },
     onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
   ): Promise<NativeSearchEpochStats> {
     const parsed = SearchEpochOptionsSchema.safeParse(options);
     if (!parsed.success) throw fromZod('search epoch options', parsed.error);
-    return callNative(() => this.handle.searchEpoch(handleOf(train, 'train'), handleOf(valid, 'valid'), options, guardCallback(onProgress)));
+    return callNative(() =>
+      this.handle.searchEpoch(
+        handleOf(train, 'train'),
+        handleOf(valid, 'valid'),
+        options,
+        guardCallback(onProgress),
+      ),
+    );
   }
 
   /** Per-edge candidate probabilities and logits, and the argmax choice. */
@@ -287,7 +349,10 @@ export class Session {
    */
   archGradient(
     data: Dataset,
-    options: LoaderOptions & { mode: 'full' | 'two' | 'full_v2'; path: { active: number; members: number[] }[] },
+    options: LoaderOptions & {
+      mode: 'full' | 'two' | 'full_v2';
+      path: { active: number; members: number[] }[];
+    },
   ): Promise<{ gate: number[]; alpha: number[] }[]> {
     return callNative(() => this.handle.archGradient(handleOf(data, 'data'), options));
   }
@@ -312,7 +377,8 @@ export class Session {
   async reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
     const parsed = ReinforceBatchSchema.safeParse({ paths, rewards });
     if (!parsed.success) throw fromZod('reinforceUpdate', parsed.error);
-    if (paths.length !== rewards.length) throw invalid(`reinforceUpdate: ${paths.length} paths but ${rewards.length} rewards`);
+    if (paths.length !== rewards.length)
+      throw invalid(`reinforceUpdate: ${paths.length} paths but ${rewards.length} rewards`);
     return callNative(() => this.handle.reinforceUpdate(parsed.data));
   }
 
@@ -320,7 +386,10 @@ export class Session {
    * A supernet's paths on `data`: one sampled from the architecture distribution per batch, or the
    * argmax path (`sampled: false`); BatchNorm uses batch statistics, as in architecture steps.
    */
-  async evaluatePaths(data: Dataset, loader: LoaderOptions & { sampled?: boolean }): Promise<NativeEvalStats> {
+  async evaluatePaths(
+    data: Dataset,
+    loader: LoaderOptions & { sampled?: boolean },
+  ): Promise<NativeEvalStats> {
     const options = loaderOptions(loader, { sampled: z.boolean().optional() }, 'loader options');
     return callNative(() => this.handle.evaluatePaths(handleOf(data, 'data'), options));
   }
@@ -334,10 +403,15 @@ export class Session {
    * Builds the one-shot supernet of a resolved elastic space (every block at its largest); with
    * `kernelTransform`, smaller kernels go through once-for-all's learnt transformation matrices.
    */
-  buildElastic(resolved: ResolvedElasticSpace, options: { kernelTransform?: boolean } = {}): Promise<{ parameters: number }> {
+  buildElastic(
+    resolved: ResolvedElasticSpace,
+    options: { kernelTransform?: boolean } = {},
+  ): Promise<{ parameters: number }> {
     const { input } = resolved.space;
     this.inputShape = [input[0], input[1], input[2]];
-    return callNative(() => this.handle.buildElastic(nativeElasticSpec(resolved, options.kernelTransform ?? false)));
+    return callNative(() =>
+      this.handle.buildElastic(nativeElasticSpec(resolved, options.kernelTransform ?? false)),
+    );
   }
 
   /** One epoch of supernet training: per batch, the sampler's subnets' losses summed, then one step. */
@@ -350,7 +424,9 @@ export class Session {
     loaderOptions(loader, PROGRESS, 'loader options');
     const parsed = SamplerOptionsSchema.safeParse(sampler);
     if (!parsed.success) throw fromZod('sampler options', parsed.error);
-    return callNative(() => this.handle.supernetEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
+    return callNative(() =>
+      this.handle.supernetEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)),
+    );
   }
 
   /** Each subnet's accuracy on `valid` after its BatchNorm statistics are recalibrated on `calib`. */
@@ -362,8 +438,16 @@ export class Session {
   ): Promise<NativeEvalStats[]> {
     loaderOptions(options.calib, {}, 'calibration loader options');
     loaderOptions(options.valid, {}, 'validation loader options');
-    if (!Number.isInteger(options.calibBatches) || options.calibBatches < 1) throw invalid('calibBatches must be a positive integer', ['calibBatches']);
-    return callNative(() => this.handle.scoreSubnets(handleOf(calib, 'calib'), handleOf(valid, 'valid'), options, guardCallback(onProgress)));
+    if (!Number.isInteger(options.calibBatches) || options.calibBatches < 1)
+      throw invalid('calibBatches must be a positive integer', ['calibBatches']);
+    return callNative(() =>
+      this.handle.scoreSubnets(
+        handleOf(calib, 'calib'),
+        handleOf(valid, 'valid'),
+        options,
+        guardCallback(onProgress),
+      ),
+    );
   }
 
   /** A subnet's tensors under the standalone network's names, as float64. */
@@ -396,7 +480,11 @@ export class Session {
    * Subnets as the training step's sampler draws them (for checking its frequencies); with
    * `{ epoch }`, the uniform draws a supernetEpoch of that epoch makes, in order.
    */
-  sampleSubnets(sampler: NativeSamplerOptions, count: number, from: { seed?: number; epoch?: number } = {}): Promise<NativeSubnet[]> {
+  sampleSubnets(
+    sampler: NativeSamplerOptions,
+    count: number,
+    from: { seed?: number; epoch?: number } = {},
+  ): Promise<NativeSubnet[]> {
     return callNative(() => this.handle.sampleSubnets({ sampler, count, ...from }));
   }
 
@@ -421,7 +509,10 @@ export class Session {
   }
 
   /** The generator's directional derivative by autograd and by finite differences (tests). */
-  generatorGradientCheck(data: Dataset, options: LoaderOptions & { target: number; seed?: number; epsilon?: number }) {
+  generatorGradientCheck(
+    data: Dataset,
+    options: LoaderOptions & { target: number; seed?: number; epsilon?: number },
+  ) {
     return callNative(() => this.handle.generatorGradientCheck(handleOf(data, 'data'), options));
   }
 
@@ -445,7 +536,9 @@ export class Session {
 
   /** Parameters and buffers by name as float64 copies (exact in an fp64 session). */
   stateTensors64(): Promise<Record<string, Float64Array>> {
-    return callNative(() => this.handle.stateTensors({ float64: true })) as Promise<Record<string, Float64Array>>;
+    return callNative(() => this.handle.stateTensors({ float64: true })) as Promise<
+      Record<string, Float64Array>
+    >;
   }
 
   /** Sets every parameter and buffer by name; the names must match the model's exactly. */
@@ -465,12 +558,16 @@ export class Session {
    * The NB201 weight-sharing supernet (every op on every edge of every cell) for the network size of
    * `options` (defaults: C = 16, N = 5, 10 classes, 3x32x32 input). A path is six op indices.
    */
-  async buildNb201Supernet(options: z.input<typeof Nb201NetworkOptionsSchema> = {}): Promise<{ parameters: number }> {
+  async buildNb201Supernet(
+    options: z.input<typeof Nb201NetworkOptionsSchema> = {},
+  ): Promise<{ parameters: number }> {
     const parsed = Nb201NetworkOptionsSchema.safeParse(options);
     if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
     const { classes, channels, cells, input } = parsed.data;
     this.inputShape = input;
-    return callNative(() => this.handle.buildNb201Supernet({ classes, channels, cells, inputChannels: input[0] }));
+    return callNative(() =>
+      this.handle.buildNb201Supernet({ classes, channels, cells, inputChannels: input[0] }),
+    );
   }
 
   /** Restricts a path supernet (NB201 or chain) to the given options per decision; [] allows all. */
@@ -483,10 +580,15 @@ export class Session {
   }
 
   /** One RSPS epoch: each step trains one path drawn uniformly inside the masks. */
-  async oneShotEpoch(data: Dataset, loader: LoaderOptions & { progressEvery?: number },
-    onProgress?: (p: NativeTrainProgress) => void): Promise<NativeEpochStats> {
+  async oneShotEpoch(
+    data: Dataset,
+    loader: LoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeEpochStats> {
     const options = loaderOptions(loader, PROGRESS, 'loader options');
-    return callNative(() => this.handle.oneShotEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)));
+    return callNative(() =>
+      this.handle.oneShotEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)),
+    );
   }
 
   /** The paths oneShotEpoch draws in `epoch`, first `count` steps. */
@@ -495,13 +597,23 @@ export class Session {
   }
 
   /** Each path's accuracy on `data` with batch statistics (running statistics left untouched). */
-  evaluateArchitectures(data: Dataset, loader: LoaderOptions & { paths: number[][] }): Promise<NativeEvalStats[]> {
-    const options = loaderOptions(loader, { paths: z.array(z.array(z.number().int().min(0))) }, 'evaluateArchitectures options');
+  evaluateArchitectures(
+    data: Dataset,
+    loader: LoaderOptions & { paths: number[][] },
+  ): Promise<NativeEvalStats[]> {
+    const options = loaderOptions(
+      loader,
+      { paths: z.array(z.array(z.number().int().min(0))) },
+      'evaluateArchitectures options',
+    );
     return callNative(() => this.handle.evaluateArchitectures(handleOf(data, 'data'), options));
   }
 
   /** GM-NAS's gradient distances for each decision (see native/search/gradient_matching.h). */
-  matchGradients(data: Dataset, loader: LoaderOptions & { decisions: number[]; repeats: number }): Promise<NativeGradientMatch[]> {
+  matchGradients(
+    data: Dataset,
+    loader: LoaderOptions & { decisions: number[]; repeats: number },
+  ): Promise<NativeGradientMatch[]> {
     const extra = { decisions: z.array(z.number().int().min(0)), repeats: z.number().int().positive() };
     const options = loaderOptions(loader, extra, 'matchGradients options');
     return callNative(() => this.handle.matchGradients(handleOf(data, 'data'), options));
@@ -517,7 +629,10 @@ export class Session {
   }
 
   /** Times a whole network, built fresh from its spec, on this session's device. */
-  profileNetwork(network: NativeNetworkSpec, options: NativeProfileOptions): Promise<{ stats: NativeTimingStats; method: string; threads: number }> {
+  profileNetwork(
+    network: NativeNetworkSpec,
+    options: NativeProfileOptions,
+  ): Promise<{ stats: NativeTimingStats; method: string; threads: number }> {
     return callNative(() => this.handle.profileNetwork({ ...options, network }));
   }
 

@@ -5,7 +5,14 @@ import * as path from 'path';
 import { z } from 'zod';
 import type { NativeEvalStats, NativeTrainProgress } from '../../binding';
 import { loadArchitecture, parseArchitecture, PRESETS, type Architecture } from '../arch';
-import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset, type DatasetName } from '../data/datasets';
+import {
+  augmentationFor,
+  DATASET_NAMES,
+  loadDataset,
+  requireShape,
+  type Dataset,
+  type DatasetName,
+} from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import {
@@ -60,7 +67,17 @@ export type TrainOptions = z.input<typeof TrainOptionsSchema>;
 type ResolvedOptions = z.output<typeof TrainOptionsSchema>;
 
 export type TrainEvent =
-  | { type: 'start'; runDir: string; arch: Architecture; params: number; macs: number; trainSize: number; validSize: number; epochs: number; startEpoch: number }
+  | {
+      type: 'start';
+      runDir: string;
+      arch: Architecture;
+      params: number;
+      macs: number;
+      trainSize: number;
+      validSize: number;
+      epochs: number;
+      startEpoch: number;
+    }
   | ({ type: 'step'; epoch: number } & NativeTrainProgress)
   | { type: 'epoch'; record: EpochRecord }
   | { type: 'test'; test: NativeEvalStats };
@@ -98,7 +115,10 @@ function defaultRunDir(arch: Architecture, dataset: DatasetName): string {
 }
 
 /** Trains from scratch, or continues the run in `runDir` when it has a committed state. */
-export async function train(options: TrainOptions, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
+export async function train(
+  options: TrainOptions,
+  onEvent?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
   const started = Date.now();
   let opts = resolveTrainOptions(options);
   let arch = architectureOf(opts);
@@ -111,8 +131,14 @@ export async function train(options: TrainOptions, onEvent?: (event: TrainEvent)
   }
 }
 
-async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, architecture: Architecture, runDir: string,
-  started: number, onEvent?: (event: TrainEvent) => void): Promise<TrainResult> {
+async function trainLocked(
+  options: TrainOptions,
+  resolved: ResolvedOptions,
+  architecture: Architecture,
+  runDir: string,
+  started: number,
+  onEvent?: (event: TrainEvent) => void,
+): Promise<TrainResult> {
   let opts = resolved;
   let arch = architecture;
   if (opts.restart) clearRun(runDir);
@@ -133,17 +159,24 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
     if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
     if (opts.limitEval) {
       // Quick checks: a fixed random part of the validation split and of the test set.
-      if (validSet && validSet.size > opts.limitEval) validSet = validSet.subset(opts.limitEval, opts.seed + 2);
+      if (validSet && validSet.size > opts.limitEval)
+        validSet = validSet.subset(opts.limitEval, opts.seed + 2);
       if (test.size > opts.limitEval) test = test.subset(opts.limitEval, opts.seed + 3);
     }
     if (opts.limitTrain) trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
     requireShape(`architecture '${arch.name}'`, arch.input, arch.classes, trainSet, opts.dataset);
     const net = await session.buildNetwork(arch);
     if (net.nativeParams !== net.params) {
-      throw new TorchnasError('E_NATIVE', `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`);
+      throw new TorchnasError(
+        'E_NATIVE',
+        `parameter count mismatch: description ${net.params}, native ${net.nativeParams}`,
+      );
     }
     const trainSize = trainSet.size;
-    requireBatchFits(opts.batchSize, trainSize, { split: 'images of the training split', worldSize: session.worldSize });
+    requireBatchFits(opts.batchSize, trainSize, {
+      split: 'images of the training split',
+      worldSize: session.worldSize,
+    });
     const steps = stepsPerEpoch(trainSize, opts.batchSize, session.worldSize);
     await session.configureTraining({
       optimizer: opts.optimizer,
@@ -160,23 +193,50 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
     if (!previous && session.isRoot) {
       // Only now, with data and network ready, does the run exist on disk.
       fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'train', options: { ...opts, runDir }, arch } satisfies StoredTrainRun);
+      writeJsonAtomic(path.join(runDir, RUN_FILE), {
+        kind: 'train',
+        options: { ...opts, runDir },
+        arch,
+      } satisfies StoredTrainRun);
     }
-    emit({ type: 'start', runDir, arch, params: net.params, macs: net.macs, trainSize, validSize: validSet?.size ?? 0, epochs: opts.epochs, startEpoch: state.epochsDone });
+    emit({
+      type: 'start',
+      runDir,
+      arch,
+      params: net.params,
+      macs: net.macs,
+      trainSize,
+      validSize: validSet?.size ?? 0,
+      epochs: opts.epochs,
+      startEpoch: state.epochsDone,
+    });
 
     const augment = augmentationFor(opts.dataset, opts.augment);
-    const evalLoader = { batchSize: Math.max(opts.batchSize, 256), augment: { mean: augment.mean, std: augment.std } };
+    const evalLoader = {
+      batchSize: Math.max(opts.batchSize, 256),
+      augment: { mean: augment.mean, std: augment.std },
+    };
     for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
       const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: arch.classes, root: session.isRoot };
-      const stats = await guardedEpoch(guard, () => session.trainEpoch(trainSet,
-        { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
-        (p) => emit({ type: 'step', epoch, ...p })));
+      const stats = await guardedEpoch(guard, () =>
+        session.trainEpoch(
+          trainSet,
+          { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
+          (p) => emit({ type: 'step', epoch, ...p }),
+        ),
+      );
       const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
       const record: EpochRecord = {
         type: 'epoch',
         epoch: epoch + 1,
         globalStep: state.globalStep + stats.steps,
-        train: { loss: stats.loss, top1: stats.top1, lr: stats.lr, seconds: stats.seconds, imagesPerSecond: (stats.images * session.worldSize) / stats.seconds },
+        train: {
+          loss: stats.loss,
+          top1: stats.top1,
+          lr: stats.lr,
+          seconds: stats.seconds,
+          imagesPerSecond: (stats.images * session.worldSize) / stats.seconds,
+        },
         ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
       };
       state = await commitEpoch(session, runDir, state, record);
@@ -185,7 +245,15 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
 
     const testStats = await session.evaluate(test, evalLoader);
     emit({ type: 'test', test: testStats });
-    const result: TrainResult = { runDir, arch, params: net.params, macs: net.macs, history: state.history, test: testStats, seconds: (Date.now() - started) / 1000 };
+    const result: TrainResult = {
+      runDir,
+      arch,
+      params: net.params,
+      macs: net.macs,
+      history: state.history,
+      test: testStats,
+      seconds: (Date.now() - started) / 1000,
+    };
     if (session.isRoot) {
       appendMetrics(runDir, { type: 'final', test: testStats });
       writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
@@ -196,4 +264,3 @@ async function trainLocked(options: TrainOptions, resolved: ResolvedOptions, arc
     await session.close();
   }
 }
-

@@ -4,7 +4,12 @@
 export async function runPool<T>(jobs: (() => Promise<T>)[], width: number): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
   let next = 0;
-  const worker = async () => { while (next < jobs.length) { const k = next++; results[k] = await jobs[k](); } };
+  const worker = async () => {
+    while (next < jobs.length) {
+      const k = next++;
+      results[k] = await jobs[k]();
+    }
+  };
   await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
   return results;
 }

@@ -14,6 +14,9 @@ export function prepareOutputFile(file: string, flag: string): void {
     fs.mkdirSync(folder, { recursive: true });
     fs.accessSync(folder, fs.constants.W_OK);
   } catch (error) {
-    throw new TorchnasError('E_IO', `${flag} '${file}': cannot write in '${folder}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new TorchnasError(
+      'E_IO',
+      `${flag} '${file}': cannot write in '${folder}': ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }

@@ -14,9 +14,11 @@ function checkPairs(x: readonly number[], y: readonly number[]): void {
 
 /** Ranks 1..n, ties sharing their mean rank. */
 export function ranks(values: readonly number[]): number[] {
-  const order = values.map((v, i) => [finiteOrLowest(v), i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const order = values
+    .map((v, i) => [finiteOrLowest(v), i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out = new Array<number>(values.length);
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && order[end + 1][0] === order[start][0]) end++;
     const rank = (start + end) / 2 + 1;
@@ -75,7 +77,10 @@ export function kendall(x: readonly number[], y: readonly number[]): number {
 /** Mean absolute percentage error of `predicted` against `measured`, in %. */
 export function mape(predicted: readonly number[], measured: readonly number[]): number {
   checkPairs(predicted, measured);
-  return (100 * predicted.reduce((acc, p, i) => acc + Math.abs(p - measured[i]) / Math.abs(measured[i]), 0)) / predicted.length;
+  return (
+    (100 * predicted.reduce((acc, p, i) => acc + Math.abs(p - measured[i]) / Math.abs(measured[i]), 0)) /
+    predicted.length
+  );
 }
 
 /** The median (the mean of the middle two for an even count). */
@@ -90,20 +95,29 @@ export function median(values: readonly number[]): number {
 export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
   if (values.length === 0) throw new RangeError('the mean of no values');
   const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  const variance = values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
+  const variance =
+    values.length > 1 ? values.reduce((a, b) => a + (b - mean) ** 2, 0) / (values.length - 1) : 0;
   return { mean, std: Math.sqrt(variance) };
 }
 
-export interface Interval { mean: number; lo: number; hi: number }
+export interface Interval {
+  mean: number;
+  lo: number;
+  hi: number;
+}
 
 /**
  * The mean of paired differences a[i] - b[i] with a percentile bootstrap interval (pairs resampled
  * with replacement, `resamples` times, seeded): pairing removes what the two share (the same subnet,
  * the same seed), so a small effect can show where two separate means' spreads would overlap.
  */
-export function pairedBootstrap(a: readonly number[], b: readonly number[],
-  options: { resamples?: number; level?: number; seed?: number } = {}): Interval {
-  if (a.length !== b.length || a.length === 0) throw invalid(`paired bootstrap of ${a.length} and ${b.length} values`);
+export function pairedBootstrap(
+  a: readonly number[],
+  b: readonly number[],
+  options: { resamples?: number; level?: number; seed?: number } = {},
+): Interval {
+  if (a.length !== b.length || a.length === 0)
+    throw invalid(`paired bootstrap of ${a.length} and ${b.length} values`);
   const { resamples = 10000, level = 0.95, seed = 1 } = options;
   const diffs = a.map((x, i) => x - b[i]);
   const n = diffs.length;

@@ -15,7 +15,8 @@ std::vector<float> Floats(const Napi::Object& object, const char* key, std::vect
   if (!js::Has(object, key)) return fallback;
   Napi::Value v = object.Get(key);
   if (v.IsNumber()) return {v.As<Napi::Number>().FloatValue()};
-  if (!v.IsArray()) js::ThrowInvalid(object.Env(), std::string("expected a number or an array for '") + key + "'");
+  if (!v.IsArray())
+    js::ThrowInvalid(object.Env(), std::string("expected a number or an array for '") + key + "'");
   Napi::Array array = v.As<Napi::Array>();
   std::vector<float> out;
   for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).As<Napi::Number>().FloatValue());
@@ -24,7 +25,8 @@ std::vector<float> Floats(const Napi::Object& object, const char* key, std::vect
 
 std::vector<std::string> Strings(const Napi::Object& object, const char* key) {
   Napi::Value v = object.Get(key);
-  if (!v.IsArray()) js::ThrowInvalid(object.Env(), std::string("expected an array of paths for '") + key + "'");
+  if (!v.IsArray())
+    js::ThrowInvalid(object.Env(), std::string("expected an array of paths for '") + key + "'");
   Napi::Array array = v.As<Napi::Array>();
   std::vector<std::string> out;
   for (uint32_t i = 0; i < array.Length(); ++i) out.push_back(array.Get(i).ToString().Utf8Value());
@@ -48,10 +50,12 @@ Napi::Value LoadCifar(const Napi::CallbackInfo& info) {
   Napi::Object o = js::ObjectArg(info, 0, "loadCifar");
   std::vector<std::string> files = Strings(o, "files");
   std::string kind = js::String(o, "kind");
-  if (kind != "cifar10" && kind != "cifar100") js::ThrowInvalid(info.Env(), "kind must be cifar10 or cifar100");
+  if (kind != "cifar10" && kind != "cifar100")
+    js::ThrowInvalid(info.Env(), "kind must be cifar10 or cifar100");
   std::string name = js::String(o, "name", kind);
   return RunDetached(info.Env(), [=]() -> MakeJsValue {
-    auto view = WholeView(ReadCifarBinary(files, kind == "cifar10" ? CifarKind::kCifar10 : CifarKind::kCifar100), name);
+    auto view = WholeView(
+        ReadCifarBinary(files, kind == "cifar10" ? CifarKind::kCifar10 : CifarKind::kCifar100), name);
     return [view](Napi::Env env) { return DatasetBinding::Wrap(env, view); };
   });
 }
@@ -63,11 +67,14 @@ Napi::Value LoadImageFolder(const Napi::CallbackInfo& info) {
   std::string root = js::String(o, "root"), list = js::String(o, "list", "");
   int64_t size = js::Integer(o, "size", 224), classes = js::Integer(o, "classes", 0);
   std::string name = js::String(o, "name", "image-folder");
-  if (size < 1 || size > 4096) js::ThrowInvalid(info.Env(), "size must be a whole number of pixels in [1, 4096]");
+  if (size < 1 || size > 4096)
+    js::ThrowInvalid(info.Env(), "size must be a whole number of pixels in [1, 4096]");
   return RunDetached(info.Env(), [=]() -> MakeJsValue {
     std::shared_ptr<ImageSource> source;
-    if (list.empty()) source = ListImageFolder(root, size);
-    else source = ReadImageList(list, root, size, classes);
+    if (list.empty())
+      source = ListImageFolder(root, size);
+    else
+      source = ReadImageList(list, root, size, classes);
     auto view = WholeView(std::move(source), name);
     return [view](Napi::Env env) { return DatasetBinding::Wrap(env, view); };
   });
@@ -81,7 +88,8 @@ void ReadDecodeTransform(const Napi::Object& a, DecodeTransform& d) {
     d.random_crop = v.IsObject() || (v.IsBoolean() && v.As<Napi::Boolean>().Value());
     if (v.IsObject()) {
       Napi::Object crop = v.As<Napi::Object>();
-      std::vector<float> scale = Floats(crop, "scale", {0.0f, 0.0f}), ratio = Floats(crop, "ratio", {0.0f, 0.0f});
+      std::vector<float> scale = Floats(crop, "scale", {0.0f, 0.0f}),
+                         ratio = Floats(crop, "ratio", {0.0f, 0.0f});
       if (scale.size() != 2 || ratio.size() != 2) {
         js::ThrowInvalid(a.Env(), "randomResizedCrop scale and ratio are [min, max]");
       }
@@ -129,7 +137,8 @@ LoaderOptions ReadLoaderOptions(const Napi::Object& o) {
     ReadDecodeTransform(a, options.augment.decode);
   }
   options.decode_threads = js::Integer(o, "decodeThreads", 0);
-  if (options.batch_size <= 0 || options.prefetch <= 0) js::ThrowInvalid(o.Env(), "batchSize and prefetch must be positive");
+  if (options.batch_size <= 0 || options.prefetch <= 0)
+    js::ThrowInvalid(o.Env(), "batchSize and prefetch must be positive");
   if (options.decode_threads < 0 || options.decode_threads > 64) {
     js::ThrowInvalid(o.Env(), "decodeThreads must be in [0, 64] (0: automatic)");
   }
@@ -137,11 +146,11 @@ LoaderOptions ReadLoaderOptions(const Napi::Object& o) {
 }
 
 Napi::Function DatasetBinding::Define(Napi::Env env) {
-  return DefineClass(env, "Dataset",
-                     {InstanceMethod<&DatasetBinding::Describe>("describe"),
-                      InstanceMethod<&DatasetBinding::Split>("split"),
-                      InstanceMethod<&DatasetBinding::Subset>("subset"),
-                      InstanceMethod<&DatasetBinding::PreviewBatch>("previewBatch")});
+  return DefineClass(
+      env, "Dataset",
+      {InstanceMethod<&DatasetBinding::Describe>("describe"), InstanceMethod<&DatasetBinding::Split>("split"),
+       InstanceMethod<&DatasetBinding::Subset>("subset"),
+       InstanceMethod<&DatasetBinding::PreviewBatch>("previewBatch")});
 }
 
 DatasetBinding::DatasetBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<DatasetBinding>(info) {
@@ -153,13 +162,15 @@ DatasetBinding::DatasetBinding(const Napi::CallbackInfo& info) : Napi::ObjectWra
 
 Napi::Object DatasetBinding::Wrap(Napi::Env env, std::shared_ptr<DatasetView> view) {
   auto holder = std::make_unique<std::shared_ptr<DatasetView>>(std::move(view));
-  auto external = Napi::External<std::shared_ptr<DatasetView>>::New(env, holder.get(), [](Napi::Env, std::shared_ptr<DatasetView>* p) { delete p; });
+  auto external = Napi::External<std::shared_ptr<DatasetView>>::New(
+      env, holder.get(), [](Napi::Env, std::shared_ptr<DatasetView>* p) { delete p; });
   holder.release();
   return State(env).dataset_constructor.New({external});
 }
 
 std::shared_ptr<DatasetView> DatasetBinding::ViewOf(Napi::Value value) {
-  if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(State(value.Env()).dataset_constructor.Value())) {
+  if (!value.IsObject() ||
+      !value.As<Napi::Object>().InstanceOf(State(value.Env()).dataset_constructor.Value())) {
     js::ThrowInvalid(value.Env(), "expected a Dataset (from loadIdx, loadCifar or loadImageFolder)");
   }
   return DatasetBinding::Unwrap(value.As<Napi::Object>())->view_;
@@ -179,7 +190,8 @@ Napi::Value DatasetBinding::Describe(const Napi::CallbackInfo& info) {
   out.Set("shape", dims);
   std::vector<int64_t> counts = view_->ClassCounts();
   Napi::Array count_array = Napi::Array::New(env, counts.size());
-  for (size_t i = 0; i < counts.size(); ++i) count_array.Set(static_cast<uint32_t>(i), static_cast<double>(counts[i]));
+  for (size_t i = 0; i < counts.size(); ++i)
+    count_array.Set(static_cast<uint32_t>(i), static_cast<double>(counts[i]));
   out.Set("classCounts", count_array);
   std::vector<std::string> names = view_->source->ClassNames();
   if (!names.empty()) {
@@ -200,7 +212,8 @@ Napi::Value DatasetBinding::Describe(const Napi::CallbackInfo& info) {
 Napi::Value DatasetBinding::Split(const Napi::CallbackInfo& info) {
   return RunSync(info.Env(), [&]() -> Napi::Value {
     Napi::Object o = js::ObjectArg(info, 0, "split");
-    auto [first, second] = SplitView(*view_, js::Number(o, "fraction"), static_cast<uint64_t>(js::Integer(o, "seed", 0)));
+    auto [first, second] =
+        SplitView(*view_, js::Number(o, "fraction"), static_cast<uint64_t>(js::Integer(o, "seed", 0)));
     Napi::Array out = Napi::Array::New(info.Env(), 2);
     out.Set(0u, Wrap(info.Env(), first));
     out.Set(1u, Wrap(info.Env(), second));
@@ -211,7 +224,8 @@ Napi::Value DatasetBinding::Split(const Napi::CallbackInfo& info) {
 Napi::Value DatasetBinding::Subset(const Napi::CallbackInfo& info) {
   return RunSync(info.Env(), [&]() -> Napi::Value {
     Napi::Object o = js::ObjectArg(info, 0, "subset");
-    return Wrap(info.Env(), SubsetView(*view_, js::Integer(o, "count"), static_cast<uint64_t>(js::Integer(o, "seed", 0))));
+    return Wrap(info.Env(), SubsetView(*view_, js::Integer(o, "count"),
+                                       static_cast<uint64_t>(js::Integer(o, "seed", 0))));
   });
 }
 
@@ -226,7 +240,8 @@ Napi::Value DatasetBinding::PreviewBatch(const Napi::CallbackInfo& info) {
     if (index < 0 || index >= loader.batches()) js::ThrowInvalid(env, "batch index out of range");
     std::optional<Batch> batch;
     for (int64_t i = 0; i <= index; ++i) batch = loader.Next();
-    if (!batch) js::ThrowInvalid(env, "batch index out of range (batches of undecodable files only are left out)");
+    if (!batch)
+      js::ThrowInvalid(env, "batch index out of range (batches of undecodable files only are left out)");
     Napi::Float32Array images = Napi::Float32Array::New(env, static_cast<size_t>(batch->images.numel()));
     std::memcpy(images.Data(), batch->images.data_ptr<float>(), images.ByteLength());
     Napi::Int32Array labels = Napi::Int32Array::New(env, static_cast<size_t>(batch->labels.numel()));

@@ -19,7 +19,8 @@ Napi::Value ConnectDistributed(const Napi::CallbackInfo& info, const SessionQueu
   options.sync_batch_norm = js::Bool(o, "syncBatchNorm", false);
   return queue(info.Env(), [options](Session& s) -> MakeJsValue {
     s.ConnectDistributed(options);
-    const double rank = static_cast<double>(s.DistributedRank()), world = static_cast<double>(s.DistributedWorld());
+    const double rank = static_cast<double>(s.DistributedRank()),
+                 world = static_cast<double>(s.DistributedWorld());
     return [rank, world](Napi::Env env) -> Napi::Value {
       return StatsObject(env, {{"rank", rank}, {"worldSize", world}});
     };

@@ -12,7 +12,8 @@ ElasticChoice ReadElasticChoice(const Napi::Object& o) {
   ElasticChoice c;
   c.resolution = js::Integer(o, "resolution");
   for (const Napi::Object& s : js::ObjectArray(o, "stages")) {
-    c.stages.push_back(ElasticStageChoice{js::Integer(s, "width"), ReadIntegers(s, "kernels"), ReadIntegers(s, "expands")});
+    c.stages.push_back(
+        ElasticStageChoice{js::Integer(s, "width"), ReadIntegers(s, "kernels"), ReadIntegers(s, "expands")});
   }
   return c;
 }
@@ -81,14 +82,16 @@ SamplerSpec ReadSampler(const Napi::Object& o) {
     Napi::Value pool = o.Get("pool");
     if (!pool.IsArray()) js::ThrowInvalid(o.Env(), "expected an array of subnet arrays for 'pool'");
     Napi::Array bins = pool.As<Napi::Array>();
-    for (uint32_t b = 0; b < bins.Length(); ++b) s.pool.push_back(ReadChoices(bins, std::to_string(b).c_str()));
+    for (uint32_t b = 0; b < bins.Length(); ++b)
+      s.pool.push_back(ReadChoices(bins, std::to_string(b).c_str()));
   }
   s.bin_weights = ReadNumbers(o, "binWeights");
   return s;
 }
 
 Napi::Value BuildElastic(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  ElasticSpec spec = RunSyncValue(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
+  ElasticSpec spec =
+      RunSyncValue(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
   return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
     const int64_t parameters = s.BuildElastic(spec);
     return [parameters](Napi::Env env) -> Napi::Value {
@@ -104,14 +107,17 @@ Napi::Value SupernetEpoch(const Napi::CallbackInfo& info, const SessionQueue& qu
   LoaderOptions loader = ReadLoaderOptions(o);
   const int64_t progress_every = js::Integer(o, "progressEvery", 20);
   SamplerSpec sampler = RunSyncValue(info.Env(), [&] { return ReadSampler(js::ObjectField(o, "sampler")); });
-  auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
+  auto sink =
+      std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
+    EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every,
+                                    [&](const ProgressSink::Record& r) { sink->Emit(r); });
     return EpochObject(st);
   });
 }
 
-// scoreSubnets(calib, valid, {subnets, calib: loader, calibBatches, valid: loader}, onProgress) -> EvalStats[]
+// scoreSubnets(calib, valid, {subnets, calib: loader, calibBatches, valid: loader}, onProgress) ->
+// EvalStats[]
 Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   auto calib = DatasetBinding::ViewOf(info[0]);
   auto valid = DatasetBinding::ViewOf(info[1]);
@@ -120,14 +126,18 @@ Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& que
   LoaderOptions calib_loader = ReadLoaderOptions(js::ObjectField(o, "calib"));
   LoaderOptions valid_loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
   const int64_t batches = js::Integer(o, "calibBatches", 20);
-  auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
+  auto sink =
+      std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
   const double total = static_cast<double>(subnets.size());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto scores = s.ScoreSubnets(subnets, calib, calib_loader, batches, valid, valid_loader,
-                                 [&](size_t done) { sink->Emit({{"done", static_cast<double>(done)}, {"total", total}}); });
+    auto scores =
+        s.ScoreSubnets(subnets, calib, calib_loader, batches, valid, valid_loader, [&](size_t done) {
+          sink->Emit({{"done", static_cast<double>(done)}, {"total", total}});
+        });
     return [scores](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, scores.size());
-      for (size_t i = 0; i < scores.size(); ++i) out.Set(static_cast<uint32_t>(i), EvalObject(scores[i])(env));
+      for (size_t i = 0; i < scores.size(); ++i)
+        out.Set(static_cast<uint32_t>(i), EvalObject(scores[i])(env));
       return out;
     };
   });
@@ -146,8 +156,10 @@ Napi::Value SubnetTensors(const Napi::CallbackInfo& info, const SessionQueue& qu
 // exportSubnet({subnet, network, path}) -> {parameters}
 Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Napi::Object o = js::ObjectArg(info, 0, "exportSubnet");
-  ElasticChoice subnet = RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
-  NetworkSpec network = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
+  ElasticChoice subnet =
+      RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  NetworkSpec network =
+      RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
   const std::string path = js::String(o, "path");
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     const int64_t parameters = s.ExportSubnet(subnet, network, path);
@@ -157,12 +169,14 @@ Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& que
   });
 }
 
-// probeSubnet(data, {...loader, subnet, masked}) -> {evalLogits, trainLogits, loss, gradients, gradientSquareSum}
+// probeSubnet(data, {...loader, subnet, masked}) -> {evalLogits, trainLogits, loss, gradients,
+// gradientSquareSum}
 Napi::Value ProbeSubnet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   auto data = DatasetBinding::ViewOf(info[0]);
   Napi::Object o = js::ObjectArg(info, 1, "probeSubnet");
   LoaderOptions loader = ReadLoaderOptions(o);
-  ElasticChoice subnet = RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
+  ElasticChoice subnet =
+      RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
   const bool masked = js::Bool(o, "masked", false);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet, masked));
@@ -201,7 +215,8 @@ Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& qu
     auto subnets = std::make_shared<std::vector<ElasticChoice>>(s.SampleSubnets(sampler, count, stream));
     return [subnets](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, subnets->size());
-      for (size_t i = 0; i < subnets->size(); ++i) out.Set(static_cast<uint32_t>(i), ChoiceObject(env, (*subnets)[i]));
+      for (size_t i = 0; i < subnets->size(); ++i)
+        out.Set(static_cast<uint32_t>(i), ChoiceObject(env, (*subnets)[i]));
       return out;
     };
   });
@@ -226,10 +241,11 @@ Napi::Value LoadWeights(const Napi::CallbackInfo& info, const SessionQueue& queu
 
 const std::vector<NamedSessionMethod>& ElasticSessionMethods() {
   static const std::vector<NamedSessionMethod> methods = {
-      {"buildElastic", &BuildElastic},   {"supernetEpoch", &SupernetEpoch}, {"scoreSubnets", &ScoreSubnets},
-      {"subnetTensors", &SubnetTensors}, {"exportSubnet", &ExportSubnet},   {"probeSubnet", &ProbeSubnet},
-      {"attentivePick", &AttentivePick}, {"reorderChannels", &ReorderChannels}, {"loadWeights", &LoadWeights},
-      {"sampleSubnets", &SampleSubnets}};
+      {"buildElastic", &BuildElastic},   {"supernetEpoch", &SupernetEpoch},
+      {"scoreSubnets", &ScoreSubnets},   {"subnetTensors", &SubnetTensors},
+      {"exportSubnet", &ExportSubnet},   {"probeSubnet", &ProbeSubnet},
+      {"attentivePick", &AttentivePick}, {"reorderChannels", &ReorderChannels},
+      {"loadWeights", &LoadWeights},     {"sampleSubnets", &SampleSubnets}};
   return methods;
 }
 

@@ -54,13 +54,16 @@ Napi::Value BuildNb201Supernet(const Napi::CallbackInfo& info, const SessionQueu
   });
   return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
     const double parameters = static_cast<double>(s.BuildNb201Supernet(spec));
-    return [parameters](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"parameters", parameters}}); };
+    return [parameters](Napi::Env env) -> Napi::Value {
+      return StatsObject(env, {{"parameters", parameters}});
+    };
   });
 }
 
 // setPathMasks({masks: number[][]}): [] allows every option.
 Napi::Value SetPathMasks(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  auto masks = RunSyncValue(info.Env(), [&] { return ReadIntegerRows(js::ObjectArg(info, 0, "setPathMasks"), "masks"); });
+  auto masks = RunSyncValue(info.Env(),
+                            [&] { return ReadIntegerRows(js::ObjectArg(info, 0, "setPathMasks"), "masks"); });
   return queue(info.Env(), [masks](Session& s) -> MakeJsValue {
     s.SetPathMasks(masks);
     return NoResult();
@@ -80,9 +83,11 @@ Napi::Value OneShotEpoch(const Napi::CallbackInfo& info, const SessionQueue& que
   Napi::Object o = js::ObjectArg(info, 1, "oneShotEpoch");
   LoaderOptions loader = ReadLoaderOptions(o);
   const int64_t progress_every = js::Integer(o, "progressEvery", 20);
-  auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
+  auto sink =
+      std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    EpochStats st = s.OneShotEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
+    EpochStats st =
+        s.OneShotEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
     return EpochObject(st);
   });
 }
@@ -134,7 +139,8 @@ Napi::Value MatchGradients(const Napi::CallbackInfo& info, const SessionQueue& q
     auto matches = s.MatchGradients(data, loader, decisions, repeats);
     return [matches](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, matches.size());
-      for (size_t i = 0; i < matches.size(); ++i) out.Set(static_cast<uint32_t>(i), MatchObject(env, matches[i]));
+      for (size_t i = 0; i < matches.size(); ++i)
+        out.Set(static_cast<uint32_t>(i), MatchObject(env, matches[i]));
       return out;
     };
   });
@@ -143,11 +149,13 @@ Napi::Value MatchGradients(const Napi::CallbackInfo& info, const SessionQueue& q
 }  // namespace
 
 const std::vector<NamedSessionMethod>& PathSupernetSessionMethods() {
-  static const std::vector<NamedSessionMethod> methods = {
-      {"buildNb201Supernet", &BuildNb201Supernet}, {"setPathMasks", &SetPathMasks},
-      {"pathMasks", &PathMasks},                   {"oneShotEpoch", &OneShotEpoch},
-      {"oneShotPaths", &OneShotPaths},             {"evaluateArchitectures", &EvaluateArchitectures},
-      {"matchGradients", &MatchGradients}};
+  static const std::vector<NamedSessionMethod> methods = {{"buildNb201Supernet", &BuildNb201Supernet},
+                                                          {"setPathMasks", &SetPathMasks},
+                                                          {"pathMasks", &PathMasks},
+                                                          {"oneShotEpoch", &OneShotEpoch},
+                                                          {"oneShotPaths", &OneShotPaths},
+                                                          {"evaluateArchitectures", &EvaluateArchitectures},
+                                                          {"matchGradients", &MatchGradients}};
   return methods;
 }
 
@@ -166,7 +174,8 @@ Napi::Value CosineDistancesBinding(const Napi::CallbackInfo& info) {
       return Rows(info.Env(), SquareRows(CosineDistances(vectors), vectors.size()));
     }
     Napi::Value v = o.Get("batches");
-    if (!v.IsArray()) js::ThrowInvalid(info.Env(), "'batches' must be an array of batches, each an array of vectors");
+    if (!v.IsArray())
+      js::ThrowInvalid(info.Env(), "'batches' must be an array of batches, each an array of vectors");
     Napi::Array list = v.As<Napi::Array>();
     std::vector<std::vector<torch::Tensor>> batches;
     for (uint32_t i = 0; i < list.Length(); ++i) {

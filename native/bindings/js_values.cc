@@ -50,8 +50,10 @@ Napi::Float32Array Float32Of(Napi::Env env, const torch::Tensor& t) {
 Napi::Object NamedArrays(Napi::Env env, const std::vector<std::pair<std::string, torch::Tensor>>& tensors) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [name, t] : tensors) {
-    if (t.scalar_type() == torch::kFloat64) out.Set(name, Float64Of(env, t));
-    else out.Set(name, Float32Of(env, t));
+    if (t.scalar_type() == torch::kFloat64)
+      out.Set(name, Float64Of(env, t));
+    else
+      out.Set(name, Float32Of(env, t));
   }
   return out;
 }

@@ -28,7 +28,8 @@ bool ReadChannelsLast(const Napi::Object& o, const torch::Device& device, Precis
 template <typename T>
 Napi::Array NumberArray(Napi::Env env, const std::vector<T>& values) {
   Napi::Array out = Napi::Array::New(env, values.size());
-  for (size_t i = 0; i < values.size(); ++i) out.Set(static_cast<uint32_t>(i), static_cast<double>(values[i]));
+  for (size_t i = 0; i < values.size(); ++i)
+    out.Set(static_cast<uint32_t>(i), static_cast<double>(values[i]));
   return out;
 }
 // What a call that returns nothing settles its Promise with.

@@ -81,7 +81,8 @@ MultitaskSpec ReadMultitaskSpec(const Napi::Object& o) {
   s.momentum = js::Number(o, "momentum", s.momentum);
   s.weight_decay = js::Number(o, "weightDecay", s.weight_decay);
   s.seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
-  s.channels_last = ReadChannelsLast(o, torch::kCPU, Precision::kFloat32);  // the multitask search runs on the CPU
+  s.channels_last =
+      ReadChannelsLast(o, torch::kCPU, Precision::kFloat32);  // the multitask search runs on the CPU
   return s;
 }
 
@@ -116,16 +117,16 @@ struct MultitaskState {
 class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "MultitaskSearch",
-                       {InstanceMethod<&MultitaskBinding::TrainEpoch>("trainEpoch"),
-                        InstanceMethod<&MultitaskBinding::Evaluate>("evaluate"),
-                        InstanceMethod<&MultitaskBinding::Probabilities>("probabilities"),
-                        InstanceMethod<&MultitaskBinding::SetLogits>("setLogits"),
-                        InstanceMethod<&MultitaskBinding::SetLearningRate>("setLearningRate"),
-                        InstanceMethod<&MultitaskBinding::Save>("save"),
-                        InstanceMethod<&MultitaskBinding::Load>("load"),
-                        InstanceMethod<&MultitaskBinding::StateTensors>("stateTensors"),
-                        InstanceMethod<&MultitaskBinding::Close>("close")});
+    return DefineClass(
+        env, "MultitaskSearch",
+        {InstanceMethod<&MultitaskBinding::TrainEpoch>("trainEpoch"),
+         InstanceMethod<&MultitaskBinding::Evaluate>("evaluate"),
+         InstanceMethod<&MultitaskBinding::Probabilities>("probabilities"),
+         InstanceMethod<&MultitaskBinding::SetLogits>("setLogits"),
+         InstanceMethod<&MultitaskBinding::SetLearningRate>("setLearningRate"),
+         InstanceMethod<&MultitaskBinding::Save>("save"), InstanceMethod<&MultitaskBinding::Load>("load"),
+         InstanceMethod<&MultitaskBinding::StateTensors>("stateTensors"),
+         InstanceMethod<&MultitaskBinding::Close>("close")});
   }
 
   explicit MultitaskBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MultitaskBinding>(info) {
@@ -171,27 +172,32 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
       every = std::max<int64_t>(1, js::Integer(o, "progressEvery", 20));
       return info.Env().Undefined();
     });
-    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
-    return Queue(info.Env(), [request = std::move(request), max_steps, every, sink](MultitaskSearch& s) -> MakeJsValue {
-      auto loader = request.Open();
-      MultitaskStepStats st = s.TrainEpoch(*loader, max_steps, [&](int64_t step, const std::vector<double>& sums) {
-        if (step % every != 0) return;
-        ProgressSink::Record r{{"step", static_cast<double>(step)}};
-        for (size_t t = 0; t < sums.size(); ++t) r.emplace_back(TaskHeadName(s.spec().tasks[t]), sums[t] / step);
-        sink->Emit(r);
-      });
-      auto probabilities = s.KeepProbabilities();
-      const int64_t global = s.step();
-      return [st, probabilities, global](Napi::Env env) -> Napi::Value {
-        Napi::Object out = StatsObject(env, {{"steps", static_cast<double>(st.steps)}, {"seconds", st.seconds},
-                                             {"globalStep", static_cast<double>(global)}});
-        out.Set("loss", NumberArray(env, st.loss));
-        out.Set("weight", NumberArray(env, st.weight));
-        out.Set("keptBlocks", NumberArray(env, st.kept_blocks));
-        out.Set("probabilities", Rows(env, probabilities));
-        return out;
-      };
-    });
+    auto sink =
+        std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
+    return Queue(info.Env(),
+                 [request = std::move(request), max_steps, every, sink](MultitaskSearch& s) -> MakeJsValue {
+                   auto loader = request.Open();
+                   MultitaskStepStats st =
+                       s.TrainEpoch(*loader, max_steps, [&](int64_t step, const std::vector<double>& sums) {
+                         if (step % every != 0) return;
+                         ProgressSink::Record r{{"step", static_cast<double>(step)}};
+                         for (size_t t = 0; t < sums.size(); ++t)
+                           r.emplace_back(TaskHeadName(s.spec().tasks[t]), sums[t] / step);
+                         sink->Emit(r);
+                       });
+                   auto probabilities = s.KeepProbabilities();
+                   const int64_t global = s.step();
+                   return [st, probabilities, global](Napi::Env env) -> Napi::Value {
+                     Napi::Object out = StatsObject(env, {{"steps", static_cast<double>(st.steps)},
+                                                          {"seconds", st.seconds},
+                                                          {"globalStep", static_cast<double>(global)}});
+                     out.Set("loss", NumberArray(env, st.loss));
+                     out.Set("weight", NumberArray(env, st.weight));
+                     out.Set("keptBlocks", NumberArray(env, st.kept_blocks));
+                     out.Set("probabilities", Rows(env, probabilities));
+                     return out;
+                   };
+                 });
   }
 
   // evaluate({items, canvas, batchSize, keep?}) -> {images, correct, confusion, detections, truths}
@@ -227,7 +233,8 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
 
   // setLogits({logits: number[][]})
   Napi::Value SetLogits(const Napi::CallbackInfo& info) {
-    auto logits = RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setLogits"), "logits"); });
+    auto logits =
+        RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setLogits"), "logits"); });
     return Queue(info.Env(), [logits](MultitaskSearch& s) -> MakeJsValue {
       s.SetLogits(logits);
       return NoResult();
@@ -235,7 +242,8 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
   }
 
   Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
-    const double lr = RunSyncValue(info.Env(), [&] { return js::Number(js::ObjectArg(info, 0, "setLearningRate"), "lr"); });
+    const double lr =
+        RunSyncValue(info.Env(), [&] { return js::Number(js::ObjectArg(info, 0, "setLearningRate"), "lr"); });
     return Queue(info.Env(), [lr](MultitaskSearch& s) -> MakeJsValue {
       s.SetLearningRate(lr);
       return NoResult();
@@ -253,7 +261,8 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
   // save/load({path}) -> {globalStep}: the step the network is at afterwards.
   Napi::Value CheckpointCall(const Napi::CallbackInfo& info, const char* what,
                              std::function<void(MultitaskSearch&, const std::string&)> call) {
-    const std::string path = RunSyncValue(info.Env(), [&] { return js::String(js::ObjectArg(info, 0, what), "path"); });
+    const std::string path =
+        RunSyncValue(info.Env(), [&] { return js::String(js::ObjectArg(info, 0, what), "path"); });
     return Queue(info.Env(), [path, call](MultitaskSearch& s) -> MakeJsValue {
       call(s, path);
       const double step = static_cast<double>(s.step());
@@ -311,7 +320,8 @@ Napi::Value Fbnetv5Estimate(const Napi::CallbackInfo& info) {
     std::vector<std::vector<double>> gradients;
     for (size_t t = 0; t < probabilities.size(); ++t) {
       log_weights.push_back(LogImportanceWeight(probabilities[t], q, mask));
-      gradients.push_back(ReinforceGradient(probabilities[t], mask, advantages[t], std::exp(log_weights.back())));
+      gradients.push_back(
+          ReinforceGradient(probabilities[t], mask, advantages[t], std::exp(log_weights.back())));
     }
     Napi::Object out = Napi::Object::New(info.Env());
     out.Set("proposal", NumberArray(info.Env(), q));
@@ -330,7 +340,8 @@ Napi::Value MultiresProbe(const Napi::CallbackInfo& info) {
     spec.heads = ReadTasks(o);
     const Mask keep = ReadMask(o, "keep");
     const int64_t batch = js::Integer(o, "batch", 2), size = js::Integer(o, "size", 32);
-    MultiresNet net = ConstructSeeded(static_cast<uint64_t>(js::Integer(o, "seed", 0)), [&] { return MultiresNet(spec); });
+    MultiresNet net =
+        ConstructSeeded(static_cast<uint64_t>(js::Integer(o, "seed", 0)), [&] { return MultiresNet(spec); });
     net->to(torch::kFloat64);
     if (js::Has(o, "weights")) SetModuleState(*net, ReadNamedVectors(js::ObjectField(o, "weights")), true);
     torch::Tensor x = ConstructSeeded(static_cast<uint64_t>(js::Integer(o, "inputSeed", 1)), [&] {
@@ -341,8 +352,10 @@ Napi::Value MultiresProbe(const Napi::CallbackInfo& info) {
     const MultitaskOutputs out = net->Forward(x, keep);
     std::vector<std::pair<std::string, torch::Tensor>> outputs;
     torch::Tensor loss = torch::zeros({}, torch::kFloat64);
-    for (const auto& [name, t] : std::vector<std::pair<std::string, torch::Tensor>>{
-             {"logits", out.logits}, {"segment", out.segment}, {"heatmap", out.heatmap}, {"boxes", out.boxes}}) {
+    for (const auto& [name, t] : std::vector<std::pair<std::string, torch::Tensor>>{{"logits", out.logits},
+                                                                                    {"segment", out.segment},
+                                                                                    {"heatmap", out.heatmap},
+                                                                                    {"boxes", out.boxes}}) {
       if (!t.defined()) continue;
       outputs.emplace_back(name, t.detach());
       loss = loss + t.pow(2).mean() + t.mean();

@@ -21,9 +21,9 @@ Napi::Value StopProfile(const Napi::CallbackInfo& info, const SessionQueue& queu
       Napi::Array ops = Napi::Array::New(env, profile->ops.size());
       for (size_t i = 0; i < profile->ops.size(); ++i) {
         const OpTime& op = profile->ops[i];
-        Napi::Object row = StatsObject(env, {{"calls", static_cast<double>(op.calls)},
-                                             {"selfMs", op.self_ms},
-                                             {"totalMs", op.total_ms}});
+        Napi::Object row = StatsObject(
+            env,
+            {{"calls", static_cast<double>(op.calls)}, {"selfMs", op.self_ms}, {"totalMs", op.total_ms}});
         row.Set("name", op.name);
         ops.Set(static_cast<uint32_t>(i), row);
       }

@@ -32,32 +32,33 @@ Napi::Object TimingObject(Napi::Env env, const TimingStats& s) {
 class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    std::vector<PropertyDescriptor> methods = {InstanceMethod<&SessionBinding::Describe>("describe"),
-                        InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
-                        InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
-                        InstanceMethod<&SessionBinding::ZeroCostProxies>("zeroCostProxies"),
-                        InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
-                        InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
-                        InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
-                        InstanceMethod<&SessionBinding::EvaluatePaths>("evaluatePaths"),
-                        InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
-                        InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
-                        InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
-                        InstanceMethod<&SessionBinding::SetStateTensors>("setStateTensors"),
-                        InstanceMethod<&SessionBinding::ProbeLoss>("probeLoss"),
-                        InstanceMethod<&SessionBinding::BuildSupernet>("buildSupernet"),
-                        InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
-                        InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
-                        InstanceMethod<&SessionBinding::ArchState>("archState"),
-                        InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
-                        InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
-                        InstanceMethod<&SessionBinding::EdgeMixtureLoss>("edgeMixtureLoss"),
-                        InstanceMethod<&SessionBinding::ReinforceUpdate>("reinforceUpdate"),
-                        InstanceMethod<&SessionBinding::ArchReward>("archReward"),
-                        InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
-                        InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
-                        InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
-                        InstanceMethod<&SessionBinding::Close>("close")};
+    std::vector<PropertyDescriptor> methods = {
+        InstanceMethod<&SessionBinding::Describe>("describe"),
+        InstanceMethod<&SessionBinding::BuildNetwork>("buildNetwork"),
+        InstanceMethod<&SessionBinding::BuildNb201>("buildNb201"),
+        InstanceMethod<&SessionBinding::ZeroCostProxies>("zeroCostProxies"),
+        InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
+        InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
+        InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
+        InstanceMethod<&SessionBinding::EvaluatePaths>("evaluatePaths"),
+        InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
+        InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
+        InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
+        InstanceMethod<&SessionBinding::SetStateTensors>("setStateTensors"),
+        InstanceMethod<&SessionBinding::ProbeLoss>("probeLoss"),
+        InstanceMethod<&SessionBinding::BuildSupernet>("buildSupernet"),
+        InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
+        InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
+        InstanceMethod<&SessionBinding::ArchState>("archState"),
+        InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
+        InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
+        InstanceMethod<&SessionBinding::EdgeMixtureLoss>("edgeMixtureLoss"),
+        InstanceMethod<&SessionBinding::ReinforceUpdate>("reinforceUpdate"),
+        InstanceMethod<&SessionBinding::ArchReward>("archReward"),
+        InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
+        InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
+        InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
+        InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
     for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods(),
                               &DistSessionMethods(), &PathSupernetSessionMethods()}) {
@@ -142,7 +143,9 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   // peakReservedBytes}: the device's caching allocator, read after the work queued before it.
   Napi::Value MemoryStats(const Napi::CallbackInfo& info) {
     bool reset_peak = RunSyncValue(info.Env(), [&] {
-      return info.Length() > 0 && info[0].IsObject() ? js::Bool(info[0].As<Napi::Object>(), "resetPeak", false) : false;
+      return info.Length() > 0 && info[0].IsObject()
+                 ? js::Bool(info[0].As<Napi::Object>(), "resetPeak", false)
+                 : false;
     });
     return Queue(info.Env(), [reset_peak](Session& s) -> MakeJsValue {
       DeviceMemoryStats m = ReadDeviceMemory(s.options().exec.device, reset_peak);
@@ -158,7 +161,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value BuildNetwork(const Napi::CallbackInfo& info) {
-    NetworkSpec spec = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectArg(info, 0, "buildNetwork")); });
+    NetworkSpec spec =
+        RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectArg(info, 0, "buildNetwork")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       int64_t parameters = s.BuildNetwork(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
@@ -168,7 +172,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value BuildNb201(const Napi::CallbackInfo& info) {
-    Nb201Spec spec = RunSyncValue(info.Env(), [&] { return ReadNb201Spec(js::ObjectArg(info, 0, "buildNb201")); });
+    Nb201Spec spec =
+        RunSyncValue(info.Env(), [&] { return ReadNb201Spec(js::ObjectArg(info, 0, "buildNb201")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       int64_t parameters = s.BuildNb201(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
@@ -182,9 +187,11 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   Napi::Value ZeroCostProxies(const Napi::CallbackInfo& info) {
     std::shared_ptr<const DatasetView> data;
     if (!info[0].IsNull() && !info[0].IsUndefined()) data = DatasetBinding::ViewOf(info[0]);
-    ProxyRequest request = RunSyncValue(info.Env(), [&] { return ReadProxyRequest(js::ObjectArg(info, 1, "zeroCostProxies")); });
+    ProxyRequest request =
+        RunSyncValue(info.Env(), [&] { return ReadProxyRequest(js::ObjectArg(info, 1, "zeroCostProxies")); });
     return Queue(info.Env(), [data, request](Session& s) -> MakeJsValue {
-      auto results = std::make_shared<std::vector<std::pair<std::string, ProxyResult>>>(s.ZeroCostProxies(data, request));
+      auto results = std::make_shared<std::vector<std::pair<std::string, ProxyResult>>>(
+          s.ZeroCostProxies(data, request));
       return [results](Napi::Env env) -> Napi::Value {
         Napi::Object out = Napi::Object::New(env);
         for (const auto& [name, result] : *results) {
@@ -202,7 +209,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   Napi::Value ConfigureTraining(const Napi::CallbackInfo& info) {
     Napi::Object o = js::ObjectArg(info, 0, "configureTraining");
     OptimizerSpec optimizer;
-    optimizer.kind = RunSyncValue(info.Env(), [&] { return ParseOptimizerKind(js::String(o, "optimizer", "sgd")); });
+    optimizer.kind =
+        RunSyncValue(info.Env(), [&] { return ParseOptimizerKind(js::String(o, "optimizer", "sgd")); });
     optimizer.lr = js::Number(o, "lr");
     optimizer.momentum = js::Number(o, "momentum", optimizer.momentum);
     optimizer.nesterov = js::Bool(o, "nesterov", optimizer.nesterov);
@@ -227,9 +235,11 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     Napi::Object o = js::ObjectArg(info, 1, "trainEpoch");
     LoaderOptions loader = ReadLoaderOptions(o);
     int64_t progress_every = js::Integer(o, "progressEvery", 20);
-    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
+    auto sink =
+        std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      EpochStats st = s.TrainEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
+      EpochStats st =
+          s.TrainEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
       return EpochObject(st);
     });
   }
@@ -256,7 +266,9 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return Queue(info.Env(), [path](Session& s) -> MakeJsValue {
       s.SaveCheckpoint(path);
       int64_t step = s.global_step();
-      return [step](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"globalStep", static_cast<double>(step)}}); };
+      return [step](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"globalStep", static_cast<double>(step)}});
+      };
     });
   }
 
@@ -265,14 +277,17 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return Queue(info.Env(), [path](Session& s) -> MakeJsValue {
       s.LoadCheckpoint(path);
       int64_t step = s.global_step();
-      return [step](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"globalStep", static_cast<double>(step)}}); };
+      return [step](Napi::Env env) -> Napi::Value {
+        return StatsObject(env, {{"globalStep", static_cast<double>(step)}});
+      };
     });
   }
 
   // stateTensors({float64}) -> {[name]: Float32Array | Float64Array}
   Napi::Value StateTensors(const Napi::CallbackInfo& info) {
     const bool float64 = RunSyncValue(info.Env(), [&] {
-      return info.Length() > 0 && info[0].IsObject() ? js::Bool(info[0].As<Napi::Object>(), "float64", false) : false;
+      return info.Length() > 0 && info[0].IsObject() ? js::Bool(info[0].As<Napi::Object>(), "float64", false)
+                                                     : false;
     });
     return Queue(info.Env(), [float64](Session& s) -> MakeJsValue {
       auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>(
@@ -305,7 +320,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value BuildSupernet(const Napi::CallbackInfo& info) {
-    SupernetSpec spec = RunSyncValue(info.Env(), [&] { return ReadSupernetSpec(js::ObjectArg(info, 0, "buildSupernet")); });
+    SupernetSpec spec =
+        RunSyncValue(info.Env(), [&] { return ReadSupernetSpec(js::ObjectArg(info, 0, "buildSupernet")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       int64_t parameters = s.BuildSupernet(spec);
       return [parameters](Napi::Env env) -> Napi::Value {
@@ -315,14 +331,16 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value ConfigureSearch(const Napi::CallbackInfo& info) {
-    ArchSpec spec = RunSyncValue(info.Env(), [&] { return ReadArchSpec(js::ObjectArg(info, 0, "configureSearch")); });
+    ArchSpec spec =
+        RunSyncValue(info.Env(), [&] { return ReadArchSpec(js::ObjectArg(info, 0, "configureSearch")); });
     return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
       s.ConfigureSearch(spec);
       return NoResult();
     });
   }
 
-  // searchEpoch(train, valid, {train: loader, valid: loader, archEvery, updateArch, progressEvery}, onProgress)
+  // searchEpoch(train, valid, {train: loader, valid: loader, archEvery, updateArch, progressEvery},
+  // onProgress)
   Napi::Value SearchEpoch(const Napi::CallbackInfo& info) {
     auto train = DatasetBinding::ViewOf(info[0]);
     auto valid = DatasetBinding::ViewOf(info[1]);
@@ -333,7 +351,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     options.arch_every = js::Integer(o, "archEvery", 1);
     options.update_arch = js::Bool(o, "updateArch", true);
     options.progress_every = js::Integer(o, "progressEvery", 20);
-    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
+    auto sink =
+        std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       SearchEpochStats st = s.SearchEpoch(train, valid, train_loader, valid_loader, options,
                                           [&](const ProgressSink::Record& r) { sink->Emit(r); });
@@ -362,7 +381,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       auto derived = s.DerivedChoices();
       return [probabilities, logits, derived](Napi::Env env) -> Napi::Value {
         Napi::Array choices = Napi::Array::New(env, derived.size());
-        for (size_t e = 0; e < derived.size(); ++e) choices.Set(static_cast<uint32_t>(e), static_cast<double>(derived[e]));
+        for (size_t e = 0; e < derived.size(); ++e)
+          choices.Set(static_cast<uint32_t>(e), static_cast<double>(derived[e]));
         Napi::Object out = Napi::Object::New(env);
         out.Set("probabilities", Rows(env, probabilities));
         out.Set("logits", Rows(env, logits));
@@ -373,7 +393,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   }
 
   Napi::Value SetArchLogits(const Napi::CallbackInfo& info) {
-    auto logits = RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setArchLogits"), "logits"); });
+    auto logits = RunSyncValue(info.Env(),
+                               [&] { return ReadTable(js::ObjectArg(info, 0, "setArchLogits"), "logits"); });
     return Queue(info.Env(), [logits](Session& s) -> MakeJsValue {
       s.SetArchLogits(logits);
       return NoResult();
@@ -392,11 +413,13 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
       choice.active = js::Integer(c, "active");
       if (!c.Get("members").IsArray()) js::ThrowInvalid(info.Env(), "each path entry needs a members array");
       Napi::Array members = c.Get("members").As<Napi::Array>();
-      for (uint32_t i = 0; i < members.Length(); ++i) choice.members.push_back(members.Get(i).As<Napi::Number>().Int64Value());
+      for (uint32_t i = 0; i < members.Length(); ++i)
+        choice.members.push_back(members.Get(i).As<Napi::Number>().Int64Value());
       path.push_back(std::move(choice));
     }
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      auto grads = std::make_shared<std::vector<std::pair<torch::Tensor, torch::Tensor>>>(s.ArchGradient(data, loader, path, mode));
+      auto grads = std::make_shared<std::vector<std::pair<torch::Tensor, torch::Tensor>>>(
+          s.ArchGradient(data, loader, path, mode));
       return [grads](Napi::Env env) -> Napi::Value {
         auto list = [&](const torch::Tensor& t) {
           Napi::Array a = Napi::Array::New(env);
@@ -460,16 +483,19 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     Napi::Object o = js::ObjectArg(info, 0, "profileLayers");
     auto probes = RunSyncValue(info.Env(), [&] { return ReadLayerProbes(o); });
     ProfileOptions options = ReadProfileOptions(o);
-    auto sink = std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
+    auto sink =
+        std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       const double total = static_cast<double>(probes.size());
-      auto profiles = std::make_shared<std::vector<Profile>>(s.ProfileLayers(probes, options, [&](size_t done) {
-        sink->Emit({{"done", static_cast<double>(done)}, {"total", total}});
-      }));
+      auto profiles =
+          std::make_shared<std::vector<Profile>>(s.ProfileLayers(probes, options, [&](size_t done) {
+            sink->Emit({{"done", static_cast<double>(done)}, {"total", total}});
+          }));
       const double threads = at::get_num_threads();
       return [profiles, threads](Napi::Env env) -> Napi::Value {
         Napi::Array layers = Napi::Array::New(env, profiles->size());
-        for (size_t i = 0; i < profiles->size(); ++i) layers.Set(static_cast<uint32_t>(i), TimingObject(env, (*profiles)[i].stats));
+        for (size_t i = 0; i < profiles->size(); ++i)
+          layers.Set(static_cast<uint32_t>(i), TimingObject(env, (*profiles)[i].stats));
         Napi::Object out = Napi::Object::New(env);
         out.Set("layers", layers);
         out.Set("method", profiles->empty() ? std::string() : profiles->front().method);
@@ -482,7 +508,8 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
   // profileNetwork({network, batch, warmup, repeats, cudaGraph, foldBatchNorm}) -> {stats, method, threads}
   Napi::Value ProfileNetwork(const Napi::CallbackInfo& info) {
     Napi::Object o = js::ObjectArg(info, 0, "profileNetwork");
-    NetworkSpec spec = RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
+    NetworkSpec spec =
+        RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
     ProfileOptions options = ReadProfileOptions(o);
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
       Profile profile = s.ProfileNetwork(spec, options);

@@ -80,7 +80,8 @@ Napi::Value ShiftNasStatusOf(const Napi::CallbackInfo& info, const SessionQueue&
 Napi::Value GenerateSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   std::vector<double> targets = ReadNumbers(js::ObjectArg(info, 0, "generateSubnets"), "targets");
   return queue(info.Env(), [targets](Session& s) -> MakeJsValue {
-    auto generated = std::make_shared<std::vector<std::pair<ElasticChoice, double>>>(s.GenerateSubnets(targets));
+    auto generated =
+        std::make_shared<std::vector<std::pair<ElasticChoice, double>>>(s.GenerateSubnets(targets));
     return [generated](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, generated->size());
       for (size_t i = 0; i < generated->size(); ++i) {
@@ -126,8 +127,10 @@ Napi::Value GeneratorGradientCheck(const Napi::CallbackInfo& info, const Session
 
 const std::vector<NamedSessionMethod>& ShiftNasSessionMethods() {
   static const std::vector<NamedSessionMethod> methods = {
-      {"configureShiftNas", &ConfigureShiftNas}, {"shiftNasStatus", &ShiftNasStatusOf},
-      {"generateSubnets", &GenerateSubnets},     {"pretrainGenerator", &PretrainGenerator},
+      {"configureShiftNas", &ConfigureShiftNas},
+      {"shiftNasStatus", &ShiftNasStatusOf},
+      {"generateSubnets", &GenerateSubnets},
+      {"pretrainGenerator", &PretrainGenerator},
       {"generatorGradientCheck", &GeneratorGradientCheck}};
   return methods;
 }

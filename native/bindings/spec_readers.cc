@@ -59,7 +59,8 @@ std::vector<std::vector<double>> ReadTable(const Napi::Object& o, const char* ke
   Napi::Array rows = v.As<Napi::Array>();
   for (uint32_t i = 0; i < rows.Length(); ++i) {
     Napi::Value row = rows.Get(i);
-    if (!row.IsArray()) js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
+    if (!row.IsArray())
+      js::ThrowInvalid(o.Env(), std::string("expected an array of arrays for '") + key + "'");
     std::vector<double> values;
     Napi::Array r = row.As<Napi::Array>();
     for (uint32_t j = 0; j < r.Length(); ++j) {
@@ -132,7 +133,8 @@ std::map<std::string, std::vector<double>> ReadNamedVectors(const Napi::Object& 
 ArchSpec ReadArchSpec(const Napi::Object& o) {
   ArchSpec spec;
   const std::string method = js::String(o, "method", "gradient");
-  if (method != "gradient" && method != "reinforce") js::ThrowInvalid(o.Env(), "method must be gradient or reinforce");
+  if (method != "gradient" && method != "reinforce")
+    js::ThrowInvalid(o.Env(), "method must be gradient or reinforce");
   spec.method = method == "gradient" ? ArchMethod::kGradient : ArchMethod::kReinforce;
   spec.mode = ParseGateMode(js::String(o, "mode", "full_v2"));
   spec.lr = js::Number(o, "lr", spec.lr);
@@ -142,11 +144,16 @@ ArchSpec ReadArchSpec(const Napi::Object& o) {
   spec.latency = ReadTable(o, "latency");
   spec.fixed_latency = js::Number(o, "fixedLatency", 0.0);
   const std::string loss = js::String(o, "latencyLoss", "none");
-  if (loss == "none") spec.loss = LatencyLoss::kNone;
-  else if (loss == "mul#log") spec.loss = LatencyLoss::kMulLog;
-  else if (loss == "add#linear") spec.loss = LatencyLoss::kAddLinear;
-  else if (loss == "abs#ratio") spec.loss = LatencyLoss::kAbsRatio;
-  else js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log, add#linear or abs#ratio");
+  if (loss == "none")
+    spec.loss = LatencyLoss::kNone;
+  else if (loss == "mul#log")
+    spec.loss = LatencyLoss::kMulLog;
+  else if (loss == "add#linear")
+    spec.loss = LatencyLoss::kAddLinear;
+  else if (loss == "abs#ratio")
+    spec.loss = LatencyLoss::kAbsRatio;
+  else
+    js::ThrowInvalid(o.Env(), "latencyLoss must be none, mul#log, add#linear or abs#ratio");
   spec.target = js::Number(o, "target", 0.0);
   spec.mul_a = js::Number(o, "a", spec.mul_a);
   spec.mul_b = js::Number(o, "b", spec.mul_b);
@@ -210,7 +217,8 @@ std::vector<LayerProbe> ReadLayerProbes(const Napi::Object& o) {
     probe.block = ReadBlockSpec(js::ObjectField(layer, "block"));
     if (!layer.Get("input").IsArray()) js::ThrowInvalid(o.Env(), "each layer needs an input shape array");
     Napi::Array shape = layer.Get("input").As<Napi::Array>();
-    for (uint32_t i = 0; i < shape.Length(); ++i) probe.input.push_back(shape.Get(i).As<Napi::Number>().Int64Value());
+    for (uint32_t i = 0; i < shape.Length(); ++i)
+      probe.input.push_back(shape.Get(i).As<Napi::Number>().Int64Value());
     probes.push_back(std::move(probe));
   }
   return probes;

@@ -87,7 +87,7 @@ Napi::Value RunSync(Napi::Env env, const std::function<Napi::Value()>& work) {
   } catch (const Napi::Error&) {
     throw;
   } catch (...) {
-    failure.reset(RunCaught([] () -> MakeJsValue { throw; }));
+    failure.reset(RunCaught([]() -> MakeJsValue { throw; }));
   }
   throw MakeError(env, failure->code, failure->message);
 }

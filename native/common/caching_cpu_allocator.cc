@@ -59,7 +59,9 @@ class CachingCpuAllocator final : public c10::Allocator {
   c10::DeleterFnPtr raw_deleter() const override { return &Release; }
 
 #ifdef TORCHNAS_ALLOCATOR_COPY_DATA
-  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    default_copy_data(dest, src, count);
+  }
 #endif
 
   CpuCacheStats stats() const {
@@ -94,7 +96,7 @@ class CachingCpuAllocator final : public c10::Allocator {
   const size_t budget_;
   // Mutable: LibTorch before 2.3 calls allocate() on a const allocator.
   mutable std::mutex mutex_;
-  mutable std::multimap<size_t, void*> free_;  // by size: blocks ready for reuse
+  mutable std::multimap<size_t, void*> free_;       // by size: blocks ready for reuse
   mutable std::unordered_map<void*, size_t> live_;  // handed out, with their rounded size
   mutable size_t cached_ = 0;
   mutable size_t hits_ = 0;

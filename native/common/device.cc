@@ -13,7 +13,8 @@
 namespace torchnas {
 
 torch::Device ParseDevice(const std::string& text) {
-  if (text == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  if (text == "auto")
+    return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
   if (text == "cpu") return torch::kCPU;
   if (text == "cuda" || text.rfind("cuda:", 0) == 0) {
     int64_t index = 0;
@@ -23,13 +24,15 @@ torch::Device ParseDevice(const std::string& text) {
         index = std::stoll(text.substr(5), &used);
         if (used != text.size() - 5 || index < 0) throw std::invalid_argument(text);
       } catch (const std::exception&) {
-        Fail(codes::kInvalidArgument, "device '" + text + "' is not valid: use 'cuda' or 'cuda:N' with N >= 0");
+        Fail(codes::kInvalidArgument,
+             "device '" + text + "' is not valid: use 'cuda' or 'cuda:N' with N >= 0");
       }
     }
     if (!torch::cuda::is_available()) {
-      Fail(codes::kNoCuda, "device '" + text +
-                               "' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): "
-                               "use --device cpu or auto");
+      Fail(codes::kNoCuda,
+           "device '" + text +
+               "' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): "
+               "use --device cpu or auto");
     }
     int64_t count = static_cast<int64_t>(torch::cuda::device_count());
     if (index >= count) {
@@ -50,9 +53,12 @@ Precision ParsePrecision(const std::string& text) {
 
 std::string PrecisionName(Precision precision) {
   switch (precision) {
-    case Precision::kBFloat16: return "bf16";
-    case Precision::kFloat64: return "fp64";
-    default: return "fp32";
+    case Precision::kBFloat16:
+      return "bf16";
+    case Precision::kFloat64:
+      return "fp64";
+    default:
+      return "fp32";
   }
 }
 

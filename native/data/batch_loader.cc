@@ -13,13 +13,16 @@ namespace {
 void RequireDecodeTransform(const ImageSource& source, const AugmentSpec& a) {
   const DecodeTransform& d = a.decode;
   if (!source.decodes()) {
-    Require(!d.random_crop && !d.jitter(), "randomResizedCrop and colorJitter need a dataset of image files "
-                                           "(loadImageFolder); use pad for in-memory images");
+    Require(!d.random_crop && !d.jitter(),
+            "randomResizedCrop and colorJitter need a dataset of image files "
+            "(loadImageFolder); use pad for in-memory images");
     return;
   }
   Require(a.pad == 0, "crop padding does not apply to image files: use randomResizedCrop");
-  Require(d.scale_min > 0 && d.scale_min <= d.scale_max, "randomResizedCrop scale must be [min, max] with 0 < min <= max");
-  Require(d.ratio_min > 0 && d.ratio_min <= d.ratio_max, "randomResizedCrop ratio must be [min, max] with 0 < min <= max");
+  Require(d.scale_min > 0 && d.scale_min <= d.scale_max,
+          "randomResizedCrop scale must be [min, max] with 0 < min <= max");
+  Require(d.ratio_min > 0 && d.ratio_min <= d.ratio_max,
+          "randomResizedCrop ratio must be [min, max] with 0 < min <= max");
   Require(d.brightness >= 0 && d.contrast >= 0 && d.saturation >= 0, "colorJitter strengths must be >= 0");
 }
 
@@ -41,16 +44,19 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetView> view, LoaderOptions 
   Require(a.mean.size() == 1 || static_cast<int64_t>(a.mean.size()) == shape.channels,
           "normalization mean needs 1 or " + std::to_string(shape.channels) + " values");
   Require(a.std.size() == a.mean.size(), "normalization mean and std need the same number of values");
-  Require(a.pad >= 0 && a.pad < shape.height && a.pad < shape.width, "crop padding must be in [0, image size)");
+  Require(a.pad >= 0 && a.pad < shape.height && a.pad < shape.width,
+          "crop padding must be in [0, image size)");
   RequireDecodeTransform(*view_->source, a);
   lut_.resize(static_cast<size_t>(shape.channels));
   for (int64_t c = 0; c < shape.channels; ++c) {
     const size_t k = a.mean.size() == 1 ? 0 : static_cast<size_t>(c);
     Require(a.std[k] > 0.0f, "normalization std must be positive");
-    for (int v = 0; v < 256; ++v) lut_[static_cast<size_t>(c)][static_cast<size_t>(v)] = (v / 255.0f - a.mean[k]) / a.std[k];
+    for (int v = 0; v < 256; ++v)
+      lut_[static_cast<size_t>(c)][static_cast<size_t>(v)] = (v / 255.0f - a.mean[k]) / a.std[k];
   }
   order_ = view_->indices;
-  if (options_.shuffle) SeededRandom(DeriveSeed(options_.seed, static_cast<uint64_t>(options_.epoch))).Shuffle(order_);
+  if (options_.shuffle)
+    SeededRandom(DeriveSeed(options_.seed, static_cast<uint64_t>(options_.epoch))).Shuffle(order_);
   Require(options_.shard_count >= 1 && options_.shard_rank >= 0 && options_.shard_rank < options_.shard_count,
           "shard rank must be in [0, shard count)");
   const int64_t n = view_->size();
@@ -62,7 +68,8 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetView> view, LoaderOptions 
                             (options_.shard_count > 1 ? " over all ranks" : "") + ") with drop_last");
   const int64_t threads = LoaderThreads(*view_->source, options_.decode_threads);
   prefetcher_ = std::make_unique<Prefetcher<Batch>>(
-      batches_, std::max(options_.prefetch, threads), [this](int64_t index) { return MakeBatch(index); }, threads);
+      batches_, std::max(options_.prefetch, threads), [this](int64_t index) { return MakeBatch(index); },
+      threads);
 }
 
 std::optional<Batch> BatchLoader::Next() {
@@ -71,9 +78,10 @@ std::optional<Batch> BatchLoader::Next() {
     if (!batch || batch->labels.size(0) > 0) return batch;
     // Data parallel: every rank must take every step, or the ranks' collectives stop matching.
     if (options_.shard_count > 1) {
-      Fail(codes::kData, "no image of one of this rank's batches could be read (dataset '" + view_->name +
-                             "'): remove the unreadable files the warning names, then run the same command to "
-                             "resume; data-parallel ranks cannot skip a step");
+      Fail(codes::kData,
+           "no image of one of this rank's batches could be read (dataset '" + view_->name +
+               "'): remove the unreadable files the warning names, then run the same command to "
+               "resume; data-parallel ranks cannot skip a step");
     }
   }
 }
@@ -83,8 +91,9 @@ Batch BatchLoader::MakeBatch(int64_t index) const {
   const int64_t begin = (index * options_.shard_count + options_.shard_rank) * options_.batch_size;
   const int64_t count = std::min<int64_t>(options_.batch_size, view_->size() - begin);
   auto float_options = torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(options_.pin_memory);
-  Batch batch{torch::empty({count, shape.channels, shape.height, shape.width}, float_options),
-              torch::empty({count}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(options_.pin_memory))};
+  Batch batch{
+      torch::empty({count, shape.channels, shape.height, shape.width}, float_options),
+      torch::empty({count}, torch::TensorOptions().dtype(torch::kLong).pinned_memory(options_.pin_memory))};
   float* out = batch.images.data_ptr<float>();
   int64_t* labels = batch.labels.data_ptr<int64_t>();
   std::vector<uint8_t> pixels(static_cast<size_t>(shape.numel()));

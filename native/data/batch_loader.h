@@ -15,8 +15,8 @@
 namespace torchnas {
 
 struct AugmentSpec {
-  int64_t pad = 0;     // random crop of the original size from the image padded by `pad` (0: off)
-  bool flip = false;   // horizontal flip with probability 1/2
+  int64_t pad = 0;                // random crop of the original size from the image padded by `pad` (0: off)
+  bool flip = false;              // horizontal flip with probability 1/2
   std::vector<float> mean{0.0f};  // per channel, in [0, 1] units; one value broadcasts
   std::vector<float> std{1.0f};
   DecodeTransform decode;  // sources that decode files: random resized crop or centre crop, jitter
@@ -64,7 +64,7 @@ class BatchLoader {
   LoaderOptions options_;
   std::vector<int64_t> order_;
   int64_t batches_ = 0;
-  std::vector<std::array<float, 256>> lut_;  // uint8 -> normalized float, per channel
+  std::vector<std::array<float, 256>> lut_;        // uint8 -> normalized float, per channel
   std::unique_ptr<Prefetcher<Batch>> prefetcher_;  // last: its thread stops before the rest is freed
 };
 

@@ -56,8 +56,9 @@ void ByteStream::ReadExact(void* dst, size_t n, const char* what) {
   const uint64_t start = offset_;
   size_t got = ReadSome(dst, n);
   if (got != n) {
-    FailAt(start + got, std::string("file is truncated while reading ") + what + ": expected " + std::to_string(n) +
-                            " bytes from byte " + std::to_string(start) + ", got " + std::to_string(got));
+    FailAt(start + got, std::string("file is truncated while reading ") + what + ": expected " +
+                            std::to_string(n) + " bytes from byte " + std::to_string(start) + ", got " +
+                            std::to_string(got));
   }
 }
 

@@ -26,8 +26,9 @@ std::shared_ptr<InMemoryImages> ReadCifarBinary(const std::vector<std::string>& 
       }
       const int64_t label = buffer[static_cast<size_t>(label_bytes - 1)];
       if (label >= classes) {
-        in.FailAt(start + static_cast<uint64_t>(label_bytes - 1),
-                  "label " + std::to_string(label) + " is out of range for " + std::to_string(classes) + " classes");
+        in.FailAt(start + static_cast<uint64_t>(label_bytes - 1), "label " + std::to_string(label) +
+                                                                      " is out of range for " +
+                                                                      std::to_string(classes) + " classes");
       }
       labels.push_back(label);
       bytes.insert(bytes.end(), buffer.begin() + label_bytes, buffer.end());

@@ -7,7 +7,8 @@
 namespace torchnas {
 
 struct DecodeTransform {
-  bool random_crop = false;  // RandomResizedCrop; false: resize the shorter side to size*256/224, crop the centre
+  bool random_crop =
+      false;  // RandomResizedCrop; false: resize the shorter side to size*256/224, crop the centre
   double scale_min = 0.08, scale_max = 1.0;             // of the image's area
   double ratio_min = 3.0 / 4.0, ratio_max = 4.0 / 3.0;  // width / height
   // ColorJitter strengths: each factor is drawn from [max(0, 1 - s), 1 + s]; 0 leaves it out.

@@ -17,7 +17,8 @@ std::vector<int64_t> ReadIdxHeader(ByteStream& in, uint32_t expected_dims) {
     char text[16];
     std::snprintf(text, sizeof(text), "0x%08x", magic);
     in.FailAt(0, std::string("not an IDX file of unsigned bytes with ") + std::to_string(expected_dims) +
-                     " dimensions (magic " + text + ", expected 0x0000080" + std::to_string(expected_dims) + ")");
+                     " dimensions (magic " + text + ", expected 0x0000080" + std::to_string(expected_dims) +
+                     ")");
   }
   std::vector<int64_t> dims;
   for (uint32_t d = 0; d < expected_dims; ++d) {
@@ -38,8 +39,9 @@ std::shared_ptr<InMemoryImages> ReadIdx(const std::string& images_path, const st
   ByteStream labels_in(labels_path);
   std::vector<int64_t> ldims = ReadIdxHeader(labels_in, 1);
   if (ldims[0] != idims[0]) {
-    Fail(codes::kData, "'" + labels_path + "' has " + std::to_string(ldims[0]) + " labels but '" + images_path +
-                           "' has " + std::to_string(idims[0]) + " images: the files do not belong together");
+    Fail(codes::kData, "'" + labels_path + "' has " + std::to_string(ldims[0]) + " labels but '" +
+                           images_path + "' has " + std::to_string(idims[0]) +
+                           " images: the files do not belong together");
   }
   const int64_t n = idims[0];
   torch::Tensor images = torch::empty({n, 1, idims[1], idims[2]}, torch::kByte);
@@ -50,8 +52,9 @@ std::shared_ptr<InMemoryImages> ReadIdx(const std::string& images_path, const st
   const uint8_t* l = raw_labels.data_ptr<uint8_t>();
   for (int64_t i = 0; i < n; ++i) {
     if (l[i] >= classes) {
-      labels_in.FailAt(label_start + static_cast<uint64_t>(i),
-                       "label " + std::to_string(l[i]) + " is out of range for " + std::to_string(classes) + " classes");
+      labels_in.FailAt(
+          label_start + static_cast<uint64_t>(i),
+          "label " + std::to_string(l[i]) + " is out of range for " + std::to_string(classes) + " classes");
     }
   }
   return std::make_shared<InMemoryImages>(images, raw_labels.to(torch::kLong), classes);

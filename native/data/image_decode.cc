@@ -32,8 +32,9 @@ void ReadFileBytes(const std::string& path, std::vector<uint8_t>& bytes) {
   bytes.resize(static_cast<size_t>(info.st_size));
   const size_t got = std::fread(bytes.data(), 1, bytes.size(), file.get());
   if (got != bytes.size()) {
-    Fail(codes::kIo, "read " + std::to_string(got) + " of its " + std::to_string(bytes.size()) + " bytes" +
-                         (std::ferror(file.get()) ? std::string(": ") + std::strerror(errno) : std::string()));
+    Fail(codes::kIo,
+         "read " + std::to_string(got) + " of its " + std::to_string(bytes.size()) + " bytes" +
+             (std::ferror(file.get()) ? std::string(": ") + std::strerror(errno) : std::string()));
   }
 }
 

@@ -26,8 +26,11 @@ void ReleaseIfHuge() {
 
 ImageFolder::ImageFolder(std::string root, std::vector<std::string> paths, std::vector<int32_t> labels,
                          std::vector<std::string> class_names, int64_t classes, int64_t size)
-    : root_(std::move(root)), labels_(std::move(labels)), class_names_(std::move(class_names)),
-      classes_(classes), size_(size) {
+    : root_(std::move(root)),
+      labels_(std::move(labels)),
+      class_names_(std::move(class_names)),
+      classes_(classes),
+      size_(size) {
   Require(paths.size() == labels_.size(), "one label per image file");
   Require(size_ >= 1, "the image size must be at least 1 pixel");
   offsets_.reserve(paths.size());

@@ -56,8 +56,9 @@ std::vector<std::string> ClassFiles(const fs::path& root, const std::string& nam
   if (others > 0) {
     message += " (it has " + std::to_string(others) + " other file(s), e.g. '" + example + "': convert them)";
   }
-  Fail(codes::kInvalidArgument, message + ": add its images or remove the folder (every subfolder is a class, "
-                                          "labelled by its place among the sorted names)");
+  Fail(codes::kInvalidArgument, message +
+                                    ": add its images or remove the folder (every subfolder is a class, "
+                                    "labelled by its place among the sorted names)");
 }
 
 std::string Trim(const std::string& s) {
@@ -90,13 +91,14 @@ std::shared_ptr<ImageFolder> ListImageFolder(const std::string& root, int64_t si
     Fail(codes::kIo, "cannot list image folder '" + root + "': " + e.what());
   }
   if (class_names.empty()) {
-    Fail(codes::kInvalidArgument, "image folder '" + root + "' has no class subfolders: it must hold one "
-                                  "folder per class with the images inside (<root>/<class>/<image>.jpg), "
-                                  "or use an image list");
+    Fail(codes::kInvalidArgument, "image folder '" + root +
+                                      "' has no class subfolders: it must hold one "
+                                      "folder per class with the images inside (<root>/<class>/<image>.jpg), "
+                                      "or use an image list");
   }
   const auto classes = static_cast<int64_t>(class_names.size());
-  return std::make_shared<ImageFolder>(root, std::move(paths), std::move(labels), std::move(class_names), classes,
-                                       size);
+  return std::make_shared<ImageFolder>(root, std::move(paths), std::move(labels), std::move(class_names),
+                                       classes, size);
 }
 
 std::shared_ptr<ImageFolder> ReadImageList(const std::string& list, const std::string& root, int64_t size,
@@ -132,8 +134,8 @@ std::shared_ptr<ImageFolder> ReadImageList(const std::string& list, const std::s
     Fail(codes::kInvalidArgument, "image list '" + list + "' has no 'relative/path label' line");
   }
   const int64_t count = classes > 0 ? classes : int64_t{largest} + 1;
-  return std::make_shared<ImageFolder>(root, std::move(paths), std::move(labels), std::vector<std::string>{}, count,
-                                       size);
+  return std::make_shared<ImageFolder>(root, std::move(paths), std::move(labels), std::vector<std::string>{},
+                                       count, size);
 }
 
 }  // namespace torchnas

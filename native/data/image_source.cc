@@ -11,7 +11,8 @@ namespace torchnas {
 
 InMemoryImages::InMemoryImages(torch::Tensor images, torch::Tensor labels, int64_t classes)
     : images_(images.contiguous()), labels_(labels.to(torch::kLong).contiguous()), classes_(classes) {
-  TORCH_CHECK(images_.dim() == 4 && images_.scalar_type() == torch::kByte, "images must be uint8 [N, C, H, W]");
+  TORCH_CHECK(images_.dim() == 4 && images_.scalar_type() == torch::kByte,
+              "images must be uint8 [N, C, H, W]");
   TORCH_CHECK(labels_.dim() == 1 && labels_.size(0) == images_.size(0), "one label per image");
   images_ptr_ = images_.data_ptr<uint8_t>();
   labels_ptr_ = labels_.data_ptr<int64_t>();

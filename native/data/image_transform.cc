@@ -86,7 +86,8 @@ CropResize RandomResizedCrop(int64_t height, int64_t width, int64_t size, const 
 
 CropResize ResizeCenterCrop(int64_t height, int64_t width, int64_t size) {
   const int64_t shorter = RoundHalfEven(static_cast<double>(size) * 256.0 / 224.0);
-  const auto h = static_cast<double>(height), w = static_cast<double>(width), s = static_cast<double>(shorter);
+  const auto h = static_cast<double>(height), w = static_cast<double>(width),
+             s = static_cast<double>(shorter);
   int64_t new_h = shorter, new_w = shorter;
   // Resize's longer side: int(short * long / shorter_input), truncated as torchvision does.
   if (width <= height) {

@@ -33,7 +33,8 @@ std::vector<uint8_t> ResizeSquare(const std::vector<uint8_t>& src, int64_t from,
       const int64_t x0 = static_cast<int64_t>(sx);
       const int64_t x1 = std::min(x0 + 1, from - 1);
       const double fx = sx - static_cast<double>(x0);
-      const double v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) + fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
+      const double v = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x1)) +
+                       fy * ((1 - fx) * at(y1, x0) + fx * at(y1, x1));
       out[static_cast<size_t>(r * to + c)] = static_cast<uint8_t>(std::lround(v));
     }
   }
@@ -68,14 +69,15 @@ int64_t Paste(const CanvasSpec& spec, const std::vector<uint8_t>& item, const Sq
 void CheckCanvasSpec(const CanvasSpec& spec, const DatasetView& items) {
   const ImageShape shape = items.source->shape();
   Require(shape.channels == 1 && shape.height == shape.width,
-          "canvas items must be square single-channel images (Fashion-MNIST), got " + std::to_string(shape.channels) +
-              "x" + std::to_string(shape.height) + "x" + std::to_string(shape.width));
+          "canvas items must be square single-channel images (Fashion-MNIST), got " +
+              std::to_string(shape.channels) + "x" + std::to_string(shape.height) + "x" +
+              std::to_string(shape.width));
   Require(items.size() > 0, "the canvas item dataset '" + items.name + "' is empty");
   Require(spec.min_side >= 4 && spec.min_side <= spec.max_side,
           "canvas.minSide must be at least 4 and at most canvas.maxSide");
-  Require(spec.max_side <= spec.size, "canvas.size " + std::to_string(spec.size) +
-                                          " is smaller than an item (canvas.maxSide " + std::to_string(spec.max_side) +
-                                          "): enlarge the canvas or shrink the items");
+  Require(spec.max_side <= spec.size,
+          "canvas.size " + std::to_string(spec.size) + " is smaller than an item (canvas.maxSide " +
+              std::to_string(spec.max_side) + "): enlarge the canvas or shrink the items");
   Require(spec.min_items >= 1 && spec.min_items <= spec.max_items && spec.max_items <= 8,
           "canvas.minItems and canvas.maxItems must satisfy 1 <= minItems <= maxItems <= 8");
   Require(spec.foreground >= 0 && spec.foreground < 255, "canvas.foreground must be in [0, 255)");
@@ -89,18 +91,23 @@ Canvas MakeCanvas(const CanvasSpec& spec, const DatasetView& items, int64_t inde
   Canvas canvas;
   canvas.pixels.assign(static_cast<size_t>(spec.size * spec.size), 0);
   canvas.segment.assign(canvas.pixels.size(), 0);
-  const int64_t wanted = spec.min_items + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.max_items - spec.min_items + 1)));
+  const int64_t wanted =
+      spec.min_items +
+      static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.max_items - spec.min_items + 1)));
   std::vector<Square> placed;
   std::vector<uint8_t> raw(static_cast<size_t>(from * from));
   int64_t most = -1;
   for (int64_t k = 0; k < wanted; ++k) {
     const int64_t item = items.indices[rng.Below(static_cast<uint64_t>(items.size()))];
-    const int64_t side = spec.min_side + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.max_side - spec.min_side + 1)));
+    const int64_t side =
+        spec.min_side +
+        static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.max_side - spec.min_side + 1)));
     std::optional<Square> spot;
     for (int t = 0; t < kPlacementTries && !spot; ++t) {
       Square s{static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.size - side + 1))),
                static_cast<int64_t>(rng.Below(static_cast<uint64_t>(spec.size - side + 1))), side};
-      if (std::none_of(placed.begin(), placed.end(), [&](const Square& o) { return o.Overlaps(s); })) spot = s;
+      if (std::none_of(placed.begin(), placed.end(), [&](const Square& o) { return o.Overlaps(s); }))
+        spot = s;
     }
     if (!spot) continue;  // crowded: this canvas holds fewer items
     placed.push_back(*spot);
@@ -112,7 +119,8 @@ Canvas MakeCanvas(const CanvasSpec& spec, const DatasetView& items, int64_t inde
   return canvas;
 }
 
-CanvasBatch MakeCanvasBatch(const CanvasSpec& spec, const DatasetView& items, const std::vector<int64_t>& indices) {
+CanvasBatch MakeCanvasBatch(const CanvasSpec& spec, const DatasetView& items,
+                            const std::vector<int64_t>& indices) {
   const int64_t b = static_cast<int64_t>(indices.size());
   const int64_t s = spec.size;
   CanvasBatch batch;
@@ -149,7 +157,8 @@ CanvasLoader::CanvasLoader(CanvasSpec spec, std::shared_ptr<const DatasetView> i
   Require(batch_size > 0, "batch size must be positive");
   order_.resize(static_cast<size_t>(spec_.count));
   for (int64_t i = 0; i < spec_.count; ++i) order_[static_cast<size_t>(i)] = i;
-  if (shuffle) SeededRandom(DeriveSeed(spec_.seed ^ 0xC4A7A5ull, static_cast<uint64_t>(epoch))).Shuffle(order_);
+  if (shuffle)
+    SeededRandom(DeriveSeed(spec_.seed ^ 0xC4A7A5ull, static_cast<uint64_t>(epoch))).Shuffle(order_);
   batches_ = (spec_.count + batch_size - 1) / batch_size;
   prefetcher_ = std::make_unique<Prefetcher<CanvasBatch>>(batches_, 3, [this](int64_t k) {
     const auto begin = order_.begin() + k * batch_size_;

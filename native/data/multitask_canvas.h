@@ -35,7 +35,7 @@ struct CanvasBox {
 };
 
 struct Canvas {
-  std::vector<uint8_t> pixels;  // size x size
+  std::vector<uint8_t> pixels;   // size x size
   std::vector<uint8_t> segment;  // size x size: 0 background, 1 + class
   std::vector<CanvasBox> boxes;
   int64_t label = 0;
@@ -53,7 +53,8 @@ struct CanvasBatch {
   torch::Tensor box_labels;  // int64 [B, max_items]; -1 marks padding
 };
 
-CanvasBatch MakeCanvasBatch(const CanvasSpec& spec, const DatasetView& items, const std::vector<int64_t>& indices);
+CanvasBatch MakeCanvasBatch(const CanvasSpec& spec, const DatasetView& items,
+                            const std::vector<int64_t>& indices);
 
 // One epoch of canvas batches, shuffled by (seed, epoch), made on a prefetch thread.
 class CanvasLoader {

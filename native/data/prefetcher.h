@@ -38,7 +38,9 @@ class Prefetcher {
   std::optional<T> Next() {
     std::unique_lock<std::mutex> lock(mutex_);
     // Every item before a failure was claimed, so it will be ready or fail itself: no endless wait.
-    changed_.wait(lock, [this] { return delivered_ == count_ || delivered_ >= failed_at_ || ready_.count(delivered_); });
+    changed_.wait(lock, [this] {
+      return delivered_ == count_ || delivered_ >= failed_at_ || ready_.count(delivered_);
+    });
     if (delivered_ == count_) return std::nullopt;
     if (delivered_ >= failed_at_) std::rethrow_exception(failure_);
     auto it = ready_.find(delivered_);
@@ -55,7 +57,8 @@ class Prefetcher {
       int64_t index = 0;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        changed_.wait(lock, [this] { return stop_ || failed_ || next_ >= count_ || next_ < delivered_ + ahead_; });
+        changed_.wait(lock,
+                      [this] { return stop_ || failed_ || next_ >= count_ || next_ < delivered_ + ahead_; });
         if (stop_ || failed_ || next_ >= count_) return;
         index = next_++;
       }

@@ -18,6 +18,7 @@ struct ResizeAxis {
 };
 
 // Resizes interleaved RGB rows (`width` pixels each) into planar dst [3, y.out_count, x.out_count].
-void ResizeRgbToPlanar(const uint8_t* rgb, int64_t width, const ResizeAxis& y, const ResizeAxis& x, uint8_t* dst);
+void ResizeRgbToPlanar(const uint8_t* rgb, int64_t width, const ResizeAxis& y, const ResizeAxis& x,
+                       uint8_t* dst);
 
 }  // namespace torchnas

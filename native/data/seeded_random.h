@@ -18,7 +18,9 @@ class SeededRandom {
   explicit SeededRandom(uint64_t seed) : state_(SplitMix64(seed)) {}
   uint64_t Next() { return state_ = SplitMix64(state_); }
   // Uniform in [0, n), n > 0 (Lemire's multiply-shift; the tiny bias is irrelevant here).
-  uint64_t Below(uint64_t n) { return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64); }
+  uint64_t Below(uint64_t n) {
+    return static_cast<uint64_t>((static_cast<unsigned __int128>(Next()) * n) >> 64);
+  }
   double Uniform() { return static_cast<double>(Next() >> 11) * (1.0 / 9007199254740992.0); }
 
   template <typename T>
@@ -31,6 +33,8 @@ class SeededRandom {
 };
 
 // A seed for stream `stream` of run `seed` (e.g. one per epoch, one per sample).
-inline uint64_t DeriveSeed(uint64_t seed, uint64_t stream) { return SplitMix64(seed ^ SplitMix64(stream + 1)); }
+inline uint64_t DeriveSeed(uint64_t seed, uint64_t stream) {
+  return SplitMix64(seed ^ SplitMix64(stream + 1));
+}
 
 }  // namespace torchnas

@@ -20,7 +20,8 @@ uint64_t NextMix(uint64_t& state) {
 SyntheticImages::SyntheticImages(int64_t count, ImageShape shape, int64_t classes, uint64_t seed)
     : count_(count), shape_(shape), classes_(classes), seed_(seed) {
   Require(count >= 1, "a synthetic dataset needs at least one image");
-  Require(shape.channels >= 1 && shape.height >= 1 && shape.width >= 1, "synthetic images need a positive shape");
+  Require(shape.channels >= 1 && shape.height >= 1 && shape.width >= 1,
+          "synthetic images need a positive shape");
   Require(classes >= 2, "a synthetic dataset needs at least 2 classes");
 }
 

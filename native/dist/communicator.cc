@@ -61,16 +61,17 @@ class GlooCommunicator : public Communicator {
       auto gloo_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
       gloo_options->devices.push_back(GlooDevice(options.master_addr));
       gloo_options->threads = 2;
-      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, static_cast<int>(options.rank),
-                                                            static_cast<int>(options.world_size), gloo_options);
+      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(
+          store_, static_cast<int>(options.rank), static_cast<int>(options.world_size), gloo_options);
     } catch (const Error&) {
       throw;
     } catch (const std::exception& e) {
-      Fail(codes::kRankFailed, "rank " + std::to_string(options.rank) + " could not join the group of " +
-                                std::to_string(options.world_size) + " at " + options.master_addr + ":" +
-                                std::to_string(options.master_port) + " (" + e.what() +
-                                "): start every rank with the same --master-addr/--master-port and WORLD_SIZE, "
-                                "or raise --dist-timeout");
+      Fail(codes::kRankFailed,
+           "rank " + std::to_string(options.rank) + " could not join the group of " +
+               std::to_string(options.world_size) + " at " + options.master_addr + ":" +
+               std::to_string(options.master_port) + " (" + e.what() +
+               "): start every rank with the same --master-addr/--master-port and WORLD_SIZE, "
+               "or raise --dist-timeout");
     }
     heartbeat_ = std::thread([this] { Beat(); });
   }

@@ -7,16 +7,16 @@
 
 namespace torchnas {
 
-GradientBuckets::GradientBuckets(std::vector<torch::Tensor> parameters, std::shared_ptr<Communicator> communicator,
-                                 int64_t bucket_bytes)
+GradientBuckets::GradientBuckets(std::vector<torch::Tensor> parameters,
+                                 std::shared_ptr<Communicator> communicator, int64_t bucket_bytes)
     : parameters_(std::move(parameters)), communicator_(std::move(communicator)) {
   bucket_of_.resize(parameters_.size());
   reached_.assign(parameters_.size(), false);
   int64_t bytes = 0;
   for (size_t k = parameters_.size(); k-- > 0;) {
     const torch::Tensor& p = parameters_[k];
-    const bool dtype_changes = !buckets_.empty() &&
-                               parameters_[buckets_.back().members.front()].scalar_type() != p.scalar_type();
+    const bool dtype_changes =
+        !buckets_.empty() && parameters_[buckets_.back().members.front()].scalar_type() != p.scalar_type();
     // The first bucket is small (1 MiB, as DDP's): the last layers' gradients go out at once.
     const int64_t cap = buckets_.size() == 1 ? std::min<int64_t>(bucket_bytes, 1 << 20) : bucket_bytes;
     if (buckets_.empty() || bytes >= cap || dtype_changes) {
@@ -93,8 +93,10 @@ void GradientBuckets::Finish() {
       if (!reached_[k]) continue;
       torch::Tensor& p = parameters_[k];
       torch::Tensor mean = b.flat.narrow(0, b.offsets[slot], p.numel()).view(p.sizes()) * scale;
-      if (p.mutable_grad().defined()) p.mutable_grad().copy_(mean);
-      else p.mutable_grad() = mean.clone(torch::MemoryFormat::Preserve);
+      if (p.mutable_grad().defined())
+        p.mutable_grad().copy_(mean);
+      else
+        p.mutable_grad() = mean.clone(torch::MemoryFormat::Preserve);
     }
   }
   exposed_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

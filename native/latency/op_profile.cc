@@ -49,17 +49,21 @@ void Accumulate(const std::vector<profiler::LegacyEvent>& events, std::map<std::
 
 void StartOpProfile() {
 #ifdef TORCHNAS_HAS_LEGACY_PROFILER
-  if (running) Fail(codes::kState, "an operator profile is already running on this session: call stopProfile first");
-  profiler::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
+  if (running)
+    Fail(codes::kState, "an operator profile is already running on this session: call stopProfile first");
+  profiler::enableProfilerLegacy(
+      torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU));
   running = true;
   started = std::chrono::steady_clock::now();
 #else
-  Fail(codes::kInvalidArgument, "this LibTorch build has no legacy profiler: operator profiles are unavailable");
+  Fail(codes::kInvalidArgument,
+       "this LibTorch build has no legacy profiler: operator profiles are unavailable");
 #endif
 }
 
 OpProfile StopOpProfile() {
-  if (!running) Fail(codes::kState, "no operator profile is running on this session: call startProfile first");
+  if (!running)
+    Fail(codes::kState, "no operator profile is running on this session: call startProfile first");
   OpProfile out;
 #ifdef TORCHNAS_HAS_LEGACY_PROFILER
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -67,7 +71,8 @@ OpProfile StopOpProfile() {
   std::map<std::string, OpTime> by_name;
   for (const auto& events : profiler::disableProfilerLegacy()) Accumulate(events, by_name);
   for (auto& [name, op] : by_name) out.ops.push_back(std::move(op));
-  std::sort(out.ops.begin(), out.ops.end(), [](const OpTime& a, const OpTime& b) { return a.self_ms > b.self_ms; });
+  std::sort(out.ops.begin(), out.ops.end(),
+            [](const OpTime& a, const OpTime& b) { return a.self_ms > b.self_ms; });
 #endif
   return out;
 }

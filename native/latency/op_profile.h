@@ -17,7 +17,7 @@ struct OpTime {
 };
 
 struct OpProfile {
-  double seconds = 0.0;  // wall time from start to stop
+  double seconds = 0.0;     // wall time from start to stop
   std::vector<OpTime> ops;  // by self time, largest first
 };
 

@@ -36,7 +36,8 @@ struct Profile {
 // `keep_going` runs after each layer with the number done; returning false stops early (the
 // profiles measured so far come back).
 std::vector<Profile> ProfileLayers(const std::vector<LayerProbe>& probes, const ExecutionConfig& exec,
-                                   const ProfileOptions& options, const std::function<bool(size_t)>& keep_going);
+                                   const ProfileOptions& options,
+                                   const std::function<bool(size_t)>& keep_going);
 
 Profile ProfileNetwork(const NetworkSpec& spec, const ExecutionConfig& exec, const ProfileOptions& options);
 

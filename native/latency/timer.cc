@@ -21,14 +21,16 @@ TimedSamples TimeOnCpu(const std::function<void()>& work, const TimerOptions& op
   for (int64_t i = 0; i < options.repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
     work();
-    out.ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    out.ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
   }
   return out;
 }
 
 #ifdef TORCHNAS_WITH_CUDA
 // Event pairs around each repeat on `stream`; `run` is the eager work or a graph replay.
-std::vector<double> TimeWithEvents(const std::function<void()>& run, const at::cuda::CUDAStream& stream, int64_t repeats) {
+std::vector<double> TimeWithEvents(const std::function<void()>& run, const at::cuda::CUDAStream& stream,
+                                   int64_t repeats) {
   std::vector<double> ms;
   ms.reserve(static_cast<size_t>(repeats));
   for (int64_t i = 0; i < repeats; ++i) {
@@ -42,7 +44,8 @@ std::vector<double> TimeWithEvents(const std::function<void()>& run, const at::c
   return ms;
 }
 
-TimedSamples TimeOnCuda(const std::function<void()>& work, const torch::Device& device, const TimerOptions& options) {
+TimedSamples TimeOnCuda(const std::function<void()>& work, const torch::Device& device,
+                        const TimerOptions& options) {
   c10::cuda::CUDAGuard device_guard(device);
   if (!options.cuda_graph) {
     for (int64_t i = 0; i < options.warmup; ++i) work();
@@ -69,17 +72,20 @@ TimedSamples TimeOnCuda(const std::function<void()>& work, const torch::Device& 
 
 }  // namespace
 
-TimedSamples TimeWork(const std::function<void()>& work, const torch::Device& device, const TimerOptions& options) {
+TimedSamples TimeWork(const std::function<void()>& work, const torch::Device& device,
+                      const TimerOptions& options) {
   Require(options.warmup >= 0, "warmup must be 0 or more");
   Require(options.repeats >= 1, "repeats must be at least 1");
   if (!device.is_cuda()) {
-    Require(!options.cuda_graph, "CUDA-graph timing needs a CUDA device: drop cudaGraph or use --device cuda");
+    Require(!options.cuda_graph,
+            "CUDA-graph timing needs a CUDA device: drop cudaGraph or use --device cuda");
     return TimeOnCpu(work, options);
   }
 #ifdef TORCHNAS_WITH_CUDA
   return TimeOnCuda(work, device, options);
 #else
-  Fail(codes::kNoCuda, "this torchnas build has no CUDA timing: rebuild against a CUDA LibTorch (npm run build:native)");
+  Fail(codes::kNoCuda,
+       "this torchnas build has no CUDA timing: rebuild against a CUDA LibTorch (npm run build:native)");
 #endif
 }
 

@@ -22,6 +22,7 @@ struct TimedSamples {
   std::string method;      // "steady-clock", "cuda-events" or "cuda-events+graph"
 };
 
-TimedSamples TimeWork(const std::function<void()>& work, const torch::Device& device, const TimerOptions& options);
+TimedSamples TimeWork(const std::function<void()>& work, const torch::Device& device,
+                      const TimerOptions& options);
 
 }  // namespace torchnas

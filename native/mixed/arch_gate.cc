@@ -4,7 +4,8 @@ namespace torchnas {
 
 torch::Tensor GateLogitGradient(const torch::Tensor& alpha, const std::vector<int64_t>& members,
                                 const torch::Tensor& gate_gradients) {
-  torch::Tensor index = torch::tensor(members, torch::TensorOptions().dtype(torch::kLong).device(alpha.device()));
+  torch::Tensor index =
+      torch::tensor(members, torch::TensorOptions().dtype(torch::kLong).device(alpha.device()));
   // At least fp32 (bf16 autocast), fp64 in fp64 sessions.
   const auto dtype = alpha.scalar_type() == torch::kFloat64 ? torch::kFloat64 : torch::kFloat32;
   torch::Tensor p = torch::softmax(alpha.detach().index_select(0, index).to(dtype), 0);
@@ -38,9 +39,12 @@ torch::autograd::variable_list ArchGate::backward(torch::autograd::AutogradConte
     for (size_t k = 0; k < gate->members.size(); ++k) {
       const int64_t j = gate->members[k];
       torch::Tensor out;
-      if (j == gate->active) out = active_output;
-      else if (!gate->kept.empty()) out = gate->kept[k];
-      else out = gate->rerun(j);  // freed after the product: one extra output alive at a time
+      if (j == gate->active)
+        out = active_output;
+      else if (!gate->kept.empty())
+        out = gate->kept[k];
+      else
+        out = gate->rerun(j);  // freed after the product: one extra output alive at a time
       dots.push_back((out.to(dtype) * grad32).sum());
     }
     gate_gradients = torch::stack(dots);

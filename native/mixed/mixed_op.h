@@ -18,8 +18,8 @@ class MixedOpImpl : public torch::nn::Module {
   MixedOpImpl(const std::vector<BlockSpec>& candidates, bool shortcut);
 
   // `alpha` is required when choice.members is not empty (an architecture step).
-  torch::Tensor forward(const torch::Tensor& x, const EdgeChoice& choice, GateMode mode, const torch::Tensor& alpha,
-                        const ExecutionConfig& exec);
+  torch::Tensor forward(const torch::Tensor& x, const EdgeChoice& choice, GateMode mode,
+                        const torch::Tensor& alpha, const ExecutionConfig& exec);
   // The edge's output when candidate j is chosen (with its shortcut), with autograd as the caller has it.
   torch::Tensor RunCandidate(int64_t j, const torch::Tensor& x);
   int64_t size() const { return static_cast<int64_t>(candidates_.size()); }

@@ -17,8 +17,8 @@ BlockKind ParseBlockKind(const std::string& op) {
   if (op == "gap") return BlockKind::kGlobalPool;
   if (op == "linear") return BlockKind::kLinear;
   if (op == "dropout") return BlockKind::kDropout;
-  Fail(codes::kInvalidArgument, "unknown op '" + op +
-                                    "': use conv, mbconv, identity, zero, maxpool, avgpool, gap, linear or dropout");
+  Fail(codes::kInvalidArgument,
+       "unknown op '" + op + "': use conv, mbconv, identity, zero, maxpool, avgpool, gap, linear or dropout");
 }
 
 torch::nn::AnyModule MakeBlock(const BlockSpec& b, size_t index) {
@@ -28,8 +28,9 @@ torch::nn::AnyModule MakeBlock(const BlockSpec& b, size_t index) {
   switch (b.kind) {
     case BlockKind::kConv:
       Require(b.kernel % 2 == 1, where + "conv kernel must be odd");
-      return torch::nn::AnyModule(ConvBnAct(
-          ConvBnActOptions(b.in_channels, b.out_channels, b.kernel).stride(b.stride).activation(b.activation)));
+      return torch::nn::AnyModule(ConvBnAct(ConvBnActOptions(b.in_channels, b.out_channels, b.kernel)
+                                                .stride(b.stride)
+                                                .activation(b.activation)));
     case BlockKind::kMBConv:
       Require(b.kernel % 2 == 1, where + "mbconv kernel must be odd");
       return torch::nn::AnyModule(MBConv(MBConvOptions(b.in_channels, b.out_channels, b.kernel, b.expand)
@@ -38,7 +39,8 @@ torch::nn::AnyModule MakeBlock(const BlockSpec& b, size_t index) {
                                              .residual(b.residual)
                                              .activation(b.activation)));
     case BlockKind::kIdentity:
-      Require(b.in_channels == b.out_channels && b.stride == 1, where + "identity keeps channels and stride 1");
+      Require(b.in_channels == b.out_channels && b.stride == 1,
+              where + "identity keeps channels and stride 1");
       return torch::nn::AnyModule(Identity());
     case BlockKind::kZero:
       return torch::nn::AnyModule(Zero(b.out_channels, b.stride));
@@ -59,7 +61,6 @@ torch::nn::AnyModule MakeBlock(const BlockSpec& b, size_t index) {
   }
   Fail(codes::kInvalidArgument, where + "unsupported block");
 }
-
 
 torch::nn::Sequential MakeSequential(const std::vector<BlockSpec>& blocks) {
   torch::nn::Sequential sequence;

@@ -27,8 +27,8 @@ inline std::vector<std::pair<std::string, torch::Tensor>> ModuleStateTensors(con
 
 // Sets every parameter and buffer of `module` by name, all or nothing. Names in `values` that the
 // module lacks are an error unless `extra_allowed` (a child taking its tensors from a supernet's).
-inline void SetModuleState(torch::nn::Module& module, const std::map<std::string, std::vector<double>>& values,
-                           bool extra_allowed) {
+inline void SetModuleState(torch::nn::Module& module,
+                           const std::map<std::string, std::vector<double>>& values, bool extra_allowed) {
   torch::NoGradGuard no_grad;
   std::map<std::string, torch::Tensor> targets;
   for (const auto& item : module.named_parameters()) targets[item.key()] = item.value();
@@ -41,7 +41,8 @@ inline void SetModuleState(torch::nn::Module& module, const std::map<std::string
     auto found = values.find(name);
     Require(found != values.end(), "no value given for the model's tensor '" + name + "'");
     Require(static_cast<int64_t>(found->second.size()) == t.numel(),
-            "'" + name + "' holds " + std::to_string(t.numel()) + " values, " + std::to_string(found->second.size()) + " given");
+            "'" + name + "' holds " + std::to_string(t.numel()) + " values, " +
+                std::to_string(found->second.size()) + " given");
   }
   for (auto& [name, t] : targets) {
     torch::Tensor source = torch::tensor(values.at(name), torch::kFloat64).reshape(t.sizes());

@@ -14,8 +14,8 @@ NetworkImpl::NetworkImpl(const NetworkSpec& spec) : spec_(spec) {
 
 namespace {
 void CheckInput(const torch::Tensor& x, int64_t channels) {
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == channels, "expected input of shape [B, ", channels, ", H, W], got ",
-              x.sizes());
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == channels, "expected input of shape [B, ", channels,
+              ", H, W], got ", x.sizes());
 }
 }  // namespace
 
@@ -34,6 +34,8 @@ torch::Tensor NetworkImpl::ForwardFeatures(const torch::Tensor& x) {
   Fail(codes::kState, "this network has no global pooling block ('gap'): it has no feature map to measure");
 }
 
-std::shared_ptr<NetworkImpl> BuildNetwork(const NetworkSpec& spec) { return std::make_shared<NetworkImpl>(spec); }
+std::shared_ptr<NetworkImpl> BuildNetwork(const NetworkSpec& spec) {
+  return std::make_shared<NetworkImpl>(spec);
+}
 
 }  // namespace torchnas

@@ -25,11 +25,16 @@ torch::Tensor HardSigmoid(const torch::Tensor& x) {
 
 torch::Tensor Apply(Activation activation, const torch::Tensor& x) {
   switch (activation) {
-    case Activation::kNone: return x;
-    case Activation::kReLU: return torch::relu(x);
-    case Activation::kReLU6: return NeedsComposite(x) ? x.clamp(0.0, 6.0) : torch::hardtanh(x, 0.0, 6.0);
-    case Activation::kHardSwish: return NeedsComposite(x) ? x * HardSigmoid(x) : torch::hardswish(x);
-    case Activation::kSwish: return torch::silu(x);
+    case Activation::kNone:
+      return x;
+    case Activation::kReLU:
+      return torch::relu(x);
+    case Activation::kReLU6:
+      return NeedsComposite(x) ? x.clamp(0.0, 6.0) : torch::hardtanh(x, 0.0, 6.0);
+    case Activation::kHardSwish:
+      return NeedsComposite(x) ? x * HardSigmoid(x) : torch::hardswish(x);
+    case Activation::kSwish:
+      return torch::silu(x);
   }
   return x;
 }

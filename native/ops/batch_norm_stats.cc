@@ -27,15 +27,17 @@ torch::Tensor PrefixBatchNorm(const torch::nn::BatchNorm2dImpl& bn, const torch:
     bn.num_batches_tracked.add_(1);
   }
   if (training && SyncBatchNormScope::active()) {
-    return SyncBatchNorm(x, prefix(bn.weight), prefix(bn.bias), update ? prefix(bn.running_mean) : torch::Tensor(),
-                         update ? prefix(bn.running_var) : torch::Tensor(), bn.options.momentum().value_or(0.1),
-                         bn.options.eps(), *SyncBatchNormScope::active());
+    return SyncBatchNorm(
+        x, prefix(bn.weight), prefix(bn.bias), update ? prefix(bn.running_mean) : torch::Tensor(),
+        update ? prefix(bn.running_var) : torch::Tensor(), bn.options.momentum().value_or(0.1),
+        bn.options.eps(), *SyncBatchNormScope::active());
   }
   // Undefined running statistics (frozen training) make batch_norm use and keep only the batch's own.
   const bool running = !training || update;
-  return torch::batch_norm(x, prefix(bn.weight), prefix(bn.bias), running ? prefix(bn.running_mean) : torch::Tensor(),
-                           running ? prefix(bn.running_var) : torch::Tensor(), training,
-                           bn.options.momentum().value_or(0.1), bn.options.eps(), at::globalContext().userEnabledCuDNN());
+  return torch::batch_norm(
+      x, prefix(bn.weight), prefix(bn.bias), running ? prefix(bn.running_mean) : torch::Tensor(),
+      running ? prefix(bn.running_var) : torch::Tensor(), training, bn.options.momentum().value_or(0.1),
+      bn.options.eps(), at::globalContext().userEnabledCuDNN());
 }
 
 }  // namespace torchnas

@@ -11,12 +11,13 @@ void ConvBnActImpl::reset() {
   TORCH_CHECK(options.stride() >= 1, "ConvBnAct: stride must be >= 1");
   TORCH_CHECK(options.in_channels() % options.groups() == 0 && options.out_channels() % options.groups() == 0,
               "ConvBnAct: channels must divide by groups");
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels(),
-                                                                          options.out_channels(), options.kernel())
-                                                       .stride(options.stride())
-                                                       .padding(options.kernel() / 2)
-                                                       .groups(options.groups())
-                                                       .bias(false)));
+  conv = register_module(
+      "conv", torch::nn::Conv2d(
+                  torch::nn::Conv2dOptions(options.in_channels(), options.out_channels(), options.kernel())
+                      .stride(options.stride())
+                      .padding(options.kernel() / 2)
+                      .groups(options.groups())
+                      .bias(false)));
   bn = register_module("bn", torch::nn::BatchNorm2d(options.out_channels()));
   torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
 }

@@ -29,20 +29,23 @@ void CollectBn(const torch::nn::BatchNorm2d& bn, int64_t c, const TensorPick& pi
 // The running statistics of the channels a mask keeps move toward the batch's (what batch_norm does
 // in training, with the unbiased variance); those it drops (weight exactly 0) keep their values: the
 // child has no such channels, and the sliced form would not have touched them.
-void UpdateKeptStatistics(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& z, const torch::Tensor& mask) {
+void UpdateKeptStatistics(const torch::nn::BatchNorm2dImpl& bn, const torch::Tensor& z,
+                          const torch::Tensor& mask) {
   torch::NoGradGuard no_grad;
   const double momentum = bn.options.momentum().value_or(0.1);
   const torch::Tensor kept = mask.detach() != 0;
   const torch::Tensor mean = z.mean({0, 2, 3}).to(bn.running_mean.scalar_type());
   const torch::Tensor var = z.var({0, 2, 3}, /*unbiased=*/true).to(bn.running_var.scalar_type());
-  bn.running_mean.copy_(torch::where(kept, (1.0 - momentum) * bn.running_mean + momentum * mean, bn.running_mean));
-  bn.running_var.copy_(torch::where(kept, (1.0 - momentum) * bn.running_var + momentum * var, bn.running_var));
+  bn.running_mean.copy_(
+      torch::where(kept, (1.0 - momentum) * bn.running_mean + momentum * mean, bn.running_mean));
+  bn.running_var.copy_(
+      torch::where(kept, (1.0 - momentum) * bn.running_var + momentum * var, bn.running_var));
   bn.num_batches_tracked.add_(1);
 }
 
 // conv -> BatchNorm -> activation at the largest width, times a channel mask.
-torch::Tensor MaskedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight, int64_t stride,
-                           int64_t groups, const torch::Tensor& mask) {
+torch::Tensor MaskedConvBn(const ConvBnActImpl& layer, const torch::Tensor& x, const torch::Tensor& weight,
+                           int64_t stride, int64_t groups, const torch::Tensor& mask) {
   const torch::nn::BatchNorm2dImpl& bn = *layer.bn;
   const torch::Tensor z = torch::conv2d(x, weight, {}, stride, weight.size(2) / 2, 1, groups);
   const bool updates = bn.is_training() && !FreezeBatchNormStats::active();
@@ -73,14 +76,19 @@ int64_t ElasticMBConvImpl::SeChannels(int64_t in) const {
 void ElasticMBConvImpl::reset() {
   const auto& o = options;
   Require(o.kernel_max % 2 == 1, "elastic MBConv: the largest kernel must be odd");
-  Require(o.in_max > 0 && o.out_max > 0 && o.expand_max >= 1, "elastic MBConv: channels and expand must be positive");
+  Require(o.in_max > 0 && o.out_max > 0 && o.expand_max >= 1,
+          "elastic MBConv: channels and expand must be positive");
   const int64_t mid = o.in_max * o.expand_max;
   if (o.expand_max != 1) {
-    conv_pw = register_module("conv_pw", ConvBnAct(ConvBnActOptions(o.in_max, mid, 1).activation(o.activation)));
+    conv_pw =
+        register_module("conv_pw", ConvBnAct(ConvBnActOptions(o.in_max, mid, 1).activation(o.activation)));
   }
   conv_dw = register_module(
-      "conv_dw", ConvBnAct(ConvBnActOptions(mid, mid, o.kernel_max).stride(o.stride).groups(mid).activation(o.activation)));
-  if (o.se_ratio > 0.0) se = register_module("se", SqueezeExcite(SqueezeExciteOptions(mid, SeChannels(o.in_max))));
+      "conv_dw",
+      ConvBnAct(
+          ConvBnActOptions(mid, mid, o.kernel_max).stride(o.stride).groups(mid).activation(o.activation)));
+  if (o.se_ratio > 0.0)
+    se = register_module("se", SqueezeExcite(SqueezeExciteOptions(mid, SeChannels(o.in_max))));
   conv_pwl = register_module("conv_pwl",
                              ConvBnAct(ConvBnActOptions(mid, o.out_max, 1).activation(Activation::kNone)));
   transforms_.clear();
@@ -115,7 +123,8 @@ torch::Tensor ElasticMBConvImpl::forward(const torch::Tensor& x, const ElasticBl
   if (se) {
     const int64_t r = SeChannels(in);
     torch::Tensor s = y.mean({2, 3}, /*keepdim=*/true);
-    s = torch::relu(torch::conv2d(s, Prefix(Prefix(se->reduce->weight, 0, r), 1, mid), Prefix(se->reduce->bias, 0, r)));
+    s = torch::relu(
+        torch::conv2d(s, Prefix(Prefix(se->reduce->weight, 0, r), 1, mid), Prefix(se->reduce->bias, 0, r)));
     s = torch::conv2d(s, Prefix(Prefix(se->expand->weight, 0, mid), 1, r), Prefix(se->expand->bias, 0, mid));
     y = y * HardSigmoid(s);
   }
@@ -134,7 +143,8 @@ torch::Tensor ElasticMBConvImpl::ForwardMasked(const torch::Tensor& x, const Ela
   for (size_t j = 0; j < options.kernels.size(); ++j) {
     const int64_t k = options.kernels[j];
     const int64_t pad = (options.kernel_max - k) / 2;
-    torch::Tensor padded = torch::constant_pad_nd(Kernel(conv_dw->conv->weight, mid, k), {pad, pad, pad, pad});
+    torch::Tensor padded =
+        torch::constant_pad_nd(Kernel(conv_dw->conv->weight, mid, k), {pad, pad, pad, pad});
     kernel = j == 0 ? m.kernel[0] * padded : kernel + m.kernel[static_cast<int64_t>(j)] * padded;
   }
   y = MaskedConvBn(*conv_dw, y, kernel, options.stride, mid, m.mid);
@@ -156,14 +166,16 @@ void ElasticMBConvImpl::Collect(int64_t in, const ElasticBlockChoice& c, const T
                                 const std::string& prefix, NamedTensors& out, bool gradients) const {
   const int64_t mid = in * c.expand;
   if (c.expand != 1) {
-    out.emplace_back(prefix + "conv_pw.conv.weight", Prefix(Prefix(pick(conv_pw->conv->weight), 0, mid), 1, in));
+    out.emplace_back(prefix + "conv_pw.conv.weight",
+                     Prefix(Prefix(pick(conv_pw->conv->weight), 0, mid), 1, in));
     CollectBn(conv_pw->bn, mid, pick, prefix + "conv_pw.bn.", out);
   }
   const bool transformed = !transforms_.empty() && c.kernel < options.kernel_max;
   if (!gradients) {
     out.emplace_back(prefix + "conv_dw.conv.weight", Kernel(pick(conv_dw->conv->weight), mid, c.kernel));
   } else if (!transformed) {
-    out.emplace_back(prefix + "conv_dw.conv.weight", Centre(Prefix(pick(conv_dw->conv->weight), 0, mid), c.kernel));
+    out.emplace_back(prefix + "conv_dw.conv.weight",
+                     Centre(Prefix(pick(conv_dw->conv->weight), 0, mid), c.kernel));
   }
   CollectBn(conv_dw->bn, mid, pick, prefix + "conv_dw.bn.", out);
   if (se) {
@@ -173,12 +185,14 @@ void ElasticMBConvImpl::Collect(int64_t in, const ElasticBlockChoice& c, const T
     out.emplace_back(prefix + "se.expand.weight", Prefix(Prefix(pick(se->expand->weight), 0, mid), 1, r));
     out.emplace_back(prefix + "se.expand.bias", Prefix(pick(se->expand->bias), 0, mid));
   }
-  out.emplace_back(prefix + "conv_pwl.conv.weight", Prefix(Prefix(pick(conv_pwl->conv->weight), 0, c.out), 1, mid));
+  out.emplace_back(prefix + "conv_pwl.conv.weight",
+                   Prefix(Prefix(pick(conv_pwl->conv->weight), 0, c.out), 1, mid));
   CollectBn(conv_pwl->bn, c.out, pick, prefix + "conv_pwl.bn.", out);
 }
 
 void ElasticMBConvImpl::ReorderMiddleChannels() {
-  Require(!conv_pw.is_empty(), "reordering needs an expansion conv: a block whose only expand ratio is 1 has no middle channels");
+  Require(!conv_pw.is_empty(),
+          "reordering needs an expansion conv: a block whose only expand ratio is 1 has no middle channels");
   torch::NoGradGuard no_grad;
   const torch::Tensor importance = conv_pwl->conv->weight.abs().sum({0, 2, 3});
   const torch::Tensor order = importance.argsort(0, /*descending=*/true);

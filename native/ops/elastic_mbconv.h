@@ -64,8 +64,8 @@ class ElasticMBConvImpl : public torch::nn::Cloneable<ElasticMBConvImpl> {
   // The tensors of the standalone MBConv of this form (input channels `in`), sliced as forward
   // slices them, named `<prefix><module>.<tensor>`. For `gradients`, a transformed kernel is left
   // out: its gradient flows into the larger kernel and the matrices, it is not a slice of one.
-  void Collect(int64_t in, const ElasticBlockChoice& choice, const TensorPick& pick, const std::string& prefix,
-               NamedTensors& out, bool gradients = false) const;
+  void Collect(int64_t in, const ElasticBlockChoice& choice, const TensorPick& pick,
+               const std::string& prefix, NamedTensors& out, bool gradients = false) const;
   // The depthwise kernel a form uses, from the first `mid` channels of the largest kernel.
   torch::Tensor Kernel(const torch::Tensor& weight, int64_t mid, int64_t k) const;
   // Sorts the middle channels by importance (L1 norm of their projection weights), largest first,

@@ -17,14 +17,16 @@ void MBConvImpl::reset() {
   const int64_t mid = options.in_channels() * options.expand();
   if (options.expand() != 1) {
     conv_pw = register_module(
-        "conv_pw", ConvBnAct(ConvBnActOptions(options.in_channels(), mid, 1).activation(options.activation())));
+        "conv_pw",
+        ConvBnAct(ConvBnActOptions(options.in_channels(), mid, 1).activation(options.activation())));
   }
   conv_dw = register_module("conv_dw", ConvBnAct(ConvBnActOptions(mid, mid, options.kernel())
                                                      .stride(options.stride())
                                                      .groups(mid)
                                                      .activation(options.activation())));
   if (options.se_ratio() > 0.0) {
-    int64_t reduced = std::max<int64_t>(1, static_cast<int64_t>(std::lround(options.in_channels() * options.se_ratio())));
+    int64_t reduced =
+        std::max<int64_t>(1, static_cast<int64_t>(std::lround(options.in_channels() * options.se_ratio())));
     se = register_module("se", SqueezeExcite(SqueezeExciteOptions(mid, reduced)));
   }
   conv_pwl = register_module(

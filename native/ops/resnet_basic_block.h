@@ -26,8 +26,8 @@ class ResNetBasicBlockImpl : public torch::nn::Cloneable<ResNetBasicBlockImpl> {
   ResNetBasicBlockOptions options;
   ReluConvBn conv_a{nullptr};
   ReluConvBn conv_b{nullptr};
-  torch::nn::Conv2d downsample{nullptr};     // stride 2: after 2x2 average pooling
-  ReluConvBn project{nullptr};               // stride 1, channels change
+  torch::nn::Conv2d downsample{nullptr};  // stride 2: after 2x2 average pooling
+  ReluConvBn project{nullptr};            // stride 1, channels change
 };
 TORCH_MODULE(ResNetBasicBlock);
 

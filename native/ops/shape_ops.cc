@@ -10,7 +10,8 @@ torch::Tensor ZeroImpl::forward(const torch::Tensor& x) {
 
 torch::Tensor Pool2dImpl::forward(const torch::Tensor& x) {
   const int64_t padding = (kernel_ - 1) / 2;
-  if (kind_ == PoolKind::kMax) return torch::max_pool2d(x, {kernel_, kernel_}, {stride_, stride_}, {padding, padding});
+  if (kind_ == PoolKind::kMax)
+    return torch::max_pool2d(x, {kernel_, kernel_}, {stride_, stride_}, {padding, padding});
   return torch::avg_pool2d(x, {kernel_, kernel_}, {stride_, stride_}, {padding, padding}, false,
                            /*count_include_pad=*/false);
 }

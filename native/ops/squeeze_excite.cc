@@ -8,8 +8,10 @@ SqueezeExciteImpl::SqueezeExciteImpl(const SqueezeExciteOptions& options_) : opt
 
 void SqueezeExciteImpl::reset() {
   TORCH_CHECK(options.reduced() >= 1, "SqueezeExcite: reduced channels must be >= 1");
-  reduce = register_module("reduce", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.channels(), options.reduced(), 1)));
-  expand = register_module("expand", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.reduced(), options.channels(), 1)));
+  reduce = register_module(
+      "reduce", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.channels(), options.reduced(), 1)));
+  expand = register_module(
+      "expand", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.reduced(), options.channels(), 1)));
 }
 
 torch::Tensor SqueezeExciteImpl::forward(const torch::Tensor& x) {

@@ -22,8 +22,9 @@ auto PerChannel(const torch::Tensor& t) { return t.view({1, -1, 1, 1}); }
 // input gradient needs, so it is the gradient of the whole global batch's normalization.
 struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFunction> {
   static torch::Tensor forward(AutogradContext* ctx, const torch::Tensor& x, const torch::Tensor& weight,
-                               const torch::Tensor& bias, const torch::Tensor& mean, const torch::Tensor& invstd,
-                               const torch::Tensor& count, int64_t communicator_address) {
+                               const torch::Tensor& bias, const torch::Tensor& mean,
+                               const torch::Tensor& invstd, const torch::Tensor& count,
+                               int64_t communicator_address) {
     const torch::Tensor xhat = (x - PerChannel(mean)) * PerChannel(invstd);
     ctx->save_for_backward({xhat, weight, invstd, count});
     ctx->saved_data["communicator"] = communicator_address;
@@ -39,8 +40,8 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
     const torch::Tensor local_dy_xhat = (dy * xhat).sum({0, 2, 3});
     std::vector<torch::Tensor> sums{local_dy.clone(), local_dy_xhat.clone()};
     CommunicatorOf(ctx).AllReduceSum(sums);
-    const torch::Tensor dx = PerChannel(weight * invstd) *
-                             (dy - PerChannel(sums[0] / count) - xhat * PerChannel(sums[1] / count));
+    const torch::Tensor dx =
+        PerChannel(weight * invstd) * (dy - PerChannel(sums[0] / count) - xhat * PerChannel(sums[1] / count));
     return {dx, local_dy_xhat, local_dy, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
@@ -54,8 +55,8 @@ SyncBatchNormScope::~SyncBatchNormScope() { active_communicator = previous_; }
 Communicator* SyncBatchNormScope::active() { return active_communicator; }
 
 torch::Tensor SyncBatchNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                            torch::Tensor running_mean, torch::Tensor running_var, double momentum, double eps,
-                            Communicator& communicator) {
+                            torch::Tensor running_mean, torch::Tensor running_var, double momentum,
+                            double eps, Communicator& communicator) {
   // Sums of bf16 activations would lose the statistics: reduce in float at least.
   const bool reduced = x.scalar_type() == torch::kBFloat16 || x.scalar_type() == torch::kHalf;
   const torch::Tensor input = reduced ? x.to(torch::kFloat32) : x;
@@ -72,11 +73,13 @@ torch::Tensor SyncBatchNorm(const torch::Tensor& x, const torch::Tensor& weight,
     invstd = torch::rsqrt(var + eps);
     if (running_mean.defined()) {
       running_mean.mul_(1.0 - momentum).add_(mean.to(running_mean.scalar_type()), momentum);
-      running_var.mul_(1.0 - momentum).add_((var * count / (count - 1)).to(running_var.scalar_type()), momentum);
+      running_var.mul_(1.0 - momentum)
+          .add_((var * count / (count - 1)).to(running_var.scalar_type()), momentum);
     }
   }
-  torch::Tensor y = SyncBatchNormFunction::apply(input, weight.to(input.scalar_type()), bias.to(input.scalar_type()),
-                                                 mean, invstd, count, reinterpret_cast<int64_t>(&communicator));
+  torch::Tensor y =
+      SyncBatchNormFunction::apply(input, weight.to(input.scalar_type()), bias.to(input.scalar_type()), mean,
+                                   invstd, count, reinterpret_cast<int64_t>(&communicator));
   return reduced ? y.to(x.scalar_type()) : y;
 }
 

@@ -24,7 +24,7 @@ class SyncBatchNormScope {
 // Training-mode batch norm over the group's global batch. `running_mean`/`running_var` (views, may be
 // undefined) are updated in place with the global statistics when defined.
 torch::Tensor SyncBatchNorm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias,
-                            torch::Tensor running_mean, torch::Tensor running_var, double momentum, double eps,
-                            Communicator& communicator);
+                            torch::Tensor running_mean, torch::Tensor running_var, double momentum,
+                            double eps, Communicator& communicator);
 
 }  // namespace torchnas

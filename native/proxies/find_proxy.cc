@@ -5,8 +5,8 @@ namespace torchnas {
 
 ProxyFunction FindProxy(const std::string& name) {
   static const std::pair<const char*, ProxyFunction> kProxies[] = {
-      {"grad_norm", GradNorm}, {"snip", Snip}, {"grasp", Grasp},     {"fisher", Fisher}, {"synflow", Synflow},
-      {"jacob_cov", JacobCov}, {"naswot", Naswot}, {"zen", Zen}, {"params", Params},   {"flops", Flops},
+      {"grad_norm", GradNorm}, {"snip", Snip},     {"grasp", Grasp}, {"fisher", Fisher}, {"synflow", Synflow},
+      {"jacob_cov", JacobCov}, {"naswot", Naswot}, {"zen", Zen},     {"params", Params}, {"flops", Flops},
   };
   std::string known;
   for (const auto& [proxy, function] : kProxies) {

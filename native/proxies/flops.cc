@@ -18,7 +18,8 @@ double LayerFlops(const WeightLayer& layer, const OpCall& call) {
 
 double PoolFlops(const OpCall& call) {
   if (call.kernel.empty()) return 0.0;
-  const int64_t area = call.kernel.size() == 1 ? call.kernel[0] * call.kernel[0] : call.kernel[0] * call.kernel[1];
+  const int64_t area =
+      call.kernel.size() == 1 ? call.kernel[0] * call.kernel[0] : call.kernel[0] * call.kernel[1];
   return static_cast<double>(call.output.numel() * area);
 }
 
@@ -37,7 +38,8 @@ ProxyResult Flops(ProxyContext& context) {
           pooling += PoolFlops(call);
         } else if (call.kind == ObservedOp::kConvolution || call.kind == ObservedOp::kMatmul) {
           const int64_t layer = LayerOfCall(layers, call);
-          if (layer >= 0) per_layer[static_cast<size_t>(layer)] += LayerFlops(layers[static_cast<size_t>(layer)], call);
+          if (layer >= 0)
+            per_layer[static_cast<size_t>(layer)] += LayerFlops(layers[static_cast<size_t>(layer)], call);
         }
       },
       [&] { return model.forward(context.Constant(1, 0.0, torch::kFloat32)); });

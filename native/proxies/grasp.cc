@@ -14,8 +14,8 @@ ProxyResult Grasp(ProxyContext& context) {
   for (const auto& layer : layers) weights.push_back(layer.weight);
   torch::Tensor logits = model.forward(context.images());
   torch::Tensor loss = ClassificationLoss(logits, context.Labels(logits.size(1)), 0.0);
-  std::vector<torch::Tensor> grads =
-      torch::autograd::grad({loss}, weights, {}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
+  std::vector<torch::Tensor> grads = torch::autograd::grad({loss}, weights, {}, /*retain_graph=*/true,
+                                                           /*create_graph=*/true, /*allow_unused=*/true);
   // z = g . g with the first g held constant: dz/dtheta = H g.
   torch::Tensor z = torch::zeros({}, loss.options());
   for (const torch::Tensor& g : grads) {
@@ -23,7 +23,8 @@ ProxyResult Grasp(ProxyContext& context) {
   }
   std::vector<torch::Tensor> hessian_grads(weights.size());
   if (z.requires_grad()) {
-    hessian_grads = torch::autograd::grad({z}, weights, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    hessian_grads = torch::autograd::grad({z}, weights, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                          /*allow_unused=*/true);
   }
   ProxyResult result;
   for (size_t i = 0; i < layers.size(); ++i) {

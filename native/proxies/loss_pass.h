@@ -15,7 +15,7 @@ struct LayerActivation {
 };
 
 struct LossPass {
-  std::vector<torch::Tensor> weight_grads;               // per scored layer; undefined: no gradient reached it
+  std::vector<torch::Tensor> weight_grads;  // per scored layer; undefined: no gradient reached it
   std::vector<std::vector<LayerActivation>> activations;  // per scored layer, one per call
 };
 

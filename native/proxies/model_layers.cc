@@ -5,8 +5,10 @@ namespace torchnas {
 std::vector<WeightLayer> WeightLayers(torch::nn::Module& model) {
   std::vector<WeightLayer> layers;
   for (const auto& item : model.named_modules()) {
-    if (auto* conv = item.value()->as<torch::nn::Conv2dImpl>()) layers.push_back({item.key(), conv->weight, conv->bias});
-    else if (auto* linear = item.value()->as<torch::nn::LinearImpl>()) layers.push_back({item.key(), linear->weight, linear->bias});
+    if (auto* conv = item.value()->as<torch::nn::Conv2dImpl>())
+      layers.push_back({item.key(), conv->weight, conv->bias});
+    else if (auto* linear = item.value()->as<torch::nn::LinearImpl>())
+      layers.push_back({item.key(), linear->weight, linear->bias});
   }
   return layers;
 }
@@ -23,7 +25,8 @@ int64_t LayerOfCall(const std::vector<WeightLayer>& layers, const OpCall& call) 
   for (const torch::Tensor& input : call.inputs) {
     for (size_t i = 0; i < layers.size(); ++i) {
       const torch::Tensor& weight = layers[i].weight;
-      if (input.data_ptr() == weight.data_ptr() && input.numel() == weight.numel()) return static_cast<int64_t>(i);
+      if (input.data_ptr() == weight.data_ptr() && input.numel() == weight.numel())
+        return static_cast<int64_t>(i);
     }
   }
   return -1;

@@ -8,7 +8,8 @@ ModelStateGuard::ModelStateGuard(torch::nn::Module& model) : model_(model), trai
   torch::NoGradGuard no_grad;
   for (const auto& p : model.parameters()) tensors_.emplace_back(p, p.detach().clone());
   for (const auto& b : model.buffers()) tensors_.emplace_back(b, b.detach().clone());
-  for (const auto& layer : BatchNormLayers(model)) batch_norms_.emplace_back(layer.module, layer.module->options);
+  for (const auto& layer : BatchNormLayers(model))
+    batch_norms_.emplace_back(layer.module, layer.module->options);
 }
 
 ModelStateGuard::~ModelStateGuard() {
@@ -19,7 +20,8 @@ ModelStateGuard::~ModelStateGuard() {
     DropGradients(model_);
     model_.train(training_);
   } catch (const std::exception&) {
-    // A destructor must not throw; restoring copies of tensors the model already held cannot fail in practice.
+    // A destructor must not throw; restoring copies of tensors the model already held cannot fail in
+    // practice.
   }
 }
 

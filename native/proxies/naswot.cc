@@ -19,12 +19,14 @@ ProxyResult Naswot(ProxyContext& context) {
   int64_t activations = 0;
   ObserveForward(
       [&](const OpCall& call) {
-        if (call.kind != ObservedOp::kActivation || call.inputs.empty() || call.inputs[0].size(0) != n) return;
+        if (call.kind != ObservedOp::kActivation || call.inputs.empty() || call.inputs[0].size(0) != n)
+          return;
         // c c^T + (1 - c)(1 - c)^T = 2 c c^T - s 1^T - 1 s^T + units (s: each row's ones): one product,
         // in float32, exact while a layer has fewer than 2^24 units per image.
         torch::Tensor codes = (call.inputs[0] > 0).reshape({n, -1}).to(torch::kFloat32);
         torch::Tensor ones = codes.sum(1);
-        torch::Tensor agree = 2.0 * codes.mm(codes.t()) - ones.unsqueeze(1) - ones.unsqueeze(0) + static_cast<double>(codes.size(1));
+        torch::Tensor agree = 2.0 * codes.mm(codes.t()) - ones.unsqueeze(1) - ones.unsqueeze(0) +
+                              static_cast<double>(codes.size(1));
         agreement += agree.to(torch::kFloat64);
         ++activations;
       },

@@ -21,13 +21,20 @@ thread_local ObserverState* active = nullptr;
 
 std::optional<ObservedOp> Classify(const char* name) {
   static const std::pair<const char*, ObservedOp> kOps[] = {
-      {"aten::conv2d", ObservedOp::kConvolution},     {"aten::convolution", ObservedOp::kConvolution},
-      {"aten::_convolution", ObservedOp::kConvolution}, {"aten::linear", ObservedOp::kMatmul},
-      {"aten::addmm", ObservedOp::kMatmul},            {"aten::mm", ObservedOp::kMatmul},
-      {"aten::matmul", ObservedOp::kMatmul},           {"aten::avg_pool2d", ObservedOp::kPool},
-      {"aten::max_pool2d", ObservedOp::kPool},         {"aten::max_pool2d_with_indices", ObservedOp::kPool},
-      {"aten::relu", ObservedOp::kActivation},         {"aten::relu_", ObservedOp::kActivation},
-      {"aten::hardtanh", ObservedOp::kActivation},     {"aten::hardswish", ObservedOp::kActivation},
+      {"aten::conv2d", ObservedOp::kConvolution},
+      {"aten::convolution", ObservedOp::kConvolution},
+      {"aten::_convolution", ObservedOp::kConvolution},
+      {"aten::linear", ObservedOp::kMatmul},
+      {"aten::addmm", ObservedOp::kMatmul},
+      {"aten::mm", ObservedOp::kMatmul},
+      {"aten::matmul", ObservedOp::kMatmul},
+      {"aten::avg_pool2d", ObservedOp::kPool},
+      {"aten::max_pool2d", ObservedOp::kPool},
+      {"aten::max_pool2d_with_indices", ObservedOp::kPool},
+      {"aten::relu", ObservedOp::kActivation},
+      {"aten::relu_", ObservedOp::kActivation},
+      {"aten::hardtanh", ObservedOp::kActivation},
+      {"aten::hardswish", ObservedOp::kActivation},
       {"aten::silu", ObservedOp::kActivation},
   };
   for (const auto& [op, kind] : kOps) {
@@ -52,7 +59,8 @@ std::unique_ptr<at::ObserverContext> OnStart(const at::RecordFunction& fn) {
   // An in-place op overwrites its input before the end callback: keep a copy.
   const bool in_place = fn.name()[std::strlen(fn.name()) - 1] == '_';
   for (const c10::IValue& input : fn.inputs()) {
-    if (input.isTensor()) context->call.inputs.push_back(in_place ? input.toTensor().clone() : input.toTensor());
+    if (input.isTensor())
+      context->call.inputs.push_back(in_place ? input.toTensor().clone() : input.toTensor());
   }
   if (*kind == ObservedOp::kPool && fn.inputs().size() > 1 && fn.inputs()[1].isIntList()) {
     context->call.kernel = fn.inputs()[1].toIntVector();

@@ -18,8 +18,8 @@ torch::Tensor FitToShape(const torch::Tensor& images, const ImageShape& shape) {
   torch::Tensor x = images;
   const int64_t channels = x.size(1);
   if (channels != shape.channels) {
-    Require(channels == 1, "the dataset's images have " + std::to_string(channels) + " channels, the model takes " +
-                               std::to_string(shape.channels));
+    Require(channels == 1, "the dataset's images have " + std::to_string(channels) +
+                               " channels, the model takes " + std::to_string(shape.channels));
     x = x.expand({x.size(0), shape.channels, x.size(2), x.size(3)});
   }
   if (x.size(2) != shape.height || x.size(3) != shape.width) {
@@ -31,7 +31,8 @@ torch::Tensor FitToShape(const torch::Tensor& images, const ImageShape& shape) {
   return x.contiguous();
 }
 
-ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ImageShape& shape) {
+ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                          const ImageShape& shape) {
   Require(data->size() > 0, "the dataset is empty");
   loader.shuffle = true;
   loader.drop_last = false;

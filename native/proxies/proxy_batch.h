@@ -13,7 +13,8 @@ struct ProxyBatch {
   torch::Tensor labels;  // int64 [B]; undefined when the images are noise
 };
 
-ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ImageShape& shape);
+ProxyBatch LoadProxyBatch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                          const ImageShape& shape);
 
 // Gaussian noise of `shape`, for proxies asked for without a dataset.
 ProxyBatch NoiseBatch(int64_t batch_size, const ImageShape& shape, at::Generator& generator);

@@ -11,7 +11,8 @@ ProxyResult Snip(ProxyContext& context) {
   for (size_t i = 0; i < context.layers().size(); ++i) {
     const torch::Tensor& grad = pass.weight_grads[i];
     const torch::Tensor& weight = context.layers()[i].weight;
-    result.Add(context.layers()[i].name, grad.defined() ? (weight.detach() * grad).abs().sum().item<double>() : 0.0);
+    result.Add(context.layers()[i].name,
+               grad.defined() ? (weight.detach() * grad).abs().sum().item<double>() : 0.0);
   }
   return result;
 }

@@ -20,7 +20,8 @@ ArchGeneratorImpl::ArchGeneratorImpl(std::vector<int64_t> sizes, int64_t hidden)
 
 Decisions ArchGeneratorImpl::forward(const torch::Tensor& targets, const Decisions& noise, double temperature,
                                      bool hard) {
-  Require(noise.empty() || noise.size() == sizes_.size(), "generator: one noise tensor per decision is needed");
+  Require(noise.empty() || noise.size() == sizes_.size(),
+          "generator: one noise tensor per decision is needed");
   Require(temperature > 0.0, "the Gumbel-softmax temperature must be positive");
   // The target enters at every step, beside the previous decision.
   const torch::Tensor condition = condition_->forward(targets.reshape({-1, 1}));
@@ -48,7 +49,8 @@ Decisions ArchGeneratorImpl::forward(const torch::Tensor& targets, const Decisio
   return out;
 }
 
-Decisions ArchGeneratorImpl::Noise(int64_t rows, SeededRandom& rng, const torch::TensorOptions& options) const {
+Decisions ArchGeneratorImpl::Noise(int64_t rows, SeededRandom& rng,
+                                   const torch::TensorOptions& options) const {
   Decisions noise;
   for (int64_t n : sizes_) {
     std::vector<double> g(static_cast<size_t>(rows * n));

@@ -27,25 +27,32 @@ ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec
   const int64_t edges = net_->edges();
   if (!spec_.latency.empty()) {
     Require(static_cast<int64_t>(spec_.latency.size()) == edges,
-            "the latency table has " + std::to_string(spec_.latency.size()) + " edges, the supernet " + std::to_string(edges));
+            "the latency table has " + std::to_string(spec_.latency.size()) + " edges, the supernet " +
+                std::to_string(edges));
     for (int64_t e = 0; e < edges; ++e) {
       Require(static_cast<int64_t>(spec_.latency[e].size()) == net_->candidates(e),
               "latency table edge " + std::to_string(e) + " has the wrong number of candidates");
       for (double v : spec_.latency[e]) {
         Require(std::isfinite(v) && v >= 0.0, "latency table values must be finite and >= 0");
       }
-      latency_.push_back(torch::tensor(spec_.latency[e], torch::kFloat64).to(exec_.device, ParameterDtype(exec_)));
+      latency_.push_back(
+          torch::tensor(spec_.latency[e], torch::kFloat64).to(exec_.device, ParameterDtype(exec_)));
     }
   }
   if (spec_.loss != LatencyLoss::kNone) {
     Require(!latency_.empty(), "a latency loss needs a latency table");
     Require(spec_.target > 0.0, "the latency target must be positive");
-    Require(spec_.loss != LatencyLoss::kMulLog || spec_.target > 1.0,
-            "mul#log needs a target above 1 in the table's unit (log T must be positive): use a smaller unit");
+    Require(
+        spec_.loss != LatencyLoss::kMulLog || spec_.target > 1.0,
+        "mul#log needs a target above 1 in the table's unit (log T must be positive): use a smaller unit");
   }
   Require(spec_.samples >= 1, "REINFORCE needs at least one sample");
-  Require(spec_.baseline_decay >= 0.0 && spec_.baseline_decay <= 1.0, "the REINFORCE baseline decay must be in [0, 1]");
-  auto options = torch::optim::AdamOptions(spec_.lr).betas({spec_.beta1, spec_.beta2}).eps(spec_.eps).weight_decay(spec_.weight_decay);
+  Require(spec_.baseline_decay >= 0.0 && spec_.baseline_decay <= 1.0,
+          "the REINFORCE baseline decay must be in [0, 1]");
+  auto options = torch::optim::AdamOptions(spec_.lr)
+                     .betas({spec_.beta1, spec_.beta2})
+                     .eps(spec_.eps)
+                     .weight_decay(spec_.weight_decay);
   optimizer_ = std::make_unique<torch::optim::Adam>(net_->alphas(), options);
   RefreshProbabilities();
 }
@@ -96,12 +103,14 @@ torch::Tensor ArchTrainer::ExpectedLatency(const std::vector<EdgeChoice>* path) 
   torch::Tensor total = torch::full({}, spec_.fixed_latency, options);
   for (size_t e = 0; e < latency_.size(); ++e) {
     const torch::Tensor& alpha = net_->alphas()[e];
-    if (!path || (*path)[e].members.empty() || static_cast<int64_t>((*path)[e].members.size()) == alpha.size(0)) {
+    if (!path || (*path)[e].members.empty() ||
+        static_cast<int64_t>((*path)[e].members.size()) == alpha.size(0)) {
       total = total + (torch::softmax(alpha, 0) * latency_[e]).sum();
       continue;
     }
     torch::Tensor index = IndexTensor((*path)[e].members, exec_.device);
-    total = total + (torch::softmax(alpha.index_select(0, index), 0) * latency_[e].index_select(0, index)).sum();
+    total =
+        total + (torch::softmax(alpha.index_select(0, index), 0) * latency_[e].index_select(0, index)).sum();
   }
   return total;
 }
@@ -115,7 +124,8 @@ torch::Tensor ArchTrainer::FullExpectedLatency(const std::vector<EdgeChoice>* pa
                         static_cast<int64_t>((*path)[e].members.size()) < alpha.size(0);
     if (subset) {
       // The value is the full expectation; the gradient reaches only the pair, as `two` moves only it.
-      torch::Tensor member = torch::zeros_like(alpha).index_fill_(0, IndexTensor((*path)[e].members, exec_.device), 1.0);
+      torch::Tensor member =
+          torch::zeros_like(alpha).index_fill_(0, IndexTensor((*path)[e].members, exec_.device), 1.0);
       alpha = alpha * member + alpha.detach() * (1.0 - member);
     }
     total = total + (torch::softmax(alpha, 0) * latency_[e]).sum();
@@ -135,9 +145,11 @@ torch::Tensor ArchTrainer::ArchLoss(const torch::Tensor& logits, const torch::Te
                                     const std::vector<EdgeChoice>* path) {
   const torch::Tensor ce = ClassificationLoss(logits, labels, 0.0);
   switch (spec_.loss) {
-    case LatencyLoss::kNone: return ce;
+    case LatencyLoss::kNone:
+      return ce;
     case LatencyLoss::kMulLog:
-      return ce * spec_.mul_a * torch::pow(torch::log(ExpectedLatency(path)) / std::log(spec_.target), spec_.mul_b);
+      return ce * spec_.mul_a *
+             torch::pow(torch::log(ExpectedLatency(path)) / std::log(spec_.target), spec_.mul_b);
     case LatencyLoss::kAddLinear:
       return ce + spec_.add_lambda * (ExpectedLatency(path) - spec_.target) / spec_.target;
     case LatencyLoss::kAbsRatio:
@@ -155,7 +167,7 @@ ArchStepStats ArchTrainer::Step(const torch::Tensor& x, const torch::Tensor& y, 
 }
 
 std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchTrainer::Parts(const torch::Tensor& x,
-                                                                       const torch::Tensor& y) const {
+                                                                        const torch::Tensor& y) const {
   return SplitBatch(x, y, parallel_.micro_batches);
 }
 
@@ -163,8 +175,8 @@ std::vector<double> ArchTrainer::MeanOverRanks(std::vector<double> values) const
   return parallel_.mean_values ? parallel_.mean_values(values) : values;
 }
 
-ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor& y, const std::vector<EdgeChoice>& path,
-                                    GateMode mode) {
+ArchStepStats ArchTrainer::Backward(const torch::Tensor& x, const torch::Tensor& y,
+                                    const std::vector<EdgeChoice>& path, GateMode mode) {
   Require(static_cast<int64_t>(path.size()) == net_->edges(), "the path needs one choice per edge");
   // Only the logits learn here: weight gradients would be computed and thrown away.
   SetWeightsTrainable(false);
@@ -271,7 +283,8 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
           AutocastScope autocast(exec_);
           logits = net_->forward(xi, paths.back(), spec_.mode, exec_);
         }
-        acc += logits.argmax(1).eq(yi).to(torch::kFloat64).mean().item<double>() / static_cast<double>(parts.size());
+        acc += logits.argmax(1).eq(yi).to(torch::kFloat64).mean().item<double>() /
+               static_cast<double>(parts.size());
       }
       accuracies.push_back(acc);
     }
@@ -295,7 +308,8 @@ ArchStepStats ArchTrainer::ReinforceStep(const torch::Tensor& x, const torch::Te
 
 double ArchTrainer::Reward(double accuracy, double latency) const {
   if (spec_.latency.empty() || spec_.target <= 0.0) return accuracy;
-  if (spec_.loss == LatencyLoss::kAbsRatio) return accuracy - spec_.add_lambda * std::abs(latency / spec_.target - 1.0);
+  if (spec_.loss == LatencyLoss::kAbsRatio)
+    return accuracy - spec_.add_lambda * std::abs(latency / spec_.target - 1.0);
   if (spec_.reward_exponent == 0.0) return accuracy;
   return accuracy * std::pow(spec_.target / std::max(latency, 1e-12), spec_.reward_exponent);
 }
@@ -309,7 +323,8 @@ void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& pa
     mean += r / static_cast<double>(rewards.size());
   }
   for (const auto& path : paths) {
-    Require(static_cast<int64_t>(path.size()) == net_->edges(), "each sampled path needs one choice per edge");
+    Require(static_cast<int64_t>(path.size()) == net_->edges(),
+            "each sampled path needs one choice per edge");
     for (size_t e = 0; e < path.size(); ++e) {
       const int64_t j = path[e].active;
       Require(j >= 0 && j < net_->candidates(static_cast<int64_t>(e)), "a sampled choice is out of range");
@@ -338,7 +353,8 @@ void ArchTrainer::ReinforceUpdate(const std::vector<std::vector<EdgeChoice>>& pa
 }
 
 void ArchTrainer::Save(torch::serialize::OutputArchive& archive) {
-  for (size_t e = 0; e < net_->alphas().size(); ++e) archive.write("alpha" + std::to_string(e), net_->alphas()[e].detach());
+  for (size_t e = 0; e < net_->alphas().size(); ++e)
+    archive.write("alpha" + std::to_string(e), net_->alphas()[e].detach());
   torch::serialize::OutputArchive optimizer_archive;
   optimizer_->save(optimizer_archive);
   archive.write("optimizer", optimizer_archive);

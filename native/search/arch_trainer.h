@@ -62,7 +62,8 @@ struct ArchStepStats {
 
 class ArchTrainer {
  public:
-  ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec, ArchParallel parallel = {});
+  ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec,
+              ArchParallel parallel = {});
 
   // One path for a weight step: one active candidate per edge, drawn from softmax(alpha).
   std::vector<EdgeChoice> SamplePath(SeededRandom& rng) const;
@@ -88,7 +89,8 @@ class ArchTrainer {
   double Reward(double accuracy, double latency) const;
   // The architecture loss: plain cross-entropy (no label smoothing, as the reference) combined with
   // the configured latency loss.
-  torch::Tensor ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels, const std::vector<EdgeChoice>* path);
+  torch::Tensor ArchLoss(const torch::Tensor& logits, const torch::Tensor& labels,
+                         const std::vector<EdgeChoice>* path);
   double Entropy() const;  // mean per-edge entropy of softmax(alpha), in nats
   const std::vector<std::vector<double>>& probabilities() const { return probabilities_; }
   double baseline() const { return baseline_; }
@@ -103,11 +105,13 @@ class ArchTrainer {
   double PathLatency(const std::vector<EdgeChoice>& path) const;
   void DropGradientsWhereZeroActive(const std::vector<EdgeChoice>& path);
   // `two` mode: the unsampled candidates keep their logits, and the pair keeps its log-sum-exp.
-  void KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path, const std::vector<torch::Tensor>& before);
+  void KeepUnsampledProbabilities(const std::vector<EdgeChoice>& path,
+                                  const std::vector<torch::Tensor>& before);
   int64_t Draw(const std::vector<double>& p, SeededRandom& rng, int64_t exclude = -1) const;
   void SetWeightsTrainable(bool trainable);
 
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> Parts(const torch::Tensor& x, const torch::Tensor& y) const;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> Parts(const torch::Tensor& x,
+                                                             const torch::Tensor& y) const;
   std::vector<double> MeanOverRanks(std::vector<double> values) const;
 
   std::shared_ptr<SupernetImpl> net_;

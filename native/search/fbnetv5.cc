@@ -39,11 +39,14 @@ const ExecutionConfig kChannelsLastCpu{torch::kCPU, Precision::kFloat32, true};
 
 const uint64_t kMaskStream = 0xFB5E7A5Cull;
 
-std::vector<double> Row(const torch::Tensor& t) { return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()}; }
+std::vector<double> Row(const torch::Tensor& t) {
+  return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()};
+}
 
 void RequireFinite(const torch::Tensor& loss, TaskHead task, int64_t step) {
   if (std::isfinite(loss.item<double>())) return;
-  Fail(codes::kNanLoss, std::string("the ") + TaskHeadName(task) + " loss is not finite at step " + std::to_string(step) +
+  Fail(codes::kNanLoss, std::string("the ") + TaskHeadName(task) + " loss is not finite at step " +
+                            std::to_string(step) +
                             ": lower the learning rate (lr) or resume from the last checkpoint");
 }
 
@@ -76,7 +79,8 @@ void MultitaskSearch::SetLogits(const std::vector<std::vector<double>>& logits) 
   Require(static_cast<int64_t>(logits.size()) == logits_.size(0), "one row of logits per task");
   for (size_t t = 0; t < logits.size(); ++t) {
     Require(static_cast<int64_t>(logits[t].size()) == logits_.size(1), "one logit per block");
-    for (size_t b = 0; b < logits[t].size(); ++b) logits_[static_cast<int64_t>(t)][static_cast<int64_t>(b)] = logits[t][b];
+    for (size_t b = 0; b < logits[t].size(); ++b)
+      logits_[static_cast<int64_t>(t)][static_cast<int64_t>(b)] = logits[t][b];
   }
 }
 
@@ -127,13 +131,15 @@ void MultitaskSearch::ImportanceStep(const CanvasBatch& batch, MultitaskStepStat
     for (size_t t = 0; t < tasks; ++t) {
       const int64_t i = static_cast<int64_t>(t);
       const double raw = std::exp(LogImportanceWeight(probs[t], q, mask));
-      weight_mean_[i] = spec_.baseline_decay * weight_mean_[i].item<double>() + (1 - spec_.baseline_decay) * raw;
+      weight_mean_[i] =
+          spec_.baseline_decay * weight_mean_[i].item<double>() + (1 - spec_.baseline_decay) * raw;
       weight[t] = std::min(spec_.weight_clip, raw / weight_mean_[i].item<double>());
     }
   } else {
     mask = DrawMask(std::vector<double>(probs[0].size(), 0.5), static_cast<uint64_t>(step_));
   }
-  const std::vector<double> losses = WeightedStep(net_->Forward(batch.images, mask, spec_.tasks), batch, weight);
+  const std::vector<double> losses =
+      WeightedStep(net_->Forward(batch.images, mask, spec_.tasks), batch, weight);
   const double kept = static_cast<double>(std::count(mask.begin(), mask.end(), true));
   for (size_t t = 0; t < tasks; ++t) {
     stats.loss[t] += losses[t], stats.weight[t] += weight[t], stats.kept_blocks[t] += kept;
@@ -187,8 +193,9 @@ std::vector<double> MultitaskSearch::WeightedStep(const MultitaskOutputs& out, c
   return values;
 }
 
-MultitaskStepStats MultitaskSearch::TrainEpoch(CanvasLoader& loader, int64_t max_steps,
-                                               const std::function<void(int64_t, const std::vector<double>&)>& progress) {
+MultitaskStepStats MultitaskSearch::TrainEpoch(
+    CanvasLoader& loader, int64_t max_steps,
+    const std::function<void(int64_t, const std::vector<double>&)>& progress) {
   const size_t tasks = spec_.tasks.size();
   MultitaskStepStats stats;
   stats.loss.assign(tasks, 0.0), stats.weight.assign(tasks, 0.0), stats.kept_blocks.assign(tasks, 0.0);
@@ -203,9 +210,15 @@ MultitaskStepStats MultitaskSearch::TrainEpoch(CanvasLoader& loader, int64_t max
     // momentum), and a resumed run, whose parameters hold no gradient yet, steps exactly alike.
     ClearGradients(*optimizer_);
     switch (spec_.mode) {
-      case MultitaskMode::kImportance: ImportanceStep(*batch, stats); break;
-      case MultitaskMode::kNaive: NaiveStep(*batch, stats); break;
-      case MultitaskMode::kFixed: FixedStep(*batch, stats); break;
+      case MultitaskMode::kImportance:
+        ImportanceStep(*batch, stats);
+        break;
+      case MultitaskMode::kNaive:
+        NaiveStep(*batch, stats);
+        break;
+      case MultitaskMode::kFixed:
+        FixedStep(*batch, stats);
+        break;
     }
     ++step_, ++stats.steps;
     if (progress) progress(stats.steps, stats.loss);
@@ -226,15 +239,20 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
   eval.confusion = torch::zeros({classes + 1, classes + 1}, torch::kInt64);
   std::vector<torch::Tensor> detections;
   std::vector<float> truths;  // rows of 6
-  const auto has = [&](TaskHead h) { return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end(); };
+  const auto has = [&](TaskHead h) {
+    return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end();
+  };
   while (std::optional<CanvasBatch> batch = loader.Next()) {
     if (spec_.channels_last) batch->images = PrepareInput(batch->images, kChannelsLastCpu);
     const MultitaskOutputs out = net_->Forward(batch->images, keep, spec_.tasks);
     const int64_t offset = eval.images, b_count = batch->labels.size(0);
-    if (has(TaskHead::kClassify)) eval.correct += out.logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
+    if (has(TaskHead::kClassify))
+      eval.correct += out.logits.argmax(1).eq(batch->labels).sum().item<int64_t>();
     if (has(TaskHead::kSegment)) {
-      const torch::Tensor pairs = batch->segments.reshape(-1) * (classes + 1) + out.segment.argmax(1).reshape(-1);
-      eval.confusion += torch::bincount(pairs, {}, (classes + 1) * (classes + 1)).reshape({classes + 1, classes + 1});
+      const torch::Tensor pairs =
+          batch->segments.reshape(-1) * (classes + 1) + out.segment.argmax(1).reshape(-1);
+      eval.confusion +=
+          torch::bincount(pairs, {}, (classes + 1) * (classes + 1)).reshape({classes + 1, classes + 1});
     }
     if (has(TaskHead::kDetect)) {
       torch::Tensor found = DecodeDetections(out, 20, 0.01);
@@ -245,8 +263,8 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
       for (int64_t i = 0; i < b_count; ++i) {
         for (int64_t k = 0; k < labels.size(1); ++k) {
           if (labels[i][k] < 0) continue;
-          truths.insert(truths.end(), {static_cast<float>(offset + i), boxes[i][k][0], boxes[i][k][1], boxes[i][k][2],
-                                       boxes[i][k][3], static_cast<float>(labels[i][k])});
+          truths.insert(truths.end(), {static_cast<float>(offset + i), boxes[i][k][0], boxes[i][k][1],
+                                       boxes[i][k][2], boxes[i][k][3], static_cast<float>(labels[i][k])});
         }
       }
     }
@@ -272,7 +290,8 @@ void MultitaskSearch::Save(const std::string& path) {
 }
 
 void MultitaskSearch::Load(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0) Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
+  if (::access(path.c_str(), R_OK) != 0)
+    Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
   try {
     torch::serialize::InputArchive root, model, optimizer;
     root.load_from(path);
@@ -289,7 +308,8 @@ void MultitaskSearch::Load(const std::string& path) {
     step_ = step.item<int64_t>();
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this multitask network (" +
-                           e.what_without_backtrace() + "): is it from another space or task list, or a damaged file?");
+                           e.what_without_backtrace() +
+                           "): is it from another space or task list, or a damaged file?");
   }
 }
 

@@ -38,7 +38,7 @@ struct MultitaskSpec {
   double baseline_decay = 0.9;  // EMA of the reward (baseline) and of |advantage| (its scale)
   double weight_clip = 5.0;     // importance weights, self-normalized by their running mean, clipped
   double proposal_floor = 0.05;
-  int64_t warmup_steps = 0;     // weights only; masks drawn with probability 1/2 per block
+  int64_t warmup_steps = 0;  // weights only; masks drawn with probability 1/2 per block
   double lr = 0.05, momentum = 0.9, weight_decay = 4e-5;
   uint64_t seed = 0;
   bool channels_last = false;  // input in channels_last (faster depthwise and 1x1 convolutions on CPU)
@@ -48,17 +48,17 @@ struct MultitaskSpec {
 struct MultitaskStepStats {
   int64_t steps = 0;
   double seconds = 0.0;
-  std::vector<double> loss;          // per task, mean over the steps
-  std::vector<double> weight;        // per task, mean importance weight used (after normalization and clip)
-  std::vector<double> kept_blocks;   // per task in naive mode (the shared mask's otherwise), mean
+  std::vector<double> loss;         // per task, mean over the steps
+  std::vector<double> weight;       // per task, mean importance weight used (after normalization and clip)
+  std::vector<double> kept_blocks;  // per task in naive mode (the shared mask's otherwise), mean
 };
 
 struct MultitaskEval {
   int64_t images = 0;
-  int64_t correct = 0;                  // classification
-  torch::Tensor confusion;              // segmentation, int64 [C + 1, C + 1], rows = truth
-  torch::Tensor detections;             // rows (image, x0, y0, x1, y1, score, class)
-  torch::Tensor truths;                 // rows (image, x0, y0, x1, y1, class)
+  int64_t correct = 0;       // classification
+  torch::Tensor confusion;   // segmentation, int64 [C + 1, C + 1], rows = truth
+  torch::Tensor detections;  // rows (image, x0, y0, x1, y1, score, class)
+  torch::Tensor truths;      // rows (image, x0, y0, x1, y1, class)
 };
 
 class MultitaskSearch {
@@ -82,7 +82,8 @@ class MultitaskSearch {
   void ImportanceStep(const CanvasBatch& batch, MultitaskStepStats& stats);
   void NaiveStep(const CanvasBatch& batch, MultitaskStepStats& stats);
   void FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats);
-  std::vector<double> WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch, const std::vector<double>& weight);
+  std::vector<double> WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch,
+                                   const std::vector<double>& weight);
   Mask DrawMask(const std::vector<double>& q, uint64_t stream) const;
   double Reward(size_t task, double loss, const Mask& mask) const;
   void UpdateDistribution(size_t task, const Mask& mask, double reward, double weight);
@@ -92,10 +93,10 @@ class MultitaskSearch {
   std::shared_ptr<std::atomic<bool>> cancelled_;
   MultiresNet net_{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  torch::Tensor logits_;        // double [T, B]
-  torch::Tensor baseline_;      // double [T]; NaN until the first reward
-  torch::Tensor scale_;         // double [T]: EMA of |advantage|
-  torch::Tensor weight_mean_;   // double [T]: EMA of the raw importance weight
+  torch::Tensor logits_;       // double [T, B]
+  torch::Tensor baseline_;     // double [T]; NaN until the first reward
+  torch::Tensor scale_;        // double [T]: EMA of |advantage|
+  torch::Tensor weight_mean_;  // double [T]: EMA of the raw importance weight
   int64_t step_ = 0;
 };
 

@@ -21,7 +21,8 @@ std::vector<double> ProposalOf(const std::vector<std::vector<double>>& keep_prob
 }
 
 double LogImportanceWeight(const std::vector<double>& p, const std::vector<double>& q, const Mask& mask) {
-  Require(p.size() == q.size() && q.size() == mask.size(), "keep-probabilities, proposal and mask differ in length");
+  Require(p.size() == q.size() && q.size() == mask.size(),
+          "keep-probabilities, proposal and mask differ in length");
   double log_w = 0.0;
   for (size_t b = 0; b < mask.size(); ++b) {
     const double pb = mask[b] ? p[b] : 1.0 - p[b];
@@ -33,7 +34,8 @@ double LogImportanceWeight(const std::vector<double>& p, const std::vector<doubl
   return log_w;
 }
 
-std::vector<double> ReinforceGradient(const std::vector<double>& p, const Mask& mask, double advantage, double weight) {
+std::vector<double> ReinforceGradient(const std::vector<double>& p, const Mask& mask, double advantage,
+                                      double weight) {
   Require(p.size() == mask.size(), "keep-probabilities and mask differ in length");
   std::vector<double> g(p.size());
   for (size_t b = 0; b < p.size(); ++b) g[b] = weight * advantage * ((mask[b] ? 1.0 : 0.0) - p[b]);

@@ -15,6 +15,7 @@ std::vector<double> ProposalOf(const std::vector<std::vector<double>>& keep_prob
 // log p(m) - log q(m), with p and q products of per-block Bernoullis.
 double LogImportanceWeight(const std::vector<double>& p, const std::vector<double>& q, const Mask& mask);
 // The one-sample estimate of dE_p[R]/dlogits: weight * advantage * (m - p).
-std::vector<double> ReinforceGradient(const std::vector<double>& p, const Mask& mask, double advantage, double weight);
+std::vector<double> ReinforceGradient(const std::vector<double>& p, const Mask& mask, double advantage,
+                                      double weight);
 
 }  // namespace torchnas

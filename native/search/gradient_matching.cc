@@ -18,7 +18,8 @@ std::vector<double> CosineDistances(const std::vector<torch::Tensor>& vectors) {
   for (size_t i = 0; i < n; ++i) {
     for (size_t j = i + 1; j < n; ++j) {
       double cosine = 0.0;
-      if (norms[i] > 0.0 && norms[j] > 0.0) cosine = flat[i].dot(flat[j]).item<double>() / (norms[i] * norms[j]);
+      if (norms[i] > 0.0 && norms[j] > 0.0)
+        cosine = flat[i].dot(flat[j]).item<double>() / (norms[i] * norms[j]);
       out[i * n + j] = out[j * n + i] = 1.0 - std::clamp(cosine, -1.0, 1.0);
     }
   }

@@ -9,14 +9,14 @@
 namespace torchnas {
 namespace {
 
-int64_t Columns(const std::vector<int64_t>& sizes) { return std::accumulate(sizes.begin(), sizes.end(), int64_t{0}); }
+int64_t Columns(const std::vector<int64_t>& sizes) {
+  return std::accumulate(sizes.begin(), sizes.end(), int64_t{0});
+}
 
 }  // namespace
 
 ShiftNas::ShiftNas(const ElasticSpec& space, ShiftNasSpec spec, const torch::TensorOptions& options)
-    : spec_(std::move(spec)),
-      options_(options),
-      cost_(spec_.cost, Columns(DecisionSizes(space)), options) {
+    : spec_(std::move(spec)), options_(options), cost_(spec_.cost, Columns(DecisionSizes(space)), options) {
   Require(spec_.edges.size() >= 2, "ShiftNAS needs at least one complexity bin (two edges)");
   for (size_t i = 1; i < spec_.edges.size(); ++i) {
     Require(spec_.edges[i] > spec_.edges[i - 1], "ShiftNAS: the bin edges must increase");
@@ -28,7 +28,7 @@ ShiftNas::ShiftNas(const ElasticSpec& space, ShiftNasSpec spec, const torch::Ten
   generator = ArchGenerator(DecisionSizes(space), spec_.hidden);
   generator->to(options.device(), options.dtype().toScalarType());
   generator_optimizer_ = std::make_unique<torch::optim::Adam>(generator->parameters(),
-                                                               torch::optim::AdamOptions(spec_.generator_lr));
+                                                              torch::optim::AdamOptions(spec_.generator_lr));
   // On the session's device, so that a checkpoint's optimizer state (loaded there) matches it.
   beta_ = torch::zeros({bins()}, options.dtype(torch::kFloat64)).requires_grad_(true);
   // Adam with beta1 0.5, as DARTS uses for its architecture parameters.
@@ -69,7 +69,8 @@ Decisions ShiftNas::Argmax(const torch::Tensor& targets) {
   return generator->forward(Scaled(targets), {}, spec_.temperature, true);
 }
 
-torch::Tensor ShiftNas::ResourceLoss(const torch::Tensor& cost, const torch::Tensor& targets, double weight) const {
+torch::Tensor ShiftNas::ResourceLoss(const torch::Tensor& cost, const torch::Tensor& targets,
+                                     double weight) const {
   return weight * ((cost - targets) / targets).square().mean();
 }
 

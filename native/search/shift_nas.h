@@ -24,11 +24,11 @@ struct ShiftNasSpec {
   // one or two generated subnets a step give the generator too noisy a view of its constraint.
   int64_t resource_batch = 32;
   double generator_lr = 1e-3;
-  double temperature = 1.0;      // of the Gumbel-softmax
+  double temperature = 1.0;  // of the Gumbel-softmax
   double beta_lr = 0.05;
-  int64_t shift_start = 0;       // the global step from which beta is learnt (B uniform before)
-  int64_t shift_every = 20;      // optimizer steps between two updates of beta
-  double fd_epsilon = 0.01;      // the finite difference's step, divided by the gradient's norm
+  int64_t shift_start = 0;   // the global step from which beta is learnt (B uniform before)
+  int64_t shift_every = 20;  // optimizer steps between two updates of beta
+  double fd_epsilon = 0.01;  // the finite difference's step, divided by the gradient's norm
 };
 
 // What the run reports and plots.

@@ -7,7 +7,9 @@
 namespace torchnas {
 namespace {
 
-int64_t Pick(const std::vector<int64_t>& values, SeededRandom& rng) { return values[rng.Below(values.size())]; }
+int64_t Pick(const std::vector<int64_t>& values, SeededRandom& rng) {
+  return values[rng.Below(values.size())];
+}
 
 }  // namespace
 
@@ -21,7 +23,8 @@ SamplerRule ParseSamplerRule(const std::string& name) {
   if (name == "bestup") return SamplerRule::kBestUp;
   if (name == "worstup") return SamplerRule::kWorstUp;
   if (name == "shiftnas") return SamplerRule::kShiftNas;
-  Fail(codes::kInvalidArgument, "unknown sampler '" + name + "': use uniform, sandwich, bestup, worstup or shiftnas");
+  Fail(codes::kInvalidArgument,
+       "unknown sampler '" + name + "': use uniform, sandwich, bestup, worstup or shiftnas");
 }
 
 ElasticChoice SubnetSampler::Uniform(SeededRandom& rng) const {
@@ -40,12 +43,14 @@ ElasticChoice SubnetSampler::Uniform(SeededRandom& rng) const {
   return c;
 }
 
-std::vector<ElasticChoice> SubnetSampler::NearTarget(SeededRandom& rng, const SamplerSpec& spec, int64_t count) const {
+std::vector<ElasticChoice> SubnetSampler::NearTarget(SeededRandom& rng, const SamplerSpec& spec,
+                                                     int64_t count) const {
   Require(!spec.pool.empty() && spec.pool.size() == spec.bin_weights.size(),
           "attentive sampling needs a subnet pool with one weight per MACs bin");
   const auto bin = static_cast<size_t>(DrawWeighted(spec.bin_weights, rng));
   const auto& members = spec.pool[bin];
-  Require(!members.empty(), "MACs bin " + std::to_string(bin) + " of the subnet pool is empty but has weight");
+  Require(!members.empty(),
+          "MACs bin " + std::to_string(bin) + " of the subnet pool is empty but has weight");
   std::vector<ElasticChoice> out;
   for (int64_t i = 0; i < count; ++i) out.push_back(members[rng.Below(members.size())]);
   return out;

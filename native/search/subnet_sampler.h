@@ -21,8 +21,8 @@ struct SamplerSpec {
   int64_t candidates = 3;  // k of bestup-k / worstup-k
   bool distill = true;     // the largest subnet's soft labels teach the others
   double temperature = 1.0;
-  double clip = 0.0;       // gradient clipping; 0: none
-  bool clip_value = false; // clip each entry to [-clip, clip] (AttentiveNAS's reference) instead of the norm
+  double clip = 0.0;        // gradient clipping; 0: none
+  bool clip_value = false;  // clip each entry to [-clip, clip] (AttentiveNAS's reference) instead of the norm
   std::vector<std::vector<ElasticChoice>> pool;  // subnets per MACs bin
   std::vector<double> bin_weights;               // the prior over bins
 };

@@ -51,7 +51,8 @@ std::vector<int64_t> DecisionSizes(const ElasticSpec& space) {
   return sizes;
 }
 
-Decisions OneHotDecisions(const ElasticSpec& space, const ElasticChoice& c, const torch::TensorOptions& options) {
+Decisions OneHotDecisions(const ElasticSpec& space, const ElasticChoice& c,
+                          const torch::TensorOptions& options) {
   Decisions y;
   auto add = [&](const std::vector<int64_t>& values, int64_t value) {
     torch::Tensor row = torch::zeros({1, static_cast<int64_t>(values.size())}, options);
@@ -142,8 +143,10 @@ ElasticMasks MasksOf(const ElasticNetImpl& net, const Decisions& y, int64_t row)
       }
       std::vector<double> deeper;
       for (int64_t depth_value : st.depths) deeper.push_back(depth_value > b ? 1.0 : 0.0);
-      if (b >= st.depths.front()) keep.push_back((depth * torch::tensor(deeper, depth.options())).sum());
-      else keep.emplace_back();
+      if (b >= st.depths.front())
+        keep.push_back((depth * torch::tensor(deeper, depth.options())).sum());
+      else
+        keep.emplace_back();
       blocks.push_back(std::move(bm));
     }
     m.blocks.push_back(std::move(blocks));

@@ -17,7 +17,8 @@ using Decisions = std::vector<torch::Tensor>;
 // The number of choices of each decision.
 std::vector<int64_t> DecisionSizes(const ElasticSpec& space);
 // A subnet's exact one-hot rows (a batch of one).
-Decisions OneHotDecisions(const ElasticSpec& space, const ElasticChoice& subnet, const torch::TensorOptions& options);
+Decisions OneHotDecisions(const ElasticSpec& space, const ElasticChoice& subnet,
+                          const torch::TensorOptions& options);
 // The subnet of row `row`: each decision's largest weight.
 ElasticChoice ChoiceOf(const ElasticSpec& space, const Decisions& y, int64_t row);
 // The masks of row `row` (ElasticNetImpl::ForwardMasked): a cumulative mask per width-like decision

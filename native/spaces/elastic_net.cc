@@ -18,10 +18,12 @@ std::string List(const std::vector<int64_t>& values) {
 
 void RequireIn(int64_t value, const std::vector<int64_t>& allowed, const std::string& decision) {
   Require(std::find(allowed.begin(), allowed.end(), value) != allowed.end(),
-          "subnet: " + decision + " is " + std::to_string(value) + ", not one of the space's values (" + List(allowed) + ")");
+          "subnet: " + decision + " is " + std::to_string(value) + ", not one of the space's values (" +
+              List(allowed) + ")");
 }
 
-void CollectModule(const torch::nn::Module& module, const TensorPick& pick, const std::string& prefix, NamedTensors& out) {
+void CollectModule(const torch::nn::Module& module, const TensorPick& pick, const std::string& prefix,
+                   NamedTensors& out) {
   for (const auto& p : module.named_parameters()) out.emplace_back(prefix + p.key(), pick(p.value()));
   for (const auto& b : module.named_buffers()) out.emplace_back(prefix + b.key(), pick(b.value()));
 }
@@ -95,7 +97,8 @@ void ElasticNetImpl::Check(const ElasticChoice& choice) const {
     const auto& c = choice.stages[s];
     const auto& st = spec_.stages[s];
     const std::string stage = "stage " + std::to_string(s);
-    Require(c.kernels.size() == c.expands.size(), "subnet: " + stage + " needs as many kernels as expand ratios");
+    Require(c.kernels.size() == c.expands.size(),
+            "subnet: " + stage + " needs as many kernels as expand ratios");
     RequireIn(static_cast<int64_t>(c.kernels.size()), st.depths, stage + "'s depth");
     RequireIn(c.width, st.widths, stage + "'s width");
     for (size_t b = 0; b < c.kernels.size(); ++b) {
@@ -106,8 +109,8 @@ void ElasticNetImpl::Check(const ElasticChoice& choice) const {
 }
 
 torch::Tensor ElasticNetImpl::Resize(const torch::Tensor& x, int64_t resolution) const {
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ", spec_.in_channels,
-              ", H, W], got ", x.sizes());
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ",
+              spec_.in_channels, ", H, W], got ", x.sizes());
   if (x.size(2) == resolution && x.size(3) == resolution) return x;
   namespace F = torch::nn::functional;
   return F::interpolate(x, F::InterpolateFuncOptions()
@@ -163,7 +166,8 @@ torch::Tensor ElasticNetImpl::Head(const torch::Tensor& x, int64_t width) {
   return h;
 }
 
-NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPick& pick, bool gradients) const {
+NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPick& pick,
+                                     bool gradients) const {
   NamedTensors out;
   size_t k = 0;
   auto body = [&k]() { return "body." + std::to_string(k++) + "."; };
@@ -172,7 +176,8 @@ NamedTensors ElasticNetImpl::Collect(const ElasticChoice& choice, const TensorPi
   for (size_t s = 0; s < stages_.size(); ++s) {
     const auto& c = choice.stages[s];
     for (size_t b = 0; b < c.kernels.size(); ++b) {
-      stages_[s][b]->Collect(in, ElasticBlockChoice{c.width, c.kernels[b], c.expands[b]}, pick, body(), out, gradients);
+      stages_[s][b]->Collect(in, ElasticBlockChoice{c.width, c.kernels[b], c.expands[b]}, pick, body(), out,
+                             gradients);
       in = c.width;
     }
   }

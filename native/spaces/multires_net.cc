@@ -17,9 +17,12 @@ TaskHead ParseTaskHead(const std::string& name) {
 
 const char* TaskHeadName(TaskHead head) {
   switch (head) {
-    case TaskHead::kClassify: return "cls";
-    case TaskHead::kSegment: return "seg";
-    case TaskHead::kDetect: return "det";
+    case TaskHead::kClassify:
+      return "cls";
+    case TaskHead::kSegment:
+      return "seg";
+    case TaskHead::kDetect:
+      return "det";
   }
   return "?";
 }
@@ -32,7 +35,8 @@ void MultiresSpec::Check() const {
           "kernel must be odd, expand, headWidth and inChannels positive, and classes at least 2");
   Require(!heads.empty(), "a multitask network needs at least one head");
   Require(present.empty() || static_cast<int64_t>(present.size()) == blocks(),
-          "a derived network names " + std::to_string(blocks()) + " blocks, got " + std::to_string(present.size()));
+          "a derived network names " + std::to_string(blocks()) + " blocks, got " +
+              std::to_string(present.size()));
 }
 
 namespace {
@@ -50,9 +54,10 @@ torch::nn::Sequential Downsampler(int64_t from_width, int64_t to_width, int64_t 
 
 torch::Tensor Upsample(const torch::Tensor& x, int64_t factor) {
   if (factor == 1) return x;
-  return F::interpolate(x, F::InterpolateFuncOptions()
-                               .scale_factor(std::vector<double>{static_cast<double>(factor), static_cast<double>(factor)})
-                               .mode(torch::kNearest));
+  return F::interpolate(
+      x, F::InterpolateFuncOptions()
+             .scale_factor(std::vector<double>{static_cast<double>(factor), static_cast<double>(factor)})
+             .mode(torch::kNearest));
 }
 
 }  // namespace
@@ -60,9 +65,11 @@ torch::Tensor Upsample(const torch::Tensor& x, int64_t factor) {
 MultiresNetImpl::MultiresNetImpl(MultiresSpec spec) : spec_(std::move(spec)) {
   spec_.Check();
   const int64_t r_count = spec_.branches();
-  stem_ = register_module("stem", ConvBnAct(ConvBnActOptions(spec_.in_channels, spec_.widths[0], 3).stride(2)));
+  stem_ =
+      register_module("stem", ConvBnAct(ConvBnActOptions(spec_.in_channels, spec_.widths[0], 3).stride(2)));
   for (int64_t r = 0; r < r_count; ++r) {
-    torch::nn::Sequential t = r == 0 ? torch::nn::Sequential() : Downsampler(spec_.widths[0], spec_.widths[r], r);
+    torch::nn::Sequential t =
+        r == 0 ? torch::nn::Sequential() : Downsampler(spec_.widths[0], spec_.widths[r], r);
     if (r > 0) t->push_back(torch::nn::Functional([](torch::Tensor x) { return torch::relu(x); }));
     transitions_.push_back(register_module("transition" + std::to_string(r), t));
   }
@@ -74,17 +81,20 @@ MultiresNetImpl::MultiresNetImpl(MultiresSpec spec) : spec_(std::move(spec)) {
         if (!spec_.present.empty() && !spec_.present[static_cast<size_t>(b)]) continue;
         const int64_t w = spec_.widths[r];
         blocks_[static_cast<size_t>(b)] = register_module(
-            "block" + std::to_string(b), MBConv(MBConvOptions(w, w, spec_.kernel, spec_.expand).activation(Activation::kReLU)));
+            "block" + std::to_string(b),
+            MBConv(MBConvOptions(w, w, spec_.kernel, spec_.expand).activation(Activation::kReLU)));
       }
     }
     for (int64_t to = 0; to < r_count; ++to) {
       std::vector<torch::nn::Sequential> row(static_cast<size_t>(r_count));
       for (int64_t from = 0; from < r_count; ++from) {
         if (from == to) continue;
-        const std::string name = "fuse" + std::to_string(s) + "_" + std::to_string(from) + "to" + std::to_string(to);
+        const std::string name =
+            "fuse" + std::to_string(s) + "_" + std::to_string(from) + "to" + std::to_string(to);
         row[static_cast<size_t>(from)] = register_module(
-            name, from > to ? torch::nn::Sequential(ConvBnAct(ConvBnActOptions(spec_.widths[from], spec_.widths[to], 1)
-                                                                  .activation(Activation::kNone)))
+            name, from > to ? torch::nn::Sequential(
+                                  ConvBnAct(ConvBnActOptions(spec_.widths[from], spec_.widths[to], 1)
+                                                .activation(Activation::kNone)))
                             : Downsampler(spec_.widths[from], spec_.widths[to], to - from));
       }
       fusions_.push_back(std::move(row));
@@ -93,16 +103,20 @@ MultiresNetImpl::MultiresNetImpl(MultiresSpec spec) : spec_(std::move(spec)) {
   int64_t all_widths = 0;
   for (int64_t w : spec_.widths) all_widths += w;
   const bool dense = HasHead(TaskHead::kSegment) || HasHead(TaskHead::kDetect);
-  if (dense) high_res_ = register_module("high_res", ConvBnAct(ConvBnActOptions(all_widths, spec_.head_width, 1)));
-  if (HasHead(TaskHead::kClassify)) classifier_ = register_module("classifier", torch::nn::Linear(spec_.widths.back(), spec_.classes));
+  if (dense)
+    high_res_ = register_module("high_res", ConvBnAct(ConvBnActOptions(all_widths, spec_.head_width, 1)));
+  if (HasHead(TaskHead::kClassify))
+    classifier_ = register_module("classifier", torch::nn::Linear(spec_.widths.back(), spec_.classes));
   if (HasHead(TaskHead::kSegment)) {
-    segment_ = register_module("segment", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec_.head_width, spec_.classes + 1, 1)));
+    segment_ = register_module(
+        "segment", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec_.head_width, spec_.classes + 1, 1)));
   }
   if (HasHead(TaskHead::kDetect)) {
     const int64_t h = spec_.head_width;
     detect_depthwise_ = register_module("detect_depthwise", ConvBnAct(ConvBnActOptions(h, h, 3).groups(h)));
     detect_pointwise_ = register_module("detect_pointwise", ConvBnAct(ConvBnActOptions(h, h, 1)));
-    heatmap_ = register_module("heatmap", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec_.head_width, spec_.classes, 1)));
+    heatmap_ = register_module(
+        "heatmap", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec_.head_width, spec_.classes, 1)));
     box_ = register_module("box", torch::nn::Conv2d(torch::nn::Conv2dOptions(spec_.head_width, 4, 1)));
     // Centres are rare: start the heatmap at a prior of 0.1 (CenterNet's focal-loss initialization).
     torch::NoGradGuard no_grad;
@@ -138,10 +152,12 @@ torch::Tensor MultiresNetImpl::FuseHighResolution(const std::vector<torch::Tenso
 
 MultitaskOutputs MultiresNetImpl::Forward(const torch::Tensor& x, const std::vector<bool>& keep,
                                           const std::vector<TaskHead>& heads) {
-  Require(keep.empty() || static_cast<int64_t>(keep.size()) == spec_.blocks(),
-          "a block mask needs " + std::to_string(spec_.blocks()) + " flags, got " + std::to_string(keep.size()));
+  Require(
+      keep.empty() || static_cast<int64_t>(keep.size()) == spec_.blocks(),
+      "a block mask needs " + std::to_string(spec_.blocks()) + " flags, got " + std::to_string(keep.size()));
   const std::vector<TaskHead>& run = heads.empty() ? spec_.heads : heads;
-  for (TaskHead h : run) Require(HasHead(h), std::string("this network has no '") + TaskHeadName(h) + "' head");
+  for (TaskHead h : run)
+    Require(HasHead(h), std::string("this network has no '") + TaskHeadName(h) + "' head");
   const torch::Tensor stem = stem_->forward(x);
   std::vector<torch::Tensor> branches;
   for (auto& t : transitions_) branches.push_back(t->is_empty() ? stem : t->forward(stem));

@@ -68,10 +68,10 @@ class MultiresNetImpl : public torch::nn::Module {
 
   MultiresSpec spec_;
   ConvBnAct stem_{nullptr};
-  std::vector<torch::nn::Sequential> transitions_;     // stem -> branch r (r strided convs)
-  std::vector<MBConv> blocks_;                         // by block index; null when absent
+  std::vector<torch::nn::Sequential> transitions_;           // stem -> branch r (r strided convs)
+  std::vector<MBConv> blocks_;                               // by block index; null when absent
   std::vector<std::vector<torch::nn::Sequential>> fusions_;  // [stage * R + to][from]; null for to == from
-  ConvBnAct high_res_{nullptr};                         // concat of all branches at stride 2 -> head width
+  ConvBnAct high_res_{nullptr};  // concat of all branches at stride 2 -> head width
   torch::nn::Linear classifier_{nullptr};
   torch::nn::Conv2d segment_{nullptr};
   ConvBnAct detect_depthwise_{nullptr};  // a depthwise-separable trunk keeps the head light

@@ -13,11 +13,16 @@ constexpr std::array<std::pair<int, int>, 6> kEdges{{{1, 0}, {2, 0}, {2, 1}, {3,
 
 torch::nn::AnyModule MakeNb201EdgeOp(Nb201Op op, int64_t channels, bool affine) {
   switch (op) {
-    case Nb201Op::kNone: return torch::nn::AnyModule(Zero(channels, 1));
-    case Nb201Op::kSkipConnect: return torch::nn::AnyModule(Identity());
-    case Nb201Op::kConv1x1: return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 1).affine(affine)));
-    case Nb201Op::kConv3x3: return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 3).affine(affine)));
-    case Nb201Op::kAvgPool3x3: return torch::nn::AnyModule(Pool2d(PoolKind::kAverage, 3, 1));
+    case Nb201Op::kNone:
+      return torch::nn::AnyModule(Zero(channels, 1));
+    case Nb201Op::kSkipConnect:
+      return torch::nn::AnyModule(Identity());
+    case Nb201Op::kConv1x1:
+      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 1).affine(affine)));
+    case Nb201Op::kConv3x3:
+      return torch::nn::AnyModule(ReluConvBn(ReluConvBnOptions(channels, channels, 3).affine(affine)));
+    case Nb201Op::kAvgPool3x3:
+      return torch::nn::AnyModule(Pool2d(PoolKind::kAverage, 3, 1));
   }
   Fail(codes::kInvalidArgument, "unknown NB201 op");
 }
@@ -28,8 +33,9 @@ Nb201Op ParseNb201Op(const std::string& name) {
   if (name == "nor_conv_1x1") return Nb201Op::kConv1x1;
   if (name == "nor_conv_3x3") return Nb201Op::kConv3x3;
   if (name == "avg_pool_3x3") return Nb201Op::kAvgPool3x3;
-  Fail(codes::kInvalidArgument, "unknown NB201 op '" + name +
-                                    "' (known: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)");
+  Fail(codes::kInvalidArgument,
+       "unknown NB201 op '" + name +
+           "' (known: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3)");
 }
 
 Nb201CellImpl::Nb201CellImpl(const Nb201Ops& ops, int64_t channels, bool affine)
@@ -47,7 +53,8 @@ void Nb201CellImpl::reset() {
 }
 
 torch::Tensor Nb201CellImpl::forward(const torch::Tensor& x) {
-  return Nb201CellForward(x, ops_, [this](size_t e, const torch::Tensor& h) { return edge_ops_[e].forward(h); });
+  return Nb201CellForward(x, ops_,
+                          [this](size_t e, const torch::Tensor& h) { return edge_ops_[e].forward(h); });
 }
 
 torch::Tensor Nb201CellForward(const torch::Tensor& x, const Nb201Ops& ops,

@@ -36,8 +36,8 @@ class Nb201CellImpl : public torch::nn::Cloneable<Nb201CellImpl> {
   Nb201Ops ops_;
   int64_t channels_;
   bool affine_;
-  torch::nn::ModuleList edges_{nullptr};         // registered as edges.0 .. edges.5
-  std::vector<torch::nn::AnyModule> edge_ops_;   // the same modules, callable
+  torch::nn::ModuleList edges_{nullptr};        // registered as edges.0 .. edges.5
+  std::vector<torch::nn::AnyModule> edge_ops_;  // the same modules, callable
 };
 TORCH_MODULE(Nb201Cell);
 

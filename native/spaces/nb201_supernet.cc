@@ -28,14 +28,16 @@ std::vector<torch::Tensor> Nb201SuperCellImpl::EdgeParameters(int64_t e) {
 }
 
 Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec)
-    : Nb201NetworkImpl(spec, [](int64_t width) { return torch::nn::AnyModule(Nb201SuperCell(width, true)); }) {}
+    : Nb201NetworkImpl(spec,
+                       [](int64_t width) { return torch::nn::AnyModule(Nb201SuperCell(width, true)); }) {}
 
 Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {
   Require(static_cast<int64_t>(path.size()) == kNb201Edges,
           "an NB201 path has one operation per edge (6), got " + std::to_string(path.size()));
   Nb201Ops ops{};
   for (size_t e = 0; e < path.size(); ++e) {
-    Require(path[e] >= 0 && path[e] < kNb201OpCount, "NB201 operation index out of range [0, 5) on edge " + std::to_string(e));
+    Require(path[e] >= 0 && path[e] < kNb201OpCount,
+            "NB201 operation index out of range [0, 5) on edge " + std::to_string(e));
     ops[e] = static_cast<Nb201Op>(path[e]);
   }
   return ops;
@@ -47,7 +49,8 @@ torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const std::vect
 }
 
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& /*x*/) {
-  Fail(codes::kState, "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
+  Fail(codes::kState,
+       "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
 }
 
 torch::Tensor Nb201SupernetImpl::RunCell(size_t i, const torch::Tensor& h) {
@@ -60,7 +63,8 @@ std::vector<torch::Tensor> Nb201SupernetImpl::EdgeParameters(int64_t e) {
   std::vector<torch::Tensor> out;
   for (size_t i = 0; i < cell_list().size(); ++i) {
     if (!is_cell(i)) continue;
-    for (auto& p : std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr())->EdgeParameters(e)) out.push_back(p);
+    for (auto& p : std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr())->EdgeParameters(e))
+      out.push_back(p);
   }
   return out;
 }

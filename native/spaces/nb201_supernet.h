@@ -20,7 +20,7 @@ class Nb201SuperCellImpl : public torch::nn::Module {
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
  private:
-  torch::nn::ModuleList edges_{nullptr};                   // edges.<e>.<op>
+  torch::nn::ModuleList edges_{nullptr};                // edges.<e>.<op>
   std::vector<std::vector<torch::nn::AnyModule>> ops_;  // the same modules, callable
 };
 TORCH_MODULE(Nb201SuperCell);

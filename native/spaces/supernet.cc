@@ -5,25 +5,28 @@
 
 namespace torchnas {
 
-SupernetImpl::SupernetImpl(const SupernetSpec& spec, torch::Device device, torch::ScalarType dtype) : spec_(spec) {
+SupernetImpl::SupernetImpl(const SupernetSpec& spec, torch::Device device, torch::ScalarType dtype)
+    : spec_(spec) {
   Require(!spec.edges.empty(), "the supernet has no searchable edges");
   stem_ = register_module("stem", MakeSequential(spec.stem));
   for (size_t e = 0; e < spec.edges.size(); ++e) {
     const EdgeSpec& edge = spec.edges[e];
     Require(!edge.candidates.empty(), "edge " + std::to_string(e) + " has no candidates");
     for (const BlockSpec& c : edge.candidates) {
-      Require(c.in_channels == edge.candidates[0].in_channels && c.out_channels == edge.candidates[0].out_channels &&
-                  c.stride == edge.candidates[0].stride,
+      Require(c.in_channels == edge.candidates[0].in_channels &&
+                  c.out_channels == edge.candidates[0].out_channels && c.stride == edge.candidates[0].stride,
               "edge " + std::to_string(e) + ": candidates must share input, output and stride");
     }
     if (edge.shortcut) {
-      Require(edge.candidates[0].in_channels == edge.candidates[0].out_channels && edge.candidates[0].stride == 1,
-              "edge " + std::to_string(e) + ": a shortcut needs stride 1 and equal channels");
+      Require(
+          edge.candidates[0].in_channels == edge.candidates[0].out_channels && edge.candidates[0].stride == 1,
+          "edge " + std::to_string(e) + ": a shortcut needs stride 1 and equal channels");
       // The edge adds its input once; a candidate adding it again would train 2h + f(h), not the
       // h + f(h) of the derived network.
       for (const BlockSpec& c : edge.candidates) {
         Require(c.kind != BlockKind::kMBConv || !c.residual,
-                "edge " + std::to_string(e) + ": candidates on a shortcut edge must be built with residual: false");
+                "edge " + std::to_string(e) +
+                    ": candidates on a shortcut edge must be built with residual: false");
       }
     }
     mixed_.push_back(register_module("edge" + std::to_string(e), MixedOp(edge.candidates, edge.shortcut)));
@@ -36,10 +39,10 @@ SupernetImpl::SupernetImpl(const SupernetSpec& spec, torch::Device device, torch
   head_ = register_module("head", MakeSequential(spec.head));
 }
 
-torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const std::vector<EdgeChoice>& path, GateMode mode,
-                                    const ExecutionConfig& exec) {
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ", spec_.in_channels,
-              ", H, W], got ", x.sizes());
+torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const std::vector<EdgeChoice>& path,
+                                    GateMode mode, const ExecutionConfig& exec) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == spec_.in_channels, "expected input of shape [B, ",
+              spec_.in_channels, ", H, W], got ", x.sizes());
   TORCH_CHECK(path.size() == mixed_.size(), "a path needs one choice per edge");
   torch::Tensor h = stem_->forward(x);
   for (size_t e = 0; e < mixed_.size(); ++e) {
@@ -48,11 +51,13 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const std::vector<Ed
   return head_->forward(h);
 }
 
-torch::Tensor SupernetImpl::ForwardMixture(const torch::Tensor& x, const std::vector<std::vector<double>>& weights) {
+torch::Tensor SupernetImpl::ForwardMixture(const torch::Tensor& x,
+                                           const std::vector<std::vector<double>>& weights) {
   Require(static_cast<int64_t>(weights.size()) == edges(), "one weight vector per edge is needed");
   torch::Tensor h = stem_->forward(x);
   for (size_t e = 0; e < mixed_.size(); ++e) {
-    Require(static_cast<int64_t>(weights[e].size()) == mixed_[e]->size(), "edge " + std::to_string(e) + " needs one weight per candidate");
+    Require(static_cast<int64_t>(weights[e].size()) == mixed_[e]->size(),
+            "edge " + std::to_string(e) + " needs one weight per candidate");
     torch::Tensor out;
     for (size_t j = 0; j < weights[e].size(); ++j) {
       if (weights[e][j] == 0.0) continue;

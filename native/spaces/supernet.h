@@ -45,7 +45,8 @@ class SupernetImpl : public Model {
   std::vector<torch::Tensor>& alphas() { return alphas_; }
   std::vector<int64_t> Argmax() const;
   bool IsZero(int64_t edge, int64_t candidate) const {
-    return spec_.edges[static_cast<size_t>(edge)].candidates[static_cast<size_t>(candidate)].kind == BlockKind::kZero;
+    return spec_.edges[static_cast<size_t>(edge)].candidates[static_cast<size_t>(candidate)].kind ==
+           BlockKind::kZero;
   }
 
  private:

@@ -21,7 +21,8 @@ namespace {
 // which ends the process (std::terminate); the failure is raised once save_to has returned.
 class CheckpointSink {
  public:
-  explicit CheckpointSink(const std::string& path) : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
+  explicit CheckpointSink(const std::string& path)
+      : fd_(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) {
     if (fd_ < 0) error_ = errno;
   }
   ~CheckpointSink() { Close(); }
@@ -60,9 +61,11 @@ class CheckpointSink {
 };
 
 std::string WriteFailure(const std::string& path, int error) {
-  std::string advice = error == ENOSPC || error == EDQUOT || error == EFBIG
-      ? ": free space on that disk (or give a folder on another) and run the same command again to resume"
-      : error == EACCES || error == EPERM || error == EROFS ? ": give a folder you can write to" : "";
+  std::string advice =
+      error == ENOSPC || error == EDQUOT || error == EFBIG
+          ? ": free space on that disk (or give a folder on another) and run the same command again to resume"
+      : error == EACCES || error == EPERM || error == EROFS ? ": give a folder you can write to"
+                                                            : "";
   return "cannot write '" + path + "': " + std::strerror(error) + advice;
 }
 
@@ -138,7 +141,8 @@ void Session::SaveCheckpoint(const std::string& path) {
 
 void Session::LoadCheckpoint(const std::string& path) {
   Model& model = RequireModel();
-  if (::access(path.c_str(), R_OK) != 0) Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
+  if (::access(path.c_str(), R_OK) != 0)
+    Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
   torch::serialize::InputArchive root, model_archive, optimizer_archive;
   try {
     root.load_from(path, options_.exec.device);
@@ -154,21 +158,24 @@ void Session::LoadCheckpoint(const std::string& path) {
     if (shiftnas_ && root.try_read("shiftnas", shift_archive)) shiftnas_->Load(shift_archive);
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this network (" +
-                           e.what_without_backtrace() + "): is it from another architecture or a damaged file?");
+                           e.what_without_backtrace() +
+                           "): is it from another architecture or a damaged file?");
   }
   if (options_.exec.channels_last) ToChannelsLast(model);
 }
 
 void Session::LoadWeights(const std::string& path) {
   Model& model = RequireModel();
-  if (::access(path.c_str(), R_OK) != 0) Fail(codes::kIo, "weights file '" + path + "' does not exist or is not readable");
+  if (::access(path.c_str(), R_OK) != 0)
+    Fail(codes::kIo, "weights file '" + path + "' does not exist or is not readable");
   torch::serialize::InputArchive root, model_archive;
   try {
     root.load_from(path, options_.exec.device);
     root.read("model", model_archive);
     model.load(model_archive);
   } catch (const c10::Error& e) {
-    Fail(codes::kData, "'" + path + "' does not hold weights for this network (" + e.what_without_backtrace() +
+    Fail(codes::kData, "'" + path + "' does not hold weights for this network (" +
+                           e.what_without_backtrace() +
                            "): export them from the same architecture (torchnas supernet extract)");
   }
   if (options_.exec.channels_last) ToChannelsLast(model);

@@ -5,7 +5,8 @@
 
 namespace torchnas {
 
-inline torch::Tensor ClassificationLoss(const torch::Tensor& logits, const torch::Tensor& labels, double label_smoothing) {
+inline torch::Tensor ClassificationLoss(const torch::Tensor& logits, const torch::Tensor& labels,
+                                        double label_smoothing) {
   return torch::nn::functional::cross_entropy(
       logits.scalar_type() == torch::kFloat64 ? logits : logits.to(torch::kFloat32), labels,
       torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(label_smoothing));

@@ -11,8 +11,8 @@
 
 namespace torchnas {
 
-inline std::vector<std::pair<torch::Tensor, torch::Tensor>> SplitBatch(const torch::Tensor& x, const torch::Tensor& y,
-                                                                       int64_t k) {
+inline std::vector<std::pair<torch::Tensor, torch::Tensor>> SplitBatch(const torch::Tensor& x,
+                                                                       const torch::Tensor& y, int64_t k) {
   std::vector<torch::Tensor> xs = x.chunk(std::max<int64_t>(1, k)), ys = y.chunk(std::max<int64_t>(1, k));
   std::vector<std::pair<torch::Tensor, torch::Tensor>> parts;
   for (size_t i = 0; i < xs.size(); ++i) parts.emplace_back(xs[i], ys[i]);

@@ -38,14 +38,15 @@ std::unique_ptr<torch::optim::Optimizer> MakeOptimizer(torch::nn::Module& model,
   switch (spec.kind) {
     case OptimizerKind::kSgd:
       return TwoGroups<torch::optim::SGD>(
-          torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).nesterov(spec.nesterov), spec.weight_decay,
-          decay, no_decay);
+          torch::optim::SGDOptions(spec.lr).momentum(spec.momentum).nesterov(spec.nesterov),
+          spec.weight_decay, decay, no_decay);
     case OptimizerKind::kAdam:
       return TwoGroups<torch::optim::Adam>(torch::optim::AdamOptions(spec.lr).betas({spec.beta1, spec.beta2}),
                                            spec.weight_decay, decay, no_decay);
     case OptimizerKind::kAdamW:
-      return TwoGroups<torch::optim::AdamW>(torch::optim::AdamWOptions(spec.lr).betas({spec.beta1, spec.beta2}),
-                                            spec.weight_decay, decay, no_decay);
+      return TwoGroups<torch::optim::AdamW>(
+          torch::optim::AdamWOptions(spec.lr).betas({spec.beta1, spec.beta2}), spec.weight_decay, decay,
+          no_decay);
   }
   Fail(codes::kInvalidArgument, "unsupported optimizer");
 }
@@ -56,8 +57,10 @@ double LearningRateAt(const OptimizerSpec& optimizer, const ScheduleSpec& schedu
   }
   int64_t begin = schedule.warmup_steps, end = schedule.total_steps;
   if (schedule.restart_step > 0) {
-    if (step < schedule.restart_step) end = schedule.restart_step;
-    else begin = schedule.restart_step;
+    if (step < schedule.restart_step)
+      end = schedule.restart_step;
+    else
+      begin = schedule.restart_step;
   }
   const double span = static_cast<double>(std::max<int64_t>(1, end - begin));
   const double t = std::min(1.0, static_cast<double>(step - begin) / span);

@@ -67,7 +67,8 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
 }
 
 std::pair<torch::Tensor, torch::Tensor> Session::WeightStep(
-    const torch::Tensor& x, const torch::Tensor& y, const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+    const torch::Tensor& x, const torch::Tensor& y,
+    const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
   torch::optim::Optimizer& optimizer = RequireOptimizer();
   SetLearningRate(optimizer, LearningRateAt(optimizer_spec_, schedule_, global_step_));
   ClearGradients(optimizer);  // untouched parameters keep no gradient, so the optimizer skips them
@@ -90,7 +91,8 @@ std::pair<torch::Tensor, torch::Tensor> Session::WeightStep(
   return {torch::cat(logits).detach(), torch::stack(losses).mean()};
 }
 
-void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, const LossSpec& loss) {
+void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule,
+                                const LossSpec& loss) {
   Require(optimizer.lr > 0.0, "learning rate must be positive");
   Require(schedule.total_steps >= 1, "the schedule needs at least one step");
   Require(loss.label_smoothing >= 0.0 && loss.label_smoothing < 1.0, "label smoothing must be in [0, 1)");
@@ -104,16 +106,16 @@ torch::Tensor Session::Loss(const torch::Tensor& logits, const torch::Tensor& la
   return ClassificationLoss(logits, labels, loss_.label_smoothing);
 }
 
-EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
-                               const ProgressFn& progress) {
+EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                               int64_t progress_every, const ProgressFn& progress) {
   Model& model = RequireModel();
   EpochHooks hooks;
   hooks.forward = [&model](const torch::Tensor& input) { return model.forward(input); };
   return RunEpoch(std::move(data), std::move(loader), progress_every, progress, hooks);
 }
 
-EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
-                             const ProgressFn& progress, const EpochHooks& hooks) {
+EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                             int64_t progress_every, const ProgressFn& progress, const EpochHooks& hooks) {
   Model& model = RequireModel();
   RequireOptimizer();
   loader.pin_memory = options_.exec.device.is_cuda();
@@ -122,10 +124,11 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
   // Past the schedule's end the learning rate is its final value (0 by default): refuse rather than
   // train on silently with it.
   if (global_step_ + batches.batches() > schedule_.total_steps) {
-    Fail(codes::kState, "this epoch takes " + std::to_string(batches.batches()) + " steps but the schedule has " +
-                            std::to_string(std::max<int64_t>(0, schedule_.total_steps - global_step_)) + " left (totalSteps " +
-                            std::to_string(schedule_.total_steps) + ", at step " + std::to_string(global_step_) +
-                            "): call configureTraining with a larger totalSteps to train on");
+    Fail(codes::kState,
+         "this epoch takes " + std::to_string(batches.batches()) + " steps but the schedule has " +
+             std::to_string(std::max<int64_t>(0, schedule_.total_steps - global_step_)) +
+             " left (totalSteps " + std::to_string(schedule_.total_steps) + ", at step " +
+             std::to_string(global_step_) + "): call configureTraining with a larger totalSteps to train on");
   }
   model.train();
 
@@ -150,8 +153,9 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
     const bool last = stats.steps == batches.batches();
     if (last || (progress_every > 0 && stats.steps % progress_every == 0)) {
       // Over every rank's shard, so all ranks report (and stop on a NaN) alike.
-      const std::vector<double> sums = SumOverRanks(
-          {loss_sum.item<double>(), static_cast<double>(correct.item<int64_t>()), static_cast<double>(stats.images)});
+      const std::vector<double> sums =
+          SumOverRanks({loss_sum.item<double>(), static_cast<double>(correct.item<int64_t>()),
+                        static_cast<double>(stats.images)});
       stats.loss = sums[0] / sums[2];
       stats.top1 = sums[1] / sums[2];
       FailIfNotFinite(stats.loss, global_step_);
@@ -177,7 +181,8 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
 EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
   Model& model = RequireModel();
   model.eval();
-  return EvaluateWith(std::move(data), std::move(loader), [&model](const torch::Tensor& x) { return model.forward(x); });
+  return EvaluateWith(std::move(data), std::move(loader),
+                      [&model](const torch::Tensor& x) { return model.forward(x); });
 }
 
 EvalStats Session::EvaluateWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,

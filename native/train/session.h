@@ -70,8 +70,8 @@ struct EvalStats {
 };
 
 struct SearchEpochOptions {
-  int64_t arch_every = 1;    // an architecture step after every k weight steps
-  bool update_arch = true;   // false: warm-up epoch, weights only
+  int64_t arch_every = 1;   // an architecture step after every k weight steps
+  bool update_arch = true;  // false: warm-up epoch, weights only
   int64_t progress_every = 20;
 };
 
@@ -145,8 +145,9 @@ class Session {
   // A supernet with one mixed op per edge; then ConfigureTraining (weights) and ConfigureSearch.
   int64_t BuildSupernet(const SupernetSpec& spec);
   void ConfigureSearch(const ArchSpec& spec);
-  SearchEpochStats SearchEpoch(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
-                               LoaderOptions train_loader, LoaderOptions valid_loader, const SearchEpochOptions& options,
+  SearchEpochStats SearchEpoch(std::shared_ptr<const DatasetView> train,
+                               std::shared_ptr<const DatasetView> valid, LoaderOptions train_loader,
+                               LoaderOptions valid_loader, const SearchEpochOptions& options,
                                const ProgressFn& progress);
   std::vector<std::vector<double>> ArchProbabilities();
   std::vector<int64_t> DerivedChoices();
@@ -164,7 +165,8 @@ class Session {
   // computed by the search's own architecture step without its update: per edge, dL/dg over the
   // members and dL/dalpha. For inspection and tests.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> ArchGradient(std::shared_ptr<const DatasetView> data,
-                                                                    LoaderOptions loader, std::vector<EdgeChoice> path,
+                                                                    LoaderOptions loader,
+                                                                    std::vector<EdgeChoice> path,
                                                                     GateMode mode);
 
   // Weight-sharing supernets trained on one uniformly drawn path per step (RSPS) and split by
@@ -174,8 +176,8 @@ class Session {
   // The options each decision may take (a sub-supernet); an empty list allows every option.
   void SetPathMasks(const std::vector<std::vector<int64_t>>& masks);
   std::vector<std::vector<int64_t>> PathMasks() const;
-  EpochStats OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
-                          const ProgressFn& progress);
+  EpochStats OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                          int64_t progress_every, const ProgressFn& progress);
   // The paths OneShotEpoch draws in epoch `epoch` (its first `count` steps), for inspection.
   std::vector<std::vector<int64_t>> OneShotPaths(int64_t epoch, int64_t count);
   // Per path (inside the masks): accuracy on `data` with batch statistics; the running statistics
@@ -194,16 +196,17 @@ class Session {
   // call per epoch, one optimizer step per batch over several subnets), score subnets after BN
   // recalibration, and take a subnet's weights out as a standalone network.
   int64_t BuildElastic(const ElasticSpec& spec);
-  EpochStats SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const SamplerSpec& sampler,
-                           int64_t progress_every, const ProgressFn& progress);
+  EpochStats SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                           const SamplerSpec& sampler, int64_t progress_every, const ProgressFn& progress);
   // Per subnet: BatchNorm statistics recalibrated on `calib_batches` batches of `calib` (the same
   // batches for every subnet), then evaluated on `valid` in eval mode.
-  std::vector<EvalStats> ScoreSubnets(const std::vector<ElasticChoice>& subnets, std::shared_ptr<const DatasetView> calib,
-                                      LoaderOptions calib_loader, int64_t calib_batches,
-                                      std::shared_ptr<const DatasetView> valid, LoaderOptions valid_loader,
+  std::vector<EvalStats> ScoreSubnets(const std::vector<ElasticChoice>& subnets,
+                                      std::shared_ptr<const DatasetView> calib, LoaderOptions calib_loader,
+                                      int64_t calib_batches, std::shared_ptr<const DatasetView> valid,
+                                      LoaderOptions valid_loader,
                                       const std::function<void(size_t)>& progress);
-  void RecalibrateBatchNorm(const ElasticChoice& subnet, std::shared_ptr<const DatasetView> calib, LoaderOptions loader,
-                            int64_t batches);
+  void RecalibrateBatchNorm(const ElasticChoice& subnet, std::shared_ptr<const DatasetView> calib,
+                            LoaderOptions loader, int64_t batches);
   // The subnet's tensors under the standalone network's names (nets/network.cc).
   NamedTensors SubnetTensors(const ElasticChoice& subnet);
   // Builds the standalone network `spec` (the subnet's architecture), copies the subnet's tensors
@@ -211,19 +214,22 @@ class Session {
   int64_t ExportSubnet(const ElasticChoice& subnet, const NetworkSpec& spec, const std::string& path);
   // ProbeLoss on one subnet; gradients under the standalone network's names. `masked`: through the
   // relaxed supernet (ForwardMasked) with the subnet's exact one-hot decisions.
-  LossProbe ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet,
-                        bool masked = false);
+  LossProbe ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                        const ElasticChoice& subnet, bool masked = false);
   // AttentiveNAS's choice among candidates on the first batch of `data`: each one's loss (no
   // gradient, batch statistics, running statistics untouched) and the index of the lowest (or highest).
-  std::pair<std::vector<double>, int64_t> AttentivePick(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
-                                                        const std::vector<ElasticChoice>& candidates, bool worst);
+  std::pair<std::vector<double>, int64_t> AttentivePick(std::shared_ptr<const DatasetView> data,
+                                                        LoaderOptions loader,
+                                                        const std::vector<ElasticChoice>& candidates,
+                                                        bool worst);
   void ReorderChannels();
   // Subnets as the training step draws them (uniform, or near a MACs target from the pool), for
   // checking the samplers' frequencies.
   std::vector<ElasticChoice> SampleSubnets(const SamplerSpec& sampler, int64_t count, uint64_t seed);
   // ShiftNAS on the elastic supernet (train/session_shiftnas.cc): bins, generator and beta; the
   // `shiftnas` rule of SupernetEpoch then trains generated subnets and moves beta on batches of `valid`.
-  void ConfigureShiftNas(const ShiftNasSpec& spec, std::shared_ptr<const DatasetView> valid, LoaderOptions valid_loader);
+  void ConfigureShiftNas(const ShiftNasSpec& spec, std::shared_ptr<const DatasetView> valid,
+                         LoaderOptions valid_loader);
   ShiftNasStatus TakeShiftNasStatus();
   // The generator's argmax subnet for each target cost, with its cost under the cost model.
   std::vector<std::pair<ElasticChoice, double>> GenerateSubnets(const std::vector<double>& targets);
@@ -234,8 +240,9 @@ class Session {
   // relaxed (soft) sample for `target` (Gumbel noise from `seed`) plus the resource loss; its
   // derivative along a seeded random direction in the generator's parameters, by autograd and by
   // central finite differences.
-  std::pair<double, double> GeneratorGradientCheck(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
-                                                   double target, uint64_t seed, double epsilon);
+  std::pair<double, double> GeneratorGradientCheck(std::shared_ptr<const DatasetView> data,
+                                                   LoaderOptions loader, double target, uint64_t seed,
+                                                   double epsilon);
   // Only the model's weights from a checkpoint (a fine-tuning start); optimizer and step stay fresh.
   void LoadWeights(const std::string& path);
 
@@ -268,7 +275,8 @@ class Session {
   void SetStateTensors(const std::map<std::string, std::vector<double>>& values);
   // The first unshuffled batch of `data`, plain cross-entropy; `path` picks one candidate per edge
   // when the model is a supernet (empty for a fixed network).
-  LossProbe ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const std::vector<int64_t>& path);
+  LossProbe ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                      const std::vector<int64_t>& path);
 
  private:
   Model& RequireModel();
@@ -299,8 +307,9 @@ class Session {
   ArchTrainer& RequireArchTrainer();
   // One optimizer step on the weights: schedule, forward (autocast), loss, backward, step. Returns
   // the detached logits and loss.
-  std::pair<torch::Tensor, torch::Tensor> WeightStep(const torch::Tensor& x, const torch::Tensor& y,
-                                                     const std::function<torch::Tensor(const torch::Tensor&)>& forward);
+  std::pair<torch::Tensor, torch::Tensor> WeightStep(
+      const torch::Tensor& x, const torch::Tensor& y,
+      const std::function<torch::Tensor(const torch::Tensor&)>& forward);
 
   // Path supernets (train/session_gm.cc): options per decision, one path's forward, a decision's own
   // parameters, a uniform draw inside the masks.
@@ -324,10 +333,10 @@ class Session {
   std::shared_ptr<Communicator> comm_;
   std::unique_ptr<GradientBuckets> grad_buckets_;  // set while comm_ and a model are
   std::shared_ptr<Model> model_;
-  std::shared_ptr<SupernetImpl> supernet_;  // set when model_ is a supernet
-  std::shared_ptr<ElasticNetImpl> elastic_;  // set when model_ is an elastic supernet
+  std::shared_ptr<SupernetImpl> supernet_;             // set when model_ is a supernet
+  std::shared_ptr<ElasticNetImpl> elastic_;            // set when model_ is an elastic supernet
   std::shared_ptr<Nb201SupernetImpl> nb201_supernet_;  // set when model_ is the NB201 supernet
-  std::vector<std::vector<int64_t>> path_masks_;      // empty: every option allowed
+  std::vector<std::vector<int64_t>> path_masks_;       // empty: every option allowed
   std::unique_ptr<ArchTrainer> arch_;
   std::shared_ptr<ShiftNas> shiftnas_;  // set by ConfigureShiftNas
   std::shared_ptr<const DatasetView> shift_valid_;

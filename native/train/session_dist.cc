@@ -58,7 +58,7 @@ void Session::FinishWeightStep() {
 }
 
 std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::MicroBatches(const torch::Tensor& x,
-                                                                          const torch::Tensor& y) const {
+                                                                           const torch::Tensor& y) const {
   return SplitBatch(x, y, options_.micro_batches);
 }
 
@@ -74,8 +74,9 @@ std::vector<double> Session::SumOverRanks(const std::vector<double>& values) con
 
 void Session::RequireSingleProcess(const std::string& what) const {
   if (comm_ || options_.micro_batches > 1) {
-    Fail(codes::kInvalidArgument, what + " runs in one process without micro-batches for now: "
-                                         "drop the distributed and microBatches options for it");
+    Fail(codes::kInvalidArgument, what +
+                                      " runs in one process without micro-batches for now: "
+                                      "drop the distributed and microBatches options for it");
   }
 }
 

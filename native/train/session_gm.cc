@@ -114,8 +114,9 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
     path_masks_.clear();
     return;
   }
-  Require(masks.size() == counts.size(), "path masks need one option list per decision (" + std::to_string(counts.size()) +
-                                             "), got " + std::to_string(masks.size()));
+  Require(masks.size() == counts.size(), "path masks need one option list per decision (" +
+                                             std::to_string(counts.size()) + "), got " +
+                                             std::to_string(masks.size()));
   std::vector<int64_t> widest;  // a non-`none` op wherever the mask has one: connected if any path is
   for (size_t d = 0; d < masks.size(); ++d) {
     std::vector<int64_t> sorted = masks[d];
@@ -129,7 +130,8 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
   }
   // Draws are connected NB201 cells only: masks must leave one.
   Require(!nb201_supernet_ || Nb201Connected(widest),
-          "these masks leave no connected NB201 cell: every route from the input to the output has a `none` edge");
+          "these masks leave no connected NB201 cell: every route from the input to the output has a `none` "
+          "edge");
   path_masks_ = masks;
   for (auto& m : path_masks_) std::sort(m.begin(), m.end());
 }
@@ -157,10 +159,12 @@ std::vector<int64_t> Session::DrawPath(SeededRandom& rng) const {
 
 void Session::RequireInsideMasks(const std::vector<int64_t>& path) const {
   const auto masks = PathMasks();
-  Require(path.size() == masks.size(), "a path needs one option per decision (" + std::to_string(masks.size()) + ")");
+  Require(path.size() == masks.size(),
+          "a path needs one option per decision (" + std::to_string(masks.size()) + ")");
   for (size_t d = 0; d < path.size(); ++d) {
     Require(std::binary_search(masks[d].begin(), masks[d].end(), path[d]),
-            "decision " + std::to_string(d) + ": option " + std::to_string(path[d]) + " is outside this supernet's mask");
+            "decision " + std::to_string(d) + ": option " + std::to_string(path[d]) +
+                " is outside this supernet's mask");
   }
 }
 
@@ -181,8 +185,8 @@ std::vector<torch::Tensor> Session::DecisionParameters(int64_t decision) {
   return out;
 }
 
-EpochStats Session::OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
-                                 const ProgressFn& progress) {
+EpochStats Session::OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                 int64_t progress_every, const ProgressFn& progress) {
   PathOptionCounts();
   SeededRandom rng(OneShotSeed(options_.seed, loader.epoch));
   std::vector<int64_t> path;  // one per step, shared by its micro-batches
@@ -200,7 +204,8 @@ std::vector<std::vector<int64_t>> Session::OneShotPaths(int64_t epoch, int64_t c
   return paths;
 }
 
-std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const DatasetView> data,
+                                                      LoaderOptions loader,
                                                       const std::vector<std::vector<int64_t>>& paths) {
   Model& model = RequireModel();
   for (const auto& p : paths) RequireInsideMasks(p);
@@ -217,13 +222,15 @@ std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const Data
 // As the reference's split_supernet (train_search.py:446-491, with --supernet_train rsws): per batch
 // one path drawn, the decision set to each option in turn, each option's gradient of the matched
 // parameters, their cosine distance matrix; the matrices are averaged over the batches (dist_avg).
-std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const DatasetView> data,
+                                                   LoaderOptions loader,
                                                    const std::vector<int64_t>& decisions, int64_t repeats) {
   Model& model = RequireModel();
   const auto masks = PathMasks();
   Require(repeats >= 1, "gradient matching needs at least one batch per decision (repeats >= 1)");
   for (int64_t d : decisions) {
-    Require(d >= 0 && d < static_cast<int64_t>(masks.size()), "decision " + std::to_string(d) + " is out of range");
+    Require(d >= 0 && d < static_cast<int64_t>(masks.size()),
+            "decision " + std::to_string(d) + " is out of range");
     Require(masks[static_cast<size_t>(d)].size() >= 2,
             "decision " + std::to_string(d) + " has one option left: nothing to split");
   }

@@ -26,7 +26,8 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
   if (supernet_) {
     Require(static_cast<int64_t>(path.size()) == supernet_->edges(), "the path needs one choice per edge");
     for (size_t e = 0; e < path.size(); ++e) {
-      Require(path[e] >= 0 && path[e] < supernet_->candidates(static_cast<int64_t>(e)), "a path choice is out of range");
+      Require(path[e] >= 0 && path[e] < supernet_->candidates(static_cast<int64_t>(e)),
+              "a path choice is out of range");
       choices.push_back(EdgeChoice{path[e], {}});
     }
   }
@@ -36,19 +37,23 @@ LossProbe Session::ProbeLoss(std::shared_ptr<const DatasetView> data, LoaderOpti
   });
   for (const auto& item : model.named_parameters()) {
     const torch::Tensor& g = item.value().grad();
-    if (g.defined()) probe.gradients.emplace_back(item.key(), g.to(torch::kCPU, torch::kFloat64).contiguous());
+    if (g.defined())
+      probe.gradients.emplace_back(item.key(), g.to(torch::kCPU, torch::kFloat64).contiguous());
   }
   for (auto& p : model.parameters()) p.mutable_grad() = torch::Tensor();
   return probe;
 }
 
-LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader, const ElasticChoice& subnet,
-                               bool masked) {
+LossProbe Session::ProbeSubnet(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                               const ElasticChoice& subnet, bool masked) {
   ElasticNetImpl& net = RequireElastic();
   net.Check(subnet);
-  const ElasticMasks masks = MasksOf(net, OneHotDecisions(net.spec(), subnet, torch::TensorOptions()
-                                                                                .dtype(ParameterDtype(options_.exec))
-                                                                                .device(options_.exec.device)), 0);
+  const ElasticMasks masks =
+      MasksOf(net,
+              OneHotDecisions(
+                  net.spec(), subnet,
+                  torch::TensorOptions().dtype(ParameterDtype(options_.exec)).device(options_.exec.device)),
+              0);
   LossProbe probe = ProbeWith(std::move(data), std::move(loader), [&](const torch::Tensor& x) {
     return masked ? net.ForwardMasked(x, masks) : net.forward(x, subnet);
   });
@@ -89,7 +94,8 @@ LossProbe Session::ProbeWith(std::shared_ptr<const DatasetView> data, LoaderOpti
   probe.loss = loss.item<double>();
   probe.train_logits = logits.detach().to(torch::kCPU, torch::kFloat64);
   for (const auto& p : model.parameters()) {
-    if (p.grad().defined()) probe.gradient_square_sum += p.grad().to(torch::kFloat64).square().sum().item<double>();
+    if (p.grad().defined())
+      probe.gradient_square_sum += p.grad().to(torch::kFloat64).square().sum().item<double>();
   }
   return probe;
 }

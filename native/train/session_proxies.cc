@@ -10,10 +10,12 @@
 
 namespace torchnas {
 
-std::vector<std::pair<std::string, ProxyResult>> Session::ZeroCostProxies(std::shared_ptr<const DatasetView> data,
-                                                                          const ProxyRequest& request) {
+std::vector<std::pair<std::string, ProxyResult>> Session::ZeroCostProxies(
+    std::shared_ptr<const DatasetView> data, const ProxyRequest& request) {
   Model& model = RequireModel();
-  if (supernet_ || nb201_supernet_) Fail(codes::kState, "zero-cost proxies score a fixed network: build one (buildNetwork, buildNb201) first");
+  if (supernet_ || nb201_supernet_)
+    Fail(codes::kState,
+         "zero-cost proxies score a fixed network: build one (buildNetwork, buildNb201) first");
   Require(!request.proxies.empty(), "name at least one proxy");
   Require(request.loader.batch_size >= 1, "the batch size must be at least 1");
   Require(request.input.channels > 0 && request.input.height > 0 && request.input.width > 0,

@@ -25,7 +25,8 @@ ArchTrainer& Session::RequireArchTrainer() {
 
 int64_t Session::BuildSupernet(const SupernetSpec& spec) {
   const auto dtype = ParameterDtype(options_.exec);
-  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, dtype); });
+  auto net = ConstructSeeded(
+      options_.seed, [&] { return std::make_shared<SupernetImpl>(spec, options_.exec.device, dtype); });
   const int64_t parameters = InstallModel(net);
   supernet_ = net;
   AttachModelToGroup();  // again, now that the logits are known to be the supernet's
@@ -52,9 +53,10 @@ void Session::ConfigureSearch(const ArchSpec& spec) {
   arch_ = std::make_unique<ArchTrainer>(supernet_, options_.exec, spec, std::move(parallel));
 }
 
-SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
-                                      LoaderOptions train_loader, LoaderOptions valid_loader,
-                                      const SearchEpochOptions& options, const ProgressFn& progress) {
+SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train,
+                                      std::shared_ptr<const DatasetView> valid, LoaderOptions train_loader,
+                                      LoaderOptions valid_loader, const SearchEpochOptions& options,
+                                      const ProgressFn& progress) {
   SupernetImpl& net = RequireSupernet();
   ArchTrainer& arch = RequireArchTrainer();
   Require(options.arch_every >= 1, "archEvery must be >= 1");
@@ -76,7 +78,9 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   EpochHooks hooks;
   std::vector<EdgeChoice> path;  // one per weight step, shared by its micro-batches
   hooks.before_step = [&] { path = arch.SamplePath(rng); };
-  hooks.forward = [&](const torch::Tensor& x) { return net.forward(x, path, GateMode::kFullV2, options_.exec); };
+  hooks.forward = [&](const torch::Tensor& x) {
+    return net.forward(x, path, GateMode::kFullV2, options_.exec);
+  };
   hooks.after_step = [&](int64_t step) {
     if (!options.update_arch || step % options.arch_every != 0) return;
     // Timed apart from the weight steps: the device finishes the weight step first, and the step's
@@ -84,7 +88,8 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
     if (options_.exec.device.is_cuda()) torch::cuda::synchronize(options_.exec.device.index());
     const auto started = std::chrono::steady_clock::now();
     Batch b = valid_batches.Next();
-    ArchStepStats s = arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device), rng);
+    ArchStepStats s =
+        arch.Step(PrepareInput(b.images, options_.exec), b.labels.to(options_.exec.device), rng);
     stats.arch_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     ++stats.arch_steps;
     arch_loss_sum += s.loss;
@@ -92,10 +97,12 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   };
   hooks.extend_progress = [&](ProgressRecord& record) {
     record.emplace_back("archSteps", static_cast<double>(stats.arch_steps));
-    record.emplace_back("archTop1", stats.arch_steps ? arch_top1_sum / static_cast<double>(stats.arch_steps) : 0.0);
+    record.emplace_back("archTop1",
+                        stats.arch_steps ? arch_top1_sum / static_cast<double>(stats.arch_steps) : 0.0);
     record.emplace_back("entropy", arch.Entropy());
   };
-  stats.weights = RunEpoch(std::move(train), std::move(train_loader), options.progress_every, progress, hooks);
+  stats.weights =
+      RunEpoch(std::move(train), std::move(train_loader), options.progress_every, progress, hooks);
   if (stats.arch_steps > 0) {
     stats.arch_loss = arch_loss_sum / static_cast<double>(stats.arch_steps);
     stats.arch_top1 = arch_top1_sum / static_cast<double>(stats.arch_steps);
@@ -106,7 +113,8 @@ SearchEpochStats Session::SearchEpoch(std::shared_ptr<const DatasetView> train, 
   return stats;
 }
 
-EvalStats Session::EvaluatePaths(std::shared_ptr<const DatasetView> data, LoaderOptions loader, bool sampled) {
+EvalStats Session::EvaluatePaths(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                 bool sampled) {
   SupernetImpl& net = RequireSupernet();
   ArchTrainer& arch = RequireArchTrainer();
   SeededRandom rng(DeriveSeed(options_.seed ^ 0x5eed, static_cast<uint64_t>(global_step_)));
@@ -147,15 +155,17 @@ std::vector<std::vector<double>> Session::ArchLogits() {
   return out;
 }
 
-std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::shared_ptr<const DatasetView> data,
-                                                                           LoaderOptions loader,
-                                                                           std::vector<EdgeChoice> path, GateMode mode) {
+std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(
+    std::shared_ptr<const DatasetView> data, LoaderOptions loader, std::vector<EdgeChoice> path,
+    GateMode mode) {
   SupernetImpl& net = RequireSupernet();
   ArchTrainer& arch = RequireArchTrainer();
   Require(static_cast<int64_t>(path.size()) == net.edges(), "the path needs one choice per edge");
   for (size_t e = 0; e < path.size(); ++e) {
-    for (int64_t j : path[e].members) Require(j >= 0 && j < net.candidates(static_cast<int64_t>(e)), "member out of range");
-    Require(path[e].active >= 0 && path[e].active < net.candidates(static_cast<int64_t>(e)), "active candidate out of range");
+    for (int64_t j : path[e].members)
+      Require(j >= 0 && j < net.candidates(static_cast<int64_t>(e)), "member out of range");
+    Require(path[e].active >= 0 && path[e].active < net.candidates(static_cast<int64_t>(e)),
+            "active candidate out of range");
     path[e].gate_gradients = std::make_shared<torch::Tensor>();
   }
   Batch batch = FirstBatch(std::move(data), loader);
@@ -165,7 +175,9 @@ std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::ArchGradient(std::
   for (size_t e = 0; e < path.size(); ++e) {
     const torch::Tensor& grad = net.alphas()[e].grad();
     out.emplace_back(path[e].gate_gradients->defined() ? *path[e].gate_gradients : torch::Tensor(),
-                     grad.defined() ? grad.to(torch::kCPU, torch::kFloat64) : torch::zeros({net.candidates(static_cast<int64_t>(e))}, torch::kFloat64));
+                     grad.defined()
+                         ? grad.to(torch::kCPU, torch::kFloat64)
+                         : torch::zeros({net.candidates(static_cast<int64_t>(e))}, torch::kFloat64));
     net.alphas()[e].mutable_grad() = torch::Tensor();
   }
   return out;
@@ -182,9 +194,12 @@ double Session::EdgeMixtureLoss(std::shared_ptr<const DatasetView> data, LoaderO
   return ClassificationLoss(logits, batch.labels.to(options_.exec.device), 0.0).item<double>();
 }
 
-double Session::ArchReward(double accuracy, double latency) { return RequireArchTrainer().Reward(accuracy, latency); }
+double Session::ArchReward(double accuracy, double latency) {
+  return RequireArchTrainer().Reward(accuracy, latency);
+}
 
-double Session::ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths, const std::vector<double>& rewards) {
+double Session::ReinforceUpdate(const std::vector<std::vector<int64_t>>& paths,
+                                const std::vector<double>& rewards) {
   RequireSupernet();
   ArchTrainer& arch = RequireArchTrainer();
   std::vector<std::vector<EdgeChoice>> choices;

@@ -28,7 +28,8 @@ std::vector<torch::Tensor> Trainable(torch::nn::Module& net) {
 }  // namespace
 
 ShiftNas& Session::RequireShiftNas() {
-  if (!shiftnas_) Fail(codes::kState, "the session has no ShiftNAS state: call configureShiftNas after buildElastic");
+  if (!shiftnas_)
+    Fail(codes::kState, "the session has no ShiftNAS state: call configureShiftNas after buildElastic");
   return *shiftnas_;
 }
 
@@ -157,7 +158,8 @@ std::vector<std::pair<ElasticChoice, double>> Session::GenerateSubnets(const std
   torch::Tensor cost = shift.Cost(y).to(torch::kCPU, torch::kFloat64);
   std::vector<std::pair<ElasticChoice, double>> out;
   for (size_t i = 0; i < targets.size(); ++i) {
-    out.emplace_back(ChoiceOf(net.spec(), y, static_cast<int64_t>(i)), cost[static_cast<int64_t>(i)].item<double>());
+    out.emplace_back(ChoiceOf(net.spec(), y, static_cast<int64_t>(i)),
+                     cost[static_cast<int64_t>(i)].item<double>());
   }
   return out;
 }
@@ -171,7 +173,8 @@ double Session::PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed) {
   for (int64_t step = 0; step < steps; ++step) {
     if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during generator pre-training");
     std::vector<double> costs;
-    for (int64_t i = 0; i < batch; ++i) costs.push_back(edges.front() + rng.Uniform() * (edges.back() - edges.front()));
+    for (int64_t i = 0; i < batch; ++i)
+      costs.push_back(edges.front() + rng.Uniform() * (edges.back() - edges.front()));
     torch::Tensor targets = shift.Targets(costs);
     torch::Tensor cost = shift.Cost(shift.Sample(targets, rng, /*hard=*/true));
     shift.ResourceLoss(cost, targets, 1.0).backward();
@@ -181,8 +184,9 @@ double Session::PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed) {
   return error;
 }
 
-std::pair<double, double> Session::GeneratorGradientCheck(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
-                                                          double target, uint64_t seed, double epsilon) {
+std::pair<double, double> Session::GeneratorGradientCheck(std::shared_ptr<const DatasetView> data,
+                                                          LoaderOptions loader, double target, uint64_t seed,
+                                                          double epsilon) {
   ElasticNetImpl& net = RequireElastic();
   ShiftNas& shift = RequireShiftNas();
   Require(epsilon > 0.0, "the finite-difference epsilon must be positive");

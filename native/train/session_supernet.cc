@@ -19,7 +19,8 @@ namespace {
 
 // Soft-target cross-entropy with temperature T, scaled by T^2 (Hinton et al.): the KL divergence to
 // the teacher up to the teacher's entropy, a constant for the student, so the same gradients.
-torch::Tensor DistillationLoss(const torch::Tensor& logits, const torch::Tensor& teacher_probabilities, double t) {
+torch::Tensor DistillationLoss(const torch::Tensor& logits, const torch::Tensor& teacher_probabilities,
+                               double t) {
   torch::Tensor student = torch::log_softmax(logits.to(teacher_probabilities.scalar_type()) / t, 1);
   return -(teacher_probabilities * student).sum(1).mean() * (t * t);
 }
@@ -43,13 +44,15 @@ std::vector<double> Session::CandidateLosses(const torch::Tensor& x, const torch
   ElasticNetImpl& net = RequireElastic();
   torch::NoGradGuard no_grad;
   FreezeBatchNormStats frozen;  // scoring is not training: running statistics stay as they are
-  const auto parts = in_step ? MicroBatches(x, y) : std::vector<std::pair<torch::Tensor, torch::Tensor>>{{x, y}};
+  const auto parts =
+      in_step ? MicroBatches(x, y) : std::vector<std::pair<torch::Tensor, torch::Tensor>>{{x, y}};
   std::vector<double> losses;
   for (const auto& c : candidates) {
     double loss = 0.0;
     for (const auto& [xm, ym] : parts) {
       AutocastScope autocast(options_.exec);
-      loss += ClassificationLoss(net.forward(xm, c), ym, 0.0).item<double>() / static_cast<double>(parts.size());
+      loss +=
+          ClassificationLoss(net.forward(xm, c), ym, 0.0).item<double>() / static_cast<double>(parts.size());
     }
     losses.push_back(loss);
   }
@@ -80,7 +83,7 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
       std::vector<ElasticChoice> near = draw.NearTarget(rng, sampler, sampler.candidates);
       std::vector<double> losses = CandidateLosses(x, y, near, /*in_step=*/true);
       const auto best = sampler.rule == SamplerRule::kBestUp ? std::min_element(losses.begin(), losses.end())
-                                                              : std::max_element(losses.begin(), losses.end());
+                                                             : std::max_element(losses.begin(), losses.end());
       subnets.push_back(near[static_cast<size_t>(best - losses.begin())]);
     }
     subnets.push_back(net.Smallest());
@@ -99,11 +102,14 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
       torch::Tensor logits, resource_loss;
       {
         AutocastScope autocast(options_.exec);
-        if (generated) std::tie(logits, resource_loss) = GeneratedForward(xm, rng);
-        else logits = net.forward(xm, subnets[i]);
+        if (generated)
+          std::tie(logits, resource_loss) = GeneratedForward(xm, rng);
+        else
+          logits = net.forward(xm, subnets[i]);
       }
       const bool taught = i > 0 && teachers[m].defined();
-      torch::Tensor loss = taught ? DistillationLoss(logits, teachers[m], sampler.temperature) : Loss(logits, ym);
+      torch::Tensor loss =
+          taught ? DistillationLoss(logits, teachers[m], sampler.temperature) : Loss(logits, ym);
       torch::Tensor total = resource_loss.defined() ? loss + resource_loss : loss;
       (k == 1.0 ? total : total / k).backward();
       if (i == 0) {
@@ -118,8 +124,10 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
     }
   }
   FinishWeightStep();
-  if (sampler.clip > 0.0 && sampler.clip_value) torch::nn::utils::clip_grad_value_(net.parameters(), sampler.clip);
-  if (sampler.clip > 0.0 && !sampler.clip_value) torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
+  if (sampler.clip > 0.0 && sampler.clip_value)
+    torch::nn::utils::clip_grad_value_(net.parameters(), sampler.clip);
+  if (sampler.clip > 0.0 && !sampler.clip_value)
+    torch::nn::utils::clip_grad_norm_(net.parameters(), sampler.clip);
   optimizer.step();
   ++global_step_;
   if (shift) ShiftNasAfterStep(x, y);
@@ -127,7 +135,8 @@ std::pair<torch::Tensor, torch::Tensor> Session::SupernetStep(const torch::Tenso
 }
 
 EpochStats Session::SupernetEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
-                                  const SamplerSpec& sampler, int64_t progress_every, const ProgressFn& progress) {
+                                  const SamplerSpec& sampler, int64_t progress_every,
+                                  const ProgressFn& progress) {
   RequireElastic();
   const bool shift = sampler.rule == SamplerRule::kShiftNas;
   Require(sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich || shift ||
@@ -139,7 +148,9 @@ EpochStats Session::SupernetEpoch(std::shared_ptr<const DatasetView> data, Loade
   // Host randomness seeded per epoch: a resumed epoch draws exactly the same subnets.
   SeededRandom rng(SupernetEpochSeed(options_.seed, loader.epoch));
   EpochHooks hooks;
-  hooks.step = [&](const torch::Tensor& x, const torch::Tensor& y) { return SupernetStep(x, y, sampler, rng); };
+  hooks.step = [&](const torch::Tensor& x, const torch::Tensor& y) {
+    return SupernetStep(x, y, sampler, rng);
+  };
   return RunEpoch(std::move(data), std::move(loader), progress_every, progress, hooks);
 }
 
@@ -171,16 +182,19 @@ void Session::RecalibrateBatchNorm(const ElasticChoice& subnet, std::shared_ptr<
 }
 
 std::vector<EvalStats> Session::ScoreSubnets(const std::vector<ElasticChoice>& subnets,
-                                             std::shared_ptr<const DatasetView> calib, LoaderOptions calib_loader,
-                                             int64_t calib_batches, std::shared_ptr<const DatasetView> valid,
-                                             LoaderOptions valid_loader, const std::function<void(size_t)>& progress) {
+                                             std::shared_ptr<const DatasetView> calib,
+                                             LoaderOptions calib_loader, int64_t calib_batches,
+                                             std::shared_ptr<const DatasetView> valid,
+                                             LoaderOptions valid_loader,
+                                             const std::function<void(size_t)>& progress) {
   ElasticNetImpl& net = RequireElastic();
   for (const auto& s : subnets) net.Check(s);
   std::vector<EvalStats> out;
   for (const auto& s : subnets) {
     RecalibrateBatchNorm(s, calib, calib_loader, calib_batches);
     net.eval();
-    out.push_back(EvaluateWith(valid, valid_loader, [&](const torch::Tensor& x) { return net.forward(x, s); }));
+    out.push_back(
+        EvaluateWith(valid, valid_loader, [&](const torch::Tensor& x) { return net.forward(x, s); }));
     if (progress) progress(out.size());
   }
   return out;
@@ -211,7 +225,8 @@ int64_t Session::ExportSubnet(const ElasticChoice& subnet, const NetworkSpec& sp
   for (const auto& [name, t] : tensors) {
     auto found = targets.find(name);
     Require(found != targets.end() && found->second.sizes() == t.sizes(),
-            "the architecture given does not fit the subnet at '" + name + "': is it the subnet's own architecture?");
+            "the architecture given does not fit the subnet at '" + name +
+                "': is it the subnet's own architecture?");
     found->second.copy_(t.detach().to(torch::kCPU));
   }
   torch::serialize::OutputArchive root, model_archive;
@@ -225,7 +240,8 @@ int64_t Session::ExportSubnet(const ElasticChoice& subnet, const NetworkSpec& sp
 
 std::pair<std::vector<double>, int64_t> Session::AttentivePick(std::shared_ptr<const DatasetView> data,
                                                                LoaderOptions loader,
-                                                               const std::vector<ElasticChoice>& candidates, bool worst) {
+                                                               const std::vector<ElasticChoice>& candidates,
+                                                               bool worst) {
   ElasticNetImpl& net = RequireElastic();
   Require(!candidates.empty(), "attentive pick needs at least one candidate");
   for (const auto& c : candidates) net.Check(c);
@@ -233,7 +249,8 @@ std::pair<std::vector<double>, int64_t> Session::AttentivePick(std::shared_ptr<c
   net.train();
   std::vector<double> losses = CandidateLosses(PrepareInput(batch.images, options_.exec),
                                                batch.labels.to(options_.exec.device), candidates);
-  const auto it = worst ? std::max_element(losses.begin(), losses.end()) : std::min_element(losses.begin(), losses.end());
+  const auto it =
+      worst ? std::max_element(losses.begin(), losses.end()) : std::min_element(losses.begin(), losses.end());
   return {losses, static_cast<int64_t>(it - losses.begin())};
 }
 
@@ -251,7 +268,8 @@ std::vector<ElasticChoice> Session::SampleSubnets(const SamplerSpec& sampler, in
   SeededRandom rng(seed);
   std::vector<ElasticChoice> out;
   for (int64_t i = 0; i < count; ++i) {
-    Require(sampler.rule != SamplerRule::kShiftNas, "shiftnas subnets come from its generator: use generateSubnets");
+    Require(sampler.rule != SamplerRule::kShiftNas,
+            "shiftnas subnets come from its generator: use generateSubnets");
     if (sampler.rule == SamplerRule::kUniform || sampler.rule == SamplerRule::kSandwich) {
       out.push_back(draw.Uniform(rng));
     } else {

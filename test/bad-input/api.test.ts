@@ -3,8 +3,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  loadArchitecture, loadDataset, loadSpace, parseArchitecture, proxyless, resolveSpace, runNb201Experiment, Session,
-  syntheticDataset, train, TorchnasError, type ErrorCode,
+  loadArchitecture,
+  loadDataset,
+  loadSpace,
+  parseArchitecture,
+  proxyless,
+  resolveSpace,
+  runNb201Experiment,
+  Session,
+  syntheticDataset,
+  train,
+  TorchnasError,
+  type ErrorCode,
 } from '../../lib';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
 
@@ -33,9 +43,27 @@ describe('options objects are strict and checked', () => {
     ['a latency loss without a target', () => proxyless({ latencyLoss: 'mul#log' }), /target/],
     ['an unknown session option', () => new Session({ treads: 2 } as never), /treads/],
     ['zero threads', () => new Session({ threads: 0 }), /threads/],
-    ['an NB201 experiment of zero runs', () => runNb201Experiment({ strategy: 'random', dataset: 'cifar10', runs: 0 }), /runs/],
-    ['an unknown NB201 strategy', () => runNb201Experiment({ strategy: 'nope', dataset: 'cifar10', runs: 1 }), /unknown search strategy/],
-    ['an even kernel', () => parseArchitecture({ name: 'n', input: [1, 28, 28], classes: 10, blocks: ['conv_k2_s1_c8', 'gap', 'fc'] }), /odd/],
+    [
+      'an NB201 experiment of zero runs',
+      () => runNb201Experiment({ strategy: 'random', dataset: 'cifar10', runs: 0 }),
+      /runs/,
+    ],
+    [
+      'an unknown NB201 strategy',
+      () => runNb201Experiment({ strategy: 'nope', dataset: 'cifar10', runs: 1 }),
+      /unknown search strategy/,
+    ],
+    [
+      'an even kernel',
+      () =>
+        parseArchitecture({
+          name: 'n',
+          input: [1, 28, 28],
+          classes: 10,
+          blocks: ['conv_k2_s1_c8', 'gap', 'fc'],
+        }),
+      /odd/,
+    ],
     ['a space without edges', () => loadSpace({ ...tinySpaceDescription(), edges: [] }), /edges/],
     ['an unknown space', () => loadSpace('proxyless-29'), /neither a built-in search space/],
   ])('%s', async (_name, call, message) => {
@@ -66,7 +94,11 @@ describe('files', () => {
     const run = path.join(dir, 'damaged-run');
     fs.mkdirSync(run);
     fs.writeFileSync(path.join(run, 'state.json'), '{"version": 1, "epochs');
-    await expectCode(() => train({ runDir: run, limitTrain: 64 }), 'E_DATA', /run state .* is not valid JSON/);
+    await expectCode(
+      () => train({ runDir: run, limitTrain: 64 }),
+      'E_DATA',
+      /run state .* is not valid JSON/,
+    );
     expect(fs.readdirSync(run)).toEqual(['state.json']);
   });
   test('a checkpoint of random bytes is E_DATA', async () => {
@@ -94,19 +126,35 @@ describe('a session used wrongly', () => {
   afterAll(() => s.close());
 
   test.each([
-    ['a dataset that is not one', () => s.trainEpoch(undefined as never, { batchSize: 8 }), /data must be a Dataset/],
-    ['a string for the validation set', () => s.searchEpoch(data, 'valid' as never, { train: { batchSize: 8 }, valid: { batchSize: 8 } }), /valid must be a Dataset/],
+    [
+      'a dataset that is not one',
+      () => s.trainEpoch(undefined as never, { batchSize: 8 }),
+      /data must be a Dataset/,
+    ],
+    [
+      'a string for the validation set',
+      () => s.searchEpoch(data, 'valid' as never, { train: { batchSize: 8 }, valid: { batchSize: 8 } }),
+      /valid must be a Dataset/,
+    ],
     ['NaN logits', () => s.setArchLogits([[NaN, 0]]), /finite/],
     ['a misspelled search option', () => s.configureSearch({ latencyLos: 'none' } as never), /latencyLos/],
     ['a negative latency entry', () => s.configureSearch({ latency: [[-1, 2]] }), /latency/],
     ['a fractional candidate index', () => s.reinforceUpdate([[1.5, 0]], [1]), /paths/],
-    ['paths and rewards of different lengths', () => s.reinforceUpdate([[1, 0]], [1, 2]), /1 paths but 2 rewards/],
+    [
+      'paths and rewards of different lengths',
+      () => s.reinforceUpdate([[1, 0]], [1, 2]),
+      /1 paths but 2 rewards/,
+    ],
   ])('%s is E_INVALID_ARGUMENT', async (_name, call, message) => {
     await expectCode(call, 'E_INVALID_ARGUMENT', message);
   });
 
   test('an epoch past the schedule is refused (E_STATE), not trained at learning rate 0', async () => {
-    await expectCode(() => s.trainEpoch(data, { batchSize: 8 }), 'E_STATE', /takes 8 steps but the schedule has 4 left/);
+    await expectCode(
+      () => s.trainEpoch(data, { batchSize: 8 }),
+      'E_STATE',
+      /takes 8 steps but the schedule has 4 left/,
+    );
   });
 
   test('training before configureTraining is E_STATE', async () => {
@@ -138,8 +186,17 @@ describe('loader options are strict', () => {
   test.each([
     ['a misspelled loader key', () => s.trainEpoch(data, { batchSize: 8, shufle: false } as never), /shufle/],
     ['a zero batch', () => s.evaluate(data, { batchSize: 0 }), /batchSize/],
-    ['a misspelled augment key', () => s.evaluatePaths(data, { batchSize: 8, augment: { flipp: true } } as never), /flipp/],
-    ['a misspelled search-epoch key', () => s.searchEpoch(data, data, { train: { batchSize: 8 }, valid: { batchSize: 8 }, archEvry: 2 } as never), /archEvry/],
+    [
+      'a misspelled augment key',
+      () => s.evaluatePaths(data, { batchSize: 8, augment: { flipp: true } } as never),
+      /flipp/,
+    ],
+    [
+      'a misspelled search-epoch key',
+      () =>
+        s.searchEpoch(data, data, { train: { batchSize: 8 }, valid: { batchSize: 8 }, archEvry: 2 } as never),
+      /archEvry/,
+    ],
   ])('%s is E_INVALID_ARGUMENT', async (_name, call, message) => {
     await expectCode(call, 'E_INVALID_ARGUMENT', message);
   });

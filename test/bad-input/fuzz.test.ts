@@ -5,8 +5,22 @@ import * as fs from 'fs';
 import * as path from 'path';
 import fc from 'fast-check';
 import {
-  canonicalBlock, decodeBlock, decodeSubnet, ELASTIC_SPACES, encodeSubnet, loadDataset, loadElasticSpace, loadSpace, parseLatencyTable,
-  randomSubnet, readSearchLatencyTable, resolveSpace, Session, SPACES, subnetCost, TorchnasError,
+  canonicalBlock,
+  decodeBlock,
+  decodeSubnet,
+  ELASTIC_SPACES,
+  encodeSubnet,
+  loadDataset,
+  loadElasticSpace,
+  loadSpace,
+  parseLatencyTable,
+  randomSubnet,
+  readSearchLatencyTable,
+  resolveSpace,
+  Session,
+  SPACES,
+  subnetCost,
+  TorchnasError,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
@@ -15,7 +29,16 @@ const dir = tempDir('torchnas-fuzz-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 // Counted for RELIABILITY.md: cases run per target.
-const RUNS = { grammar: 3000, space: 1000, elastic: 1000, subnet: 2000, table: 1000, idx: 150, cifar: 100, checkpoint: 60 };
+const RUNS = {
+  grammar: 3000,
+  space: 1000,
+  elastic: 1000,
+  subnet: 2000,
+  table: 1000,
+  idx: 150,
+  cifar: 100,
+  checkpoint: 60,
+};
 
 function acceptedOrRefused(call: () => unknown): boolean {
   try {
@@ -37,12 +60,45 @@ async function acceptedOrRefusedAsync(call: () => Promise<unknown>): Promise<boo
   }
 }
 
-const TOKENS = ['mb', 'conv', 'zero', 'identity', 'gap', 'fc', 'linear', 'maxpool', 'avgpool', 'drop', 'k3', 'k4', 'k0',
-  'k-1', 's2', 's0', 'e6', 'e0.5', 'c16', 'c0', 'c1e9', 'se0.25', 'se2', 'aswish', 'ahswish', 'arelu', 'p0.2', 'p1', 'pNaN', '', '_'];
+const TOKENS = [
+  'mb',
+  'conv',
+  'zero',
+  'identity',
+  'gap',
+  'fc',
+  'linear',
+  'maxpool',
+  'avgpool',
+  'drop',
+  'k3',
+  'k4',
+  'k0',
+  'k-1',
+  's2',
+  's0',
+  'e6',
+  'e0.5',
+  'c16',
+  'c0',
+  'c1e9',
+  'se0.25',
+  'se2',
+  'aswish',
+  'ahswish',
+  'arelu',
+  'p0.2',
+  'p1',
+  'pNaN',
+  '',
+  '_',
+];
 
 describe('fuzz', () => {
   test('architecture grammar: random and token-built block strings', () => {
-    const tokenBlock = fc.array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 6 }).map((t) => t.join('_'));
+    const tokenBlock = fc
+      .array(fc.constantFrom(...TOKENS), { minLength: 1, maxLength: 6 })
+      .map((t) => t.join('_'));
     fc.assert(
       fc.property(fc.oneof(fc.string(), tokenBlock), (source) => {
         let decoded = true;
@@ -66,7 +122,8 @@ describe('fuzz', () => {
       .map(({ key, value }) => ({ ...base, [key]: value }));
     fc.assert(
       fc.property(fc.oneof(mutated, fc.jsonValue()), (value) =>
-        acceptedOrRefused(() => resolveSpace(loadSpace(value as object)))),
+        acceptedOrRefused(() => resolveSpace(loadSpace(value as object))),
+      ),
       { numRuns: RUNS.space, seed: 2 },
     );
   });
@@ -77,18 +134,43 @@ describe('fuzz', () => {
       .record({ key: fc.constantFrom(...Object.keys(base), 'extra'), value: fc.jsonValue() })
       .map(({ key, value }) => ({ ...base, [key]: value }));
     fc.assert(
-      fc.property(fc.oneof(mutated, fc.jsonValue()), (value) => acceptedOrRefused(() => loadElasticSpace(value as object))),
+      fc.property(fc.oneof(mutated, fc.jsonValue()), (value) =>
+        acceptedOrRefused(() => loadElasticSpace(value as object)),
+      ),
       { numRuns: RUNS.elastic, seed: 7 },
     );
   });
 
   test('subnet strings: random, token-built and mutated ones', () => {
     const space = loadElasticSpace('elastic-28');
-    const parts = ['r28', 'r0', 'r-1', 'w16:k3e3', 'w24:k5e4,k7e6', 'w40:k3e3', 'w48:k3e4,k5e3,k7e6', 'w64:k5e6', 'w96:k7e6',
-      'w0:k3e3', 'w16:', 'k3e3', 'w16:k4e3', '|', ':', ','];
-    const tokens = fc.array(fc.constantFrom(...parts), { minLength: 1, maxLength: 8 }).map((t) => t.join('|'));
+    const parts = [
+      'r28',
+      'r0',
+      'r-1',
+      'w16:k3e3',
+      'w24:k5e4,k7e6',
+      'w40:k3e3',
+      'w48:k3e4,k5e3,k7e6',
+      'w64:k5e6',
+      'w96:k7e6',
+      'w0:k3e3',
+      'w16:',
+      'k3e3',
+      'w16:k4e3',
+      '|',
+      ':',
+      ',',
+    ];
+    const tokens = fc
+      .array(fc.constantFrom(...parts), { minLength: 1, maxLength: 8 })
+      .map((t) => t.join('|'));
     // A valid subnet's string with one character replaced.
-    const mutated = fc.record({ seed: fc.integer({ min: 0, max: 1e6 }), at: fc.nat(), char: fc.constantFrom(...'0123456789rwke:|,x') })
+    const mutated = fc
+      .record({
+        seed: fc.integer({ min: 0, max: 1e6 }),
+        at: fc.nat(),
+        char: fc.constantFrom(...'0123456789rwke:|,x'),
+      })
       .map(({ seed, at, char }) => {
         const rng = new Rng(seed);
         const text = encodeSubnet(randomSubnet(space, () => rng.next()));
@@ -125,7 +207,7 @@ describe('fuzz', () => {
     });
     fc.assert(
       fc.property(fc.oneof(plain, fc.jsonValue(), fc.string()), (value) => {
-        fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value) ?? '');
+        fs.writeFileSync(file, typeof value === 'string' ? value : (JSON.stringify(value) ?? ''));
         acceptedOrRefused(() => parseLatencyTable(value, file));
         let read: { table: number[][]; fixed: number } | undefined;
         acceptedOrRefused(() => (read = readSearchLatencyTable(resolved, file)));
@@ -163,7 +245,10 @@ describe('fuzz', () => {
       fc.asyncProperty(header, async (h) => {
         const images = Buffer.concat([be32(h.magic), be32(h.n), be32(h.h), be32(h.w), Buffer.from(h.body)]);
         const labels = Buffer.concat([be32(h.labelMagic), be32(h.labelN), Buffer.from(h.labels)]);
-        fs.writeFileSync(path.join(data, 'train-images-idx3-ubyte'), images.subarray(0, Math.max(0, images.length - h.cut)));
+        fs.writeFileSync(
+          path.join(data, 'train-images-idx3-ubyte'),
+          images.subarray(0, Math.max(0, images.length - h.cut)),
+        );
         fs.writeFileSync(path.join(data, 'train-labels-idx1-ubyte'), labels);
         return acceptedOrRefusedAsync(() => loadDataset('fashion-mnist', 'train', data));
       }),
@@ -194,8 +279,14 @@ describe('fuzz', () => {
       const damaged = fc.oneof(
         fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
         fc.integer({ min: 0, max: good.length - 1 }).map((cut) => good.subarray(0, cut)),
-        fc.record({ at: fc.integer({ min: 0, max: good.length - 1 }), byte: fc.integer({ min: 0, max: 255 }) })
-          .map(({ at, byte }) => Buffer.concat([good.subarray(0, at), Buffer.from([byte]), good.subarray(at + 1)])),
+        fc
+          .record({
+            at: fc.integer({ min: 0, max: good.length - 1 }),
+            byte: fc.integer({ min: 0, max: 255 }),
+          })
+          .map(({ at, byte }) =>
+            Buffer.concat([good.subarray(0, at), Buffer.from([byte]), good.subarray(at + 1)]),
+          ),
       );
       const file = path.join(dir, 'fuzzed.pt');
       await fc.assert(

@@ -1,16 +1,35 @@
-import { canonicalNb201, formatNb201Cell, NB201_OPS, NB201_SIZE, nb201CellCode, nb201CellFromCode, parseNb201Cell } from '../../lib/benchmarks';
+import {
+  canonicalNb201,
+  formatNb201Cell,
+  NB201_OPS,
+  NB201_SIZE,
+  nb201CellCode,
+  nb201CellFromCode,
+  parseNb201Cell,
+} from '../../lib/benchmarks';
 import { expectInvalid } from './expect-invalid';
 
-const BEST_CIFAR10 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
-
+const BEST_CIFAR10 =
+  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
 
 describe('NB201 cell grammar', () => {
   test('parses the six edges in cell order', () => {
-    expect(parseNb201Cell(BEST_CIFAR10)).toEqual(['nor_conv_3x3', 'nor_conv_3x3', 'nor_conv_3x3', 'skip_connect', 'nor_conv_3x3', 'nor_conv_1x1']);
+    expect(parseNb201Cell(BEST_CIFAR10)).toEqual([
+      'nor_conv_3x3',
+      'nor_conv_3x3',
+      'nor_conv_3x3',
+      'skip_connect',
+      'nor_conv_3x3',
+      'nor_conv_1x1',
+    ]);
   });
 
-  test('canonical form sorts a node\'s edges by input; canonical strings are fixed points', () => {
-    expect(canonicalNb201('|nor_conv_3x3~0|+|nor_conv_3x3~1|nor_conv_3x3~0|+|nor_conv_1x1~2|skip_connect~0|nor_conv_3x3~1|')).toBe(BEST_CIFAR10);
+  test("canonical form sorts a node's edges by input; canonical strings are fixed points", () => {
+    expect(
+      canonicalNb201(
+        '|nor_conv_3x3~0|+|nor_conv_3x3~1|nor_conv_3x3~0|+|nor_conv_1x1~2|skip_connect~0|nor_conv_3x3~1|',
+      ),
+    ).toBe(BEST_CIFAR10);
     expect(canonicalNb201(BEST_CIFAR10)).toBe(BEST_CIFAR10);
   });
 
@@ -28,7 +47,10 @@ describe('NB201 cell grammar', () => {
 
   test.each([
     ['|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|', /expected 3 nodes joined by '\+', found 2/],
-    ['|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|', /unknown op 'conv_5x5' \(known: none, skip_connect/],
+    [
+      '|conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|',
+      /unknown op 'conv_5x5' \(known: none, skip_connect/,
+    ],
     ['|none~0|+|none~0|+|none~0|none~1|none~2|', /node 2 '\|none~0\|' needs 2 edge\(s\), found 1/],
     ['|none~1|+|none~0|none~1|+|none~0|none~1|none~2|', /edge 'none~1' of node 1 must come from a node 0..0/],
     ['|none~0|+|none~0|none~0|+|none~0|none~1|none~2|', /node 2 has two edges from node 0/],
@@ -40,7 +62,10 @@ describe('NB201 cell grammar', () => {
 
   test('rejects bad cells and codes', () => {
     expectInvalid(() => formatNb201Cell(['none', 'none'] as never), /list of 6 ops/);
-    expectInvalid(() => nb201CellCode(['none', 'none', 'none', 'none', 'none', 'conv'] as never), /edge 5 has unknown op 'conv'/);
+    expectInvalid(
+      () => nb201CellCode(['none', 'none', 'none', 'none', 'none', 'conv'] as never),
+      /edge 5 has unknown op 'conv'/,
+    );
     expectInvalid(() => nb201CellFromCode(15625), /0..15624/);
   });
 });

@@ -1,9 +1,34 @@
-import { NB201_SIZE, nb201AccuracyColumn, nb201BestUnderLatency, nb201LatencyColumn, nb201ParetoFront, paretoFront } from '../../lib/benchmarks';
+import {
+  NB201_SIZE,
+  nb201AccuracyColumn,
+  nb201BestUnderLatency,
+  nb201LatencyColumn,
+  nb201ParetoFront,
+  paretoFront,
+} from '../../lib/benchmarks';
 
 describe('accuracy vs latency', () => {
   test('paretoFront keeps exactly the non-dominated points, by increasing cost', () => {
-    const points = [{ c: 3, v: 5 }, { c: 1, v: 1 }, { c: 2, v: 4 }, { c: 2, v: 3 }, { c: 4, v: 5 }, { c: 5, v: 6 }];
-    expect(paretoFront(points, (p) => p.c, (p) => p.v)).toEqual([{ c: 1, v: 1 }, { c: 2, v: 4 }, { c: 3, v: 5 }, { c: 5, v: 6 }]);
+    const points = [
+      { c: 3, v: 5 },
+      { c: 1, v: 1 },
+      { c: 2, v: 4 },
+      { c: 2, v: 3 },
+      { c: 4, v: 5 },
+      { c: 5, v: 6 },
+    ];
+    expect(
+      paretoFront(
+        points,
+        (p) => p.c,
+        (p) => p.v,
+      ),
+    ).toEqual([
+      { c: 1, v: 1 },
+      { c: 2, v: 4 },
+      { c: 3, v: 5 },
+      { c: 5, v: 6 },
+    ]);
   });
 
   test('NB201 front on a device: no architecture dominates a front point', () => {
@@ -11,7 +36,9 @@ describe('accuracy vs latency', () => {
     const accuracy = nb201AccuracyColumn('cifar10', 'test');
     const latency = nb201LatencyColumn('fpga');
     expect(front[front.length - 1].accuracy).toBe(Math.max(...accuracy));
-    const dominated = front.filter((point) => accuracy.some((a, i) => latency[i] < point.latencyMs && a > point.accuracy));
+    const dominated = front.filter((point) =>
+      accuracy.some((a, i) => latency[i] < point.latencyMs && a > point.accuracy),
+    );
     expect(dominated).toEqual([]);
     // ...and every architecture off the front is matched or beaten by a front point.
     const beaten = (i: number) => front.some((p) => p.latencyMs <= latency[i] && p.accuracy >= accuracy[i]);

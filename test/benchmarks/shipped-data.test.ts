@@ -7,8 +7,15 @@ import * as path from 'path';
 import { benchmarkDataDir } from '../../lib/benchmarks';
 
 // The third-party CSVs sit in ../shared/data beside a checkout (see its README).
-const SOURCE = process.env.TORCHNAS_BENCHMARK_SOURCE ?? path.join(__dirname, '..', '..', '..', 'shared', 'data');
-const FILES = ['nb201.json.gz', 'nb201-zero-cost.json.gz', 'nb201-latency.json.gz', 'tnb101-micro.json.gz', 'tnb101-macro.json.gz'];
+const SOURCE =
+  process.env.TORCHNAS_BENCHMARK_SOURCE ?? path.join(__dirname, '..', '..', '..', 'shared', 'data');
+const FILES = [
+  'nb201.json.gz',
+  'nb201-zero-cost.json.gz',
+  'nb201-latency.json.gz',
+  'tnb101-micro.json.gz',
+  'tnb101-macro.json.gz',
+];
 
 describe('shipped benchmark data', () => {
   test('is small enough to ship', () => {
@@ -22,7 +29,10 @@ describe('shipped benchmark data', () => {
     try {
       const script = path.join(__dirname, '..', '..', 'scripts', 'build-benchmark-data.js');
       execFileSync(process.execPath, [script, '--source', SOURCE, '--out', out], { stdio: 'pipe' });
-      for (const f of FILES) expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(benchmarkDataDir(), f)))).toBe(true);
+      for (const f of FILES)
+        expect(
+          fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(benchmarkDataDir(), f))),
+        ).toBe(true);
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }

@@ -1,5 +1,20 @@
-import { meanAndStd, nb201Latency, nb201Objective, NB201_SPACE, runNb201Experiment } from '../../lib/benchmarks';
-import { createStrategy, Hyperband, randomGenome, Reinforce, Rng, runSearch, STRATEGY_NAMES, type SearchObjective } from '../../lib/strategies';
+import {
+  meanAndStd,
+  nb201Latency,
+  nb201Objective,
+  NB201_SPACE,
+  runNb201Experiment,
+} from '../../lib/benchmarks';
+import {
+  createStrategy,
+  Hyperband,
+  randomGenome,
+  Reinforce,
+  Rng,
+  runSearch,
+  STRATEGY_NAMES,
+  type SearchObjective,
+} from '../../lib/strategies';
 import { expectInvalid } from './expect-invalid';
 
 describe('seeded RNG', () => {
@@ -24,14 +39,21 @@ describe('seeded RNG', () => {
 describe('strategies on NAS-Bench-201', () => {
   const objective = nb201Objective({ dataset: 'cifar10' });
   const run = (name: string, seed: number, maxCost = 600, target: SearchObjective = objective) =>
-    runSearch(createStrategy(name, { space: target.space, fidelities: target.fidelities, seed }), target, { maxCost });
+    runSearch(createStrategy(name, { space: target.space, fidelities: target.fidelities, seed }), target, {
+      maxCost,
+    });
 
-  test.each(STRATEGY_NAMES.filter((n) => n !== 'hyperband'))('%s: same seed, same run; different seeds, different runs', (name) => {
-    const a = run(name, 3);
-    expect(run(name, 3)).toEqual(a);
-    const others = [4, 5, 6].map((seed) => run(name, seed).curve.map((p) => p.reported));
-    expect(others.some((curve) => JSON.stringify(curve) !== JSON.stringify(a.curve.map((p) => p.reported)))).toBe(true);
-  });
+  test.each(STRATEGY_NAMES.filter((n) => n !== 'hyperband'))(
+    '%s: same seed, same run; different seeds, different runs',
+    (name) => {
+      const a = run(name, 3);
+      expect(run(name, 3)).toEqual(a);
+      const others = [4, 5, 6].map((seed) => run(name, seed).curve.map((p) => p.reported));
+      expect(
+        others.some((curve) => JSON.stringify(curve) !== JSON.stringify(a.curve.map((p) => p.reported))),
+      ).toBe(true);
+    },
+  );
 
   test('hyperband: deterministic, and its brackets follow the cost ratio (17 at 12 epochs, best 1 at 200, then 2 at 200)', () => {
     const target = nb201Objective({ dataset: 'cifar10', fidelities: [12, 200] });
@@ -43,7 +65,11 @@ describe('strategies on NAS-Bench-201', () => {
     for (let i = 0; i < 20; i++) {
       const p = strategy.propose();
       seen.push(p.fidelity!);
-      strategy.observe({ genome: p.genome, fidelity: p.fidelity!, score: target.score(p.genome, p.fidelity!) });
+      strategy.observe({
+        genome: p.genome,
+        fidelity: p.fidelity!,
+        score: target.score(p.genome, p.fidelity!),
+      });
     }
     expect(seen).toEqual([...new Array(17).fill(0), 1, 1, 1]);
   });
@@ -74,10 +100,23 @@ describe('strategies on NAS-Bench-201', () => {
 
   test('REA beats random search on average at a small budget (Welch z > 2 over 400 seeds each)', () => {
     // 50 architectures at 12 epochs on CIFAR-100: the gap is ~0.3 points with a std of ~1 over runs.
-    const random = runNb201Experiment({ strategy: 'random', dataset: 'cifar100', runs: 400, budgetEpochs: 600 }).testAccuracy;
-    const rea = runNb201Experiment({ strategy: 'rea', dataset: 'cifar100', runs: 400, budgetEpochs: 600, seed: 10_000 }).testAccuracy;
+    const random = runNb201Experiment({
+      strategy: 'random',
+      dataset: 'cifar100',
+      runs: 400,
+      budgetEpochs: 600,
+    }).testAccuracy;
+    const rea = runNb201Experiment({
+      strategy: 'rea',
+      dataset: 'cifar100',
+      runs: 400,
+      budgetEpochs: 600,
+      seed: 10_000,
+    }).testAccuracy;
     const standardError = Math.sqrt(random.std ** 2 / 400 + rea.std ** 2 / 400);
-    console.log(`random ${random.mean.toFixed(3)} ± ${random.std.toFixed(3)}, REA ${rea.mean.toFixed(3)} ± ${rea.std.toFixed(3)}, z = ${((rea.mean - random.mean) / standardError).toFixed(2)}`);
+    console.log(
+      `random ${random.mean.toFixed(3)} ± ${random.std.toFixed(3)}, REA ${rea.mean.toFixed(3)} ± ${rea.std.toFixed(3)}, z = ${((rea.mean - random.mean) / standardError).toFixed(2)}`,
+    );
     expect(rea.mean - random.mean).toBeGreaterThan(2 * standardError);
   });
 
@@ -111,12 +150,24 @@ describe('strategies on NAS-Bench-201', () => {
   });
 
   test('bad names and options fail with E_INVALID_ARGUMENT', () => {
-    expectInvalid(() => createStrategy('bayes', { space: NB201_SPACE, fidelities: objective.fidelities, seed: 0 }), /unknown search strategy 'bayes' \(known: random, rea, reinforce, hyperband\)/);
+    expectInvalid(
+      () => createStrategy('bayes', { space: NB201_SPACE, fidelities: objective.fidelities, seed: 0 }),
+      /unknown search strategy 'bayes' \(known: random, rea, reinforce, hyperband\)/,
+    );
     expectInvalid(() => nb201Objective({ dataset: 'svhn' }), /unknown NB201 dataset 'svhn'/);
-    expectInvalid(() => nb201Objective({ dataset: 'cifar10', latency: { device: 'tpu', maxMs: 1 } }), /unknown NB201 latency device 'tpu'/);
+    expectInvalid(
+      () => nb201Objective({ dataset: 'cifar10', latency: { device: 'tpu', maxMs: 1 } }),
+      /unknown NB201 latency device 'tpu'/,
+    );
     expectInvalid(() => nb201Objective({ dataset: 'cifar10', fidelities: [200, 12] }), /increasing epochs/);
-    expectInvalid(() => new Hyperband({ space: NB201_SPACE, fidelities: objective.fidelities, seed: 0 }), /at least two fidelities/);
-    expectInvalid(() => runNb201Experiment({ strategy: 'rea', dataset: 'cifar10', runs: 0 }), /runs must be a positive integer/);
+    expectInvalid(
+      () => new Hyperband({ space: NB201_SPACE, fidelities: objective.fidelities, seed: 0 }),
+      /at least two fidelities/,
+    );
+    expectInvalid(
+      () => runNb201Experiment({ strategy: 'rea', dataset: 'cifar10', runs: 0 }),
+      /runs must be a positive integer/,
+    );
     expectInvalid(() => new Rng(0.5), /integer/);
   });
 });

@@ -2,7 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { registerBenchCommand } from '../../lib/benchmarks/cli';
 import {
-  runTnb101Experiment, tnb101Archs, tnb101ArchOfGenome, tnb101Objective, tnb101Query, tnb101Rank, tnb101TaskColumn,
+  runTnb101Experiment,
+  tnb101Archs,
+  tnb101ArchOfGenome,
+  tnb101Objective,
+  tnb101Query,
+  tnb101Rank,
+  tnb101TaskColumn,
 } from '../../lib/benchmarks';
 import { tempDir } from '../helpers/fixtures';
 import { runCommand } from '../helpers/run-command';
@@ -49,31 +55,71 @@ describe('TransNAS-Bench-101 as a search objective', () => {
   });
 
   test('random search with q queries lands near rank N/(q+1), the order statistic of a uniform pick', () => {
-    const result = runTnb101Experiment({ space: 'micro', tasks: ['class_scene'], strategies: ['random'], runs: 300, queries: 40 });
+    const result = runTnb101Experiment({
+      space: 'micro',
+      tasks: ['class_scene'],
+      strategies: ['random'],
+      runs: 300,
+      queries: 40,
+    });
     const expected = 4096 / 41;
     expect(result.cells[0].rank).toBeGreaterThan(0.75 * expected);
     expect(result.cells[0].rank).toBeLessThan(1.25 * expected);
     expect(result.cells[0].runs.every((run) => run.evaluations === 40)).toBe(true);
   });
 
-  test('the cross-task table holds each cell\'s own rank on its diagonal', () => {
-    const result = runTnb101Experiment({ space: 'macro', tasks: ['jigsaw', 'normal'], strategies: ['rea', 'reinforce'], runs: 4, queries: 30, seed: 7 });
-    for (const cell of result.cells) expect(result.cross[cell.strategy][cell.task][cell.task]).toBeCloseTo(cell.rank, 10);
+  test("the cross-task table holds each cell's own rank on its diagonal", () => {
+    const result = runTnb101Experiment({
+      space: 'macro',
+      tasks: ['jigsaw', 'normal'],
+      strategies: ['rea', 'reinforce'],
+      runs: 4,
+      queries: 30,
+      seed: 7,
+    });
+    for (const cell of result.cells)
+      expect(result.cross[cell.strategy][cell.task][cell.task]).toBeCloseTo(cell.rank, 10);
     const rea = result.cells.find((c) => c.task === 'normal' && c.strategy === 'rea')!;
     const onJigsaw = rea.runs.map((run) => tnb101Rank('macro', 'jigsaw', run.incumbent!.arch));
-    expect(result.cross.rea.normal.jigsaw).toBeCloseTo(onJigsaw.reduce((a, b) => a + b, 0) / onJigsaw.length, 10);
+    expect(result.cross.rea.normal.jigsaw).toBeCloseTo(
+      onJigsaw.reduce((a, b) => a + b, 0) / onJigsaw.length,
+      10,
+    );
   });
 
   test('bad options name the flag', () => {
-    expectInvalid(() => runTnb101Experiment({ space: 'micro', tasks: ['depth'], strategies: ['rea'], runs: 1 }), /unknown TransNAS-Bench-101 task 'depth'/);
-    expectInvalid(() => runTnb101Experiment({ space: 'micro', tasks: ['jigsaw'], strategies: ['hyperband'], runs: 1 }), /--strategies: 'hyperband' is not one of random, rea, reinforce/);
-    expectInvalid(() => runTnb101Experiment({ space: 'micro', tasks: ['jigsaw'], strategies: ['rea'], runs: 1, queries: 0 }), /--queries must be a positive integer/);
+    expectInvalid(
+      () => runTnb101Experiment({ space: 'micro', tasks: ['depth'], strategies: ['rea'], runs: 1 }),
+      /unknown TransNAS-Bench-101 task 'depth'/,
+    );
+    expectInvalid(
+      () => runTnb101Experiment({ space: 'micro', tasks: ['jigsaw'], strategies: ['hyperband'], runs: 1 }),
+      /--strategies: 'hyperband' is not one of random, rea, reinforce/,
+    );
+    expectInvalid(
+      () =>
+        runTnb101Experiment({ space: 'micro', tasks: ['jigsaw'], strategies: ['rea'], runs: 1, queries: 0 }),
+      /--queries must be a positive integer/,
+    );
   });
 });
 
 describe('torchnas bench tnb101', () => {
   test('prints a table per space and a cross-task table per strategy', async () => {
-    const text = await runCli(['bench', 'tnb101', '--space', 'micro', '--tasks', 'jigsaw,normal', '--runs', '3', '--queries', '20', '--progress', 'none']);
+    const text = await runCli([
+      'bench',
+      'tnb101',
+      '--space',
+      'micro',
+      '--tasks',
+      'jigsaw,normal',
+      '--runs',
+      '3',
+      '--queries',
+      '20',
+      '--progress',
+      'none',
+    ]);
     expect(text).toMatch(/^## TransNAS-Bench-101 micro: 3 runs \(seeds 0\.\.2\), 20 queries each/);
     expect(text).toMatch(/\| jigsaw \| \d+\.\d\d ± \d+\.\d\d \(rank \d+\.\d\) \|/);
     expect(text).toMatch(/Cross-task, reinforce: mean rank \(of 4096\)/);
@@ -82,15 +128,40 @@ describe('torchnas bench tnb101', () => {
 
   test('--json and --plot, one file per space and task', async () => {
     const dir = tempDir();
-    const out = JSON.parse(await runCli(['bench', 'tnb101', '--tasks', 'autoencoder', '--strategies', 'rea', '--runs', '2', '--queries', '10', '--json', '--progress', 'none', '--plot', path.join(dir, 'a.svg')]));
+    const out = JSON.parse(
+      await runCli([
+        'bench',
+        'tnb101',
+        '--tasks',
+        'autoencoder',
+        '--strategies',
+        'rea',
+        '--runs',
+        '2',
+        '--queries',
+        '10',
+        '--json',
+        '--progress',
+        'none',
+        '--plot',
+        path.join(dir, 'a.svg'),
+      ]),
+    );
     expect(out.results.map((r: { space: string }) => r.space)).toEqual(['micro', 'macro']);
     expect(out.results[1].cells[0].chosen).toHaveLength(2);
-    expect(out.plots).toEqual([path.join(dir, 'a-micro-autoencoder.svg'), path.join(dir, 'a-macro-autoencoder.svg')]);
+    expect(out.plots).toEqual([
+      path.join(dir, 'a-micro-autoencoder.svg'),
+      path.join(dir, 'a-macro-autoencoder.svg'),
+    ]);
     expect(fs.readFileSync(out.plots[1], 'utf8')).toMatch(/>architectures queried</);
   });
 
   test('an unknown task or strategy is refused with the known ones', async () => {
-    await expect(runCli(['bench', 'tnb101', '--tasks', 'depth'])).rejects.toThrow(/--tasks: unknown 'depth' \(known: class_scene/);
-    await expect(runCli(['bench', 'tnb101', '--strategies', 'rea,bayes'])).rejects.toThrow(/--strategies: unknown 'bayes'/);
+    await expect(runCli(['bench', 'tnb101', '--tasks', 'depth'])).rejects.toThrow(
+      /--tasks: unknown 'depth' \(known: class_scene/,
+    );
+    await expect(runCli(['bench', 'tnb101', '--strategies', 'rea,bayes'])).rejects.toThrow(
+      /--strategies: unknown 'bayes'/,
+    );
   });
 });

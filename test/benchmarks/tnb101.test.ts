@@ -1,7 +1,6 @@
 import { TNB101_METRICS, TNB101_TASKS, tnb101Archs, tnb101Query, tnb101SpaceOf } from '../../lib/benchmarks';
 import { expectInvalid } from './expect-invalid';
 
-
 describe('TransNAS-Bench-101', () => {
   test('both spaces are complete for all seven tasks', () => {
     expect(tnb101Archs('micro')).toHaveLength(4096);
@@ -33,10 +32,18 @@ describe('TransNAS-Bench-101', () => {
   });
 
   test('unknown tasks list the valid ones; well-formed but untrained macro networks are named', () => {
-    expectInvalid(() => tnb101Query('64-41414-2_32_323', 'depth'), /unknown TransNAS-Bench-101 task 'depth' \(known: class_scene, class_object, room_layout, jigsaw, segmentsemantic, normal, autoencoder\)/);
+    expectInvalid(
+      () => tnb101Query('64-41414-2_32_323', 'depth'),
+      /unknown TransNAS-Bench-101 task 'depth' \(known: class_scene, class_object, room_layout, jigsaw, segmentsemantic, normal, autoencoder\)/,
+    );
     const trained = new Set(tnb101Archs('macro'));
-    const untrained = ['1111', '44444', '444444', '4444'].map((m) => `64-${m}-basic`).find((a) => !trained.has(a));
+    const untrained = ['1111', '44444', '444444', '4444']
+      .map((m) => `64-${m}-basic`)
+      .find((a) => !trained.has(a));
     expect(untrained).toBeDefined();
-    expectInvalid(() => tnb101Query(untrained!, 'jigsaw'), /well formed but not among the 3256 the benchmark trained/);
+    expectInvalid(
+      () => tnb101Query(untrained!, 'jigsaw'),
+      /well formed but not among the 3256 the benchmark trained/,
+    );
   });
 });

@@ -5,7 +5,15 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { conditionDifferences, readLatencyTable, resolveSpace, loadSpace, spaceLayers, withProfiler, type LatencyConditions } from '../../lib';
+import {
+  conditionDifferences,
+  readLatencyTable,
+  resolveSpace,
+  loadSpace,
+  spaceLayers,
+  withProfiler,
+  type LatencyConditions,
+} from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
@@ -15,7 +23,19 @@ const FAST = ['--device', 'cpu', '--threads', '1', '--warmup', '1', '--repeats',
 
 test('a table of every layer, measured in onnxruntime, with the runtime in its conditions', () => {
   const file = path.join(dir, 'ort.json');
-  const run = cli(['latency', 'table', '--space', 'proxyless-28', '--runtime', 'onnxruntime', '--batch-size', '2', ...FAST, '-o', file]);
+  const run = cli([
+    'latency',
+    'table',
+    '--space',
+    'proxyless-28',
+    '--runtime',
+    'onnxruntime',
+    '--batch-size',
+    '2',
+    ...FAST,
+    '-o',
+    file,
+  ]);
   expect(run.stderr).toBe('');
   expect(run.status).toBe(0);
   expect(run.stdout).toMatch(/onnxruntime \d+\.\d+/);
@@ -29,13 +49,34 @@ test('a table of every layer, measured in onnxruntime, with the runtime in its c
   for (const entry of Object.values(table.entries)) expect(entry.median).toBeGreaterThanOrEqual(0);
   expect(Object.values(table.entries).reduce((sum, e) => sum + e.median, 0)).toBeGreaterThan(0);
   // The same file cannot be resumed with LibTorch: the runtime is one of the conditions.
-  const again = cli(['latency', 'table', '--space', 'proxyless-28', '--batch-size', '2', ...FAST, '-o', file]);
+  const again = cli([
+    'latency',
+    'table',
+    '--space',
+    'proxyless-28',
+    '--batch-size',
+    '2',
+    ...FAST,
+    '-o',
+    file,
+  ]);
   expect(again.status).not.toBe(0);
   expect(again.stderr).toMatch(/runtime: onnxruntime \S+ vs libtorch/);
 }, 120_000);
 
 test('latency measure times whole networks in onnxruntime', () => {
-  const run = cli(['latency', 'measure', '--arch', 'fmnist-mbconv', '--runtime', 'onnxruntime', '--batch-size', '4', ...FAST, '--json']);
+  const run = cli([
+    'latency',
+    'measure',
+    '--arch',
+    'fmnist-mbconv',
+    '--runtime',
+    'onnxruntime',
+    '--batch-size',
+    '4',
+    ...FAST,
+    '--json',
+  ]);
   expect(run.status).toBe(0);
   const result = JSON.parse(run.stdout);
   expect(JSON.stringify(result)).toMatch(/onnxruntime/);
@@ -43,19 +84,48 @@ test('latency measure times whole networks in onnxruntime', () => {
 
 test('what onnxruntime cannot time is refused by name, before loading it', async () => {
   const refused: [object, RegExp][] = [
-    [{ device: 'cuda' }, /--device cpu/], [{ precision: 'bf16' }, /--precision/], [{ channelsLast: true }, /--channels-last/],
+    [{ device: 'cuda' }, /--device cpu/],
+    [{ precision: 'bf16' }, /--precision/],
+    [{ channelsLast: true }, /--channels-last/],
   ];
   for (const [extra, message] of refused) {
-    await expect(withProfiler({ runtime: 'onnxruntime', ...extra }, async () => 0)).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(message) });
+    await expect(withProfiler({ runtime: 'onnxruntime', ...extra }, async () => 0)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(message),
+    });
   }
-  const run = cli(['latency', 'table', '--space', 'proxyless-28', '--runtime', 'tflite', '-o', path.join(dir, 'x.json')]);
+  const run = cli([
+    'latency',
+    'table',
+    '--space',
+    'proxyless-28',
+    '--runtime',
+    'tflite',
+    '-o',
+    path.join(dir, 'x.json'),
+  ]);
   expect(run.status).not.toBe(0);
   expect(fs.existsSync(path.join(dir, 'x.json'))).toBe(false);
 });
 
 test('tables from before the runtime was recorded count as LibTorch ones', () => {
-  const base = { device: 'cpu', deviceName: 'cpu', batch: 1, precision: 'fp32', channelsLast: false, cudnnBenchmark: false, foldBatchNorm: false,
-    cudaGraph: false, threads: 1, timer: 'steady-clock', warmup: 0, repeats: 1, torchVersion: '1.13' } as LatencyConditions;
+  const base = {
+    device: 'cpu',
+    deviceName: 'cpu',
+    batch: 1,
+    precision: 'fp32',
+    channelsLast: false,
+    cudnnBenchmark: false,
+    foldBatchNorm: false,
+    cudaGraph: false,
+    threads: 1,
+    timer: 'steady-clock',
+    warmup: 0,
+    repeats: 1,
+    torchVersion: '1.13',
+  } as LatencyConditions;
   expect(conditionDifferences(base, { ...base, runtime: 'libtorch' })).toEqual([]);
-  expect(conditionDifferences(base, { ...base, runtime: 'onnxruntime 1.30.0' })).toEqual(['runtime: libtorch vs onnxruntime 1.30.0']);
+  expect(conditionDifferences(base, { ...base, runtime: 'onnxruntime 1.30.0' })).toEqual([
+    'runtime: libtorch vs onnxruntime 1.30.0',
+  ]);
 });

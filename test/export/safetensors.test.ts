@@ -4,7 +4,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  exportNetwork, exportOnnx, exportSafetensors, loadArchitecture, readSafetensors, Session, syntheticDataset, train, TorchnasError,
+  exportNetwork,
+  exportOnnx,
+  exportSafetensors,
+  loadArchitecture,
+  readSafetensors,
+  Session,
+  syntheticDataset,
+  train,
+  TorchnasError,
 } from '../../lib';
 import { randomizeWeights } from '../helpers/random-weights';
 import { tempDir } from '../helpers/fixtures';
@@ -34,7 +42,10 @@ test('a safetensors round trip gives back every tensor and the same network', as
   expect(tensors['0.bn.num_batches_tracked'].dtype).toBe('I64');
   const restored: Record<string, Float64Array> = {};
   for (const [name, t] of Object.entries(tensors)) {
-    expect({ name, same: Array.from(t.values).every((v, i) => v === weights[`body.${name}`][i]) }).toEqual({ name, same: true });
+    expect({ name, same: Array.from(t.values).every((v, i) => v === weights[`body.${name}`][i]) }).toEqual({
+      name,
+      same: true,
+    });
     restored[`body.${name}`] = t.values;
   }
   const fresh = await randomNetwork(9); // other weights until the file's are set
@@ -50,7 +61,9 @@ test('a damaged safetensors file is E_DATA', async () => {
   await s.close();
   const brokenHeader = Uint8Array.from([...good.subarray(0, 8), ...Buffer.from('{"a":')]);
   for (const bad of [good.subarray(0, 4), good.subarray(0, good.length - 4), brokenHeader]) {
-    expect(() => readSafetensors(bad, 'net.safetensors')).toThrow(expect.objectContaining({ code: 'E_DATA', message: expect.stringMatching(/net.safetensors/) }));
+    expect(() => readSafetensors(bad, 'net.safetensors')).toThrow(
+      expect.objectContaining({ code: 'E_DATA', message: expect.stringMatching(/net.safetensors/) }),
+    );
   }
 });
 
@@ -58,14 +71,26 @@ describe('torchnas export from a run folder', () => {
   let runDir: string;
   beforeAll(async () => {
     runDir = path.join(dir, 'run');
-    await train({ arch: 'fmnist-mbconv', epochs: 1, limitTrain: 128, limitEval: 64, batchSize: 32, runDir, threads: 2 });
+    await train({
+      arch: 'fmnist-mbconv',
+      epochs: 1,
+      limitTrain: 128,
+      limitEval: 64,
+      batchSize: 32,
+      runDir,
+      threads: 2,
+    });
   }, 120_000);
 
-  test('writes ONNX and safetensors of the run\'s trained weights', async () => {
+  test("writes ONNX and safetensors of the run's trained weights", async () => {
     const onnx = await exportNetwork({ run: runDir, format: 'onnx', out: path.join(dir, 'net.onnx') });
     expect(onnx).toMatchObject({ format: 'onnx', opset: 17, arch: 'fmnist-mbconv' });
     expect(fs.statSync(onnx.file).size).toBe(onnx.bytes);
-    const st = await exportNetwork({ run: runDir, format: 'safetensors', out: path.join(dir, 'net.safetensors') });
+    const st = await exportNetwork({
+      run: runDir,
+      format: 'safetensors',
+      out: path.join(dir, 'net.safetensors'),
+    });
     const { tensors } = readSafetensors(fs.readFileSync(st.file));
     expect(tensors['0.bn.num_batches_tracked'].values[0]).toBeGreaterThan(0); // the trained weights, not initial ones
   });
@@ -73,12 +98,25 @@ describe('torchnas export from a run folder', () => {
   test('bad input is a typed error and leaves no file behind', async () => {
     const out = path.join(dir, 'bad.onnx');
     const cases: [Promise<unknown>, string, RegExp][] = [
-      [exportNetwork({ run: path.join(dir, 'none'), format: 'onnx', out }), 'E_IO', /--run .* is not a folder/],
+      [
+        exportNetwork({ run: path.join(dir, 'none'), format: 'onnx', out }),
+        'E_IO',
+        /--run .* is not a folder/,
+      ],
       [exportNetwork({ run: dir, format: 'onnx', out }), 'E_IO', /holds no trained weights/],
-      [exportNetwork({ run: runDir, format: 'onnx', out: path.join(runDir, 'run.json', 'x.onnx') }), 'E_IO', /--out .*cannot write/],
-      [exportNetwork({ run: runDir, format: 'tflite' as 'onnx', out }), 'E_INVALID_ARGUMENT', /unknown export format 'tflite'/],
+      [
+        exportNetwork({ run: runDir, format: 'onnx', out: path.join(runDir, 'run.json', 'x.onnx') }),
+        'E_IO',
+        /--out .*cannot write/,
+      ],
+      [
+        exportNetwork({ run: runDir, format: 'tflite' as 'onnx', out }),
+        'E_INVALID_ARGUMENT',
+        /unknown export format 'tflite'/,
+      ],
     ];
-    for (const [promise, code, message] of cases) await expect(promise).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
+    for (const [promise, code, message] of cases)
+      await expect(promise).rejects.toMatchObject({ code, message: expect.stringMatching(message) });
     expect(fs.existsSync(out)).toBe(false);
     expect(fs.readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
     // Weights of another network are refused before anything is written.

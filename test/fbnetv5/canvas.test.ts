@@ -11,7 +11,13 @@ beforeAll(async () => {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-interface Item { x0: number; y0: number; x1: number; y1: number; label: number }
+interface Item {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+  label: number;
+}
 
 function canvasAt(batch: ReturnType<typeof canvasBatch>, i: number) {
   const pixels = Array.from(batch.images.subarray(i * S * S, (i + 1) * S * S), (v) => Math.round(v * 255));
@@ -51,11 +57,15 @@ describe('the multitask canvas dataset', () => {
       }
       for (const b of boxes) {
         // Tight: each edge row and column of the box holds a foreground pixel of the item.
-        const edge = (xs: number[], ys: number[]) => xs.some((x) => ys.some((y) => segment[y * S + x] === 1 + b.label));
+        const edge = (xs: number[], ys: number[]) =>
+          xs.some((x) => ys.some((y) => segment[y * S + x] === 1 + b.label));
         const cols = range(b.x1 - b.x0).map((d) => b.x0 + d);
         const rows = range(b.y1 - b.y0).map((d) => b.y0 + d);
-        expect(edge(cols, [b.y0]) && edge(cols, [b.y1 - 1]) && edge([b.x0], rows) && edge([b.x1 - 1], rows)).toBe(true);
-        for (const o of boxes) if (o !== b) expect(o.x0 >= b.x1 || b.x0 >= o.x1 || o.y0 >= b.y1 || b.y0 >= o.y1).toBe(true);
+        expect(
+          edge(cols, [b.y0]) && edge(cols, [b.y1 - 1]) && edge([b.x0], rows) && edge([b.x1 - 1], rows),
+        ).toBe(true);
+        for (const o of boxes)
+          if (o !== b) expect(o.x0 >= b.x1 || b.x0 >= o.x1 || o.y0 >= b.y1 || b.y0 >= o.y1).toBe(true);
       }
       expect(label).toBe(boxes[pixelsOf.indexOf(Math.max(...pixelsOf))].label);
     }
@@ -65,14 +75,20 @@ describe('the multitask canvas dataset', () => {
   test('a canvas depends only on its seed and index', () => {
     const all = canvasBatch(items, spec, range(8));
     const two = canvasBatch(items, spec, [5, 3]);
-    expect(Array.from(two.images.subarray(0, S * S))).toEqual(Array.from(all.images.subarray(5 * S * S, 6 * S * S)));
-    expect(Array.from(two.segments.subarray(S * S))).toEqual(Array.from(all.segments.subarray(3 * S * S, 4 * S * S)));
+    expect(Array.from(two.images.subarray(0, S * S))).toEqual(
+      Array.from(all.images.subarray(5 * S * S, 6 * S * S)),
+    );
+    expect(Array.from(two.segments.subarray(S * S))).toEqual(
+      Array.from(all.segments.subarray(3 * S * S, 4 * S * S)),
+    );
     const other = canvasBatch(items, { ...spec, seed: 8 }, [5]);
     expect(Array.from(other.images)).not.toEqual(Array.from(two.images.subarray(0, S * S)));
   });
 
   test('a canvas smaller than an item is refused, naming the options', () => {
-    expect(() => resolveCanvasOptions({ size: 24 })).toThrow(/canvas.size 24 is smaller than an item \(canvas.maxSide 32\)/);
+    expect(() => resolveCanvasOptions({ size: 24 })).toThrow(
+      /canvas.size 24 is smaller than an item \(canvas.maxSide 32\)/,
+    );
     let thrown: unknown;
     try {
       native().canvasBatch({ items: items.handle, canvas: { ...spec, size: 24 }, indices: [0] });

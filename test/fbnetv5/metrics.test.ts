@@ -1,6 +1,20 @@
-import { averagePrecision, boxIoU, meanAveragePrecision, meanIoU, type Box, type Detection } from '../../lib/fbnetv5/metrics';
+import {
+  averagePrecision,
+  boxIoU,
+  meanAveragePrecision,
+  meanIoU,
+  type Box,
+  type Detection,
+} from '../../lib/fbnetv5/metrics';
 
-const box = (image: number, x0: number, y0: number, x1: number, y1: number, label = 0): Box => ({ image, x0, y0, x1, y1, label });
+const box = (image: number, x0: number, y0: number, x1: number, y1: number, label = 0): Box => ({
+  image,
+  x0,
+  y0,
+  x1,
+  y1,
+  label,
+});
 const det = (b: Box, score: number): Detection => ({ ...b, score });
 
 describe('segmentation and detection metrics, on hand-worked cases', () => {
@@ -38,7 +52,12 @@ describe('segmentation and detection metrics, on hand-worked cases', () => {
     expect(meanAveragePrecision(detections, truths)).toBeCloseTo(0.25, 12);
     // Without the wrong-class box: TP FP TP -> recall .5 at 1, then 1.0 at 2/3.
     const classOne = detections.filter((d) => d.score !== 0.95 && d.label === 1);
-    expect(meanAveragePrecision(classOne, truths.filter((t) => t.label === 1))).toBeCloseTo(0.5 + 1 / 3, 12);
+    expect(
+      meanAveragePrecision(
+        classOne,
+        truths.filter((t) => t.label === 1),
+      ),
+    ).toBeCloseTo(0.5 + 1 / 3, 12);
     expect(meanAveragePrecision([], truths)).toBe(0);
   });
 });

@@ -6,10 +6,25 @@ import { blockCount, nativeMultiresSpec, resolveMultiresSpace } from '../../lib/
 import { native } from '../../lib/native';
 import { largestMagnitude, maxRelativeError } from '../helpers/compare';
 
-const space = resolveMultiresSpace({ imageSize: 32, widths: [4, 8, 16], stages: 2, depth: 2, expand: 2, headWidth: 8 });
+const space = resolveMultiresSpace({
+  imageSize: 32,
+  widths: [4, 8, 16],
+  stages: 2,
+  depth: 2,
+  expand: 2,
+  headWidth: 8,
+});
 const tasks = ['cls', 'seg', 'det'] as const;
 const probe = (options: Partial<Parameters<ReturnType<typeof native>['multiresProbe']>[0]>) =>
-  native().multiresProbe({ space: nativeMultiresSpec(space), tasks: [...tasks], seed: 3, inputSeed: 9, batch: 3, size: 32, ...options });
+  native().multiresProbe({
+    space: nativeMultiresSpec(space),
+    tasks: [...tasks],
+    seed: 3,
+    inputSeed: 9,
+    batch: 3,
+    size: 32,
+    ...options,
+  });
 
 describe('multi-resolution supernet equals the derived network', () => {
   const n = blockCount(space);
@@ -22,10 +37,22 @@ describe('multi-resolution supernet equals the derived network', () => {
     ['no block', Array(n).fill(0)],
   ])('%s: same outputs of every head and same gradients', (_, mask) => {
     const supernet = probe({ keep: mask });
-    const child = probe({ space: nativeMultiresSpec(space, mask.map(Boolean)), keep: [], seed: 77, weights: supernet.state });
-    const dropped = (name: string) => { const m = /^block(\d+)\./.exec(name); return m !== null && !mask[Number(m[1])]; };
+    const child = probe({
+      space: nativeMultiresSpec(space, mask.map(Boolean)),
+      keep: [],
+      seed: 77,
+      weights: supernet.state,
+    });
+    const dropped = (name: string) => {
+      const m = /^block(\d+)\./.exec(name);
+      return m !== null && !mask[Number(m[1])];
+    };
     // The child holds exactly the supernet's tensors less those of the dropped blocks.
-    expect(Object.keys(child.state).sort()).toEqual(Object.keys(supernet.state).filter((k) => !dropped(k)).sort());
+    expect(Object.keys(child.state).sort()).toEqual(
+      Object.keys(supernet.state)
+        .filter((k) => !dropped(k))
+        .sort(),
+    );
     for (const head of ['logits', 'segment', 'heatmap', 'boxes']) {
       expect(maxRelativeError(supernet.outputs[head], child.outputs[head])).toBeLessThan(1e-12);
     }
@@ -41,12 +68,16 @@ describe('multi-resolution supernet equals the derived network', () => {
   test('the mask matters: dropping blocks changes every head', () => {
     const all = probe({ keep: Array(n).fill(1) });
     const some = probe({ keep });
-    for (const head of ['logits', 'segment', 'heatmap', 'boxes']) expect(maxRelativeError(all.outputs[head], some.outputs[head])).toBeGreaterThan(1e-3);
+    for (const head of ['logits', 'segment', 'heatmap', 'boxes'])
+      expect(maxRelativeError(all.outputs[head], some.outputs[head])).toBeGreaterThan(1e-3);
   });
 
   test('a network without a head refuses to run it; a mask of the wrong length is refused', () => {
-    expect(() => native().multiresProbe({ space: nativeMultiresSpec(space), tasks: ['cls'], keep: [1, 0] }))
-      .toThrow(/a block mask needs 12 flags, got 2/);
-    expect(() => native().multiresProbe({ space: nativeMultiresSpec(space), tasks: ['pose' as 'cls'] })).toThrow(/unknown task 'pose' \(known: cls, seg, det\)/);
+    expect(() =>
+      native().multiresProbe({ space: nativeMultiresSpec(space), tasks: ['cls'], keep: [1, 0] }),
+    ).toThrow(/a block mask needs 12 flags, got 2/);
+    expect(() =>
+      native().multiresProbe({ space: nativeMultiresSpec(space), tasks: ['pose' as 'cls'] }),
+    ).toThrow(/unknown task 'pose' \(known: cls, seg, det\)/);
   });
 });

@@ -1,10 +1,27 @@
 import {
-  blockCount, blockMacs, blockName, checkTasks, deriveMask, headMacs, maskString, resolveMultiresSpace, taskMacs, trunkMacs,
+  blockCount,
+  blockMacs,
+  blockName,
+  checkTasks,
+  deriveMask,
+  headMacs,
+  maskString,
+  resolveMultiresSpace,
+  taskMacs,
+  trunkMacs,
 } from '../../lib/fbnetv5';
 
 describe('the multi-resolution space as data', () => {
   // Two branches (4 and 8 channels at 4x4 and 2x2 on an 8x8 input), one stage of one block each.
-  const tiny = resolveMultiresSpace({ imageSize: 8, widths: [4, 8], stages: 1, depth: 1, expand: 2, headWidth: 4, classes: 2 });
+  const tiny = resolveMultiresSpace({
+    imageSize: 8,
+    widths: [4, 8],
+    stages: 1,
+    depth: 1,
+    expand: 2,
+    headWidth: 4,
+    classes: 2,
+  });
 
   test('MACs, worked by hand', () => {
     // Block 0: 16 pixels x (4*8 expand + 8*9 depthwise + 8*4 project); block 1: 4 pixels x (8*16 + 16*9 + 16*8).
@@ -30,9 +47,13 @@ describe('the multi-resolution space as data', () => {
   });
 
   test('bad spaces and tasks are typed errors naming the fix', () => {
-    expect(() => resolveMultiresSpace({ imageSize: 20, widths: [4, 8, 16] })).toThrow(/imageSize 20 must be divisible by 2\^3/);
+    expect(() => resolveMultiresSpace({ imageSize: 20, widths: [4, 8, 16] })).toThrow(
+      /imageSize 20 must be divisible by 2\^3/,
+    );
     expect(() => resolveMultiresSpace({ kernel: 4 })).toThrow(/kernel: kernel must be odd/);
-    expect(() => checkTasks(['cls', 'depth'])).toThrow(/--tasks: unknown task 'depth' \(known: cls, seg, det\)/);
+    expect(() => checkTasks(['cls', 'depth'])).toThrow(
+      /--tasks: unknown task 'depth' \(known: cls, seg, det\)/,
+    );
     expect(() => checkTasks(['seg', 'seg'])).toThrow(/lists a task twice/);
   });
 });

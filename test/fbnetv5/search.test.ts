@@ -2,12 +2,29 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset } from '../../lib';
 import {
-  MultitaskNet, resolveCanvasOptions, resolveMultiresSpace, retrainTask, searchFbnetv5, taskMacs, trunkMacs, headMacs,
-  matchedRandomMasks, blockCount, readDerivedArchitecture, type CanvasSplit,
+  MultitaskNet,
+  resolveCanvasOptions,
+  resolveMultiresSpace,
+  retrainTask,
+  searchFbnetv5,
+  taskMacs,
+  trunkMacs,
+  headMacs,
+  matchedRandomMasks,
+  blockCount,
+  readDerivedArchitecture,
+  type CanvasSplit,
 } from '../../lib/fbnetv5';
 import { tempDir, FASHION_DIR } from '../helpers/fixtures';
 
-const space = resolveMultiresSpace({ imageSize: 32, widths: [4, 8, 16], stages: 1, depth: 2, expand: 2, headWidth: 8 });
+const space = resolveMultiresSpace({
+  imageSize: 32,
+  widths: [4, 8, 16],
+  stages: 1,
+  depth: 2,
+  expand: 2,
+  headWidth: 8,
+});
 const canvas = resolveCanvasOptions({ size: 32, minSide: 8, maxSide: 16 });
 let train: CanvasSplit;
 let testSplit: CanvasSplit;
@@ -19,7 +36,16 @@ beforeAll(async () => {
 
 const tasks = ['cls', 'seg', 'det'] as const;
 const make = (options: Partial<ConstructorParameters<typeof MultitaskNet>[0]> = {}) =>
-  new MultitaskNet({ space, tasks: [...tasks], mode: 'importance', lr: 0.05, seed: 4, threads: 1, warmupSteps: 3, ...options });
+  new MultitaskNet({
+    space,
+    tasks: [...tasks],
+    mode: 'importance',
+    lr: 0.05,
+    seed: 4,
+    threads: 1,
+    warmupSteps: 3,
+    ...options,
+  });
 
 describe('FBNetV5 search step', () => {
   test('resume is exact: one run of two epochs equals one epoch, a checkpoint, a new object and one more', async () => {
@@ -57,17 +83,25 @@ describe('FBNetV5 search step', () => {
     await three.close();
     const one = make({ tasks: ['cls'] });
     await expect(one.loadCheckpoint(path.join(dir, 'three.pt'))).rejects.toMatchObject({ code: 'E_DATA' });
-    await expect(one.loadCheckpoint(path.join(dir, 'three.pt'))).rejects.toThrow(/cannot be loaded into this multitask network/);
+    await expect(one.loadCheckpoint(path.join(dir, 'three.pt'))).rejects.toThrow(
+      /cannot be loaded into this multitask network/,
+    );
     await expect(one.loadCheckpoint(path.join(dir, 'none.pt'))).rejects.toMatchObject({ code: 'E_IO' });
     await one.close();
   });
 
-  test('a MACs target below every mask pushes every task\'s keep-probabilities down', async () => {
-    const net = make({ warmupSteps: 0, costWeight: 20, archLr: 0.3, targetMacs: tasks.map((t) => trunkMacs(space) + headMacs(space, t)) });
+  test("a MACs target below every mask pushes every task's keep-probabilities down", async () => {
+    const net = make({
+      warmupSteps: 0,
+      costWeight: 20,
+      archLr: 0.3,
+      targetMacs: tasks.map((t) => trunkMacs(space) + headMacs(space, t)),
+    });
     let last;
     for (let epoch = 0; epoch < 4; epoch++) last = await net.trainEpoch(train, 16, epoch);
     await net.close();
-    for (const row of last!.probabilities) expect(row.reduce((a, b) => a + b, 0) / row.length).toBeLessThan(0.4);
+    for (const row of last!.probabilities)
+      expect(row.reduce((a, b) => a + b, 0) / row.length).toBeLessThan(0.4);
   });
 
   test('the naive mode trains every task with its own mask; every loss is finite and falls', async () => {
@@ -82,7 +116,13 @@ describe('FBNetV5 search step', () => {
 
   test('a derived network retrains alone on its task; random masks match its MACs', async () => {
     const keep = [true, false, true, true, false, true];
-    const top1 = await retrainTask(space, 'cls', keep, { epochs: 1, batchSize: 16, lr: 0.05, seed: 0, threads: 1 }, { train, test: testSplit });
+    const top1 = await retrainTask(
+      space,
+      'cls',
+      keep,
+      { epochs: 1, batchSize: 16, lr: 0.05, seed: 0, threads: 1 },
+      { train, test: testSplit },
+    );
     expect(top1).toBeGreaterThanOrEqual(0);
     expect(top1).toBeLessThanOrEqual(100);
     const macs = taskMacs(space, 'seg', keep);
@@ -97,14 +137,27 @@ describe('FBNetV5 search step', () => {
 });
 
 describe('torchnas search fbnetv5 runs', () => {
-  const small = { space: { imageSize: 32, widths: [4, 8], stages: 1, depth: 2, expand: 2, headWidth: 8 }, canvas: { size: 32, minSide: 8, maxSide: 16 },
-    trainCanvases: 64, testCanvases: 32, limitTrain: 300, batchSize: 16, epochs: 2, warmupEpochs: 1, threads: 1, dataDir: FASHION_DIR };
+  const small = {
+    space: { imageSize: 32, widths: [4, 8], stages: 1, depth: 2, expand: 2, headWidth: 8 },
+    canvas: { size: 32, minSide: 8, maxSide: 16 },
+    trainCanvases: 64,
+    testCanvases: 32,
+    limitTrain: 300,
+    batchSize: 16,
+    epochs: 2,
+    warmupEpochs: 1,
+    threads: 1,
+    dataDir: FASHION_DIR,
+  };
 
   test('refuses run fields the multitask network cannot honour, before the run folder exists', async () => {
     const runDir = path.join(tempDir(), 'run');
-    await expect(searchFbnetv5({ ...small, device: 'cuda', precision: 'bf16', runDir }))
-      .rejects.toThrow(/runs on the CPU in fp32 in one process: device 'cuda', precision 'bf16' cannot be honoured/);
-    await expect(searchFbnetv5({ ...small, microBatches: 2, runDir })).rejects.toThrow(/microBatches 2 cannot be honoured/);
+    await expect(searchFbnetv5({ ...small, device: 'cuda', precision: 'bf16', runDir })).rejects.toThrow(
+      /runs on the CPU in fp32 in one process: device 'cuda', precision 'bf16' cannot be honoured/,
+    );
+    await expect(searchFbnetv5({ ...small, microBatches: 2, runDir })).rejects.toThrow(
+      /microBatches 2 cannot be honoured/,
+    );
     expect(fs.existsSync(runDir)).toBe(false);
   });
 
@@ -116,17 +169,27 @@ describe('torchnas search fbnetv5 runs', () => {
     const det = readDerivedArchitecture(runDir, 'det');
     expect(det.keep).toEqual(result.derived[1].keep);
     expect(det.macs).toBe(taskMacs(result.space, 'det', det.keep));
-    expect(() => readDerivedArchitecture(runDir, 'seg')).toThrow(/task 'seg' was not searched in run .* \(searched: cls, det\): .* --tasks cls,det,seg/);
+    expect(() => readDerivedArchitecture(runDir, 'seg')).toThrow(
+      /task 'seg' was not searched in run .* \(searched: cls, det\): .* --tasks cls,det,seg/,
+    );
     expect(JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8')).epochsDone).toBe(2);
     const extended = await searchFbnetv5({ ...small, tasks: ['cls', 'det'], epochs: 3, runDir });
     expect(extended.history).toHaveLength(3);
     expect(extended.history.slice(0, 2)).toEqual(result.history);
-    await expect(searchFbnetv5({ ...small, tasks: ['cls', 'det'], epochs: 3, archLr: 0.5, runDir })).rejects.toThrow(/was started with other options: archLr 0.05 \(given 0.5\)/);
+    await expect(
+      searchFbnetv5({ ...small, tasks: ['cls', 'det'], epochs: 3, archLr: 0.5, runDir }),
+    ).rejects.toThrow(/was started with other options: archLr 0.05 \(given 0.5\)/);
   });
 
   test('bad options are typed errors naming the option', async () => {
-    await expect(searchFbnetv5({ ...small, tasks: ['cls', 'pose'] })).rejects.toThrow(/--tasks: unknown task 'pose'/);
-    await expect(searchFbnetv5({ ...small, canvas: { size: 12, maxSide: 16, minSide: 8 } })).rejects.toThrow(/canvas.size 12 is smaller than an item/);
-    await expect(searchFbnetv5({ ...small, warmupEpochs: 2 })).rejects.toThrow(/warmupEpochs 2 leaves no search epoch of 2/);
+    await expect(searchFbnetv5({ ...small, tasks: ['cls', 'pose'] })).rejects.toThrow(
+      /--tasks: unknown task 'pose'/,
+    );
+    await expect(searchFbnetv5({ ...small, canvas: { size: 12, maxSide: 16, minSide: 8 } })).rejects.toThrow(
+      /canvas.size 12 is smaller than an item/,
+    );
+    await expect(searchFbnetv5({ ...small, warmupEpochs: 2 })).rejects.toThrow(
+      /warmupEpochs 2 leaves no search epoch of 2/,
+    );
   });
 });

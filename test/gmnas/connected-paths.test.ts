@@ -47,8 +47,10 @@ test('draws are uniform over the connected cells of the masks: disconnected ones
 
 test('masks with no connected cell are refused with a typed error', async () => {
   const s = await supernet();
-  await expect(s.setPathMasks([[0], [0, 2], [1], [0], [1, 2], [0]]))
-    .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/no connected NB201 cell/) });
+  await expect(s.setPathMasks([[0], [0, 2], [1], [0], [1, 2], [0]])).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    message: expect.stringMatching(/no connected NB201 cell/),
+  });
   await s.close();
 });
 

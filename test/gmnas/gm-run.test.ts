@@ -9,16 +9,59 @@ import { tempDir } from '../helpers/fixtures';
 import { killWhenCommitted } from '../helpers/kill-when-committed';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
-const TINY = { channels: 4, cells: 1, epochs: 3, splitEpochs: [1, 2], limitTrain: 384, batchSize: 32, evalImages: 128, samples: 3, repeats: 2, threads: 2, device: 'cpu', seed: 7 };
+const TINY = {
+  channels: 4,
+  cells: 1,
+  epochs: 3,
+  splitEpochs: [1, 2],
+  limitTrain: 384,
+  batchSize: 32,
+  evalImages: 128,
+  samples: 3,
+  repeats: 2,
+  threads: 2,
+  device: 'cpu',
+  seed: 7,
+};
 const cliArgs = (out: string) => [
-  CLI, 'search', 'gm-nas', '--channels', '4', '--cells', '1', '--epochs', '3', '--split-epochs', '1,2', '--limit-train', '384',
-  '--batch-size', '32', '--eval-images', '128', '--samples', '3', '--repeats', '2', '--threads', '2', '--device', 'cpu',
-  '--seed', '7', '--out', out,
+  CLI,
+  'search',
+  'gm-nas',
+  '--channels',
+  '4',
+  '--cells',
+  '1',
+  '--epochs',
+  '3',
+  '--split-epochs',
+  '1,2',
+  '--limit-train',
+  '384',
+  '--batch-size',
+  '32',
+  '--eval-images',
+  '128',
+  '--samples',
+  '3',
+  '--repeats',
+  '2',
+  '--threads',
+  '2',
+  '--device',
+  'cpu',
+  '--seed',
+  '7',
+  '--out',
+  out,
 ];
 
 test('two split levels: four leaves that partition the space; asked-for paths scored in their leaf', async () => {
   const runDir = path.join(tempDir(), 'gm');
-  const evaluate = [[0, 0, 0, 0, 0, 0], [3, 3, 3, 3, 3, 3], [1, 2, 3, 4, 1, 2]];
+  const evaluate = [
+    [0, 0, 0, 0, 0, 0],
+    [3, 3, 3, 3, 3, 3],
+    [1, 2, 3, 4, 1, 2],
+  ];
   const result = await gmNas({ ...TINY, runDir, evaluate });
   expect(result.tree).toHaveLength(7);
   const leafNodes = leaves(result.tree);
@@ -41,7 +84,12 @@ test('two split levels: four leaves that partition the space; asked-for paths sc
   expect(chosen.best.arch).toBe(result.chosen.arch);
   expect(JSON.parse(fs.readFileSync(path.join(runDir, 'arch.json'), 'utf8')).nb201).toBe(result.chosen.arch);
   // Only the last epoch's leaf checkpoints remain.
-  expect(fs.readdirSync(runDir).filter((f) => f.endsWith('.pt')).sort()).toEqual(leafNodes.map((l) => `checkpoint-e3-n${l.id}.pt`).sort());
+  expect(
+    fs
+      .readdirSync(runDir)
+      .filter((f) => f.endsWith('.pt'))
+      .sort(),
+  ).toEqual(leafNodes.map((l) => `checkpoint-e3-n${l.id}.pt`).sort());
 }, 300_000);
 
 async function leafWeights(runDir: string) {
@@ -70,26 +118,47 @@ test('a run killed after a commit resumes to the same split tree and weights as 
   const [a, b] = [await leafWeights(straight), await leafWeights(killed)];
   expect(b.tree).toEqual(a.tree);
   for (const id of Object.keys(a.out)) {
-    const differing = Object.keys(a.out[id]).filter((k) => a.out[id][k].some((v, i) => v !== b.out[id][k][i]));
+    const differing = Object.keys(a.out[id]).filter((k) =>
+      a.out[id][k].some((v, i) => v !== b.out[id][k][i]),
+    );
     expect(differing).toEqual([]);
   }
-  const again = spawnSync(process.execPath, [...cliArgs(killed), '--criterion', 'random'], { encoding: 'utf8' });
+  const again = spawnSync(process.execPath, [...cliArgs(killed), '--criterion', 'random'], {
+    encoding: 'utf8',
+  });
   expect(again.status).not.toBe(0);
   expect(again.stderr).toMatch(/criterion gradient \(given random\)/);
 }, 600_000);
 
 test('restart: children start from fresh weights on a schedule of the epochs left', async () => {
   const runDir = path.join(tempDir(), 'gm-restart');
-  const result = await gmNas({ ...TINY, epochs: 2, splitEpochs: [1], restart: true, criterion: 'random', runDir });
+  const result = await gmNas({
+    ...TINY,
+    epochs: 2,
+    splitEpochs: [1],
+    restart: true,
+    criterion: 'random',
+    runDir,
+  });
   const steps = Math.ceil(384 / 32);
   expect(result.history.map((r) => r.leaves.map((l) => l.globalStep))).toEqual([[steps], [steps, steps]]);
   expect(result.tree[0].split!.criterion).toBe('random');
   expect(result.tree[0].split!.score).toBeUndefined();
 }, 120_000);
 
-test('the chain space (proxyless-28): a split of one edge\'s candidates, and the chosen network as an architecture', async () => {
+test("the chain space (proxyless-28): a split of one edge's candidates, and the chosen network as an architecture", async () => {
   const runDir = path.join(tempDir(), 'gm-chain');
-  const result = await gmNas({ ...TINY, space: 'proxyless-28', epochs: 2, splitEpochs: [1], limitTrain: 128, samples: 2, evalImages: 64, repeats: 1, runDir });
+  const result = await gmNas({
+    ...TINY,
+    space: 'proxyless-28',
+    epochs: 2,
+    splitEpochs: [1],
+    limitTrain: 128,
+    samples: 2,
+    evalImages: 64,
+    repeats: 1,
+    runDir,
+  });
   const [root, a, b] = result.tree;
   const d = root.split!.decision;
   expect([...a.masks[d], ...b.masks[d]].sort((x, y) => x - y)).toEqual(root.masks[d]);

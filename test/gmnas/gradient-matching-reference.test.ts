@@ -22,7 +22,9 @@ async function idxDataset(dir: string, pixels: number[], labels: number[]): Prom
   const n = labels.length;
   const { images, labels: l } = idxOf(Buffer.from(pixels), n, 8, 8, labels);
   const { imagesPath, labelsPath } = writeIdx(dir, images, l, false);
-  return new Dataset(await native().loadIdx({ images: imagesPath, labels: labelsPath, classes: SIZE.classes }));
+  return new Dataset(
+    await native().loadIdx({ images: imagesPath, labels: labelsPath, classes: SIZE.classes }),
+  );
 }
 
 let first: Dataset; // batch 1
@@ -79,7 +81,7 @@ const maxDiff = (a: number[][], b: number[][]) =>
   Math.max(...offDiagonal(a).map((v, k) => Math.abs(v - offDiagonal(b)[k])));
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-test('the matched gradient: the cells\' (split edge, edge BN out; residual blocks in), not stem, classifier', async () => {
+test("the matched gradient: the cells' (split edge, edge BN out; residual blocks in), not stem, classifier", async () => {
   const [match] = await session.matchGradients(first, { batchSize: B, decisions: [DECISION], repeats: 1 });
   const grads = await optionGradients(first);
   const expected = cosDistances(vectors(grads, referenceSet));
@@ -107,8 +109,18 @@ test('two batches: the per-batch distance matrices are averaged, not the gradien
 
 test('a hand-worked pair of batches where averaging distances and averaging gradients split differently', () => {
   // Four options a, b, c, d; batch 1: a = d = x, b = c = y (b twice as long); batch 2: a = y, b = c = d = x.
-  const batch1 = [[1, 0], [0, 2], [0, 1], [1, 0]];
-  const batch2 = [[0, 2], [1, 0], [1, 0], [1, 0]];
+  const batch1 = [
+    [1, 0],
+    [0, 2],
+    [0, 1],
+    [1, 0],
+  ];
+  const batch2 = [
+    [0, 2],
+    [1, 0],
+    [1, 0],
+    [1, 0],
+  ];
   // Per batch: batch 1 ab 1, ac 1, ad 0, bc 0, bd 1, cd 1; batch 2 ab ac ad 1, bc bd cd 0.
   const mean = meanCosineDistances([batch1, batch2]);
   const expected = [
@@ -120,11 +132,18 @@ test('a hand-worked pair of batches where averaging distances and averaging grad
   mean.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(expected[i][j], 12)));
   // Within-group sums: {a,b}{c,d} 1.5, {a,c}{b,d} 1.5, {a,d}{b,c} 0.5: split {a,d} | {b,c}, score 3.5 - 0.5.
   const split = bestTwoWaySplit(mean);
-  expect(split.groups).toEqual([[0, 3], [1, 2]]);
+  expect(split.groups).toEqual([
+    [0, 3],
+    [1, 2],
+  ]);
   expect(split.score).toBeCloseTo(3, 12);
   // Averaged gradients a = b = (0.5, 1), c = (0.5, 0.5), d = (1, 0): a and b coincide, so {a,b}{c,d}.
   const averaged = batch1.map((v, i) => v.map((x, k) => (x + batch2[i][k]) / 2));
-  expect(bestTwoWaySplit(cosineDistances(averaged)).groups).toEqual([[0, 1], [2, 3]]);
-  expect(() => meanCosineDistances([batch1, batch2.slice(1)]))
-    .toThrow(expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }));
+  expect(bestTwoWaySplit(cosineDistances(averaged)).groups).toEqual([
+    [0, 1],
+    [2, 3],
+  ]);
+  expect(() => meanCosineDistances([batch1, batch2.slice(1)])).toThrow(
+    expect.objectContaining({ code: 'E_INVALID_ARGUMENT' }),
+  );
 });

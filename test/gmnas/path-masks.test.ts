@@ -51,8 +51,12 @@ test('scoring a path outside the masks is refused with a typed error', async () 
   const inside = [3, 0, 1, 2, 4, 4];
   const stats = await s.evaluateArchitectures(data, { batchSize: 64, paths: [inside] });
   expect(stats[0].images).toBe(256);
-  await expect(s.evaluateArchitectures(data, { batchSize: 64, paths: [[2, 0, 1, 2, 4, 4]] }))
-    .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/decision 0: option 2 is outside/) });
+  await expect(
+    s.evaluateArchitectures(data, { batchSize: 64, paths: [[2, 0, 1, 2, 4, 4]] }),
+  ).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    message: expect.stringMatching(/decision 0: option 2 is outside/),
+  });
   await s.close();
 });
 
@@ -68,8 +72,10 @@ test('gradient matching leaves weights and statistics as they were; a one-op dec
   expect(match.norms.every((n) => n > 0)).toBe(true);
   const after = await s.stateTensors();
   expect(Object.keys(after).filter((k) => before[k].some((v, i) => v !== after[k][i]))).toEqual([]);
-  await expect(s.matchGradients(data, { batchSize: 32, decisions: [0], repeats: 1 }))
-    .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/one option left/) });
+  await expect(s.matchGradients(data, { batchSize: 32, decisions: [0], repeats: 1 })).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    message: expect.stringMatching(/one option left/),
+  });
   await s.close();
 });
 

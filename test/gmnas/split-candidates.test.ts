@@ -10,16 +10,31 @@ const node = (masks: number[][]): GmNode => ({ id: 0, parent: null, depth: 0, ma
 test('candidates: decisions not yet split with options for two groups of two', () => {
   // Counts 5, 5 (split to 3), 4, 3, 2.
   const counts = [5, 5, 4, 3, 2];
-  const leaf = node([[0, 1, 2, 3, 4], [0, 2, 4], [0, 1, 2, 3], [0, 1, 2], [0, 1]]);
+  const leaf = node([
+    [0, 1, 2, 3, 4],
+    [0, 2, 4],
+    [0, 1, 2, 3],
+    [0, 1, 2],
+    [0, 1],
+  ]);
   expect(unsplitDecisions(leaf, counts)).toEqual([0, 2]);
 });
 
-test('the random control splits a five-op edge 2 + 3, as the reference\'s', async () => {
-  const leaf = node([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
+test("the random control splits a five-op edge 2 + 3, as the reference's", async () => {
+  const leaf = node([
+    [0, 1, 2, 3, 4],
+    [0, 1, 2, 3, 4],
+  ]);
   const sizes = new Set<string>();
   for (let epoch = 0; epoch < 40; epoch++) {
     const split = await chooseSplit(undefined as unknown as Session, leaf, [0, 1], {
-      criterion: 'random', epoch, seed: 1, repeats: 1, data: undefined as never, loader: { batchSize: 8, seed: 1 } });
+      criterion: 'random',
+      epoch,
+      seed: 1,
+      repeats: 1,
+      data: undefined as never,
+      loader: { batchSize: 8, seed: 1 },
+    });
     sizes.add(split.groups.map((g) => g.length).join('+'));
     expect([...split.groups[0], ...split.groups[1]].sort()).toEqual([0, 1, 2, 3, 4]);
   }

@@ -21,7 +21,13 @@ function be32(n: number): Buffer {
 export function idxFiles(n: number, h = 4, w = 4, classes = 10) {
   const pixels = Buffer.alloc(n * h * w);
   for (let i = 0; i < n; i++) for (let p = 0; p < h * w; p++) pixels[i * h * w + p] = (i * 7 + p) % 256;
-  return idxOf(pixels, n, h, w, Array.from({ length: n }, (_, i) => i % classes));
+  return idxOf(
+    pixels,
+    n,
+    h,
+    w,
+    Array.from({ length: n }, (_, i) => i % classes),
+  );
 }
 
 /** IDX image and label files holding the given n images of h x w (uint8, row-major) and labels. */

@@ -3,6 +3,12 @@ const { execFileSync } = require('child_process');
 const path = require('path');
 module.exports = async () => {
   const root = path.join(__dirname, '..', '..');
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'copy-binding-types.js')], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'copy-binding-types.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 };

@@ -49,10 +49,21 @@ export const grayPng = (width: number, height: number, samples: ArrayLike<number
   encodePng({ width, height, colorType: 0, bitDepth: 8, samples });
 
 /** An RGB (3 channels) or grayscale (1) image as a JPEG file, through cjpeg (quality 98, no chroma subsampling). */
-export function writeJpeg(file: string, width: number, height: number, channels: 1 | 3, pixels: Uint8Array,
-  flags: string[] = []): void {
-  const pnm = Buffer.concat([Buffer.from(`${channels === 1 ? 'P5' : 'P6'}\n${width} ${height}\n255\n`), Buffer.from(pixels)]);
-  const run = spawnSync('cjpeg', ['-quality', '98', '-sample', '1x1', ...flags, '-outfile', file], { input: pnm });
+export function writeJpeg(
+  file: string,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  pixels: Uint8Array,
+  flags: string[] = [],
+): void {
+  const pnm = Buffer.concat([
+    Buffer.from(`${channels === 1 ? 'P5' : 'P6'}\n${width} ${height}\n255\n`),
+    Buffer.from(pixels),
+  ]);
+  const run = spawnSync('cjpeg', ['-quality', '98', '-sample', '1x1', ...flags, '-outfile', file], {
+    input: pnm,
+  });
   if (run.status !== 0) throw new Error(`cjpeg failed (install libjpeg-turbo-progs): ${run.stderr}`);
 }
 
@@ -60,7 +71,10 @@ export function writeJpeg(file: string, width: number, height: number, channels:
 export function djpeg(file: string): { width: number; height: number; channels: number; pixels: Uint8Array } {
   const run = spawnSync('djpeg', ['-pnm', file]);
   if (run.status !== 0) throw new Error(`djpeg failed: ${run.stderr}`);
-  const header = run.stdout.subarray(0, 20).toString('latin1').match(/^(P[56])\s+(\d+)\s+(\d+)\s+255\s/);
+  const header = run.stdout
+    .subarray(0, 20)
+    .toString('latin1')
+    .match(/^(P[56])\s+(\d+)\s+(\d+)\s+255\s/);
   if (!header) throw new Error('djpeg wrote no 8-bit PNM');
   const [width, height, channels] = [Number(header[2]), Number(header[3]), header[1] === 'P5' ? 1 : 3];
   return { width, height, channels, pixels: new Uint8Array(run.stdout.subarray(header[0].length)) };

@@ -32,8 +32,14 @@ void main();
 
 const TSCONFIG = {
   compilerOptions: {
-    strict: true, noEmit: true, skipLibCheck: false, target: 'ES2022', module: 'commonjs',
-    moduleResolution: 'node', types: ['node'], esModuleInterop: true,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: false,
+    target: 'ES2022',
+    module: 'commonjs',
+    moduleResolution: 'node',
+    types: ['node'],
+    esModuleInterop: true,
   },
   files: ['consumer.ts'],
 };
@@ -50,20 +56,33 @@ function linkDependencies(project: string): void {
 test('a strict consumer compiles against the packed package, with the native types resolved', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'torchnas-pack-'));
   try {
-    const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
-      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
-    }));
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
+    );
     const project = path.join(work, 'consumer');
     const unpacked = path.join(project, 'node_modules', 'torchnas');
     fs.mkdirSync(unpacked, { recursive: true });
-    execFileSync('tar', ['-xzf', path.join(work, packed[0].filename), '-C', unpacked, '--strip-components', '1']);
+    execFileSync('tar', [
+      '-xzf',
+      path.join(work, packed[0].filename),
+      '-C',
+      unpacked,
+      '--strip-components',
+      '1',
+    ]);
     expect(fs.existsSync(path.join(unpacked, 'dist', 'binding.d.ts'))).toBe(true);
     linkDependencies(project);
     fs.writeFileSync(path.join(project, 'consumer.ts'), CONSUMER);
     fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     let output = '';
     try {
-      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], { encoding: 'utf8' });
+      execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', project], {
+        encoding: 'utf8',
+      });
     } catch (error) {
       output = String((error as { stdout?: string }).stdout);
     }

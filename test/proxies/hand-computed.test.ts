@@ -17,7 +17,11 @@ const N = IMAGES.length;
 // gap -> fc: logits z = W [m, m] + b, m the image's mean, seen on both of the network's input channels.
 const LINEAR_NET = { input: [2, 2, 2] as [number, number, number], classes: 3, blocks: ['gap', 'fc'] };
 // 1x1 conv -> BatchNorm -> ReLU -> gap -> fc.
-const CONV_NET = { input: [1, 2, 2] as [number, number, number], classes: 3, blocks: ['conv_k1_s1_c2', 'gap', 'fc'] };
+const CONV_NET = {
+  input: [1, 2, 2] as [number, number, number],
+  classes: 3,
+  blocks: ['conv_k1_s1_c2', 'gap', 'fc'],
+};
 
 let data: Dataset;
 let session: Session;
@@ -69,7 +73,10 @@ describe('zero-cost proxies against hand computation', () => {
     const gradNorm = Math.sqrt(G.flat().reduce((s, g) => s + g * g, 0));
     const snip = W.flat().reduce((s, w, i) => s + Math.abs(w * G.flat()[i]), 0);
     // fisher: per class k, 0.5 * mean_n (z_nk * dL/dz_nk)^2, counted once per weight of the row (2).
-    const fisher = [0, 1, 2].reduce((s, k) => s + 0.5 * (z.reduce((a, zn, n) => a + (zn[k] * dz[n][k]) ** 2, 0) / N) * 2, 0);
+    const fisher = [0, 1, 2].reduce(
+      (s, k) => s + 0.5 * (z.reduce((a, zn, n) => a + (zn[k] * dz[n][k]) ** 2, 0) / N) * 2,
+      0,
+    );
     // grasp: -sum W * (H G), H G = sum_n (1/N) [(diag(p_n) - p_n p_n^T) (G x_n)] x_n^T.
     const HG = [0, 1, 2].map(() => [0, 0]);
     x.forEach((xn, n) => {

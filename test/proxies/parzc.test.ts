@@ -1,7 +1,14 @@
 // The parametric proxy: its loss and Bayesian layers against finite differences, training on a
 // synthetic ranking task, and per-layer NB201 features from natively scored networks.
 import {
-  diffKendallLoss, kendall, nb201ArchString, nb201LayerFeatures, nb201LayerSlots, parseNb201Cell, runNb201ProxyStudy, trainParzc,
+  diffKendallLoss,
+  kendall,
+  nb201ArchString,
+  nb201LayerFeatures,
+  nb201LayerSlots,
+  parseNb201Cell,
+  runNb201ProxyStudy,
+  trainParzc,
 } from '../../lib';
 import { BayesianLinear, BayesianMlp, gaussian } from '../../lib/proxies/parametric/bayesian-mlp';
 import { Rng } from '../../lib/strategies/rng';
@@ -30,16 +37,24 @@ describe('differentiable Kendall tau', () => {
     const targets = [1, 3, 2, 2, 5];
     const { grad } = diffKendallLoss(scores, targets, 1.7);
     for (let i = 0; i < scores.length; i++) {
-      expect(grad[i]).toBeCloseTo(numeric(() => diffKendallLoss(scores, targets, 1.7).loss, scores, i), 7);
+      expect(grad[i]).toBeCloseTo(
+        numeric(() => diffKendallLoss(scores, targets, 1.7).loss, scores, i),
+        7,
+      );
     }
   });
 });
 
 describe('Bayesian MLP', () => {
-  const x = [[0.5, -1, 2], [1.5, 0.2, -0.3], [-0.7, 0.4, 0.1]];
+  const x = [
+    [0.5, -1, 2],
+    [1.5, 0.2, -0.3],
+    [-0.7, 0.4, 0.1],
+  ];
   const weightsOut = [[1.3], [-0.4], [0.8]];
   // A loss linear in the outputs, with a fixed noise draw per forward (the same seed each time).
-  const loss = (mlp: BayesianMlp) => mlp.forward(x, new Rng(7)).reduce((s, y, n) => s + y[0] * weightsOut[n][0], 0);
+  const loss = (mlp: BayesianMlp) =>
+    mlp.forward(x, new Rng(7)).reduce((s, y, n) => s + y[0] * weightsOut[n][0], 0);
 
   test('gradients of mean and spread equal finite differences; so does the KL term', () => {
     const mlp = new BayesianMlp([3, 4, 1], new Rng(1));
@@ -49,8 +64,14 @@ describe('Bayesian MLP', () => {
     mlp.backward(weightsOut);
     for (const layer of mlp.layers) {
       for (const i of [0, 3, layer.mu.length - 1]) {
-        expect(layer.gradMu[i]).toBeCloseTo(numeric(() => loss(mlp), layer.mu, i), 5);
-        expect(layer.gradRho[i]).toBeCloseTo(numeric(() => loss(mlp), layer.rho, i), 5);
+        expect(layer.gradMu[i]).toBeCloseTo(
+          numeric(() => loss(mlp), layer.mu, i),
+          5,
+        );
+        expect(layer.gradRho[i]).toBeCloseTo(
+          numeric(() => loss(mlp), layer.rho, i),
+          5,
+        );
       }
     }
     const layer = new BayesianLinear(2, 2, new Rng(3));
@@ -105,7 +126,10 @@ describe('NB201 per-layer features', () => {
   });
 
   test('natively scored networks fill exactly the slots of their convs', async () => {
-    const study = await runNb201ProxyStudy({ proxies: ['synflow', 'params'], indices: [0, 6111], keepLayers: true, threads: 1 }, null);
+    const study = await runNb201ProxyStudy(
+      { proxies: ['synflow', 'params'], indices: [0, 6111], keepLayers: true, threads: 1 },
+      null,
+    );
     const slots = nb201LayerSlots();
     for (const arch of study.archs) {
       const features = nb201LayerFeatures(arch, ['synflow', 'params'], slots);
@@ -119,6 +143,9 @@ describe('NB201 per-layer features', () => {
       });
     }
     expectInvalid(() => nb201LayerFeatures(study.archs[0], ['snip'], slots), /no per-layer 'snip' scores/);
-    expectInvalid(() => nb201LayerFeatures(study.archs[0], ['params'], ['stem.0', 'head']), /not NB201 conv\/linear modules/);
+    expectInvalid(
+      () => nb201LayerFeatures(study.archs[0], ['params'], ['stem.0', 'head']),
+      /not NB201 conv\/linear modules/,
+    );
   });
 });

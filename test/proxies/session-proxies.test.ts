@@ -1,10 +1,22 @@
 // Session.zeroCostProxies on NB201 and fixed networks: the model is left as it was, results are
 // seeded, and bad requests fail with the codes lib/errors.ts lists.
-import { augmentationFor, loadDataset, parseArchitecture, PROXY_NAMES, Session, TorchnasError, type Dataset } from '../../lib';
+import {
+  augmentationFor,
+  loadDataset,
+  parseArchitecture,
+  PROXY_NAMES,
+  Session,
+  TorchnasError,
+  type Dataset,
+} from '../../lib';
 import { TINY_ARCH } from '../helpers/fixtures';
 
 // A small NB201 network (C = 4, one cell per stage) keeps every proxy fast.
-const SMALL_NB201 = { arch: '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|', channels: 4, cells: 1 };
+const SMALL_NB201 = {
+  arch: '|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_1x1~0|none~1|nor_conv_3x3~2|',
+  channels: 4,
+  cells: 1,
+};
 const { mean, std } = augmentationFor('fashion-mnist', false);
 
 let fashion: Dataset;
@@ -21,12 +33,18 @@ describe('Session.zeroCostProxies', () => {
   test('every proxy on an NB201 network, on Fashion-MNIST fitted to 3x32x32; the network is left exactly as it was', async () => {
     await session.buildNb201(SMALL_NB201);
     const before = await session.stateTensors();
-    const scores = await session.zeroCostProxies(fashion, { proxies: [...PROXY_NAMES], batchSize: 8, seed: 3, normalize: { mean, std } });
+    const scores = await session.zeroCostProxies(fashion, {
+      proxies: [...PROXY_NAMES],
+      batchSize: 8,
+      seed: 3,
+      normalize: { mean, std },
+    });
     for (const name of PROXY_NAMES) {
       expect(Number.isFinite(scores[name]!.total)).toBe(true);
       expect(scores[name]!.seconds).toBeGreaterThanOrEqual(0);
     }
-    for (const name of ['grad_norm', 'snip', 'fisher', 'synflow', 'params', 'flops'] as const) expect(scores[name]!.total).toBeGreaterThan(0);
+    for (const name of ['grad_norm', 'snip', 'fisher', 'synflow', 'params', 'flops'] as const)
+      expect(scores[name]!.total).toBeGreaterThan(0);
     // Per layer: 3 stem/reduction convs per stage boundary, the cells' convs, the classifier.
     expect(Object.keys(scores.synflow!.layers)).toContain('cells.0.edges.0.conv');
     expect(Object.keys(scores.synflow!.layers)).toContain('classifier');
@@ -40,8 +58,15 @@ describe('Session.zeroCostProxies', () => {
   test('the same seed gives the same scores; another seed another batch', async () => {
     await session.buildNb201(SMALL_NB201);
     const run = async (seed: number) => {
-      const scores = await session.zeroCostProxies(fashion, { proxies: ['snip', 'naswot', 'zen'], batchSize: 8, seed, normalize: { mean, std } });
-      return Object.fromEntries(Object.entries(scores).map(([name, s]) => [name, { total: s!.total, layers: s!.layers }]));
+      const scores = await session.zeroCostProxies(fashion, {
+        proxies: ['snip', 'naswot', 'zen'],
+        batchSize: 8,
+        seed,
+        normalize: { mean, std },
+      });
+      return Object.fromEntries(
+        Object.entries(scores).map(([name, s]) => [name, { total: s!.total, layers: s!.layers }]),
+      );
     };
     const a = await run(7);
     expect(await run(7)).toEqual(a);
@@ -63,26 +88,40 @@ describe('Session.zeroCostProxies', () => {
     const aug = augmentationFor('fashion-mnist', false);
     await session.configureTraining({ optimizer: 'adam', lr: 0.01, totalSteps: 6 });
     const first = await session.evaluate(few, { batchSize: 32, augment: aug });
-    for (let epoch = 0; epoch < 3; epoch++) await session.trainEpoch(few, { batchSize: 16, augment: aug, epoch });
+    for (let epoch = 0; epoch < 3; epoch++)
+      await session.trainEpoch(few, { batchSize: 16, augment: aug, epoch });
     const last = await session.evaluate(few, { batchSize: 32, augment: aug });
     expect(last.loss).toBeLessThan(first.loss);
   });
 
   test('bad requests: no network, unknown or no proxy, a batch too small, labels beyond the classes', async () => {
     const fresh = new Session({ device: 'cpu', threads: 1 });
-    await expect(fresh.zeroCostProxies(null, { proxies: ['snip'] })).rejects.toMatchObject({ code: 'E_STATE' });
+    await expect(fresh.zeroCostProxies(null, { proxies: ['snip'] })).rejects.toMatchObject({
+      code: 'E_STATE',
+    });
     await fresh.close();
 
     await session.buildNb201(SMALL_NB201);
     const unknown = session.zeroCostProxies(null, { proxies: ['snip', 'entropy'] });
     await expect(unknown).rejects.toBeInstanceOf(TorchnasError);
-    await expect(unknown).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/unknown zero-cost proxy 'entropy' \(known: grad_norm, snip/) });
-    await expect(session.zeroCostProxies(null, { proxies: [] })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/at least one proxy/) });
-    await expect(session.zeroCostProxies(null, { proxies: ['jacob_cov'], batchSize: 1 })).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/at least 2/) });
+    await expect(unknown).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/unknown zero-cost proxy 'entropy' \(known: grad_norm, snip/),
+    });
+    await expect(session.zeroCostProxies(null, { proxies: [] })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/at least one proxy/),
+    });
+    await expect(
+      session.zeroCostProxies(null, { proxies: ['jacob_cov'], batchSize: 1 }),
+    ).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/at least 2/) });
 
     await session.buildNetwork(parseArchitecture({ ...TINY_ARCH, classes: 3 }));
-    await expect(session.zeroCostProxies(fashion, { proxies: ['snip'], batchSize: 32 })).rejects.toMatchObject({
-      code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/labels up to 9 but the model only 3 classes/),
+    await expect(
+      session.zeroCostProxies(fashion, { proxies: ['snip'], batchSize: 32 }),
+    ).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/labels up to 9 but the model only 3 classes/),
     });
   });
 });

@@ -7,7 +7,14 @@ import { svgOf, textsOf } from './render';
 /** A run whose incumbent reported `values[i]` after evaluation i + 1, each evaluation costing `cost`. */
 function run(values: number[], cost = 12): SearchResult {
   const curve = values.map((reported, i) => ({ evaluations: i + 1, cost: cost * (i + 1), reported }));
-  return { strategy: 'test', incumbent: null, evaluations: values.length, cost: cost * values.length, rejections: 0, curve };
+  return {
+    strategy: 'test',
+    incumbent: null,
+    evaluations: values.length,
+    cost: cost * values.length,
+    rejections: 0,
+    curve,
+  };
 }
 
 describe('anytime series', () => {
@@ -40,24 +47,52 @@ describe('anytime series', () => {
 
 describe('anytime chart', () => {
   test('one line and band per strategy, a legend naming them, axis titles, the reference labelled', async () => {
-    const spec = anytimeChart([anytimeSeries('random', [run([90, 91])]), anytimeSeries('rea', [run([91, 93])])], {
-      title: 'Best so far', xTitle: 'architectures evaluated', yTitle: 'test accuracy (%)',
-      references: [{ label: 'optimum 94.37', value: 94.37 }],
-    });
+    const spec = anytimeChart(
+      [anytimeSeries('random', [run([90, 91])]), anytimeSeries('rea', [run([91, 93])])],
+      {
+        title: 'Best so far',
+        xTitle: 'architectures evaluated',
+        yTitle: 'test accuracy (%)',
+        references: [{ label: 'optimum 94.37', value: 94.37 }],
+      },
+    );
     const svg = await svgOf(spec);
-    expect(textsOf(svg)).toEqual(expect.arrayContaining(['Best so far', 'architectures evaluated', 'test accuracy (%)', 'random', 'rea', 'optimum 94.37']));
+    expect(textsOf(svg)).toEqual(
+      expect.arrayContaining([
+        'Best so far',
+        'architectures evaluated',
+        'test accuracy (%)',
+        'random',
+        'rea',
+        'optimum 94.37',
+      ]),
+    );
     expect(svg.match(/aria-roledescription="line mark"/g)).toHaveLength(2);
     expect(svg.match(/aria-roledescription="area mark"/g)).toHaveLength(2);
     expect(svg).toMatch(/stroke-dasharray="6,4"/);
-    expect(() => anytimeChart([{ name: 'empty', points: [] }], { title: '', xTitle: '', yTitle: '' })).toThrow(/at least one series with points/);
+    expect(() =>
+      anytimeChart([{ name: 'empty', points: [] }], { title: '', xTitle: '', yTitle: '' }),
+    ).toThrow(/at least one series with points/);
   });
 
   test('the y axis spans the bands after the first tenth; earlier, wider bands are cut to it', () => {
     // A first evaluation far below the rest (a random architecture), then steady progress.
     const first = { x: 1, mean: 88, std: 10, runs: 2 };
     const later = Array.from({ length: 19 }, (_, i) => ({ x: i + 2, mean: 90 + i / 10, std: 0.5, runs: 2 }));
-    const spec = anytimeChart([{ name: 'rea', points: [first, ...later] }], { title: '', xTitle: '', yTitle: '', references: [{ label: 'best', value: 95 }] });
-    const { layer } = spec as unknown as { layer: [{ data: { values: { lower: number; upper: number }[] }; layer: [unknown, { encoding: { y: { scale: { domain: number[] } } } }] }] };
+    const spec = anytimeChart([{ name: 'rea', points: [first, ...later] }], {
+      title: '',
+      xTitle: '',
+      yTitle: '',
+      references: [{ label: 'best', value: 95 }],
+    });
+    const { layer } = spec as unknown as {
+      layer: [
+        {
+          data: { values: { lower: number; upper: number }[] };
+          layer: [unknown, { encoding: { y: { scale: { domain: number[] } } } }];
+        },
+      ];
+    };
     const [low, high] = layer[0].layer[1].encoding.y.scale.domain;
     const margin = 0.03 * (95 - 89.5);
     expect(low).toBeCloseTo(89.5 - margin);
@@ -68,10 +103,23 @@ describe('anytime chart', () => {
 
   test('NB201 experiments: by evaluations for single-fidelity strategies, by simulated epochs once hyperband is in', async () => {
     const rea = runNb201Experiment({ strategy: 'rea', dataset: 'cifar100', runs: 2, budgetEpochs: 240 });
-    const hyperband = runNb201Experiment({ strategy: 'hyperband', dataset: 'cifar100', runs: 2, budgetEpochs: 240 });
+    const hyperband = runNb201Experiment({
+      strategy: 'hyperband',
+      dataset: 'cifar100',
+      runs: 2,
+      budgetEpochs: 240,
+    });
     const single = textsOf(await svgOf(nb201AnytimeChart([rea])));
-    expect(single).toEqual(expect.arrayContaining(['architectures evaluated', 'test accuracy, 200 epochs (%)', `optimum ${nb201Best('cifar100').accuracy.toFixed(2)}`]));
-    expect(single.join('\n')).toMatch(/NAS-Bench-201 cifar100: test accuracy of the best architecture so far/);
+    expect(single).toEqual(
+      expect.arrayContaining([
+        'architectures evaluated',
+        'test accuracy, 200 epochs (%)',
+        `optimum ${nb201Best('cifar100').accuracy.toFixed(2)}`,
+      ]),
+    );
+    expect(single.join('\n')).toMatch(
+      /NAS-Bench-201 cifar100: test accuracy of the best architecture so far/,
+    );
     expect(single.join('\n')).toMatch(/mean ± std over 2 seeded runs of 240 simulated training epochs/);
     const both = textsOf(await svgOf(nb201AnytimeChart([rea, hyperband])));
     expect(both).toEqual(expect.arrayContaining(['simulated training epochs', 'rea', 'hyperband']));

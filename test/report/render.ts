@@ -16,7 +16,9 @@ export async function svgOf(spec: VegaLiteSpec): Promise<string> {
 
 /** The texts drawn in an SVG (titles, labels, legend entries), in document order. */
 export function textsOf(svg: string): string[] {
-  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].replace(/&amp;/g, '&').replace(/&#39;/g, "'"));
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    m[1].replace(/&amp;/g, '&').replace(/&#39;/g, "'"),
+  );
 }
 
 export interface PngInfo {
@@ -42,7 +44,8 @@ export function readPng(png: Buffer): PngInfo {
   const stride = 1 + 3 * width;
   expect(raw.length).toBe(stride * height);
   return {
-    width, height,
+    width,
+    height,
     rgb: (x, y) => [raw[y * stride + 1 + 3 * x], raw[y * stride + 2 + 3 * x], raw[y * stride + 3 + 3 * x]],
   };
 }

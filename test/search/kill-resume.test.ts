@@ -9,9 +9,35 @@ import { killWhenCommitted } from '../helpers/kill-when-committed';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const searchArgs = (out: string) => [
-  CLI, 'search', 'proxyless', '--epochs', '3', '--warmup-epochs', '1', '--limit-train', '320', '--batch-size', '32',
-  '--arch-every', '2', '--mode', 'two', '--latency-loss', 'add#linear', '--target', '8', '--device', 'cpu', '--threads', '2',
-  '--seed', '13', '--progress', 'lines', '--out', out,
+  CLI,
+  'search',
+  'proxyless',
+  '--epochs',
+  '3',
+  '--warmup-epochs',
+  '1',
+  '--limit-train',
+  '320',
+  '--batch-size',
+  '32',
+  '--arch-every',
+  '2',
+  '--mode',
+  'two',
+  '--latency-loss',
+  'add#linear',
+  '--target',
+  '8',
+  '--device',
+  'cpu',
+  '--threads',
+  '2',
+  '--seed',
+  '13',
+  '--progress',
+  'lines',
+  '--out',
+  out,
 ];
 
 async function finalState(runDir: string) {

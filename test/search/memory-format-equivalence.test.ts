@@ -71,7 +71,11 @@ describe.each(['two', 'full_v2'] as const)('%s', (mode) => {
       await s.close();
       return g;
     };
-    const [cl, nchw, exact] = [await gradient('channels_last'), await gradient('nchw'), await gradient('fp64')];
+    const [cl, nchw, exact] = [
+      await gradient('channels_last'),
+      await gradient('nchw'),
+      await gradient('fp64'),
+    ];
     expect(Math.max(...exact.map(Math.abs))).toBeGreaterThan(1e-5); // the check has something to check
     expect(relativeError(nchw, exact)).toBeLessThan(1e-4);
     expect(relativeError(cl, exact)).toBeLessThan(ARCH_TOLERANCE[mode]);
@@ -85,12 +89,21 @@ test('channels_last and NCHW take the fp64 weight step', async () => {
   const step = async (layout: Layout) => {
     const s = await sessionWith(layout, 'full_v2');
     const loader = { batchSize: BATCH, seed: 2, augment: aug };
-    const stats = await s.searchEpoch(data.subset(BATCH, 1), data, { train: loader, valid: loader, updateArch: false });
+    const stats = await s.searchEpoch(data.subset(BATCH, 1), data, {
+      train: loader,
+      valid: loader,
+      updateArch: false,
+    });
     const state = await s.stateTensors64();
     await s.close();
     // The weights' changes (running statistics and counters left out), flattened in one order.
-    const names = Object.keys(state).filter((n) => !/running_|num_batches/.test(n)).sort();
-    return { loss: stats.loss, delta: names.flatMap((n) => Array.from(state[n], (v, i) => v - weights[n][i])) };
+    const names = Object.keys(state)
+      .filter((n) => !/running_|num_batches/.test(n))
+      .sort();
+    return {
+      loss: stats.loss,
+      delta: names.flatMap((n) => Array.from(state[n], (v, i) => v - weights[n][i])),
+    };
   };
   const [cl, nchw, exact] = [await step('channels_last'), await step('nchw'), await step('fp64')];
   for (const r of [cl, nchw]) expect(Math.abs(r.loss - exact.loss)).toBeLessThan(1e-5 * exact.loss);

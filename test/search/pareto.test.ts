@@ -36,9 +36,7 @@ describe('dominates', () => {
 
 describe('nondominatedSort', () => {
   // a, b, f: non-dominated (f duplicates a); c by a; d by b; e by c and d, so it sits one front lower.
-  const points = [
-    pt('e', 3, 5), pt('d', 8, 4), pt('a', 5, 1), pt('c', 4, 2), pt('b', 8, 3), pt('f', 5, 1),
-  ];
+  const points = [pt('e', 3, 5), pt('d', 8, 4), pt('a', 5, 1), pt('c', 4, 2), pt('b', 8, 3), pt('f', 5, 1)];
 
   test('peels fronts in order, keeping input order within a front', () => {
     expect(nondominatedSort(points, self).map(names)).toEqual([['a', 'b', 'f'], ['d', 'c'], ['e']]);
@@ -55,7 +53,10 @@ describe('crowdingDistance', () => {
     // Sorted by cost (and by accuracy): p0 (0, 0), p1 (2, 4), p2 (3, 6), p3 (6, 8); ranges 6 and 8.
     // p1: (3 - 0) / 6 + (6 - 0) / 8 = 1.25; p2: (6 - 2) / 6 + (8 - 4) / 8 = 7 / 6. Given shuffled.
     const shuffled = [
-      { cost: 3, accuracy: 6 }, { cost: 0, accuracy: 0 }, { cost: 6, accuracy: 8 }, { cost: 2, accuracy: 4 },
+      { cost: 3, accuracy: 6 },
+      { cost: 0, accuracy: 0 },
+      { cost: 6, accuracy: 8 },
+      { cost: 2, accuracy: 4 },
     ];
     const d = crowdingDistance(shuffled);
     expect(d[1]).toBe(Infinity);
@@ -65,11 +66,20 @@ describe('crowdingDistance', () => {
   });
 
   test('a flat objective adds nothing; two or fewer points are all boundary', () => {
-    const flat = [{ cost: 0, accuracy: 1 }, { cost: 1, accuracy: 1 }, { cost: 4, accuracy: 1 }];
+    const flat = [
+      { cost: 0, accuracy: 1 },
+      { cost: 1, accuracy: 1 },
+      { cost: 4, accuracy: 1 },
+    ];
     // Cost gives 4 / 4 to the middle point; accuracy has zero range, but its index-order extremes
     // (the first and last point) are still boundaries.
     expect(crowdingDistance(flat)).toEqual([Infinity, 1, Infinity]);
-    expect(crowdingDistance([{ cost: 1, accuracy: 1 }, { cost: 2, accuracy: 3 }])).toEqual([Infinity, Infinity]);
+    expect(
+      crowdingDistance([
+        { cost: 1, accuracy: 1 },
+        { cost: 2, accuracy: 3 },
+      ]),
+    ).toEqual([Infinity, Infinity]);
     expect(crowdingDistance([])).toEqual([]);
   });
 });
@@ -77,7 +87,13 @@ describe('crowdingDistance', () => {
 describe('paretoFront', () => {
   test('is the first front as a strictly improving staircase by cost', () => {
     const points = [
-      pt('d', 8, 4), pt('b', 8, 3), pt('a', 5, 1), pt('g', 3, 1), pt('a2', 5, 1), pt('h', 9, 7), pt('c', 4, 2),
+      pt('d', 8, 4),
+      pt('b', 8, 3),
+      pt('a', 5, 1),
+      pt('g', 3, 1),
+      pt('a2', 5, 1),
+      pt('h', 9, 7),
+      pt('c', 4, 2),
     ];
     // g loses to a at equal cost, a2 duplicates a (first one kept), d costs more for the same accuracy.
     expect(names(paretoFront(points, self))).toEqual(['a', 'b', 'h']);
@@ -93,7 +109,11 @@ describe('hypervolume', () => {
   });
 
   test('a staircase of three points sums its steps', () => {
-    const stairs = [{ accuracy: 5, cost: 1 }, { accuracy: 7, cost: 3 }, { accuracy: 9, cost: 6 }];
+    const stairs = [
+      { accuracy: 5, cost: 1 },
+      { accuracy: 7, cost: 3 },
+      { accuracy: 9, cost: 6 },
+    ];
     // [1, 3) at height 5 - 2, [3, 6) at 7 - 2, [6, 10) at 9 - 2: 6 + 15 + 28.
     expect(hypervolume(stairs, reference)).toBe(49);
     // Order does not matter, and a dominated point adds nothing.
@@ -142,7 +162,11 @@ function bitOperators(length = LENGTH) {
 }
 
 const OPTIONS: ParetoEvolutionOptions<Bits> = {
-  population: 16, iterations: 25, mutationProbability: 1 / 6, crossoverFraction: 0.5, seed: 0,
+  population: 16,
+  iterations: 25,
+  mutationProbability: 1 / 6,
+  crossoverFraction: 0.5,
+  seed: 0,
 };
 
 describe('paretoEvolution', () => {
@@ -158,7 +182,8 @@ describe('paretoEvolution', () => {
   });
 
   test('is deterministic for a seed and differs across seeds', async () => {
-    const run = async (seed: number) => (await paretoEvolution(bitOperators().ops, { ...OPTIONS, seed })).evaluated;
+    const run = async (seed: number) =>
+      (await paretoEvolution(bitOperators().ops, { ...OPTIONS, seed })).evaluated;
     const [first, again, other] = [await run(7), await run(7), await run(8)];
     expect(again).toEqual(first);
     expect(other.map((e) => e.key)).not.toEqual(first.map((e) => e.key));
@@ -190,7 +215,12 @@ describe('paretoEvolution', () => {
     const { ops, batches } = bitOperators();
     const zeros = new Array(LENGTH).fill(0);
     const full = new Array(LENGTH).fill(1);
-    await paretoEvolution(ops, { ...OPTIONS, population: 4, iterations: 2, initial: [zeros, full, [...zeros]] });
+    await paretoEvolution(ops, {
+      ...OPTIONS,
+      population: 4,
+      iterations: 2,
+      initial: [zeros, full, [...zeros]],
+    });
     expect(batches[0]).toHaveLength(4);
     expect(batches[0].slice(0, 2)).toEqual([zeros.join(''), full.join('')]);
     expect(new Set(batches.flat()).size).toBe(batches.flat().length);

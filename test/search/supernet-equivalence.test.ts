@@ -4,8 +4,18 @@
 // computes anything else (an input added twice on a shortcut edge, a candidate that leaks into
 // another's path) trains networks other than the ones the search ranks.
 import {
-  choiceIndices, deriveArchitecture, loadDataset, loadSpace, parseChainSpace, resolveSpace, Session, subnetTensors, syntheticDataset,
-  type Dataset, type ResolvedSpace, type SpaceChoice,
+  choiceIndices,
+  deriveArchitecture,
+  loadDataset,
+  loadSpace,
+  parseChainSpace,
+  resolveSpace,
+  Session,
+  subnetTensors,
+  syntheticDataset,
+  type Dataset,
+  type ResolvedSpace,
+  type SpaceChoice,
 } from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
 import { maxRelativeError } from '../helpers/compare';
@@ -19,23 +29,34 @@ const CUSTOM = parseChainSpace({
   input: [1, 28, 28],
   classes: 10,
   stem: ['conv_k3_s2_c8_ahswish'],
-  stages: [{ width: 12, depth: 2, stride: 1 }, { width: 20, depth: 2, stride: 2 }],
+  stages: [
+    { width: 12, depth: 2, stride: 1 },
+    { width: 20, depth: 2, stride: 2 },
+  ],
   candidates: ['mb_k3_e3_se0.25_ahswish', 'mb_k5_e1', 'conv_k3'],
   zero: true,
   head: ['conv_k1_s1_c32', 'gap', 'drop_p0', 'fc'],
   widthMultiplier: 1.3,
 });
 
-
 // Paths that take Zero on some shortcut edges and a real block on others, plus uniformly random ones.
 function testPaths(resolved: ResolvedSpace, seed: number, count: number): SpaceChoice[] {
   const rng = new Rng(seed);
-  const alternating = resolved.edges.map((e, i) => (e.shortcut && i % 2 === 1 ? e.candidates.at(-1)! : e.candidates[i % e.candidates.length]));
-  const random = Array.from({ length: count - 1 }, () => resolved.edges.map((e) => e.candidates[rng.int(e.candidates.length)]));
+  const alternating = resolved.edges.map((e, i) =>
+    e.shortcut && i % 2 === 1 ? e.candidates.at(-1)! : e.candidates[i % e.candidates.length],
+  );
+  const random = Array.from({ length: count - 1 }, () =>
+    resolved.edges.map((e) => e.candidates[rng.int(e.candidates.length)]),
+  );
   return [alternating, ...random];
 }
 
-async function expectSupernetEqualsChildren(resolved: ResolvedSpace, data: Dataset, batchSize: number, paths: number) {
+async function expectSupernetEqualsChildren(
+  resolved: ResolvedSpace,
+  data: Dataset,
+  batchSize: number,
+  paths: number,
+) {
   const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
   await supernet.buildSupernet(resolved);
   await randomizeWeights(supernet, 17);
@@ -53,7 +74,9 @@ async function expectSupernetEqualsChildren(resolved: ResolvedSpace, data: Datas
 
     expect(maxRelativeError(viaSupernet.evalLogits, standalone.evalLogits)).toBeLessThan(TOLERANCE);
     expect(maxRelativeError(viaSupernet.trainLogits, standalone.trainLogits)).toBeLessThan(TOLERANCE);
-    expect(Math.abs(viaSupernet.loss - standalone.loss)).toBeLessThan(TOLERANCE * Math.max(1, standalone.loss));
+    expect(Math.abs(viaSupernet.loss - standalone.loss)).toBeLessThan(
+      TOLERANCE * Math.max(1, standalone.loss),
+    );
     // Every weight gradient of the child, and no gradient anywhere else in the supernet.
     const mapped = subnetTensors(resolved, choice, viaSupernet.gradients);
     expect(Object.keys(mapped).sort()).toEqual(Object.keys(standalone.gradients).sort());

@@ -8,7 +8,14 @@ import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
 
 const SPACE = tinySpaceDescription();
 const common: ProxylessOptions = {
-  space: SPACE, limitTrain: 128, batchSize: 32, device: 'cpu', threads: 2, seed: 7, archEvery: 1, warmupEpochs: 1,
+  space: SPACE,
+  limitTrain: 128,
+  batchSize: 32,
+  device: 'cpu',
+  threads: 2,
+  seed: 7,
+  archEvery: 1,
+  warmupEpochs: 1,
 };
 const search: ProxylessOptions = { ...common, epochs: 2, latencyLoss: 'add#linear', target: 0.028 };
 
@@ -33,17 +40,28 @@ test('a search from a warm-up run equals one that warmed up itself', async () =>
 
     expect(started.history).toHaveLength(2);
     expect(started.history[1].probabilities).toEqual(straight.history[1].probabilities);
-    expect(started.history[1].train).toEqual({ ...straight.history[1].train, seconds: started.history[1].train.seconds });
+    expect(started.history[1].train).toEqual({
+      ...straight.history[1].train,
+      seconds: started.history[1].train.seconds,
+    });
     expect(straight.history[1].probabilities.flat().some((p) => Math.abs(p - 1 / 4) > 1e-3)).toBe(true); // it searched
     const [a, b] = [await finalWeights(straight.runDir), await finalWeights(started.runDir)];
     const differing = Object.keys(a).filter((k) => a[k].some((v, i) => v !== b[k][i]));
     expect(differing).toEqual([]);
 
     // Another warm-up is refused, naming what differs.
-    await expect(proxyless({ ...search, lr: 0.2, warmupFrom: warm, runDir: path.join(dir, 'other') }))
-      .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/warmed up with other options: lr 0.1/) });
-    await expect(proxyless({ ...search, warmupFrom: straight.runDir, runDir: path.join(dir, 'other2') }))
-      .rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/not a finished warm-up-only run/) });
+    await expect(
+      proxyless({ ...search, lr: 0.2, warmupFrom: warm, runDir: path.join(dir, 'other') }),
+    ).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/warmed up with other options: lr 0.1/),
+    });
+    await expect(
+      proxyless({ ...search, warmupFrom: straight.runDir, runDir: path.join(dir, 'other2') }),
+    ).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/not a finished warm-up-only run/),
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,9 @@ test('stops a run whose largest subnet fell back to chance after learning', () =
   }
   expect(error).toBeInstanceOf(TorchnasError);
   expect((error as TorchnasError).code).toBe('E_NAN_LOSS');
-  expect((error as TorchnasError).message).toMatch(/fell to 10\.0% held-out accuracy at epoch 3 .* after 62\.0% at epoch 2\. The run keeps epoch 2/);
+  expect((error as TorchnasError).message).toMatch(
+    /fell to 10\.0% held-out accuracy at epoch 3 .* after 62\.0% at epoch 2\. The run keeps epoch 2/,
+  );
   expect((error as TorchnasError).options).toEqual(['lr', 'clip']);
 });
 

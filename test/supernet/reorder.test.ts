@@ -1,18 +1,33 @@
 // Channel-importance reordering (once-for-all): each elastic block's middle channels sorted by the L1
 // norm of their projection weights, so smaller expand ratios keep the most important ones; the
 // largest subnet computes the same function before and after.
-import { largestSubnet, nativeSubnet, parseElasticSpace, resolveElasticSpace, Session, syntheticDataset, type Subnet } from '../../lib';
+import {
+  largestSubnet,
+  nativeSubnet,
+  parseElasticSpace,
+  resolveElasticSpace,
+  Session,
+  syntheticDataset,
+  type Subnet,
+} from '../../lib';
 import { randomizeWeights } from '../helpers/random-weights';
 
-const SPACE = resolveElasticSpace(parseElasticSpace({
-  name: 'reorder', input: [1, 8, 8], classes: 4, stem: ['conv_k3_c4'],
-  stages: [{ widths: [4, 6], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1, se: 0.25 }],
-  head: ['gap', 'fc'],
-}));
+const SPACE = resolveElasticSpace(
+  parseElasticSpace({
+    name: 'reorder',
+    input: [1, 8, 8],
+    classes: 4,
+    stem: ['conv_k3_c4'],
+    stages: [{ widths: [4, 6], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1, se: 0.25 }],
+    head: ['gap', 'fc'],
+  }),
+);
 
 /** L1 norm of each input channel (column) of a [out, in, 1, 1] weight. */
 function columnNorms(weight: Float64Array, out: number, inputs: number): number[] {
-  return Array.from({ length: inputs }, (_, j) => Array.from({ length: out }, (_, i) => Math.abs(weight[i * inputs + j])).reduce((a, b) => a + b, 0));
+  return Array.from({ length: inputs }, (_, j) =>
+    Array.from({ length: out }, (_, i) => Math.abs(weight[i * inputs + j])).reduce((a, b) => a + b, 0),
+  );
 }
 
 test('reordering sorts middle channels by importance and leaves the largest subnet unchanged', async () => {
@@ -34,7 +49,8 @@ test('reordering sorts middle channels by importance and leaves the largest subn
   await session.reorderChannels();
   const reordered = await session.stateTensors64();
   const after = await probe(reordered, largest);
-  const differ = (a: Float64Array, b: Float64Array) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+  const differ = (a: Float64Array, b: Float64Array) =>
+    Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
   expect(differ(before.evalLogits, after.evalLogits)).toBeLessThan(1e-10);
   expect(differ(before.trainLogits, after.trainLogits)).toBeLessThan(1e-10);
   const weights = await session.stateTensors64();

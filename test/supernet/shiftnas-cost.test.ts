@@ -1,34 +1,70 @@
 // ShiftNAS's cost model and bins, from the space's description: on a subnet's one-hot decisions the
 // cost terms sum to its MACs as the block grammar counts them (a missed layer, a wrong stride or a
 // depth term on the wrong blocks makes them differ); bins are reachable or refused by name.
-import { loadElasticSpace, parseElasticSpace, randomSubnet, resolveElasticSpace, smallestSubnet, largestSubnet, subnetCost, TorchnasError } from '../../lib';
+import {
+  loadElasticSpace,
+  parseElasticSpace,
+  randomSubnet,
+  resolveElasticSpace,
+  smallestSubnet,
+  largestSubnet,
+  subnetCost,
+  TorchnasError,
+} from '../../lib';
 import { Rng } from '../../lib/strategies/rng';
 import { complexityBins } from '../../lib/supernet/shiftnas/bins';
-import { decisionLayout, evaluateTerms, macsCostTerms, nativeCostTerms, subnetColumns } from '../../lib/supernet/shiftnas/cost-model';
+import {
+  decisionLayout,
+  evaluateTerms,
+  macsCostTerms,
+  nativeCostTerms,
+  subnetColumns,
+} from '../../lib/supernet/shiftnas/cost-model';
 
 const SPACES = [
   loadElasticSpace('elastic-28'),
   loadElasticSpace('elastic-32'),
-  resolveElasticSpace(parseElasticSpace({
-    name: 'small-elastic', input: [1, 12, 12], classes: 10, resolutions: [8, 12], stem: ['conv_k3_s1_c4'],
-    stages: [
-      { widths: [4, 6], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1 },
-      { widths: [6, 8], depths: [1, 2, 3], kernels: [3, 5, 7], expands: [2, 4], stride: 2, se: 0.25, act: 'hswish' },
-    ],
-    head: ['conv_k1_c16', 'gap', 'fc'],
-  })),
+  resolveElasticSpace(
+    parseElasticSpace({
+      name: 'small-elastic',
+      input: [1, 12, 12],
+      classes: 10,
+      resolutions: [8, 12],
+      stem: ['conv_k3_s1_c4'],
+      stages: [
+        { widths: [4, 6], depths: [1, 2], kernels: [3, 5], expands: [2, 3], stride: 1 },
+        {
+          widths: [6, 8],
+          depths: [1, 2, 3],
+          kernels: [3, 5, 7],
+          expands: [2, 4],
+          stride: 2,
+          se: 0.25,
+          act: 'hswish',
+        },
+      ],
+      head: ['conv_k1_c16', 'gap', 'fc'],
+    }),
+  ),
 ];
 
 describe('ShiftNAS cost model', () => {
-  it.each(SPACES.map((s) => [s.space.name, s] as const))('%s: terms sum to the MACs of 200 random subnets and both ends', (_name, resolved) => {
-    const terms = macsCostTerms(resolved);
-    const rng = new Rng(3);
-    const subnets = [smallestSubnet(resolved), largestSubnet(resolved), ...Array.from({ length: 200 }, () => randomSubnet(resolved, () => rng.next()))];
-    for (const s of subnets) {
-      const macs = subnetCost(resolved, s).macs;
-      expect(Math.abs(evaluateTerms(terms, subnetColumns(resolved, s)) - macs)).toBeLessThan(1e-9 * macs);
-    }
-  });
+  it.each(SPACES.map((s) => [s.space.name, s] as const))(
+    '%s: terms sum to the MACs of 200 random subnets and both ends',
+    (_name, resolved) => {
+      const terms = macsCostTerms(resolved);
+      const rng = new Rng(3);
+      const subnets = [
+        smallestSubnet(resolved),
+        largestSubnet(resolved),
+        ...Array.from({ length: 200 }, () => randomSubnet(resolved, () => rng.next())),
+      ];
+      for (const s of subnets) {
+        const macs = subnetCost(resolved, s).macs;
+        expect(Math.abs(evaluateTerms(terms, subnetColumns(resolved, s)) - macs)).toBeLessThan(1e-9 * macs);
+      }
+    },
+  );
 
   it('lays decisions out as the native generator does, and pads factor rows with -1', () => {
     const resolved = SPACES[2];

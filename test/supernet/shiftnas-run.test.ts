@@ -15,11 +15,41 @@ import { finalSupernetWeights } from '../helpers/supernet-weights';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const trainArgs = (out: string, ...extra: string[]) => [
-  CLI, 'supernet', 'train', '--sampler', 'shiftnas', '--epochs', '3', '--limit-train', '128', '--batch-size', '32',
-  '--calib-batches', '2', '--pool-size', '300', '--shift-bins', '4', '--shift-every', '2', '--shift-warmup-epochs', '1',
-  '--generator-warmup', '100', '--device', 'cpu', '--threads', '2', '--seed', '5', '--progress', 'epochs', '--out', out, ...extra,
+  CLI,
+  'supernet',
+  'train',
+  '--sampler',
+  'shiftnas',
+  '--epochs',
+  '3',
+  '--limit-train',
+  '128',
+  '--batch-size',
+  '32',
+  '--calib-batches',
+  '2',
+  '--pool-size',
+  '300',
+  '--shift-bins',
+  '4',
+  '--shift-every',
+  '2',
+  '--shift-warmup-epochs',
+  '1',
+  '--generator-warmup',
+  '100',
+  '--device',
+  'cpu',
+  '--threads',
+  '2',
+  '--seed',
+  '5',
+  '--progress',
+  'epochs',
+  '--out',
+  out,
+  ...extra,
 ];
-
 
 describe('supernet train --sampler shiftnas', () => {
   const base = tempDir();
@@ -50,8 +80,9 @@ describe('supernet train --sampler shiftnas', () => {
     const [a, b] = [await finalSupernetWeights(straight), await finalSupernetWeights(killed)];
     expect(Object.keys(a).filter((k) => a[k].some((v, i) => v !== b[k][i]))).toEqual([]);
     const again = openSupernetRun(killed).history.map((r) => r.shiftnas);
-    expect(again.map((s) => [s!.probabilities, s!.beta, s!.generated])).toEqual(history.map((r) => [r.shiftnas!.probabilities,
-      r.shiftnas!.beta, r.shiftnas!.generated]));
+    expect(again.map((s) => [s!.probabilities, s!.beta, s!.generated])).toEqual(
+      history.map((r) => [r.shiftnas!.probabilities, r.shiftnas!.beta, r.shiftnas!.generated]),
+    );
   }, 900_000);
 
   it('a resumed run refuses a changed ShiftNAS option, naming the flag', () => {
@@ -62,25 +93,62 @@ describe('supernet train --sampler shiftnas', () => {
 
   it('extract --target-macs takes out the generator subnet; search starts from its subnets', async () => {
     const out = path.join(base, 'generated');
-    const r = spawnSync(process.execPath, [CLI, 'supernet', 'extract', '--run', straight, '--target-macs', '8M', '-o', out,
-      '--calib-batches', '1', '--threads', '2'], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'supernet',
+        'extract',
+        '--run',
+        straight,
+        '--target-macs',
+        '8M',
+        '-o',
+        out,
+        '--calib-batches',
+        '1',
+        '--threads',
+        '2',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/generator: target 8\.00 MMACs -> [0-9.]+ MMACs/);
     expect(fs.existsSync(path.join(out, 'weights.pt'))).toBe(true);
     const arch = JSON.parse(fs.readFileSync(path.join(out, 'arch.json'), 'utf8'));
-    const subnet = decodeSubnet(openSupernetRun(straight).resolved, arch.name.slice(arch.name.indexOf(':') + 1));
+    const subnet = decodeSubnet(
+      openSupernetRun(straight).resolved,
+      arch.name.slice(arch.name.indexOf(':') + 1),
+    );
     expect(subnetCost(openSupernetRun(straight).resolved, subnet).macs).toBeGreaterThan(0);
-    const result = await searchSupernet({ run: straight, population: 5, iterations: 1, calibBatches: 1, limitValid: 32, threads: 2,
-      exportFront: false });
+    const result = await searchSupernet({
+      run: straight,
+      population: 5,
+      iterations: 1,
+      calibBatches: 1,
+      limitValid: 32,
+      threads: 2,
+      exportFront: false,
+    });
     expect(result.evaluated).toBe(5);
   }, 300_000);
 
   it('refuses --target-macs on a run without a generator, and a bad target, by flag', async () => {
     const plain = path.join(base, 'plain');
-    await trainSupernet({ sampler: 'uniform', epochs: 1, limitTrain: 64, batchSize: 32, calibBatches: 1, device: 'cpu', threads: 2,
-      runDir: plain, progressEvery: 1000 });
-    const cli = (...a: string[]) => spawnSync(process.execPath, [CLI, 'supernet', 'extract', ...a], { encoding: 'utf8' });
+    await trainSupernet({
+      sampler: 'uniform',
+      epochs: 1,
+      limitTrain: 64,
+      batchSize: 32,
+      calibBatches: 1,
+      device: 'cpu',
+      threads: 2,
+      runDir: plain,
+      progressEvery: 1000,
+    });
+    const cli = (...a: string[]) =>
+      spawnSync(process.execPath, [CLI, 'supernet', 'extract', ...a], { encoding: 'utf8' });
     const r = cli('--run', plain, '--target-macs', '8M', '-o', path.join(base, 'x'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--target-macs: run was trained with --sampler uniform.*--sampler shiftnas/);

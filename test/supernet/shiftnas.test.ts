@@ -11,7 +11,12 @@ async function generatorSession(options: { resourceWeight?: number; generatorLr?
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
   await s.buildElastic(SMALL);
   await randomizeWeights(s, 5);
-  await s.configureShiftNas(DATA, { edges: EDGES, cost: nativeCostTerms(macsCostTerms(SMALL)), valid: { batchSize: 8 }, ...options });
+  await s.configureShiftNas(DATA, {
+    edges: EDGES,
+    cost: nativeCostTerms(macsCostTerms(SMALL)),
+    valid: { batchSize: 8 },
+    ...options,
+  });
   return s;
 }
 
@@ -19,7 +24,10 @@ describe('ShiftNAS architecture generator', () => {
   it('its gradient through the masked supernet and the resource loss matches finite differences', async () => {
     for (const resourceWeight of [0, 10]) {
       const s = await generatorSession({ resourceWeight });
-      for (const [target, seed] of [[binCentres(EDGES)[1], 3], [binCentres(EDGES)[3], 8]]) {
+      for (const [target, seed] of [
+        [binCentres(EDGES)[1], 3],
+        [binCentres(EDGES)[3], 8],
+      ]) {
         const r = await s.generatorGradientCheck(DATA, { batchSize: 8, target, seed, epsilon: 1e-6 });
         // With lambda = 0 only the task loss reaches the generator: it must reach it.
         expect(Math.abs(r.analytic)).toBeGreaterThan(1e-5);

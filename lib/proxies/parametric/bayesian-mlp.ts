@@ -32,7 +32,9 @@ export class BayesianLinear {
   ) {
     const size = inputs * outputs + outputs;
     const bound = 1 / Math.sqrt(inputs);
-    this.mu = Float64Array.from({ length: size }, (_, i) => (i < inputs * outputs ? (2 * rng.next() - 1) * bound : 0));
+    this.mu = Float64Array.from({ length: size }, (_, i) =>
+      i < inputs * outputs ? (2 * rng.next() - 1) * bound : 0,
+    );
     this.rho = new Float64Array(size).fill(initialRho);
     this.gradMu = new Float64Array(size);
     this.gradRho = new Float64Array(size);

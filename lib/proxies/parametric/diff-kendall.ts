@@ -9,7 +9,11 @@ export interface DiffKendall {
   grad: number[];
 }
 
-export function diffKendallLoss(scores: readonly number[], targets: readonly number[], alpha = 1): DiffKendall {
+export function diffKendallLoss(
+  scores: readonly number[],
+  targets: readonly number[],
+  alpha = 1,
+): DiffKendall {
   const n = scores.length;
   const grad = new Array<number>(n).fill(0);
   let sum = 0;

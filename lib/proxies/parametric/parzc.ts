@@ -35,7 +35,9 @@ export class ParametricProxy {
   ) {}
 
   score(features: readonly (readonly number[])[]): number[] {
-    return this.model.forward(features.map((row) => standardize(row, this.mean, this.scale))).map((y) => y[0]);
+    return this.model
+      .forward(features.map((row) => standardize(row, this.mean, this.scale)))
+      .map((y) => y[0]);
   }
 }
 
@@ -54,10 +56,16 @@ export function trainParzc(
   const parsed = ParzcOptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('ParZC options', parsed.error);
   const o = parsed.data;
-  if (features.length < 2 || features.length !== targets.length) throw invalid('ParZC needs at least two rows, one target each');
+  if (features.length < 2 || features.length !== targets.length)
+    throw invalid('ParZC needs at least two rows, one target each');
   const width = features[0].length;
-  const mean = Array.from({ length: width }, (_, i) => features.reduce((s, r) => s + r[i], 0) / features.length);
-  const scale = mean.map((m, i) => Math.sqrt(features.reduce((s, r) => s + (r[i] - m) ** 2, 0) / features.length) || 1);
+  const mean = Array.from(
+    { length: width },
+    (_, i) => features.reduce((s, r) => s + r[i], 0) / features.length,
+  );
+  const scale = mean.map(
+    (m, i) => Math.sqrt(features.reduce((s, r) => s + (r[i] - m) ** 2, 0) / features.length) || 1,
+  );
   const x = features.map((row) => standardize(row, mean, scale));
 
   const rng = new Rng(o.seed);

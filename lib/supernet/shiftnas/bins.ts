@@ -18,16 +18,27 @@ function reachable(counts: number[]): boolean {
   return counts.every((n, i) => n > 0 || i === 0 || i === counts.length - 1);
 }
 
-export function complexityBins(resolved: ResolvedElasticSpace, requested: number | undefined, poolSize: number, seed: number): ComplexityBins {
-  const tries = requested === undefined ? Array.from({ length: DEFAULT_MAX_BINS - 1 }, (_, i) => DEFAULT_MAX_BINS - i) : [requested];
+export function complexityBins(
+  resolved: ResolvedElasticSpace,
+  requested: number | undefined,
+  poolSize: number,
+  seed: number,
+): ComplexityBins {
+  const tries =
+    requested === undefined
+      ? Array.from({ length: DEFAULT_MAX_BINS - 1 }, (_, i) => DEFAULT_MAX_BINS - i)
+      : [requested];
   for (const k of tries) {
     const pool = buildSubnetPool(resolved, poolSize, k, seed);
     const counts = pool.members.map((m) => m.length);
     if (reachable(counts)) return { edges: pool.edges, counts };
     if (requested !== undefined) {
       const empty = counts.flatMap((n, i) => (n === 0 && i > 0 && i < counts.length - 1 ? [i] : []));
-      throw invalid(`shiftBins: with ${k} bins, bin(s) ${empty.join(', ')} hold none of ${poolSize} random subnets of ` +
-        `'${resolved.space.name}': use fewer bins (--shift-bins) or leave it out to choose automatically`, ['shiftBins']);
+      throw invalid(
+        `shiftBins: with ${k} bins, bin(s) ${empty.join(', ')} hold none of ${poolSize} random subnets of ` +
+          `'${resolved.space.name}': use fewer bins (--shift-bins) or leave it out to choose automatically`,
+        ['shiftBins'],
+      );
     }
   }
   const pool = buildSubnetPool(resolved, poolSize, 2, seed);

@@ -23,7 +23,10 @@ export function decisionLayout(resolved: ResolvedElasticSpace): DecisionLayout {
   const stages = resolved.space.stages.map((s) => {
     const width = next(s.widths.length);
     const depth = next(s.depths.length);
-    const blocks = Array.from({ length: Math.max(...s.depths) }, () => ({ kernel: next(s.kernels.length), expand: next(s.expands.length) }));
+    const blocks = Array.from({ length: Math.max(...s.depths) }, () => ({
+      kernel: next(s.kernels.length),
+      expand: next(s.expands.length),
+    }));
     return { width, depth, blocks };
   });
   return { resolution, stages, sizes, columns: sizes.reduce((a, b) => a + b, 0) };
@@ -56,7 +59,11 @@ export function macsCostTerms(resolved: ResolvedElasticSpace): Term[] {
   const terms: Term[] = [];
   for (const [ri, r] of resolved.resolutions.entries()) {
     const res = layout.resolution + ri;
-    const [stemMacs, stemOut] = blocksMacs(space.stem, { kind: 'map', c: space.input[0], h: r, w: r }, space.classes);
+    const [stemMacs, stemOut] = blocksMacs(
+      space.stem,
+      { kind: 'map', c: space.input[0], h: r, w: r },
+      space.classes,
+    );
     terms.push({ value: stemMacs, factors: [res] });
     // The widths a stage's first block may take in, with their columns (none for the stem's one width).
     let inputs: { c: number; column?: number }[] = [{ c: resolved.stemChannels }];
@@ -64,18 +71,34 @@ export function macsCostTerms(resolved: ResolvedElasticSpace): Term[] {
     for (const [s, stage] of space.stages.entries()) {
       const at = layout.stages[s];
       for (const [b, block] of at.blocks.entries()) {
-        const pairs = b === 0
-          ? inputs.flatMap((i) => stage.widths.map((w, wi) => ({ c: i.c, w, columns: [...(i.column === undefined ? [] : [i.column]), at.width + wi] })))
-          : stage.widths.map((w, wi) => ({ c: w, w, columns: [at.width + wi] }));
+        const pairs =
+          b === 0
+            ? inputs.flatMap((i) =>
+                stage.widths.map((w, wi) => ({
+                  c: i.c,
+                  w,
+                  columns: [...(i.column === undefined ? [] : [i.column]), at.width + wi],
+                })),
+              )
+            : stage.widths.map((w, wi) => ({ c: w, w, columns: [at.width + wi] }));
         // A block beyond the smallest depth runs under the depths that keep it: one term each.
-        const keeps = b < stage.depths[0] ? [[]] : stage.depths.flatMap((d, di) => (d > b ? [[at.depth + di]] : []));
+        const keeps =
+          b < stage.depths[0] ? [[]] : stage.depths.flatMap((d, di) => (d > b ? [[at.depth + di]] : []));
         let out = size;
         for (const p of pairs) {
           for (const [ki, k] of stage.kernels.entries()) {
             for (const [ei, e] of stage.expands.entries()) {
-              const [macs, next] = blocksMacs([stageBlock(stage, b, p.w, k, e)], { kind: 'map', c: p.c, h: size, w: size }, space.classes);
+              const [macs, next] = blocksMacs(
+                [stageBlock(stage, b, p.w, k, e)],
+                { kind: 'map', c: p.c, h: size, w: size },
+                space.classes,
+              );
               out = mapSize(next);
-              for (const keep of keeps) terms.push({ value: macs, factors: [res, ...p.columns, block.kernel + ki, block.expand + ei, ...keep] });
+              for (const keep of keeps)
+                terms.push({
+                  value: macs,
+                  factors: [res, ...p.columns, block.kernel + ki, block.expand + ei, ...keep],
+                });
             }
           }
         }
@@ -94,8 +117,11 @@ export function macsCostTerms(resolved: ResolvedElasticSpace): Term[] {
 /** The terms as the native side reads them: factor rows padded with -1 to one width. */
 export function nativeCostTerms(terms: Term[]): NativeCostTerms {
   const width = Math.max(...terms.map((t) => t.factors.length));
-  return { values: terms.map((t) => t.value), width,
-    factors: terms.flatMap((t) => [...t.factors, ...Array<number>(width - t.factors.length).fill(-1)]) };
+  return {
+    values: terms.map((t) => t.value),
+    width,
+    factors: terms.flatMap((t) => [...t.factors, ...Array<number>(width - t.factors.length).fill(-1)]),
+  };
 }
 
 /** A subnet's one-hot columns (blocks beyond its depth take their first choice), for checking terms. */

@@ -77,54 +77,104 @@ export const binCentres = (edges: number[]) => edges.slice(1).map((e, i) => (edg
 const BIN_POOL_SEED = 11;
 
 /** A run's bin edges: the same from its options wherever they are needed (training, extraction, plots). */
-export function shiftNasBinEdges(resolved: ResolvedElasticSpace, opts: Pick<ShiftNasOptions, 'shiftBins' | 'poolSize'>): number[] {
+export function shiftNasBinEdges(
+  resolved: ResolvedElasticSpace,
+  opts: Pick<ShiftNasOptions, 'shiftBins' | 'poolSize'>,
+): number[] {
   return complexityBins(resolved, opts.shiftBins, opts.poolSize, BIN_POOL_SEED).edges;
 }
 
 /** Configures ShiftNAS on a session holding the elastic supernet; returns the bin edges. */
-export async function configureShiftNas(session: Session, resolved: ResolvedElasticSpace, opts: ShiftNasOptions, valid: Dataset,
-  augment: { mean: number[]; std: number[] }, stepsPerEpoch: number): Promise<number[]> {
+export async function configureShiftNas(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  opts: ShiftNasOptions,
+  valid: Dataset,
+  augment: { mean: number[]; std: number[] },
+  stepsPerEpoch: number,
+): Promise<number[]> {
   const edges = shiftNasBinEdges(resolved, opts);
   await session.configureShiftNas(valid, {
-    edges, cost: nativeCostTerms(macsCostTerms(resolved)), hidden: opts.generatorHidden, resourceWeight: opts.resourceWeight,
-    resourceBatch: opts.resourceBatch, generatorLr: opts.generatorLr, temperature: opts.gumbelTemperature, betaLr: opts.betaLr,
-    shiftStart: warmupEpochs(opts) * stepsPerEpoch, shiftEvery: opts.shiftEvery,
+    edges,
+    cost: nativeCostTerms(macsCostTerms(resolved)),
+    hidden: opts.generatorHidden,
+    resourceWeight: opts.resourceWeight,
+    resourceBatch: opts.resourceBatch,
+    generatorLr: opts.generatorLr,
+    temperature: opts.gumbelTemperature,
+    betaLr: opts.betaLr,
+    shiftStart: warmupEpochs(opts) * stepsPerEpoch,
+    shiftEvery: opts.shiftEvery,
     valid: { batchSize: opts.batchSize, seed: opts.seed + 23, augment },
   });
   return edges;
 }
 
 /** The generator's argmax subnets for target MACs, with their exact MACs from the description. */
-export async function generateSubnets(session: Session, resolved: ResolvedElasticSpace, targets: number[]): Promise<(GeneratedSubnet & { value: Subnet })[]> {
+export async function generateSubnets(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  targets: number[],
+): Promise<(GeneratedSubnet & { value: Subnet })[]> {
   const generated = await session.generateSubnets(targets);
   return generated.map((g, i) => {
     const value = fromNative(g.subnet);
     const macs = subnetCost(resolved, value).macs;
-    return { target: targets[i], macs, error: Math.abs(macs - targets[i]) / targets[i], subnet: encodeSubnet(value), value };
+    return {
+      target: targets[i],
+      macs,
+      error: Math.abs(macs - targets[i]) / targets[i],
+      subnet: encodeSubnet(value),
+      value,
+    };
   });
 }
 
 function fromNative(s: NativeSubnet): Subnet {
-  return { resolution: s.resolution, stages: s.stages.map((st) => ({ width: st.width, kernels: [...st.kernels], expands: [...st.expands] })) };
+  return {
+    resolution: s.resolution,
+    stages: s.stages.map((st) => ({ width: st.width, kernels: [...st.kernels], expands: [...st.expands] })),
+  };
 }
 
 /** What an epoch records of ShiftNAS (the training samples' error resets with each call). */
-export async function shiftNasRecord(session: Session, resolved: ResolvedElasticSpace, edges: number[]): Promise<ShiftNasRecord> {
+export async function shiftNasRecord(
+  session: Session,
+  resolved: ResolvedElasticSpace,
+  edges: number[],
+): Promise<ShiftNasRecord> {
   const status = await session.shiftNasStatus();
-  const generated = (await generateSubnets(session, resolved, binCentres(edges))).map(({ value: _value, ...g }) => g);
-  return { probabilities: status.probabilities, beta: status.beta, estimate: status.estimate, updates: status.updates,
-    trainConstraintError: status.constraintError, generated };
+  const generated = (await generateSubnets(session, resolved, binCentres(edges))).map(
+    ({ value: _value, ...g }) => g,
+  );
+  return {
+    probabilities: status.probabilities,
+    beta: status.beta,
+    estimate: status.estimate,
+    updates: status.updates,
+    trainConstraintError: status.constraintError,
+    generated,
+  };
 }
 
 /** Mean relative MACs error of the generator over targets. */
-export const meanError = (generated: GeneratedSubnet[]) => generated.reduce((a, g) => a + g.error, 0) / generated.length;
-
+export const meanError = (generated: GeneratedSubnet[]) =>
+  generated.reduce((a, g) => a + g.error, 0) / generated.length;
 
 /** The run's ShiftNAS chart: B after each epoch and the generator's achieved vs target MACs. */
-export function shiftNasChartOf(history: { epoch: number; shiftnas?: ShiftNasRecord }[], edges: number[], title: string) {
-  const epochs = history.flatMap((r) => (r.shiftnas ? [{ epoch: r.epoch, probabilities: r.shiftnas.probabilities }] : []));
+export function shiftNasChartOf(
+  history: { epoch: number; shiftnas?: ShiftNasRecord }[],
+  edges: number[],
+  title: string,
+) {
+  const epochs = history.flatMap((r) =>
+    r.shiftnas ? [{ epoch: r.epoch, probabilities: r.shiftnas.probabilities }] : [],
+  );
   const last = history.at(-1)?.shiftnas;
   const labels = edges.slice(1).map((e, i) => `${(edges[i] / 1e6).toFixed(1)}-${(e / 1e6).toFixed(1)}`);
-  const generated = (last?.generated ?? []).map((g) => ({ targetMmacs: g.target / 1e6, achievedMmacs: g.macs / 1e6 }));
+  const generated = (last?.generated ?? []).map((g) => ({
+    targetMmacs: g.target / 1e6,
+    achievedMmacs: g.macs / 1e6,
+  }));
   return shiftNasChart(epochs, labels, generated, title);
 }
