@@ -147,7 +147,7 @@ describe('bounds on options that can hurt the machine', () => {
     [
       'a batch above the canvases',
       ['search', 'fbnetv5', '--batch-size', '9000'],
-      /--batch-size 9000 is larger than the 8000 training canvases: give at most 8000 or raise --train-canvases/,
+      /--batch-size 9000 is larger than the 8000 training canvases: give at most 8000, or raise --train-canvases to hold it/,
     ],
     [
       'more gradient-matching batches than the data holds',
@@ -181,6 +181,33 @@ describe('bounds on options that can hurt the machine', () => {
     expect(many.stderr).toMatch(/--repeats: at most 10000/);
     expect([big.status, many.status]).toEqual([2, 2]);
     expect(fs.existsSync(out)).toBe(false);
+  });
+
+  test('the default batch size shrinks to a small --limit-train, recorded in run.json', () => {
+    const out = path.join(tempDir(), 'run');
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'train',
+        '--epochs',
+        '1',
+        '--limit-train',
+        '64',
+        '--limit-eval',
+        '64',
+        '--threads',
+        '1',
+        '--progress',
+        'none',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.batchSize).toBe(64);
   });
 
   test('--workers above the cores is refused with the bound', () => {

@@ -367,7 +367,7 @@ export function withFlagNames(error: TorchnasError, command: Command | undefined
     const option = command?.options.find((o) => o.attributeName() === key && !o.hidden);
     const flag = option?.long ?? FLAG_OF[key];
     if (!flag) continue;
-    message = message.replace(new RegExp(`(^|[\\s(;,])${key}(?=[:\\s,;)]|$)`, 'g'), `$1${flag}`);
+    message = message.replace(new RegExp(`(^|[\\s(;,])${key}(?=[:\\s,;)])`, 'g'), `$1${flag}`);
   }
   return message;
 }

@@ -16,7 +16,7 @@ export function requireBatchFits(batchSize: number, images: number, bound: Batch
   const most = Math.floor(images / world);
   if (batchSize <= most) return;
   const shared = world > 1 ? ` shared by ${world} ranks` : '';
-  const other = bound.sizeOption ? ` or raise ${bound.sizeOption} ` : '';
-  throw invalid(`batchSize ${batchSize} is larger than the ${images} ${bound.split}${shared}: give at most ${most}${other}`.trimEnd(),
+  const other = bound.sizeOption ? `, or raise ${bound.sizeOption} to hold it` : '';
+  throw invalid(`batchSize ${batchSize} is larger than the ${images} ${bound.split}${shared}: give at most ${most}${other}`,
     ['batchSize', ...(bound.sizeOption ? [bound.sizeOption] : [])]);
 }

@@ -173,6 +173,11 @@ async function trainLocked(
       );
     }
     const trainSize = trainSet.size;
+    // The default batch shrinks to a small --limit-train (recorded in run.json); a given one is refused.
+    const perRank = Math.floor(trainSize / session.worldSize);
+    if (!previous && options.batchSize === undefined && opts.batchSize > perRank && perRank > 0) {
+      opts = { ...opts, batchSize: perRank };
+    }
     requireBatchFits(opts.batchSize, trainSize, {
       split: 'images of the training split',
       worldSize: session.worldSize,
