@@ -210,6 +210,44 @@ describe('bounds on options that can hurt the machine', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.batchSize).toBe(64);
   });
 
+  test('gm-nas: the default 32 batches per split shrink to a small --limit-train, recorded in run.json', () => {
+    const out = path.join(tempDir(), 'run');
+    const r = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'search',
+        'gm-nas',
+        '--channels',
+        '4',
+        '--cells',
+        '1',
+        '--epochs',
+        '1',
+        '--split-epochs',
+        'none',
+        '--limit-train',
+        '384',
+        '--batch-size',
+        '32',
+        '--eval-images',
+        '64',
+        '--samples',
+        '2',
+        '--threads',
+        '1',
+        '--progress',
+        'none',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.repeats).toBe(12);
+  }, 300_000);
+
   test('--workers above the cores is refused with the bound', () => {
     const r = spawnSync(process.execPath, [CLI, 'proxies', '--proxy', 'synflow', '--workers', '500'], {
       encoding: 'utf8',

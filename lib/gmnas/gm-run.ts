@@ -140,6 +140,10 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
     const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
     const space = openPathSpace(opts.space, opts, data);
     requireSpaceShape(space, data.train, opts.dataset);
+    // The default of 32 batches shrinks to a small --limit-train's (recorded); a given count is refused.
+    const batches = Math.ceil(data.train.size / opts.batchSize);
+    if (!opened && options.repeats === undefined && opts.repeats > batches)
+      opts = { ...opts, repeats: batches };
     requireDistinctRepeats(opts.repeats, opts.batchSize, data.train.size);
     checkEvaluatePaths(space, opts.evaluate);
     const optionCounts = space.decisions.map((d) => d.options.length);
