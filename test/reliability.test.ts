@@ -9,6 +9,8 @@ import { resumeRun } from '../lib/train/resume';
 import { tempDir } from './helpers/fixtures';
 
 const CLI = path.join(__dirname, '..', 'bin', 'torchnas.js');
+/** What a run folder's run.json holds. */
+const runJson = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
 const trainArgs = (out: string, seed: number, epochs = 2) => [
   CLI,
   'train',
@@ -48,7 +50,7 @@ describe('a run folder holds one process at a time', () => {
     const code = await new Promise((resolve) => first.on('exit', resolve));
     expect(code).toBe(0);
     expect(firstOut).toMatch(/test top-1/);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(1);
+    expect(runJson(out).options.seed).toBe(1);
     expect(fs.readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').match(/"final"/g)).toHaveLength(1);
     expect(fs.existsSync(lock)).toBe(false); // released at the end
   }, 300_000);
@@ -207,7 +209,7 @@ describe('bounds on options that can hurt the machine', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.batchSize).toBe(64);
+    expect(runJson(out).options.batchSize).toBe(64);
   });
 
   test('gm-nas: the default 32 batches per split shrink to a small --limit-train, recorded in run.json', () => {
@@ -245,7 +247,7 @@ describe('bounds on options that can hurt the machine', () => {
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.repeats).toBe(12);
+    expect(runJson(out).options.repeats).toBe(12);
   }, 300_000);
 
   test('--workers above the cores is refused with the bound', () => {
@@ -405,7 +407,7 @@ describe('divergence', () => {
       /training diverged in epoch 1 \(its mean training loss [\d.e+]+ is above 10x the 2\.30 a fresh network starts at\); the epoch was not committed\. .*the same command with --lr 1e8\), or start over in this folder with --restart \[E_DIVERGED\]/,
     );
     expect(fs.existsSync(path.join(out, 'state.json'))).toBe(false);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).diverged).toMatchObject({
+    expect(runJson(out).diverged).toMatchObject({
       epoch: 1,
       lr: 1e9,
     });
@@ -417,7 +419,7 @@ describe('divergence', () => {
       encoding: 'utf8',
     });
     expect(again.status).toBe(0);
-    expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(4);
+    expect(runJson(out).options.seed).toBe(4);
   }, 300_000);
 
   // The search commands train weights too: the same stop, the same ways forward.
@@ -451,7 +453,7 @@ describe('divergence', () => {
       );
       const again = run('--lr', '1e-3', '--seed', '3', '--restart');
       expect(again.status).toBe(0);
-      expect(JSON.parse(fs.readFileSync(path.join(out, 'run.json'), 'utf8')).options.seed).toBe(3);
+      expect(runJson(out).options.seed).toBe(3);
     },
     300_000,
   );
@@ -479,7 +481,7 @@ describe('divergence', () => {
       'train',
     );
     expect(options.lr).toBe(0.05);
-    const written = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    const written = runJson(dir);
     expect(written).toMatchObject({
       options: { lr: 0.05 },
       lrChanges: [{ afterEpoch: 1, from: 0.5, to: 0.05 }],
