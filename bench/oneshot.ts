@@ -164,16 +164,21 @@ async function trainArm(arm: string) {
   };
 }
 
-async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> {
-  const run = openSupernetRun(path.join(args.out, arm, 'supernet'));
+/**
+ * A run's training part (for BN recalibration) and --limit-valid scoring images from the whole held-out
+ * part (not shrunk with --limit-train, never trained on), the same images for every arm and seed.
+ */
+async function scoringData(run: ReturnType<typeof openSupernetRun>) {
   const opts = parseSupernetOptions(run.opts);
   const data = await supernetData(opts, SPACE);
-  // Scoring images from the whole held-out part (not shrunk with --limit-train), never trained on.
   const heldOut = (await supernetData({ ...opts, limitTrain: undefined }, SPACE)).valid;
-  data.valid = heldOut.subset(
-    Math.min(heldOut.size, Number(args['limit-valid'])),
-    Number(args['subnet-seed']) + 7,
-  );
+  const images = Math.min(heldOut.size, Number(args['limit-valid']));
+  return { ...data, valid: heldOut.subset(images, Number(args['subnet-seed']) + 7) };
+}
+
+async function scoreArm(arm: string, subnets: Subnet[]): Promise<SubnetScore[]> {
+  const run = openSupernetRun(path.join(args.out, arm, 'supernet'));
+  const data = await scoringData(run);
   const session = await loadSupernet(run, { threads: Number(args.threads) });
   try {
     return await scoreSubnets(session, SPACE, subnets, data, run.opts, (p) => {
@@ -312,13 +317,7 @@ async function shiftNasExtras(): Promise<ShiftNasExtras> {
     log(`shiftnas: NSGA-II at ${(centre / 1e6).toFixed(2)} M: ${evolved.evaluated} scored`);
     answers.push({ subnet: evolved.atTarget?.subnet, evaluated: evolved.evaluated });
   }
-  const opts = parseSupernetOptions(run.opts);
-  const data = await supernetData(opts, SPACE);
-  const heldOut = (await supernetData({ ...opts, limitTrain: undefined }, SPACE)).valid;
-  data.valid = heldOut.subset(
-    Math.min(heldOut.size, Number(args['limit-valid'])),
-    Number(args['subnet-seed']) + 7,
-  );
+  const data = await scoringData(run);
   const session = await loadSupernet(run, { threads: Number(args.threads) }, data.valid);
   try {
     const generated = await generateSubnets(session, SPACE, centres);
