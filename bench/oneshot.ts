@@ -166,7 +166,7 @@ async function trainArm(arm: string) {
 
 /**
  * A run's training part (for BN recalibration) and --limit-valid scoring images from the whole held-out
- * part (not shrunk with --limit-train, never trained on), the same images for every arm and seed.
+ * part (not shrunk with --limit-train, never trained on), the same images for every arm of a seed.
  */
 async function scoringData(run: ReturnType<typeof openSupernetRun>) {
   const opts = parseSupernetOptions(run.opts);
