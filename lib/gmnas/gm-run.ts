@@ -115,16 +115,17 @@ export interface GmNasResult {
 type GmState = RunState<GmEpochRecord> & { tree: GmNode[] };
 
 // Gradient matching averages the options' distances over `repeats` batches; more batches than the
-// training part holds would count the same images twice, not give a better estimate.
-function requireDistinctRepeats(repeats: number, batchSize: number, images: number): void {
+// training part holds would count the same images twice, not give a better estimate. The default
+// shrinks to them (recorded in run.json); a count the user gave is refused.
+function distinctRepeats(repeats: number, given: boolean, batchSize: number, images: number): number {
   const batches = Math.ceil(images / batchSize);
-  if (repeats > batches) {
-    throw invalid(
-      `repeats ${repeats} asks for more batches than the ${batches} of ${batchSize} images in the training part: ` +
-        `give at most ${batches}`,
-      ['repeats'],
-    );
-  }
+  if (repeats <= batches) return repeats;
+  if (!given) return batches;
+  throw invalid(
+    `repeats ${repeats} asks for more batches than the ${batches} of ${batchSize} images in the training part: ` +
+      `give at most ${batches}`,
+    ['repeats'],
+  );
 }
 
 export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => void): Promise<GmNasResult> {
@@ -140,11 +141,9 @@ export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => voi
     const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
     const space = openPathSpace(opts.space, opts, data);
     requireSpaceShape(space, data.train, opts.dataset);
-    // The default of 32 batches shrinks to a small --limit-train's (recorded); a given count is refused.
-    const batches = Math.ceil(data.train.size / opts.batchSize);
-    if (!opened && options.repeats === undefined && opts.repeats > batches)
-      opts = { ...opts, repeats: batches };
-    requireDistinctRepeats(opts.repeats, opts.batchSize, data.train.size);
+    // A resumed run keeps its recorded count: refused there as a given one would be.
+    const given = opened !== undefined || options.repeats !== undefined;
+    opts = { ...opts, repeats: distinctRepeats(opts.repeats, given, opts.batchSize, data.train.size) };
     checkEvaluatePaths(space, opts.evaluate);
     const optionCounts = space.decisions.map((d) => d.options.length);
     const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
