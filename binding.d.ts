@@ -481,6 +481,8 @@ export declare class NativeSession {
   ): Promise<{ analytic: number; numeric: number }>;
   /** The device's caching-allocator counters (available: false on CPU); resetPeak restarts the peaks. */
   memoryStats(options?: { resetPeak?: boolean }): Promise<NativeMemoryStats>;
+  /** Stops the running epoch at its next step (it rejects with E_CLOSED); close() still follows. */
+  cancel(): void;
   close(): Promise<void>;
 }
 
@@ -579,6 +581,8 @@ export declare class NativeMultitaskSearch {
   save(options: { path: string }): Promise<{ globalStep: number }>;
   load(options: { path: string }): Promise<{ globalStep: number }>;
   stateTensors(): Promise<Record<string, Float32Array | Float64Array>>;
+  /** Stops the running epoch at its next step (it rejects with E_CLOSED); close() still follows. */
+  cancel(): void;
   close(): Promise<void>;
 }
 

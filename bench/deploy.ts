@@ -22,7 +22,7 @@ import {
   resolveSpace,
   withProfiler,
 } from '../lib';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { wholeFlag } from './flags';
 import { kendall, median, spearman } from '../lib/util/statistics';
 

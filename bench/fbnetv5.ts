@@ -35,7 +35,7 @@ import {
   type DerivedTask,
   type MultitaskTask,
 } from '../lib/fbnetv5';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { readOr } from './step-cache';
 import { median, meanAndStd, spearman } from '../lib/util/statistics';

@@ -47,7 +47,7 @@ import {
 import { readSearchLatencyTable } from '../lib/latency/search-latency-table';
 import { costRange } from '../lib/search/target-derivation';
 import { networkComparisonChart, renderChart } from '../lib/report';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { runPool as pool } from '../lib/util/job-pool';
 import { meanAndStd } from '../lib/util/statistics';
 

@@ -39,7 +39,7 @@ import {
   type Nb201Cell,
 } from '../lib';
 import { gmData, type GmData } from '../lib/gmnas/gm-data';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { runPool } from '../lib/util/job-pool';
 import { kendall, meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';

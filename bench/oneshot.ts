@@ -59,7 +59,7 @@ import {
   trainSupernet,
   type SubnetScore,
 } from '../lib/supernet/train-supernet';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { readOr } from './step-cache';
 import { runPool } from '../lib/util/job-pool';
 import { kendall } from '../lib/util/statistics';

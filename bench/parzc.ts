@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parseArgs } from 'util';
 import { NB201_SIZE } from '../lib/benchmarks';
 import { augmentationFor, loadDataset } from '../lib/data/datasets';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import {
   DATA_PROXIES,
   kendall,

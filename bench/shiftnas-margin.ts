@@ -10,7 +10,7 @@ import { Session, subnetCost } from '../lib';
 import { randomSubnet } from '../lib/spaces';
 import { binCentres } from '../lib/supernet/shiftnas/shiftnas-run';
 import { macsCostTerms, nativeCostTerms } from '../lib/supernet/shiftnas/cost-model';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 import { DATA, EDGES, SMALL } from './shiftnas-small';
 
 const { values: args } = parseArgs({

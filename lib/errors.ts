@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'E_NATIVE' // any other native failure
   | 'E_RANK_FAILED' // a data-parallel peer was killed, failed or timed out
   | 'E_LOCKED' // another process holds the run directory
+  | 'E_ABORTED' // the caller's AbortSignal stopped a run (rerunning resumes it)
   | 'E_NATIVE_LOAD'; // the addon is not built
 
 export class TorchnasError extends Error {

@@ -54,6 +54,7 @@ export * from './report';
 export * from './proxies';
 export * from './supernet';
 export * from './fbnetv5';
+export * from './random-supernet';
 export * from './export';
 export {
   dominates,

@@ -4,8 +4,8 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { train, trainSupernet, TorchnasError } from '../lib';
-import { lockRunDir, LOCK_FILE } from '../lib/train/run-lock';
-import { resumeRun } from '../lib/train/resume';
+import { lockRunDir, LOCK_FILE } from '../lib/run/run-lock';
+import { resumeRun } from '../lib/run/resume';
 import { tempDir } from './helpers/fixtures';
 
 const CLI = path.join(__dirname, '..', 'bin', 'torchnas.js');

@@ -1,9 +1,9 @@
-// A resumed run and the options it is given again (lib/train/resume.ts): where it runs may change,
+// A resumed run and the options it is given again (lib/run/resume.ts): where it runs may change,
 // more epochs extend it, anything else is refused with the differences listed.
 import * as fs from 'fs';
 import * as path from 'path';
 import { train, TorchnasError } from '../lib';
-import { resumeOptions } from '../lib/train/resume';
+import { resumeOptions } from '../lib/run/resume';
 import { tempDir } from './helpers/fixtures';
 
 const TINY = {

@@ -1,6 +1,6 @@
 // The paired bootstrap every bench comparison uses: pairing removes what the two arms share.
 import { pairedBootstrap } from '../lib/util/statistics';
-import { Rng } from '../lib/strategies/rng';
+import { Rng } from '../lib/util/rng';
 
 describe('paired bootstrap', () => {
   it('finds a small shift between two arms whose own spreads overlap by far', () => {

@@ -1,10 +1,10 @@
 // `torchnas bench nb201`: seeded runs of one search strategy on the NAS-Bench-201 tables, reported as
 // the benchmark does (mean +- std of the chosen architectures' test accuracy). Registered on the main
 // program by lib/cli/main.ts.
-import { wholeNumber } from '../cli/option-parsers';
+import { wholeNumber } from '../util/option-parsers';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../errors';
-import { createCountProgress, type ProgressMode } from '../cli/progress';
+import { createCountProgress, type ProgressMode } from '../util/count-progress';
 import { nb201AnytimeChart, nb201ParetoChart, nb201ParetoPanel, plotFormat, renderChart } from '../report';
 import { STRATEGY_NAMES } from '../strategies';
 import { NB201_DATASETS } from './nb201';

@@ -2,8 +2,8 @@
 // task and space, and the cross-task table (the architecture chosen on task A, ranked on task B).
 import { Command, Option } from 'commander';
 import * as path from 'path';
-import { createCountProgress, type ProgressMode } from '../cli/progress';
-import { wholeNumber } from '../cli/option-parsers';
+import { createCountProgress, type ProgressMode } from '../util/count-progress';
+import { wholeNumber } from '../util/option-parsers';
 import { invalid } from '../errors';
 import { plotFormat, renderChart, tnb101AnytimeChart } from '../report';
 import { TNB101_TASKS, type Tnb101Space } from './tnb101';

@@ -2,8 +2,8 @@
 // consistent at any moment; say where the run stopped and the command that resumes it, then exit.
 import * as fs from 'fs';
 import * as path from 'path';
-import { heldRunDirs, releaseAllLocks } from '../train/run-lock';
-import { STATE_FILE } from '../train/run-state';
+import { heldRunDirs, releaseAllLocks } from '../run/run-lock';
+import { STATE_FILE } from '../run/run-state';
 
 const quoted = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 

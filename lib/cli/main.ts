@@ -13,6 +13,7 @@ import { DEFAULT_LAMBDA, proxyless } from '../search/proxyless';
 import { describeCost } from './progress';
 import { printResumeLineOnStop } from './interrupt';
 import { registerGmNasCommand } from '../gmnas/cli';
+import { registerRandomSupernetCommand } from '../random-supernet/cli';
 import { SPACES } from '../spaces';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
@@ -21,8 +22,8 @@ import { registerExportCommand } from '../export/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
 import { registerLaunchCommand } from '../dist/cli';
-import { addParallelOptions, parallelOptions } from './parallel-options';
-import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from './option-parsers';
+import { addParallelOptions, parallelOptions } from '../dist/parallel-options';
+import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../util/option-parsers';
 import { createProgress, createSearchProgress, type ProgressMode } from './progress';
 
 const int = wholeNumber;
@@ -319,6 +320,7 @@ Examples:
 
   registerFbnetv5Command(search);
   registerGmNasCommand(search);
+  registerRandomSupernetCommand(search);
 
   program
     .command('arch <preset|file>')

@@ -4,7 +4,9 @@ import cliProgress from 'cli-progress';
 import type { TrainEvent } from '../train/trainer';
 import type { DerivedCost, SearchEvent } from '../search/proxyless';
 
-export type ProgressMode = 'auto' | 'bar' | 'lines' | 'none';
+import type { ProgressMode } from '../util/count-progress';
+
+export type { ProgressMode } from '../util/count-progress';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -146,37 +148,5 @@ export function createSearchProgress(mode: ProgressMode, stream: NodeJS.WriteStr
         retrain(event.event);
         break;
     }
-  };
-}
-
-/** A bar (on a TTY) or a line every `every` items for a counted job: table builds, measurements. */
-export function createCountProgress(
-  mode: ProgressMode,
-  label: string,
-  stream: NodeJS.WriteStream = process.stderr,
-  every = 10,
-) {
-  const useBar = mode === 'bar' || (mode === 'auto' && stream.isTTY === true);
-  let bar: cliProgress.SingleBar | undefined;
-  return {
-    update(done: number, total: number) {
-      if (mode === 'none') return;
-      if (!useBar) {
-        if (done === total || done % every === 0) stream.write(`${label} ${done}/${total}\n`);
-        return;
-      }
-      if (!bar) {
-        bar = new cliProgress.SingleBar(
-          { format: `${label} [{bar}] {value}/{total} eta {eta}s`, hideCursor: true, stream },
-          cliProgress.Presets.shades_classic,
-        );
-        bar.start(total, done);
-      }
-      bar.update(done);
-    },
-    stop() {
-      bar?.stop();
-      bar = undefined;
-    },
   };
 }

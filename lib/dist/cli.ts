@@ -1,6 +1,6 @@
 // `torchnas launch`: the torchrun of torchnas.
 import { Command } from 'commander';
-import { wholeNumber as int, finiteNumber as num } from '../cli/option-parsers';
+import { wholeNumber as int, finiteNumber as num } from '../util/option-parsers';
 import { launch } from './launch';
 
 /** Whether the subcommand `argv` names (e.g. `search proxyless`) takes --progress. */

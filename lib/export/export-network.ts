@@ -7,7 +7,7 @@ import * as path from 'path';
 import { loadArchitecture, parseArchitecture, resolveNetwork, type Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { Session } from '../train/session';
-import { readRunState, RUN_FILE } from '../train/run-state';
+import { readRunState, RUN_FILE } from '../run/run-state';
 import { writeFileAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
 import { prepareOutputFile } from '../util/output-file';

@@ -7,7 +7,7 @@ import {
   finiteNumber,
   macsCount,
   wholeNumber,
-} from '../cli/option-parsers';
+} from '../util/option-parsers';
 import { keepProbabilityChart, plotFormat, renderChart } from '../report';
 import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic-file';

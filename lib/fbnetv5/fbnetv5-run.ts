@@ -7,18 +7,15 @@ import { requireBatchFits } from '../data/batch-bounds';
 import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/datasets';
 import { fromZod, invalid } from '../errors';
-import { RUN_FIELDS } from '../train/run-fields';
-import { resumeRun } from '../train/resume';
+import { RUN_FIELDS } from '../run/run-fields';
+import { openRunDir } from '../run/run-state';
 import {
-  commitEpoch,
-  freshRunState,
-  openRunDir,
-  restoreCheckpoint,
-  RUN_FILE,
-  SUMMARY_FILE,
-  type RunState,
-} from '../train/run-state';
-import { withRunLock } from '../train/run-lock';
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { CanvasOptionsSchema, resolveCanvasOptions } from './canvas';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
@@ -103,6 +100,8 @@ export interface Fbnetv5Result {
   epochs: number;
   derived: DerivedTask[];
   history: Fbnetv5Record[];
+  /** Each task's keep-probability per block after the last epoch. */
+  probabilities: number[][];
 }
 
 export interface Fbnetv5Events {
@@ -325,65 +324,82 @@ export function readDerivedArchitecture(runDir: string, task: string): DerivedAr
 export async function searchFbnetv5(
   options: Fbnetv5Options,
   events: Fbnetv5Events = {},
+  control?: RunControl,
 ): Promise<Fbnetv5Result> {
-  let o = resolveFbnetv5Options(options);
-  const runDir = o.runDir ?? path.join('runs', `fbnetv5-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return withRunLock(runDir, o, async () => {
-    const opened = openRunDir<ResolvedFbnetv5Options, Fbnetv5Record>(runDir, 'fbnetv5');
-    if (opened) o = resumeRun(opened, options, o, runDir, 'fbnetv5');
-    const splits = await canvasSplits(o);
-    const stepsPerEpoch = Math.ceil(o.trainCanvases / o.batchSize);
-    const net = netFor(o, stepsPerEpoch);
-    try {
-      let state: RunState<Fbnetv5Record> = opened?.state ?? freshRunState();
-      if (opened) await restoreCheckpoint(net, runDir, state);
-      else {
-        fs.mkdirSync(runDir, { recursive: true });
-        writeJsonAtomic(path.join(runDir, RUN_FILE), { kind: 'fbnetv5', options: o });
-      }
-      for (let epoch = state.epochsDone; epoch < o.epochs; epoch++) {
-        await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
-        const stats = await net.trainEpoch(splits.train, o.batchSize, epoch, 0, (r) =>
-          events.onProgress?.(epoch + 1, r),
-        );
-        const record: Fbnetv5Record = {
-          type: 'epoch',
-          epoch: epoch + 1,
-          globalStep: stats.globalStep,
-          searching: epoch >= o.warmupEpochs,
-          seconds: stats.seconds,
-          loss: byTask(o.tasks, stats.loss),
-          weight: byTask(o.tasks, stats.weight),
-          probabilities: byTask(o.tasks, stats.probabilities),
-        };
-        state = await commitEpoch(net, runDir, state, record);
-        events.onEpoch?.(record);
-      }
-      const probabilities = await net.probabilities();
-      const derived = deriveTasks(
-        o.space,
-        o.tasks as MultitaskTask[],
-        probabilities,
-        taskTargets(o),
-        o.targetTolerance,
+  const emit = (e: unknown) => {
+    const event = e as {
+      type: string;
+      record: Fbnetv5Record;
+      epoch: number;
+      progress: Record<string, number>;
+    };
+    if (event.type === 'epoch') events.onEpoch?.(event.record);
+    else events.onProgress?.(event.epoch, event.progress);
+  };
+  return runMethod(FBNETV5_METHOD, options, emit, control);
+}
+
+const FBNETV5_METHOD: RunMethod<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result> = {
+  kind: 'fbnetv5',
+  parse: (options) => resolveFbnetv5Options(options as Fbnetv5Options),
+  folder: () => 'fbnetv5',
+  open: openFbnetv5,
+  summary: (result) => ({
+    derived: result.derived,
+    probabilities: byTask(result.options.tasks, result.probabilities),
+  }),
+};
+
+/** The canvases and the multitask supernet of a search. */
+async function openFbnetv5({
+  opts: o,
+  runDir,
+  emit,
+}: RunContext<ResolvedFbnetv5Options, Fbnetv5Record>): Promise<
+  OpenedRun<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result>
+> {
+  const splits = await canvasSplits(o);
+  const net = netFor(o, Math.ceil(o.trainCanvases / o.batchSize));
+  return {
+    model: net,
+    start: () => {},
+    epoch: async (epoch) => {
+      await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
+      const stats = await net.trainEpoch(
+        splits.train,
+        o.batchSize,
+        epoch,
+        0,
+        (progress) => emit({ type: 'progress', epoch: epoch + 1, progress }),
+        o.progressEvery,
       );
-      const result = {
+      return {
+        type: 'epoch',
+        epoch: epoch + 1,
+        globalStep: stats.globalStep,
+        searching: epoch >= o.warmupEpochs,
+        seconds: stats.seconds,
+        loss: byTask(o.tasks, stats.loss),
+        weight: byTask(o.tasks, stats.weight),
+        probabilities: byTask(o.tasks, stats.probabilities),
+      };
+    },
+    finish: async (state) => {
+      const probabilities = await net.probabilities();
+      const tasks = o.tasks as MultitaskTask[];
+      const derived = deriveTasks(o.space, tasks, probabilities, taskTargets(o), o.targetTolerance);
+      for (const d of derived)
+        writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
+      return {
         runDir,
         options: o,
         space: o.space,
         epochs: o.epochs,
         derived,
         history: state.history,
+        probabilities,
       };
-      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), {
-        derived,
-        probabilities: byTask(o.tasks, probabilities),
-      });
-      for (const d of derived)
-        writeJsonAtomic(path.join(runDir, `arch-${d.task}.json`), derivedArchitecture(o.space, d));
-      return result;
-    } finally {
-      await net.close();
-    }
-  });
+    },
+    close: () => net.close(),
+  };
 }

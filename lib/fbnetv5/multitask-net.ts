@@ -93,9 +93,10 @@ export class MultitaskNet {
     epoch: number,
     maxSteps = 0,
     onProgress?: (record: Record<string, number>) => void,
+    progressEvery = 20,
   ): Promise<NativeMultitaskEpoch> {
     return callNative(() =>
-      this.handle.trainEpoch({ ...request(split, batchSize, epoch), maxSteps }, onProgress),
+      this.handle.trainEpoch({ ...request(split, batchSize, epoch), maxSteps, progressEvery }, onProgress),
     );
   }
 
@@ -137,6 +138,11 @@ export class MultitaskNet {
 
   stateTensors(): Promise<Record<string, Float32Array | Float64Array>> {
     return callNative(() => this.handle.stateTensors());
+  }
+
+  /** Stops the running epoch at its next step: it rejects with E_CLOSED (an abort); close() follows. */
+  cancel(): void {
+    this.handle.cancel();
   }
 
   close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Retraining a derived FBNetV5 network alone on its task with one recipe, and the control it is
 // judged against: random block masks of the same task's MACs, retrained with the identical recipe.
 import { invalid } from '../errors';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import { MultitaskNet, type CanvasSplit } from './multitask-net';
 import {
   blockCount,

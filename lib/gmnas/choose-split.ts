@@ -2,7 +2,7 @@
 // gradients disagree most, cut where they disagree; the reference's --edge_crit grad), or, as the
 // control, a random unsplit decision cut into two random groups (its split_crit fewshot).
 import type { Dataset } from '../data/datasets';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import type { Session } from '../train/session';
 import { bestTwoWaySplit, MIN_GROUP, randomTwoWaySplit } from './partition';
 import type { GmNode, SplitRecord } from './split-tree';

@@ -1,12 +1,12 @@
 // `torchnas search gm-nas`: GM-NAS on the NB201 or a chain supernet, with progress lines on stderr, a
 // run directory that resumes, and an optional plot of the split tree.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../cli/option-parsers';
+import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../util/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart, splitTreeChart } from '../report';
 import { readJson } from '../util/json-file';
 import * as path from 'path';
-import { RUN_FILE } from '../train/run-state';
+import { RUN_FILE } from '../run/run-state';
 import { gmNas, type GmEvent, type GmNasResult } from './gm-run';
 
 const int = wholeNumber;

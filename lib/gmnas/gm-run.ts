@@ -4,23 +4,22 @@
 // to the end of the budget; then each leaf scores sampled architectures on held-out data and the best
 // leaf's best is the result. The split tree is committed with each epoch's checkpoints, so a run
 // resumes exactly.
-import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { DATASET_NAMES } from '../data/datasets';
-import { fromZod, invalid, TorchnasError } from '../errors';
+import { invalid, TorchnasError } from '../errors';
 import { stepsPerEpoch } from '../dist/run-session';
+import { freshRunState, type RunState } from '../run/run-state';
 import {
-  commitRunState,
-  freshRunState,
-  openRunDir,
-  RUN_FILE,
-  SUMMARY_FILE,
-  type RunState,
-} from '../train/run-state';
-import { withRunLock } from '../train/run-lock';
-import { resumeRun } from '../train/resume';
-import { RUN_FIELDS } from '../train/run-fields';
+  closingOnError,
+  parseWith,
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
+import { RUN_FIELDS } from '../run/run-fields';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { chooseSplit, unsplitDecisions } from './choose-split';
 import { gmData, requireSpaceShape, type GmData } from './gm-data';
@@ -128,74 +127,88 @@ function distinctRepeats(repeats: number, given: boolean, batchSize: number, ima
   );
 }
 
-export async function gmNas(options: GmNasOptions, onEvent?: (e: GmEvent) => void): Promise<GmNasResult> {
-  const started = Date.now();
-  const parsed = GmNasOptionsSchema.safeParse(options);
-  if (!parsed.success) throw fromZod('gm-nas options', parsed.error);
-  let opts: Opts = parsed.data;
-  const runDir = opts.runDir ?? path.join('runs', `gm-nas-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return withRunLock(runDir, {}, async () => {
-    const opened = openRunDir<Opts, GmEpochRecord>(runDir, 'gm-nas');
-    if (opened) opts = resumeRun(opened, options, opts, runDir, 'gm-nas');
-    const emit = (e: GmEvent) => onEvent?.(e);
-    const data = await gmData({ ...opts, seed: opts.dataSeed ?? opts.seed });
-    const space = openPathSpace(opts.space, opts, data);
-    requireSpaceShape(space, data.train, opts.dataset);
-    // A resumed run keeps its recorded count: refused there as a given one would be.
-    const given = opened !== undefined || options.repeats !== undefined;
-    opts = { ...opts, repeats: distinctRepeats(opts.repeats, given, opts.batchSize, data.train.size) };
-    checkEvaluatePaths(space, opts.evaluate);
-    const optionCounts = space.decisions.map((d) => d.options.length);
-    const fresh: GmState = { ...freshRunState<GmEpochRecord>(), tree: [rootNode(optionCounts)] };
-    let state: GmState = (opened?.state as GmState | undefined) ?? fresh;
-    const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
-    const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
-    try {
-      for (const leaf of leaves(state.tree)) {
-        await sessions.open(leaf, state.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
-      }
-      if (!opened) {
-        fs.mkdirSync(runDir, { recursive: true });
-        const stored = { kind: 'gm-nas', options: { ...opts, runDir }, decisions: space.decisions };
-        writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
-      }
-      emit({
-        type: 'start',
-        runDir,
-        space: space.name,
-        decisions: space.decisions.length,
-        startEpoch: state.epochsDone,
-        epochs: opts.epochs,
-        leaves: leaves(state.tree).length,
-      });
-      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-        const splits = await splitDueLeaves(state, epoch, { opts, data, sessions, optionCounts, emit });
-        const trained = await trainLeaves(splits.tree, epoch, { opts, data, sessions, emit });
-        const record: GmEpochRecord = {
-          type: 'gm-epoch',
-          epoch: epoch + 1,
-          splits: splits.records,
-          leaves: trained,
-        };
-        state = await commitLeaves(runDir, state, splits.tree, sessions, record);
-        emit({ type: 'epoch', record: state.history.at(-1)! });
-      }
-      const selected = await selectArchitectures(state.tree, sessions, space, data, opts);
-      for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
-      const seconds = (Date.now() - started) / 1000;
-      const result: GmNasResult = {
-        runDir,
-        space: space.name,
-        tree: state.tree,
-        ...selected,
-        history: state.history,
-        seconds,
-      };
-      writeResult(runDir, space, opts, result);
-      return result;
-    } finally {
-      await sessions.closeAll();
+export async function gmNas(
+  options: GmNasOptions,
+  onEvent?: (e: GmEvent) => void,
+  control?: RunControl,
+): Promise<GmNasResult> {
+  return runMethod(GM_METHOD, options, (e) => onEvent?.(e as GmEvent), control);
+}
+
+const GM_METHOD: RunMethod<Opts, GmEpochRecord, GmNasResult> = {
+  kind: 'gm-nas',
+  parse: parseWith(GmNasOptionsSchema, 'gm-nas options'),
+  folder: () => 'gm-nas',
+  // Its `restart` is how children start (fresh weights), not a new run.
+  startOver: () => false,
+  open: openGmNas,
+};
+
+/** The data, the path space and a session per leaf of the split tree (each from its checkpoint). */
+async function openGmNas({
+  opts: parsed,
+  runDir,
+  given,
+  previous,
+  emit,
+  started,
+}: RunContext<Opts, GmEpochRecord>): Promise<OpenedRun<Opts, GmEpochRecord, GmNasResult>> {
+  const data = await gmData({ ...parsed, seed: parsed.dataSeed ?? parsed.seed });
+  const space = openPathSpace(parsed.space, parsed, data);
+  requireSpaceShape(space, data.train, parsed.dataset);
+  // A resumed run keeps its recorded count: refused there as a given one would be.
+  const givenRepeats = previous !== undefined || (given as GmNasOptions).repeats !== undefined;
+  const opts = {
+    ...parsed,
+    repeats: distinctRepeats(parsed.repeats, givenRepeats, parsed.batchSize, data.train.size),
+  };
+  checkEvaluatePaths(space, opts.evaluate);
+  const optionCounts = space.decisions.map((d) => d.options.length);
+  const first = (previous as GmState | undefined) ?? {
+    ...freshRunState<GmEpochRecord>(),
+    tree: [rootNode(optionCounts)],
+  };
+  const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
+  const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
+  const ctx = { opts, data, sessions, emit };
+  return closingOnError(sessions.asModel(), async () => {
+    for (const leaf of leaves(first.tree)) {
+      await sessions.open(leaf, first.tree, leaf.checkpoint && path.join(runDir, leaf.checkpoint));
     }
+    let splits: GmNode[] = first.tree;
+    return {
+      options: opts,
+      initialState: previous ? undefined : first,
+      stored: { decisions: space.decisions },
+      start: (startEpoch) =>
+        emit({
+          type: 'start',
+          runDir,
+          space: space.name,
+          decisions: space.decisions.length,
+          startEpoch,
+          epochs: opts.epochs,
+          leaves: leaves(first.tree).length,
+        } satisfies GmEvent),
+      epoch: async (epoch, state) => {
+        const split = await splitDueLeaves(state as GmState, epoch, { ...ctx, optionCounts });
+        splits = split.tree;
+        const trained = await trainLeaves(split.tree, epoch, ctx);
+        return { type: 'gm-epoch', epoch: epoch + 1, splits: split.records, leaves: trained };
+      },
+      saveEpoch: (state, record) => saveLeaves(runDir, state as GmState, splits, sessions, record),
+      finish: async (state) => {
+        const tree = (state as GmState).tree;
+        const selected = await selectArchitectures(tree, sessions, space, data, opts);
+        for (const leaf of selected.leaves) emit({ type: 'selected', leaf } satisfies GmEvent);
+        const seconds = (Date.now() - started) / 1000;
+        const result = { runDir, space: space.name, tree, ...selected, history: state.history, seconds };
+        writeArchitecture(runDir, space, opts, result);
+        return result;
+      },
+      cancel: () => sessions.cancelAll(),
+      close: () => sessions.closeAll(),
+    };
   });
 }
 
@@ -270,14 +283,14 @@ async function trainLeaves(
   return out;
 }
 
-/** Every leaf's checkpoint, then state.json naming them (the commit point); superseded files go. */
-async function commitLeaves(
+/** Every leaf's checkpoint, the state naming them, and the leaves' checkpoints it supersedes. */
+async function saveLeaves(
   runDir: string,
   state: GmState,
   tree: GmNode[],
   sessions: LeafSessions,
   record: GmEpochRecord,
-): Promise<GmState> {
+): Promise<{ next: GmState; superseded: string[] }> {
   const committed = new Set(state.tree.flatMap((n) => (n.checkpoint ? [n.checkpoint] : [])));
   const saved = new Map<number, { checkpoint: string; globalStep: number }>();
   for (const leaf of leaves(tree)) {
@@ -296,17 +309,14 @@ async function commitLeaves(
     history: [...state.history, record],
     tree: nextTree,
   };
-  commitRunState(runDir, next);
   const kept = new Set([...saved.values()].map((s) => s.checkpoint));
-  for (const file of committed) if (!kept.has(file)) fs.rmSync(path.join(runDir, file), { force: true });
-  return next;
+  return { next, superseded: [...committed].filter((file) => !kept.has(file)) };
 }
 
-function writeResult(runDir: string, space: PathSpace, opts: Opts, result: GmNasResult): void {
+function writeArchitecture(runDir: string, space: PathSpace, opts: Opts, result: GmNasResult): void {
   const { path: chosen, arch } = result.chosen;
   const described = space.architecture
     ? space.architecture(chosen, `gm-nas-${space.name}-s${opts.seed}`)
     : { nb201: arch, channels: opts.channels, cells: opts.cells };
   writeJsonAtomic(path.join(runDir, 'arch.json'), described);
-  writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
 }

@@ -92,6 +92,16 @@ export class LeafSessions {
     this.sessions.delete(parent.id);
   }
 
+  /** Stops the running epoch of every leaf at its next step (an abort). */
+  cancelAll(): void {
+    for (const session of this.sessions.values()) session.cancel();
+  }
+
+  /** The leaves as one model to close when opening fails. */
+  asModel(): { close(): Promise<void> } {
+    return { close: () => this.closeAll() };
+  }
+
   async closeAll(): Promise<void> {
     for (const session of this.sessions.values()) await session.close();
     this.sessions.clear();

@@ -9,7 +9,7 @@
 // reference's random_split_201 (utils.py:640-652): n/2 ops drawn at random, and the rest.
 import { callNativeSync, invalid } from '../errors';
 import { native } from '../native';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 
 /** The fewest options a group may hold. */
 export const MIN_GROUP = 2;

@@ -2,7 +2,7 @@
 // masks (NB201: connected cells only, as the reference's rsws_project) plus any paths the caller asked
 // about that it holds, on held-out images with batch statistics as in training; its best is its
 // choice, and the best sub-supernet's choice is the run's.
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import type { GmData } from './gm-data';
 import type { LeafSessions } from './leaf-sessions';
 import type { PathSpace } from './path-space';

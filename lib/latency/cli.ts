@@ -1,9 +1,9 @@
 // `torchnas latency table|fit|measure`: latency tables for a search space, their predictor, and
 // end-to-end timing of architectures. Registered on the main program by lib/cli/main.ts.
-import { wholeNumber } from '../cli/option-parsers';
+import { wholeNumber } from '../util/option-parsers';
 import { Command, Option } from 'commander';
 import { loadArchitecture } from '../arch';
-import { createCountProgress, type ProgressMode } from '../cli/progress';
+import { createCountProgress, type ProgressMode } from '../util/count-progress';
 import { ELASTIC_SPACES, loadElasticSpace, loadSpace, resolveSpace, SPACES } from '../spaces';
 import { invalid } from '../errors';
 import { readJson } from '../util/json-file';

@@ -8,7 +8,7 @@ import { resolveNetwork, type Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { onnxModel } from '../export/onnx';
 import { tensorEntries } from '../export/tensor-names';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import { median } from '../util/statistics';
 import { conditionsFor, type LatencyConditions, type ResolvedTimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';

@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import type { ResolvedSpace } from '../spaces/chain-space';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import {
   checkRounds,
   conditionDifferences,

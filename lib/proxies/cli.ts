@@ -1,11 +1,11 @@
 // `torchnas proxies`: zero-cost proxies of sampled NAS-Bench-201 networks, built and scored natively,
 // rank-correlated with the benchmark's test accuracy. Registered on the main program by lib/cli/main.ts.
-import { wholeNumber } from '../cli/option-parsers';
+import { wholeNumber } from '../util/option-parsers';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { NB201_DATASETS } from '../benchmarks';
 import { augmentationFor, DATASET_NAMES, loadDataset, type DatasetName } from '../data/datasets';
 import { invalid } from '../errors';
-import { createCountProgress, type ProgressMode } from '../cli/progress';
+import { createCountProgress, type ProgressMode } from '../util/count-progress';
 import { runNb201ProxyStudy, type Nb201ProxyStudy } from './nb201-proxies';
 import { DATA_PROXIES, PROXY_NAMES, type ProxyName } from './zero-cost';
 

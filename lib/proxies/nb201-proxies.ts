@@ -7,7 +7,7 @@ import { ThreadsSchema, WorkersSchema } from '../util/threads';
 import { invalid, fromZod } from '../errors';
 import type { Dataset } from '../data/datasets';
 import { NB201_DATASETS, NB201_SIZE, nb201AccuracyColumn, nb201ArchString } from '../benchmarks';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import { Session } from '../train/session';
 import { kendall, spearman } from '../util/statistics';
 import { PROXY_NAMES, type ProxyName } from './zero-cost';

@@ -7,7 +7,7 @@ import * as path from 'path';
 import { TorchnasError } from '../errors';
 import type { SearchRecord } from '../search/proxyless';
 import { parseChainSpace, resolveSpace } from '../spaces';
-import { readRunState, RUN_FILE, SUMMARY_FILE } from '../train/run-state';
+import { readRunState, RUN_FILE, SUMMARY_FILE } from '../run/run-state';
 import { readJson } from '../util/json-file';
 import { plotFormat, renderChart, type VegaLiteSpec } from './plot';
 

@@ -5,7 +5,7 @@
 // evaluated twice: evaluations are the expensive part and a repeat would teach the search nothing.
 import { z } from 'zod';
 import { fromZod, invalid } from '../errors';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import { crowdingDistance, nondominatedSort, paretoFront, type Objectives } from './pareto';
 
 export interface EvolutionOperators<A> {

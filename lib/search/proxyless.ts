@@ -2,29 +2,27 @@
 // epoch alternates weight steps on the train part with architecture steps on a held-out validation
 // part (every `archEvery` weight steps), under a hardware-aware loss on the expected latency. The
 // argmax architecture is exported and, if asked, retrained from scratch and tested.
-import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import type { NativeSearchEpochStats } from '../../binding';
 import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../data/datasets';
 import { searchSplits } from '../data/search-splits';
-import { fromZod, TorchnasError } from '../errors';
+import { TorchnasError } from '../errors';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
-import {
-  commitEpoch,
-  freshRunState,
-  openRunDir,
-  restoreCheckpoint,
-  RUN_FILE,
-  SUMMARY_FILE,
-  type RunState,
-} from '../train/run-state';
-import { withRunLock } from '../train/run-lock';
-import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
 import { adoptWarmup } from './warm-start';
-import { RUN_FIELDS } from '../train/run-fields';
-import { clearRun, guardedEpoch } from '../train/divergence';
+import { RUN_FIELDS } from '../run/run-fields';
+import { guardedEpoch } from '../run/divergence';
+import type { Session } from '../train/session';
+import {
+  closingOnError,
+  parseWith,
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
 import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
@@ -228,95 +226,80 @@ function checkTarget(resolved: ResolvedSpace, latency: SearchCostTable, opts: Se
 export async function proxyless(
   options: ProxylessOptions,
   onEvent?: (e: SearchEvent) => void,
+  control?: RunControl,
 ): Promise<ProxylessResult> {
-  const started = Date.now();
-  const parsed = ProxylessOptionsSchema.safeParse(options);
-  if (!parsed.success) throw fromZod('search options', parsed.error);
-  let opts = parsed.data;
-  const runDir = opts.runDir ?? path.join('runs', `search-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return withRunLock(runDir, opts, async () => {
-    if (opts.restart) clearRun(runDir);
-    const opened = openRunDir<typeof opts, SearchRecord>(runDir, 'search');
-    if (!opened) refuseOtherRunInFolder(runDir, options, opts);
-    const previous = opened?.state;
-    if (opened) opts = resumeRun(opened, options, opts, runDir, 'search');
-    const emit = (e: SearchEvent) => onEvent?.(e);
-    const resolved = resolveSpace(loadSpace(opts.space));
-    const latency = readSearchLatencyTable(resolved, opts.latencyTable);
-    checkTarget(resolved, latency, opts);
-    const session = await openRunSession(opts);
-    const root = session.isRoot;
-    let state: RunState<SearchRecord> = previous ?? freshRunState();
-    const adopted = !previous && opts.warmupFrom !== undefined;
-    if (adopted) state = adoptWarmup<typeof opts, SearchRecord>(opts.warmupFrom!, opts, runDir);
-    try {
-      const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
-      requireShape(
-        `search space '${resolved.space.name}'`,
-        resolved.space.input,
-        resolved.space.classes,
-        full,
-        opts.dataset,
-      );
-      const { train: trainSet, valid: validSet } = searchSplits(full, opts);
-      const { parameters } = await session.buildSupernet(resolved);
-      const steps = stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize);
-      // Warm-up and search each get a cosine cycle of their own, as the reference's two phases do.
-      const restartStep =
-        opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
-      await session.configureTraining({
-        optimizer: opts.optimizer,
-        lr: opts.lr,
-        weightDecay: opts.weightDecay,
-        labelSmoothing: opts.labelSmoothing,
-        totalSteps: opts.epochs * steps,
-        restartStep,
-      });
-      await session.configureSearch({
-        method: opts.method,
-        mode: opts.mode,
-        lr: opts.archLr,
-        latency: latency.table,
-        fixedLatency: latency.fixed,
-        latencyLoss: opts.latencyLoss,
-        target: opts.target,
-        a: opts.a,
-        b: opts.b,
-        samples: opts.samples,
-        lambda:
-          opts.lambda ??
-          (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
-        zeroActiveGradient: opts.zeroActiveGradient,
-      });
-      if (previous || adopted) await restoreCheckpoint(session, runDir, state);
-      if (!previous && root) {
-        fs.mkdirSync(runDir, { recursive: true });
-        writeJsonAtomic(path.join(runDir, RUN_FILE), {
-          kind: 'search',
-          options: { ...opts, runDir },
-          space: resolved.space,
-          latencyUnit: latency.unit,
-        });
-      }
-      emit({
-        type: 'start',
-        runDir,
-        space: resolved.space.name,
-        edges: resolved.edges.length,
-        candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)),
-        params: parameters,
-        startEpoch: state.epochsDone,
-        epochs: opts.epochs,
-        latencyUnit: latency.unit,
-      });
+  return runMethod(PROXYLESS_METHOD, options, (e) => onEvent?.(e as SearchEvent), control);
+}
 
-      const augment = augmentationFor(opts.dataset, opts.augment);
-      const validLoader = {
-        batchSize: opts.batchSize,
-        seed: opts.seed + 3,
-        augment: { mean: augment.mean, std: augment.std },
-      };
-      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+const PROXYLESS_METHOD: RunMethod<SearchOptions, SearchRecord, ProxylessResult> = {
+  kind: 'search',
+  parse: parseWith(ProxylessOptionsSchema, 'search options'),
+  folder: () => 'search',
+  open: openSearch,
+  after: retrainDerived,
+  summary: (result) => ({ ...result, latencyUnit: result.cost.unit }),
+};
+
+/** The supernet, its architecture parameters and the data of a ProxylessNAS search. */
+async function openSearch({
+  opts,
+  runDir,
+  previous,
+  emit,
+  started,
+}: RunContext<SearchOptions, SearchRecord>): Promise<
+  OpenedRun<SearchOptions, SearchRecord, ProxylessResult>
+> {
+  const resolved = resolveSpace(loadSpace(opts.space));
+  const latency = readSearchLatencyTable(resolved, opts.latencyTable);
+  checkTarget(resolved, latency, opts);
+  const adopted =
+    !previous && opts.warmupFrom !== undefined
+      ? adoptWarmup<SearchOptions, SearchRecord>(opts.warmupFrom, opts, runDir)
+      : undefined;
+  const session = await openRunSession(opts);
+  const root = session.isRoot;
+  return closingOnError(session, async () => {
+    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+    requireShape(
+      `search space '${resolved.space.name}'`,
+      resolved.space.input,
+      resolved.space.classes,
+      full,
+      opts.dataset,
+    );
+    const { train: trainSet, valid: validSet } = searchSplits(full, opts);
+    const { parameters } = await session.buildSupernet(resolved);
+    await configureSearch(
+      session,
+      opts,
+      latency,
+      stepsPerEpoch(trainSet.size, opts.batchSize, session.worldSize),
+    );
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    const validLoader = {
+      batchSize: opts.batchSize,
+      seed: opts.seed + 3,
+      augment: { mean: augment.mean, std: augment.std },
+    };
+    return {
+      model: session,
+      root,
+      initialState: adopted,
+      stored: { space: resolved.space, latencyUnit: latency.unit },
+      start: (startEpoch) =>
+        emit({
+          type: 'start',
+          runDir,
+          space: resolved.space.name,
+          edges: resolved.edges.length,
+          candidates: Math.max(...resolved.edges.map((e) => e.candidates.length)),
+          params: parameters,
+          startEpoch,
+          epochs: opts.epochs,
+          latencyUnit: latency.unit,
+        } satisfies SearchEvent),
+      epoch: async (epoch) => {
         const updateArch = epoch >= opts.warmupEpochs;
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
         const stats: NativeSearchEpochStats = await guardedEpoch(guard, () =>
@@ -341,7 +324,7 @@ export async function proxyless(
                 archSteps: p.archSteps,
                 entropy: p.entropy,
                 imagesPerSecond: p.imagesPerSecond,
-              }),
+              } satisfies SearchEvent),
           ),
         );
         const arch = await session.archState();
@@ -350,7 +333,7 @@ export async function proxyless(
           sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
           argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
         };
-        const record: SearchRecord = {
+        return {
           type: 'search-epoch',
           epoch: epoch + 1,
           updatedArch: updateArch,
@@ -367,76 +350,121 @@ export async function proxyless(
           argmax,
           argmaxLatency: choiceLatency(resolved, latency, argmax),
         };
-        state = await commitEpoch(session, runDir, state, record);
-        emit({ type: 'epoch', record });
-      }
-    } finally {
-      await session.close();
-    }
-
-    const last = state.history.at(-1)!;
-    const { derived: choice, withinTarget } = deriveChoices(resolved, latency, opts, last.probabilities);
-    const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
-    const derivedLatency = choiceLatency(resolved, latency, choice);
-    const cost: DerivedCost = {
-      value: derivedLatency,
-      unit: latency.unit,
-      measure: latency.measure,
-      ...costRange(latency),
-      ...(opts.target === undefined
-        ? {}
-        : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
+      },
+      finish: async (state) =>
+        derive(state.history, { resolved, latency, opts, runDir, root, emit, started }),
+      close: () => session.close(),
     };
-    if (root) writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-    const edges = choice.map((c, e): DerivedEdge => {
-      const p = last.probabilities[e];
-      const top = p.indexOf(Math.max(...p));
-      const options = resolved.edges[e].candidates;
-      return {
-        choice: c,
-        p: p[options.indexOf(c)],
-        uniform: 1 / p.length,
-        mostProbable: options[top],
-        pMostProbable: p[top],
-      };
-    });
-    emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
-    let retrain: TrainResult | undefined;
-    if (opts.retrainEpochs > 0) {
-      retrain = await train(
-        {
-          arch,
-          dataset: opts.dataset,
-          dataDir: opts.dataDir,
-          epochs: opts.retrainEpochs,
-          batchSize: 128,
-          lr: opts.retrainLr,
-          labelSmoothing: opts.labelSmoothing,
-          augment: opts.augment,
-          warmupEpochs: Math.min(1, opts.retrainEpochs / 10),
-          seed: opts.seed,
-          device: opts.device,
-          threads: opts.threads,
-          precision: opts.precision,
-          channelsLast: opts.channelsLast,
-          runDir: path.join(runDir, 'retrain'),
-          microBatches: opts.microBatches,
-          distributed: opts.distributed,
-        },
-        (event) => emit({ type: 'retrain', event }),
-      );
-    }
-    const result: ProxylessResult = {
-      runDir,
-      arch,
-      choice,
-      latency: derivedLatency,
-      cost,
-      history: state.history,
-      retrain,
-      seconds: (Date.now() - started) / 1000,
-    };
-    if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, latencyUnit: latency.unit });
-    return result;
   });
+}
+
+/** The optimizer (a cosine cycle each for warm-up and search, as the reference's two phases) and the search. */
+async function configureSearch(
+  session: Session,
+  opts: SearchOptions,
+  latency: SearchCostTable,
+  steps: number,
+) {
+  const restartStep =
+    opts.warmupEpochs > 0 && opts.warmupEpochs < opts.epochs ? opts.warmupEpochs * steps : 0;
+  await session.configureTraining({
+    optimizer: opts.optimizer,
+    lr: opts.lr,
+    weightDecay: opts.weightDecay,
+    labelSmoothing: opts.labelSmoothing,
+    totalSteps: opts.epochs * steps,
+    restartStep,
+  });
+  await session.configureSearch({
+    method: opts.method,
+    mode: opts.mode,
+    lr: opts.archLr,
+    latency: latency.table,
+    fixedLatency: latency.fixed,
+    latencyLoss: opts.latencyLoss,
+    target: opts.target,
+    a: opts.a,
+    b: opts.b,
+    samples: opts.samples,
+    lambda:
+      opts.lambda ??
+      (opts.latencyLoss === 'add#linear' ? DEFAULT_LAMBDA['add#linear'] : DEFAULT_LAMBDA['abs#ratio']),
+    zeroActiveGradient: opts.zeroActiveGradient,
+  });
+}
+
+/** The derived network of the last epoch's probabilities: written as arch.json and announced. */
+function derive(
+  history: SearchRecord[],
+  c: {
+    resolved: ResolvedSpace;
+    latency: SearchCostTable;
+    opts: SearchOptions;
+    runDir: string;
+    root: boolean;
+    emit: (e: SearchEvent) => void;
+    started: number;
+  },
+): ProxylessResult {
+  const { resolved, latency, opts } = c;
+  const last = history.at(-1)!;
+  const { derived: choice, withinTarget } = deriveChoices(resolved, latency, opts, last.probabilities);
+  const arch = deriveArchitecture(resolved, choice, `${resolved.space.name}-${opts.dataset}-s${opts.seed}`);
+  const derivedLatency = choiceLatency(resolved, latency, choice);
+  const cost: DerivedCost = {
+    value: derivedLatency,
+    unit: latency.unit,
+    measure: latency.measure,
+    ...costRange(latency),
+    ...(opts.target === undefined
+      ? {}
+      : { target: opts.target, tolerance: opts.targetTolerance, withinTarget }),
+  };
+  if (c.root) writeJsonAtomic(path.join(c.runDir, 'arch.json'), arch);
+  const edges = choice.map((chosen, e): DerivedEdge => {
+    const p = last.probabilities[e];
+    const top = p.indexOf(Math.max(...p));
+    const options = resolved.edges[e].candidates;
+    return {
+      choice: chosen,
+      p: p[options.indexOf(chosen)],
+      uniform: 1 / p.length,
+      mostProbable: options[top],
+      pMostProbable: p[top],
+    };
+  });
+  c.emit({ type: 'derived', arch, latency: derivedLatency, cost, edges });
+  const seconds = (Date.now() - c.started) / 1000;
+  return { runDir: c.runDir, arch, choice, latency: derivedLatency, cost, history, seconds };
+}
+
+/** Retrains the derived network from scratch when asked (its own run, under the search's folder). */
+async function retrainDerived(
+  result: ProxylessResult,
+  { opts, runDir, emit, started }: RunContext<SearchOptions, SearchRecord>,
+): Promise<ProxylessResult> {
+  if (opts.retrainEpochs <= 0) return result;
+  const retrain = await train(
+    {
+      arch: result.arch,
+      dataset: opts.dataset,
+      dataDir: opts.dataDir,
+      epochs: opts.retrainEpochs,
+      batchSize: 128,
+      lr: opts.retrainLr,
+      labelSmoothing: opts.labelSmoothing,
+      augment: opts.augment,
+      warmupEpochs: Math.min(1, opts.retrainEpochs / 10),
+      seed: opts.seed,
+      device: opts.device,
+      threads: opts.threads,
+      precision: opts.precision,
+      channelsLast: opts.channelsLast,
+      runDir: path.join(runDir, 'retrain'),
+      microBatches: opts.microBatches,
+      distributed: opts.distributed,
+    },
+    (event) => emit({ type: 'retrain', event }),
+  );
+  return { ...result, retrain, seconds: (Date.now() - started) / 1000 };
 }

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchnasError } from '../errors';
-import { differingOptions } from '../train/resume';
-import { openRunDir, type RunState } from '../train/run-state';
+import { differingOptions } from '../run/resume';
+import { openRunDir, type RunState } from '../run/run-state';
 
 /** Options that may differ between a warm-up run and the searches started from it. */
 const FREE_KEYS = new Set([

@@ -5,7 +5,7 @@
 // 12 and 200 epochs, eta 17: 17 genomes at 12 epochs, the best 1 at 200; then 2 genomes at 200).
 import { invalid } from '../errors';
 import { randomGenome } from './random-search';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import {
   checkSpace,
   type Genome,

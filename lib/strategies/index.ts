@@ -7,7 +7,7 @@ import { RegularizedEvolution } from './regularized-evolution';
 import { Reinforce } from './reinforce';
 import type { SearchStrategy, StrategyContext } from './search-strategy';
 
-export * from './rng';
+export * from '../util/rng';
 export * from './search-strategy';
 export * from './search-objective';
 export * from './run-search';

@@ -1,5 +1,5 @@
 // Random search: every proposal is drawn uniformly from the space, independent of what came before.
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import {
   checkSpace,
   type CategoricalSpace,

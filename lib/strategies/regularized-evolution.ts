@@ -4,7 +4,7 @@
 // which is the "regularization" (a lucky genome cannot stay forever).
 import { invalid } from '../errors';
 import { randomGenome } from './random-search';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import {
   checkSpace,
   type Genome,

@@ -2,7 +2,7 @@
 // distribution per decision, logits updated by Adam on (reward - baseline) * grad log p(genome), the
 // baseline an exponential moving average of the rewards.
 import { invalid } from '../errors';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import {
   checkSpace,
   type Observation,

@@ -5,7 +5,7 @@
 // candidate lies within ±tolerance of its target at any size (an open choice, in the README), from a
 // pool drawn once per run instead of resampling (the same distribution, restricted to the pool).
 import type { NativeSubnet } from '../../binding';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import {
   nativeSubnet,
   randomSubnet,

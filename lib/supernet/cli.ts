@@ -1,9 +1,9 @@
 // `torchnas supernet train|search|extract`: one-shot elastic supernets from the command line.
 // Registered on the main program by lib/cli/main.ts.
 import * as path from 'path';
-import { addParallelOptions, parallelOptions } from '../cli/parallel-options';
+import { addParallelOptions, parallelOptions } from '../dist/parallel-options';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { finiteNumber, macsCount, wholeNumber } from '../cli/option-parsers';
+import { finiteNumber, macsCount, wholeNumber } from '../util/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';

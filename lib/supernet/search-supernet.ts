@@ -33,7 +33,7 @@ import {
   type ResolvedElasticSpace,
   type Subnet,
 } from '../spaces';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { exportSubnet } from './extract-subnet';

@@ -2,7 +2,7 @@
 // subnet's; a bin's weight is its share of the draws. ShiftNAS's complexity bins start from it, and the
 // benches stratify scored subnets with macsBin. (AttentiveNAS's prior is attentive-prior.ts.)
 import type { NativeSubnet } from '../../binding';
-import { Rng } from '../strategies/rng';
+import { Rng } from '../util/rng';
 import {
   largestSubnet,
   nativeSubnet,

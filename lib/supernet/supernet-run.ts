@@ -4,7 +4,7 @@ import * as path from 'path';
 import type { z } from 'zod';
 import { TorchnasError } from '../errors';
 import { loadElasticSpace, type ResolvedElasticSpace } from '../spaces';
-import { openRunDir, RUN_FILE, type StoredRun } from '../train/run-state';
+import { openRunDir, RUN_FILE, type StoredRun } from '../run/run-state';
 import { Session } from '../train/session';
 import { readJson } from '../util/json-file';
 import { augmentationFor, type Dataset } from '../data/datasets';

@@ -2,8 +2,6 @@
 // (the sampling rule) on one batch and makes one optimizer step; after each epoch the largest and
 // smallest subnets are BN-recalibrated and scored on a held-out part, and the epoch is committed
 // (checkpoint + state.json), so a killed run resumes exactly where it stopped.
-import * as fs from 'fs';
-import * as path from 'path';
 import { z } from 'zod';
 import type { NativeSamplerOptions } from '../../binding';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset } from '../data/datasets';
@@ -19,21 +17,18 @@ import {
   type ResolvedElasticSpace,
   type Subnet,
 } from '../spaces';
-import {
-  commitEpoch,
-  freshRunState,
-  openRunDir,
-  restoreCheckpoint,
-  RUN_FILE,
-  SUMMARY_FILE,
-  type RunState,
-} from '../train/run-state';
-import { withRunLock } from '../train/run-lock';
-import { refuseOtherRunInFolder, resumeRun } from '../train/resume';
-import { RUN_FIELDS } from '../train/run-fields';
-import { clearRun, guardedEpoch } from '../train/divergence';
+import { RUN_FIELDS } from '../run/run-fields';
+import { trainFigures } from '../run/run-state';
+import { guardedEpoch } from '../run/divergence';
 import { Session } from '../train/session';
-import { writeJsonAtomic } from '../util/atomic-file';
+import {
+  closingOnError,
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { parseSamplerRule, SAMPLER_PATTERN } from './sampler-rule';
 import { attentivePrior, nativePrior } from './attentive-prior';
@@ -205,124 +200,105 @@ export async function scoreSubnets(
 export async function trainSupernet(
   options: SupernetTrainOptions,
   onEvent?: (e: SupernetEvent) => void,
+  control?: RunControl,
 ): Promise<SupernetTrainResult> {
-  const started = Date.now();
-  let opts = parseSupernetOptions(options);
-  const runDir =
-    opts.runDir ?? path.join('runs', `supernet-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  return withRunLock(runDir, opts, async () => {
-    if (opts.restart) clearRun(runDir);
-    const opened = openRunDir<Resolved, SupernetRecord>(runDir, 'supernet');
-    if (!opened) refuseOtherRunInFolder(runDir, options, opts);
-    if (opened) opts = resumeRun(opened, options, opts, runDir, 'supernet');
-    const emit = (e: SupernetEvent) => onEvent?.(e);
-    const resolved = loadElasticSpace(opts.space);
-    const sampler = samplerOptions(opts, resolved);
-    let state: RunState<SupernetRecord> = opened?.state ?? freshRunState();
-    const session = await openRunSession(opts);
-    const root = session.isRoot;
-    try {
-      const data = await supernetData(opts, resolved);
-      const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
-      const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
-      await session.configureTraining({
-        optimizer: opts.optimizer,
-        lr: opts.lr,
-        weightDecay: opts.weightDecay,
-        labelSmoothing: opts.labelSmoothing,
-        totalSteps: opts.epochs * steps,
-        warmupSteps: Math.min(steps, 200),
-      });
-      const augment = augmentationFor(opts.dataset, opts.augment);
-      const shift =
-        opts.sampler === 'shiftnas'
-          ? await configureShiftNas(
-              session,
-              resolved,
-              opts,
-              data.valid,
-              augmentationFor(opts.dataset, false),
-              steps,
-            )
-          : undefined;
-      if (opened) await restoreCheckpoint(session, runDir, state);
+  return runMethod(SUPERNET_METHOD, options, (e) => onEvent?.(e as SupernetEvent), control);
+}
+
+const SUPERNET_METHOD: RunMethod<Resolved, SupernetRecord, SupernetTrainResult> = {
+  kind: 'supernet',
+  parse: (options) => parseSupernetOptions(options as SupernetTrainOptions),
+  folder: () => 'supernet',
+  open: openSupernetTraining,
+};
+
+async function openSupernetTraining({
+  opts,
+  runDir,
+  emit,
+  started,
+}: RunContext<Resolved, SupernetRecord>): Promise<OpenedRun<Resolved, SupernetRecord, SupernetTrainResult>> {
+  const resolved = loadElasticSpace(opts.space);
+  const sampler = samplerOptions(opts, resolved);
+  const session = await openRunSession(opts);
+  const root = session.isRoot;
+  return closingOnError(session, async () => {
+    const data = await supernetData(opts, resolved);
+    const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
+    const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
+    await session.configureTraining({
+      optimizer: opts.optimizer,
+      lr: opts.lr,
+      weightDecay: opts.weightDecay,
+      labelSmoothing: opts.labelSmoothing,
+      totalSteps: opts.epochs * steps,
+      warmupSteps: Math.min(steps, 200),
+    });
+    const augment = augmentationFor(opts.dataset, opts.augment);
+    // ShiftNAS's generator and bins, configured before the checkpoint is read so that it restores them.
+    const shift =
+      opts.sampler === 'shiftnas'
+        ? await configureShiftNas(
+            session,
+            resolved,
+            opts,
+            data.valid,
+            augmentationFor(opts.dataset, false),
+            steps,
+          )
+        : undefined;
+    const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
+    return {
+      model: session,
+      root,
+      stored: { space: resolved.space },
       // Before the first epoch (a run killed during it starts over from here): the generator learns to
       // hit targets on the resource loss alone.
-      if (shift && state.epochsDone === 0)
-        await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
-      if (!opened && root) {
-        fs.mkdirSync(runDir, { recursive: true });
-        writeJsonAtomic(path.join(runDir, RUN_FILE), {
-          kind: 'supernet',
-          options: { ...opts, runDir },
-          space: resolved.space,
-        });
-      }
-      const ends = [smallestSubnet(resolved), largestSubnet(resolved)];
-      emit({
-        type: 'start',
-        runDir,
-        space: resolved.space.name,
-        sampler: opts.sampler,
-        params: parameters,
-        startEpoch: state.epochsDone,
-        epochs: opts.epochs,
-        macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs],
-      });
-      for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
+      ready: async (state) => {
+        if (shift && state.epochsDone === 0)
+          await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
+      },
+      start: (startEpoch) =>
+        emit({
+          type: 'start',
+          runDir,
+          space: resolved.space.name,
+          sampler: opts.sampler,
+          params: parameters,
+          startEpoch,
+          epochs: opts.epochs,
+          macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs],
+        } satisfies SupernetEvent),
+      epoch: async (epoch, state) => {
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
+        const loader = { batchSize: opts.batchSize, seed: opts.seed, epoch, augment };
         const stats = await guardedEpoch(guard, () =>
-          session.supernetEpoch(
-            data.train,
-            {
-              batchSize: opts.batchSize,
-              seed: opts.seed,
+          session.supernetEpoch(data.train, { ...loader, progressEvery: opts.progressEvery, sampler }, (p) =>
+            emit({
+              type: 'step',
               epoch,
-              augment,
-              progressEvery: opts.progressEvery,
-              sampler,
-            },
-            (p) =>
-              emit({
-                type: 'step',
-                epoch,
-                step: p.step,
-                steps: p.steps,
-                loss: p.loss,
-                top1: p.top1,
-                imagesPerSecond: p.imagesPerSecond,
-              }),
+              step: p.step,
+              steps: p.steps,
+              loss: p.loss,
+              top1: p.top1,
+              imagesPerSecond: p.imagesPerSecond,
+            } satisfies SupernetEvent),
           ),
         );
         const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);
         checkCollapse(state.history, epoch + 1, largest.top1, resolved.space.classes);
-        const record: SupernetRecord = {
+        return {
           type: 'supernet-epoch',
           epoch: epoch + 1,
           globalStep: state.globalStep + stats.steps,
-          train: {
-            loss: stats.loss,
-            top1: stats.top1,
-            lr: stats.lr,
-            seconds: stats.seconds,
-            imagesPerSecond: (stats.images * session.worldSize) / stats.seconds,
-          },
+          train: trainFigures(stats, session.worldSize),
           largest,
           smallest,
           ...(shift ? { shiftnas: await shiftNasRecord(session, resolved, shift) } : {}),
         };
-        state = await commitEpoch(session, runDir, state, record);
-        emit({ type: 'epoch', record });
-      }
-    } finally {
-      await session.close();
-    }
-    const result: SupernetTrainResult = {
-      runDir,
-      history: state.history,
-      seconds: (Date.now() - started) / 1000,
+      },
+      finish: async (state) => ({ runDir, history: state.history, seconds: (Date.now() - started) / 1000 }),
+      close: () => session.close(),
     };
-    if (root) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), result);
-    return result;
   });
 }

@@ -685,6 +685,11 @@ export class Session {
     return callNative(() => this.handle.stopProfile());
   }
 
+  /** Stops the running epoch at its next step: it rejects with E_CLOSED (an abort); close() follows. */
+  cancel(): void {
+    this.handle.cancel();
+  }
+
   close(): Promise<void> {
     return callNative(() => this.handle.close());
   }

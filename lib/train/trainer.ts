@@ -1,36 +1,23 @@
 // `train()`: trains a fixed architecture on a dataset from start to finish, with a held-out
 // validation split, per-epoch checkpoints committed atomically, exact resume, and a final test.
-import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import type { NativeEvalStats, NativeTrainProgress } from '../../binding';
 import { loadArchitecture, parseArchitecture, PRESETS, type Architecture } from '../arch';
-import {
-  augmentationFor,
-  DATASET_NAMES,
-  loadDataset,
-  requireShape,
-  type Dataset,
-  type DatasetName,
-} from '../data/datasets';
+import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset } from '../data/datasets';
 import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
+import { appendMetrics, trainFigures, type EpochRecord } from '../run/run-state';
+import { guardedEpoch } from '../run/divergence';
 import {
-  appendMetrics,
-  commitEpoch,
-  freshRunState,
-  openRunDir,
-  restoreCheckpoint,
-  RUN_FILE,
-  SUMMARY_FILE,
-  type EpochRecord,
-  type RunState,
-  type StoredRun,
-} from './run-state';
-import { clearRun, guardedEpoch } from './divergence';
-import { lockRun } from './run-lock';
-import { refuseOtherRunInFolder, resumeRun } from './resume';
-import { RUN_FIELDS } from './run-fields';
+  closingOnError,
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
+import { RUN_FIELDS } from '../run/run-fields';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { requireBatchFits } from '../data/batch-bounds';
 
@@ -92,8 +79,6 @@ export interface TrainResult {
   seconds: number;
 }
 
-type StoredTrainRun = StoredRun<ResolvedOptions> & { arch: Architecture };
-
 /** Options as a run will use them: zod defaults, then the preset recipe, then what was given. */
 export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   // A preset's recipe fills in what the caller left out.
@@ -105,65 +90,57 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedOptions {
   return parsed.data;
 }
 
-function architectureOf(options: ResolvedOptions): Architecture {
-  return typeof options.arch === 'string' ? loadArchitecture(options.arch) : parseArchitecture(options.arch);
+/** The training split (less its held-out part), the validation split and the test set. */
+async function trainingData(opts: ResolvedOptions) {
+  const full = await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize });
+  let test = await loadDataset(opts.dataset, 'test', opts.dataDir, { imageSize: opts.imageSize });
+  let [trainSet, validSet]: [Dataset, Dataset | undefined] = [full, undefined];
+  if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
+  if (opts.limitEval) {
+    // Quick checks: a fixed random part of the validation split and of the test set.
+    if (validSet && validSet.size > opts.limitEval) validSet = validSet.subset(opts.limitEval, opts.seed + 2);
+    if (test.size > opts.limitEval) test = test.subset(opts.limitEval, opts.seed + 3);
+  }
+  if (opts.limitTrain) trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
+  return { trainSet, validSet, test };
 }
 
-function defaultRunDir(arch: Architecture, dataset: DatasetName): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return path.join('runs', `${arch.name}-${dataset}-${stamp}`);
+function architectureOf(options: ResolvedOptions): Architecture {
+  return typeof options.arch === 'string' ? loadArchitecture(options.arch) : parseArchitecture(options.arch);
 }
 
 /** Trains from scratch, or continues the run in `runDir` when it has a committed state. */
 export async function train(
   options: TrainOptions,
   onEvent?: (event: TrainEvent) => void,
+  control?: RunControl,
 ): Promise<TrainResult> {
-  const started = Date.now();
-  let opts = resolveTrainOptions(options);
-  let arch = architectureOf(opts);
-  const runDir = opts.runDir ?? defaultRunDir(arch, opts.dataset);
-  const lock = lockRun(runDir, opts);
-  try {
-    return await trainLocked(options, opts, arch, runDir, started, onEvent);
-  } finally {
-    lock.release();
-  }
+  return runMethod(TRAIN_METHOD, options, (e) => onEvent?.(e as TrainEvent), control);
 }
 
-async function trainLocked(
-  options: TrainOptions,
-  resolved: ResolvedOptions,
-  architecture: Architecture,
-  runDir: string,
-  started: number,
-  onEvent?: (event: TrainEvent) => void,
-): Promise<TrainResult> {
-  let opts = resolved;
-  let arch = architecture;
-  if (opts.restart) clearRun(runDir);
-  const opened = openRunDir<ResolvedOptions, EpochRecord>(runDir, 'train');
-  if (!opened) refuseOtherRunInFolder(runDir, options, opts);
-  const previous = opened?.state;
-  if (opened) {
-    opts = resumeRun(opened, options, opts, runDir, 'train');
-    arch = (opened.stored as StoredTrainRun).arch;
-  }
-  const emit = (event: TrainEvent) => onEvent?.(event);
+const TRAIN_METHOD: RunMethod<ResolvedOptions, EpochRecord, TrainResult> = {
+  kind: 'train',
+  parse: (options) => resolveTrainOptions(options as TrainOptions),
+  folder: (opts) => `${architectureOf(opts).name}-${opts.dataset}`,
+  summary: (result, state) => ({ ...result, checkpoint: state.checkpoint }),
+  open: openTraining,
+};
 
+/** The data, network and optimizer of a training run; a resumed run keeps its stored architecture. */
+async function openTraining({
+  opts: resolved,
+  runDir,
+  given,
+  previous,
+  stored,
+  emit,
+  started,
+}: RunContext<ResolvedOptions, EpochRecord>): Promise<OpenedRun<ResolvedOptions, EpochRecord, TrainResult>> {
+  let opts = resolved;
+  const arch = stored ? (stored.arch as Architecture) : architectureOf(opts);
   const session = await openRunSession(opts);
-  try {
-    const full = await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize });
-    let test = await loadDataset(opts.dataset, 'test', opts.dataDir, { imageSize: opts.imageSize });
-    let [trainSet, validSet]: [Dataset, Dataset | undefined] = [full, undefined];
-    if (opts.validFraction > 0) [trainSet, validSet] = full.split(opts.validFraction, opts.seed);
-    if (opts.limitEval) {
-      // Quick checks: a fixed random part of the validation split and of the test set.
-      if (validSet && validSet.size > opts.limitEval)
-        validSet = validSet.subset(opts.limitEval, opts.seed + 2);
-      if (test.size > opts.limitEval) test = test.subset(opts.limitEval, opts.seed + 3);
-    }
-    if (opts.limitTrain) trainSet = trainSet.subset(opts.limitTrain, opts.seed + 1);
+  return closingOnError(session, async () => {
+    const { trainSet, validSet, test } = await trainingData(opts);
     requireShape(`architecture '${arch.name}'`, arch.input, arch.classes, trainSet, opts.dataset);
     const net = await session.buildNetwork(arch);
     if (net.nativeParams !== net.params) {
@@ -175,7 +152,12 @@ async function trainLocked(
     const trainSize = trainSet.size;
     // The default batch shrinks to a small --limit-train (recorded in run.json); a given one is refused.
     const perRank = Math.floor(trainSize / session.worldSize);
-    if (!previous && options.batchSize === undefined && opts.batchSize > perRank && perRank > 0) {
+    if (
+      !previous &&
+      (given as TrainOptions).batchSize === undefined &&
+      opts.batchSize > perRank &&
+      perRank > 0
+    ) {
       opts = { ...opts, batchSize: perRank };
     }
     requireBatchFits(opts.batchSize, trainSize, {
@@ -192,80 +174,67 @@ async function trainLocked(
       warmupSteps: Math.round(opts.warmupEpochs * steps),
       totalSteps: opts.epochs * steps,
     });
-    let state: RunState = previous ?? freshRunState();
-    if (previous) await restoreCheckpoint(session, runDir, previous);
-    else if (opts.init) await session.loadWeights(opts.init);
-    if (!previous && session.isRoot) {
-      // Only now, with data and network ready, does the run exist on disk.
-      fs.mkdirSync(runDir, { recursive: true });
-      writeJsonAtomic(path.join(runDir, RUN_FILE), {
-        kind: 'train',
-        options: { ...opts, runDir },
-        arch,
-      } satisfies StoredTrainRun);
-    }
-    emit({
-      type: 'start',
-      runDir,
-      arch,
-      params: net.params,
-      macs: net.macs,
-      trainSize,
-      validSize: validSet?.size ?? 0,
-      epochs: opts.epochs,
-      startEpoch: state.epochsDone,
-    });
-
     const augment = augmentationFor(opts.dataset, opts.augment);
     const evalLoader = {
       batchSize: Math.max(opts.batchSize, 256),
       augment: { mean: augment.mean, std: augment.std },
     };
-    for (let epoch = state.epochsDone; epoch < opts.epochs; epoch++) {
-      const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: arch.classes, root: session.isRoot };
-      const stats = await guardedEpoch(guard, () =>
-        session.trainEpoch(
-          trainSet,
-          { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
-          (p) => emit({ type: 'step', epoch, ...p }),
-        ),
-      );
-      const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
-      const record: EpochRecord = {
-        type: 'epoch',
-        epoch: epoch + 1,
-        globalStep: state.globalStep + stats.steps,
-        train: {
-          loss: stats.loss,
-          top1: stats.top1,
-          lr: stats.lr,
-          seconds: stats.seconds,
-          imagesPerSecond: (stats.images * session.worldSize) / stats.seconds,
-        },
-        ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
-      };
-      state = await commitEpoch(session, runDir, state, record);
-      emit({ type: 'epoch', record });
-    }
-
-    const testStats = await session.evaluate(test, evalLoader);
-    emit({ type: 'test', test: testStats });
-    const result: TrainResult = {
-      runDir,
-      arch,
-      params: net.params,
-      macs: net.macs,
-      history: state.history,
-      test: testStats,
-      seconds: (Date.now() - started) / 1000,
+    return {
+      options: opts,
+      model: session,
+      root: session.isRoot,
+      stored: { arch },
+      ready: async (_state, resumed) => {
+        if (!resumed && opts.init) await session.loadWeights(opts.init);
+      },
+      start: (startEpoch) =>
+        emit({
+          type: 'start',
+          runDir,
+          arch,
+          params: net.params,
+          macs: net.macs,
+          trainSize,
+          validSize: validSet?.size ?? 0,
+          epochs: opts.epochs,
+          startEpoch,
+        }),
+      epoch: async (epoch, state) => {
+        const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: arch.classes, root: session.isRoot };
+        const stats = await guardedEpoch(guard, () =>
+          session.trainEpoch(
+            trainSet,
+            { batchSize: opts.batchSize, seed: opts.seed, epoch, augment, progressEvery: opts.progressEvery },
+            (p) => emit({ type: 'step', epoch, ...p }),
+          ),
+        );
+        const valid = validSet ? await session.evaluate(validSet, evalLoader) : undefined;
+        return {
+          type: 'epoch',
+          epoch: epoch + 1,
+          globalStep: state.globalStep + stats.steps,
+          train: trainFigures(stats, session.worldSize),
+          ...(valid ? { valid: { loss: valid.loss, top1: valid.top1, top5: valid.top5 } } : {}),
+        };
+      },
+      finish: async (state) => {
+        const testStats = await session.evaluate(test, evalLoader);
+        emit({ type: 'test', test: testStats });
+        if (session.isRoot) {
+          appendMetrics(runDir, { type: 'final', test: testStats });
+          writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
+        }
+        return {
+          runDir,
+          arch,
+          params: net.params,
+          macs: net.macs,
+          history: state.history,
+          test: testStats,
+          seconds: (Date.now() - started) / 1000,
+        };
+      },
+      close: () => session.close(),
     };
-    if (session.isRoot) {
-      appendMetrics(runDir, { type: 'final', test: testStats });
-      writeJsonAtomic(path.join(runDir, 'arch.json'), arch);
-      writeJsonAtomic(path.join(runDir, SUMMARY_FILE), { ...result, checkpoint: state.checkpoint });
-    }
-    return result;
-  } finally {
-    await session.close();
-  }
+  });
 }

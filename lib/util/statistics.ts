@@ -3,7 +3,7 @@
 // whose output ignores its input, -infinity from a log of 0) rank below every finite one: such
 // networks are the ones a search should drop.
 import { invalid } from '../errors';
-import { Rng } from '../strategies/rng';
+import { Rng } from './rng';
 
 const finiteOrLowest = (x: number) => (Number.isNaN(x) ? -Infinity : x);
 

@@ -126,6 +126,7 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
          InstanceMethod<&MultitaskBinding::SetLearningRate>("setLearningRate"),
          InstanceMethod<&MultitaskBinding::Save>("save"), InstanceMethod<&MultitaskBinding::Load>("load"),
          InstanceMethod<&MultitaskBinding::StateTensors>("stateTensors"),
+         InstanceMethod<&MultitaskBinding::Cancel>("cancel"),
          InstanceMethod<&MultitaskBinding::Close>("close")});
   }
 
@@ -153,6 +154,12 @@ class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
   }
 
  private:
+  // An abort: the running epoch stops at its next step and rejects with E_CLOSED.
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    *state_->cancelled = true;
+    return info.Env().Undefined();
+  }
+
   Napi::Promise Queue(Napi::Env env, std::function<MakeJsValue(MultitaskSearch&)> work) {
     auto state = state_;
     return QueueWork(env, *queue_, [state, work = std::move(work)]() -> MakeJsValue {

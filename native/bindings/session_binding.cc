@@ -58,6 +58,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
+        InstanceMethod<&SessionBinding::Cancel>("cancel"),
         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
     for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods(),
@@ -522,6 +523,13 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         return out;
       };
     });
+  }
+
+  // An abort: the running epoch stops at its next step and rejects with E_CLOSED, as does later
+  // training; the session stays open so that the caller can close it.
+  Napi::Value Cancel(const Napi::CallbackInfo& info) {
+    *live_->slot->cancelled = true;
+    return info.Env().Undefined();
   }
 
   // Finishes queued work, then lets the worker thread end; later calls reject with E_CLOSED.

@@ -22,7 +22,7 @@ import {
   subnetCost,
   TorchnasError,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
 
 const dir = tempDir('torchnas-fuzz-');

@@ -24,7 +24,7 @@ import {
   tensorEntries,
   type Architecture,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { randomizeWeights } from '../helpers/random-weights';
 import { tempDir } from '../helpers/fixtures';
 

@@ -9,7 +9,7 @@ import {
   trunkMacs,
   headMacs,
 } from '../../lib/fbnetv5';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 
 // The default space (18 blocks over 3 branches and 2 stages).
 const space = resolveMultiresSpace({});

@@ -144,6 +144,14 @@ test('restart: children start from fresh weights on a schedule of the epochs lef
   expect(result.history.map((r) => r.leaves.map((l) => l.globalStep))).toEqual([[steps], [steps, steps]]);
   expect(result.tree[0].split!.criterion).toBe('random');
   expect(result.tree[0].split!.score).toBeUndefined();
+  // Its restart is what the run computes (how children start), not "start over": another value is refused.
+  await expect(
+    gmNas({ ...TINY, epochs: 3, splitEpochs: [1], restart: false, criterion: 'random', runDir }),
+  ).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    message: expect.stringMatching(/restart true \(given false\)/),
+  });
+  expect(fs.existsSync(path.join(runDir, 'state.json'))).toBe(true);
 }, 120_000);
 
 test("the chain space (proxyless-28): a split of one edge's candidates, and the chosen network as an architecture", async () => {

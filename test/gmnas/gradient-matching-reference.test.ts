@@ -5,7 +5,7 @@
 // the other edges fixed by masks so that every call runs the same path.
 import { bestTwoWaySplit, cosineDistances, Dataset, meanCosineDistances, Session } from '../../lib';
 import { native } from '../../lib/native';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { idxOf, tempDir, writeIdx } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
 

@@ -3,7 +3,7 @@
 // logits and every weight gradient agree to 1e-10, and no op off the path gets a gradient. Paths
 // include `none` edges that leave a node without input and cells that reduce to zero.
 import { loadDataset, nb201SubnetTensors, NB201_OPS, Session, type Dataset } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 

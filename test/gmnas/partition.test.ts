@@ -2,7 +2,7 @@
 // partition with the least within-group distance, and the edge score (the distance the cut removes),
 // all checked against values worked out by hand.
 import { bestTwoWaySplit, cosineDistances, randomTwoWaySplit } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 
 const close = (a: number[][], b: number[][]) =>
   a.forEach((row, i) => row.forEach((v, j) => expect(v).toBeCloseTo(b[i][j], 12)));

@@ -1,7 +1,7 @@
 // Random weights and BatchNorm statistics for a session's model, so that no layer sits at its
 // initialization (identity-like blocks, equal candidates) where a comparison would check little.
 import type { Session } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 
 export async function randomizeWeights(session: Session, seed: number): Promise<void> {
   const rng = new Rng(seed);

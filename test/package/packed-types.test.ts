@@ -4,10 +4,8 @@
 // decay to `any` fail the @ts-expect-error lines below.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-
-const root = path.join(__dirname, '..', '..');
+import { packedProject } from '../helpers/packed-package';
 
 const CONSUMER = `
 import { proxyless, Session, TorchnasError, type ProxylessResult, type SearchRecord } from 'torchnas';
@@ -44,38 +42,10 @@ const TSCONFIG = {
   files: ['consumer.ts'],
 };
 
-function linkDependencies(project: string): void {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-  for (const name of [...Object.keys(pkg.dependencies), '@types/node', '@types/cli-progress']) {
-    const target = path.join(project, 'node_modules', name);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.symlinkSync(path.join(root, 'node_modules', name), target, 'dir');
-  }
-}
-
 test('a strict consumer compiles against the packed package, with the native types resolved', () => {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'torchnas-pack-'));
+  const { work, project, unpacked } = packedProject();
   try {
-    const packed = JSON.parse(
-      execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      }),
-    );
-    const project = path.join(work, 'consumer');
-    const unpacked = path.join(project, 'node_modules', 'torchnas');
-    fs.mkdirSync(unpacked, { recursive: true });
-    execFileSync('tar', [
-      '-xzf',
-      path.join(work, packed[0].filename),
-      '-C',
-      unpacked,
-      '--strip-components',
-      '1',
-    ]);
     expect(fs.existsSync(path.join(unpacked, 'dist', 'binding.d.ts'))).toBe(true);
-    linkDependencies(project);
     fs.writeFileSync(path.join(project, 'consumer.ts'), CONSUMER);
     fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG));
     let output = '';

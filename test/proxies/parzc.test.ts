@@ -11,7 +11,7 @@ import {
   trainParzc,
 } from '../../lib';
 import { BayesianLinear, BayesianMlp, gaussian } from '../../lib/proxies/parametric/bayesian-mlp';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { expectInvalid } from '../benchmarks/expect-invalid';
 
 /** Central difference of f at x[i]. */

@@ -2,7 +2,7 @@
 // REINFORCE moves probability toward what is rewarded, step by step, with the sign the REINFORCE
 // gradient (computed here independently) predicts.
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { tinySpaceDescription } from '../helpers/fixtures';
 
 const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription(3)));

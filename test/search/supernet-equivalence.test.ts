@@ -17,7 +17,7 @@ import {
   type ResolvedSpace,
   type SpaceChoice,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 

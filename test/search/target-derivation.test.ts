@@ -7,7 +7,7 @@ import {
   choiceCost,
   type CostTable,
 } from '../../lib/search/target-derivation';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 
 function randomProblem(rng: Rng, edges: number, options: number): { p: number[][]; costs: CostTable } {
   const p = Array.from({ length: edges }, () => {

@@ -20,7 +20,7 @@ import {
   type ResolvedElasticSpace,
   type Subnet,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { largestMagnitude, maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 

@@ -13,7 +13,7 @@ import {
 } from '../../lib';
 import { architectureLayers } from '../../lib/latency/layer-keys';
 import { coversArchitecture, elasticTableSpace } from '../../lib/latency/table-space';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { tempDir } from '../helpers/fixtures';
 
 const FAST: TimingOptions = { device: 'cpu', threads: 1, batch: 2, warmup: 1, repeats: 3 };

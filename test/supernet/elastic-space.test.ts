@@ -16,7 +16,7 @@ import {
   subnetCost,
   TorchnasError,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 
 const space = loadElasticSpace('elastic-28');
 

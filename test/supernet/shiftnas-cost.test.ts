@@ -11,7 +11,7 @@ import {
   subnetCost,
   TorchnasError,
 } from '../../lib';
-import { Rng } from '../../lib/strategies/rng';
+import { Rng } from '../../lib/util/rng';
 import { complexityBins } from '../../lib/supernet/shiftnas/bins';
 import {
   decisionLayout,

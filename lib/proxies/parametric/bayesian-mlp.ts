@@ -3,7 +3,7 @@
 // weight noise and learns how much of it each weight tolerates; prediction uses the means. Written out
 // in TypeScript (forward, backward, KL to the prior): the models it serves have a few thousand weights
 // and train on a few hundred rows, far below what a native call would pay off for.
-import type { Rng } from '../../strategies/rng';
+import type { Rng } from '../../util/rng';
 
 const softplus = (x: number) => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -4,7 +4,7 @@
 // tau as loss. The paper's mixer over layers is replaced by a plain MLP over the flattened layer vector.
 import { z } from 'zod';
 import { fromZod, invalid } from '../../errors';
-import { Rng } from '../../strategies/rng';
+import { Rng } from '../../util/rng';
 import { Adam } from './adam';
 import { BayesianMlp } from './bayesian-mlp';
 import { diffKendallLoss } from './diff-kendall';

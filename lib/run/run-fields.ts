@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ThreadsSchema } from '../util/threads';
 import { DistributedOptionsSchema, threadsPerRank } from '../dist/rendezvous';
-import { ChannelsLastSchema, DeviceSchema } from './session';
+import { ChannelsLastSchema, DeviceSchema } from '../train/session';
 
 export const RUN_FIELDS = {
   limitTrain: z.number().int().positive().optional(),

@@ -1,7 +1,7 @@
 // Options every training-like command shares for data parallelism and gradient accumulation.
 import { Command } from 'commander';
-import { distributedFromEnv, type ResolvedDistributed } from '../dist/rendezvous';
-import { wholeNumber as int } from './option-parsers';
+import { distributedFromEnv, type ResolvedDistributed } from './rendezvous';
+import { wholeNumber as int } from '../util/option-parsers';
 
 export function addParallelOptions(command: Command): Command {
   return command

@@ -11,7 +11,19 @@ import type { DivergenceRecord } from './divergence';
 import { RUN_FILE, STATE_FILE, type RunKind, type RunState, type StoredRun } from './run-state';
 
 /** Options that say where a run executes, not what it computes. */
-const RUNTIME_KEYS = new Set(['device', 'threads', 'progressEvery', 'runDir', 'distributed', 'restart']);
+export const RUNTIME_KEYS: ReadonlySet<string> = new Set([
+  'device',
+  'threads',
+  'progressEvery',
+  'runDir',
+  'distributed',
+  'restart',
+]);
+
+/** For a method whose `restart` is part of what it computes (GM-NAS: how children start), not a new run. */
+export const RUNTIME_KEYS_KEEPING_RESTART: ReadonlySet<string> = new Set(
+  [...RUNTIME_KEYS].filter((key) => key !== 'restart'),
+);
 
 export interface ResumeOutcome<T> {
   options: T;
@@ -37,12 +49,13 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
   explicit: string[],
   runDir: string,
   epochsDone: number,
+  runtime: ReadonlySet<string> = RUNTIME_KEYS,
 ): ResumeOutcome<T> {
   const options = { ...stored } as Record<string, unknown>;
-  for (const key of RUNTIME_KEYS) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
+  for (const key of runtime) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
   options.runDir = runDir;
   const changed = differingOptions(
-    explicit.filter((key) => !RUNTIME_KEYS.has(key) && key !== 'epochs'),
+    explicit.filter((key) => !runtime.has(key) && key !== 'epochs'),
     parsed,
     stored,
   );
@@ -83,6 +96,7 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
   parsed: T,
   runDir: string,
   kind: RunKind,
+  runtime: ReadonlySet<string> = RUNTIME_KEYS,
 ): T {
   const explicit = Object.entries(given)
     .filter(([, value]) => value !== undefined)
@@ -96,6 +110,7 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
     explicit.filter((k) => newLr === undefined || k !== 'lr'),
     runDir,
     opened.state.epochsDone,
+    runtime,
   );
   if (newLr === undefined && resumed.extendedFrom === undefined) return resumed.options;
   const options = newLr === undefined ? resumed.options : { ...resumed.options, lr: newLr };
@@ -122,6 +137,7 @@ export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: stri
   runDir: string,
   given: object,
   parsed: T,
+  runtime: ReadonlySet<string> = RUNTIME_KEYS,
 ): void {
   const file = path.join(runDir, RUN_FILE);
   if (!fs.existsSync(file) || fs.existsSync(path.join(runDir, STATE_FILE))) return;
@@ -132,7 +148,7 @@ export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: stri
     .filter(([key, value]) => value !== undefined && !free.has(key))
     .map(([key]) => key);
   try {
-    resumeOptions(stored.options, parsed, explicit, runDir, 0);
+    resumeOptions(stored.options, parsed, explicit, runDir, 0, runtime);
   } catch (error) {
     if (!(error instanceof TorchnasError)) throw error;
     throw new TorchnasError(

@@ -20,6 +20,15 @@ export interface EpochRecord {
   valid?: { loss: number; top1: number; top5: number };
 }
 
+/** An epoch's training figures as every record holds them; images per second over all ranks. */
+export function trainFigures(
+  stats: { loss: number; top1: number; lr: number; seconds: number; images: number },
+  worldSize: number,
+): EpochRecord['train'] {
+  const { loss, top1, lr, seconds } = stats;
+  return { loss, top1, lr, seconds, imagesPerSecond: (stats.images * worldSize) / seconds };
+}
+
 export interface RunState<R = EpochRecord> {
   version: 1;
   epochsDone: number;
@@ -66,7 +75,8 @@ export function freshRunState<R>(): RunState<R> {
   return { version: 1, epochsDone: 0, globalStep: 0, checkpoint: '', history: [] };
 }
 
-export type RunKind = 'train' | 'search' | 'supernet' | 'fbnetv5' | 'gm-nas';
+/** A method's name in run.json: train, search (ProxylessNAS), supernet, fbnetv5, gm-nas, random-supernet, ... */
+export type RunKind = string;
 
 /** What run.json holds: the kind of run, its resolved options, and what the kind adds. */
 export interface StoredRun<O> {
@@ -134,6 +144,13 @@ export async function commitEpoch<R>(
   };
   // Data parallel: rank 0 commits; the checkpoint was written (by rank 0) before any rank got here.
   if (session.isRoot !== false) commitRunState(runDir, next, state.checkpoint || undefined);
+  return next;
+}
+
+/** Commits an epoch that changed no weights (a search that only scores): its record is the state. */
+export function commitRecord<R>(runDir: string, state: RunState<R>, record: R, root = true): RunState<R> {
+  const next = { ...state, epochsDone: state.epochsDone + 1, history: [...state.history, record] };
+  if (root) commitRunState(runDir, next);
   return next;
 }
 
