@@ -69,7 +69,7 @@ options you give override it. An architecture file is JSON:
     .option('--arch <preset|file>', 'architecture preset or JSON file', 'fmnist-cnn')
     .option(
       '--init <weights>',
-      'start from these weights (torchnas supernet extract) instead of a random initialization',
+      'start from these weights (.pt of torchnas supernet extract, or .safetensors of torchnas export) instead of a random initialization',
     )
     .option('--epochs <n>', 'epochs', int('--epochs'), 1)
     .option('--batch-size <n>', 'batch size', int('--batch-size'), 128)

@@ -99,7 +99,9 @@ export function readSafetensors(
     ) {
       throw bad(`'${name}' has a byte range that does not fit its shape or the file`);
     }
-    const slice = data.slice(range[0], range[1]); // a copy: aligned for the typed array
+    // A copy, aligned for the typed array (a Buffer's slice would share the whole file's memory).
+    const slice = new Uint8Array(range[1] - range[0]);
+    slice.set(data.subarray(range[0], range[1]));
     const values =
       dtype === 'F32'
         ? Float64Array.from(new Float32Array(slice.buffer))

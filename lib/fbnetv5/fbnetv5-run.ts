@@ -6,7 +6,8 @@ import * as path from 'path';
 import { requireBatchFits } from '../data/batch-bounds';
 import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/datasets';
-import { fromZod, invalid } from '../errors';
+import { fromZod, invalid, TorchnasError } from '../errors';
+import { native } from '../native';
 import { RUN_FIELDS } from '../run/run-fields';
 import { openRunDir } from '../run/run-state';
 import {
@@ -112,6 +113,15 @@ export interface Fbnetv5Events {
 // The multitask network runs on the CPU, in fp32, in one process, with whole batches: run fields it
 // would ignore are refused, never dropped without a word.
 function refuseUnhonoured(o: ResolvedFbnetv5Options): void {
+  // Where there is no CUDA, asking for it is that error first, as for every other command.
+  if (o.device.startsWith('cuda') && !native().info().cudaAvailable) {
+    throw new TorchnasError(
+      'E_NO_CUDA',
+      `device '${o.device}' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): ` +
+        'use --device cpu or auto',
+      ['device'],
+    );
+  }
   const unhonoured = [
     ...(o.device !== 'auto' && o.device !== 'cpu' ? [`device '${o.device}'`] : []),
     ...(o.precision !== 'fp32' ? [`precision '${o.precision}'`] : []),

@@ -9,6 +9,7 @@ import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { appendMetrics, trainFigures, type EpochRecord } from '../run/run-state';
 import { guardedEpoch } from '../run/divergence';
+import { loadInitWeights } from '../export/safetensors-init';
 import {
   closingOnError,
   runMethod,
@@ -42,7 +43,7 @@ export const TrainOptionsSchema = z
     validFraction: z.number().min(0).lt(1).default(0.1),
     /** Evaluate (validation and test) on at most this many images each. */
     limitEval: z.number().int().positive().optional(),
-    /** Weights to start from (an extracted subnet's weights.pt) instead of a random initialization. */
+    /** Weights to start from (an extracted subnet's weights.pt, or an exported .safetensors) instead of a random initialization. */
     init: z.string().optional(),
     /** Start over in runDir: the run it holds is removed first. */
     restart: z.boolean().default(false),
@@ -185,7 +186,7 @@ async function openTraining({
       root: session.isRoot,
       stored: { arch },
       ready: async (_state, resumed) => {
-        if (!resumed && opts.init) await session.loadWeights(opts.init);
+        if (!resumed && opts.init) await loadInitWeights(session, opts.init);
       },
       start: (startEpoch) =>
         emit({

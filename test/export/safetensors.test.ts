@@ -14,6 +14,8 @@ import {
   train,
   TorchnasError,
 } from '../../lib';
+import { loadInitWeights } from '../../lib/export/safetensors-init';
+import { networkOfRun, readNetworkWeights } from '../../lib/export/export-network';
 import { randomizeWeights } from '../helpers/random-weights';
 import { tempDir } from '../helpers/fixtures';
 
@@ -93,6 +95,55 @@ describe('torchnas export from a run folder', () => {
     });
     const { tensors } = readSafetensors(fs.readFileSync(st.file));
     expect(tensors['0.bn.num_batches_tracked'].values[0]).toBeGreaterThan(0); // the trained weights, not initial ones
+  });
+
+  test('train --init reads the exported safetensors: the network starts from exactly those weights', async () => {
+    const file = path.join(dir, 'init.safetensors');
+    await exportNetwork({ run: runDir, format: 'safetensors', out: file });
+    const trained = await readNetworkWeights(networkOfRun(runDir));
+    const s = await randomNetwork(5);
+    try {
+      await loadInitWeights(s, file);
+      const loaded = await s.stateTensors();
+      const differing = Object.keys(trained).filter((k) => trained[k].some((v, i) => v !== loaded[k][i]));
+      expect(differing).toEqual([]);
+    } finally {
+      await s.close();
+    }
+    // A whole run from it: one more epoch, resumable like any other.
+    const tuned = await train({
+      arch: 'fmnist-mbconv',
+      init: file,
+      epochs: 1,
+      limitTrain: 128,
+      limitEval: 64,
+      batchSize: 32,
+      runDir: path.join(dir, 'tuned'),
+      threads: 2,
+    });
+    expect(tuned.history).toHaveLength(1);
+  }, 120_000);
+
+  test('a safetensors file of another network is E_DATA naming init and what does not fit', async () => {
+    const other = path.join(dir, 'other.safetensors');
+    const cnn = loadArchitecture('fmnist-cnn');
+    const s = new Session({ device: 'cpu', threads: 1 });
+    await s.buildNetwork(cnn);
+    fs.writeFileSync(other, exportSafetensors(cnn, await s.stateTensors()));
+    await s.close();
+    const fresh = await randomNetwork(6);
+    try {
+      await expect(loadInitWeights(fresh, other)).rejects.toMatchObject({
+        code: 'E_DATA',
+        options: ['init'],
+        message: expect.stringMatching(/init '.*other.safetensors' does not fit this network \(missing /),
+      });
+      await expect(loadInitWeights(fresh, path.join(dir, 'none.safetensors'))).rejects.toMatchObject({
+        code: 'E_IO',
+      });
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('bad input is a typed error and leaves no file behind', async () => {

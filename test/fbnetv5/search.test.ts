@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadDataset } from '../../lib';
+import { info, loadDataset } from '../../lib';
 import {
   MultitaskNet,
   resolveCanvasOptions,
@@ -152,9 +152,15 @@ describe('torchnas search fbnetv5 runs', () => {
 
   test('refuses run fields the multitask network cannot honour, before the run folder exists', async () => {
     const runDir = path.join(tempDir(), 'run');
-    await expect(searchFbnetv5({ ...small, device: 'cuda', precision: 'bf16', runDir })).rejects.toThrow(
-      /runs on the CPU in fp32 in one process: device 'cuda', precision 'bf16' cannot be honoured/,
+    await expect(searchFbnetv5({ ...small, precision: 'bf16', runDir })).rejects.toThrow(
+      /runs on the CPU in fp32 in one process: precision 'bf16' cannot be honoured/,
     );
+    // --device cuda: no CUDA is E_NO_CUDA (never a CPU run); with CUDA, refused as not honoured.
+    const cuda = info().cudaAvailable;
+    await expect(searchFbnetv5({ ...small, device: 'cuda', runDir })).rejects.toMatchObject({
+      code: cuda ? 'E_INVALID_ARGUMENT' : 'E_NO_CUDA',
+      options: expect.arrayContaining(['device']),
+    });
     await expect(searchFbnetv5({ ...small, microBatches: 2, runDir })).rejects.toThrow(
       /microBatches 2 cannot be honoured/,
     );

@@ -1,0 +1,51 @@
+// Starting weights from a safetensors file (`train --init net.safetensors`): the file `torchnas export`
+// writes, or any with the same names (PyTorch's state_dict of nn.Sequential of the blocks). Every tensor of
+// the network must be in the file with its size, and the file may hold nothing else.
+import * as fs from 'fs';
+import { TorchnasError } from '../errors';
+import type { Session } from '../train/session';
+import { readSafetensors } from './safetensors';
+
+/** Sets the session's network from `file`, where the file's names are the addon's without `body.`. */
+export async function loadSafetensorsInit(session: Session, file: string, flag = 'init'): Promise<void> {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    throw new TorchnasError(
+      'E_IO',
+      `${flag} '${file}' is not a file: give a .safetensors or .pt weights file`,
+      [flag],
+    );
+  }
+  const { tensors } = readSafetensors(fs.readFileSync(file), `${flag} '${file}'`);
+  const network = await session.stateTensors();
+  const fileName = (name: string) => name.replace(/^body\./, '');
+  const wanted = new Set(Object.keys(network).map(fileName));
+  const missing = [...wanted].filter((name) => !(name in tensors));
+  const extra = Object.keys(tensors).filter((name) => !wanted.has(name));
+  const resized = Object.keys(network).filter(
+    (name) => fileName(name) in tensors && tensors[fileName(name)].values.length !== network[name].length,
+  );
+  if (missing.length || extra.length || resized.length) {
+    const list = (what: string, names: string[]) =>
+      names.length ? [`${what} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`] : [];
+    throw new TorchnasError(
+      'E_DATA',
+      `${flag} '${file}' does not fit this network (${[
+        ...list('missing', missing),
+        ...list('not in the network', extra),
+        ...list('of another size', resized.map(fileName)),
+      ].join(
+        '; ',
+      )}): give the weights of this architecture (torchnas export --format safetensors of its run)`,
+      [flag],
+    );
+  }
+  await session.setStateTensors(
+    Object.fromEntries(Object.keys(network).map((n) => [n, tensors[fileName(n)].values])),
+  );
+}
+
+/** Initial weights for a training run: safetensors by its extension, else the addon's .pt format. */
+export async function loadInitWeights(session: Session, file: string): Promise<void> {
+  if (file.toLowerCase().endsWith('.safetensors')) await loadSafetensorsInit(session, file);
+  else await session.loadWeights(file);
+}
