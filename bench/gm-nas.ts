@@ -44,6 +44,7 @@ import { runPool } from '../lib/util/job-pool';
 import { kendall, meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 import { readOr } from './step-cache';
+import { buildNb201 } from '../lib/benchmarks/nb201-session';
 
 const { values: args } = parseArgs({
   options: {
@@ -102,7 +103,7 @@ function groundTruthPaths(count: number): number[][] {
 async function trainStandalone(p: number[], data: GmData, threads: number): Promise<number> {
   const s = new Session({ device: 'cpu', threads, seed: 1 });
   try {
-    await s.buildNb201({
+    await buildNb201(s, {
       arch: p.map((j) => NB201_OPS[j]),
       channels: cfg.channels,
       cells: cfg.cells,

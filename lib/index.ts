@@ -22,13 +22,7 @@ export {
   type DatasetAugment,
 } from './data/datasets';
 export { reportSkippedImages } from './data/skipped-images';
-export {
-  Session,
-  Nb201BuildOptionsSchema,
-  type SessionOptions,
-  type TrainingConfig,
-  type Nb201BuildOptions,
-} from './train/session';
+export { Session, type SessionOptions, type TrainingConfig } from './train/session';
 export {
   train,
   resolveTrainOptions,

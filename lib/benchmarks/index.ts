@@ -8,6 +8,7 @@ export * from './nb201-hardware';
 export * from './nb201-objective';
 export * from './nb201-experiment';
 export * from './nb201-network';
+export * from './nb201-session';
 export * from './nb201-zero-cost';
 export * from './tnb101';
 export * from './tnb101-objective';

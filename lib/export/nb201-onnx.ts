@@ -1,7 +1,7 @@
 // A NAS-Bench-201 network (CIFAR skeleton: stem, 3 stages of N cells joined by ResNet reduction
 // blocks, BN-ReLU, global pooling, classifier) as an ONNX model, from its cell and the addon's
 // weights, computing what native/spaces/nb201_network.cc computes in eval mode.
-import { Nb201BuildOptionsSchema, type Nb201BuildOptions } from '../train/session';
+import { Nb201BuildOptionsSchema, type Nb201BuildOptions } from '../benchmarks/nb201-session';
 import { fromZod } from '../errors';
 import { nb201ArchString, parseNb201Cell, type Nb201Arch } from '../benchmarks';
 import { batchNorm, convBn, GraphBuilder, int, ints, serializeModel } from './onnx';

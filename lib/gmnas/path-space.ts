@@ -8,6 +8,7 @@ import { NB201_EDGES, NB201_OPS, type Nb201Cell } from '../benchmarks/nb201-cell
 import { nb201ArchString } from '../benchmarks/nb201';
 import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
 import type { Session } from '../train/session';
+import { buildNb201Supernet } from '../benchmarks/nb201-session';
 
 export interface PathSpace {
   kind: 'nb201' | 'chain';
@@ -51,7 +52,7 @@ export function nb201PathSpace(size: Nb201Size): PathSpace {
     classes: size.classes,
     decisions: NB201_EDGES.map(([to, from]) => ({ name: `${to}<-${from}`, options: [...NB201_OPS] })),
     describe: (path) => nb201ArchString(path.map((j) => NB201_OPS[j]) as unknown as Nb201Cell),
-    build: (session) => session.buildNb201Supernet(size),
+    build: (session) => buildNb201Supernet(session, size),
     admits: nb201Connected,
   };
 }

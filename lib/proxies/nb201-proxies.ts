@@ -11,6 +11,8 @@ import { Rng } from '../util/rng';
 import { Session } from '../train/session';
 import { kendall, spearman } from '../util/statistics';
 import { PROXY_NAMES, type ProxyName } from './zero-cost';
+import { buildNb201 } from '../benchmarks/nb201-session';
+import { zeroCostProxies } from './zero-cost-session';
 
 /** `count` distinct NB201 indices, a seeded uniform sample without replacement. */
 export function sampleNb201Indices(count: number, seed: number): number[] {
@@ -115,8 +117,8 @@ export async function runNb201ProxyStudy(
     while (next < indices.length) {
       const position = next++;
       const index = indices[position];
-      await session.buildNb201({ arch: index, classes: o.classes });
-      const scores = await session.zeroCostProxies(data?.dataset ?? null, {
+      await buildNb201(session, { arch: index, classes: o.classes });
+      const scores = await zeroCostProxies(session, data?.dataset ?? null, {
         proxies: o.proxies,
         batchSize: o.batchSize,
         seed: o.seed,

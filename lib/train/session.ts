@@ -26,16 +26,8 @@ import type {
 import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
 import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
-import {
-  nb201NetworkCost,
-  Nb201NetworkOptionsSchema,
-  type Nb201NetworkCost,
-} from '../benchmarks/nb201-network';
-import { nb201ArchString, type Nb201Arch } from '../benchmarks/nb201';
-import { parseNb201Cell, type Nb201Cell } from '../benchmarks/nb201-cell';
-import { parseZeroCostOptions, type ProxyScores, type ZeroCostOptions } from '../proxies/zero-cost';
 import { AugmentSchema, Dataset } from '../data/datasets';
-import { callNative, callNativeSync, fromZod, invalid, TorchnasError } from '../errors';
+import { callNative, callNativeSync, fromZod, invalid } from '../errors';
 import { native } from '../native';
 import * as os from 'os';
 import { parseDistributed, type DistributedOptions } from '../dist/rendezvous';
@@ -164,14 +156,8 @@ export const SamplerOptionsSchema = z
 
 export type LoaderOptions = NativeLoaderOptions;
 
-export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
-  /** Architecture string, NATS-Bench index, or the six edge ops. */
-  arch: z.union([z.string(), z.number().int(), z.array(z.string())]),
-});
-export type Nb201BuildOptions = z.input<typeof Nb201BuildOptionsSchema>;
-
 /** A dataset argument's native handle; anything else is a clear E_INVALID_ARGUMENT, not a TypeError. */
-function handleOf(data: Dataset, name: string) {
+export function handleOf(data: Dataset, name: string) {
   if (!(data instanceof Dataset)) {
     throw invalid(
       `${name} must be a Dataset (from loadDataset or syntheticDataset), got ${data === null ? 'null' : typeof data}`,
@@ -206,6 +192,23 @@ export class Session {
     this.handle = callNativeSync(() => new (native().Session)(parsed.data));
   }
 
+  /**
+   * @internal The native session, for the family modules that extend a session with their own calls
+   * (lib/benchmarks/nb201-session.ts, lib/proxies/zero-cost-session.ts).
+   */
+  get native(): NativeSession {
+    return this.handle;
+  }
+
+  /** @internal [channels, height, width] of the network built last (a family module records its own). */
+  get builtInput(): [number, number, number] | undefined {
+    return this.inputShape;
+  }
+
+  set builtInput(shape: [number, number, number] | undefined) {
+    this.inputShape = shape;
+  }
+
   describe() {
     return callNative(() => this.handle.describe());
   }
@@ -217,59 +220,6 @@ export class Session {
     const { channels, height, width } = resolved.spec.input;
     this.inputShape = [channels, height, width];
     return { ...resolved, nativeParams: parameters };
-  }
-
-  /**
-   * Builds a NAS-Bench-201 cell network (CIFAR skeleton; defaults: C = 16, N = 5, 10 classes, 3x32x32
-   * input). Returns the canonical architecture string, its cost from the description and the native
-   * parameter count.
-   */
-  async buildNb201(
-    options: Nb201BuildOptions,
-  ): Promise<Nb201NetworkCost & { arch: string; cell: Nb201Cell; nativeParams: number }> {
-    const parsed = Nb201BuildOptionsSchema.safeParse(options);
-    if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
-    const { arch, ...network } = parsed.data;
-    const canonical = nb201ArchString(arch as Nb201Arch);
-    const cell = parseNb201Cell(canonical);
-    const cost = nb201NetworkCost(cell, network);
-    const { parameters } = await callNative(() =>
-      this.handle.buildNb201({
-        ops: [...cell],
-        classes: network.classes,
-        channels: network.channels,
-        cells: network.cells,
-        inputChannels: network.input[0],
-      }),
-    );
-    this.inputShape = network.input;
-    return { ...cost, arch: canonical, cell, nativeParams: parameters };
-  }
-
-  /**
-   * Zero-cost proxies of the current network on one batch of `data` (null: data-dependent proxies see
-   * Gaussian noise and uniform labels). Dataset images are zero-padded (or cropped) to the network's
-   * input size and a single channel is repeated. The network is left exactly as it was.
-   */
-  async zeroCostProxies(data: Dataset | null, options: ZeroCostOptions): Promise<ProxyScores> {
-    const o = parseZeroCostOptions(options);
-    const input = o.input ?? this.inputShape;
-    if (!input)
-      throw new TorchnasError(
-        'E_STATE',
-        'the session has no network: build one before computing zero-cost proxies',
-      );
-    return callNative(() =>
-      this.handle.zeroCostProxies(data ? handleOf(data, 'data') : null, {
-        proxies: o.proxies,
-        batchSize: o.batchSize,
-        seed: o.seed,
-        input: { channels: input[0], height: input[1], width: input[2] },
-        augment: o.normalize
-          ? { pad: 0, flip: false, mean: o.normalize.mean, std: o.normalize.std }
-          : undefined,
-      }),
-    ) as Promise<ProxyScores>;
   }
 
   async configureTraining(config: TrainingConfig): Promise<void> {
@@ -552,22 +502,6 @@ export class Session {
    */
   probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
     return callNative(() => this.handle.probeLoss(handleOf(data, 'data'), options));
-  }
-
-  /**
-   * The NB201 weight-sharing supernet (every op on every edge of every cell) for the network size of
-   * `options` (defaults: C = 16, N = 5, 10 classes, 3x32x32 input). A path is six op indices.
-   */
-  async buildNb201Supernet(
-    options: z.input<typeof Nb201NetworkOptionsSchema> = {},
-  ): Promise<{ parameters: number }> {
-    const parsed = Nb201NetworkOptionsSchema.safeParse(options);
-    if (!parsed.success) throw fromZod('NB201 network options', parsed.error);
-    const { classes, channels, cells, input } = parsed.data;
-    this.inputShape = input;
-    return callNative(() =>
-      this.handle.buildNb201Supernet({ classes, channels, cells, inputChannels: input[0] }),
-    );
   }
 
   /** Restricts a path supernet (NB201 or chain) to the given options per decision; [] allows all. */

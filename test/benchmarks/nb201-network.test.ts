@@ -9,6 +9,8 @@ import {
   Session,
 } from '../../lib';
 import { expectInvalid } from './expect-invalid';
+import { buildNb201 } from '../../lib/benchmarks/nb201-session';
+import { zeroCostProxies } from '../../lib/proxies/zero-cost-session';
 
 // The benchmark's own parameter counts per op: a 3x3 / 1x1 ReLUConvBN in each of the 15 cells.
 const CONV3_IN_ALL_CELLS = 5 * (9 * 16 * 16 + 32 + 9 * 32 * 32 + 64 + 9 * 64 * 64 + 128);
@@ -94,10 +96,10 @@ describe('native NB201 network', () => {
         [3, 32, 32],
         [1, 28, 28],
       ] as [number, number, number][]) {
-        const built = await session.buildNb201({ arch: index, input });
+        const built = await buildNb201(session, { arch: index, input });
         expect(built.arch).toBe(nb201ArchString(index));
         expect(built.nativeParams).toBe(built.params);
-        const native = await session.zeroCostProxies(null, { proxies: ['params', 'flops'], batchSize: 2 });
+        const native = await zeroCostProxies(session, null, { proxies: ['params', 'flops'], batchSize: 2 });
         const described = (key: 'params' | 'flops') =>
           Object.fromEntries(built.layers.filter((l) => l[key] > 0).map((l) => [l.name, l[key]]));
         expect(native.params!.layers).toEqual(described('params'));
@@ -109,18 +111,18 @@ describe('native NB201 network', () => {
 
   test('bad architectures fail before anything is built', async () => {
     await expect(
-      session.buildNb201({ arch: '|skip~0|+|none~0|none~1|+|none~0|none~1|none~2|' }),
+      buildNb201(session, { arch: '|skip~0|+|none~0|none~1|+|none~0|none~1|none~2|' }),
     ).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/unknown op 'skip'/),
     });
     await expect(
-      session.buildNb201({ arch: ['none', 'none', 'none', 'none', 'none', 'conv'] }),
+      buildNb201(session, { arch: ['none', 'none', 'none', 'none', 'none', 'conv'] }),
     ).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/unknown op 'conv'/),
     });
-    await expect(session.buildNb201({ arch: 0, cells: 0 })).rejects.toMatchObject({
+    await expect(buildNb201(session, { arch: 0, cells: 0 })).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/cells/),
     });

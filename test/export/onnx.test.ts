@@ -27,6 +27,7 @@ import {
 import { Rng } from '../../lib/util/rng';
 import { randomizeWeights } from '../helpers/random-weights';
 import { tempDir } from '../helpers/fixtures';
+import { buildNb201 } from '../../lib/benchmarks/nb201-session';
 
 const BATCH = 3;
 
@@ -59,7 +60,7 @@ function nb201Networks(): [string, Network][] {
     return [
       `nb201 #${i} ${cell.join(',')}`,
       {
-        build: (s) => s.buildNb201(options),
+        build: (s) => buildNb201(s, options),
         onnx: (w, foldBatchNorm) => exportNb201Onnx(options, w, { foldBatchNorm }),
         input,
         classes: 10,

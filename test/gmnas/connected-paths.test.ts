@@ -2,6 +2,7 @@
 // the reference, whose single-path sampler draws again until check_connect passes
 // (search_model_ws.py:34-51): not for training, not for gradient matching's paths, not for scoring.
 import { nb201PathSpace, rootNode, samplePaths, Session } from '../../lib';
+import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 
 // The reference's check_connect, transcribed: edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2; op 0 is none.
 const NONE = 0;
@@ -17,7 +18,7 @@ const SIZE = { channels: 4, cells: 1, input: [1, 28, 28] as [number, number, num
 
 async function supernet(): Promise<Session> {
   const s = new Session({ device: 'cpu', threads: 2, seed: 5 });
-  await s.buildNb201Supernet(SIZE);
+  await buildNb201Supernet(s, SIZE);
   return s;
 }
 

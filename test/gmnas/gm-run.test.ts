@@ -7,6 +7,7 @@ import * as path from 'path';
 import { gmNas, leafOf, leaves, Session, type GmNode } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 import { killWhenCommitted } from '../helpers/kill-when-committed';
+import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const TINY = {
@@ -97,7 +98,7 @@ async function leafWeights(runDir: string) {
   const out: Record<string, Record<string, Float32Array>> = {};
   for (const leaf of leaves(state.tree)) {
     const s = new Session({ device: 'cpu', threads: 2 });
-    await s.buildNb201Supernet({ channels: 4, cells: 1, input: [1, 28, 28] });
+    await buildNb201Supernet(s, { channels: 4, cells: 1, input: [1, 28, 28] });
     await s.loadCheckpoint(path.join(runDir, leaf.checkpoint!));
     out[leaf.id] = (await s.stateTensors()) as Record<string, Float32Array>;
     await s.close();

@@ -8,6 +8,7 @@ import { native } from '../../lib/native';
 import { Rng } from '../../lib/util/rng';
 import { idxOf, tempDir, writeIdx } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
+import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 
 const SIZE = { channels: 4, cells: 1, input: [1, 8, 8] as [number, number, number], classes: 3 };
 const B = 6; // images per batch
@@ -40,7 +41,7 @@ beforeAll(async () => {
   second = await idxDataset(tempDir(), pixels.slice(B * 64), labels.slice(B));
   both = await idxDataset(tempDir(), pixels, labels);
   session = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-  await session.buildNb201Supernet(SIZE);
+  await buildNb201Supernet(session, SIZE);
   await randomizeWeights(session, 5);
   await session.setPathMasks(MASKS);
 });

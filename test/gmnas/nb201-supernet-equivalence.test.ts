@@ -6,6 +6,7 @@ import { loadDataset, nb201SubnetTensors, NB201_OPS, Session, type Dataset } fro
 import { Rng } from '../../lib/util/rng';
 import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
+import { buildNb201, buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 
 const TOLERANCE = 1e-10;
 const SIZE = { channels: 4, cells: 2, input: [1, 28, 28] as [number, number, number], classes: 10 };
@@ -24,7 +25,7 @@ async function expectPathEqualsNetwork(supernet: Session, data: Dataset, path: n
   const weights = await supernet.stateTensors64();
   const viaSupernet = await supernet.probeLoss(data, { batchSize: 8, path });
   const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
-  await child.buildNb201({ ...SIZE, arch: path.map((j) => NB201_OPS[j]) });
+  await buildNb201(child, { ...SIZE, arch: path.map((j) => NB201_OPS[j]) });
   await child.setStateTensors(nb201SubnetTensors(path, weights));
   const standalone = await child.probeLoss(data, { batchSize: 8 });
   await child.close();
@@ -44,7 +45,7 @@ async function expectPathEqualsNetwork(supernet: Session, data: Dataset, path: n
 test('the NB201 supernet on a path equals the NB201 network of that path (float64, same weights)', async () => {
   const data = (await loadDataset('fashion-mnist', 'train')).subset(16, 2);
   const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-  await supernet.buildNb201Supernet(SIZE);
+  await buildNb201Supernet(supernet, SIZE);
   await randomizeWeights(supernet, 17);
   for (const path of testPaths(3)) await expectPathEqualsNetwork(supernet, data, path);
   await supernet.close();

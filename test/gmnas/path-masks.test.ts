@@ -2,6 +2,7 @@
 // runs (its weights stay bit-identical through an epoch while the allowed ones move), scoring refuses
 // a path outside the masks, and gradient matching leaves the supernet exactly as it was.
 import { loadDataset, loadSpace, resolveSpace, Session, type Dataset } from '../../lib';
+import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 
 const SIZE = { channels: 4, cells: 1, input: [1, 28, 28] as [number, number, number], classes: 10 };
 // Edge 0 restricted to {nor_conv_3x3}, edge 3 to {skip, nor_conv_1x1}, edge 5 to {none, avg_pool}.
@@ -14,7 +15,7 @@ beforeAll(async () => {
 
 async function nb201Supernet(): Promise<Session> {
   const s = new Session({ device: 'cpu', threads: 2, seed: 5 });
-  await s.buildNb201Supernet(SIZE);
+  await buildNb201Supernet(s, SIZE);
   await s.configureTraining({ lr: 0.05, totalSteps: 100 });
   await s.setPathMasks(MASKS);
   return s;

@@ -3,6 +3,7 @@
 import { Dataset, parseArchitecture, Session, type ProxyName } from '../../lib';
 import { native } from '../../lib/native';
 import { idxOf, tempDir, writeIdx } from '../helpers/fixtures';
+import { zeroCostProxies } from '../../lib/proxies/zero-cost-session';
 
 // Four 2x2 images, each bright in a different pixel: every pixel's sign against the batch mean is a
 // one-hot pattern. Labels 0, 1, 2, 0 of 3 classes.
@@ -39,7 +40,7 @@ afterAll(() => session.close());
 async function scores(arch: object, proxies: ProxyName[]) {
   await session.buildNetwork(parseArchitecture(arch));
   const state = await session.stateTensors();
-  const result = await session.zeroCostProxies(data, { proxies, batchSize: N, seed: 1 });
+  const result = await zeroCostProxies(session, data, { proxies, batchSize: N, seed: 1 });
   return { state, result };
 }
 

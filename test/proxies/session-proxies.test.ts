@@ -10,6 +10,8 @@ import {
   type Dataset,
 } from '../../lib';
 import { TINY_ARCH } from '../helpers/fixtures';
+import { buildNb201 } from '../../lib/benchmarks/nb201-session';
+import { zeroCostProxies } from '../../lib/proxies/zero-cost-session';
 
 // A small NB201 network (C = 4, one cell per stage) keeps every proxy fast.
 const SMALL_NB201 = {
@@ -31,9 +33,9 @@ afterAll(() => session.close());
 
 describe('Session.zeroCostProxies', () => {
   test('every proxy on an NB201 network, on Fashion-MNIST fitted to 3x32x32; the network is left exactly as it was', async () => {
-    await session.buildNb201(SMALL_NB201);
+    await buildNb201(session, SMALL_NB201);
     const before = await session.stateTensors();
-    const scores = await session.zeroCostProxies(fashion, {
+    const scores = await zeroCostProxies(session, fashion, {
       proxies: [...PROXY_NAMES],
       batchSize: 8,
       seed: 3,
@@ -56,9 +58,9 @@ describe('Session.zeroCostProxies', () => {
   });
 
   test('the same seed gives the same scores; another seed another batch', async () => {
-    await session.buildNb201(SMALL_NB201);
+    await buildNb201(session, SMALL_NB201);
     const run = async (seed: number) => {
-      const scores = await session.zeroCostProxies(fashion, {
+      const scores = await zeroCostProxies(session, fashion, {
         proxies: ['snip', 'naswot', 'zen'],
         batchSize: 8,
         seed,
@@ -74,16 +76,19 @@ describe('Session.zeroCostProxies', () => {
   });
 
   test('without a dataset, data-dependent proxies see noise and random labels', async () => {
-    await session.buildNb201(SMALL_NB201);
-    const scores = await session.zeroCostProxies(null, { proxies: ['grad_norm', 'jacob_cov'], batchSize: 4 });
+    await buildNb201(session, SMALL_NB201);
+    const scores = await zeroCostProxies(session, null, {
+      proxies: ['grad_norm', 'jacob_cov'],
+      batchSize: 4,
+    });
     expect(scores.grad_norm!.total).toBeGreaterThan(0);
     expect(Number.isFinite(scores.jacob_cov!.total)).toBe(true);
   });
 
   test('training works on an NB201 network after proxies, and the network learns', async () => {
-    const built = await session.buildNb201({ ...SMALL_NB201, input: [1, 28, 28] });
+    const built = await buildNb201(session, { ...SMALL_NB201, input: [1, 28, 28] });
     expect(built.nativeParams).toBe(built.params);
-    await session.zeroCostProxies(fashion, { proxies: ['synflow', 'snip'], batchSize: 8 });
+    await zeroCostProxies(session, fashion, { proxies: ['synflow', 'snip'], batchSize: 8 });
     const few = fashion.subset(32);
     const aug = augmentationFor('fashion-mnist', false);
     await session.configureTraining({ optimizer: 'adam', lr: 0.01, totalSteps: 6 });
@@ -96,29 +101,29 @@ describe('Session.zeroCostProxies', () => {
 
   test('bad requests: no network, unknown or no proxy, a batch too small, labels beyond the classes', async () => {
     const fresh = new Session({ device: 'cpu', threads: 1 });
-    await expect(fresh.zeroCostProxies(null, { proxies: ['snip'] })).rejects.toMatchObject({
+    await expect(zeroCostProxies(fresh, null, { proxies: ['snip'] })).rejects.toMatchObject({
       code: 'E_STATE',
     });
     await fresh.close();
 
-    await session.buildNb201(SMALL_NB201);
-    const unknown = session.zeroCostProxies(null, { proxies: ['snip', 'entropy'] });
+    await buildNb201(session, SMALL_NB201);
+    const unknown = zeroCostProxies(session, null, { proxies: ['snip', 'entropy'] });
     await expect(unknown).rejects.toBeInstanceOf(TorchnasError);
     await expect(unknown).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/unknown zero-cost proxy 'entropy' \(known: grad_norm, snip/),
     });
-    await expect(session.zeroCostProxies(null, { proxies: [] })).rejects.toMatchObject({
+    await expect(zeroCostProxies(session, null, { proxies: [] })).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/at least one proxy/),
     });
     await expect(
-      session.zeroCostProxies(null, { proxies: ['jacob_cov'], batchSize: 1 }),
+      zeroCostProxies(session, null, { proxies: ['jacob_cov'], batchSize: 1 }),
     ).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT', message: expect.stringMatching(/at least 2/) });
 
     await session.buildNetwork(parseArchitecture({ ...TINY_ARCH, classes: 3 }));
     await expect(
-      session.zeroCostProxies(fashion, { proxies: ['snip'], batchSize: 32 }),
+      zeroCostProxies(session, fashion, { proxies: ['snip'], batchSize: 32 }),
     ).rejects.toMatchObject({
       code: 'E_INVALID_ARGUMENT',
       message: expect.stringMatching(/labels up to 9 but the model only 3 classes/),
