@@ -49,6 +49,8 @@ export * from './proxies';
 export * from './supernet';
 export * from './fbnetv5';
 export * from './random-supernet';
+export { eventStream, type EventStream } from './run/event-stream';
+export type { RunControl } from './run/run-method';
 export * from './export';
 export {
   dominates,
