@@ -6,9 +6,8 @@ import * as path from 'path';
 import { requireBatchFits } from '../data/batch-bounds';
 import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/datasets';
-import { fromZod, invalid, TorchnasError } from '../errors';
-import { native } from '../native';
-import { RUN_FIELDS } from '../run/run-fields';
+import { fromZod, invalid } from '../errors';
+import { refuseUnhonoured, RUN_FIELDS } from '../run/run-fields';
 import { openRunDir } from '../run/run-state';
 import {
   runMethod,
@@ -110,31 +109,8 @@ export interface Fbnetv5Events {
   onProgress?: (epoch: number, record: Record<string, number>) => void;
 }
 
-// The multitask network runs on the CPU, in fp32, in one process, with whole batches: run fields it
-// would ignore are refused, never dropped without a word.
-function refuseUnhonoured(o: ResolvedFbnetv5Options): void {
-  // Where there is no CUDA, asking for it is that error first, as for every other command.
-  if (o.device.startsWith('cuda') && !native().info().cudaAvailable) {
-    throw new TorchnasError(
-      'E_NO_CUDA',
-      `device '${o.device}' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): ` +
-        'use --device cpu or auto',
-      ['device'],
-    );
-  }
-  const unhonoured = [
-    ...(o.device !== 'auto' && o.device !== 'cpu' ? [`device '${o.device}'`] : []),
-    ...(o.precision !== 'fp32' ? [`precision '${o.precision}'`] : []),
-    ...(o.microBatches !== 1 ? [`microBatches ${o.microBatches}`] : []),
-    ...(o.distributed ? ['distributed'] : []),
-  ];
-  if (!unhonoured.length) return;
-  throw invalid(
-    `search fbnetv5 runs on the CPU in fp32 in one process: ${unhonoured.join(', ')} cannot be honoured; ` +
-      'leave it out',
-    ['device', 'precision', 'microBatches', 'distributed'],
-  );
-}
+// The multitask network runs on the CPU, in fp32, in one process, with whole batches.
+const HONOURED = { placement: false, parallel: false };
 
 export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5Options {
   const parsed = Fbnetv5OptionsSchema.safeParse(options);
@@ -171,7 +147,7 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
     );
   }
   taskTargets(o);
-  refuseUnhonoured(o);
+  refuseUnhonoured('search fbnetv5', o, HONOURED);
   requireBatchFits(o.batchSize, o.trainCanvases, { split: 'training canvases', sizeOption: 'trainCanvases' });
   return o;
 }

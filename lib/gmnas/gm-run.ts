@@ -19,7 +19,7 @@ import {
   type RunControl,
   type RunMethod,
 } from '../run/run-method';
-import { RUN_FIELDS } from '../run/run-fields';
+import { refuseUnhonoured, RUN_FIELDS } from '../run/run-fields';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { chooseSplit, unsplitDecisions } from './choose-split';
 import { gmData, requireSpaceShape, type GmData } from './gm-data';
@@ -27,8 +27,6 @@ import { LeafSessions } from './leaf-sessions';
 import { openPathSpace, type PathSpace } from './path-space';
 import { selectArchitectures, type LeafResult, type ScoredPath } from './select-architectures';
 import { leaves, rootNode, splitNode, type GmNode, type SplitRecord } from './split-tree';
-
-const { distributed: _distributed, microBatches: _microBatches, ...LOCAL_RUN_FIELDS } = RUN_FIELDS;
 
 export const GmNasOptionsSchema = z
   .object({
@@ -63,7 +61,7 @@ export const GmNasOptionsSchema = z
     dataSeed: z.number().int().min(0).optional(),
     /** Extra paths to score, each in the sub-supernet that holds it (a ranking study's ground truth). */
     evaluate: z.array(z.array(z.number().int().min(0))).optional(),
-    ...LOCAL_RUN_FIELDS,
+    ...RUN_FIELDS,
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -137,7 +135,12 @@ export async function gmNas(
 
 const GM_METHOD: RunMethod<Opts, GmEpochRecord, GmNasResult> = {
   kind: 'gm-nas',
-  parse: parseWith(GmNasOptionsSchema, 'gm-nas options'),
+  parse: (options) => {
+    const opts = parseWith(GmNasOptionsSchema, 'gm-nas options')(options);
+    // Each leaf trains in one process with whole batches.
+    refuseUnhonoured('search gm-nas', opts, { parallel: false });
+    return opts;
+  },
   folder: () => 'gm-nas',
   // Its `restart` is how children start (fresh weights), not a new run.
   startOver: () => false,

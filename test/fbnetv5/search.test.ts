@@ -153,7 +153,7 @@ describe('torchnas search fbnetv5 runs', () => {
   test('refuses run fields the multitask network cannot honour, before the run folder exists', async () => {
     const runDir = path.join(tempDir(), 'run');
     await expect(searchFbnetv5({ ...small, precision: 'bf16', runDir })).rejects.toThrow(
-      /runs on the CPU in fp32 in one process: precision 'bf16' cannot be honoured/,
+      /runs on the CPU in fp32, in one process with whole batches: precision "bf16" cannot be honoured/,
     );
     // --device cuda: no CUDA is E_NO_CUDA (never a CPU run); with CUDA, refused as not honoured.
     const cuda = info().cudaAvailable;

@@ -131,6 +131,18 @@ test('a run killed after a commit resumes to the same split tree and weights as 
   expect(again.stderr).toMatch(/criterion gradient \(given random\)/);
 }, 600_000);
 
+test('a data-parallel split it cannot honour is refused, naming it, before the run folder exists', async () => {
+  const runDir = path.join(tempDir(), 'gm-parallel');
+  await expect(gmNas({ ...TINY, microBatches: 2, runDir })).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    options: ['microBatches'],
+    message: expect.stringMatching(
+      /search gm-nas runs in one process with whole batches: microBatches 2 cannot be honoured/,
+    ),
+  });
+  expect(fs.existsSync(runDir)).toBe(false);
+});
+
 test('restart: children start from fresh weights on a schedule of the epochs left', async () => {
   const runDir = path.join(tempDir(), 'gm-restart');
   const result = await gmNas({
