@@ -76,7 +76,10 @@ function toTorchnasError(error: unknown): TorchnasError {
   if (error instanceof TorchnasError) return error;
   const e = error as { code?: string; message?: string };
   const code = (typeof e?.code === 'string' && e.code.startsWith('E_') ? e.code : 'E_NATIVE') as ErrorCode;
-  return new TorchnasError(code, e?.message ?? String(error));
+  // Native messages write the options they name as `key`: the CLI shows them as its flags.
+  const message = e?.message ?? String(error);
+  const options = [...message.matchAll(/`(\w+)`/g)].map((m) => m[1]);
+  return new TorchnasError(code, message.replace(/`(\w+)`/g, '$1'), [...new Set(options)]);
 }
 
 /** Runs a native call; a native error is rethrown as TorchnasError with the caller's stack. */

@@ -467,7 +467,7 @@ describe('bad input', () => {
     expect(() => resolveSpace(parseChainSpace({ ...TINY, stem: ['conv_k3_s2_c8', 'gap'] }))).toThrow(
       /feature map/,
     );
-    await expectCode(LatencyProfiler.open({ device: 'cuda' }), 'E_NO_CUDA', /--device cpu/);
+    await expectCode(LatencyProfiler.open({ device: 'cuda' }), 'E_NO_CUDA', /use device cpu/);
     await expectCode(
       LatencyProfiler.open({ device: 'cpu', cudaGraph: true }),
       'E_INVALID_ARGUMENT',

@@ -1,3 +1,5 @@
+import { spawnSync } from 'child_process';
+import * as path from 'path';
 import {
   augmentationFor,
   info,
@@ -35,10 +37,17 @@ describe('session basics', () => {
       try {
         new Session({ device });
       } catch (e) {
-        expect((e as TorchnasError).code).toBe('E_NO_CUDA');
-        expect((e as Error).message).toMatch(/--device cpu/);
+        // The native message names the option (not a flag): the CLI shows it as the flag typed.
+        expect(e).toMatchObject({ code: 'E_NO_CUDA', options: ['device'] });
+        expect((e as Error).message).toMatch(/use device cpu or auto$/);
       }
     }
+    const cli = spawnSync(
+      process.execPath,
+      [path.join(__dirname, '..', 'bin', 'torchnas.js'), 'train', '--device', 'cuda', '--epochs', '1'],
+      { encoding: 'utf8' },
+    );
+    expect(cli.stderr).toMatch(/use --device cpu or auto.*\[E_NO_CUDA\]/);
   });
 
   test('bad options are rejected in TypeScript with the option named', () => {

@@ -360,6 +360,10 @@ const FLAG_OF: Record<string, string> = {
   a: '--loss-a',
   b: '--loss-b',
   batch: '--batch-size',
+  // The data-parallel group's fields (torchnas launch).
+  masterAddr: '--master-addr',
+  masterPort: '--master-port',
+  timeoutMs: '--dist-timeout',
 };
 
 /** The error's message with the API option names it refers to written as the flags of `command`. */

@@ -56,7 +56,7 @@ export function refuseUnhonoured(method: string, o: RunFieldValues, honoured: Ho
     throw new TorchnasError(
       'E_NO_CUDA',
       `device '${o.device}' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): ` +
-        'use --device cpu or auto',
+        'use device cpu or auto',
       ['device'],
     );
   }

@@ -32,7 +32,7 @@ torch::Device ParseDevice(const std::string& text) {
       Fail(codes::kNoCuda,
            "device '" + text +
                "' was asked for, but this LibTorch sees no CUDA device (CPU build or no GPU): "
-               "use --device cpu or auto");
+               "use `device` cpu or auto");
     }
     int64_t count = static_cast<int64_t>(torch::cuda::device_count());
     if (index >= count) {

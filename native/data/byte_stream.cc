@@ -11,7 +11,7 @@ namespace torchnas {
 ByteStream::ByteStream(std::string path) : path_(std::move(path)) {
   struct stat info {};
   if (stat(path_.c_str(), &info) != 0) {
-    Fail(codes::kIo, "cannot open '" + path_ + "': no such file (check --data-dir, or run scripts/setup.sh)");
+    Fail(codes::kIo, "cannot open '" + path_ + "': no such file (check `dataDir`, or run scripts/setup.sh)");
   }
   if (S_ISDIR(info.st_mode)) Fail(codes::kIo, "'" + path_ + "' is a directory, expected a file");
   file_ = gzopen(path_.c_str(), "rb");

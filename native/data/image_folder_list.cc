@@ -25,7 +25,7 @@ void RequireFolder(const std::string& root, const char* what) {
   std::error_code ec;
   if (fs::is_directory(root, ec)) return;
   if (!fs::exists(root, ec)) {
-    Fail(codes::kIo, std::string(what) + " '" + root + "' does not exist: check the path (--data-dir)");
+    Fail(codes::kIo, std::string(what) + " '" + root + "' does not exist: check the path (`dataDir`)");
   }
   Fail(codes::kIo, std::string(what) + " '" + root + "' is not a folder");
 }

@@ -70,8 +70,8 @@ class GlooCommunicator : public Communicator {
            "rank " + std::to_string(options.rank) + " could not join the group of " +
                std::to_string(options.world_size) + " at " + options.master_addr + ":" +
                std::to_string(options.master_port) + " (" + e.what() +
-               "): start every rank with the same --master-addr/--master-port and WORLD_SIZE, "
-               "or raise --dist-timeout");
+               "): start every rank with the same `masterAddr`, `masterPort` and world size, "
+               "or raise `timeoutMs` (how long a rank waits for its peers)");
     }
     heartbeat_ = std::thread([this] { Beat(); });
   }
@@ -207,7 +207,7 @@ class GlooCommunicator : public Communicator {
       dead = "0";  // the store lives in rank 0's process: unreachable means rank 0 is gone
     }
     const std::string who = dead.empty() ? "a peer rank (every rank still beats: one is stuck or slower than "
-                                           "--dist-timeout)"
+                                           "`timeoutMs` allows)"
                                          : "rank " + dead + " (it stopped: killed or failed)";
     return std::string(what) + " on rank " + std::to_string(options_.rank) + " failed: lost " + who + "; " +
            detail.substr(0, detail.find('\n')) +

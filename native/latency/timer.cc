@@ -78,7 +78,7 @@ TimedSamples TimeWork(const std::function<void()>& work, const torch::Device& de
   Require(options.repeats >= 1, "repeats must be at least 1");
   if (!device.is_cuda()) {
     Require(!options.cuda_graph,
-            "CUDA-graph timing needs a CUDA device: drop cudaGraph or use --device cuda");
+            "CUDA-graph timing needs a CUDA device: drop `cudaGraph` or use `device` cuda");
     return TimeOnCpu(work, options);
   }
 #ifdef TORCHNAS_WITH_CUDA

@@ -21,7 +21,7 @@ void FailIfNotFinite(double loss, int64_t step) {
   if (!std::isfinite(loss)) {
     Fail(codes::kNanLoss, "the training loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
                               " by step " + std::to_string(step) +
-                              ": lower the learning rate (--lr) or add warm-up; the last checkpoint is kept");
+                              ": lower the learning rate (`lr`) or add warm-up; the last checkpoint is kept");
   }
 }
 
