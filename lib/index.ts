@@ -40,7 +40,7 @@ export {
   type ProxylessResult,
   type SearchEvent,
   type SearchRecord,
-} from './search/proxyless';
+} from './proxyless/proxyless';
 export * from './benchmarks';
 export * from './strategies';
 export * from './latency';

@@ -5,9 +5,16 @@ import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import type { Session } from '../train/session';
 import { readSafetensors } from './safetensors';
+import { tensorEntries } from './tensor-names';
+import { resolveNetwork, type Architecture } from '../arch';
 
 /** Sets the session's network from `file`, where the file's names are the addon's without `body.`. */
-export async function loadSafetensorsInit(session: Session, file: string, flag = 'init'): Promise<void> {
+export async function loadSafetensorsInit(
+  session: Session,
+  file: string,
+  arch: Architecture,
+  flag = 'init',
+): Promise<void> {
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new TorchnasError(
       'E_IO',
@@ -21,9 +28,11 @@ export async function loadSafetensorsInit(session: Session, file: string, flag =
   const wanted = new Set(Object.keys(network).map(fileName));
   const missing = [...wanted].filter((name) => !(name in tensors));
   const extra = Object.keys(tensors).filter((name) => !wanted.has(name));
-  const resized = Object.keys(network).filter(
-    (name) => fileName(name) in tensors && tensors[fileName(name)].values.length !== network[name].length,
-  );
+  const shapes = new Map(tensorEntries(resolveNetwork(arch).spec).map((e) => [e.name, e.shape]));
+  const sameShape = (name: string) =>
+    JSON.stringify(tensors[fileName(name)].shape) ===
+    JSON.stringify(shapes.get(name) ?? [network[name].length]);
+  const resized = Object.keys(network).filter((name) => fileName(name) in tensors && !sameShape(name));
   if (missing.length || extra.length || resized.length) {
     const list = (what: string, names: string[]) =>
       names.length ? [`${what} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`] : [];
@@ -32,7 +41,7 @@ export async function loadSafetensorsInit(session: Session, file: string, flag =
       `${flag} '${file}' does not fit this network (${[
         ...list('missing', missing),
         ...list('not in the network', extra),
-        ...list('of another size', resized.map(fileName)),
+        ...list('of another shape', resized.map(fileName)),
       ].join(
         '; ',
       )}): give the weights of this architecture (torchnas export --format safetensors of its run)`,
@@ -45,7 +54,7 @@ export async function loadSafetensorsInit(session: Session, file: string, flag =
 }
 
 /** Initial weights for a training run: safetensors by its extension, else the addon's .pt format. */
-export async function loadInitWeights(session: Session, file: string): Promise<void> {
-  if (file.toLowerCase().endsWith('.safetensors')) await loadSafetensorsInit(session, file);
+export async function loadInitWeights(session: Session, file: string, arch: Architecture): Promise<void> {
+  if (file.toLowerCase().endsWith('.safetensors')) await loadSafetensorsInit(session, file, arch);
   else await session.loadWeights(file);
 }

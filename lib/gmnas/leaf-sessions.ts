@@ -25,6 +25,8 @@ export interface LeafSessionOptions {
 
 export class LeafSessions {
   private readonly sessions = new Map<number, Session>();
+  /** Set by an abort: sessions opened later (a split's children) stop at once too. */
+  private cancelled = false;
 
   constructor(
     private readonly space: PathSpace,
@@ -48,6 +50,7 @@ export class LeafSessions {
   async open(node: GmNode, tree: readonly GmNode[], checkpoint?: string): Promise<Session> {
     const { o } = this;
     const session = await openRunSession({ ...o, seed: o.seed + 7919 * node.id, microBatches: 1 });
+    if (this.cancelled) session.cancel();
     try {
       await this.space.build(session);
       const totalSteps = (o.epochs - this.scheduleStart(node, tree)) * o.stepsPerEpoch;
@@ -94,6 +97,7 @@ export class LeafSessions {
 
   /** Stops the running epoch of every leaf at its next step (an abort). */
   cancelAll(): void {
+    this.cancelled = true;
     for (const session of this.sessions.values()) session.cancel();
   }
 

@@ -148,9 +148,19 @@ async function openRandomSearch({
   runDir,
   emit,
   started,
+  stored,
 }: RunContext<Resolved, RandomRound>): Promise<OpenedRun<Resolved, RandomRound, RandomSupernetResult>> {
   const run = openSupernetRun(o.supernet);
   const { resolved } = run;
+  // Every round scores the same weights: a supernet trained on since this run began is refused.
+  const weights = { checkpoint: path.basename(run.checkpoint), epochs: run.history.length };
+  if (stored && JSON.stringify(stored.supernetWeights) !== JSON.stringify(weights)) {
+    throw invalid(
+      `supernet '${o.supernet}' has changed since this run began (${JSON.stringify(stored.supernetWeights)}, ` +
+        `now ${JSON.stringify(weights)}): its rounds would score other weights; give another --out`,
+      ['supernet'],
+    );
+  }
   const band = macsBand(resolved, o);
   const rounds = drawRounds(resolved, band, o);
   const data = await supernetData(run.opts, resolved);
@@ -161,7 +171,7 @@ async function openRandomSearch({
   const score = (subnets: Subnet[], epoch: number) =>
     scoreSubnets(session, resolved, subnets, data, scoring, (p) => emit({ type: 'scored', epoch, ...p }));
   return closingOnError(session, async () => ({
-    stored: { space: resolved.space },
+    stored: { space: resolved.space, supernetWeights: weights },
     start: (startEpoch) =>
       emit({ type: 'start', runDir, space: resolved.space.name, band, startEpoch, epochs: o.epochs }),
     epoch: async (epoch) => {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { TorchnasError } from '../errors';
-import type { SearchRecord } from '../search/proxyless';
+import type { SearchRecord } from '../proxyless/proxyless';
 import { parseChainSpace, resolveSpace } from '../spaces';
 import { readRunState, RUN_FILE, SUMMARY_FILE } from '../run/run-state';
 import { readJson } from '../util/json-file';

@@ -119,7 +119,8 @@ export function clearRun(runDir: string): void {
     );
     if (runFile) fs.rmSync(path.join(runDir, name), { force: true });
   }
-  // What a search derived from the old run (a retrained network, a supernet's subnet at its target).
-  for (const folder of ['retrain', 'target'])
+  // What a search derived from the old run (a retrained network, a supernet's subnet at its target,
+  // a random search's best).
+  for (const folder of ['retrain', 'target', 'best'])
     fs.rmSync(path.join(runDir, folder), { recursive: true, force: true });
 }

@@ -90,6 +90,8 @@ export interface RunContext<O, R> {
   emit: (event: unknown) => void;
   /** When the call began (Date.now()). */
   started: number;
+  /** The caller's AbortSignal, for work after the epochs (a retraining passes it on). */
+  signal?: AbortSignal;
 }
 
 /** Runs `open` on a newly opened session or model, closing it when opening fails. */
@@ -174,6 +176,7 @@ export async function runMethod<O extends RunOptions, R, Res>(
       stored,
       emit,
       started,
+      signal,
     };
     const run = await method.open(ctx);
     const cancel = () => (run.cancel ? run.cancel() : run.model?.cancel());
@@ -183,12 +186,16 @@ export async function runMethod<O extends RunOptions, R, Res>(
       ctx.opts = run.options ?? opts;
       finished = await runEpochs(method, run, ctx, signal);
     } catch (error) {
-      throw signal?.aborted ? abortedError(runDir) : error;
+      // The native side stops an aborted epoch with E_CLOSED; any other error is the run's own.
+      const stopped = error instanceof TorchnasError && error.code === 'E_CLOSED';
+      throw signal?.aborted && stopped ? abortedError(runDir) : error;
     } finally {
       signal?.removeEventListener('abort', cancel);
       await run.close();
     }
+    if (signal?.aborted) throw abortedError(runDir);
     const result = method.after ? await method.after(finished.result, ctx) : finished.result;
+    if (signal?.aborted) throw abortedError(runDir);
     const summary = method.summary?.(result, finished.state) ?? result;
     if (run.root !== false) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), summary);
     return result;
@@ -210,9 +217,12 @@ async function runEpochs<O extends RunOptions, R, Res>(
   { runDir, opts, previous, emit }: RunContext<O, R>,
   signal?: AbortSignal,
 ): Promise<{ result: Res; state: RunState<R> }> {
+  // An abort while the method opened (no native work to stop yet) stops here, before anything is written.
+  if (signal?.aborted) throw abortedError(runDir);
   let state: RunState<R> = previous ?? run.initialState ?? freshRunState();
   if ((previous || run.initialState) && run.model) await restoreCheckpoint(run.model, runDir, state);
   await run.ready?.(state, previous !== undefined);
+  if (signal?.aborted) throw abortedError(runDir);
   if (!previous && run.root !== false) {
     // Only now, with data and model ready, does the run exist on disk.
     fs.mkdirSync(runDir, { recursive: true });

@@ -121,7 +121,11 @@ export async function train(
 
 const TRAIN_METHOD: RunMethod<ResolvedOptions, EpochRecord, TrainResult> = {
   kind: 'train',
-  parse: (options) => resolveTrainOptions(options as TrainOptions),
+  parse: (options) => {
+    const opts = resolveTrainOptions(options as TrainOptions);
+    architectureOf(opts); // a bad architecture is refused before --restart removes anything
+    return opts;
+  },
   folder: (opts) => `${architectureOf(opts).name}-${opts.dataset}`,
   summary: (result, state) => ({ ...result, checkpoint: state.checkpoint }),
   open: openTraining,
@@ -186,7 +190,7 @@ async function openTraining({
       root: session.isRoot,
       stored: { arch },
       ready: async (_state, resumed) => {
-        if (!resumed && opts.init) await loadInitWeights(session, opts.init);
+        if (!resumed && opts.init) await loadInitWeights(session, opts.init, arch);
       },
       start: (startEpoch) =>
         emit({

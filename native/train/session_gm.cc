@@ -130,7 +130,7 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
   }
   // Draws are connected NB201 cells only: masks must leave one.
   Require(!nb201_supernet_ || Nb201Connected(widest),
-          "these masks leave no connected NB201 cell: every route from the input to the output has a `none` "
+          "these masks leave no connected NB201 cell: every route from the input to the output has a 'none' "
           "edge");
   path_masks_ = masks;
   for (auto& m : path_masks_) std::sort(m.begin(), m.end());

@@ -9,6 +9,7 @@ import {
   exportSafetensors,
   loadArchitecture,
   readSafetensors,
+  safetensorsBytes,
   Session,
   syntheticDataset,
   train,
@@ -103,7 +104,7 @@ describe('torchnas export from a run folder', () => {
     const trained = await readNetworkWeights(networkOfRun(runDir));
     const s = await randomNetwork(5);
     try {
-      await loadInitWeights(s, file);
+      await loadInitWeights(s, file, arch);
       const loaded = await s.stateTensors();
       const differing = Object.keys(trained).filter((k) => trained[k].some((v, i) => v !== loaded[k][i]));
       expect(differing).toEqual([]);
@@ -133,12 +134,24 @@ describe('torchnas export from a run folder', () => {
     await s.close();
     const fresh = await randomNetwork(6);
     try {
-      await expect(loadInitWeights(fresh, other)).rejects.toMatchObject({
+      await expect(loadInitWeights(fresh, other, arch)).rejects.toMatchObject({
         code: 'E_DATA',
         options: ['init'],
         message: expect.stringMatching(/init '.*other.safetensors' does not fit this network \(missing /),
       });
-      await expect(loadInitWeights(fresh, path.join(dir, 'none.safetensors'))).rejects.toMatchObject({
+      // The same numbers in another shape (a transposed tensor) do not fit either.
+      const own = readSafetensors(exportSafetensors(arch, await fresh.stateTensors())).tensors;
+      const named = Object.fromEntries(
+        Object.entries(own).map(([k, t]) => [k, { ...t, dtype: t.dtype as 'F32' | 'I64' }]),
+      );
+      named['0.conv.weight'] = { ...named['0.conv.weight'], shape: [1, 32, 3, 3] };
+      const transposed = path.join(dir, 'transposed.safetensors');
+      fs.writeFileSync(transposed, safetensorsBytes(named));
+      await expect(loadInitWeights(fresh, transposed, arch)).rejects.toMatchObject({
+        code: 'E_DATA',
+        message: expect.stringMatching(/of another shape 0\.conv\.weight\)/),
+      });
+      await expect(loadInitWeights(fresh, path.join(dir, 'none.safetensors'), arch)).rejects.toMatchObject({
         code: 'E_IO',
       });
     } finally {

@@ -1,5 +1,6 @@
 // The packed package imported as an ES module: an .mjs file and a "type": "module" project both import
-// named exports from 'torchnas' (the exports map's import entry) and run info() on the native addon.
+// named exports and the default export from 'torchnas' through its exports map (Node reads the
+// CommonJS build's names) and run info() on the native addon.
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';

@@ -109,3 +109,25 @@ test('refuses a target no subnet reaches and a band too small for the rounds, na
   expect(narrow.stderr).toMatch(/--target-tolerance/);
   expect(narrow.stderr).not.toMatch(/\n\s+at /); // no stack trace
 });
+
+// Last: it trains the shared supernet on.
+test('a supernet trained on since the search began is refused on resume, naming --supernet', async () => {
+  const runDir = path.join(base, 'pinned');
+  await randomSupernet({ ...options(runDir), epochs: 1 });
+  await trainSupernet({
+    sampler: 'sandwich',
+    epochs: 2,
+    limitTrain: 96,
+    batchSize: 32,
+    calibBatches: 1,
+    threads: 2,
+    seed: 4,
+    runDir: supernet,
+    progressEvery: 1000,
+  });
+  await expect(randomSupernet({ ...options(runDir), epochs: 2 })).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    options: ['supernet'],
+    message: expect.stringMatching(/has changed since this run began/),
+  });
+}, 300_000);

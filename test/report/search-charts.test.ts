@@ -3,7 +3,7 @@ import * as path from 'path';
 import { TorchnasError } from '../../lib/errors';
 import { plotSearchRun, readSearchRun, searchRunChart } from '../../lib/report';
 import { registerPlotCommand } from '../../lib/report/cli';
-import type { SearchRecord } from '../../lib/search/proxyless';
+import type { SearchRecord } from '../../lib/proxyless/proxyless';
 import { parseChainSpace, resolveSpace } from '../../lib/spaces';
 import { tempDir } from '../helpers/fixtures';
 import { runCommand } from '../helpers/run-command';

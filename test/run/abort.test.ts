@@ -148,3 +148,49 @@ test('a signal aborted before the call starts nothing', async () => {
   });
   expect(fs.existsSync(runDir)).toBe(false);
 });
+
+test('an abort while the run opens (before any native work) stops before run.json is written', async () => {
+  const runDir = path.join(tempDir('torchnas-abort-'), 'run');
+  // A signal that turns aborted once the skeleton has read it once (the check before the lock).
+  let reads = 0;
+  const signal = {
+    get aborted() {
+      return reads++ > 0;
+    },
+    addEventListener: () => {},
+    removeEventListener: () => {},
+  } as unknown as AbortSignal;
+  await expect(
+    train({ arch: TINY_ARCH, epochs: 1, limitTrain: 64, batchSize: 32, threads: 1, runDir }, undefined, {
+      signal,
+    }),
+  ).rejects.toMatchObject({ code: 'E_ABORTED' });
+  expect(fs.existsSync(path.join(runDir, 'run.json'))).toBe(false);
+});
+
+test("an abort during a search's retraining stops it too, and the rerun finishes the retraining", async () => {
+  const runDir = path.join(tempDir('torchnas-abort-'), 'search');
+  const options = {
+    space: parseChainSpace(tinySpaceDescription()),
+    epochs: 1,
+    warmupEpochs: 0,
+    limitTrain: 128,
+    latencyLoss: 'none' as const,
+    retrainEpochs: 2,
+    threads: 1,
+    batchSize: 32,
+    runDir,
+  };
+  const controller = new AbortController();
+  const aborted = proxyless(
+    options,
+    (e) => {
+      if (e.type === 'retrain' && e.event.type === 'epoch') controller.abort();
+    },
+    { signal: controller.signal },
+  );
+  await expect(aborted).rejects.toMatchObject({ code: 'E_ABORTED' });
+  expect(fs.existsSync(path.join(runDir, 'summary.json'))).toBe(false);
+  const resumed = await proxyless(options);
+  expect(resumed.retrain?.history).toHaveLength(2);
+});

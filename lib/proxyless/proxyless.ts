@@ -27,7 +27,7 @@ import { train, type TrainEvent, type TrainResult } from '../train/trainer';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { readSearchLatencyTable, type SearchCostTable } from '../latency/search-latency-table';
-import { costRange, mostProbableWithin, requireReachableTarget } from './target-derivation';
+import { costRange, mostProbableWithin, requireReachableTarget } from '../search/target-derivation';
 
 /**
  * lambda's default per loss: the reference's for add#linear; for abs#ratio, large enough that the
@@ -441,7 +441,7 @@ function derive(
 /** Retrains the derived network from scratch when asked (its own run, under the search's folder). */
 async function retrainDerived(
   result: ProxylessResult,
-  { opts, runDir, emit, started }: RunContext<SearchOptions, SearchRecord>,
+  { opts, runDir, emit, started, signal }: RunContext<SearchOptions, SearchRecord>,
 ): Promise<ProxylessResult> {
   if (opts.retrainEpochs <= 0) return result;
   const retrain = await train(
@@ -465,6 +465,7 @@ async function retrainDerived(
       distributed: opts.distributed,
     },
     (event) => emit({ type: 'retrain', event }),
+    { signal },
   );
   return { ...result, retrain, seconds: (Date.now() - started) / 1000 };
 }
