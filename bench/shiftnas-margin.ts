@@ -12,6 +12,11 @@ import { binCentres } from '../lib/supernet/shiftnas/shiftnas-run';
 import { macsCostTerms, nativeCostTerms } from '../lib/supernet/shiftnas/cost-model';
 import { Rng } from '../lib/util/rng';
 import { DATA, EDGES, SMALL } from './shiftnas-small';
+import {
+  attachShiftNas,
+  generatorSubnets,
+  pretrainGenerator,
+} from '../lib/supernet/shiftnas/shiftnas-session';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,15 +32,15 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 async function worstError(seed: number, threads: number, steps: number): Promise<number[]> {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads, seed: 3 });
   await s.buildElastic(SMALL);
-  await s.configureShiftNas(DATA, {
+  await attachShiftNas(s, DATA, {
     edges: EDGES,
     cost: nativeCostTerms(macsCostTerms(SMALL)),
     valid: { batchSize: 8 },
     generatorLr: 5e-3,
   });
   const targets = binCentres(EDGES);
-  if (steps > 0) await s.pretrainGenerator({ steps, batch: 64, seed });
-  const generated = await s.generateSubnets(targets);
+  if (steps > 0) await pretrainGenerator(s, { steps, batch: 64, seed });
+  const generated = await generatorSubnets(s, targets);
   await s.close();
   return generated.map((g, i) => Math.abs(subnetCost(SMALL, g.subnet).macs - targets[i]) / targets[i]);
 }

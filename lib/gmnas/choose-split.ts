@@ -6,6 +6,7 @@ import { Rng } from '../util/rng';
 import type { Session } from '../train/session';
 import { bestTwoWaySplit, MIN_GROUP, randomTwoWaySplit } from './partition';
 import type { GmNode, SplitRecord } from './split-tree';
+import { matchGradients } from './path-session';
 
 export interface SplitContext {
   criterion: 'gradient' | 'random';
@@ -40,7 +41,7 @@ export async function chooseSplit(
     ];
     return { decision, criterion: 'random', groups, epoch: ctx.epoch };
   }
-  const matches = await session.matchGradients(ctx.data, {
+  const matches = await matchGradients(session, ctx.data, {
     ...ctx.loader,
     epoch: ctx.epoch * 100 + node.id,
     decisions: candidates,

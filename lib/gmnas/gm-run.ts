@@ -24,6 +24,7 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { chooseSplit, unsplitDecisions } from './choose-split';
 import { gmData, requireSpaceShape, type GmData } from './gm-data';
 import { LeafSessions } from './leaf-sessions';
+import { oneShotEpoch } from './path-session';
 import { openPathSpace, type PathSpace } from './path-space';
 import { selectArchitectures, type LeafResult, type ScoredPath } from './select-architectures';
 import { leaves, rootNode, splitNode, type GmNode, type SplitRecord } from './split-tree';
@@ -270,7 +271,7 @@ async function trainLeaves(
   for (const leaf of leaves(tree)) {
     const { batchSize, seed, progressEvery } = ctx.opts;
     const loader = { batchSize, seed, epoch, augment: ctx.data.augment, progressEvery };
-    const stats = await ctx.sessions.get(leaf.id).oneShotEpoch(ctx.data.train, loader, (p) =>
+    const stats = await oneShotEpoch(ctx.sessions.get(leaf.id), ctx.data.train, loader, (p) =>
       ctx.emit({
         type: 'step',
         epoch,

@@ -17,3 +17,11 @@ export { leaves, leafOf, rootNode, splitNode, countPaths, type GmNode, type Spli
 export { nb201PathSpace, nb201Connected, chainPathSpace, openPathSpace, type PathSpace } from './path-space';
 export { samplePaths, type LeafResult, type ScoredPath } from './select-architectures';
 export { nb201SubnetTensors } from './nb201-subnet-weights';
+export {
+  setPathMasks,
+  pathMasks,
+  oneShotEpoch,
+  oneShotPaths,
+  evaluateArchitectures,
+  matchGradients,
+} from './path-session';

@@ -7,6 +7,7 @@ import { openRunSession } from '../dist/run-session';
 import type { Session } from '../train/session';
 import type { PathSpace } from './path-space';
 import type { GmNode } from './split-tree';
+import { setPathMasks } from './path-session';
 
 export interface LeafSessionOptions {
   device: string;
@@ -70,7 +71,7 @@ export class LeafSessions {
           );
         }
       }
-      await session.setPathMasks(node.masks);
+      await setPathMasks(session, node.masks);
     } catch (e) {
       await session.close();
       throw e;

@@ -7,6 +7,7 @@ import type { GmData } from './gm-data';
 import type { LeafSessions } from './leaf-sessions';
 import type { PathSpace } from './path-space';
 import { countPaths, leafOf, leaves, type GmNode } from './split-tree';
+import { evaluateArchitectures } from './path-session';
 
 export interface ScoredPath {
   path: number[];
@@ -73,7 +74,7 @@ export async function selectArchitectures(
     const sampled = samplePaths(leaf, o.samples, o.seed * 7919 + leaf.id, space.admits);
     const asked = (o.evaluate ?? []).filter((p) => leafOf(tree, p).id === leaf.id);
     const paths = [...sampled, ...asked];
-    const stats = await sessions.get(leaf.id).evaluateArchitectures(data.evaluation, { ...loader, paths });
+    const stats = await evaluateArchitectures(sessions.get(leaf.id), data.evaluation, { ...loader, paths });
     const all = paths.map((path, i) => ({
       path,
       arch: space.describe(path),

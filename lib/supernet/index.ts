@@ -36,3 +36,10 @@ export {
 } from './shiftnas/shiftnas-run';
 export { complexityBins, type ComplexityBins } from './shiftnas/bins';
 export { decisionLayout, macsCostTerms, nativeCostTerms } from './shiftnas/cost-model';
+export {
+  attachShiftNas,
+  shiftNasStatus,
+  generatorSubnets,
+  pretrainGenerator,
+  generatorGradientCheck,
+} from './shiftnas/shiftnas-session';

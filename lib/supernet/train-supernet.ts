@@ -39,6 +39,7 @@ import {
   shiftNasRecord,
   type ShiftNasRecord,
 } from './shiftnas/shiftnas-run';
+import { pretrainGenerator } from './shiftnas/shiftnas-session';
 
 export const SupernetTrainOptionsSchema = z
   .object({
@@ -256,7 +257,7 @@ async function openSupernetTraining({
       // hit targets on the resource loss alone.
       ready: async (state) => {
         if (shift && state.epochsDone === 0)
-          await session.pretrainGenerator({ steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
+          await pretrainGenerator(session, { steps: opts.generatorWarmup, batch: 64, seed: opts.seed + 29 });
       },
       start: (startEpoch) =>
         emit({

@@ -6,7 +6,6 @@ import type {
   NativeBlock,
   NativeEpochStats,
   NativeEvalStats,
-  NativeGradientMatch,
   NativeLoaderOptions,
   NativeLossProbe,
   NativeNetworkSpec,
@@ -17,8 +16,6 @@ import type {
   NativeSamplerOptions,
   NativeSearchOptions,
   NativeSession,
-  NativeShiftNasOptions,
-  NativeShiftNasStatus,
   NativeSubnet,
   NativeTimingStats,
   NativeTrainProgress,
@@ -133,12 +130,13 @@ const SearchEpochOptionsSchema = z
   .strict();
 
 /** Loader options checked strictly (a misspelled `shufle` is refused), with what a call adds to them. */
-function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape, what: string): T {
+/** @internal A loader's options checked with a family's extra fields. */
+export function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape, what: string): T {
   const parsed = LoaderOptionsSchema.extend(extra).strict().safeParse(options);
   if (!parsed.success) throw fromZod(what, parsed.error);
   return options;
 }
-const PROGRESS = { progressEvery: z.number().int().positive().optional() };
+export const PROGRESS = { progressEvery: z.number().int().positive().optional() };
 
 export const SamplerOptionsSchema = z
   .object({
@@ -167,7 +165,7 @@ export function handleOf(data: Dataset, name: string) {
 }
 
 // A throwing progress callback must not take the native worker down with it: progress is advisory.
-function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
+export function guardCallback<T>(callback?: (p: T) => void): ((p: T) => void) | undefined {
   if (!callback) return undefined;
   return (p: T) => {
     try {
@@ -438,34 +436,6 @@ export class Session {
     return callNative(() => this.handle.sampleSubnets({ sampler, count, ...from }));
   }
 
-  /** ShiftNAS's bins, cost model and generator beside the elastic supernet; `valid` feeds beta's update. */
-  configureShiftNas(valid: Dataset, options: NativeShiftNasOptions): Promise<void> {
-    return callNative(() => this.handle.configureShiftNas(handleOf(valid, 'valid'), options));
-  }
-
-  /** B, beta, the last dL/dB estimate, and the generator's constraint error since the last call. */
-  shiftNasStatus(): Promise<NativeShiftNasStatus> {
-    return callNative(() => this.handle.shiftNasStatus());
-  }
-
-  /** The generator's argmax subnet for each target cost, with its cost under the cost model. */
-  generateSubnets(targets: number[]): Promise<{ subnet: NativeSubnet; cost: number }[]> {
-    return callNative(() => this.handle.generateSubnets({ targets }));
-  }
-
-  /** The generator trained alone on the resource loss; the last batch's mean relative cost error. */
-  pretrainGenerator(options: { steps: number; batch?: number; seed?: number }): Promise<{ error: number }> {
-    return callNative(() => this.handle.pretrainGenerator(options));
-  }
-
-  /** The generator's directional derivative by autograd and by finite differences (tests). */
-  generatorGradientCheck(
-    data: Dataset,
-    options: LoaderOptions & { target: number; seed?: number; epsilon?: number },
-  ) {
-    return callNative(() => this.handle.generatorGradientCheck(handleOf(data, 'data'), options));
-  }
-
   /** Loads only the network's weights from a checkpoint (an exported subnet, for fine-tuning). */
   loadWeights(path: string): Promise<void> {
     return callNative(() => this.handle.loadWeights({ path }));
@@ -502,55 +472,6 @@ export class Session {
    */
   probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
     return callNative(() => this.handle.probeLoss(handleOf(data, 'data'), options));
-  }
-
-  /** Restricts a path supernet (NB201 or chain) to the given options per decision; [] allows all. */
-  setPathMasks(masks: number[][]): Promise<void> {
-    return callNative(() => this.handle.setPathMasks({ masks }));
-  }
-
-  pathMasks(): Promise<number[][]> {
-    return callNative(() => this.handle.pathMasks());
-  }
-
-  /** One RSPS epoch: each step trains one path drawn uniformly inside the masks. */
-  async oneShotEpoch(
-    data: Dataset,
-    loader: LoaderOptions & { progressEvery?: number },
-    onProgress?: (p: NativeTrainProgress) => void,
-  ): Promise<NativeEpochStats> {
-    const options = loaderOptions(loader, PROGRESS, 'loader options');
-    return callNative(() =>
-      this.handle.oneShotEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)),
-    );
-  }
-
-  /** The paths oneShotEpoch draws in `epoch`, first `count` steps. */
-  oneShotPaths(epoch: number, count: number): Promise<number[][]> {
-    return callNative(() => this.handle.oneShotPaths({ epoch, count }));
-  }
-
-  /** Each path's accuracy on `data` with batch statistics (running statistics left untouched). */
-  evaluateArchitectures(
-    data: Dataset,
-    loader: LoaderOptions & { paths: number[][] },
-  ): Promise<NativeEvalStats[]> {
-    const options = loaderOptions(
-      loader,
-      { paths: z.array(z.array(z.number().int().min(0))) },
-      'evaluateArchitectures options',
-    );
-    return callNative(() => this.handle.evaluateArchitectures(handleOf(data, 'data'), options));
-  }
-
-  /** GM-NAS's gradient distances for each decision (see native/search/gradient_matching.h). */
-  matchGradients(
-    data: Dataset,
-    loader: LoaderOptions & { decisions: number[]; repeats: number },
-  ): Promise<NativeGradientMatch[]> {
-    const extra = { decisions: z.array(z.number().int().min(0)), repeats: z.number().int().positive() };
-    const options = loaderOptions(loader, extra, 'matchGradients options');
-    return callNative(() => this.handle.matchGradients(handleOf(data, 'data'), options));
   }
 
   /** Times single layers on this session's device (see lib/latency for tables built on it). */

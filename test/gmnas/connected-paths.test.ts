@@ -3,6 +3,7 @@
 // (search_model_ws.py:34-51): not for training, not for gradient matching's paths, not for scoring.
 import { nb201PathSpace, rootNode, samplePaths, Session } from '../../lib';
 import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
+import { oneShotPaths, setPathMasks } from '../../lib/gmnas/path-session';
 
 // The reference's check_connect, transcribed: edges 1<-0, 2<-0, 2<-1, 3<-0, 3<-1, 3<-2; op 0 is none.
 const NONE = 0;
@@ -24,7 +25,7 @@ async function supernet(): Promise<Session> {
 
 test('training draws are connected cells only (341 of the 15,625 cells are not)', async () => {
   const s = await supernet();
-  const paths = await s.oneShotPaths(0, 5000);
+  const paths = await oneShotPaths(s, 0, 5000);
   expect(paths.filter((p) => !referenceConnected(p))).toEqual([]);
   // Every op still reaches every edge.
   const seen = paths[0].map(() => new Set<number>());
@@ -37,8 +38,8 @@ test('draws are uniform over the connected cells of the masks: disconnected ones
   const s = await supernet();
   // Edges 3<-0, 1<-0, 3<-1 each none or skip, the rest none: of the 8 cells, 5 are connected
   // (3<-0 skip, or 1<-0 and 3<-1 both skip).
-  await s.setPathMasks([[0, 1], [0], [0], [0, 1], [0, 1], [0]]);
-  const paths = await s.oneShotPaths(1, 5000);
+  await setPathMasks(s, [[0, 1], [0], [0], [0, 1], [0, 1], [0]]);
+  const paths = await oneShotPaths(s, 1, 5000);
   const counts = new Map<string, number>();
   for (const p of paths) counts.set(p.join(''), (counts.get(p.join('')) ?? 0) + 1);
   expect([...counts.keys()].sort()).toEqual(['000100', '000110', '100100', '100110', '100010'].sort());
@@ -48,7 +49,7 @@ test('draws are uniform over the connected cells of the masks: disconnected ones
 
 test('masks with no connected cell are refused with a typed error', async () => {
   const s = await supernet();
-  await expect(s.setPathMasks([[0], [0, 2], [1], [0], [1, 2], [0]])).rejects.toMatchObject({
+  await expect(setPathMasks(s, [[0], [0, 2], [1], [0], [1, 2], [0]])).rejects.toMatchObject({
     code: 'E_INVALID_ARGUMENT',
     message: expect.stringMatching(/no connected NB201 cell/),
   });

@@ -9,6 +9,7 @@ import { Rng } from '../../lib/util/rng';
 import { idxOf, tempDir, writeIdx } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
 import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
+import { matchGradients, setPathMasks } from '../../lib/gmnas/path-session';
 
 const SIZE = { channels: 4, cells: 1, input: [1, 8, 8] as [number, number, number], classes: 3 };
 const B = 6; // images per batch
@@ -43,7 +44,7 @@ beforeAll(async () => {
   session = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
   await buildNb201Supernet(session, SIZE);
   await randomizeWeights(session, 5);
-  await session.setPathMasks(MASKS);
+  await setPathMasks(session, MASKS);
 });
 
 afterAll(() => session.close());
@@ -83,7 +84,7 @@ const maxDiff = (a: number[][], b: number[][]) =>
 const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
 test("the matched gradient: the cells' (split edge, edge BN out; residual blocks in), not stem, classifier", async () => {
-  const [match] = await session.matchGradients(first, { batchSize: B, decisions: [DECISION], repeats: 1 });
+  const [match] = await matchGradients(session, first, { batchSize: B, decisions: [DECISION], repeats: 1 });
   const grads = await optionGradients(first);
   const expected = cosDistances(vectors(grads, referenceSet));
   expect(maxDiff(match.distances, expected)).toBeLessThan(1e-9);
@@ -97,7 +98,7 @@ test("the matched gradient: the cells' (split edge, edge BN out; residual blocks
 
 test('two batches: the per-batch distance matrices are averaged, not the gradients', async () => {
   const loader = { batchSize: B, shuffle: false, decisions: [DECISION], repeats: 2 }; // batch 1, then batch 2
-  const [match] = await session.matchGradients(both, loader);
+  const [match] = await matchGradients(session, both, loader);
   const [g1, g2] = [await optionGradients(first), await optionGradients(second)];
   const [v1, v2] = [vectors(g1, referenceSet), vectors(g2, referenceSet)];
   const perBatch = mean2(cosDistances(v1), cosDistances(v2));

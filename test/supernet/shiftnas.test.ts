@@ -6,12 +6,18 @@ import { DATA, EDGES, SMALL } from '../../bench/shiftnas-small';
 import { binCentres } from '../../lib/supernet/shiftnas/shiftnas-run';
 import { macsCostTerms, nativeCostTerms } from '../../lib/supernet/shiftnas/cost-model';
 import { randomizeWeights } from '../helpers/random-weights';
+import {
+  attachShiftNas,
+  generatorGradientCheck,
+  generatorSubnets,
+  pretrainGenerator,
+} from '../../lib/supernet/shiftnas/shiftnas-session';
 
 async function generatorSession(options: { resourceWeight?: number; generatorLr?: number } = {}) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
   await s.buildElastic(SMALL);
   await randomizeWeights(s, 5);
-  await s.configureShiftNas(DATA, {
+  await attachShiftNas(s, DATA, {
     edges: EDGES,
     cost: nativeCostTerms(macsCostTerms(SMALL)),
     valid: { batchSize: 8 },
@@ -28,7 +34,7 @@ describe('ShiftNAS architecture generator', () => {
         [binCentres(EDGES)[1], 3],
         [binCentres(EDGES)[3], 8],
       ]) {
-        const r = await s.generatorGradientCheck(DATA, { batchSize: 8, target, seed, epsilon: 1e-6 });
+        const r = await generatorGradientCheck(s, DATA, { batchSize: 8, target, seed, epsilon: 1e-6 });
         // With lambda = 0 only the task loss reaches the generator: it must reach it.
         expect(Math.abs(r.analytic)).toBeGreaterThan(1e-5);
         expect(Math.abs(r.analytic - r.numeric)).toBeLessThan(1e-6 * Math.abs(r.analytic));
@@ -46,9 +52,9 @@ describe('ShiftNAS architecture generator', () => {
   it('trained on the resource loss alone, its subnets land within 15% of each bin centre', async () => {
     const s = await generatorSession({ generatorLr: 5e-3 });
     const targets = binCentres(EDGES);
-    const before = await s.generateSubnets(targets);
-    await s.pretrainGenerator({ steps: 600, batch: 64, seed: 1 });
-    const after = await s.generateSubnets(targets);
+    const before = await generatorSubnets(s, targets);
+    await pretrainGenerator(s, { steps: 600, batch: 64, seed: 1 });
+    const after = await generatorSubnets(s, targets);
     for (const [i, g] of after.entries()) {
       const subnet: Subnet = g.subnet;
       const macs = subnetCost(SMALL, subnet).macs;

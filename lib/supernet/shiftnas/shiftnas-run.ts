@@ -10,6 +10,7 @@ import type { NativeSubnet } from '../../../binding';
 import { shiftNasChart } from '../../report/shiftnas-chart';
 import { complexityBins } from './bins';
 import { macsCostTerms, nativeCostTerms } from './cost-model';
+import { attachShiftNas, generatorSubnets, shiftNasStatus } from './shiftnas-session';
 
 export const SHIFTNAS_FIELDS = {
   /** K complexity bins; default: the most, up to 8, that are all reachable. */
@@ -94,7 +95,7 @@ export async function configureShiftNas(
   stepsPerEpoch: number,
 ): Promise<number[]> {
   const edges = shiftNasBinEdges(resolved, opts);
-  await session.configureShiftNas(valid, {
+  await attachShiftNas(session, valid, {
     edges,
     cost: nativeCostTerms(macsCostTerms(resolved)),
     hidden: opts.generatorHidden,
@@ -116,7 +117,7 @@ export async function generateSubnets(
   resolved: ResolvedElasticSpace,
   targets: number[],
 ): Promise<(GeneratedSubnet & { value: Subnet })[]> {
-  const generated = await session.generateSubnets(targets);
+  const generated = await generatorSubnets(session, targets);
   return generated.map((g, i) => {
     const value = fromNative(g.subnet);
     const macs = subnetCost(resolved, value).macs;
@@ -143,7 +144,7 @@ export async function shiftNasRecord(
   resolved: ResolvedElasticSpace,
   edges: number[],
 ): Promise<ShiftNasRecord> {
-  const status = await session.shiftNasStatus();
+  const status = await shiftNasStatus(session);
   const generated = (await generateSubnets(session, resolved, binCentres(edges))).map(
     ({ value: _value, ...g }) => g,
   );
