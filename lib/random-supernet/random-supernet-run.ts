@@ -15,18 +15,11 @@ import {
   type RunContext,
   type RunControl,
 } from '../run/run-method';
-import {
-  decodeSubnet,
-  encodeSubnet,
-  largestSubnet,
-  randomSubnet,
-  smallestSubnet,
-  subnetCost,
-  type ResolvedElasticSpace,
-  type Subnet,
-} from '../spaces';
+import { decodeSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { Rng } from '../util/rng';
 import { exportSubnet } from '../supernet/extract-subnet';
+import { requireReachable, subnetsInBand } from '../supernet/target-band';
+import type { TargetBand } from '../search/target-derivation';
 import { loadSupernet, openSupernetRun } from '../supernet/supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from '../supernet/train-supernet';
 import { DeviceSchema } from '../train/session';
@@ -101,45 +94,23 @@ export function randomSupernet(
   );
 }
 
-/** The band in MACs, refused before any work where no subnet of the space reaches it. */
-function macsBand(resolved: ResolvedElasticSpace, o: Resolved): [number, number] {
-  const band: [number, number] = [
-    o.target * (1 - o.targetTolerance) * 1e6,
-    o.target * (1 + o.targetTolerance) * 1e6,
-  ];
-  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map(
-    (s) => subnetCost(resolved, s).macs,
-  );
-  if (band[1] >= lo && band[0] <= hi) return band;
-  const m = (x: number) => `${Number((x / 1e6).toPrecision(4))} M`;
-  throw invalid(
-    `target ${o.target} M MACs: no subnet of '${resolved.space.name}' lies within ±${100 * o.targetTolerance}% ` +
-      `of it (its smallest subnet costs ${m(lo)}, its largest ${m(hi)}): give a target between them`,
-    ['target'],
-  );
-}
+/** M MACs: the unit of --target. */
+const mmacs = (resolved: ResolvedElasticSpace) => (s: Subnet) => subnetCost(resolved, s).macs / 1e6;
 
 /**
  * Every round's distinct subnets in the band, none drawn twice, from the seed alone: drawn before any
  * work (a band too narrow for the rounds is refused before the run folder exists) and the same on resume.
  */
-function drawRounds(resolved: ResolvedElasticSpace, band: [number, number], o: Resolved): Subnet[][] {
-  const rng = new Rng(o.seed + 13);
-  const found = new Map<string, Subnet>();
+function drawRounds(resolved: ResolvedElasticSpace, band: TargetBand, o: Resolved): Subnet[][] {
   const wanted = o.perRound * o.epochs;
-  for (let draws = 0; found.size < wanted && draws < 500 * wanted; draws++) {
-    const s = randomSubnet(resolved, () => rng.next());
-    const macs = subnetCost(resolved, s).macs;
-    if (macs >= band[0] && macs <= band[1]) found.set(encodeSubnet(s), s);
-  }
-  if (found.size < wanted) {
+  const all = subnetsInBand(resolved, band, mmacs(resolved), wanted, new Rng(o.seed + 13), 500 * wanted);
+  if (all.length < wanted) {
     throw invalid(
-      `targetTolerance ${o.targetTolerance}: ${500 * wanted} draws found ${found.size} distinct subnets within the ` +
+      `targetTolerance ${o.targetTolerance}: ${500 * wanted} draws found ${all.length} distinct subnets within the ` +
         `band, not the ${wanted} of ${o.epochs} rounds of ${o.perRound}; widen it or give fewer rounds (epochs) or perRound`,
       ['targetTolerance'],
     );
   }
-  const all = [...found.values()];
   return Array.from({ length: o.epochs }, (_, r) => all.slice(r * o.perRound, (r + 1) * o.perRound));
 }
 
@@ -161,7 +132,8 @@ async function openRandomSearch({
       ['supernet'],
     );
   }
-  const band = macsBand(resolved, o);
+  const band = { target: o.target, tolerance: o.targetTolerance };
+  requireReachable(resolved, band, mmacs(resolved), 'M MACs');
   const rounds = drawRounds(resolved, band, o);
   const data = await supernetData(run.opts, resolved);
   if (o.limitValid && data.valid.size > o.limitValid)
@@ -173,7 +145,14 @@ async function openRandomSearch({
   return closingOnError(session, async () => ({
     stored: { space: resolved.space, supernetWeights: weights },
     start: (startEpoch) =>
-      emit({ type: 'start', runDir, space: resolved.space.name, band, startEpoch, epochs: o.epochs }),
+      emit({
+        type: 'start',
+        runDir,
+        space: resolved.space.name,
+        band: [o.target * (1 - o.targetTolerance) * 1e6, o.target * (1 + o.targetTolerance) * 1e6],
+        startEpoch,
+        epochs: o.epochs,
+      }),
     epoch: async (epoch) => {
       const t0 = Date.now();
       const scored = await score(rounds[epoch], epoch);

@@ -37,6 +37,7 @@ import { Rng } from '../util/rng';
 import { DeviceSchema, type Session } from '../train/session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { exportSubnet } from './extract-subnet';
+import { requireReachable, subnetsInBand } from './target-band';
 import { generateSubnets } from './shiftnas/shiftnas-run';
 import { loadSupernet, openSupernetRun } from './supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
@@ -147,7 +148,10 @@ export async function searchSupernet(
   const scores = new Map<string, SubnetScore>();
   let evolved;
   try {
-    if (band) initial.push(...subnetsInBand(resolved, band, cost, Math.floor(o.population / 2), o.seed));
+    if (band)
+      initial.push(
+        ...subnetsInBand(resolved, band, cost, Math.floor(o.population / 2), new Rng(o.seed + 101)),
+      );
     if (run.opts.sampler === 'shiftnas' && o.generatorSeeds) {
       const targetMacs = band && o.constraint === 'macs' ? band.target * 1e6 : undefined;
       initial.push(...(await generatorSeeds(session, resolved, o.population - initial.length, targetMacs)));
@@ -228,42 +232,6 @@ async function generatorSeeds(
     (_, i) => targetMacs ?? lo + ((hi - lo) * (i + 1)) / (count + 1),
   );
   return (await generateSubnets(session, resolved, targets)).map((g) => g.value);
-}
-
-/** A target outside the space's smallest and largest subnet is refused before any work. */
-function requireReachable(
-  resolved: ResolvedElasticSpace,
-  band: TargetBand,
-  cost: (s: Subnet) => number,
-  unit: string,
-): void {
-  const [lo, hi] = [smallestSubnet(resolved), largestSubnet(resolved)].map(cost);
-  if (band.target * (1 + band.tolerance) >= lo && band.target * (1 - band.tolerance) <= hi) return;
-  const f = (x: number) => `${Number(x.toPrecision(4))} ${unit}`;
-  throw new TorchnasError(
-    'E_INVALID_ARGUMENT',
-    `--target ${f(band.target)}: no subnet of '${resolved.space.name}' lies within ` +
-      `±${Number((100 * band.tolerance).toPrecision(3))}% of it (its smallest subnet costs ${f(lo)}, its largest ${f(hi)}); ` +
-      'give a target between them',
-    ['target'],
-  );
-}
-
-/** Up to `count` distinct random subnets whose cost lies in the band (the first population's share). */
-function subnetsInBand(
-  resolved: ResolvedElasticSpace,
-  band: TargetBand,
-  cost: (s: Subnet) => number,
-  count: number,
-  seed: number,
-): Subnet[] {
-  const rng = new Rng(seed + 101);
-  const found = new Map<string, Subnet>();
-  for (let draws = 0; found.size < count && draws < 200 * count; draws++) {
-    const s = randomSubnet(resolved, () => rng.next());
-    if (withinBand(cost(s), band)) found.set(encodeSubnet(s), s);
-  }
-  return [...found.values()];
 }
 
 /** The most accurate scored subnet in the band, exported to `<run>/target/`; or the nearest, reported as a miss. */

@@ -15,21 +15,22 @@ let base: string;
 let supernet: string;
 // Between elastic-28's smallest and largest subnets (1.95 and 22.9 M MACs on 28x28 inputs).
 const TARGET = 6;
+// The shared supernet: one epoch (the last test trains it on).
+const SUPERNET = {
+  sampler: 'sandwich',
+  epochs: 1,
+  limitTrain: 96,
+  batchSize: 32,
+  calibBatches: 1,
+  threads: 2,
+  seed: 4,
+  progressEvery: 1000,
+};
 
 beforeAll(async () => {
   base = tempDir('torchnas-random-');
   supernet = path.join(base, 'supernet');
-  await trainSupernet({
-    sampler: 'sandwich',
-    epochs: 1,
-    limitTrain: 96,
-    batchSize: 32,
-    calibBatches: 1,
-    threads: 2,
-    seed: 4,
-    runDir: supernet,
-    progressEvery: 1000,
-  });
+  await trainSupernet({ ...SUPERNET, runDir: supernet });
 }, 300_000);
 
 afterAll(() => fs.rmSync(base, { recursive: true, force: true }));
@@ -114,17 +115,7 @@ test('refuses a target no subnet reaches and a band too small for the rounds, na
 test('a supernet trained on since the search began is refused on resume, naming --supernet', async () => {
   const runDir = path.join(base, 'pinned');
   await randomSupernet({ ...options(runDir), epochs: 1 });
-  await trainSupernet({
-    sampler: 'sandwich',
-    epochs: 2,
-    limitTrain: 96,
-    batchSize: 32,
-    calibBatches: 1,
-    threads: 2,
-    seed: 4,
-    runDir: supernet,
-    progressEvery: 1000,
-  });
+  await trainSupernet({ ...SUPERNET, epochs: 2, runDir: supernet });
   await expect(randomSupernet({ ...options(runDir), epochs: 2 })).rejects.toMatchObject({
     code: 'E_INVALID_ARGUMENT',
     options: ['supernet'],
