@@ -7,7 +7,7 @@ import { requireBatchFits } from '../data/batch-bounds';
 import { z } from 'zod';
 import { loadDataset, type Dataset } from '../data/datasets';
 import { fromZod, invalid } from '../errors';
-import { refuseUnhonoured, RUN_FIELDS } from '../run/run-fields';
+import { RUN_FIELDS } from '../run/run-fields';
 import { openRunDir } from '../run/run-state';
 import {
   runMethod,
@@ -109,9 +109,6 @@ export interface Fbnetv5Events {
   onProgress?: (epoch: number, record: Record<string, number>) => void;
 }
 
-// The multitask network runs on the CPU, in fp32, in one process, with whole batches.
-const HONOURED = { placement: false, parallel: false };
-
 export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5Options {
   const parsed = Fbnetv5OptionsSchema.safeParse(options);
   if (!parsed.success) throw fromZod('fbnetv5 options', parsed.error);
@@ -147,7 +144,6 @@ export function resolveFbnetv5Options(options: Fbnetv5Options): ResolvedFbnetv5O
     );
   }
   taskTargets(o);
-  refuseUnhonoured('search fbnetv5', o, HONOURED);
   requireBatchFits(o.batchSize, o.trainCanvases, { split: 'training canvases', sizeOption: 'trainCanvases' });
   return o;
 }
@@ -328,6 +324,8 @@ export async function searchFbnetv5(
 const FBNETV5_METHOD: RunMethod<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result> = {
   kind: 'fbnetv5',
   parse: (options) => resolveFbnetv5Options(options as Fbnetv5Options),
+  // The multitask network runs on the CPU, in fp32, in one process, with whole batches.
+  honours: { command: 'search fbnetv5', placement: false, parallel: false },
   folder: () => 'fbnetv5',
   open: openFbnetv5,
   summary: (result) => ({

@@ -19,7 +19,7 @@ import {
   type RunControl,
   type RunMethod,
 } from '../run/run-method';
-import { refuseUnhonoured, RUN_FIELDS } from '../run/run-fields';
+import { RUN_FIELDS } from '../run/run-fields';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { chooseSplit, unsplitDecisions } from './choose-split';
 import { gmData, requireSpaceShape, type GmData } from './gm-data';
@@ -136,12 +136,9 @@ export async function gmNas(
 
 const GM_METHOD: RunMethod<Opts, GmEpochRecord, GmNasResult> = {
   kind: 'gm-nas',
-  parse: (options) => {
-    const opts = parseWith(GmNasOptionsSchema, 'gm-nas options')(options);
-    // Each leaf trains in one process with whole batches.
-    refuseUnhonoured('search gm-nas', opts, { parallel: false });
-    return opts;
-  },
+  parse: parseWith(GmNasOptionsSchema, 'gm-nas options'),
+  // Each leaf trains in one process with whole batches.
+  honours: { command: 'search gm-nas', parallel: false },
   folder: () => 'gm-nas',
   // Its `restart` is how children start (fresh weights), not a new run.
   startOver: () => false,

@@ -10,6 +10,7 @@ import type { ZodType } from 'zod';
 import { fromZod, TorchnasError } from '../errors';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { clearRun } from './divergence';
+import { refuseUnhonoured, type Honoured } from './run-fields';
 import { refuseOtherRunInFolder, resumeRun, RUNTIME_KEYS, RUNTIME_KEYS_KEEPING_RESTART } from './resume';
 import { withRunLock } from './run-lock';
 import {
@@ -109,6 +110,8 @@ export async function closingOnError<T>(
 
 export interface RunMethod<O extends RunOptions, R, Res> {
   kind: RunKind;
+  /** The run fields it cannot honour, refused by name (default: it honours all). */
+  honours?: Honoured & { command: string };
   /** Parses and resolves the caller's options (defaults filled in). */
   parse(options: object): O;
   /**
@@ -157,6 +160,7 @@ export async function runMethod<O extends RunOptions, R, Res>(
 ): Promise<Res> {
   const started = Date.now();
   let opts = method.parse(options);
+  if (method.honours) refuseUnhonoured(method.honours.command, opts, method.honours);
   const runDir = opts.runDir ?? defaultRunDir(method.folder(opts));
   const { signal } = control;
   if (signal?.aborted) throw abortedError(runDir);
