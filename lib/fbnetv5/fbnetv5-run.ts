@@ -308,20 +308,19 @@ export async function searchFbnetv5(
   events: Fbnetv5Events = {},
   control?: RunControl,
 ): Promise<Fbnetv5Result> {
-  const emit = (e: unknown) => {
-    const event = e as {
-      type: string;
-      record: Fbnetv5Record;
-      epoch: number;
-      progress: Record<string, number>;
-    };
+  const emit = (event: Fbnetv5RunEvent) => {
     if (event.type === 'epoch') events.onEpoch?.(event.record);
     else events.onProgress?.(event.epoch, event.progress);
   };
   return runMethod(FBNETV5_METHOD, options, emit, control);
 }
 
-const FBNETV5_METHOD: RunMethod<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result> = {
+/** The run's events, handed to the two callbacks of Fbnetv5Events. */
+type Fbnetv5RunEvent =
+  | { type: 'epoch'; record: Fbnetv5Record }
+  | { type: 'progress'; epoch: number; progress: Record<string, number> };
+
+const FBNETV5_METHOD: RunMethod<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result, Fbnetv5RunEvent> = {
   kind: 'fbnetv5',
   parse: (options) => resolveFbnetv5Options(options as Fbnetv5Options),
   // The multitask network runs on the CPU, in fp32, in one process, with whole batches.
@@ -339,7 +338,7 @@ async function openFbnetv5({
   opts: o,
   runDir,
   emit,
-}: RunContext<ResolvedFbnetv5Options, Fbnetv5Record>): Promise<
+}: RunContext<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5RunEvent>): Promise<
   OpenedRun<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result>
 > {
   const splits = await canvasSplits(o);

@@ -131,10 +131,10 @@ export async function gmNas(
   onEvent?: (e: GmEvent) => void,
   control?: RunControl,
 ): Promise<GmNasResult> {
-  return runMethod(GM_METHOD, options, (e) => onEvent?.(e as GmEvent), control);
+  return runMethod(GM_METHOD, options, onEvent, control);
 }
 
-const GM_METHOD: RunMethod<Opts, GmEpochRecord, GmNasResult> = {
+const GM_METHOD: RunMethod<Opts, GmEpochRecord, GmNasResult, GmEvent> = {
   kind: 'gm-nas',
   parse: parseWith(GmNasOptionsSchema, 'gm-nas options'),
   // Each leaf trains in one process with whole batches.
@@ -153,7 +153,7 @@ async function openGmNas({
   previous,
   emit,
   started,
-}: RunContext<Opts, GmEpochRecord>): Promise<OpenedRun<Opts, GmEpochRecord, GmNasResult>> {
+}: RunContext<Opts, GmEpochRecord, GmEvent>): Promise<OpenedRun<Opts, GmEpochRecord, GmNasResult>> {
   const data = await gmData({ ...parsed, seed: parsed.dataSeed ?? parsed.seed });
   const space = openPathSpace(parsed.space, parsed, data);
   requireSpaceShape(space, data.train, parsed.dataset);
@@ -190,7 +190,7 @@ async function openGmNas({
           startEpoch,
           epochs: opts.epochs,
           leaves: leaves(first.tree).length,
-        } satisfies GmEvent),
+        }),
       epoch: async (epoch, state) => {
         const split = await splitDueLeaves(state as GmState, epoch, { ...ctx, optionCounts });
         splits = split.tree;
@@ -201,7 +201,7 @@ async function openGmNas({
       finish: async (state) => {
         const tree = (state as GmState).tree;
         const selected = await selectArchitectures(tree, sessions, space, data, opts);
-        for (const leaf of selected.leaves) emit({ type: 'selected', leaf } satisfies GmEvent);
+        for (const leaf of selected.leaves) emit({ type: 'selected', leaf });
         const seconds = (Date.now() - started) / 1000;
         const result = { runDir, space: space.name, tree, ...selected, history: state.history, seconds };
         writeArchitecture(runDir, space, opts, result);

@@ -228,10 +228,10 @@ export async function proxyless(
   onEvent?: (e: SearchEvent) => void,
   control?: RunControl,
 ): Promise<ProxylessResult> {
-  return runMethod(PROXYLESS_METHOD, options, (e) => onEvent?.(e as SearchEvent), control);
+  return runMethod(PROXYLESS_METHOD, options, onEvent, control);
 }
 
-const PROXYLESS_METHOD: RunMethod<SearchOptions, SearchRecord, ProxylessResult> = {
+const PROXYLESS_METHOD: RunMethod<SearchOptions, SearchRecord, ProxylessResult, SearchEvent> = {
   kind: 'search',
   parse: parseWith(ProxylessOptionsSchema, 'search options'),
   folder: () => 'search',
@@ -247,7 +247,7 @@ async function openSearch({
   previous,
   emit,
   started,
-}: RunContext<SearchOptions, SearchRecord>): Promise<
+}: RunContext<SearchOptions, SearchRecord, SearchEvent>): Promise<
   OpenedRun<SearchOptions, SearchRecord, ProxylessResult>
 > {
   const resolved = resolveSpace(loadSpace(opts.space));
@@ -298,7 +298,7 @@ async function openSearch({
           startEpoch,
           epochs: opts.epochs,
           latencyUnit: latency.unit,
-        } satisfies SearchEvent),
+        }),
       epoch: async (epoch) => {
         const updateArch = epoch >= opts.warmupEpochs;
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
@@ -324,7 +324,7 @@ async function openSearch({
                 archSteps: p.archSteps,
                 entropy: p.entropy,
                 imagesPerSecond: p.imagesPerSecond,
-              } satisfies SearchEvent),
+              }),
           ),
         );
         const arch = await session.archState();
@@ -441,7 +441,7 @@ function derive(
 /** Retrains the derived network from scratch when asked (its own run, under the search's folder). */
 async function retrainDerived(
   result: ProxylessResult,
-  { opts, runDir, emit, started, signal }: RunContext<SearchOptions, SearchRecord>,
+  { opts, runDir, emit, started, signal }: RunContext<SearchOptions, SearchRecord, SearchEvent>,
 ): Promise<ProxylessResult> {
   if (opts.retrainEpochs <= 0) return result;
   const retrain = await train(

@@ -14,6 +14,7 @@ import {
   type OpenedRun,
   type RunContext,
   type RunControl,
+  type RunMethod,
 } from '../run/run-method';
 import { decodeSubnet, subnetCost, type ResolvedElasticSpace, type Subnet } from '../spaces';
 import { Rng } from '../util/rng';
@@ -81,18 +82,15 @@ export function randomSupernet(
   onEvent?: (e: RandomSupernetEvent) => void,
   control?: RunControl,
 ): Promise<RandomSupernetResult> {
-  return runMethod(
-    {
-      kind: 'random-supernet',
-      parse: parseWith(RandomSupernetOptionsSchema, 'random-supernet options'),
-      folder: () => 'random-supernet',
-      open: openRandomSearch,
-    },
-    options,
-    (e) => onEvent?.(e as RandomSupernetEvent),
-    control,
-  );
+  return runMethod(RANDOM_SUPERNET_METHOD, options, onEvent, control);
 }
+
+const RANDOM_SUPERNET_METHOD: RunMethod<Resolved, RandomRound, RandomSupernetResult, RandomSupernetEvent> = {
+  kind: 'random-supernet',
+  parse: parseWith(RandomSupernetOptionsSchema, 'random-supernet options'),
+  folder: () => 'random-supernet',
+  open: openRandomSearch,
+};
 
 /** M MACs: the unit of --target. */
 const mmacs = (resolved: ResolvedElasticSpace) => (s: Subnet) => subnetCost(resolved, s).macs / 1e6;
@@ -120,7 +118,9 @@ async function openRandomSearch({
   emit,
   started,
   stored,
-}: RunContext<Resolved, RandomRound>): Promise<OpenedRun<Resolved, RandomRound, RandomSupernetResult>> {
+}: RunContext<Resolved, RandomRound, RandomSupernetEvent>): Promise<
+  OpenedRun<Resolved, RandomRound, RandomSupernetResult>
+> {
   const run = openSupernetRun(o.supernet);
   const { resolved } = run;
   // Every round scores the same weights: a supernet trained on since this run began is refused.

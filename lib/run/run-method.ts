@@ -79,7 +79,7 @@ export interface OpenedRun<O, R, Res> {
   close(): Promise<void>;
 }
 
-export interface RunContext<O, R> {
+export interface RunContext<O, R, E = unknown> {
   opts: O;
   runDir: string;
   /** The options as the caller gave them (a key left undefined was not given). */
@@ -88,7 +88,7 @@ export interface RunContext<O, R> {
   previous?: RunState<R>;
   stored?: StoredRun<O> & Record<string, unknown>;
   /** The method's progress events. */
-  emit: (event: unknown) => void;
+  emit: (event: E) => void;
   /** When the call began (Date.now()). */
   started: number;
   /** The caller's AbortSignal, for work after the epochs (a retraining passes it on). */
@@ -108,7 +108,7 @@ export async function closingOnError<T>(
   }
 }
 
-export interface RunMethod<O extends RunOptions, R, Res> {
+export interface RunMethod<O extends RunOptions, R, Res, E = unknown> {
   kind: RunKind;
   /** The run fields it cannot honour, refused by name (default: it honours all). */
   honours?: Honoured & { command: string };
@@ -122,13 +122,13 @@ export interface RunMethod<O extends RunOptions, R, Res> {
   /** The default run folder's name before its time stamp. */
   folder(opts: O): string;
   /** Checks and opens everything the run needs; a run that fails here leaves no folder behind. */
-  open(ctx: RunContext<O, R>): Promise<OpenedRun<O, R, Res>>;
+  open(ctx: RunContext<O, R, E>): Promise<OpenedRun<O, R, Res>>;
   /** Work after the model closed (retraining the derived network), given the finished result. */
-  after?(result: Res, ctx: RunContext<O, R>): Promise<Res>;
+  after?(result: Res, ctx: RunContext<O, R, E>): Promise<Res>;
   /** What summary.json holds (default: the result). */
   summary?(result: Res, state: RunState<R>): object;
   /** The event that announces a committed epoch. */
-  epochEvent?(record: R): unknown;
+  epochEvent?(record: R): E;
 }
 
 /** A method's `parse` from its zod schema: a bad option is a typed error naming it. */
@@ -152,10 +152,10 @@ export function abortedError(runDir: string): TorchnasError {
 }
 
 /** Runs `method` from its start, or resumes the run its folder holds, to its end. */
-export async function runMethod<O extends RunOptions, R, Res>(
-  method: RunMethod<O, R, Res>,
+export async function runMethod<O extends RunOptions, R, Res, E>(
+  method: RunMethod<O, R, Res, E>,
   options: object,
-  emit: (event: unknown) => void = () => {},
+  emit: (event: E) => void = () => {},
   control: RunControl = {},
 ): Promise<Res> {
   const started = Date.now();
@@ -171,8 +171,8 @@ export async function runMethod<O extends RunOptions, R, Res>(
     const runtime = method.startOver ? RUNTIME_KEYS_KEEPING_RESTART : RUNTIME_KEYS;
     if (opened) opts = resumeRun(opened, options, opts, runDir, method.kind, runtime);
     else refuseOtherRunInFolder(runDir, options, opts, runtime);
-    const stored = opened?.stored as RunContext<O, R>['stored'];
-    const ctx: RunContext<O, R> = {
+    const stored = opened?.stored as RunContext<O, R, E>['stored'];
+    const ctx: RunContext<O, R, E> = {
       opts,
       runDir,
       given: options,
@@ -215,10 +215,10 @@ function commitSaved<R>(runDir: string, saved: { next: RunState<R>; superseded: 
 }
 
 /** Restores or creates the run on disk, then runs and commits its remaining epochs; an abort stops it. */
-async function runEpochs<O extends RunOptions, R, Res>(
-  method: RunMethod<O, R, Res>,
+async function runEpochs<O extends RunOptions, R, Res, E>(
+  method: RunMethod<O, R, Res, E>,
   run: OpenedRun<O, R, Res>,
-  { runDir, opts, previous, emit }: RunContext<O, R>,
+  { runDir, opts, previous, emit }: RunContext<O, R, E>,
   signal?: AbortSignal,
 ): Promise<{ result: Res; state: RunState<R> }> {
   // An abort while the method opened (no native work to stop yet) stops here, before anything is written.
@@ -243,7 +243,8 @@ async function runEpochs<O extends RunOptions, R, Res>(
     if (run.saveEpoch) state = await commitSaved(runDir, await run.saveEpoch(state, record), run.root);
     else if (saver) state = await commitEpoch(saver, runDir, state, record);
     else state = commitRecord(runDir, state, record, run.root);
-    emit(method.epochEvent?.(record) ?? { type: 'epoch', record });
+    // Every method's events announce a committed epoch as { type: 'epoch', record } unless it says otherwise.
+    emit(method.epochEvent?.(record) ?? ({ type: 'epoch', record } as E));
   }
   if (signal?.aborted) throw abortedError(runDir);
   return { result: await run.finish(state), state };

@@ -203,10 +203,10 @@ export async function trainSupernet(
   onEvent?: (e: SupernetEvent) => void,
   control?: RunControl,
 ): Promise<SupernetTrainResult> {
-  return runMethod(SUPERNET_METHOD, options, (e) => onEvent?.(e as SupernetEvent), control);
+  return runMethod(SUPERNET_METHOD, options, onEvent, control);
 }
 
-const SUPERNET_METHOD: RunMethod<Resolved, SupernetRecord, SupernetTrainResult> = {
+const SUPERNET_METHOD: RunMethod<Resolved, SupernetRecord, SupernetTrainResult, SupernetEvent> = {
   kind: 'supernet',
   parse: (options) => parseSupernetOptions(options as SupernetTrainOptions),
   folder: () => 'supernet',
@@ -218,7 +218,9 @@ async function openSupernetTraining({
   runDir,
   emit,
   started,
-}: RunContext<Resolved, SupernetRecord>): Promise<OpenedRun<Resolved, SupernetRecord, SupernetTrainResult>> {
+}: RunContext<Resolved, SupernetRecord, SupernetEvent>): Promise<
+  OpenedRun<Resolved, SupernetRecord, SupernetTrainResult>
+> {
   const resolved = loadElasticSpace(opts.space);
   const sampler = samplerOptions(opts, resolved);
   const session = await openRunSession(opts);
@@ -269,7 +271,7 @@ async function openSupernetTraining({
           startEpoch,
           epochs: opts.epochs,
           macsRange: [subnetCost(resolved, ends[0]).macs, subnetCost(resolved, ends[1]).macs],
-        } satisfies SupernetEvent),
+        }),
       epoch: async (epoch, state) => {
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
         const loader = { batchSize: opts.batchSize, seed: opts.seed, epoch, augment };
@@ -283,7 +285,7 @@ async function openSupernetTraining({
               loss: p.loss,
               top1: p.top1,
               imagesPerSecond: p.imagesPerSecond,
-            } satisfies SupernetEvent),
+            }),
           ),
         );
         const [smallest, largest] = await scoreSubnets(session, resolved, ends, data, opts);

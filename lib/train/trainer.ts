@@ -116,10 +116,10 @@ export async function train(
   onEvent?: (event: TrainEvent) => void,
   control?: RunControl,
 ): Promise<TrainResult> {
-  return runMethod(TRAIN_METHOD, options, (e) => onEvent?.(e as TrainEvent), control);
+  return runMethod(TRAIN_METHOD, options, onEvent, control);
 }
 
-const TRAIN_METHOD: RunMethod<ResolvedOptions, EpochRecord, TrainResult> = {
+const TRAIN_METHOD: RunMethod<ResolvedOptions, EpochRecord, TrainResult, TrainEvent> = {
   kind: 'train',
   parse: (options) => {
     const opts = resolveTrainOptions(options as TrainOptions);
@@ -140,7 +140,9 @@ async function openTraining({
   stored,
   emit,
   started,
-}: RunContext<ResolvedOptions, EpochRecord>): Promise<OpenedRun<ResolvedOptions, EpochRecord, TrainResult>> {
+}: RunContext<ResolvedOptions, EpochRecord, TrainEvent>): Promise<
+  OpenedRun<ResolvedOptions, EpochRecord, TrainResult>
+> {
   let opts = resolved;
   const arch = stored ? (stored.arch as Architecture) : architectureOf(opts);
   const session = await openRunSession(opts);
