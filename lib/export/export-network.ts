@@ -14,7 +14,7 @@ import { prepareOutputFile } from '../util/output-file';
 import { onnxModel } from './onnx';
 import { ONNX_OPSET, type OnnxExportOptions } from './onnx-options';
 import { safetensorsBytes, type NamedTensor } from './safetensors';
-import { checkWeights } from './tensor-names';
+import { checkWeights, stateDictName } from './tensor-names';
 
 export const EXPORT_FORMATS = ['onnx', 'safetensors'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -100,7 +100,7 @@ export function exportSafetensors(
   const entries = checkWeights(spec, weights);
   const tensors: Record<string, NamedTensor> = {};
   for (const e of entries) {
-    tensors[e.name.replace(/^body\./, '')] = {
+    tensors[stateDictName(e.name)] = {
       shape: e.shape,
       dtype: e.integer ? 'I64' : 'F32',
       values: weights[e.name],

@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import type { Session } from '../train/session';
 import { readSafetensors } from './safetensors';
-import { tensorEntries } from './tensor-names';
+import { stateDictName, tensorEntries } from './tensor-names';
 import { resolveNetwork, type Architecture } from '../arch';
 
 /** Sets the session's network from `file`, where the file's names are the addon's without `body.`. */
@@ -24,15 +24,14 @@ export async function loadSafetensorsInit(
   }
   const { tensors } = readSafetensors(fs.readFileSync(file), `${flag} '${file}'`);
   const network = await session.stateTensors();
-  const fileName = (name: string) => name.replace(/^body\./, '');
-  const wanted = new Set(Object.keys(network).map(fileName));
+  const wanted = new Set(Object.keys(network).map(stateDictName));
   const missing = [...wanted].filter((name) => !(name in tensors));
   const extra = Object.keys(tensors).filter((name) => !wanted.has(name));
   const shapes = new Map(tensorEntries(resolveNetwork(arch).spec).map((e) => [e.name, e.shape]));
   const sameShape = (name: string) =>
-    JSON.stringify(tensors[fileName(name)].shape) ===
+    JSON.stringify(tensors[stateDictName(name)].shape) ===
     JSON.stringify(shapes.get(name) ?? [network[name].length]);
-  const resized = Object.keys(network).filter((name) => fileName(name) in tensors && !sameShape(name));
+  const resized = Object.keys(network).filter((name) => stateDictName(name) in tensors && !sameShape(name));
   if (missing.length || extra.length || resized.length) {
     const list = (what: string, names: string[]) =>
       names.length ? [`${what} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}`] : [];
@@ -41,7 +40,7 @@ export async function loadSafetensorsInit(
       `${flag} '${file}' does not fit this network (${[
         ...list('missing', missing),
         ...list('not in the network', extra),
-        ...list('of another shape', resized.map(fileName)),
+        ...list('of another shape', resized.map(stateDictName)),
       ].join(
         '; ',
       )}): give the weights of this architecture (torchnas export --format safetensors of its run)`,
@@ -49,7 +48,7 @@ export async function loadSafetensorsInit(
     );
   }
   await session.setStateTensors(
-    Object.fromEntries(Object.keys(network).map((n) => [n, tensors[fileName(n)].values])),
+    Object.fromEntries(Object.keys(network).map((n) => [n, tensors[stateDictName(n)].values])),
   );
 }
 

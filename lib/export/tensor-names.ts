@@ -5,6 +5,9 @@ import type { NativeBlock, NativeNetworkSpec } from '../../binding';
 import { seChannels } from '../arch/shape';
 import { TorchnasError } from '../errors';
 
+/** A tensor's name in a safetensors file: PyTorch's nn.Sequential of the blocks, without the addon's `body.`. */
+export const stateDictName = (name: string): string => name.replace(/^body\./, '');
+
 export interface TensorEntry {
   name: string;
   shape: number[];
