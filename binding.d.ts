@@ -370,10 +370,9 @@ export declare class NativeSession {
   loadCheckpoint(options: { path: string }): Promise<{ globalStep: number }>;
   stateTensors(options?: { float64?: boolean }): Promise<Record<string, Float32Array | Float64Array>>;
   setStateTensors(options: { tensors: Record<string, ArrayLike<number>> }): Promise<void>;
-  probeLoss(
-    data: NativeDataset,
-    options: NativeLoaderOptions & { path?: number[] },
-  ): Promise<NativeLossProbe>;
+  probeLoss(data: NativeDataset, options: NativeLoaderOptions): Promise<NativeLossProbe>;
+  /** probeLoss through one path of a path supernet (an option index per decision). */
+  probePath(data: NativeDataset, options: NativeLoaderOptions & { path: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
   /** The NB201 weight-sharing supernet: every cell holds all five ops on each edge. */
   buildNb201Supernet(spec: Omit<NativeNb201Spec, 'ops'>): Promise<{ parameters: number }>;

@@ -23,18 +23,15 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  blockCount,
   canvasSplits,
   matchedRandomMasks,
-  maskString,
   MultitaskNet,
   resolveFbnetv5Options,
   retrainTask,
   searchFbnetv5,
-  taskMacs,
   type DerivedTask,
-  type MultitaskTask,
 } from '../lib/fbnetv5';
+import { blockCount, maskString, taskMacs, type MultitaskTask } from '../lib/spaces';
 import { Rng } from '../lib/util/rng';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { readOr } from './step-cache';

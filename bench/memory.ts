@@ -18,6 +18,7 @@ import * as os from 'os';
 import { parseArgs } from 'util';
 import { augmentationFor, loadDataset, parseChainSpace, resolveSpace, Session } from '../lib';
 import { residentKiB } from './process-memory';
+import { buildSupernet, configureSearch, searchEpoch } from '../lib/proxyless/proxyless-session';
 
 // 'weights' is the reference row: the same epoch with its architecture step turned off. 'two' holds
 // two candidates' outputs whatever N is, so it is flat by construction; it stays as a check.
@@ -64,12 +65,12 @@ async function child(
   const all = (await loadDataset('fashion-mnist', 'train')).subset(batch + 2);
   const [weightBatch, archBatch] = [all.subset(2, 1), all.subset(batch, 2)];
   const session = new Session({ device, seed: 1 });
-  await session.buildSupernet(resolved);
+  await buildSupernet(session, resolved);
   await session.configureTraining({ lr: 0.05, totalSteps: 10 });
-  await session.configureSearch({ mode: mode === 'weights' ? 'full_v2' : mode });
+  await configureSearch(session, { mode: mode === 'weights' ? 'full_v2' : mode });
   const augment = augmentationFor('fashion-mnist', false);
   const epoch = (index: number) =>
-    session.searchEpoch(weightBatch, archBatch, {
+    searchEpoch(session, weightBatch, archBatch, {
       train: { batchSize: 2, augment, epoch: index },
       valid: { batchSize: batch, augment },
       archEvery: 1,

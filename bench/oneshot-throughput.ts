@@ -24,6 +24,7 @@ import {
 } from '../lib';
 import type { NativeSubnet } from '../binding';
 import { median } from '../lib/util/statistics';
+import { buildElastic, sampleSubnets, supernetEpoch } from '../lib/supernet/elastic-session';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,7 +57,7 @@ const SAMPLER = {
 async function torchnasRound(round: number): Promise<{ stepsPerSecond: number; steps: NativeSubnet[][] }> {
   const session = new Session({ device: 'cpu', threads: THREADS, seed: round, channelsLast: CHANNELS_LAST });
   try {
-    await session.buildElastic(SPACE);
+    await buildElastic(session, SPACE);
     await session.configureTraining({
       lr: RECIPE.lr,
       momentum: RECIPE.momentum,
@@ -71,14 +72,14 @@ async function torchnasRound(round: number): Promise<{ stepsPerSecond: number; s
       classes: 10,
       seed: round + 1,
     });
-    await session.supernetEpoch(warm, { batchSize: BATCH, epoch: 0, sampler: SAMPLER, progressEvery: 1000 });
-    const stats = await session.supernetEpoch(timed, {
+    await supernetEpoch(session, warm, { batchSize: BATCH, epoch: 0, sampler: SAMPLER, progressEvery: 1000 });
+    const stats = await supernetEpoch(session, timed, {
       batchSize: BATCH,
       epoch: 1,
       sampler: SAMPLER,
       progressEvery: 1000,
     });
-    const middles = await session.sampleSubnets({ rule: 'uniform' }, MIDDLE * STEPS, { epoch: 1 });
+    const middles = await sampleSubnets(session, { rule: 'uniform' }, MIDDLE * STEPS, { epoch: 1 });
     const [largest, smallest] = [nativeSubnet(largestSubnet(SPACE)), nativeSubnet(smallestSubnet(SPACE))];
     const steps = Array.from({ length: STEPS }, (_, i) => [
       largest,

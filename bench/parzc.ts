@@ -11,7 +11,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { NB201_SIZE } from '../lib/benchmarks';
+import { NB201_SIZE } from '../lib/spaces';
 import { augmentationFor, loadDataset } from '../lib/data/datasets';
 import { Rng } from '../lib/util/rng';
 import {

@@ -28,6 +28,7 @@ import type { NativeOpTime } from '../binding';
 import { median } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 import { residentKiB } from './process-memory';
+import { buildSupernet, configureSearch, searchEpoch } from '../lib/proxyless/proxyless-session';
 
 // The official ProxylessNAS search code on one H100 80GB (ANCHORS.md), batch 256, fp32.
 const OFFICIAL: Record<string, { imagesPerSecond: number; peakGiB: number }> = {
@@ -106,7 +107,7 @@ async function pass(session: Session, s: Setup, data: Dataset, updateArch: boole
   if (cuda) await session.memoryStats({ resetPeak: true });
   const rssBefore = residentKiB('VmRSS');
   if (!cuda && fs.existsSync('/proc/self/clear_refs')) fs.writeFileSync('/proc/self/clear_refs', '5');
-  const stats = await session.searchEpoch(data, data === s.train ? s.valid : data, {
+  const stats = await searchEpoch(session, data, data === s.train ? s.valid : data, {
     train: loader,
     valid: loader,
     archEvery: 1,
@@ -144,18 +145,18 @@ async function measureTorchnas(config: ConfigName, resolved: ReturnType<typeof r
   try {
     const described = await session.describe();
     const cuda = described.device.startsWith('cuda');
-    await session.buildSupernet(resolved);
+    await buildSupernet(session, resolved);
     await session.configureTraining({ lr: 0.05, totalSteps: 1_000_000 });
     const out: Measured = { seconds: { weight: 0, two: 0, full_v2: 0 }, peakGiB: {}, profiles: {} };
     // Weight steps alone (the mode does not matter to them).
-    await session.configureSearch({ mode: 'full_v2' });
+    await configureSearch(session, { mode: 'full_v2' });
     await pass(session, s, s.warm, false, cuda);
     const weights = await pass(session, s, s.train, false, cuda);
     out.seconds.weight = weights.weightSeconds;
     out.peakGiB.weight = weights.peakGiB;
     if (s.profile && !cuda) out.profiles.weight = await profiledPass(session, s, false);
     for (const mode of s.modes) {
-      await session.configureSearch({ mode });
+      await configureSearch(session, { mode });
       await pass(session, s, s.warm, true, cuda);
       const both = await pass(session, s, s.train, true, cuda);
       out.seconds[mode] = both.archSeconds;

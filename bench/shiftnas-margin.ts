@@ -17,6 +17,7 @@ import {
   generatorSubnets,
   pretrainGenerator,
 } from '../lib/supernet/shiftnas/shiftnas-session';
+import { buildElastic } from '../lib/supernet/elastic-session';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,7 +32,7 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 async function worstError(seed: number, threads: number, steps: number): Promise<number[]> {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads, seed: 3 });
-  await s.buildElastic(SMALL);
+  await buildElastic(s, SMALL);
   await attachShiftNas(s, DATA, {
     edges: EDGES,
     cost: nativeCostTerms(macsCostTerms(SMALL)),

@@ -23,6 +23,7 @@ import {
   type Dataset,
 } from '../lib';
 import { residentKiB } from './process-memory';
+import { buildSupernet, configureSearch, searchEpoch } from '../lib/proxyless/proxyless-session';
 
 const { values: args } = parseArgs({
   options: {
@@ -94,12 +95,12 @@ async function searchPhase(data: Dataset, valid: Dataset): Promise<boolean> {
   const perEpoch = Math.floor(data.size / batch);
   const session = new Session({ device, threads, seed: 1 });
   // proxyless-28 at half width: the same supernet code and step, at a quarter of the arithmetic.
-  await session.buildSupernet(resolveSpace(loadSpace({ ...SPACES['proxyless-28'], widthMultiplier: 0.5 })));
+  await buildSupernet(session, resolveSpace(loadSpace({ ...SPACES['proxyless-28'], widthMultiplier: 0.5 })));
   await session.configureTraining({ lr: 0.05, totalSteps: steps + perEpoch });
-  await session.configureSearch({ mode: 'two', latencyLoss: 'none' });
+  await configureSearch(session, { mode: 'two', latencyLoss: 'none' });
   const samples = [await sample(0, session)];
   for (let epoch = 0, done = 0; done < steps; epoch++) {
-    const stats = await session.searchEpoch(data, valid, {
+    const stats = await searchEpoch(session, data, valid, {
       train: { batchSize: batch, seed: 1, epoch, augment },
       valid: { batchSize: batch, augment },
       archEvery: 1,

@@ -41,6 +41,7 @@ export {
   type SearchEvent,
   type SearchRecord,
 } from './proxyless/proxyless';
+export * from './proxyless/proxyless-session';
 export * from './benchmarks';
 export * from './strategies';
 export * from './latency';

@@ -31,6 +31,12 @@ import { mape, spearman } from '../lib/util/statistics';
 import { registerLatencyCommand } from '../lib/latency/cli';
 import { tempDir } from './helpers/fixtures';
 import { runCommand } from './helpers/run-command';
+import {
+  archGradient,
+  buildSupernet,
+  configureSearch,
+  setArchLogits,
+} from '../lib/proxyless/proxyless-session';
 
 const FAST: TimingOptions = { device: 'cpu', threads: 1, batch: 2, warmup: 1, repeats: 3 };
 // A small space: one stride-2 edge (no Zero) and one stride-1 edge with a shortcut and Zero.
@@ -358,16 +364,17 @@ describe('expected latency', () => {
     const lambda = 2;
     const gradient = async (withLatency: boolean) => {
       const s = new Session({ device: 'cpu', threads: 2, seed: 3 });
-      await s.buildSupernet(space);
+      await buildSupernet(s, space);
       await s.configureTraining({ lr: 0.05, totalSteps: 10 });
-      await s.configureSearch(
+      await configureSearch(
+        s,
         withLatency
           ? { mode: 'full_v2', latency, fixedLatency: 1, latencyLoss: 'add#linear', target, lambda }
           : { mode: 'full_v2' },
       );
-      await s.setArchLogits(logits);
+      await setArchLogits(s, logits);
       const path = logits.map((row) => ({ active: 0, members: row.map((_, i) => i) }));
-      const g = await s.archGradient(data, { batchSize: 32, augment: aug, mode: 'full_v2', path });
+      const g = await archGradient(s, data, { batchSize: 32, augment: aug, mode: 'full_v2', path });
       await s.close();
       return g.map((e) => e.alpha);
     };

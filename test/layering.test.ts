@@ -41,19 +41,41 @@ test('no file outside lib/run writes run.json, state.json or summary.json', () =
   expect(writesRunFiles('const file = path.join(dir, RUN_FILE);\nreadJson(file);')).toBe(false);
 });
 
-test('the core Session imports no benchmark, proxy or method module', () => {
-  const families = /\/(benchmarks|proxies|search|supernet|gmnas|fbnetv5|strategies|random-supernet)\//;
+test('the core Session imports no benchmark, proxy, space or method module', () => {
+  const families =
+    /\/(benchmarks|proxies|search|proxyless|supernet|gmnas|fbnetv5|strategies|random-supernet|spaces)\//;
   const found = importsOf(path.join(LIB, 'train', 'session.ts')).filter((m) => families.test(`${m}/`));
   expect(found).toEqual([]);
 });
 
 test('no space imports a session, a strategy or a method', () => {
   const above =
-    /^\.\.\/(train|run|strategies|search|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet)(\/|$)/;
-  const found = sources(path.join(LIB, 'spaces')).flatMap((f) =>
+    /^(train|run|strategies|search|proxyless|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet)(\/|$)/;
+  const spaces = sources(path.join(LIB, 'spaces'));
+  // Every space kind lives in its own folder beside the interface.
+  expect(new Set(spaces.map((f) => path.dirname(rel(f))))).toEqual(
+    new Set(['spaces', 'spaces/chain', 'spaces/elastic', 'spaces/multires', 'spaces/nb201']),
+  );
+  const found = spaces.flatMap((f) =>
     importsOf(f)
-      .filter((m) => above.test(m))
+      .filter((m) => m.startsWith('.') && above.test(rel(path.resolve(path.dirname(f), m))))
       .map((m) => `${rel(f)} -> ${m}`),
   );
+  expect(found).toEqual([]);
+});
+
+// The native core (train/session*.cc, checkpoint.cc) holds no family's state: its files include no
+// family's network, trainer or extension header (each family's extension includes the core instead).
+test('the native core Session includes no search family header', () => {
+  const train = path.join(LIB, '..', 'native', 'train');
+  const core = fs.readdirSync(train).filter((f) => /^(session(_\w+)?\.(h|cc)|checkpoint\.cc)$/.test(f));
+  const family =
+    /"(spaces\/(supernet|elastic_net|nb201_supernet|multires_net)|search\/\w+|train\/(proxyless_search|elastic_training|path_supernet))\.h"/;
+  const found = core.flatMap((f) =>
+    [...fs.readFileSync(path.join(train, f), 'utf8').matchAll(/^#include (".*")/gm)]
+      .filter((m) => family.test(m[1]))
+      .map((m) => `${f}: ${m[1]}`),
+  );
+  expect(core).toContain('session.h');
   expect(found).toEqual([]);
 });

@@ -12,6 +12,14 @@ import {
 } from '../lib';
 import { tempDir, tinySpaceDescription } from './helpers/fixtures';
 import { randomizeWeights } from './helpers/random-weights';
+import {
+  archGradient,
+  archState,
+  buildSupernet,
+  configureSearch,
+  searchEpoch,
+  setArchLogits,
+} from '../lib/proxyless/proxyless-session';
 
 const aug = augmentationFor('fashion-mnist', false);
 // A small space: one stride-2 edge (no Zero) and one stride-1 edge with shortcut and Zero.
@@ -25,10 +33,10 @@ beforeAll(async () => {
 
 async function supernet(seed = 1) {
   const s = new Session({ device: 'cpu', threads: 2, seed });
-  await s.buildSupernet(resolved);
+  await buildSupernet(s, resolved);
   await s.configureTraining({ lr: 0.05, totalSteps: 100 });
-  await s.configureSearch({ mode: 'full_v2' });
-  await s.setArchLogits([
+  await configureSearch(s, { mode: 'full_v2' });
+  await setArchLogits(s, [
     [0.3, -0.2, 0.5],
     [0.1, 0.4, -0.3, 0.2],
   ]);
@@ -98,13 +106,13 @@ describe('binarized gate', () => {
       [1, 3],
       [2, 2],
     ]) {
-      const a = await s.archGradient(data, {
+      const a = await archGradient(s, data, {
         batchSize: 32,
         augment: aug,
         mode: 'full',
         path: path('full', active),
       });
-      const b = await s.archGradient(data, {
+      const b = await archGradient(s, data, {
         batchSize: 32,
         augment: aug,
         mode: 'full_v2',
@@ -118,7 +126,7 @@ describe('binarized gate', () => {
   test('when Zero is the active candidate, the edge keeps its gradient', async () => {
     const s = await supernet();
     await randomizeWeights(s, 3); // shortcut-edge candidates start equal (zero-init)
-    const grads = await s.archGradient(data, {
+    const grads = await archGradient(s, data, {
       batchSize: 32,
       augment: aug,
       mode: 'full_v2',
@@ -136,7 +144,7 @@ describe('search steps', () => {
     const s = await supernet();
     const before = await s.stateTensors();
     // One weight step on one batch samples exactly one candidate per edge.
-    await s.searchEpoch(data.subset(32), data, {
+    await searchEpoch(s, data.subset(32), data, {
       train: { batchSize: 32, augment: aug },
       valid: { batchSize: 32, augment: aug },
       updateArch: false,
@@ -150,7 +158,7 @@ describe('search steps', () => {
     expect(touched).toHaveLength(1); // weights and BN buffers of the other two are bit-identical
     const touched1 = [0, 1, 2].filter((j) => changed(`edge1.candidate${j}.`));
     expect(touched1.length).toBeLessThanOrEqual(1); // Zero may have been the sampled one
-    const state = await s.archState();
+    const state = await archState(s);
     expect(state.probabilities[0]).toEqual(softmax(LOGITS[0]).map((p) => expect.closeTo(p, 6)));
     await s.close();
   });
@@ -159,10 +167,10 @@ describe('search steps', () => {
     'architecture steps in %s mode run and move the probabilities',
     async (mode) => {
       const s = new Session({ device: 'cpu', threads: 2, seed: 2 });
-      await s.buildSupernet(resolved);
+      await buildSupernet(s, resolved);
       await s.configureTraining({ lr: 0.05, totalSteps: 100 });
       const { table, fixed } = macsTable(resolved);
-      await s.configureSearch({
+      await configureSearch(s, {
         mode,
         lr: 0.05,
         latency: table,
@@ -171,14 +179,14 @@ describe('search steps', () => {
         target: fixed,
         lambda: 1,
       });
-      const stats = await s.searchEpoch(data, data, {
+      const stats = await searchEpoch(s, data, data, {
         train: { batchSize: 32, augment: aug },
         valid: { batchSize: 32, augment: aug },
         archEvery: 1,
       });
       expect(stats.archSteps).toBe(3);
       expect(Number.isFinite(stats.archLoss)).toBe(true);
-      const { probabilities } = await s.archState();
+      const { probabilities } = await archState(s);
       expect(probabilities[1].some((p) => Math.abs(p - 0.25) > 1e-4)).toBe(true);
       await s.close();
     },
@@ -187,7 +195,7 @@ describe('search steps', () => {
   test('a validation part smaller than one batch is refused, not looped over forever', async () => {
     const s = await supernet();
     await expect(
-      s.searchEpoch(data.subset(32), data.subset(10), {
+      searchEpoch(s, data.subset(32), data.subset(10), {
         train: { batchSize: 32, augment: aug },
         valid: { batchSize: 32, augment: aug },
       }),
@@ -200,10 +208,10 @@ describe('search steps', () => {
 
   test('the latency loss pushes probability toward cheaper candidates', async () => {
     const s = new Session({ device: 'cpu', threads: 2, seed: 3 });
-    await s.buildSupernet(resolved);
+    await buildSupernet(s, resolved);
     await s.configureTraining({ lr: 0.01, totalSteps: 100 });
     const { table, fixed } = macsTable(resolved);
-    await s.configureSearch({
+    await configureSearch(s, {
       mode: 'full_v2',
       lr: 0.1,
       latency: table,
@@ -212,16 +220,16 @@ describe('search steps', () => {
       target: fixed,
       lambda: 20,
     });
-    const first = await s.searchEpoch(data, data, {
+    const first = await searchEpoch(s, data, data, {
       train: { batchSize: 32, augment: aug },
       valid: { batchSize: 32, augment: aug },
     });
-    const second = await s.searchEpoch(data, data, {
+    const second = await searchEpoch(s, data, data, {
       train: { batchSize: 32, augment: aug, epoch: 1 },
       valid: { batchSize: 32, augment: aug },
     });
     expect(second.expectedLatency).toBeLessThan(first.expectedLatency);
-    const { probabilities } = await s.archState();
+    const { probabilities } = await archState(s);
     expect(probabilities[1][3]).toBeGreaterThan(0.25); // Zero costs nothing
     await s.close();
   });

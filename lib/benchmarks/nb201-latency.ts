@@ -3,7 +3,7 @@
 // phones report whole milliseconds; the Xeon CPUs and edge devices are batch 1.
 import { z } from 'zod';
 import { invalid, TorchnasError } from '../errors';
-import { NB201_SIZE } from './nb201-cell';
+import { NB201_SIZE } from '../spaces/nb201/nb201-cell';
 import { nb201Index, type Nb201Arch } from './nb201';
 import { numberColumn, readTableFile } from './table-files';
 

@@ -5,7 +5,7 @@
 // needs no training, so architectures over the bound cost nothing and are never scored.
 import { invalid } from '../errors';
 import type { Genome, SearchObjective } from '../strategies';
-import { NB201_EDGES, NB201_OPS, type Nb201Cell } from './nb201-cell';
+import { NB201_EDGES, NB201_OPS, type Nb201Cell } from '../spaces/nb201/nb201-cell';
 import {
   checkNb201Dataset,
   nb201AccuracyColumn,

@@ -1,11 +1,15 @@
 // A session's NAS-Bench-201 networks: the cell network of one architecture and the weight-sharing
-// supernet of every op on every edge (native/bindings/session_binding.cc, gm_binding.cc).
+// supernet of every op on every edge (native/bindings/session_binding.cc, path_supernet_binding.cc).
 import { z } from 'zod';
 import { callNative, fromZod } from '../errors';
 import type { Session } from '../train/session';
 import { nb201ArchString, type Nb201Arch } from './nb201';
-import { parseNb201Cell, type Nb201Cell } from './nb201-cell';
-import { nb201NetworkCost, Nb201NetworkOptionsSchema, type Nb201NetworkCost } from './nb201-network';
+import { parseNb201Cell, type Nb201Cell } from '../spaces/nb201/nb201-cell';
+import {
+  nb201CellCost,
+  Nb201NetworkOptionsSchema,
+  type Nb201NetworkCost,
+} from '../spaces/nb201/nb201-network';
 
 export const Nb201BuildOptionsSchema = Nb201NetworkOptionsSchema.extend({
   /** Architecture string, NATS-Bench index, or the six edge ops. */
@@ -27,7 +31,7 @@ export async function buildNb201(
   const { arch, ...network } = parsed.data;
   const canonical = nb201ArchString(arch as Nb201Arch);
   const cell = parseNb201Cell(canonical);
-  const cost = nb201NetworkCost(cell, network);
+  const cost = nb201CellCost(cell, network);
   const { parameters } = await callNative(() =>
     session.native.buildNb201({
       ops: [...cell],

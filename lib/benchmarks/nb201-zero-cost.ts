@@ -2,7 +2,7 @@
 // the published parameter count of every CIFAR-10 network (millions; NASWOT's export of the benchmark),
 // and the proxy values NAS-Bench-Suite-Zero (NASLib) stored for the CIFAR-10 architectures it scored.
 import { z } from 'zod';
-import { NB201_SIZE } from './nb201-cell';
+import { NB201_SIZE } from '../spaces/nb201/nb201-cell';
 import { numberColumn, readTableFile } from './table-files';
 
 export const NB201_STORED_PROXIES = [

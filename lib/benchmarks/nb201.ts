@@ -12,8 +12,13 @@ import {
   nb201CellFromCode,
   parseNb201Cell,
   type Nb201Cell,
-} from './nb201-cell';
+} from '../spaces/nb201/nb201-cell';
 import { numberColumn, readTableFile } from './table-files';
+import {
+  nb201CellCost,
+  type Nb201NetworkCost,
+  type Nb201NetworkOptions,
+} from '../spaces/nb201/nb201-network';
 
 export const NB201_DATASETS = ['cifar10', 'cifar100', 'ImageNet16-120'] as const;
 export type Nb201Dataset = (typeof NB201_DATASETS)[number];
@@ -82,6 +87,11 @@ export function nb201CellOf(arch: Nb201Arch): Nb201Cell {
 /** The canonical architecture string. */
 export function nb201ArchString(arch: Nb201Arch): string {
   return formatNb201Cell(nb201CellOf(arch));
+}
+
+/** nb201CellCost of an architecture given any way the benchmark names it (an index too). */
+export function nb201NetworkCost(arch: Nb201Arch, options: Nb201NetworkOptions = {}): Nb201NetworkCost {
+  return nb201CellCost(nb201ArchString(arch), options);
 }
 
 export function checkNb201Dataset(dataset: string): Nb201Dataset {

@@ -3,7 +3,8 @@
 // weights, computing what native/spaces/nb201_network.cc computes in eval mode.
 import { Nb201BuildOptionsSchema, type Nb201BuildOptions } from '../benchmarks/nb201-session';
 import { fromZod } from '../errors';
-import { nb201ArchString, parseNb201Cell, type Nb201Arch } from '../benchmarks';
+import { nb201ArchString, type Nb201Arch } from '../benchmarks';
+import { parseNb201Cell } from '../spaces/nb201/nb201-cell';
 import { batchNorm, convBn, GraphBuilder, int, ints, serializeModel } from './onnx';
 import type { OnnxExportOptions } from './onnx-options';
 import { checkWeights, nb201TensorEntries } from './tensor-names';

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { canvasSplits, searchFbnetv5, type Fbnetv5Record, type Fbnetv5Result } from './fbnetv5-run';
 import { retrainTask } from './retrain';
-import { blockCount, blockName } from './multires-space';
+import { blockCount, blockName } from '../spaces/multires/multires-space';
 
 const int = wholeNumber;
 const num = finiteNumber;

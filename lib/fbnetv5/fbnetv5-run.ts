@@ -30,7 +30,7 @@ import {
   taskMacs,
   type MultiresSpace,
   type MultitaskTask,
-} from './multires-space';
+} from '../spaces/multires/multires-space';
 import { mostProbableWithin, requireReachableTarget, type CostTable } from '../search/target-derivation';
 
 export const Fbnetv5OptionsSchema = z

@@ -15,7 +15,7 @@ import {
   type BlockMask,
   type MultiresSpace,
   type MultitaskTask,
-} from './multires-space';
+} from '../spaces/multires/multires-space';
 
 export interface CanvasSplit {
   items: Dataset;

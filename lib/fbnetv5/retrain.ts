@@ -9,7 +9,7 @@ import {
   type BlockMask,
   type MultiresSpace,
   type MultitaskTask,
-} from './multires-space';
+} from '../spaces/multires/multires-space';
 import { epochLearningRate } from './fbnetv5-run';
 
 export interface RetrainRecipe {

@@ -316,8 +316,10 @@ async function saveLeaves(
 
 function writeArchitecture(runDir: string, space: PathSpace, opts: Opts, result: GmNasResult): void {
   const { path: chosen, arch } = result.chosen;
-  const described = space.architecture
-    ? space.architecture(chosen, `gm-nas-${space.name}-s${opts.seed}`)
-    : { nb201: arch, channels: opts.channels, cells: opts.cells };
+  const frozen = space.freeze(space.decode(chosen), `gm-nas-${space.name}-s${opts.seed}`);
+  const described =
+    frozen.kind === 'network'
+      ? frozen.architecture
+      : { nb201: arch, channels: opts.channels, cells: opts.cells };
   writeJsonAtomic(path.join(runDir, 'arch.json'), described);
 }

@@ -14,7 +14,7 @@ export {
   type TwoWaySplit,
 } from './partition';
 export { leaves, leafOf, rootNode, splitNode, countPaths, type GmNode, type SplitRecord } from './split-tree';
-export { nb201PathSpace, nb201Connected, chainPathSpace, openPathSpace, type PathSpace } from './path-space';
+export { openPathSpace, describePath, type PathSpace } from './path-space';
 export { samplePaths, type LeafResult, type ScoredPath } from './select-architectures';
 export { nb201SubnetTensors } from './nb201-subnet-weights';
 export {
@@ -24,4 +24,6 @@ export {
   oneShotPaths,
   evaluateArchitectures,
   matchGradients,
+  probePath,
+  buildPathSupernet,
 } from './path-session';

@@ -7,7 +7,7 @@ import { openRunSession } from '../dist/run-session';
 import type { Session } from '../train/session';
 import type { PathSpace } from './path-space';
 import type { GmNode } from './split-tree';
-import { setPathMasks } from './path-session';
+import { buildPathSupernet, setPathMasks } from './path-session';
 
 export interface LeafSessionOptions {
   device: string;
@@ -53,7 +53,7 @@ export class LeafSessions {
     const session = await openRunSession({ ...o, seed: o.seed + 7919 * node.id, microBatches: 1 });
     if (this.cancelled) session.cancel();
     try {
-      await this.space.build(session);
+      await buildPathSupernet(session, this.space);
       const totalSteps = (o.epochs - this.scheduleStart(node, tree)) * o.stepsPerEpoch;
       await session.configureTraining({
         optimizer: o.optimizer,

@@ -1,11 +1,14 @@
 // A session's path supernet (NB201 or a chain space's edges) as GM-NAS trains and splits it: masks per
 // decision, one-shot epochs on uniformly drawn paths, per-path scores and gradient matching
-// (native/bindings/gm_binding.cc).
+// (native/train/path_supernet.h).
 import { z } from 'zod';
 import type {
   NativeEpochStats,
   NativeEvalStats,
   NativeGradientMatch,
+  NativeLossProbe,
+  NativeNb201Spec,
+  NativeSupernetSpec,
   NativeTrainProgress,
 } from '../../binding';
 import type { Dataset } from '../data/datasets';
@@ -18,6 +21,7 @@ import {
   type LoaderOptions,
   type Session,
 } from '../train/session';
+import type { PathSpace } from './path-space';
 
 /** Restricts a path supernet (NB201 or chain) to the given options per decision; [] allows all. */
 export function setPathMasks(session: Session, masks: number[][]): Promise<void> {
@@ -69,4 +73,26 @@ export function matchGradients(
   const extra = { decisions: z.array(z.number().int().min(0)), repeats: z.number().int().positive() };
   const options = loaderOptions(loader, extra, 'matchGradients options');
   return callNative(() => session.native.matchGradients(handleOf(data, 'data'), options));
+}
+
+/**
+ * Session.probeLoss through one path of a path supernet (an option index per decision, masks aside):
+ * what the supernet-equals-child checks compare with the standalone network.
+ */
+export function probePath(
+  session: Session,
+  data: Dataset,
+  options: LoaderOptions & { path: number[] },
+): Promise<NativeLossProbe> {
+  return callNative(() => session.native.probePath(handleOf(data, 'data'), options));
+}
+
+/** Builds a path space's weight-sharing supernet on the session (NB201's, or a chain space's). */
+export function buildPathSupernet(session: Session, space: PathSpace): Promise<{ parameters: number }> {
+  session.builtInput = [...space.input];
+  return callNative(() =>
+    space.kind === 'nb201'
+      ? session.native.buildNb201Supernet(space.nativeSpec() as Omit<NativeNb201Spec, 'ops'>)
+      : session.native.buildSupernet(space.nativeSpec() as NativeSupernetSpec),
+  );
 }

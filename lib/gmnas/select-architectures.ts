@@ -5,7 +5,7 @@
 import { Rng } from '../util/rng';
 import type { GmData } from './gm-data';
 import type { LeafSessions } from './leaf-sessions';
-import type { PathSpace } from './path-space';
+import { describePath, type PathSpace } from './path-space';
 import { countPaths, leafOf, leaves, type GmNode } from './split-tree';
 import { evaluateArchitectures } from './path-session';
 
@@ -77,7 +77,7 @@ export async function selectArchitectures(
     const stats = await evaluateArchitectures(sessions.get(leaf.id), data.evaluation, { ...loader, paths });
     const all = paths.map((path, i) => ({
       path,
-      arch: space.describe(path),
+      arch: describePath(space, path),
       leaf: leaf.id,
       top1: stats[i].top1,
     }));

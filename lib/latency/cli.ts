@@ -7,7 +7,7 @@ import { createCountProgress, type ProgressMode } from '../util/count-progress';
 import { ELASTIC_SPACES, loadElasticSpace, loadSpace, resolveSpace, SPACES } from '../spaces';
 import { invalid } from '../errors';
 import { readJson } from '../util/json-file';
-import { elasticTableSpace } from './table-space';
+import { elasticSearchSpace } from '../spaces/elastic/elastic-search-space';
 import { prepareOutputFile } from '../util/output-file';
 import { runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
@@ -78,7 +78,7 @@ function spaceFor(name: string, resolution?: number) {
     throw invalid(`--resolution is for chain spaces: '${name}' is elastic and lists its resolutions itself`, [
       'resolution',
     ]);
-  return elasticTableSpace(loadElasticSpace(name));
+  return elasticSearchSpace(loadElasticSpace(name));
 }
 
 export function registerLatencyCommand(program: Command): void {

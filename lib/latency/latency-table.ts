@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Architecture } from '../arch';
 import { TorchnasError } from '../errors';
-import type { ResolvedSpace } from '../spaces/chain-space';
+import type { ResolvedSpace } from '../spaces/chain/chain-space';
 import { readJson } from '../util/json-file';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { LatencyConditionsSchema } from './conditions';

@@ -4,8 +4,8 @@
 // same keys on every machine.
 import type { NativeBlock } from '../../binding';
 import { decodeBlock, encodeBlock, resolveBlock, type Architecture, type Block, type Tensor } from '../arch';
-import type { ResolvedSpace } from '../spaces/chain-space';
-import { deriveArchitecture } from '../spaces/chain-space';
+import type { ResolvedSpace } from '../spaces/chain/chain-space';
+import { deriveArchitecture } from '../spaces/chain/chain-space';
 
 export interface LayerProbe {
   key: string;

@@ -2,8 +2,9 @@
 // table rewritten atomically after each chunk so an interrupted build resumes where it stopped.
 // Then, optionally, a predictor fitted on whole networks sampled from the space.
 import * as fs from 'fs';
-import { TorchnasError } from '../errors';
-import type { ResolvedSpace } from '../spaces/chain-space';
+import type { Architecture } from '../arch';
+import { invalid, TorchnasError } from '../errors';
+import type { ResolvedSpace } from '../spaces/chain/chain-space';
 import { Rng } from '../util/rng';
 import {
   checkRounds,
@@ -13,7 +14,8 @@ import {
   type TimingOptions,
 } from './conditions';
 import { architectureLayers } from './layer-keys';
-import { chainTableSpace, type TableSpace } from './table-space';
+import { chainSearchSpace } from '../spaces/chain/chain-search-space';
+import type { SearchSpace } from '../spaces/search-space';
 import {
   readLatencyTable,
   TABLE_FORMAT,
@@ -31,11 +33,23 @@ export interface TableProgress {
   resumed: number; // entries that were already in the file
 }
 
-/** A chain space's description, or any table space (an elastic space's: elasticTableSpace). */
-const tableSpaceOf = (space: ResolvedSpace | TableSpace): TableSpace =>
-  'edges' in space ? chainTableSpace(space) : space;
+/** A chain space's description, or any search space (an elastic space's: elasticSearchSpace). */
+const tableSpaceOf = (space: ResolvedSpace | SearchSpace): SearchSpace =>
+  'edges' in space ? chainSearchSpace(space) : space;
 
-function resumable(file: string, space: TableSpace, conditions: LatencyConditions): LatencyTable | undefined {
+/** A random network of the space as a plain architecture (what the predictor is fitted on). */
+function sampleArchitecture(space: SearchSpace, next: () => number): Architecture {
+  const frozen = space.freeze(space.sample(next));
+  if (frozen.kind !== 'network')
+    throw invalid(`a latency table needs plain networks: '${space.name}' has none`);
+  return frozen.architecture;
+}
+
+function resumable(
+  file: string,
+  space: SearchSpace,
+  conditions: LatencyConditions,
+): LatencyTable | undefined {
   if (!fs.existsSync(file)) return undefined;
   const table = readLatencyTable(file);
   const problems = conditionDifferences(table.conditions, conditions);
@@ -52,7 +66,7 @@ function resumable(file: string, space: TableSpace, conditions: LatencyCondition
 }
 
 export async function buildLatencyTable(
-  resolved: ResolvedSpace | TableSpace,
+  resolved: ResolvedSpace | SearchSpace,
   file: string,
   options: TimingOptions & { chunk?: number; rounds?: number } = {},
   onProgress?: (p: TableProgress) => void,
@@ -60,7 +74,7 @@ export async function buildLatencyTable(
   const { chunk = 8, rounds = 1, ...timing } = options;
   checkRounds(rounds);
   const space = tableSpaceOf(resolved);
-  const layers = space.layers;
+  const layers = space.latencyLayers();
   return withProfiler(timing, async (profiler) => {
     const table: LatencyTable = resumable(file, space, profiler.conditions) ?? {
       format: TABLE_FORMAT,
@@ -163,7 +177,7 @@ export function timingOptionsOf(table: LatencyTable): TimingOptions {
  * fits the table's predictor on them; the table file is rewritten with it.
  */
 export async function fitTablePredictor(
-  resolved: ResolvedSpace | TableSpace,
+  resolved: ResolvedSpace | SearchSpace,
   file: string,
   options: { networks?: number; seed?: number } = {},
   onProgress?: (p: { done: number; total: number }) => void,
@@ -177,7 +191,7 @@ export async function fitTablePredictor(
     );
   const rng = new Rng(seed);
   const space = tableSpaceOf(resolved);
-  const archs = Array.from({ length: networks }, () => space.sample(() => rng.next()));
+  const archs = Array.from({ length: networks }, () => sampleArchitecture(space, () => rng.next()));
   const samples = await withProfiler(timingOptionsOf(table), async (profiler) => {
     const out = [];
     for (const [i, arch] of archs.entries()) {

@@ -28,6 +28,7 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { openRunSession, stepsPerEpoch } from '../dist/run-session';
 import { readSearchLatencyTable, type SearchCostTable } from '../latency/search-latency-table';
 import { costRange, mostProbableWithin, requireReachableTarget } from '../search/target-derivation';
+import { archState, buildSupernet, configureSearch, evaluatePaths, searchEpoch } from './proxyless-session';
 
 /**
  * lambda's default per loss: the reference's for add#linear; for abs#ratio, large enough that the
@@ -269,8 +270,8 @@ async function openSearch({
       opts.dataset,
     );
     const { train: trainSet, valid: validSet } = searchSplits(full, opts);
-    const { parameters } = await session.buildSupernet(resolved);
-    await configureSearch(
+    const { parameters } = await buildSupernet(session, resolved);
+    await configureProxylessRun(
       session,
       opts,
       latency,
@@ -303,7 +304,8 @@ async function openSearch({
         const updateArch = epoch >= opts.warmupEpochs;
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
         const stats: NativeSearchEpochStats = await guardedEpoch(guard, () =>
-          session.searchEpoch(
+          searchEpoch(
+            session,
             trainSet,
             validSet,
             {
@@ -327,11 +329,11 @@ async function openSearch({
               }),
           ),
         );
-        const arch = await session.archState();
+        const arch = await archState(session);
         const { argmax, derived } = deriveChoices(resolved, latency, opts, arch.probabilities);
         const valid = {
-          sampledTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: true })).top1,
-          argmaxTop1: (await session.evaluatePaths(validSet, { ...validLoader, sampled: false })).top1,
+          sampledTop1: (await evaluatePaths(session, validSet, { ...validLoader, sampled: true })).top1,
+          argmaxTop1: (await evaluatePaths(session, validSet, { ...validLoader, sampled: false })).top1,
         };
         return {
           type: 'search-epoch',
@@ -359,7 +361,7 @@ async function openSearch({
 }
 
 /** The optimizer (a cosine cycle each for warm-up and search, as the reference's two phases) and the search. */
-async function configureSearch(
+async function configureProxylessRun(
   session: Session,
   opts: SearchOptions,
   latency: SearchCostTable,
@@ -375,7 +377,7 @@ async function configureSearch(
     totalSteps: opts.epochs * steps,
     restartStep,
   });
-  await session.configureSearch({
+  await configureSearch(session, {
     method: opts.method,
     mode: opts.mode,
     lr: opts.archLr,

@@ -1,16 +1,24 @@
-import { parseChainSpace, type ChainSpace } from './chain-space';
-import { SPACES } from './presets';
-import { ELASTIC_SPACES } from './elastic-presets';
-import { parseElasticSpace, resolveElasticSpace, type ResolvedElasticSpace } from './elastic-space';
+import { parseChainSpace, type ChainSpace } from './chain/chain-space';
+import { SPACES } from './chain/presets';
+import { ELASTIC_SPACES } from './elastic/elastic-presets';
+import { parseElasticSpace, resolveElasticSpace, type ResolvedElasticSpace } from './elastic/elastic-space';
 import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import { readJson } from '../util/json-file';
 
-export * from './chain-space';
-export { SPACES } from './presets';
-export { subnetTensors } from './subnet-weights';
-export * from './elastic-space';
-export { ELASTIC_SPACES } from './elastic-presets';
+export * from './chain/chain-space';
+export { SPACES } from './chain/presets';
+export { subnetTensors } from './chain/subnet-weights';
+export * from './elastic/elastic-space';
+export { ELASTIC_SPACES } from './elastic/elastic-presets';
+export * from './search-space';
+export { chainSearchSpace } from './chain/chain-search-space';
+export { elasticSearchSpace } from './elastic/elastic-search-space';
+export { nb201SearchSpace, nb201Connected } from './nb201/nb201-search-space';
+export { multiresSearchSpace } from './multires/multires-search-space';
+export * from './nb201/nb201-cell';
+export * from './nb201/nb201-network';
+export * from './multires/multires-space';
 
 /** A built-in space's description, or the JSON file a user named. */
 function spaceDescription(nameOrPath: string): unknown {

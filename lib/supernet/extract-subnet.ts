@@ -22,6 +22,7 @@ import { writeJsonAtomic } from '../util/atomic-file';
 import { generateSubnets, type GeneratedSubnet } from './shiftnas/shiftnas-run';
 import { loadSupernet, openSupernetRun, requireGenerator } from './supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
+import { writeSubnetCheckpoint } from './elastic-session';
 
 /** arch.json and weights.pt of a subnet (with the session's current BN statistics) into `dir`. */
 export async function exportSubnet(
@@ -33,7 +34,7 @@ export async function exportSubnet(
 ) {
   const arch = subnetArchitecture(resolved, subnet, name ? `${resolved.space.name}:${name}` : undefined);
   const files = { arch: path.join(dir, 'arch.json'), weights: path.join(dir, 'weights.pt') };
-  await session.exportSubnet(nativeSubnet(subnet), arch, files.weights);
+  await writeSubnetCheckpoint(session, nativeSubnet(subnet), arch, files.weights);
   writeJsonAtomic(files.arch, arch);
   return files;
 }

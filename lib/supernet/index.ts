@@ -36,6 +36,7 @@ export {
 } from './shiftnas/shiftnas-run';
 export { complexityBins, type ComplexityBins } from './shiftnas/bins';
 export { decisionLayout, macsCostTerms, nativeCostTerms } from './shiftnas/cost-model';
+export * from './elastic-session';
 export {
   attachShiftNas,
   shiftNasStatus,

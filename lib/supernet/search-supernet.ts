@@ -13,7 +13,7 @@ import { ThreadsSchema } from '../util/threads';
 import type { Architecture } from '../arch';
 import { fromZod, TorchnasError } from '../errors';
 import { readLatencyTable } from '../latency/latency-table';
-import { elasticTableSpace } from '../latency/table-space';
+import { elasticSearchSpace } from '../spaces/elastic/elastic-search-space';
 import { tableLatencyModel, type LatencyModel } from '../latency/latency-model';
 import { paretoChart } from '../report/pareto-chart';
 import { renderChart } from '../report/plot';
@@ -111,7 +111,9 @@ function costModel(
   if (o.constraint === 'macs') return { unit: 'MMACs', cost: (s) => subnetCost(resolved, s).macs / 1e6 };
   const table = readLatencyTable(o.latencyTable!);
   // Checked before any work: a table of another space would fail mid-search on its first unknown layer.
-  const missing = elasticTableSpace(resolved).layers.filter((l) => !Object.hasOwn(table.entries, l.key));
+  const missing = elasticSearchSpace(resolved)
+    .latencyLayers()
+    .filter((l) => !Object.hasOwn(table.entries, l.key));
   if (missing.length) {
     throw new TorchnasError(
       'E_INVALID_ARGUMENT',

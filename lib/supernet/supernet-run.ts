@@ -10,6 +10,7 @@ import { readJson } from '../util/json-file';
 import { augmentationFor, type Dataset } from '../data/datasets';
 import { configureShiftNas, shiftNasBinEdges } from './shiftnas/shiftnas-run';
 import { supernetData, type SupernetRecord, type SupernetTrainOptionsSchema } from './train-supernet';
+import { buildElastic } from './elastic-session';
 
 type StoredOptions = z.output<typeof SupernetTrainOptionsSchema>;
 
@@ -56,7 +57,7 @@ export async function loadSupernet(
     seed: opts.seed,
   });
   try {
-    await session.buildElastic(run.resolved, { kernelTransform: opts.kernelTransform });
+    await buildElastic(session, run.resolved, { kernelTransform: opts.kernelTransform });
     if (opts.sampler === 'shiftnas') {
       const held = valid ?? (await supernetData(opts, run.resolved)).valid;
       await configureShiftNas(session, run.resolved, opts, held, augmentationFor(opts.dataset, false), 1);

@@ -40,6 +40,7 @@ import {
   type ShiftNasRecord,
 } from './shiftnas/shiftnas-run';
 import { pretrainGenerator } from './shiftnas/shiftnas-session';
+import { buildElastic, scoreRecalibrated, supernetEpoch } from './elastic-session';
 
 export const SupernetTrainOptionsSchema = z
   .object({
@@ -179,7 +180,8 @@ export async function scoreSubnets(
 ): Promise<SubnetScore[]> {
   const { mean, std } = augmentationFor(opts.dataset, false);
   const loader = { batchSize: opts.batchSize, augment: { mean, std } };
-  const stats = await session.scoreSubnets(
+  const stats = await scoreRecalibrated(
+    session,
     data.train,
     data.valid,
     {
@@ -227,7 +229,7 @@ async function openSupernetTraining({
   const root = session.isRoot;
   return closingOnError(session, async () => {
     const data = await supernetData(opts, resolved);
-    const { parameters } = await session.buildElastic(resolved, { kernelTransform: opts.kernelTransform });
+    const { parameters } = await buildElastic(session, resolved, { kernelTransform: opts.kernelTransform });
     const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
     await session.configureTraining({
       optimizer: opts.optimizer,
@@ -276,7 +278,7 @@ async function openSupernetTraining({
         const guard = { runDir, epoch: epoch + 1, lr: opts.lr, classes: resolved.space.classes, root };
         const loader = { batchSize: opts.batchSize, seed: opts.seed, epoch, augment };
         const stats = await guardedEpoch(guard, () =>
-          session.supernetEpoch(data.train, { ...loader, progressEvery: opts.progressEvery, sampler }, (p) =>
+          supernetEpoch(session, data.train, { ...loader, progressEvery: opts.progressEvery, sampler }, (p) =>
             emit({
               type: 'step',
               epoch,

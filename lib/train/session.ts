@@ -10,18 +10,12 @@ import type {
   NativeLossProbe,
   NativeNetworkSpec,
   NativeProfileOptions,
-  NativeSearchEpochStats,
   NativeMemoryStats,
   NativeOpTime,
-  NativeSamplerOptions,
-  NativeSearchOptions,
   NativeSession,
-  NativeSubnet,
   NativeTimingStats,
   NativeTrainProgress,
 } from '../../binding';
-import { nativeElasticSpec, type ResolvedElasticSpace } from '../spaces/elastic-space';
-import type { ResolvedSpace } from '../spaces/chain-space';
 import { resolveNetwork, type Architecture, type ResolvedNetwork } from '../arch';
 import { AugmentSchema, Dataset } from '../data/datasets';
 import { callNative, callNativeSync, fromZod, invalid } from '../errors';
@@ -72,35 +66,6 @@ export const TrainingConfigSchema = z
   .strict();
 export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
-// Checked here, so a misspelled key (`latencyLos`) is refused instead of silently left at its default.
-export const SearchConfigSchema = z
-  .object({
-    method: z.enum(['gradient', 'reinforce']).optional(),
-    mode: z.enum(['full', 'two', 'full_v2']).optional(),
-    lr: z.number().positive().optional(),
-    beta1: z.number().min(0).lt(1).optional(),
-    beta2: z.number().min(0).lt(1).optional(),
-    weightDecay: z.number().min(0).optional(),
-    latency: z.array(z.array(z.number().min(0))).optional(),
-    fixedLatency: z.number().min(0).optional(),
-    latencyLoss: z.enum(['none', 'mul#log', 'add#linear', 'abs#ratio']).optional(),
-    target: z.number().positive().optional(),
-    a: z.number().optional(),
-    b: z.number().optional(),
-    lambda: z.number().optional(),
-    zeroActiveGradient: z.enum(['keep', 'drop']).optional(),
-    samples: z.number().int().positive().optional(),
-    rewardExponent: z.number().optional(),
-    baselineDecay: z.number().min(0).max(1).optional(),
-  })
-  .strict();
-
-// Candidate indices are whole numbers: the native side would truncate 1.5 to 1 without a word.
-const ReinforceBatchSchema = z.object({
-  paths: z.array(z.array(z.number().int().min(0))).min(1),
-  rewards: z.array(z.number()),
-});
-
 export const LoaderOptionsSchema = z
   .object({
     batchSize: z.number().int().positive(),
@@ -119,16 +84,6 @@ export const LoaderOptionsSchema = z
   })
   .strict();
 
-const SearchEpochOptionsSchema = z
-  .object({
-    train: LoaderOptionsSchema,
-    valid: LoaderOptionsSchema,
-    archEvery: z.number().int().positive().optional(),
-    updateArch: z.boolean().optional(),
-    progressEvery: z.number().int().positive().optional(),
-  })
-  .strict();
-
 /** Loader options checked strictly (a misspelled `shufle` is refused), with what a call adds to them. */
 /** @internal A loader's options checked with a family's extra fields. */
 export function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape, what: string): T {
@@ -137,20 +92,6 @@ export function loaderOptions<T extends object>(options: T, extra: z.ZodRawShape
   return options;
 }
 export const PROGRESS = { progressEvery: z.number().int().positive().optional() };
-
-export const SamplerOptionsSchema = z
-  .object({
-    rule: z.enum(['uniform', 'sandwich', 'bestup', 'worstup', 'shiftnas']),
-    middle: z.number().int().min(0).optional(),
-    candidates: z.number().int().positive().optional(),
-    distill: z.boolean().optional(),
-    temperature: z.number().positive().optional(),
-    clip: z.number().min(0).optional(),
-    clipBy: z.enum(['norm', 'value']).optional(),
-    pool: z.array(z.array(z.unknown())).optional(),
-    binWeights: z.array(z.number().min(0)).optional(),
-  })
-  .strict();
 
 export type LoaderOptions = NativeLoaderOptions;
 
@@ -237,203 +178,9 @@ export class Session {
     );
   }
 
-  /** Builds the supernet of a resolved search space (one mixed op per edge). */
-  buildSupernet(resolved: ResolvedSpace): Promise<{ parameters: number }> {
-    const { space, stem, head, edges } = resolved;
-    return callNative(() =>
-      this.handle.buildSupernet({
-        input: { channels: space.input[0] },
-        classes: space.classes,
-        stem,
-        head,
-        edges: edges.map((e) => ({ candidates: e.native, shortcut: e.shortcut })),
-      }),
-    );
-  }
-
-  async configureSearch(options: NativeSearchOptions): Promise<void> {
-    const parsed = SearchConfigSchema.safeParse(options);
-    if (!parsed.success) throw fromZod('search options', parsed.error);
-    await callNative(() => this.handle.configureSearch(parsed.data));
-  }
-
-  async searchEpoch(
-    train: Dataset,
-    valid: Dataset,
-    options: {
-      train: LoaderOptions;
-      valid: LoaderOptions;
-      archEvery?: number;
-      updateArch?: boolean;
-      progressEvery?: number;
-    },
-    onProgress?: (p: NativeTrainProgress & { archSteps: number; archTop1: number; entropy: number }) => void,
-  ): Promise<NativeSearchEpochStats> {
-    const parsed = SearchEpochOptionsSchema.safeParse(options);
-    if (!parsed.success) throw fromZod('search epoch options', parsed.error);
-    return callNative(() =>
-      this.handle.searchEpoch(
-        handleOf(train, 'train'),
-        handleOf(valid, 'valid'),
-        options,
-        guardCallback(onProgress),
-      ),
-    );
-  }
-
-  /** Per-edge candidate probabilities and logits, and the argmax choice. */
-  archState(): Promise<{ probabilities: number[][]; logits: number[][]; derived: number[] }> {
-    return callNative(() => this.handle.archState());
-  }
-
-  setArchLogits(logits: number[][]): Promise<void> {
-    return callNative(() => this.handle.setArchLogits({ logits }));
-  }
-
-  /**
-   * One batch's architecture gradient for an explicit path, computed by the search's own
-   * architecture step (forward through the gates, architecture loss, backward) without its update;
-   * BatchNorm running statistics of the active path move as in a step.
-   */
-  archGradient(
-    data: Dataset,
-    options: LoaderOptions & {
-      mode: 'full' | 'two' | 'full_v2';
-      path: { active: number; members: number[] }[];
-    },
-  ): Promise<{ gate: number[]; alpha: number[] }[]> {
-    return callNative(() => this.handle.archGradient(handleOf(data, 'data'), options));
-  }
-
-  /**
-   * Cross-entropy of the first unshuffled batch with every edge's output the weighted sum of its
-   * candidates' outputs (plus the shortcut): the finite-difference reference of the gate gradient.
-   */
-  edgeMixtureLoss(data: Dataset, options: LoaderOptions & { weights: number[][] }): Promise<number> {
-    return callNative(() => this.handle.edgeMixtureLoss(handleOf(data, 'data'), options));
-  }
-
-  /**
-   * A REINFORCE update of the architecture logits for sampled paths (a candidate index per edge)
-   * and their rewards, as the search's REINFORCE step makes it; returns the updated baseline.
-   */
-  /** The REINFORCE reward the configured search gives a network of this accuracy and table latency. */
-  archReward(accuracy: number, latency: number): Promise<number> {
-    return callNative(() => this.handle.archReward({ accuracy, latency }));
-  }
-
-  async reinforceUpdate(paths: number[][], rewards: number[]): Promise<{ baseline: number }> {
-    const parsed = ReinforceBatchSchema.safeParse({ paths, rewards });
-    if (!parsed.success) throw fromZod('reinforceUpdate', parsed.error);
-    if (paths.length !== rewards.length)
-      throw invalid(`reinforceUpdate: ${paths.length} paths but ${rewards.length} rewards`);
-    return callNative(() => this.handle.reinforceUpdate(parsed.data));
-  }
-
-  /**
-   * A supernet's paths on `data`: one sampled from the architecture distribution per batch, or the
-   * argmax path (`sampled: false`); BatchNorm uses batch statistics, as in architecture steps.
-   */
-  async evaluatePaths(
-    data: Dataset,
-    loader: LoaderOptions & { sampled?: boolean },
-  ): Promise<NativeEvalStats> {
-    const options = loaderOptions(loader, { sampled: z.boolean().optional() }, 'loader options');
-    return callNative(() => this.handle.evaluatePaths(handleOf(data, 'data'), options));
-  }
-
   async evaluate(data: Dataset, loader: LoaderOptions): Promise<NativeEvalStats> {
     const options = loaderOptions(loader, {}, 'loader options');
     return callNative(() => this.handle.evaluate(handleOf(data, 'data'), options));
-  }
-
-  /**
-   * Builds the one-shot supernet of a resolved elastic space (every block at its largest); with
-   * `kernelTransform`, smaller kernels go through once-for-all's learnt transformation matrices.
-   */
-  buildElastic(
-    resolved: ResolvedElasticSpace,
-    options: { kernelTransform?: boolean } = {},
-  ): Promise<{ parameters: number }> {
-    const { input } = resolved.space;
-    this.inputShape = [input[0], input[1], input[2]];
-    return callNative(() =>
-      this.handle.buildElastic(nativeElasticSpec(resolved, options.kernelTransform ?? false)),
-    );
-  }
-
-  /** One epoch of supernet training: per batch, the sampler's subnets' losses summed, then one step. */
-  async supernetEpoch(
-    data: Dataset,
-    options: LoaderOptions & { progressEvery?: number; sampler: NativeSamplerOptions },
-    onProgress?: (p: NativeTrainProgress) => void,
-  ): Promise<NativeEpochStats> {
-    const { sampler, ...loader } = options;
-    loaderOptions(loader, PROGRESS, 'loader options');
-    const parsed = SamplerOptionsSchema.safeParse(sampler);
-    if (!parsed.success) throw fromZod('sampler options', parsed.error);
-    return callNative(() =>
-      this.handle.supernetEpoch(handleOf(data, 'data'), options, guardCallback(onProgress)),
-    );
-  }
-
-  /** Each subnet's accuracy on `valid` after its BatchNorm statistics are recalibrated on `calib`. */
-  scoreSubnets(
-    calib: Dataset,
-    valid: Dataset,
-    options: { subnets: NativeSubnet[]; calib: LoaderOptions; calibBatches: number; valid: LoaderOptions },
-    onProgress?: (p: { done: number; total: number }) => void,
-  ): Promise<NativeEvalStats[]> {
-    loaderOptions(options.calib, {}, 'calibration loader options');
-    loaderOptions(options.valid, {}, 'validation loader options');
-    if (!Number.isInteger(options.calibBatches) || options.calibBatches < 1)
-      throw invalid('calibBatches must be a positive integer', ['calibBatches']);
-    return callNative(() =>
-      this.handle.scoreSubnets(
-        handleOf(calib, 'calib'),
-        handleOf(valid, 'valid'),
-        options,
-        guardCallback(onProgress),
-      ),
-    );
-  }
-
-  /** A subnet's tensors under the standalone network's names, as float64. */
-  subnetTensors(subnet: NativeSubnet): Promise<Record<string, Float64Array>> {
-    return callNative(() => this.handle.subnetTensors({ subnet }));
-  }
-
-  /** Writes the subnet as a standalone network's weights (what `train --init` loads). */
-  exportSubnet(subnet: NativeSubnet, arch: Architecture, path: string): Promise<{ parameters: number }> {
-    const network = resolveNetwork(arch).spec;
-    return callNative(() => this.handle.exportSubnet({ subnet, network, path }));
-  }
-
-  /** probeLoss on one subnet; gradients under the standalone network's names. */
-  probeSubnet(data: Dataset, options: LoaderOptions & { subnet: NativeSubnet; masked?: boolean }) {
-    return callNative(() => this.handle.probeSubnet(handleOf(data, 'data'), options));
-  }
-
-  /** AttentiveNAS's pick among candidates on the first batch: their losses and the best (or worst). */
-  attentivePick(data: Dataset, options: LoaderOptions & { candidates: NativeSubnet[]; worst?: boolean }) {
-    return callNative(() => this.handle.attentivePick(handleOf(data, 'data'), options));
-  }
-
-  /** Sorts each elastic block's middle channels by importance (the optimizer restarts). */
-  reorderChannels(): Promise<void> {
-    return callNative(() => this.handle.reorderChannels());
-  }
-
-  /**
-   * Subnets as the training step's sampler draws them (for checking its frequencies); with
-   * `{ epoch }`, the uniform draws a supernetEpoch of that epoch makes, in order.
-   */
-  sampleSubnets(
-    sampler: NativeSamplerOptions,
-    count: number,
-    from: { seed?: number; epoch?: number } = {},
-  ): Promise<NativeSubnet[]> {
-    return callNative(() => this.handle.sampleSubnets({ sampler, count, ...from }));
   }
 
   /** Loads only the network's weights from a checkpoint (an exported subnet, for fine-tuning). */
@@ -468,9 +215,9 @@ export class Session {
 
   /**
    * One batch (the first, unshuffled) through the model: eval-mode and train-mode logits, the
-   * train-mode cross-entropy and every weight gradient. On a supernet, `path` picks a candidate per edge.
+   * train-mode cross-entropy and every weight gradient (a path supernet's: probePath).
    */
-  probeLoss(data: Dataset, options: LoaderOptions & { path?: number[] }): Promise<NativeLossProbe> {
+  probeLoss(data: Dataset, options: LoaderOptions): Promise<NativeLossProbe> {
     return callNative(() => this.handle.probeLoss(handleOf(data, 'data'), options));
   }
 

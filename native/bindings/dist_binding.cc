@@ -1,6 +1,6 @@
 // The Session's data-parallel methods: connectDistributed({masterAddr, masterPort, rank, worldSize,
 // timeoutMs, syncBatchNorm}) -> {rank, worldSize} (resolves once every rank has joined), and barrier().
-#include "bindings/elastic_binding.h"
+#include "bindings/session_methods.h"
 #include "bindings/js_values.h"
 #include "boundary/js_args.h"
 #include "dist/communicator.h"

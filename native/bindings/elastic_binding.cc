@@ -1,10 +1,14 @@
-#include "bindings/elastic_binding.h"
-
+// The JS Session's one-shot elastic supernet methods (buildElastic, supernetEpoch, scoreSubnets,
+// subnetTensors, exportSubnet, probeSubnet, attentivePick, reorderChannels, sampleSubnets) on the
+// session's ElasticTraining extension.
 #include "bindings/dataset_binding.h"
+#include "bindings/elastic_choice_values.h"
 #include "bindings/js_values.h"
+#include "bindings/session_methods.h"
 #include "bindings/spec_readers.h"
 #include "boundary/js_args.h"
 #include "search/sampler_seed.h"
+#include "train/elastic_training.h"
 
 namespace torchnas {
 
@@ -93,7 +97,7 @@ Napi::Value BuildElastic(const Napi::CallbackInfo& info, const SessionQueue& que
   ElasticSpec spec =
       RunSyncValue(info.Env(), [&] { return ReadElasticSpec(js::ObjectArg(info, 0, "buildElastic")); });
   return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
-    const int64_t parameters = s.BuildElastic(spec);
+    const int64_t parameters = ElasticTraining::Build(s, spec);
     return [parameters](Napi::Env env) -> Napi::Value {
       return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
     };
@@ -110,8 +114,8 @@ Napi::Value SupernetEpoch(const Napi::CallbackInfo& info, const SessionQueue& qu
   auto sink =
       std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    EpochStats st = s.SupernetEpoch(data, loader, sampler, progress_every,
-                                    [&](const ProgressSink::Record& r) { sink->Emit(r); });
+    EpochStats st = ElasticTraining::Of(s).SupernetEpoch(
+        data, loader, sampler, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
     return EpochObject(st);
   });
 }
@@ -130,8 +134,8 @@ Napi::Value ScoreSubnets(const Napi::CallbackInfo& info, const SessionQueue& que
       std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
   const double total = static_cast<double>(subnets.size());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto scores =
-        s.ScoreSubnets(subnets, calib, calib_loader, batches, valid, valid_loader, [&](size_t done) {
+    auto scores = ElasticTraining::Of(s).ScoreSubnets(
+        subnets, calib, calib_loader, batches, valid, valid_loader, [&](size_t done) {
           sink->Emit({{"done", static_cast<double>(done)}, {"total", total}});
         });
     return [scores](Napi::Env env) -> Napi::Value {
@@ -148,7 +152,7 @@ Napi::Value SubnetTensors(const Napi::CallbackInfo& info, const SessionQueue& qu
     return ReadElasticChoice(js::ObjectField(js::ObjectArg(info, 0, "subnetTensors"), "subnet"));
   });
   return queue(info.Env(), [subnet](Session& s) -> MakeJsValue {
-    auto tensors = std::make_shared<NamedTensors>(s.SubnetTensors(subnet));
+    auto tensors = std::make_shared<NamedTensors>(ElasticTraining::Of(s).SubnetTensors(subnet));
     return [tensors](Napi::Env env) -> Napi::Value { return NamedArrays(env, *tensors); };
   });
 }
@@ -162,7 +166,7 @@ Napi::Value ExportSubnet(const Napi::CallbackInfo& info, const SessionQueue& que
       RunSyncValue(info.Env(), [&] { return ReadNetworkSpec(js::ObjectField(o, "network")); });
   const std::string path = js::String(o, "path");
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    const int64_t parameters = s.ExportSubnet(subnet, network, path);
+    const int64_t parameters = ElasticTraining::Of(s).ExportSubnet(subnet, network, path);
     return [parameters](Napi::Env env) -> Napi::Value {
       return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
     };
@@ -179,7 +183,8 @@ Napi::Value ProbeSubnet(const Napi::CallbackInfo& info, const SessionQueue& queu
       RunSyncValue(info.Env(), [&] { return ReadElasticChoice(js::ObjectField(o, "subnet")); });
   const bool masked = js::Bool(o, "masked", false);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto probe = std::make_shared<LossProbe>(s.ProbeSubnet(data, loader, subnet, masked));
+    auto probe =
+        std::make_shared<LossProbe>(ElasticTraining::Of(s).ProbeSubnet(data, loader, subnet, masked));
     return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
   });
 }
@@ -192,7 +197,7 @@ Napi::Value AttentivePick(const Napi::CallbackInfo& info, const SessionQueue& qu
   auto candidates = RunSyncValue(info.Env(), [&] { return ReadChoices(o, "candidates"); });
   const bool worst = js::Bool(o, "worst", false);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto [losses, index] = s.AttentivePick(data, loader, candidates, worst);
+    auto [losses, index] = ElasticTraining::Of(s).AttentivePick(data, loader, candidates, worst);
     return [losses = losses, index = index](Napi::Env env) -> Napi::Value {
       Napi::Object out = Napi::Object::New(env);
       out.Set("losses", NumberArray(env, losses));
@@ -212,7 +217,8 @@ Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& qu
   const int64_t epoch = js::Integer(o, "epoch", -1);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     const uint64_t stream = epoch >= 0 ? SupernetEpochSeed(s.options().seed, epoch) : seed;
-    auto subnets = std::make_shared<std::vector<ElasticChoice>>(s.SampleSubnets(sampler, count, stream));
+    auto subnets = std::make_shared<std::vector<ElasticChoice>>(
+        ElasticTraining::Of(s).SampleSubnets(sampler, count, stream));
     return [subnets](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, subnets->size());
       for (size_t i = 0; i < subnets->size(); ++i)
@@ -224,15 +230,7 @@ Napi::Value SampleSubnets(const Napi::CallbackInfo& info, const SessionQueue& qu
 
 Napi::Value ReorderChannels(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   return queue(info.Env(), [](Session& s) -> MakeJsValue {
-    s.ReorderChannels();
-    return NoResult();
-  });
-}
-
-Napi::Value LoadWeights(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  const std::string path = js::String(js::ObjectArg(info, 0, "loadWeights"), "path");
-  return queue(info.Env(), [path](Session& s) -> MakeJsValue {
-    s.LoadWeights(path);
+    ElasticTraining::Of(s).ReorderChannels();
     return NoResult();
   });
 }
@@ -245,7 +243,7 @@ const std::vector<NamedSessionMethod>& ElasticSessionMethods() {
       {"scoreSubnets", &ScoreSubnets},   {"subnetTensors", &SubnetTensors},
       {"exportSubnet", &ExportSubnet},   {"probeSubnet", &ProbeSubnet},
       {"attentivePick", &AttentivePick}, {"reorderChannels", &ReorderChannels},
-      {"loadWeights", &LoadWeights},     {"sampleSubnets", &SampleSubnets}};
+      {"sampleSubnets", &SampleSubnets}};
   return methods;
 }
 

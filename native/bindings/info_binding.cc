@@ -3,7 +3,7 @@
 #include <torch/version.h>
 
 #include "bindings/addon_state.h"
-#include "bindings/elastic_binding.h"
+#include "bindings/session_methods.h"
 #include "boundary/async_call.h"
 #include "common/caching_cpu_allocator.h"
 #include "dist/communicator.h"

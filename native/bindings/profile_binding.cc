@@ -1,6 +1,6 @@
 // The Session's operator-profile methods: startProfile() and stopProfile() -> {seconds, ops}. Both
 // run on the session's worker, so the profile holds exactly the work queued between them.
-#include "bindings/elastic_binding.h"
+#include "bindings/session_methods.h"
 #include "bindings/js_values.h"
 #include "latency/op_profile.h"
 

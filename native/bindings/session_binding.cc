@@ -3,7 +3,7 @@
 
 #include "bindings/addon_state.h"
 #include "bindings/dataset_binding.h"
-#include "bindings/elastic_binding.h"
+#include "bindings/session_methods.h"
 #include "bindings/js_values.h"
 #include "bindings/spec_readers.h"
 #include "boundary/async_call.h"
@@ -40,29 +40,21 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         InstanceMethod<&SessionBinding::ConfigureTraining>("configureTraining"),
         InstanceMethod<&SessionBinding::TrainEpoch>("trainEpoch"),
         InstanceMethod<&SessionBinding::Evaluate>("evaluate"),
-        InstanceMethod<&SessionBinding::EvaluatePaths>("evaluatePaths"),
         InstanceMethod<&SessionBinding::SaveCheckpoint>("saveCheckpoint"),
         InstanceMethod<&SessionBinding::LoadCheckpoint>("loadCheckpoint"),
         InstanceMethod<&SessionBinding::StateTensors>("stateTensors"),
         InstanceMethod<&SessionBinding::SetStateTensors>("setStateTensors"),
         InstanceMethod<&SessionBinding::ProbeLoss>("probeLoss"),
-        InstanceMethod<&SessionBinding::BuildSupernet>("buildSupernet"),
-        InstanceMethod<&SessionBinding::ConfigureSearch>("configureSearch"),
-        InstanceMethod<&SessionBinding::SearchEpoch>("searchEpoch"),
-        InstanceMethod<&SessionBinding::ArchState>("archState"),
-        InstanceMethod<&SessionBinding::SetArchLogits>("setArchLogits"),
-        InstanceMethod<&SessionBinding::ArchGradient>("archGradient"),
-        InstanceMethod<&SessionBinding::EdgeMixtureLoss>("edgeMixtureLoss"),
-        InstanceMethod<&SessionBinding::ReinforceUpdate>("reinforceUpdate"),
-        InstanceMethod<&SessionBinding::ArchReward>("archReward"),
+        InstanceMethod<&SessionBinding::LoadWeights>("loadWeights"),
         InstanceMethod<&SessionBinding::ProfileLayers>("profileLayers"),
         InstanceMethod<&SessionBinding::ProfileNetwork>("profileNetwork"),
         InstanceMethod<&SessionBinding::MemoryStats>("memoryStats"),
         InstanceMethod<&SessionBinding::Cancel>("cancel"),
         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
-    for (const auto* table : {&ElasticSessionMethods(), &ShiftNasSessionMethods(), &ProfileSessionMethods(),
-                              &DistSessionMethods(), &PathSupernetSessionMethods()}) {
+    for (const auto* table :
+         {&ProxylessSessionMethods(), &ElasticSessionMethods(), &ShiftNasSessionMethods(),
+          &PathSupernetSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));
@@ -251,17 +243,6 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue { return EvalObject(s.Evaluate(data, loader)); });
   }
 
-  // evaluatePaths(dataset, {batchSize, augment, sampled}) -> EvalStats (a supernet's sampled or argmax paths)
-  Napi::Value EvaluatePaths(const Napi::CallbackInfo& info) {
-    auto data = DatasetBinding::ViewOf(info[0]);
-    Napi::Object o = js::ObjectArg(info, 1, "evaluatePaths");
-    LoaderOptions loader = ReadLoaderOptions(o);
-    const bool sampled = RunSyncValue(info.Env(), [&] { return js::Bool(o, "sampled", true); });
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      return EvalObject(s.EvaluatePaths(data, loader, sampled));
-    });
-  }
-
   Napi::Value SaveCheckpoint(const Napi::CallbackInfo& info) {
     std::string path = js::String(js::ObjectArg(info, 0, "saveCheckpoint"), "path");
     return Queue(info.Env(), [path](Session& s) -> MakeJsValue {
@@ -308,173 +289,23 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     });
   }
 
-  // probeLoss(dataset, {batchSize, augment, path?}) -> {evalLogits, trainLogits, loss, gradients}
+  // loadWeights({path}): only the model's weights from a checkpoint (train --init).
+  Napi::Value LoadWeights(const Napi::CallbackInfo& info) {
+    const std::string path = js::String(js::ObjectArg(info, 0, "loadWeights"), "path");
+    return Queue(info.Env(), [path](Session& s) -> MakeJsValue {
+      s.LoadWeights(path);
+      return NoResult();
+    });
+  }
+
+  // probeLoss(dataset, {batchSize, augment}) -> {evalLogits, trainLogits, loss, gradients}
   Napi::Value ProbeLoss(const Napi::CallbackInfo& info) {
     auto data = DatasetBinding::ViewOf(info[0]);
     Napi::Object o = js::ObjectArg(info, 1, "probeLoss");
     LoaderOptions loader = ReadLoaderOptions(o);
-    std::vector<int64_t> path = RunSyncValue(info.Env(), [&] { return ReadIntegers(o, "path"); });
     return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      auto probe = std::make_shared<LossProbe>(s.ProbeLoss(data, loader, path));
+      auto probe = std::make_shared<LossProbe>(s.ProbeLoss(data, loader));
       return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
-    });
-  }
-
-  Napi::Value BuildSupernet(const Napi::CallbackInfo& info) {
-    SupernetSpec spec =
-        RunSyncValue(info.Env(), [&] { return ReadSupernetSpec(js::ObjectArg(info, 0, "buildSupernet")); });
-    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
-      int64_t parameters = s.BuildSupernet(spec);
-      return [parameters](Napi::Env env) -> Napi::Value {
-        return StatsObject(env, {{"parameters", static_cast<double>(parameters)}});
-      };
-    });
-  }
-
-  Napi::Value ConfigureSearch(const Napi::CallbackInfo& info) {
-    ArchSpec spec =
-        RunSyncValue(info.Env(), [&] { return ReadArchSpec(js::ObjectArg(info, 0, "configureSearch")); });
-    return Queue(info.Env(), [spec](Session& s) -> MakeJsValue {
-      s.ConfigureSearch(spec);
-      return NoResult();
-    });
-  }
-
-  // searchEpoch(train, valid, {train: loader, valid: loader, archEvery, updateArch, progressEvery},
-  // onProgress)
-  Napi::Value SearchEpoch(const Napi::CallbackInfo& info) {
-    auto train = DatasetBinding::ViewOf(info[0]);
-    auto valid = DatasetBinding::ViewOf(info[1]);
-    Napi::Object o = js::ObjectArg(info, 2, "searchEpoch");
-    LoaderOptions train_loader = ReadLoaderOptions(js::ObjectField(o, "train"));
-    LoaderOptions valid_loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
-    SearchEpochOptions options;
-    options.arch_every = js::Integer(o, "archEvery", 1);
-    options.update_arch = js::Bool(o, "updateArch", true);
-    options.progress_every = js::Integer(o, "progressEvery", 20);
-    auto sink =
-        std::make_shared<ProgressSink>(info.Env(), info.Length() > 3 ? info[3] : info.Env().Undefined());
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      SearchEpochStats st = s.SearchEpoch(train, valid, train_loader, valid_loader, options,
-                                          [&](const ProgressSink::Record& r) { sink->Emit(r); });
-      return [st](Napi::Env env) -> Napi::Value {
-        return StatsObject(env, {{"steps", static_cast<double>(st.weights.steps)},
-                                 {"images", static_cast<double>(st.weights.images)},
-                                 {"loss", st.weights.loss},
-                                 {"top1", st.weights.top1},
-                                 {"seconds", st.weights.seconds},
-                                 {"lr", st.weights.lr},
-                                 {"archSteps", static_cast<double>(st.arch_steps)},
-                                 {"archSeconds", st.arch_seconds},
-                                 {"archLoss", st.arch_loss},
-                                 {"archTop1", st.arch_top1},
-                                 {"expectedLatency", st.expected_latency},
-                                 {"entropy", st.entropy}});
-      };
-    });
-  }
-
-  // archState() -> {probabilities: number[][], derived: number[]}
-  Napi::Value ArchState(const Napi::CallbackInfo& info) {
-    return Queue(info.Env(), [](Session& s) -> MakeJsValue {
-      auto probabilities = s.ArchProbabilities();
-      auto logits = s.ArchLogits();
-      auto derived = s.DerivedChoices();
-      return [probabilities, logits, derived](Napi::Env env) -> Napi::Value {
-        Napi::Array choices = Napi::Array::New(env, derived.size());
-        for (size_t e = 0; e < derived.size(); ++e)
-          choices.Set(static_cast<uint32_t>(e), static_cast<double>(derived[e]));
-        Napi::Object out = Napi::Object::New(env);
-        out.Set("probabilities", Rows(env, probabilities));
-        out.Set("logits", Rows(env, logits));
-        out.Set("derived", choices);
-        return out;
-      };
-    });
-  }
-
-  Napi::Value SetArchLogits(const Napi::CallbackInfo& info) {
-    auto logits = RunSyncValue(info.Env(),
-                               [&] { return ReadTable(js::ObjectArg(info, 0, "setArchLogits"), "logits"); });
-    return Queue(info.Env(), [logits](Session& s) -> MakeJsValue {
-      s.SetArchLogits(logits);
-      return NoResult();
-    });
-  }
-
-  // archGradient(dataset, {batchSize, augment, mode, path: [{active, members}]}) -> [{gate, alpha}]
-  Napi::Value ArchGradient(const Napi::CallbackInfo& info) {
-    auto data = DatasetBinding::ViewOf(info[0]);
-    Napi::Object o = js::ObjectArg(info, 1, "archGradient");
-    LoaderOptions loader = ReadLoaderOptions(o);
-    GateMode mode = RunSyncValue(info.Env(), [&] { return ParseGateMode(js::String(o, "mode", "full_v2")); });
-    std::vector<EdgeChoice> path;
-    for (const Napi::Object& c : js::ObjectArray(o, "path")) {
-      EdgeChoice choice;
-      choice.active = js::Integer(c, "active");
-      if (!c.Get("members").IsArray()) js::ThrowInvalid(info.Env(), "each path entry needs a members array");
-      Napi::Array members = c.Get("members").As<Napi::Array>();
-      for (uint32_t i = 0; i < members.Length(); ++i)
-        choice.members.push_back(members.Get(i).As<Napi::Number>().Int64Value());
-      path.push_back(std::move(choice));
-    }
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      auto grads = std::make_shared<std::vector<std::pair<torch::Tensor, torch::Tensor>>>(
-          s.ArchGradient(data, loader, path, mode));
-      return [grads](Napi::Env env) -> Napi::Value {
-        auto list = [&](const torch::Tensor& t) {
-          Napi::Array a = Napi::Array::New(env);
-          if (!t.defined()) return a;
-          for (int64_t i = 0; i < t.numel(); ++i) a.Set(static_cast<uint32_t>(i), t[i].item<double>());
-          return a;
-        };
-        Napi::Array out = Napi::Array::New(env, grads->size());
-        for (size_t e = 0; e < grads->size(); ++e) {
-          Napi::Object edge = Napi::Object::New(env);
-          edge.Set("gate", list((*grads)[e].first));
-          edge.Set("alpha", list((*grads)[e].second));
-          out.Set(static_cast<uint32_t>(e), edge);
-        }
-        return out;
-      };
-    });
-  }
-
-  // edgeMixtureLoss(dataset, {batchSize, augment, weights: number[][]}) -> number
-  Napi::Value EdgeMixtureLoss(const Napi::CallbackInfo& info) {
-    auto data = DatasetBinding::ViewOf(info[0]);
-    Napi::Object o = js::ObjectArg(info, 1, "edgeMixtureLoss");
-    LoaderOptions loader = ReadLoaderOptions(o);
-    auto weights = RunSyncValue(info.Env(), [&] { return ReadTable(o, "weights"); });
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      const double loss = s.EdgeMixtureLoss(data, loader, weights);
-      return [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, loss); };
-    });
-  }
-
-  // reinforceUpdate({paths: number[][], rewards: number[]}) -> {baseline}
-  Napi::Value ReinforceUpdate(const Napi::CallbackInfo& info) {
-    Napi::Object o = js::ObjectArg(info, 0, "reinforceUpdate");
-    auto paths = RunSyncValue(info.Env(), [&] {
-      std::vector<std::vector<int64_t>> rows;
-      for (const auto& row : ReadTable(o, "paths")) rows.emplace_back(row.begin(), row.end());
-      return rows;
-    });
-    auto rewards = RunSyncValue(info.Env(), [&] { return ReadNumbers(o, "rewards"); });
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      const double baseline = s.ReinforceUpdate(paths, rewards);
-      return [baseline](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"baseline", baseline}}); };
-    });
-  }
-
-  // archReward({accuracy, latency}) -> number: the REINFORCE reward the configured search gives
-  Napi::Value ArchReward(const Napi::CallbackInfo& info) {
-    Napi::Object o = js::ObjectArg(info, 0, "archReward");
-    const double accuracy = RunSyncValue(info.Env(), [&] { return js::Number(o, "accuracy"); });
-    const double latency = RunSyncValue(info.Env(), [&] { return js::Number(o, "latency"); });
-    return Queue(info.Env(), [=](Session& s) -> MakeJsValue {
-      const double reward = s.ArchReward(accuracy, latency);
-      return [reward](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, reward); };
     });
   }
 

@@ -2,11 +2,13 @@
 // pretrainGenerator, generatorGradientCheck. The training step itself is supernetEpoch with the
 // `shiftnas` sampler.
 #include "bindings/dataset_binding.h"
-#include "bindings/elastic_binding.h"
+#include "bindings/elastic_choice_values.h"
 #include "bindings/js_values.h"
+#include "bindings/session_methods.h"
 #include "bindings/spec_readers.h"
 #include "boundary/js_args.h"
 #include "search/shift_nas.h"
+#include "train/elastic_training.h"
 
 namespace torchnas {
 namespace {
@@ -54,7 +56,7 @@ Napi::Value ConfigureShiftNas(const Napi::CallbackInfo& info, const SessionQueue
   ShiftNasSpec spec = RunSyncValue(info.Env(), [&] { return ReadShiftNasSpec(o); });
   LoaderOptions loader = ReadLoaderOptions(js::ObjectField(o, "valid"));
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    s.ConfigureShiftNas(spec, valid, loader);
+    ElasticTraining::Of(s).ConfigureShiftNas(spec, valid, loader);
     return NoResult();
   });
 }
@@ -63,7 +65,7 @@ Napi::Value ConfigureShiftNas(const Napi::CallbackInfo& info, const SessionQueue
 // constraint error is over the generator's samples since the previous call.
 Napi::Value ShiftNasStatusOf(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   return queue(info.Env(), [](Session& s) -> MakeJsValue {
-    auto status = std::make_shared<ShiftNasStatus>(s.TakeShiftNasStatus());
+    auto status = std::make_shared<ShiftNasStatus>(ElasticTraining::Of(s).TakeShiftNasStatus());
     return [status](Napi::Env env) -> Napi::Value {
       Napi::Object out = StatsObject(env, {{"updates", static_cast<double>(status->updates)},
                                            {"constraintError", status->constraint_error},
@@ -80,8 +82,8 @@ Napi::Value ShiftNasStatusOf(const Napi::CallbackInfo& info, const SessionQueue&
 Napi::Value GenerateSubnets(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   std::vector<double> targets = ReadNumbers(js::ObjectArg(info, 0, "generateSubnets"), "targets");
   return queue(info.Env(), [targets](Session& s) -> MakeJsValue {
-    auto generated =
-        std::make_shared<std::vector<std::pair<ElasticChoice, double>>>(s.GenerateSubnets(targets));
+    auto generated = std::make_shared<std::vector<std::pair<ElasticChoice, double>>>(
+        ElasticTraining::Of(s).GenerateSubnets(targets));
     return [generated](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, generated->size());
       for (size_t i = 0; i < generated->size(); ++i) {
@@ -102,7 +104,7 @@ Napi::Value PretrainGenerator(const Napi::CallbackInfo& info, const SessionQueue
   const int64_t batch = js::Integer(o, "batch", 64);
   const auto seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    const double error = s.PretrainGenerator(steps, batch, seed);
+    const double error = ElasticTraining::Of(s).PretrainGenerator(steps, batch, seed);
     return [error](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"error", error}}); };
   });
 }
@@ -116,7 +118,8 @@ Napi::Value GeneratorGradientCheck(const Napi::CallbackInfo& info, const Session
   const auto seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
   const double epsilon = js::Number(o, "epsilon", 1e-6);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto [analytic, numeric] = s.GeneratorGradientCheck(data, loader, target, seed, epsilon);
+    auto [analytic, numeric] =
+        ElasticTraining::Of(s).GeneratorGradientCheck(data, loader, target, seed, epsilon);
     return [analytic = analytic, numeric = numeric](Napi::Env env) -> Napi::Value {
       return StatsObject(env, {{"analytic", analytic}, {"numeric", numeric}});
     };

@@ -23,6 +23,11 @@ class Model : public torch::nn::Module {
       if (dynamic_cast<torch::nn::DropoutImpl*>(&m)) m.eval();
     });
   }
+  // State beside parameters and buffers that every data-parallel rank starts from alike (a
+  // supernet's architecture logits).
+  virtual std::vector<torch::Tensor> ReplicatedState() { return {}; }
+  // A weight-sharing supernet whose forward runs one path of choices at a time.
+  virtual bool IsPathSupernet() const { return false; }
   int64_t ParameterCount() const {
     int64_t total = 0;
     for (const auto& p : parameters()) total += p.numel();

@@ -15,12 +15,6 @@ torch::Tensor IndexTensor(const std::vector<int64_t>& indices, const torch::Devi
 }
 }  // namespace
 
-void ClearGradients(torch::optim::Optimizer& optimizer) {
-  for (auto& group : optimizer.param_groups()) {
-    for (auto& p : group.params()) p.mutable_grad() = torch::Tensor();
-  }
-}
-
 ArchTrainer::ArchTrainer(std::shared_ptr<SupernetImpl> net, ExecutionConfig exec, ArchSpec spec,
                          ArchParallel parallel)
     : net_(std::move(net)), exec_(exec), spec_(std::move(spec)), parallel_(std::move(parallel)) {

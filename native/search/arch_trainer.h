@@ -125,8 +125,4 @@ class ArchTrainer {
   bool has_baseline_ = false;
 };
 
-// Drops every gradient (sets it undefined), so optimizers skip parameters a step did not touch:
-// zeroed gradients would still move them through momentum and weight decay.
-void ClearGradients(torch::optim::Optimizer& optimizer);
-
 }  // namespace torchnas

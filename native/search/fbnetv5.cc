@@ -6,9 +6,9 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "common/device.h"
 #include "data/seeded_random.h"
 #include "nets/seeded_construction.h"
-#include "search/arch_trainer.h"
 #include "train/checkpoint.h"
 #include "train/multitask_loss.h"
 #include "train/optimizer.h"

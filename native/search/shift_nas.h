@@ -1,7 +1,7 @@
 // ShiftNAS (Zhang et al., ICCV 2023) state beside an elastic supernet: the space's cost range cut
 // into K bins with learnable logits beta (sampling probabilities B = softmax(beta)), the architecture
 // generator that proposes a subnet for a target cost, the cost model, and their optimizers (Adam).
-// The session's training step (train/session_shiftnas.cc) draws a bin from B, a target in it, trains
+// The session's training step (train/elastic_shiftnas.cc) draws a bin from B, a target in it, trains
 // the generator's subnet through the masked supernet, and periodically moves beta.
 #pragma once
 #include <torch/torch.h>

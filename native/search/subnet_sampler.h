@@ -11,7 +11,7 @@
 
 namespace torchnas {
 
-// kShiftNas: the middle subnets come from ShiftNAS's generator (train/session_shiftnas.cc).
+// kShiftNas: the middle subnets come from ShiftNAS's generator (train/elastic_shiftnas.cc).
 enum class SamplerRule { kUniform, kSandwich, kBestUp, kWorstUp, kShiftNas };
 SamplerRule ParseSamplerRule(const std::string& name);
 

@@ -32,6 +32,7 @@ class Nb201SupernetImpl : public Nb201NetworkImpl {
   torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
   // A supernet has no single network to run: E_STATE.
   torch::Tensor forward(const torch::Tensor& x) override;
+  bool IsPathSupernet() const override { return true; }
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
  protected:

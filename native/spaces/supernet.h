@@ -43,6 +43,8 @@ class SupernetImpl : public Model {
   int64_t candidates(int64_t edge) const { return mixed_[static_cast<size_t>(edge)]->size(); }
   // Architecture logits, one vector per edge; kept out of parameters() so weight optimizers never see them.
   std::vector<torch::Tensor>& alphas() { return alphas_; }
+  std::vector<torch::Tensor> ReplicatedState() override { return alphas_; }
+  bool IsPathSupernet() const override { return true; }
   std::vector<int64_t> Argmax() const;
   bool IsZero(int64_t edge, int64_t candidate) const {
     return spec_.edges[static_cast<size_t>(edge)].candidates[static_cast<size_t>(candidate)].kind ==

@@ -10,7 +10,6 @@
 #include "train/checkpoint.h"
 
 #include "common/error.h"
-#include "search/shift_nas.h"
 #include "train/session.h"
 
 namespace torchnas {
@@ -125,16 +124,7 @@ void Session::SaveCheckpoint(const std::string& path) {
     root.write("optimizer", optimizer_archive);
   }
   root.write("global_step", torch::tensor(global_step_));
-  if (arch_) {
-    torch::serialize::OutputArchive arch_archive;
-    arch_->Save(arch_archive);
-    root.write("architecture", arch_archive);
-  }
-  if (shiftnas_) {
-    torch::serialize::OutputArchive shift_archive;
-    shiftnas_->Save(shift_archive);
-    root.write("shiftnas", shift_archive);
-  }
+  for (const auto& extension : extensions_) extension->Save(root);
   WriteArchiveAtomically(root, path);
   BarrierIfDistributed();
 }
@@ -152,10 +142,7 @@ void Session::LoadCheckpoint(const std::string& path) {
     torch::Tensor step;
     root.read("global_step", step);
     global_step_ = step.item<int64_t>();
-    torch::serialize::InputArchive arch_archive;
-    if (arch_ && root.try_read("architecture", arch_archive)) arch_->Load(arch_archive);
-    torch::serialize::InputArchive shift_archive;
-    if (shiftnas_ && root.try_read("shiftnas", shift_archive)) shiftnas_->Load(shift_archive);
+    for (const auto& extension : extensions_) extension->Load(root);
   } catch (const c10::Error& e) {
     Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this network (" +
                            e.what_without_backtrace() +

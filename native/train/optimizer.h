@@ -38,5 +38,8 @@ struct ScheduleSpec {
 
 double LearningRateAt(const OptimizerSpec& optimizer, const ScheduleSpec& schedule, int64_t step);
 void SetLearningRate(torch::optim::Optimizer& optimizer, double lr);
+// Drops every gradient (sets it undefined), so optimizers skip parameters a step did not touch:
+// zeroed gradients would still move them through momentum and weight decay.
+void ClearGradients(torch::optim::Optimizer& optimizer);
 
 }  // namespace torchnas

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "dist/communicator.h"
 #include "dist/gradient_buckets.h"  // the constructor destroys grad_buckets_ if it throws
 #include "nets/network.h"
 #include "nets/seeded_construction.h"
@@ -54,12 +55,7 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
   model->to(options_.exec.device, ParameterDtype(options_.exec));
   if (options_.exec.channels_last) ToChannelsLast(*model);
   model_ = std::move(model);
-  supernet_.reset();
-  elastic_.reset();
-  nb201_supernet_.reset();
-  path_masks_.clear();
-  arch_.reset();
-  shiftnas_.reset();
+  extensions_.clear();
   optimizer_.reset();
   global_step_ = 0;
   AttachModelToGroup();
@@ -69,26 +65,41 @@ int64_t Session::InstallModel(std::shared_ptr<Model> model) {
 std::pair<torch::Tensor, torch::Tensor> Session::WeightStep(
     const torch::Tensor& x, const torch::Tensor& y,
     const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
-  torch::optim::Optimizer& optimizer = RequireOptimizer();
-  SetLearningRate(optimizer, LearningRateAt(optimizer_spec_, schedule_, global_step_));
-  ClearGradients(optimizer);  // untouched parameters keep no gradient, so the optimizer skips them
-  const auto parts = MicroBatches(x, y);
-  BeginWeightStep(/*overlap=*/parts.size() == 1);
-  SyncBatchNormScope sync(comm_ && comm_->sync_batch_norm() ? comm_.get() : nullptr);
   std::vector<torch::Tensor> logits, losses;
-  for (const auto& [xi, yi] : parts) {
-    {
-      AutocastScope autocast(options_.exec);
-      logits.push_back(forward(xi));
+  OptimizerStep(x, y, /*overlap=*/true, [&](const MicroBatchList& parts) {
+    for (const auto& [xi, yi] : parts) {
+      {
+        AutocastScope autocast(options_.exec);
+        logits.push_back(forward(xi));
+      }
+      torch::Tensor loss = Loss(logits.back(), yi);
+      (parts.size() == 1 ? loss : loss / static_cast<double>(parts.size())).backward();
+      losses.push_back(loss.detach());
     }
-    torch::Tensor loss = Loss(logits.back(), yi);
-    (parts.size() == 1 ? loss : loss / static_cast<double>(parts.size())).backward();
-    losses.push_back(loss.detach());
-  }
+  });
+  return {torch::cat(logits).detach(), torch::stack(losses).mean()};
+}
+
+void Session::OptimizerStep(const torch::Tensor& x, const torch::Tensor& y, bool overlap,
+                            const std::function<void(const MicroBatchList&)>& accumulate,
+                            const std::function<void()>& before_update) {
+  torch::optim::Optimizer& optimizer = RequireOptimizer();
+  SetLearningRate(optimizer, LearningRate());
+  ClearGradients(optimizer);  // untouched parameters keep no gradient, so the optimizer skips them
+  const MicroBatchList parts = MicroBatches(x, y);
+  BeginWeightStep(overlap && parts.size() == 1);
+  SyncBatchNormScope sync(comm_ && comm_->sync_batch_norm() ? comm_.get() : nullptr);
+  accumulate(parts);
   FinishWeightStep();
+  if (before_update) before_update();
   optimizer.step();
   ++global_step_;
-  return {torch::cat(logits).detach(), torch::stack(losses).mean()};
+}
+
+double Session::LearningRate() const { return LearningRateAt(optimizer_spec_, schedule_, global_step_); }
+
+void Session::RestartOptimizer() {
+  if (optimizer_) optimizer_ = MakeOptimizer(RequireModel(), optimizer_spec_);
 }
 
 void Session::ConfigureTraining(const OptimizerSpec& optimizer, const ScheduleSpec& schedule,

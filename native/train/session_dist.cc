@@ -32,9 +32,7 @@ void Session::AttachModelToGroup() {
     if (p.requires_grad()) trainable.push_back(p);
   }
   for (auto& b : model_->buffers()) state.push_back(b);
-  if (supernet_) {
-    for (auto& a : supernet_->alphas()) state.push_back(a);
-  }
+  for (auto& t : model_->ReplicatedState()) state.push_back(t);
   {
     torch::NoGradGuard no_grad;
     comm_->Broadcast(state);
@@ -57,8 +55,7 @@ void Session::FinishWeightStep() {
   if (comm_) grad_buckets_->Finish();
 }
 
-std::vector<std::pair<torch::Tensor, torch::Tensor>> Session::MicroBatches(const torch::Tensor& x,
-                                                                           const torch::Tensor& y) const {
+MicroBatchList Session::MicroBatches(const torch::Tensor& x, const torch::Tensor& y) const {
   return SplitBatch(x, y, options_.micro_batches);
 }
 
@@ -70,6 +67,13 @@ void Session::ShardLoader(LoaderOptions& loader) const {
 
 std::vector<double> Session::SumOverRanks(const std::vector<double>& values) const {
   return comm_ ? comm_->SumDoubles(values) : values;
+}
+
+void Session::MeanOverRanks(const std::vector<torch::Tensor>& tensors) const {
+  if (!comm_) return;
+  torch::NoGradGuard no_grad;
+  comm_->AllReduceSum(tensors);
+  for (const auto& t : tensors) const_cast<torch::Tensor&>(t).div_(static_cast<double>(comm_->world_size()));
 }
 
 void Session::RequireSingleProcess(const std::string& what) const {

@@ -13,7 +13,7 @@ namespace torchnas {
 std::vector<std::pair<std::string, ProxyResult>> Session::ZeroCostProxies(
     std::shared_ptr<const DatasetView> data, const ProxyRequest& request) {
   Model& model = RequireModel();
-  if (supernet_ || nb201_supernet_)
+  if (model.IsPathSupernet())
     Fail(codes::kState,
          "zero-cost proxies score a fixed network: build one (buildNetwork, buildNb201) first");
   Require(!request.proxies.empty(), "name at least one proxy");

@@ -17,6 +17,15 @@ import {
   type ErrorCode,
 } from '../../lib';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
+import {
+  archState,
+  buildSupernet,
+  configureSearch,
+  evaluatePaths,
+  reinforceUpdate,
+  searchEpoch,
+  setArchLogits,
+} from '../../lib/proxyless/proxyless-session';
 
 const dir = tempDir('torchnas-bad-api-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -104,7 +113,7 @@ describe('files', () => {
   test('a checkpoint of random bytes is E_DATA', async () => {
     const s = new Session({ threads: 1 });
     try {
-      await s.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+      await buildSupernet(s, resolveSpace(loadSpace(tinySpaceDescription())));
       await s.configureTraining({ lr: 0.1, totalSteps: 10 });
       const file = path.join(dir, 'random.pt');
       fs.writeFileSync(file, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131) % 256)));
@@ -120,7 +129,7 @@ describe('a session used wrongly', () => {
   const data = syntheticDataset({ count: 64, shape: [1, 8, 8], classes: 4, seed: 1 });
   beforeAll(async () => {
     s = new Session({ threads: 1, seed: 3 });
-    await s.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+    await buildSupernet(s, resolveSpace(loadSpace(tinySpaceDescription())));
     await s.configureTraining({ lr: 0.05, totalSteps: 4 });
   });
   afterAll(() => s.close());
@@ -133,16 +142,16 @@ describe('a session used wrongly', () => {
     ],
     [
       'a string for the validation set',
-      () => s.searchEpoch(data, 'valid' as never, { train: { batchSize: 8 }, valid: { batchSize: 8 } }),
+      () => searchEpoch(s, data, 'valid' as never, { train: { batchSize: 8 }, valid: { batchSize: 8 } }),
       /valid must be a Dataset/,
     ],
-    ['NaN logits', () => s.setArchLogits([[NaN, 0]]), /finite/],
-    ['a misspelled search option', () => s.configureSearch({ latencyLos: 'none' } as never), /latencyLos/],
-    ['a negative latency entry', () => s.configureSearch({ latency: [[-1, 2]] }), /latency/],
-    ['a fractional candidate index', () => s.reinforceUpdate([[1.5, 0]], [1]), /paths/],
+    ['NaN logits', () => setArchLogits(s, [[NaN, 0]]), /finite/],
+    ['a misspelled search option', () => configureSearch(s, { latencyLos: 'none' } as never), /latencyLos/],
+    ['a negative latency entry', () => configureSearch(s, { latency: [[-1, 2]] }), /latency/],
+    ['a fractional candidate index', () => reinforceUpdate(s, [[1.5, 0]], [1]), /paths/],
     [
       'paths and rewards of different lengths',
-      () => s.reinforceUpdate([[1, 0]], [1, 2]),
+      () => reinforceUpdate(s, [[1, 0]], [1, 2]),
       /1 paths but 2 rewards/,
     ],
   ])('%s is E_INVALID_ARGUMENT', async (_name, call, message) => {
@@ -160,7 +169,7 @@ describe('a session used wrongly', () => {
   test('training before configureTraining is E_STATE', async () => {
     const fresh = new Session({ threads: 1 });
     try {
-      await fresh.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+      await buildSupernet(fresh, resolveSpace(loadSpace(tinySpaceDescription())));
       await expectCode(() => fresh.trainEpoch(data, { batchSize: 8 }), 'E_STATE', /configureTraining/);
     } finally {
       await fresh.close();
@@ -170,7 +179,7 @@ describe('a session used wrongly', () => {
   test('a closed session is E_CLOSED', async () => {
     const closed = new Session({ threads: 1 });
     await closed.close();
-    await expectCode(() => closed.archState(), 'E_CLOSED', /.+/);
+    await expectCode(() => archState(closed), 'E_CLOSED', /.+/);
   });
 });
 
@@ -179,7 +188,7 @@ describe('loader options are strict', () => {
   let s: Session;
   beforeAll(async () => {
     s = new Session({ threads: 1 });
-    await s.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+    await buildSupernet(s, resolveSpace(loadSpace(tinySpaceDescription())));
     await s.configureTraining({ lr: 0.05, totalSteps: 100 });
   });
   afterAll(() => s.close());
@@ -188,13 +197,17 @@ describe('loader options are strict', () => {
     ['a zero batch', () => s.evaluate(data, { batchSize: 0 }), /batchSize/],
     [
       'a misspelled augment key',
-      () => s.evaluatePaths(data, { batchSize: 8, augment: { flipp: true } } as never),
+      () => evaluatePaths(s, data, { batchSize: 8, augment: { flipp: true } } as never),
       /flipp/,
     ],
     [
       'a misspelled search-epoch key',
       () =>
-        s.searchEpoch(data, data, { train: { batchSize: 8 }, valid: { batchSize: 8 }, archEvry: 2 } as never),
+        searchEpoch(s, data, data, {
+          train: { batchSize: 8 },
+          valid: { batchSize: 8 },
+          archEvry: 2,
+        } as never),
       /archEvry/,
     ],
   ])('%s is E_INVALID_ARGUMENT', async (_name, call, message) => {

@@ -24,6 +24,7 @@ import {
 } from '../../lib';
 import { Rng } from '../../lib/util/rng';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
+import { buildSupernet } from '../../lib/proxyless/proxyless-session';
 
 const dir = tempDir('torchnas-fuzz-');
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -271,7 +272,7 @@ describe('fuzz', () => {
   test('checkpoint files: random bytes and damaged real checkpoints', async () => {
     const session = new Session({ threads: 1, seed: 1 });
     try {
-      await session.buildSupernet(resolveSpace(loadSpace(tinySpaceDescription())));
+      await buildSupernet(session, resolveSpace(loadSpace(tinySpaceDescription())));
       await session.configureTraining({ lr: 0.1, totalSteps: 10 });
       const real = path.join(dir, 'real.pt');
       await session.saveCheckpoint(real);

@@ -1,7 +1,7 @@
 // NB201 cells with no route from input to output (about 2% of uniform draws) are never drawn, as in
 // the reference, whose single-path sampler draws again until check_connect passes
 // (search_model_ws.py:34-51): not for training, not for gradient matching's paths, not for scoring.
-import { nb201PathSpace, rootNode, samplePaths, Session } from '../../lib';
+import { nb201SearchSpace, rootNode, samplePaths, Session } from '../../lib';
 import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 import { oneShotPaths, setPathMasks } from '../../lib/gmnas/path-session';
 
@@ -57,7 +57,7 @@ test('masks with no connected cell are refused with a typed error', async () => 
 });
 
 test('the architectures a leaf scores are connected cells, drawn without repeats', () => {
-  const space = nb201PathSpace({ channels: 4, cells: 1, input: [1, 28, 28], classes: 10 });
+  const space = nb201SearchSpace({ channels: 4, cells: 1, input: [1, 28, 28], classes: 10 });
   const root = rootNode(space.decisions.map((d) => d.options.length));
   const paths = samplePaths(root, 3000, 4, space.admits);
   expect(paths).toHaveLength(3000);

@@ -10,6 +10,7 @@ import { idxOf, tempDir, writeIdx } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
 import { buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
 import { matchGradients, setPathMasks } from '../../lib/gmnas/path-session';
+import { probePath } from '../../lib/gmnas/path-session';
 
 const SIZE = { channels: 4, cells: 1, input: [1, 8, 8] as [number, number, number], classes: 3 };
 const B = 6; // images per batch
@@ -53,7 +54,7 @@ afterAll(() => session.close());
 async function optionGradients(data: Dataset): Promise<Grads[]> {
   const out: Grads[] = [];
   for (const op of MASKS[DECISION]) {
-    out.push((await session.probeLoss(data, { batchSize: data.size, path: pathWith(op) })).gradients);
+    out.push((await probePath(session, data, { batchSize: data.size, path: pathWith(op) })).gradients);
   }
   return out;
 }

@@ -7,6 +7,7 @@ import { Rng } from '../../lib/util/rng';
 import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
 import { buildNb201, buildNb201Supernet } from '../../lib/benchmarks/nb201-session';
+import { probePath } from '../../lib/gmnas/path-session';
 
 const TOLERANCE = 1e-10;
 const SIZE = { channels: 4, cells: 2, input: [1, 28, 28] as [number, number, number], classes: 10 };
@@ -23,7 +24,7 @@ function testPaths(count: number): number[][] {
 
 async function expectPathEqualsNetwork(supernet: Session, data: Dataset, path: number[]) {
   const weights = await supernet.stateTensors64();
-  const viaSupernet = await supernet.probeLoss(data, { batchSize: 8, path });
+  const viaSupernet = await probePath(supernet, data, { batchSize: 8, path });
   const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
   await buildNb201(child, { ...SIZE, arch: path.map((j) => NB201_OPS[j]) });
   await child.setStateTensors(nb201SubnetTensors(path, weights));

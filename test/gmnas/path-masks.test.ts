@@ -11,6 +11,7 @@ import {
   pathMasks,
   setPathMasks,
 } from '../../lib/gmnas/path-session';
+import { buildSupernet } from '../../lib/proxyless/proxyless-session';
 
 const SIZE = { channels: 4, cells: 1, input: [1, 28, 28] as [number, number, number], classes: 10 };
 // Edge 0 restricted to {nor_conv_3x3}, edge 3 to {skip, nor_conv_1x1}, edge 5 to {none, avg_pool}.
@@ -91,7 +92,7 @@ test('gradient matching leaves weights and statistics as they were; a one-op dec
 test('a chain supernet takes masks too: its draws stay inside them', async () => {
   const s = new Session({ device: 'cpu', threads: 2, seed: 5 });
   const resolved = resolveSpace(loadSpace('proxyless-28'));
-  await s.buildSupernet(resolved);
+  await buildSupernet(s, resolved);
   const masks = resolved.edges.map((e, i) => (i === 0 ? [0, 1] : e.candidates.map((_, j) => j)));
   await setPathMasks(s, masks);
   const paths = await oneShotPaths(s, 2, 200);

@@ -56,23 +56,23 @@ async function main() {
     }
   } else if (o.kind === 'search') {
     const space = lib.resolveSpace(lib.loadSpace('proxyless-28'));
-    await session.buildSupernet(space);
+    await lib.buildSupernet(session, space);
     await session.configureTraining(training);
-    await session.configureSearch({ method: 'gradient', mode: o.mode ?? 'two', lr: 0.01 });
+    await lib.configureSearch(session, { method: 'gradient', mode: o.mode ?? 'two', lr: 0.01 });
     const valid = full.subset(o.images, 8);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
-      await session.searchEpoch(data, valid, {
+      await lib.searchEpoch(session, data, valid, {
         train: loader(epoch),
         valid: { ...loader(epoch), seed: 13 },
         archEvery: 1,
       });
     }
-    out.logits = (await session.archState()).logits;
+    out.logits = (await lib.archState(session)).logits;
   } else if (o.kind === 'sandwich') {
-    await session.buildElastic(lib.loadElasticSpace(SMALL_ELASTIC));
+    await lib.buildElastic(session, lib.loadElasticSpace(SMALL_ELASTIC));
     await session.configureTraining(training);
     for (let epoch = 0; epoch < o.epochs; epoch++) {
-      await session.supernetEpoch(data, {
+      await lib.supernetEpoch(session, data, {
         ...loader(epoch),
         progressEvery: 1,
         sampler: { rule: 'sandwich', middle: 1 },

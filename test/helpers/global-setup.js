@@ -7,8 +7,7 @@ module.exports = async () => {
     cwd: root,
     stdio: 'inherit',
   });
-  execFileSync(process.execPath, [path.join(root, 'scripts', 'copy-binding-types.js')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  for (const script of ['copy-binding-types.js', 'plain-declarations.js']) {
+    execFileSync(process.execPath, [path.join(root, 'scripts', script)], { cwd: root, stdio: 'inherit' });
+  }
 };

@@ -10,6 +10,13 @@
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
 import { tinySpaceDescription } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
+import {
+  archGradient,
+  buildSupernet,
+  configureSearch,
+  edgeMixtureLoss,
+  setArchLogits,
+} from '../../lib/proxyless/proxyless-session';
 
 const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription()));
 const LOGITS = [
@@ -56,10 +63,10 @@ beforeAll(async () => {
 
 async function searchSession(mode: Mode, loss: Loss) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 8 });
-  await s.buildSupernet(SPACE);
+  await buildSupernet(s, SPACE);
   await randomizeWeights(s, 21); // candidates of a shortcut edge start equal (zero-init); make them differ
-  await s.configureSearch({ mode, latency: LATENCY.table, fixedLatency: LATENCY.fixed, ...loss });
-  await s.setArchLogits(LOGITS);
+  await configureSearch(s, { mode, latency: LATENCY.table, fixedLatency: LATENCY.fixed, ...loss });
+  await setArchLogits(s, LOGITS);
   return s;
 }
 
@@ -73,7 +80,7 @@ async function referenceLoss(
   const q = alpha.map((a, e) => softmaxOver(a, path[e].members));
   const q0 = LOGITS.map((a, e) => softmaxOver(a, path[e].members));
   const weights = q.map((row, e) => row.map((p, j) => (j === path[e].active ? 1 : 0) + p - q0[e][j]));
-  const ce = await s.edgeMixtureLoss(data, { batchSize: BATCH, weights });
+  const ce = await edgeMixtureLoss(s, data, { batchSize: BATCH, weights });
   const expected =
     LATENCY.fixed +
     q.reduce((sum, row, e) => sum + row.reduce((t, p, j) => t + p * LATENCY.table[e][j], 0), 0);
@@ -109,7 +116,7 @@ async function expectGateMatchesReference(
   path: { active: number; members: number[] }[],
 ) {
   const s = await searchSession(mode, loss);
-  const estimate = (await s.archGradient(data, { batchSize: BATCH, mode, path })).map((g) => g.alpha);
+  const estimate = (await archGradient(s, data, { batchSize: BATCH, mode, path })).map((g) => g.alpha);
   const reference = await finiteDifferences(s, path, loss);
   await s.close();
   const scale = Math.max(...reference.flat().map(Math.abs));

@@ -4,6 +4,14 @@
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
 import { Rng } from '../../lib/util/rng';
 import { tinySpaceDescription } from '../helpers/fixtures';
+import {
+  archState,
+  buildSupernet,
+  configureSearch,
+  reinforceUpdate,
+  searchEpoch,
+  setArchLogits,
+} from '../../lib/proxyless/proxyless-session';
 
 const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription(3)));
 const LOGITS = [
@@ -22,11 +30,11 @@ describe('two mode', () => {
     "an architecture step keeps every unsampled probability and the pair's sum (Adam beta1 %s)",
     async (beta1) => {
       const s = new Session({ device: 'cpu', threads: 2, seed: 4 });
-      await s.buildSupernet(SPACE);
+      await buildSupernet(s, SPACE);
       await s.configureTraining({ lr: 0.05, totalSteps: 100 });
       const { table, fixed } = macsTable(SPACE);
       // A strong latency term: before the fix its gradient reached every logit of every edge.
-      await s.configureSearch({
+      await configureSearch(s, {
         mode: 'two',
         lr: 0.2,
         beta1,
@@ -36,18 +44,18 @@ describe('two mode', () => {
         target: fixed,
         lambda: 5,
       });
-      await s.setArchLogits(LOGITS);
+      await setArchLogits(s, LOGITS);
       const aug = { mean: 0.286, std: 0.353 };
       let moved = 0;
       for (let step = 0; step < 4; step++) {
-        const before = (await s.archState()).probabilities;
+        const before = (await archState(s)).probabilities;
         // One weight step and one architecture step.
-        await s.searchEpoch(data.subset(16, step), data, {
+        await searchEpoch(s, data.subset(16, step), data, {
           train: { batchSize: 16, augment: aug, epoch: step },
           valid: { batchSize: 16, augment: aug },
           archEvery: 1,
         });
-        const after = (await s.archState()).probabilities;
+        const after = (await archState(s)).probabilities;
         before.forEach((row, e) => {
           const changed = row.map((p, i) => i).filter((i) => Math.abs(after[e][i] - row[i]) > 1e-7);
           expect(changed.length).toBeLessThanOrEqual(2);
@@ -67,16 +75,16 @@ describe('two mode', () => {
 describe('REINFORCE', () => {
   test('rewarding one candidate raises its probability and lowers the others, with the predicted sign every step', async () => {
     const s = new Session({ device: 'cpu', threads: 2, seed: 6 });
-    await s.buildSupernet(SPACE);
-    await s.configureSearch({ method: 'reinforce', lr: 0.05, baselineDecay: 0.99 });
-    await s.setArchLogits(LOGITS);
+    await buildSupernet(s, SPACE);
+    await configureSearch(s, { method: 'reinforce', lr: 0.05, baselineDecay: 0.99 });
+    await setArchLogits(s, LOGITS);
     const rng = new Rng(12);
     const K = 8;
     const favoured = 1; // edge 0, candidate 1 earns reward 1; every other path earns 0.2
     let baseline: number | undefined;
-    const first = (await s.archState()).probabilities[0][favoured];
+    const first = (await archState(s)).probabilities[0][favoured];
     for (let step = 0; step < 6; step++) {
-      const { probabilities: p, logits: before } = await s.archState();
+      const { probabilities: p, logits: before } = await archState(s);
       const paths = Array.from({ length: K }, () =>
         p.map((row) => {
           let u = rng.next();
@@ -93,9 +101,9 @@ describe('REINFORCE', () => {
         (pi, i) =>
           -paths.reduce((t, path, k) => t + (rewards[k] - baseline!) * ((path[0] === i ? 1 : 0) - pi), 0) / K,
       );
-      const result = await s.reinforceUpdate(paths, rewards);
+      const result = await reinforceUpdate(s, paths, rewards);
       expect(result.baseline).toBeCloseTo(baseline, 12);
-      const after = (await s.archState()).logits;
+      const after = (await archState(s)).logits;
       grad.forEach((g, i) => {
         if (Math.abs(g) < 1e-12) return;
         expect({ step, i, sign: Math.sign(after[0][i] - before[0][i]) }).toEqual({
@@ -105,7 +113,7 @@ describe('REINFORCE', () => {
         });
       });
     }
-    const last = (await s.archState()).probabilities[0];
+    const last = (await archState(s)).probabilities[0];
     expect(last[favoured]).toBeGreaterThan(first + 0.05);
     const start = LOGITS[0].map((x) => Math.exp(x)).map((x, _, a) => x / a.reduce((t, y) => t + y, 0));
     start.forEach((p0, i) => {

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { loadSpace, resolveSpace, Session } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 import { killWhenCommitted } from '../helpers/kill-when-committed';
+import { archState, buildSupernet, configureSearch } from '../../lib/proxyless/proxyless-session';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const searchArgs = (out: string) => [
@@ -43,11 +44,11 @@ const searchArgs = (out: string) => [
 async function finalState(runDir: string) {
   const state = JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8'));
   const s = new Session({ device: 'cpu', threads: 2 });
-  await s.buildSupernet(resolveSpace(loadSpace('proxyless-28')));
+  await buildSupernet(s, resolveSpace(loadSpace('proxyless-28')));
   await s.configureTraining({ lr: 0.1, totalSteps: 1 });
-  await s.configureSearch({ mode: 'two' });
+  await configureSearch(s, { mode: 'two' });
   await s.loadCheckpoint(path.join(runDir, state.checkpoint));
-  const result = { weights: await s.stateTensors(), logits: (await s.archState()).logits };
+  const result = { weights: await s.stateTensors(), logits: (await archState(s)).logits };
   await s.close();
   return result;
 }

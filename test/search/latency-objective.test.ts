@@ -4,6 +4,13 @@
 import { loadDataset, macsTable, parseChainSpace, resolveSpace, Session, type Dataset } from '../../lib';
 import { tinySpaceDescription } from '../helpers/fixtures';
 import { randomizeWeights } from '../helpers/random-weights';
+import {
+  archGradient,
+  archReward,
+  buildSupernet,
+  configureSearch,
+  setArchLogits,
+} from '../../lib/proxyless/proxyless-session';
 
 const SPACE = resolveSpace(parseChainSpace(tinySpaceDescription()));
 const LOGITS = [
@@ -29,11 +36,11 @@ beforeAll(async () => {
 
 async function gradient(mode: Mode, search: object, path: { active: number; members: number[] }[]) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 8 });
-  await s.buildSupernet(SPACE);
+  await buildSupernet(s, SPACE);
   await randomizeWeights(s, 21);
-  await s.configureSearch({ mode, latency: LATENCY.table, fixedLatency: LATENCY.fixed, ...search });
-  await s.setArchLogits(LOGITS);
-  const g = (await s.archGradient(data, { batchSize: 8, mode, path })).map((e) => e.alpha);
+  await configureSearch(s, { mode, latency: LATENCY.table, fixedLatency: LATENCY.fixed, ...search });
+  await setArchLogits(s, LOGITS);
+  const g = (await archGradient(s, data, { batchSize: 8, mode, path })).map((e) => e.alpha);
   await s.close();
   return g;
 }
@@ -77,8 +84,8 @@ describe.each(['full', 'two', 'full_v2'] as const)('%s: the latency part of the 
 
 test('the REINFORCE reward is highest at the target, and falls off on both sides', async () => {
   const s = new Session({ device: 'cpu', threads: 1, seed: 1 });
-  await s.buildSupernet(SPACE);
-  await s.configureSearch({
+  await buildSupernet(s, SPACE);
+  await configureSearch(s, {
     method: 'reinforce',
     latency: LATENCY.table,
     fixedLatency: LATENCY.fixed,
@@ -87,7 +94,7 @@ test('the REINFORCE reward is highest at the target, and falls off on both sides
     target: 40,
   });
   const latencies = [10, 20, 30, 36, 40, 44, 50, 60, 80];
-  const rewards = await Promise.all(latencies.map((l) => s.archReward(0.8, l)));
+  const rewards = await Promise.all(latencies.map((l) => archReward(s, 0.8, l)));
   expect(latencies[rewards.indexOf(Math.max(...rewards))]).toBe(40);
   expect(rewards[4]).toBeCloseTo(0.8, 12);
   for (let i = 1; i <= 4; i++) expect(rewards[i]).toBeGreaterThan(rewards[i - 1]);

@@ -9,6 +9,13 @@
 // weight step 5e-3, relative to the largest value; bounds at 3x that. BENCHMARKS.md has the numbers.
 import { augmentationFor, loadDataset, loadSpace, resolveSpace, Session, type Dataset } from '../../lib';
 import { randomizeWeights } from '../helpers/random-weights';
+import {
+  archGradient,
+  buildSupernet,
+  configureSearch,
+  searchEpoch,
+  setArchLogits,
+} from '../../lib/proxyless/proxyless-session';
 
 const SPACE = resolveSpace(loadSpace('proxyless-28'));
 const BATCH = 8;
@@ -20,7 +27,7 @@ let logits: number[][];
 beforeAll(async () => {
   data = (await loadDataset('fashion-mnist', 'train')).subset(2 * BATCH, 4);
   const s = new Session({ device: 'cpu', threads: 2, seed: 5, channelsLast: false });
-  await s.buildSupernet(SPACE);
+  await buildSupernet(s, SPACE);
   await randomizeWeights(s, 17); // no candidate at its identity-like initialization
   weights = await s.stateTensors64();
   await s.close();
@@ -36,11 +43,11 @@ const OPTIONS = {
 
 async function sessionWith(layout: Layout, mode: 'two' | 'full_v2') {
   const s = new Session({ device: 'cpu', threads: 2, seed: 5, ...OPTIONS[layout] });
-  await s.buildSupernet(SPACE);
+  await buildSupernet(s, SPACE);
   await s.setStateTensors(weights);
   await s.configureTraining({ lr: 0.05, totalSteps: 10 });
-  await s.configureSearch({ mode });
-  await s.setArchLogits(logits);
+  await configureSearch(s, { mode });
+  await setArchLogits(s, logits);
   expect((await s.describe()).channelsLast).toBe(layout === 'channels_last');
   return s;
 }
@@ -67,7 +74,7 @@ describe.each(['two', 'full_v2'] as const)('%s', (mode) => {
     });
     const gradient = async (layout: Layout) => {
       const s = await sessionWith(layout, mode);
-      const g = (await s.archGradient(data, { batchSize: BATCH, mode, path })).flatMap((e) => e.alpha);
+      const g = (await archGradient(s, data, { batchSize: BATCH, mode, path })).flatMap((e) => e.alpha);
       await s.close();
       return g;
     };
@@ -89,7 +96,7 @@ test('channels_last and NCHW take the fp64 weight step', async () => {
   const step = async (layout: Layout) => {
     const s = await sessionWith(layout, 'full_v2');
     const loader = { batchSize: BATCH, seed: 2, augment: aug };
-    const stats = await s.searchEpoch(data.subset(BATCH, 1), data, {
+    const stats = await searchEpoch(s, data.subset(BATCH, 1), data, {
       train: loader,
       valid: loader,
       updateArch: false,

@@ -20,6 +20,8 @@ import {
 import { Rng } from '../../lib/util/rng';
 import { maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
+import { buildSupernet } from '../../lib/proxyless/proxyless-session';
+import { probePath } from '../../lib/gmnas/path-session';
 
 const TOLERANCE = 1e-10;
 
@@ -58,13 +60,13 @@ async function expectSupernetEqualsChildren(
   paths: number,
 ) {
   const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-  await supernet.buildSupernet(resolved);
+  await buildSupernet(supernet, resolved);
   await randomizeWeights(supernet, 17);
   for (const choice of testPaths(resolved, 5, paths)) {
     // Read afresh: each probe's train-mode pass moves the running statistics of the path it ran.
     const weights = await supernet.stateTensors64();
     const path = choiceIndices(resolved, choice);
-    const viaSupernet = await supernet.probeLoss(data, { batchSize, path });
+    const viaSupernet = await probePath(supernet, data, { batchSize, path });
 
     const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
     await child.buildNetwork(deriveArchitecture(resolved, choice));

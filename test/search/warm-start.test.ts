@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadSpace, proxyless, resolveSpace, Session, type ProxylessOptions } from '../../lib';
 import { tempDir, tinySpaceDescription } from '../helpers/fixtures';
+import { buildSupernet } from '../../lib/proxyless/proxyless-session';
 
 const SPACE = tinySpaceDescription();
 const common: ProxylessOptions = {
@@ -22,7 +23,7 @@ const search: ProxylessOptions = { ...common, epochs: 2, latencyLoss: 'add#linea
 async function finalWeights(runDir: string) {
   const state = JSON.parse(fs.readFileSync(path.join(runDir, 'state.json'), 'utf8'));
   const s = new Session({ device: 'cpu', threads: 1 });
-  await s.buildSupernet(resolveSpace(loadSpace(SPACE)));
+  await buildSupernet(s, resolveSpace(loadSpace(SPACE)));
   await s.configureTraining({ lr: 0.1, totalSteps: 1 });
   await s.loadCheckpoint(path.join(runDir, state.checkpoint));
   const weights = await s.stateTensors();

@@ -11,6 +11,7 @@ import {
 } from '../../lib';
 import { attentivePrior, macsStep } from '../../lib/supernet/attentive-prior';
 import { shiftNasBinEdges } from '../../lib/supernet/shiftnas/shiftnas-run';
+import { buildElastic, supernetEpoch } from '../../lib/supernet/elastic-session';
 
 describe('the AttentiveNAS MACs prior', () => {
   const space = loadElasticSpace('elastic-28');
@@ -60,14 +61,14 @@ describe('gradient clipping of the supernet step', () => {
   /** The weight change of one plain SGD step (lr 1, no momentum or decay): the clipped gradient. */
   async function oneStep(clipBy: 'value' | 'norm'): Promise<number[]> {
     const s = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 1 });
-    await s.buildElastic(SMALL);
+    await buildElastic(s, SMALL);
     await s.configureTraining({ lr: 1, momentum: 0, nesterov: false, weightDecay: 0, totalSteps: 100 });
     const weights = async () =>
       Object.entries(await s.stateTensors64())
         .filter(([n]) => !/running_|num_batches/.test(n))
         .flatMap(([, v]) => Array.from(v));
     const before = await weights();
-    await s.supernetEpoch(DATA, {
+    await supernetEpoch(s, DATA, {
       batchSize: 16,
       seed: 1,
       epoch: 0,

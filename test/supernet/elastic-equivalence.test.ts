@@ -23,6 +23,7 @@ import {
 import { Rng } from '../../lib/util/rng';
 import { largestMagnitude, maxRelativeError } from '../helpers/compare';
 import { randomizeWeights } from '../helpers/random-weights';
+import { buildElastic, probeSubnet, sliceSubnetTensors } from '../../lib/supernet/elastic-session';
 
 const TOLERANCE = 1e-10;
 
@@ -48,12 +49,12 @@ async function expectSupernetEqualsChildren(
   masked = false,
 ) {
   const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-  await supernet.buildElastic(resolved);
+  await buildElastic(supernet, resolved);
   await randomizeWeights(supernet, 17);
   for (const subnet of subnets) {
     // Taken before the probe: its train-mode pass moves the running statistics of the subnet's slices.
-    const weights = await supernet.subnetTensors(nativeSubnet(subnet));
-    const viaSupernet = await supernet.probeSubnet(data, {
+    const weights = await sliceSubnetTensors(supernet, nativeSubnet(subnet));
+    const viaSupernet = await probeSubnet(supernet, data, {
       batchSize: 8,
       subnet: nativeSubnet(subnet),
       masked,
@@ -174,14 +175,14 @@ describe('the masked supernet (ShiftNAS) with one-hot decisions equals the extra
     const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 8 });
     const twin = async () => {
       const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-      await s.buildElastic(space, { kernelTransform: true });
+      await buildElastic(s, space, { kernelTransform: true });
       await randomizeWeights(s, 23);
       return s;
     };
     const [sliced, masked] = [await twin(), await twin()];
     for (const subnet of subnetsOf(space, 9, 5)) {
-      const a = await sliced.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
-      const b = await masked.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet), masked: true });
+      const a = await probeSubnet(sliced, data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+      const b = await probeSubnet(masked, data, { batchSize: 8, subnet: nativeSubnet(subnet), masked: true });
       expect(maxRelativeError(a.evalLogits, b.evalLogits)).toBeLessThan(TOLERANCE);
       expect(maxRelativeError(a.trainLogits, b.trainLogits)).toBeLessThan(TOLERANCE);
       const floor = 1e-6 * largestMagnitude(Object.values(a.gradients));
@@ -197,14 +198,14 @@ describe('with kernel transformation matrices (once-for-all)', () => {
   it('the supernet still equals the extracted network, whose smaller kernels are the transformed ones', async () => {
     const data = syntheticDataset({ count: 16, shape: [1, 12, 12], classes: 10, seed: 6 });
     const supernet = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-    await supernet.buildElastic(SMALL, { kernelTransform: true });
+    await buildElastic(supernet, SMALL, { kernelTransform: true });
     await randomizeWeights(supernet, 21); // the matrices leave the identity
     const full = await supernet.stateTensors64();
     expect(Object.keys(full)).toContain('stage1.0.kernel_transform_5');
     expect(Object.keys(full)).toContain('stage1.0.kernel_transform_3');
     for (const subnet of subnetsOf(SMALL, 4, 4)) {
-      const weights = await supernet.subnetTensors(nativeSubnet(subnet));
-      const via = await supernet.probeSubnet(data, { batchSize: 8, subnet: nativeSubnet(subnet) });
+      const weights = await sliceSubnetTensors(supernet, nativeSubnet(subnet));
+      const via = await probeSubnet(supernet, data, { batchSize: 8, subnet: nativeSubnet(subnet) });
       const child = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 99 });
       await child.buildNetwork(subnetArchitecture(SMALL, subnet));
       await child.setStateTensors(weights);
@@ -264,11 +265,11 @@ describe('elastic slicing equals a hand-built small network', () => {
 
   it('takes the centre of the kernel and the channel prefixes', async () => {
     const session = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 5 });
-    await session.buildElastic(ONE);
+    await buildElastic(session, ONE);
     await randomizeWeights(session, 3);
     const full = await session.stateTensors64();
     const subnet: Subnet = { resolution: 6, stages: [{ width: 4, kernels: [3], expands: [2] }] };
-    const got = await session.subnetTensors(nativeSubnet(subnet));
+    const got = await sliceSubnetTensors(session, nativeSubnet(subnet));
     const b = 'stage0.0.';
     expect(Array.from(got['body.1.conv_pw.conv.weight'])).toEqual(
       slice(

@@ -12,7 +12,8 @@ import {
   type TimingOptions,
 } from '../../lib';
 import { architectureLayers } from '../../lib/latency/layer-keys';
-import { coversArchitecture, elasticTableSpace } from '../../lib/latency/table-space';
+import { coversArchitecture } from '../../lib/latency/table-space';
+import { elasticSearchSpace } from '../../lib/spaces/elastic/elastic-search-space';
 import { Rng } from '../../lib/util/rng';
 import { tempDir } from '../helpers/fixtures';
 
@@ -34,8 +35,9 @@ const SPACE = resolveElasticSpace(
 
 describe('elastic latency tables', () => {
   it('list every layer any subnet holds, and no layer twice', () => {
-    const space = elasticTableSpace(SPACE);
-    expect(new Set(space.layers.map((l) => l.key)).size).toBe(space.layers.length);
+    const space = elasticSearchSpace(SPACE);
+    const layers = space.latencyLayers();
+    expect(new Set(layers.map((l) => l.key)).size).toBe(layers.length);
     const rng = new Rng(4);
     const seen = new Set<string>();
     for (let i = 0; i < 300; i++) {
@@ -47,12 +49,12 @@ describe('elastic latency tables', () => {
       architectureLayers(arch).forEach((l) => seen.add(l.key));
     }
     // Random subnets reach every listed layer: nothing listed that no subnet can hold.
-    expect([...seen].sort()).toEqual(space.layers.map((l) => l.key).sort());
+    expect([...seen].sort()).toEqual(layers.map((l) => l.key).sort());
   });
 
   it('a table built from them estimates every subnet', async () => {
     const file = path.join(tempDir(), 'tiny-elastic.json');
-    const table = await buildLatencyTable(elasticTableSpace(SPACE), file, { ...FAST, chunk: 16 });
+    const table = await buildLatencyTable(elasticSearchSpace(SPACE), file, { ...FAST, chunk: 16 });
     expect(table.complete).toBe(true);
     const rng = new Rng(8);
     for (let i = 0; i < 20; i++) {

@@ -11,6 +11,7 @@ import {
   type Subnet,
 } from '../../lib';
 import { randomizeWeights } from '../helpers/random-weights';
+import { buildElastic, probeSubnet, reorderChannels } from '../../lib/supernet/elastic-session';
 
 const SPACE = resolveElasticSpace(
   parseElasticSpace({
@@ -33,7 +34,7 @@ function columnNorms(weight: Float64Array, out: number, inputs: number): number[
 test('reordering sorts middle channels by importance and leaves the largest subnet unchanged', async () => {
   const data = syntheticDataset({ count: 8, shape: [1, 8, 8], classes: 4, seed: 3 });
   const session = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 1 });
-  await session.buildElastic(SPACE);
+  await buildElastic(session, SPACE);
   await randomizeWeights(session, 5);
   const largest = nativeSubnet(largestSubnet(SPACE));
   const small: Subnet = { resolution: 8, stages: [{ width: 6, kernels: [3, 3], expands: [2, 2] }] };
@@ -41,12 +42,12 @@ test('reordering sorts middle channels by importance and leaves the largest subn
   const start = await session.stateTensors64();
   const probe = async (state: Record<string, Float64Array>, subnet: ReturnType<typeof nativeSubnet>) => {
     await session.setStateTensors(state);
-    return session.probeSubnet(data, { batchSize: 8, subnet });
+    return probeSubnet(session, data, { batchSize: 8, subnet });
   };
   const before = await probe(start, largest);
   const smallBefore = await probe(start, nativeSubnet(small));
   await session.setStateTensors(start);
-  await session.reorderChannels();
+  await reorderChannels(session);
   const reordered = await session.stateTensors64();
   const after = await probe(reordered, largest);
   const differ = (a: Float64Array, b: Float64Array) =>

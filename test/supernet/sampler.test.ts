@@ -10,6 +10,7 @@ import {
   type Subnet,
 } from '../../lib';
 import type { NativeSubnet } from '../../binding';
+import { attentivePick, buildElastic, probeSubnet, sampleSubnets } from '../../lib/supernet/elastic-session';
 
 const SPACE = resolveElasticSpace(
   parseElasticSpace({
@@ -52,12 +53,12 @@ describe('the native subnet samplers', () => {
   let session: Session;
   beforeAll(async () => {
     session = new Session({ device: 'cpu', precision: 'fp64', threads: 1, seed: 2 });
-    await session.buildElastic(SPACE);
+    await buildElastic(session, SPACE);
   });
   afterAll(() => session.close());
 
   it('draws every decision uniformly and independently (uniform, and sandwich middles)', async () => {
-    const draws = await session.sampleSubnets({ rule: 'uniform' }, 6000, { seed: 7 });
+    const draws = await sampleSubnets(session, { rule: 'uniform' }, 6000, { seed: 7 });
     expectUniform(
       draws.map((d) => d.resolution),
       [6, 8],
@@ -121,7 +122,7 @@ describe('the native subnet samplers', () => {
     };
     const pool = [[small], [mid, other], [large]].map((bin) => bin.map(nativeSubnet));
     const weights = [0.5, 0.3, 0.2];
-    const draws = await session.sampleSubnets({ rule: 'bestup', pool, binWeights: weights }, 5000, {
+    const draws = await sampleSubnets(session, { rule: 'bestup', pool, binWeights: weights }, 5000, {
       seed: 3,
     });
     const bin = (d: NativeSubnet) => (d.stages[0].width === 4 ? 0 : d.stages[0].width === 6 ? 1 : 2);
@@ -138,16 +139,16 @@ describe('the native subnet samplers', () => {
 
   it('bestup picks the candidate of lowest loss and worstup the highest, by their own losses', async () => {
     const data = syntheticDataset({ count: 16, shape: [1, 8, 8], classes: 4, seed: 1 });
-    const candidates = await session.sampleSubnets({ rule: 'uniform' }, 5, { seed: 11 });
-    const best = await session.attentivePick(data, { batchSize: 16, candidates });
-    const worst = await session.attentivePick(data, { batchSize: 16, candidates, worst: true });
+    const candidates = await sampleSubnets(session, { rule: 'uniform' }, 5, { seed: 11 });
+    const best = await attentivePick(session, data, { batchSize: 16, candidates });
+    const worst = await attentivePick(session, data, { batchSize: 16, candidates, worst: true });
     expect(best.losses).toEqual(worst.losses);
     expect(new Set(best.losses.map((l) => l.toFixed(12))).size).toBe(5); // distinct: the pick means something
     expect(best.index).toBe(best.losses.indexOf(Math.min(...best.losses)));
     expect(worst.index).toBe(best.losses.indexOf(Math.max(...best.losses)));
     // Each candidate's loss is its train-mode cross-entropy, as an independent probe measures it.
     for (const [i, c] of candidates.entries()) {
-      const probe = await session.probeSubnet(data, { batchSize: 16, subnet: c });
+      const probe = await probeSubnet(session, data, { batchSize: 16, subnet: c });
       expect(Math.abs(probe.loss - best.losses[i])).toBeLessThan(1e-10);
     }
   });

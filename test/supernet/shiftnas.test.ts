@@ -12,10 +12,11 @@ import {
   generatorSubnets,
   pretrainGenerator,
 } from '../../lib/supernet/shiftnas/shiftnas-session';
+import { buildElastic } from '../../lib/supernet/elastic-session';
 
 async function generatorSession(options: { resourceWeight?: number; generatorLr?: number } = {}) {
   const s = new Session({ device: 'cpu', precision: 'fp64', threads: 2, seed: 3 });
-  await s.buildElastic(SMALL);
+  await buildElastic(s, SMALL);
   await randomizeWeights(s, 5);
   await attachShiftNas(s, DATA, {
     edges: EDGES,

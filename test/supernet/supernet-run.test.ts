@@ -16,7 +16,7 @@ import {
   subnetCost,
   TorchnasError,
 } from '../../lib';
-import { elasticTableSpace } from '../../lib/latency/table-space';
+import { elasticSearchSpace } from '../../lib/spaces/elastic/elastic-search-space';
 import { extractSubnet } from '../../lib/supernet/extract-subnet';
 import { searchSupernet } from '../../lib/supernet/search-supernet';
 import { openSupernetRun } from '../../lib/supernet/supernet-run';
@@ -139,7 +139,7 @@ describe('supernet train, search and extract', () => {
 
   it('searches against a latency table built for the elastic space', async () => {
     const table = path.join(base, 'elastic-28-table.json');
-    await buildLatencyTable(elasticTableSpace(loadElasticSpace('elastic-28')), table, {
+    await buildLatencyTable(elasticSearchSpace(loadElasticSpace('elastic-28')), table, {
       device: 'cpu',
       threads: 1,
       batch: 1,

@@ -4,7 +4,7 @@
 // subnet's canonical string, its fixed architecture (the block grammar) and so its cost and
 // latency-table keys, and the samplers.
 import { z } from 'zod';
-import type { NativeBlock, NativeElasticSpec, NativeSubnet } from '../../binding';
+import type { NativeBlock, NativeElasticSpec, NativeSubnet } from '../../../binding';
 import {
   ACTIVATIONS,
   canonicalBlock,
@@ -16,8 +16,8 @@ import {
   type Architecture,
   type Block,
   type Tensor,
-} from '../arch';
-import { fromZod, invalid } from '../errors';
+} from '../../arch';
+import { fromZod, invalid } from '../../errors';
 
 const ints = z.array(z.number().int().positive()).min(1);
 const StageSchema = z

@@ -4,7 +4,7 @@
 // description come the supernet spec, per-candidate costs (the latency-table keys and FLOPs), a
 // derived fixed architecture, and its export.
 import { z } from 'zod';
-import type { NativeBlock } from '../../binding';
+import type { NativeBlock } from '../../../binding';
 import {
   decodeBlock,
   encodeBlock,
@@ -12,8 +12,8 @@ import {
   resolveBlock,
   type Architecture,
   type Tensor,
-} from '../arch';
-import { fromZod, invalid } from '../errors';
+} from '../../arch';
+import { fromZod, invalid } from '../../errors';
 
 export const ChainSpaceSchema = z
   .object({

@@ -1,15 +1,16 @@
-// The Session's weight-sharing path-supernet methods (RSPS training, GM-NAS gradient matching):
+// The JS Session's weight-sharing path-supernet methods (RSPS training, GM-NAS gradient matching):
 // buildNb201Supernet, setPathMasks, pathMasks, oneShotEpoch, oneShotPaths, evaluateArchitectures,
-// matchGradients; and the free function cosineDistances (the split criterion's distance, on given
-// vectors, or averaged over batches of them).
+// matchGradients, probePath; and the free function cosineDistances (the split criterion's distance,
+// on given vectors, or averaged over batches of them).
 #include <cmath>
 
 #include "bindings/dataset_binding.h"
-#include "bindings/elastic_binding.h"
+#include "bindings/session_methods.h"
 #include "bindings/js_values.h"
 #include "bindings/spec_readers.h"
 #include "boundary/js_args.h"
 #include "data/batch_loader.h"
+#include "train/path_supernet.h"
 
 namespace torchnas {
 namespace {
@@ -53,7 +54,7 @@ Napi::Value BuildNb201Supernet(const Napi::CallbackInfo& info, const SessionQueu
     return s;
   });
   return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
-    const double parameters = static_cast<double>(s.BuildNb201Supernet(spec));
+    const double parameters = static_cast<double>(PathSupernet::BuildNb201(s, spec));
     return [parameters](Napi::Env env) -> Napi::Value {
       return StatsObject(env, {{"parameters", parameters}});
     };
@@ -65,14 +66,14 @@ Napi::Value SetPathMasks(const Napi::CallbackInfo& info, const SessionQueue& que
   auto masks = RunSyncValue(info.Env(),
                             [&] { return ReadIntegerRows(js::ObjectArg(info, 0, "setPathMasks"), "masks"); });
   return queue(info.Env(), [masks](Session& s) -> MakeJsValue {
-    s.SetPathMasks(masks);
+    PathSupernet::Of(s).SetPathMasks(masks);
     return NoResult();
   });
 }
 
 Napi::Value PathMasks(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   return queue(info.Env(), [](Session& s) -> MakeJsValue {
-    auto rows = IntegerRowsAsDoubles(s.PathMasks());
+    auto rows = IntegerRowsAsDoubles(PathSupernet::Of(s).PathMasks());
     return [rows](Napi::Env env) -> Napi::Value { return Rows(env, rows); };
   });
 }
@@ -86,8 +87,8 @@ Napi::Value OneShotEpoch(const Napi::CallbackInfo& info, const SessionQueue& que
   auto sink =
       std::make_shared<ProgressSink>(info.Env(), info.Length() > 2 ? info[2] : info.Env().Undefined());
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    EpochStats st =
-        s.OneShotEpoch(data, loader, progress_every, [&](const ProgressSink::Record& r) { sink->Emit(r); });
+    EpochStats st = PathSupernet::Of(s).OneShotEpoch(data, loader, progress_every,
+                                                     [&](const ProgressSink::Record& r) { sink->Emit(r); });
     return EpochObject(st);
   });
 }
@@ -97,7 +98,7 @@ Napi::Value OneShotPaths(const Napi::CallbackInfo& info, const SessionQueue& que
   Napi::Object o = js::ObjectArg(info, 0, "oneShotPaths");
   const int64_t epoch = js::Integer(o, "epoch", 0), count = js::Integer(o, "count");
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto rows = IntegerRowsAsDoubles(s.OneShotPaths(epoch, count));
+    auto rows = IntegerRowsAsDoubles(PathSupernet::Of(s).OneShotPaths(epoch, count));
     return [rows](Napi::Env env) -> Napi::Value { return Rows(env, rows); };
   });
 }
@@ -110,7 +111,8 @@ Napi::Value EvaluateArchitectures(const Napi::CallbackInfo& info, const SessionQ
   auto paths = RunSyncValue(info.Env(), [&] { return ReadIntegerRows(o, "paths"); });
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
     std::vector<MakeJsValue> each;
-    for (const EvalStats& st : s.EvaluateArchitectures(data, loader, paths)) each.push_back(EvalObject(st));
+    for (const EvalStats& st : PathSupernet::Of(s).EvaluateArchitectures(data, loader, paths))
+      each.push_back(EvalObject(st));
     return [each](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, each.size());
       for (size_t i = 0; i < each.size(); ++i) out.Set(static_cast<uint32_t>(i), each[i](env));
@@ -136,13 +138,25 @@ Napi::Value MatchGradients(const Napi::CallbackInfo& info, const SessionQueue& q
   auto decisions = RunSyncValue(info.Env(), [&] { return ReadIntegers(o, "decisions"); });
   const int64_t repeats = js::Integer(o, "repeats", 4);
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto matches = s.MatchGradients(data, loader, decisions, repeats);
+    auto matches = PathSupernet::Of(s).MatchGradients(data, loader, decisions, repeats);
     return [matches](Napi::Env env) -> Napi::Value {
       Napi::Array out = Napi::Array::New(env, matches.size());
       for (size_t i = 0; i < matches.size(); ++i)
         out.Set(static_cast<uint32_t>(i), MatchObject(env, matches[i]));
       return out;
     };
+  });
+}
+
+// probePath(dataset, {batchSize, augment, path}) -> Session.probeLoss's result through one path.
+Napi::Value ProbePath(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto data = DatasetBinding::ViewOf(info[0]);
+  Napi::Object o = js::ObjectArg(info, 1, "probePath");
+  LoaderOptions loader = ReadLoaderOptions(o);
+  std::vector<int64_t> path = RunSyncValue(info.Env(), [&] { return ReadIntegers(o, "path"); });
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    auto probe = std::make_shared<LossProbe>(PathSupernet::Of(s).ProbePath(data, loader, path));
+    return [probe](Napi::Env env) -> Napi::Value { return ProbeObject(env, *probe); };
   });
 }
 
@@ -155,7 +169,8 @@ const std::vector<NamedSessionMethod>& PathSupernetSessionMethods() {
                                                           {"oneShotEpoch", &OneShotEpoch},
                                                           {"oneShotPaths", &OneShotPaths},
                                                           {"evaluateArchitectures", &EvaluateArchitectures},
-                                                          {"matchGradients", &MatchGradients}};
+                                                          {"matchGradients", &MatchGradients},
+                                                          {"probePath", &ProbePath}};
   return methods;
 }
 

@@ -5,9 +5,8 @@
 // multiply-add per weight use in convolutions and the classifier, one add per bias, kernel-area
 // operations per output of average pooling; BatchNorm, ReLU, additions and global pooling are free.
 import { z } from 'zod';
-import { fromZod } from '../errors';
-import { parseNb201Cell, type Nb201Cell } from './nb201-cell';
-import { nb201ArchString, type Nb201Arch } from './nb201';
+import { fromZod } from '../../errors';
+import { formatNb201Cell, parseNb201Cell, type Nb201Cell } from './nb201-cell';
 
 export const Nb201NetworkOptionsSchema = z
   .object({
@@ -78,10 +77,10 @@ class LayerList {
   }
 }
 
-/** Parameters and FLOPs (one image) of the NB201 network of a cell, layer by layer. */
-export function nb201NetworkCost(arch: Nb201Arch, options: Nb201NetworkOptions = {}): Nb201NetworkCost {
+/** Parameters and FLOPs (one image) of the NB201 network of a cell (its string or its six ops), layer by layer. */
+export function nb201CellCost(arch: string | Nb201Cell, options: Nb201NetworkOptions = {}): Nb201NetworkCost {
   // Through the canonical string: a list of ops is checked as a string is.
-  const cell: Nb201Cell = parseNb201Cell(nb201ArchString(arch));
+  const cell: Nb201Cell = parseNb201Cell(typeof arch === 'string' ? arch : formatNb201Cell(arch));
   const o = parseNb201NetworkOptions(options);
   const list = new LayerList();
   let [width, h, w] = [o.channels, o.input[1], o.input[2]];

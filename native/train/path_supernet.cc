@@ -1,4 +1,4 @@
-// Session: weight-sharing supernets trained one uniformly drawn path per step (RSPS), restricted by
+// Weight-sharing supernets trained one uniformly drawn path per step (RSPS), restricted by
 // per-decision option masks (a GM-NAS sub-supernet), and the gradient-matching measurement that
 // decides where to split them. Works on the NB201 supernet and on a chain supernet alike. Follows the
 // reference (skhu101/GM-NAS, WS-GM/nasbench201): NB201 draws are connected cells only, the matched
@@ -11,7 +11,7 @@
 #include "nets/seeded_construction.h"
 #include "proxies/model_state_guard.h"
 #include "train/classification_loss.h"
-#include "train/session.h"
+#include "train/path_supernet.h"
 
 namespace torchnas {
 namespace {
@@ -91,27 +91,36 @@ std::vector<double> MeanCosineDistances(const std::vector<std::vector<torch::Ten
   return sum;
 }
 
-int64_t Session::BuildNb201Supernet(const Nb201Spec& spec) {
-  auto net = ConstructSeeded(options_.seed, [&] { return std::make_shared<Nb201SupernetImpl>(spec); });
-  const int64_t parameters = InstallModel(net);
-  nb201_supernet_ = net;
-  return parameters;
+PathSupernet::PathSupernet(Session& session, std::shared_ptr<Nb201SupernetImpl> nb201,
+                           std::shared_ptr<SupernetImpl> chain)
+    : session_(session), nb201_(std::move(nb201)), chain_(std::move(chain)) {}
+
+PathSupernet& PathSupernet::Of(Session& session) {
+  return session.Extension<PathSupernet>([&] {
+    auto nb201 = std::dynamic_pointer_cast<Nb201SupernetImpl>(session.model());
+    auto chain = std::dynamic_pointer_cast<SupernetImpl>(session.model());
+    if (!nb201 && !chain)
+      Fail(codes::kState, "the session has no path supernet: call buildNb201Supernet or buildSupernet first");
+    return std::make_shared<PathSupernet>(session, std::move(nb201), std::move(chain));
+  });
 }
 
-std::vector<int64_t> Session::PathOptionCounts() const {
-  if (nb201_supernet_) return std::vector<int64_t>(kNb201Edges, kNb201OpCount);
-  if (supernet_) {
-    std::vector<int64_t> counts;
-    for (int64_t e = 0; e < supernet_->edges(); ++e) counts.push_back(supernet_->candidates(e));
-    return counts;
-  }
-  Fail(codes::kState, "the session has no path supernet: call buildNb201Supernet or buildSupernet first");
+int64_t PathSupernet::BuildNb201(Session& session, const Nb201Spec& spec) {
+  return session.InstallModel(
+      ConstructSeeded(session.options().seed, [&] { return std::make_shared<Nb201SupernetImpl>(spec); }));
 }
 
-void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
-  const std::vector<int64_t> counts = PathOptionCounts();
+std::vector<int64_t> PathSupernet::OptionCounts() const {
+  if (nb201_) return std::vector<int64_t>(kNb201Edges, kNb201OpCount);
+  std::vector<int64_t> counts;
+  for (int64_t e = 0; e < chain_->edges(); ++e) counts.push_back(chain_->candidates(e));
+  return counts;
+}
+
+void PathSupernet::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
+  const std::vector<int64_t> counts = OptionCounts();
   if (masks.empty()) {
-    path_masks_.clear();
+    masks_.clear();
     return;
   }
   Require(masks.size() == counts.size(), "path masks need one option list per decision (" +
@@ -129,17 +138,17 @@ void Session::SetPathMasks(const std::vector<std::vector<int64_t>>& masks) {
     widest.push_back(sorted.back());
   }
   // Draws are connected NB201 cells only: masks must leave one.
-  Require(!nb201_supernet_ || Nb201Connected(widest),
+  Require(!nb201_ || Nb201Connected(widest),
           "these masks leave no connected NB201 cell: every route from the input to the output has a 'none' "
           "edge");
-  path_masks_ = masks;
-  for (auto& m : path_masks_) std::sort(m.begin(), m.end());
+  masks_ = masks;
+  for (auto& m : masks_) std::sort(m.begin(), m.end());
 }
 
-std::vector<std::vector<int64_t>> Session::PathMasks() const {
-  if (!path_masks_.empty()) return path_masks_;
+std::vector<std::vector<int64_t>> PathSupernet::PathMasks() const {
+  if (!masks_.empty()) return masks_;
   std::vector<std::vector<int64_t>> all;
-  for (int64_t n : PathOptionCounts()) {
+  for (int64_t n : OptionCounts()) {
     all.emplace_back();
     for (int64_t j = 0; j < n; ++j) all.back().push_back(j);
   }
@@ -148,16 +157,16 @@ std::vector<std::vector<int64_t>> Session::PathMasks() const {
 
 // Uniform inside the masks; on NB201 a disconnected cell is drawn again, as the reference's
 // _sample_single_path_theta (search_model_ws.py:43-51), so draws are uniform over connected cells.
-std::vector<int64_t> Session::DrawPath(SeededRandom& rng) const {
+std::vector<int64_t> PathSupernet::DrawPath(SeededRandom& rng) const {
   const auto masks = PathMasks();
   for (;;) {
     std::vector<int64_t> path;
     for (const auto& options : masks) path.push_back(options[rng.Below(options.size())]);
-    if (!nb201_supernet_ || Nb201Connected(path)) return path;
+    if (!nb201_ || Nb201Connected(path)) return path;
   }
 }
 
-void Session::RequireInsideMasks(const std::vector<int64_t>& path) const {
+void PathSupernet::RequireInsideMasks(const std::vector<int64_t>& path) const {
   const auto masks = PathMasks();
   Require(path.size() == masks.size(),
           "a path needs one option per decision (" + std::to_string(masks.size()) + ")");
@@ -168,53 +177,53 @@ void Session::RequireInsideMasks(const std::vector<int64_t>& path) const {
   }
 }
 
-torch::Tensor Session::ForwardPath(const torch::Tensor& x, const std::vector<int64_t>& path) {
-  if (nb201_supernet_) return nb201_supernet_->forward(x, path);
+torch::Tensor PathSupernet::ForwardPath(const torch::Tensor& x, const std::vector<int64_t>& path) {
+  if (nb201_) return nb201_->forward(x, path);
   std::vector<EdgeChoice> choices;
   for (int64_t j : path) choices.push_back(EdgeChoice{j, {}});
-  return RequireSupernet().forward(x, choices, GateMode::kFullV2, options_.exec);
+  return chain_->forward(x, choices, GateMode::kFullV2, session_.exec());
 }
 
-std::vector<torch::Tensor> Session::DecisionParameters(int64_t decision) {
-  if (nb201_supernet_) return nb201_supernet_->EdgeParameters(decision);
+std::vector<torch::Tensor> PathSupernet::DecisionParameters(int64_t decision) {
+  if (nb201_) return nb201_->EdgeParameters(decision);
   const std::string prefix = "edge" + std::to_string(decision) + ".";
   std::vector<torch::Tensor> out;
-  for (const auto& item : RequireSupernet().named_parameters()) {
+  for (const auto& item : chain_->named_parameters()) {
     if (item.key().rfind(prefix, 0) == 0) out.push_back(item.value());
   }
   return out;
 }
 
-EpochStats Session::OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
-                                 int64_t progress_every, const ProgressFn& progress) {
-  PathOptionCounts();
-  SeededRandom rng(OneShotSeed(options_.seed, loader.epoch));
+EpochStats PathSupernet::OneShotEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                      int64_t progress_every, const ProgressFn& progress) {
+  SeededRandom rng(OneShotSeed(session_.options().seed, loader.epoch));
   std::vector<int64_t> path;  // one per step, shared by its micro-batches
   EpochHooks hooks;
   hooks.before_step = [&] { path = DrawPath(rng); };
   hooks.forward = [&](const torch::Tensor& x) { return ForwardPath(x, path); };
-  return RunEpoch(std::move(data), std::move(loader), progress_every, progress, hooks);
+  return session_.RunEpoch(std::move(data), std::move(loader), progress_every, progress, hooks);
 }
 
-std::vector<std::vector<int64_t>> Session::OneShotPaths(int64_t epoch, int64_t count) {
+std::vector<std::vector<int64_t>> PathSupernet::OneShotPaths(int64_t epoch, int64_t count) {
   Require(count >= 0, "count must be >= 0");
-  SeededRandom rng(OneShotSeed(options_.seed, epoch));
+  SeededRandom rng(OneShotSeed(session_.options().seed, epoch));
   std::vector<std::vector<int64_t>> paths;
   for (int64_t i = 0; i < count; ++i) paths.push_back(DrawPath(rng));
   return paths;
 }
 
-std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const DatasetView> data,
-                                                      LoaderOptions loader,
-                                                      const std::vector<std::vector<int64_t>>& paths) {
-  Model& model = RequireModel();
+std::vector<EvalStats> PathSupernet::EvaluateArchitectures(std::shared_ptr<const DatasetView> data,
+                                                           LoaderOptions loader,
+                                                           const std::vector<std::vector<int64_t>>& paths) {
+  Model& model = session_.RequireModel();
   for (const auto& p : paths) RequireInsideMasks(p);
   ModelStateGuard restore(model);  // batch statistics move the running ones: put them back
   model.TrainWithoutDropout();
   std::vector<EvalStats> out;
   for (const auto& p : paths) {
-    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during evaluation");
-    out.push_back(EvaluateWith(data, loader, [&](const torch::Tensor& x) { return ForwardPath(x, p); }));
+    if (session_.cancelled()) Fail(codes::kClosed, "the session was closed during evaluation");
+    out.push_back(
+        session_.EvaluateWith(data, loader, [&](const torch::Tensor& x) { return ForwardPath(x, p); }));
   }
   return out;
 }
@@ -222,10 +231,11 @@ std::vector<EvalStats> Session::EvaluateArchitectures(std::shared_ptr<const Data
 // As the reference's split_supernet (train_search.py:446-491, with --supernet_train rsws): per batch
 // one path drawn, the decision set to each option in turn, each option's gradient of the matched
 // parameters, their cosine distance matrix; the matrices are averaged over the batches (dist_avg).
-std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const DatasetView> data,
-                                                   LoaderOptions loader,
-                                                   const std::vector<int64_t>& decisions, int64_t repeats) {
-  Model& model = RequireModel();
+std::vector<GradientMatch> PathSupernet::MatchGradients(std::shared_ptr<const DatasetView> data,
+                                                        LoaderOptions loader,
+                                                        const std::vector<int64_t>& decisions,
+                                                        int64_t repeats) {
+  Model& model = session_.RequireModel();
   const auto masks = PathMasks();
   Require(repeats >= 1, "gradient matching needs at least one batch per decision (repeats >= 1)");
   for (int64_t d : decisions) {
@@ -236,21 +246,22 @@ std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const Dataset
   }
   ModelStateGuard restore(model);  // running statistics and gradients as they were
   model.TrainWithoutDropout();
-  loader.pin_memory = options_.exec.device.is_cuda();
-  SeededRandom rng(DeriveSeed(options_.seed ^ 0x676d6e6173ull, static_cast<uint64_t>(loader.epoch)));
+  loader.pin_memory = session_.exec().device.is_cuda();
+  SeededRandom rng(
+      DeriveSeed(session_.options().seed ^ 0x676d6e6173ull, static_cast<uint64_t>(loader.epoch)));
   CyclingBatches batches(data, loader);
   const std::vector<torch::Tensor> all = model.parameters();
   std::vector<GradientMatch> out;
   for (int64_t d : decisions) {
     const auto& options = masks[static_cast<size_t>(d)];
-    const auto matched = MatchedParameters(model, nb201_supernet_ != nullptr, DecisionParameters(d));
+    const auto matched = MatchedParameters(model, nb201_ != nullptr, DecisionParameters(d));
     std::vector<torch::Tensor> sums(options.size());  // for the norms of the averaged gradients
     std::vector<double> distance_sum;
     for (int64_t r = 0; r < repeats; ++r) {
-      if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during gradient matching");
+      if (session_.cancelled()) Fail(codes::kClosed, "the session was closed during gradient matching");
       Batch b = batches.Next();
-      torch::Tensor x = PrepareInput(b.images, options_.exec);
-      torch::Tensor y = b.labels.to(options_.exec.device);
+      torch::Tensor x = PrepareInput(b.images, session_.exec());
+      torch::Tensor y = b.labels.to(session_.exec().device);
       std::vector<int64_t> path = DrawPath(rng);  // the other decisions: one draw for every option
       std::vector<torch::Tensor> grads;
       for (size_t i = 0; i < options.size(); ++i) {
@@ -271,6 +282,20 @@ std::vector<GradientMatch> Session::MatchGradients(std::shared_ptr<const Dataset
     out.push_back(std::move(match));
   }
   return out;
+}
+
+LossProbe PathSupernet::ProbePath(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
+                                  const std::vector<int64_t>& path) {
+  if (nb201_) Nb201PathOps(path);  // six op indices, checked before any work
+  if (chain_) {
+    Require(static_cast<int64_t>(path.size()) == chain_->edges(), "the path needs one choice per edge");
+    for (size_t e = 0; e < path.size(); ++e) {
+      Require(path[e] >= 0 && path[e] < chain_->candidates(static_cast<int64_t>(e)),
+              "a path choice is out of range");
+    }
+  }
+  return session_.ProbeLoss(std::move(data), std::move(loader),
+                            [&](const torch::Tensor& x) { return ForwardPath(x, path); });
 }
 
 }  // namespace torchnas

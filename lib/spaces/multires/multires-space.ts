@@ -4,8 +4,8 @@
 // block; from this description come the native spec, block names, each task's MACs under a mask, and
 // the derived network of a mask.
 import { z } from 'zod';
-import type { NativeMultiresSpec, NativeTaskName } from '../../binding';
-import { fromZod, invalid } from '../errors';
+import type { NativeMultiresSpec, NativeTaskName } from '../../../binding';
+import { fromZod, invalid } from '../../errors';
 
 export const MULTITASK_TASKS = ['cls', 'seg', 'det'] as const;
 export type MultitaskTask = NativeTaskName;

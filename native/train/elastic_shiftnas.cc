@@ -1,4 +1,4 @@
-// Session: ShiftNAS on the elastic supernet. The training step's middle subnets come from the
+// ShiftNAS on the elastic supernet (ElasticTraining). The training step's middle subnets come from the
 // architecture generator (a bin drawn from B, a target cost in it, a hard Gumbel-softmax sample run
 // through the masked supernet, so the task loss and the resource loss both reach the generator);
 // every shift_every steps, beta moves by a finite-difference estimate of dL_valid/dB (below).
@@ -8,7 +8,7 @@
 #include "search/shift_nas.h"
 #include "spaces/elastic_decisions.h"
 #include "train/classification_loss.h"
-#include "train/session.h"
+#include "train/elastic_training.h"
 
 namespace torchnas {
 namespace {
@@ -27,37 +27,50 @@ std::vector<torch::Tensor> Trainable(torch::nn::Module& net) {
 
 }  // namespace
 
-ShiftNas& Session::RequireShiftNas() {
+ShiftNas& ElasticTraining::RequireShiftNas() {
   if (!shiftnas_)
     Fail(codes::kState, "the session has no ShiftNAS state: call configureShiftNas after buildElastic");
   return *shiftnas_;
 }
 
-void Session::ConfigureShiftNas(const ShiftNasSpec& spec, std::shared_ptr<const DatasetView> valid,
-                                LoaderOptions valid_loader) {
-  ElasticNetImpl& net = RequireElastic();
+void ElasticTraining::ConfigureShiftNas(const ShiftNasSpec& spec, std::shared_ptr<const DatasetView> valid,
+                                        LoaderOptions valid_loader) {
+  ElasticNetImpl& net = *net_;
   Require(valid != nullptr, "ShiftNAS needs held-out data for its update of the bin probabilities");
   // Seeded like the supernet, so that the same seed gives the same generator.
-  shiftnas_ = ConstructSeeded(options_.seed + 17, [&] {
-    return std::make_shared<ShiftNas>(net.spec(), spec, ParameterOptions(options_.exec));
+  shiftnas_ = ConstructSeeded(session_.options().seed + 17, [&] {
+    return std::make_shared<ShiftNas>(net.spec(), spec, ParameterOptions(session_.exec()));
   });
   shift_valid_ = std::move(valid);
-  valid_loader.pin_memory = options_.exec.device.is_cuda();
+  valid_loader.pin_memory = session_.exec().device.is_cuda();
   shift_valid_loader_ = valid_loader;
 }
 
-ShiftNasStatus Session::TakeShiftNasStatus() { return RequireShiftNas().TakeStatus(); }
+void ElasticTraining::Save(torch::serialize::OutputArchive& root) const {
+  if (!shiftnas_) return;
+  torch::serialize::OutputArchive archive;
+  shiftnas_->Save(archive);
+  root.write("shiftnas", archive);
+}
 
-void Session::StartShiftNasEpoch(int64_t epoch) {
+void ElasticTraining::Load(torch::serialize::InputArchive& root) {
+  torch::serialize::InputArchive archive;
+  if (shiftnas_ && root.try_read("shiftnas", archive)) shiftnas_->Load(archive);
+}
+
+ShiftNasStatus ElasticTraining::TakeShiftNasStatus() { return RequireShiftNas().TakeStatus(); }
+
+void ElasticTraining::StartShiftNasEpoch(int64_t epoch) {
   ShiftNas& shift = RequireShiftNas();
   LoaderOptions loader = shift_valid_loader_;
   loader.epoch = epoch;
   shift.valid_batches = std::make_unique<BatchLoader>(shift_valid_, loader);
-  shift.resource_rng = SeededRandom(DeriveSeed(options_.seed + 31, static_cast<uint64_t>(epoch)));
+  shift.resource_rng = SeededRandom(DeriveSeed(session_.options().seed + 31, static_cast<uint64_t>(epoch)));
 }
 
-std::pair<torch::Tensor, torch::Tensor> Session::GeneratedForward(const torch::Tensor& x, SeededRandom& rng) {
-  ElasticNetImpl& net = RequireElastic();
+std::pair<torch::Tensor, torch::Tensor> ElasticTraining::GeneratedForward(const torch::Tensor& x,
+                                                                          SeededRandom& rng) {
+  ElasticNetImpl& net = *net_;
   ShiftNas& shift = RequireShiftNas();
   const double target = shift.DrawTarget(rng);
   torch::Tensor targets = shift.Targets({target});
@@ -68,7 +81,7 @@ std::pair<torch::Tensor, torch::Tensor> Session::GeneratedForward(const torch::T
   return {logits, shift.ResourceLoss(cost, targets, shift.spec().resource_weight)};
 }
 
-void Session::ShiftNasAfterStep(const torch::Tensor& x, const torch::Tensor& y) {
+void ElasticTraining::ShiftNasAfterStep(const torch::Tensor& x, const torch::Tensor& y) {
   ShiftNas& shift = RequireShiftNas();
   const ShiftNasSpec& spec = shift.spec();
   if (spec.resource_batch > 0) {
@@ -79,7 +92,8 @@ void Session::ShiftNasAfterStep(const torch::Tensor& x, const torch::Tensor& y) 
     shift.ResourceLoss(cost, targets, spec.resource_weight).backward();
   }
   shift.GeneratorStep();
-  if (global_step_ > spec.shift_start && global_step_ % spec.shift_every == 0) ShiftBins(x, y);
+  const int64_t step = session_.global_step();
+  if (step > spec.shift_start && step % spec.shift_every == 0) ShiftBins(x, y);
 }
 
 // The estimator. With the training loss L_train(w, B) = sum_k B_k L_k(w) (L_k: the loss of bin k's
@@ -91,17 +105,17 @@ void Session::ShiftNasAfterStep(const torch::Tensor& x, const torch::Tensor& y) 
 // their subnets' losses on one held-out batch; L_k is on the step's training batch. BatchNorm uses
 // batch statistics without updating its running ones, dropout is off. Cost: K forward-backward and
 // 2K forward passes per update.
-void Session::ShiftBins(const torch::Tensor& x, const torch::Tensor& y) {
-  ElasticNetImpl& net = RequireElastic();
+void ElasticTraining::ShiftBins(const torch::Tensor& x, const torch::Tensor& y) {
+  ElasticNetImpl& net = *net_;
   ShiftNas& shift = RequireShiftNas();
   std::optional<Batch> batch = shift.valid_batches->Next();
   if (!batch) {
-    StartShiftNasEpoch(global_step_);  // a fresh order, as deterministic as the step count
+    StartShiftNasEpoch(session_.global_step());  // a fresh order, as deterministic as the step count
     batch = shift.valid_batches->Next();
   }
   Require(batch.has_value(), "ShiftNAS: the held-out data has no batch");
-  const torch::Tensor xv = PrepareInput(batch->images, options_.exec);
-  const torch::Tensor yv = batch->labels.to(options_.exec.device);
+  const torch::Tensor xv = PrepareInput(batch->images, session_.exec());
+  const torch::Tensor yv = batch->labels.to(session_.exec().device);
   std::vector<double> centres;
   for (int64_t k = 0; k < shift.bins(); ++k) centres.push_back(shift.Centre(k));
   const Decisions argmax = shift.Argmax(shift.Targets(centres));
@@ -113,7 +127,7 @@ void Session::ShiftBins(const torch::Tensor& x, const torch::Tensor& y) {
   std::vector<torch::Tensor> params = Trainable(net);
   for (auto& p : params) p.mutable_grad() = torch::Tensor();
   for (const auto& s : subnets) {
-    AutocastScope autocast(options_.exec);
+    AutocastScope autocast(session_.exec());
     (ClassificationLoss(net.forward(xv, s), yv, 0.0) / static_cast<double>(subnets.size())).backward();
   }
   torch::NoGradGuard no_grad;
@@ -133,7 +147,7 @@ void Session::ShiftBins(const torch::Tensor& x, const torch::Tensor& y) {
     for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i] + step * g[i]);
     std::vector<double> out;
     for (const auto& s : subnets) {
-      AutocastScope autocast(options_.exec);
+      AutocastScope autocast(session_.exec());
       out.push_back(ClassificationLoss(net.forward(x, s), y, 0.0).item<double>());
     }
     return out;
@@ -143,14 +157,15 @@ void Session::ShiftBins(const torch::Tensor& x, const torch::Tensor& y) {
   const std::vector<double> minus = losses_at(-eps);
   for (size_t i = 0; i < params.size(); ++i) params[i].copy_(saved[i]);
   net.train();
-  const double xi = LearningRateAt(optimizer_spec_, schedule_, global_step_);
+  const double xi = session_.LearningRate();
   std::vector<double> gradient;
   for (size_t k = 0; k < plus.size(); ++k) gradient.push_back(-xi * (plus[k] - minus[k]) / (2.0 * eps));
   shift.ShiftStep(gradient);
 }
 
-std::vector<std::pair<ElasticChoice, double>> Session::GenerateSubnets(const std::vector<double>& targets) {
-  ElasticNetImpl& net = RequireElastic();
+std::vector<std::pair<ElasticChoice, double>> ElasticTraining::GenerateSubnets(
+    const std::vector<double>& targets) {
+  ElasticNetImpl& net = *net_;
   ShiftNas& shift = RequireShiftNas();
   Require(!targets.empty(), "generateSubnets needs at least one target");
   for (double t : targets) Require(t > 0.0 && std::isfinite(t), "a target cost must be a positive number");
@@ -164,14 +179,14 @@ std::vector<std::pair<ElasticChoice, double>> Session::GenerateSubnets(const std
   return out;
 }
 
-double Session::PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed) {
+double ElasticTraining::PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed) {
   ShiftNas& shift = RequireShiftNas();
   Require(steps >= 0 && batch >= 1, "generator pre-training needs steps >= 0 and a batch of at least 1");
   SeededRandom rng(seed);
   const std::vector<double>& edges = shift.spec().edges;
   double error = 0.0;
   for (int64_t step = 0; step < steps; ++step) {
-    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during generator pre-training");
+    if (session_.cancelled()) Fail(codes::kClosed, "the session was closed during generator pre-training");
     std::vector<double> costs;
     for (int64_t i = 0; i < batch; ++i)
       costs.push_back(edges.front() + rng.Uniform() * (edges.back() - edges.front()));
@@ -184,15 +199,15 @@ double Session::PretrainGenerator(int64_t steps, int64_t batch, uint64_t seed) {
   return error;
 }
 
-std::pair<double, double> Session::GeneratorGradientCheck(std::shared_ptr<const DatasetView> data,
-                                                          LoaderOptions loader, double target, uint64_t seed,
-                                                          double epsilon) {
-  ElasticNetImpl& net = RequireElastic();
+std::pair<double, double> ElasticTraining::GeneratorGradientCheck(std::shared_ptr<const DatasetView> data,
+                                                                  LoaderOptions loader, double target,
+                                                                  uint64_t seed, double epsilon) {
+  ElasticNetImpl& net = *net_;
   ShiftNas& shift = RequireShiftNas();
   Require(epsilon > 0.0, "the finite-difference epsilon must be positive");
   Batch batch = FirstBatch(std::move(data), loader);
-  const torch::Tensor x = PrepareInput(batch.images, options_.exec);
-  const torch::Tensor y = batch.labels.to(options_.exec.device);
+  const torch::Tensor x = PrepareInput(batch.images, session_.exec());
+  const torch::Tensor y = batch.labels.to(session_.exec().device);
   FreezeBatchNormStats frozen;
   net.TrainWithoutDropout();
   const torch::Tensor targets = shift.Targets({target});

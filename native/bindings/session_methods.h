@@ -1,6 +1,6 @@
-// The Session's one-shot elastic supernet methods (buildElastic, supernetEpoch, scoreSubnets, ...),
-// kept apart from session_binding.cc: each reads its arguments on the JS thread and queues its work
-// on the session through `queue`.
+// The JS Session's methods beside the core's (session_binding.cc), one table per concern in a file of
+// its own: each reads its arguments on the JS thread and queues its work on the session through
+// `queue`; a family's methods reach its extension of the session (ElasticTraining::Of(session), ...).
 #pragma once
 #include <napi.h>
 
@@ -20,19 +20,18 @@ struct NamedSessionMethod {
   SessionMethod method;
 };
 
+// ProxylessNAS search on the chain supernet (proxyless_binding.cc).
+const std::vector<NamedSessionMethod>& ProxylessSessionMethods();
+// The one-shot elastic supernet (elastic_binding.cc).
 const std::vector<NamedSessionMethod>& ElasticSessionMethods();
 // The ShiftNAS methods (shiftnas_binding.cc).
 const std::vector<NamedSessionMethod>& ShiftNasSessionMethods();
 // Operator profiles: startProfile, stopProfile (profile_binding.cc).
 const std::vector<NamedSessionMethod>& ProfileSessionMethods();
 const std::vector<NamedSessionMethod>& DistSessionMethods();
-// Path supernets: RSPS training, masks, gradient matching (gm_binding.cc).
+// Path supernets: RSPS training, masks, gradient matching (path_supernet_binding.cc).
 const std::vector<NamedSessionMethod>& PathSupernetSessionMethods();
-// The free function cosineDistances({vectors}) (gm_binding.cc).
+// The free function cosineDistances({vectors}) (path_supernet_binding.cc).
 Napi::Value CosineDistancesBinding(const Napi::CallbackInfo& info);
-
-// A subnet {resolution, stages: [{width, kernels, expands}]} from JS and back.
-ElasticChoice ReadElasticChoice(const Napi::Object& o);
-Napi::Object ChoiceObject(Napi::Env env, const ElasticChoice& c);
 
 }  // namespace torchnas

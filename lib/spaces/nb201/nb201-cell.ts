@@ -3,7 +3,7 @@
 // is the six ops in that order; its code (sum of op_i * 5^i) numbers all 5^6 = 15,625 cells.
 // Parsing accepts a node's edges in any order (the `~j` tag says which edge is which) and formatting
 // writes them sorted, so formatNb201Cell(parseNb201Cell(s)) is the canonical spelling of s.
-import { invalid } from '../errors';
+import { invalid } from '../../errors';
 
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
