@@ -4,20 +4,11 @@
 import { Nb201BuildOptionsSchema, type Nb201BuildOptions } from '../benchmarks/nb201-session';
 import { fromZod } from '../errors';
 import { nb201ArchString, type Nb201Arch } from '../benchmarks';
-import { parseNb201Cell } from '../spaces/nb201/nb201-cell';
+import { NB201_EDGES, parseNb201Cell } from '../spaces/nb201/nb201-cell';
 import { batchNorm, convBn, GraphBuilder, int, ints, serializeModel } from './onnx';
 import type { OnnxExportOptions } from './onnx-options';
 import { checkWeights, nb201TensorEntries } from './tensor-names';
 
-// The cell's edges as (to, from), in architecture-string order.
-const EDGES: [number, number][] = [
-  [1, 0],
-  [2, 0],
-  [2, 1],
-  [3, 0],
-  [3, 1],
-  [3, 2],
-];
 // avg_pool_3x3 as the addon's Pool2d: padding 1, padded cells not counted.
 const AVG_POOL_3X3 = [
   ints('kernel_shape', [3, 3]),
@@ -51,7 +42,7 @@ class Nb201Writer {
   cell(prefix: string, x: string, ops: readonly string[], c: number): string {
     const nodes: (string | undefined)[] = [x, undefined, undefined, undefined];
     const zeros = () => this.g.node('Mul', [x, this.g.scalar('zero', 0)], [], 'zeros');
-    EDGES.forEach(([to, from], e) => {
+    NB201_EDGES.forEach(([to, from], e) => {
       nodes[from] ??= zeros(); // a node no edge reached is zero
       if (ops[e] === 'none') return;
       const input = nodes[from] as string;

@@ -20,6 +20,7 @@ import {
   type RunMethod,
 } from '../run/run-method';
 import { RUN_FIELDS } from '../run/run-fields';
+import { optionCounts } from '../spaces/search-space';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { chooseSplit, unsplitDecisions } from './choose-split';
 import { gmData, requireSpaceShape, type GmData } from './gm-data';
@@ -164,10 +165,10 @@ async function openGmNas({
     repeats: distinctRepeats(parsed.repeats, givenRepeats, parsed.batchSize, data.train.size),
   };
   checkEvaluatePaths(space, opts.evaluate);
-  const optionCounts = space.decisions.map((d) => d.options.length);
+  const counts = optionCounts(space);
   const first = (previous as GmState | undefined) ?? {
     ...freshRunState<GmEpochRecord>(),
-    tree: [rootNode(optionCounts)],
+    tree: [rootNode(counts)],
   };
   const steps = stepsPerEpoch(data.train.size, opts.batchSize, 1);
   const sessions = new LeafSessions(space, { ...opts, stepsPerEpoch: steps }, runDir);
@@ -192,7 +193,7 @@ async function openGmNas({
           leaves: leaves(first.tree).length,
         }),
       epoch: async (epoch, state) => {
-        const split = await splitDueLeaves(state as GmState, epoch, { ...ctx, optionCounts });
+        const split = await splitDueLeaves(state as GmState, epoch, { ...ctx, optionCounts: counts });
         splits = split.tree;
         const trained = await trainLeaves(split.tree, epoch, ctx);
         return { type: 'gm-epoch', epoch: epoch + 1, splits: split.records, leaves: trained };

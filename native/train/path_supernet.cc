@@ -286,13 +286,12 @@ std::vector<GradientMatch> PathSupernet::MatchGradients(std::shared_ptr<const Da
 
 LossProbe PathSupernet::ProbePath(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                   const std::vector<int64_t>& path) {
-  if (nb201_) Nb201PathOps(path);  // six op indices, checked before any work
-  if (chain_) {
-    Require(static_cast<int64_t>(path.size()) == chain_->edges(), "the path needs one choice per edge");
-    for (size_t e = 0; e < path.size(); ++e) {
-      Require(path[e] >= 0 && path[e] < chain_->candidates(static_cast<int64_t>(e)),
-              "a path choice is out of range");
-    }
+  const std::vector<int64_t> counts = OptionCounts();  // checked before any work
+  Require(path.size() == counts.size(),
+          "a path needs one option per decision (" + std::to_string(counts.size()) + ")");
+  for (size_t d = 0; d < path.size(); ++d) {
+    Require(path[d] >= 0 && path[d] < counts[d],
+            "decision " + std::to_string(d) + ": options are in [0, " + std::to_string(counts[d]) + ")");
   }
   return session_.ProbeLoss(std::move(data), std::move(loader),
                             [&](const torch::Tensor& x) { return ForwardPath(x, path); });

@@ -40,7 +40,7 @@ class PathSupernet : public SessionExtension {
   // averaged over the batches (norms: of the averaged gradients). The model is left as it was.
   std::vector<GradientMatch> MatchGradients(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                                             const std::vector<int64_t>& decisions, int64_t repeats);
-  // Session::ProbeLoss through one path (any path, masks aside).
+  // Session::ProbeLoss through one path (any option of each decision, masks aside).
   LossProbe ProbePath(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                       const std::vector<int64_t>& path);
 

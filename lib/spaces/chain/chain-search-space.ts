@@ -2,7 +2,7 @@
 // blocks the options; Zero edges vanish from the frozen network.
 import type { NativeSupernetSpec } from '../../../binding';
 import { resolveNetwork } from '../../arch';
-import { spaceLayers } from '../../latency/layer-keys';
+import { spaceLayers, type LayerProbe } from '../../latency/layer-keys';
 import { checkIndices, type SearchSpace } from '../search-space';
 import {
   choiceIndices,
@@ -14,6 +14,7 @@ import {
 
 export function chainSearchSpace(resolved: ResolvedSpace): SearchSpace<SpaceChoice> {
   const { space, edges } = resolved;
+  let layers: LayerProbe[] | undefined;
   const self: SearchSpace<SpaceChoice> = {
     kind: 'chain',
     name: space.name,
@@ -32,7 +33,7 @@ export function chainSearchSpace(resolved: ResolvedSpace): SearchSpace<SpaceChoi
       return { macs, params };
     },
     freeze: (choice, name) => ({ kind: 'network', architecture: deriveArchitecture(resolved, choice, name) }),
-    latencyLayers: () => spaceLayers(resolved).distinct,
+    latencyLayers: () => (layers ??= spaceLayers(resolved).distinct),
     nativeSpec: (): NativeSupernetSpec => ({
       input: { channels: space.input[0] },
       classes: space.classes,

@@ -57,7 +57,10 @@ function decode(resolved: ResolvedElasticSpace, indices: readonly number[]): Sub
     const expands: number[] = [];
     for (let b = 0; b < Math.max(...stage.depths); b++) {
       const [k, e] = [take(stage.kernels), take(stage.expands)];
-      if (b < depth) (kernels.push(k), expands.push(e));
+      if (b < depth) {
+        kernels.push(k);
+        expands.push(e);
+      }
     }
     return { width, kernels, expands };
   });
@@ -108,6 +111,7 @@ function elasticLayers(resolved: ResolvedElasticSpace): LayerProbe[] {
 export function elasticSearchSpace(resolved: ResolvedElasticSpace): SearchSpace<Subnet> {
   const { space } = resolved;
   const decisions = decisionsOf(resolved);
+  let layers: LayerProbe[] | undefined; // enumerated once: every resolution, width, kernel and expand
   const self: SearchSpace<Subnet> = {
     kind: 'elastic',
     name: space.name,
@@ -123,7 +127,7 @@ export function elasticSearchSpace(resolved: ResolvedElasticSpace): SearchSpace<
     describe: encodeSubnet,
     cost: (subnet) => subnetCost(resolved, subnet),
     freeze: (subnet, name) => ({ kind: 'network', architecture: subnetArchitecture(resolved, subnet, name) }),
-    latencyLayers: () => elasticLayers(resolved),
+    latencyLayers: () => (layers ??= elasticLayers(resolved)),
     nativeSpec: () => nativeElasticSpec(resolved),
   };
   return self;
