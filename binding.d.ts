@@ -374,6 +374,16 @@ export declare class NativeSession {
   /** probeLoss through one path of a path supernet (an option index per decision). */
   probePath(data: NativeDataset, options: NativeLoaderOptions & { path: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
+  /** FBNetV5's multitask network (CPU, fp32, one process) with its search state. */
+  buildMultitask(options: NativeMultitaskOptions): Promise<{ parameters: number }>;
+  multitaskEpoch(
+    options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
+    onProgress?: (record: Record<string, number>) => void,
+  ): Promise<NativeMultitaskEpoch>;
+  evaluateMultitask(options: NativeCanvasRequest & { keep?: number[] }): Promise<NativeMultitaskEval>;
+  /** [task][block] keep-probabilities. */
+  keepProbabilities(): Promise<number[][]>;
+  setKeepLogits(options: { logits: number[][] }): Promise<void>;
   /** The NB201 weight-sharing supernet: every cell holds all five ops on each edge. */
   buildNb201Supernet(spec: Omit<NativeNb201Spec, 'ops'>): Promise<{ parameters: number }>;
   /** The options each decision of a path supernet may take; [] allows all. */
@@ -536,12 +546,6 @@ export interface NativeMultitaskOptions {
   weightClip?: number;
   proposalFloor?: number;
   warmupSteps?: number;
-  lr?: number;
-  momentum?: number;
-  weightDecay?: number;
-  seed?: number;
-  channelsLast?: boolean | 'auto';
-  threads?: number;
 }
 
 export interface NativeMultitaskEpoch {
@@ -565,24 +569,6 @@ export interface NativeMultitaskEval {
   detections: Float32Array;
   /** Rows of 6: image, x0, y0, x1, y1, class. */
   truths: Float32Array;
-}
-
-export declare class NativeMultitaskSearch {
-  constructor(options: NativeMultitaskOptions);
-  trainEpoch(
-    options: NativeCanvasRequest & { maxSteps?: number; progressEvery?: number },
-    onProgress?: (record: Record<string, number>) => void,
-  ): Promise<NativeMultitaskEpoch>;
-  evaluate(options: NativeCanvasRequest & { keep?: number[] }): Promise<NativeMultitaskEval>;
-  probabilities(): Promise<number[][]>;
-  setLogits(options: { logits: number[][] }): Promise<void>;
-  setLearningRate(options: { lr: number }): Promise<void>;
-  save(options: { path: string }): Promise<{ globalStep: number }>;
-  load(options: { path: string }): Promise<{ globalStep: number }>;
-  stateTensors(): Promise<Record<string, Float32Array | Float64Array>>;
-  /** Stops the running epoch at its next step (it rejects with E_CLOSED); close() still follows. */
-  cancel(): void;
-  close(): Promise<void>;
 }
 
 export interface NativeCanvasBatch {
@@ -642,7 +628,6 @@ export interface NativeBinding {
   }): NativeDataset;
   Dataset: typeof NativeDataset;
   Session: typeof NativeSession;
-  MultitaskSearch: typeof NativeMultitaskSearch;
   canvasBatch(options: NativeCanvasRequest & { indices: number[] }): NativeCanvasBatch;
   fbnetv5Estimate(options: {
     probabilities: number[][];

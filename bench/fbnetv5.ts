@@ -102,20 +102,23 @@ async function measureTiming(): Promise<Timing[]> {
   ];
   // archLr 0: the REINFORCE update runs (its cost is counted) but the keep-probabilities stay at 1/2, so
   // every configuration draws the same masks at the same step and the comparison is of equal networks.
-  const nets = configs.map(
-    (c) =>
-      new MultitaskNet({
+  const nets: MultitaskNet[] = [];
+  for (const c of configs) {
+    nets.push(
+      await MultitaskNet.open({
         space: o.space,
         tasks: c.tasks,
         mode: c.mode,
         lr: 0.05,
+        totalSteps: 1e9, // a flat rate: timing only
         seed: o.seed,
         threads: o.threads,
         channelsLast: o.channelsLast,
         warmupSteps: 0,
         archLr: 0,
       }),
-  );
+    );
+  }
   const rounds = configs.map(() => [] as number[]);
   const steps = num('steps');
   try {
@@ -211,11 +214,12 @@ async function marginalEffects(
   const state = JSON.parse(fs.readFileSync(path.join(searchDir, 'state.json'), 'utf8')) as {
     checkpoint: string;
   };
-  const net = new MultitaskNet({
+  const net = await MultitaskNet.open({
     space: o.space,
     tasks: TASKS,
     mode: 'importance',
     lr: o.lr,
+    totalSteps: 1e9, // evaluation only
     seed: o.seed,
     threads: o.threads,
   });

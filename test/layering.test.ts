@@ -70,7 +70,7 @@ test('the native core Session includes no search family header', () => {
   const train = path.join(LIB, '..', 'native', 'train');
   const core = fs.readdirSync(train).filter((f) => /^(session(_\w+)?\.(h|cc)|checkpoint\.cc)$/.test(f));
   const family =
-    /"(spaces\/(supernet|elastic_net|nb201_supernet|multires_net)|search\/\w+|train\/(proxyless_search|elastic_training|path_supernet))\.h"/;
+    /"(spaces\/(supernet|elastic_net|nb201_supernet|multires_net)|search\/\w+|train\/(proxyless_search|elastic_training|path_supernet|multitask_training))\.h"/;
   const found = core.flatMap((f) =>
     [...fs.readFileSync(path.join(train, f), 'utf8').matchAll(/^#include (".*")/gm)]
       .filter((m) => family.test(m[1]))

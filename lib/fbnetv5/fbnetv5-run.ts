@@ -195,9 +195,10 @@ export async function canvasSplits(
   };
 }
 
-function netFor(o: ResolvedFbnetv5Options, stepsPerEpoch: number): MultitaskNet {
+/** The multitask supernet of a search, on the core's per-step cosine schedule over the whole run. */
+function openNet(o: ResolvedFbnetv5Options, stepsPerEpoch: number): Promise<MultitaskNet> {
   const tasks = o.tasks as MultitaskTask[];
-  return new MultitaskNet({
+  return MultitaskNet.open({
     space: o.space,
     tasks,
     mode: o.mode,
@@ -210,17 +211,13 @@ function netFor(o: ResolvedFbnetv5Options, stepsPerEpoch: number): MultitaskNet 
     baselineDecay: o.baselineDecay,
     warmupSteps: o.warmupEpochs * stepsPerEpoch,
     lr: o.lr,
+    totalSteps: o.epochs * stepsPerEpoch,
     momentum: o.momentum,
     weightDecay: o.weightDecay,
     seed: o.seed,
     threads: o.threads,
     channelsLast: o.channelsLast,
   });
-}
-
-/** Cosine decay of the weight learning rate over the run, set at the start of each epoch. */
-export function epochLearningRate(lr: number, epoch: number, epochs: number): number {
-  return 0.5 * lr * (1 + Math.cos((Math.PI * epoch) / epochs));
 }
 
 const byTask = <T>(tasks: readonly string[], values: readonly T[]) =>
@@ -342,12 +339,11 @@ async function openFbnetv5({
   OpenedRun<ResolvedFbnetv5Options, Fbnetv5Record, Fbnetv5Result>
 > {
   const splits = await canvasSplits(o);
-  const net = netFor(o, Math.ceil(o.trainCanvases / o.batchSize));
+  const net = await openNet(o, Math.ceil(o.trainCanvases / o.batchSize));
   return {
     model: net,
     start: () => {},
     epoch: async (epoch) => {
-      await net.setLearningRate(epochLearningRate(o.lr, epoch, o.epochs));
       const stats = await net.trainEpoch(
         splits.train,
         o.batchSize,

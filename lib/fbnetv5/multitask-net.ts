@@ -1,9 +1,10 @@
-// A native multitask supernet (or derived network) with its training state, as TypeScript uses it:
-// every call goes through callNative, so native failures arrive as typed errors.
+// FBNetV5's multitask supernet (or a derived network) on a core Session: the session's optimizer,
+// schedule, epoch loop and checkpoints train it; its multitask extension (native/train/
+// multitask_training.h) holds the per-task keep-probabilities. Native failures arrive as typed errors.
 import type { NativeMultitaskEpoch, NativeMultitaskOptions } from '../../binding';
 import type { Dataset } from '../data/datasets';
-import { callNative, callNativeSync } from '../errors';
-import { native } from '../native';
+import { callNative } from '../errors';
+import { Session } from '../train/session';
 import { nativeCanvasSpec, type CanvasOptions } from './canvas';
 import { meanAveragePrecision, detectionsOf, meanIoU, truthsOf } from './metrics';
 import {
@@ -45,6 +46,8 @@ export interface MultitaskNetOptions {
   baselineDecay?: number;
   warmupSteps?: number;
   lr: number;
+  /** The cosine schedule's length: the learning rate decays from `lr` to 0 over this many steps. */
+  totalSteps: number;
   momentum?: number;
   weightDecay?: number;
   seed: number;
@@ -60,31 +63,34 @@ const request = (split: CanvasSplit, batchSize: number, epoch = 0) => ({
 });
 
 export class MultitaskNet {
-  private readonly handle;
-  constructor(readonly options: MultitaskNetOptions) {
-    const { space, tasks } = options;
-    const nativeOptions: NativeMultitaskOptions = {
-      space: nativeMultiresSpec(space, options.present),
-      tasks,
-      taskWeights: options.taskWeights ?? tasks.map(() => 1),
-      mode: options.mode,
-      blockMacs: Array.from({ length: blockCount(space) }, (_, b) => blockMacs(space, b)),
-      fixedMacs: tasks.map((t) => trunkMacs(space) + headMacs(space, t)),
-      targetMacs: options.targetMacs ?? tasks.map(() => 0),
-      costWeight: options.costWeight,
-      archLr: options.archLr,
-      weightClip: options.weightClip,
-      proposalFloor: options.proposalFloor,
-      baselineDecay: options.baselineDecay,
-      warmupSteps: options.warmupSteps,
-      lr: options.lr,
-      momentum: options.momentum,
-      weightDecay: options.weightDecay,
+  private constructor(
+    readonly options: MultitaskNetOptions,
+    /** The core session that trains the network (its model, optimizer, schedule and checkpoints). */
+    readonly session: Session,
+  ) {}
+
+  /** Builds the network on a new CPU session and configures its training; the session is closed on failure. */
+  static async open(options: MultitaskNetOptions): Promise<MultitaskNet> {
+    const session = new Session({
+      device: 'cpu',
+      precision: 'fp32',
       seed: options.seed,
-      threads: options.threads,
-      channelsLast: options.channelsLast,
-    };
-    this.handle = callNativeSync(() => new (native().MultitaskSearch)(nativeOptions));
+      ...(options.threads !== undefined && { threads: options.threads }),
+      ...(options.channelsLast !== undefined && { channelsLast: options.channelsLast }),
+    });
+    try {
+      await callNative(() => session.native.buildMultitask(nativeOptions(options)));
+      await session.configureTraining({
+        lr: options.lr,
+        totalSteps: options.totalSteps,
+        momentum: options.momentum ?? 0.9,
+        weightDecay: options.weightDecay ?? 4e-5,
+      });
+      return new MultitaskNet(options, session);
+    } catch (error) {
+      await session.close();
+      throw error;
+    }
   }
 
   trainEpoch(
@@ -95,16 +101,14 @@ export class MultitaskNet {
     onProgress?: (record: Record<string, number>) => void,
     progressEvery = 20,
   ): Promise<NativeMultitaskEpoch> {
-    return callNative(() =>
-      this.handle.trainEpoch({ ...request(split, batchSize, epoch), maxSteps, progressEvery }, onProgress),
-    );
+    const options = { ...request(split, batchSize, epoch), maxSteps, progressEvery };
+    return callNative(() => this.session.native.multitaskEpoch(options, onProgress));
   }
 
   /** Each task's test metric; `keep` picks the supernet's blocks (omitted: the network as built). */
   async evaluate(split: CanvasSplit, batchSize: number, keep?: BlockMask): Promise<TaskMetrics> {
-    const e = await callNative(() =>
-      this.handle.evaluate({ ...request(split, batchSize), shuffle: false, keep: keep?.map(Number) }),
-    );
+    const options = { ...request(split, batchSize), shuffle: false, keep: keep?.map(Number) };
+    const e = await callNative(() => this.session.native.evaluateMultitask(options));
     const tasks = this.options.tasks;
     const classes = this.options.space.classes + 1;
     return {
@@ -117,35 +121,50 @@ export class MultitaskNet {
   }
 
   probabilities(): Promise<number[][]> {
-    return callNative(() => this.handle.probabilities());
-  }
-
-  setLearningRate(lr: number): Promise<void> {
-    return callNative(() => this.handle.setLearningRate({ lr }));
+    return callNative(() => this.session.native.keepProbabilities());
   }
 
   setLogits(logits: number[][]): Promise<void> {
-    return callNative(() => this.handle.setLogits({ logits }));
+    return callNative(() => this.session.native.setKeepLogits({ logits }));
   }
 
   saveCheckpoint(path: string): Promise<{ globalStep: number }> {
-    return callNative(() => this.handle.save({ path }));
+    return this.session.saveCheckpoint(path);
   }
 
   loadCheckpoint(path: string): Promise<{ globalStep: number }> {
-    return callNative(() => this.handle.load({ path }));
+    return this.session.loadCheckpoint(path);
   }
 
-  stateTensors(): Promise<Record<string, Float32Array | Float64Array>> {
-    return callNative(() => this.handle.stateTensors());
+  stateTensors(): Promise<Record<string, Float32Array>> {
+    return this.session.stateTensors();
   }
 
   /** Stops the running epoch at its next step: it rejects with E_CLOSED (an abort); close() follows. */
   cancel(): void {
-    this.handle.cancel();
+    this.session.cancel();
   }
 
   close(): Promise<void> {
-    return callNative(() => this.handle.close());
+    return this.session.close();
   }
+}
+
+function nativeOptions(options: MultitaskNetOptions): NativeMultitaskOptions {
+  const { space, tasks } = options;
+  return {
+    space: nativeMultiresSpec(space, options.present),
+    tasks,
+    taskWeights: options.taskWeights ?? tasks.map(() => 1),
+    mode: options.mode,
+    blockMacs: Array.from({ length: blockCount(space) }, (_, b) => blockMacs(space, b)),
+    fixedMacs: tasks.map((t) => trunkMacs(space) + headMacs(space, t)),
+    targetMacs: options.targetMacs ?? tasks.map(() => 0),
+    costWeight: options.costWeight,
+    archLr: options.archLr,
+    weightClip: options.weightClip,
+    proposalFloor: options.proposalFloor,
+    baselineDecay: options.baselineDecay,
+    warmupSteps: options.warmupSteps,
+  };
 }

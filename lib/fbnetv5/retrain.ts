@@ -10,7 +10,6 @@ import {
   type MultiresSpace,
   type MultitaskTask,
 } from '../spaces/multires/multires-space';
-import { epochLearningRate } from './fbnetv5-run';
 
 export interface RetrainRecipe {
   epochs: number;
@@ -32,18 +31,20 @@ export async function retrainTask(
 ): Promise<number> {
   if (keep.length !== blockCount(space))
     throw invalid(`a mask needs ${blockCount(space)} flags, got ${keep.length}`);
-  const net = new MultitaskNet({
+  const batches = Math.ceil(splits.train.count / recipe.batchSize);
+  const stepsPerEpoch = recipe.maxSteps ? Math.min(recipe.maxSteps, batches) : batches;
+  const net = await MultitaskNet.open({
     space,
     tasks: [task],
     mode: 'fixed',
     present: keep,
     lr: recipe.lr,
+    totalSteps: recipe.epochs * stepsPerEpoch,
     seed: recipe.seed,
     threads: recipe.threads,
   });
   try {
     for (let epoch = 0; epoch < recipe.epochs; epoch++) {
-      await net.setLearningRate(epochLearningRate(recipe.lr, epoch, recipe.epochs));
       await net.trainEpoch(splits.train, recipe.batchSize, epoch, recipe.maxSteps ?? 0);
     }
     const metrics = await net.evaluate(splits.test, 100);

@@ -1,19 +1,18 @@
-// JS view of FBNetV5's multitask search (search/fbnetv5.h): a MultitaskSearch object with a worker
-// queue of its own, the canvas dataset's batches for inspection, the importance-weighted estimator as a
-// pure function, and a probe that runs the supernet under a mask or a derived network (float64) for the
-// supernet-equals-child test.
+// The JS Session's multitask methods (train/multitask_training.h): buildMultitask, multitaskEpoch,
+// evaluateMultitask, keepProbabilities, setKeepLogits; and free functions: the canvas dataset's batches
+// for inspection, the importance-weighted estimator as a pure function, and a probe that runs the
+// supernet under a mask or a derived network (float64) for the supernet-equals-child test.
 #include <napi.h>
 
 #include "bindings/addon_state.h"
 #include "bindings/dataset_binding.h"
 #include "bindings/js_values.h"
 #include "bindings/spec_readers.h"
-#include "boundary/async_call.h"
-#include "boundary/device_queue.h"
+#include "bindings/session_methods.h"
 #include "boundary/js_args.h"
 #include "nets/module_state.h"
 #include "nets/seeded_construction.h"
-#include "search/fbnetv5.h"
+#include "train/multitask_training.h"
 
 namespace torchnas {
 namespace {
@@ -77,12 +76,6 @@ MultitaskSpec ReadMultitaskSpec(const Napi::Object& o) {
   s.weight_clip = js::Number(o, "weightClip", s.weight_clip);
   s.proposal_floor = js::Number(o, "proposalFloor", s.proposal_floor);
   s.warmup_steps = js::Integer(o, "warmupSteps", s.warmup_steps);
-  s.lr = js::Number(o, "lr", s.lr);
-  s.momentum = js::Number(o, "momentum", s.momentum);
-  s.weight_decay = js::Number(o, "weightDecay", s.weight_decay);
-  s.seed = static_cast<uint64_t>(js::Integer(o, "seed", 0));
-  s.channels_last =
-      ReadChannelsLast(o, torch::kCPU, Precision::kFloat32);  // the multitask search runs on the CPU
   return s;
 }
 
@@ -109,194 +102,94 @@ LoaderRequest ReadLoaderRequest(const Napi::Object& o, bool shuffle) {
   return r;
 }
 
-struct MultitaskState {
-  std::shared_ptr<MultitaskSearch> search;
-  std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
-};
+Napi::Value BuildMultitask(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  MultitaskSpec spec = RunSyncValue(info.Env(), [&] {
+    MultitaskSpec s = ReadMultitaskSpec(js::ObjectArg(info, 0, "buildMultitask"));
+    s.space.heads = s.tasks;
+    s.Check();  // bad options fail here, on the caller's stack
+    return s;
+  });
+  return queue(info.Env(), [spec](Session& s) -> MakeJsValue {
+    const double parameters = static_cast<double>(MultitaskTraining::Build(s, spec));
+    return [parameters](Napi::Env env) -> Napi::Value {
+      return StatsObject(env, {{"parameters", parameters}});
+    };
+  });
+}
 
-class MultitaskBinding : public Napi::ObjectWrap<MultitaskBinding> {
- public:
-  static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "MultitaskSearch",
-        {InstanceMethod<&MultitaskBinding::TrainEpoch>("trainEpoch"),
-         InstanceMethod<&MultitaskBinding::Evaluate>("evaluate"),
-         InstanceMethod<&MultitaskBinding::Probabilities>("probabilities"),
-         InstanceMethod<&MultitaskBinding::SetLogits>("setLogits"),
-         InstanceMethod<&MultitaskBinding::SetLearningRate>("setLearningRate"),
-         InstanceMethod<&MultitaskBinding::Save>("save"), InstanceMethod<&MultitaskBinding::Load>("load"),
-         InstanceMethod<&MultitaskBinding::StateTensors>("stateTensors"),
-         InstanceMethod<&MultitaskBinding::Cancel>("cancel"),
-         InstanceMethod<&MultitaskBinding::Close>("close")});
-  }
-
-  explicit MultitaskBinding(const Napi::CallbackInfo& info) : Napi::ObjectWrap<MultitaskBinding>(info) {
-    RunSync(info.Env(), [&]() -> Napi::Value {
-      Napi::Object o = js::ObjectArg(info, 0, "MultitaskSearch");
-      MultitaskSpec spec = ReadMultitaskSpec(o);
-      spec.space.heads = spec.tasks;
-      spec.Check();  // bad options fail here, on the caller's stack
-      const int64_t threads = js::Integer(o, "threads", 0);
-      queue_ = std::make_unique<DeviceQueue>();
-      auto state = state_;
-      // Thread settings belong to the thread that sets them: build on the worker.
-      queue_->Push([state, spec, threads] {
-        if (threads > 0) at::set_num_threads(static_cast<int>(threads));
-        state->search = std::make_shared<MultitaskSearch>(spec, state->cancelled);
-      });
-      return info.Env().Undefined();
-    });
-  }
-
-  ~MultitaskBinding() override {
-    *state_->cancelled = true;
-    if (queue_) queue_->Drain();
-  }
-
- private:
-  // An abort: the running epoch stops at its next step and rejects with E_CLOSED.
-  Napi::Value Cancel(const Napi::CallbackInfo& info) {
-    *state_->cancelled = true;
+// multitaskEpoch({items, canvas, batchSize, epoch, maxSteps, progressEvery}, onProgress?)
+Napi::Value MultitaskEpoch(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  LoaderRequest request;
+  int64_t max_steps = 0, every = 20;
+  RunSync(info.Env(), [&]() -> Napi::Value {
+    Napi::Object o = js::ObjectArg(info, 0, "multitaskEpoch");
+    request = ReadLoaderRequest(o, true);
+    max_steps = js::Integer(o, "maxSteps", 0);
+    every = std::max<int64_t>(1, js::Integer(o, "progressEvery", 20));
     return info.Env().Undefined();
-  }
+  });
+  auto sink =
+      std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
+  return queue(info.Env(), [request = std::move(request), max_steps, every, sink](Session& s) -> MakeJsValue {
+    MultitaskTraining& training = MultitaskTraining::Of(s);
+    auto loader = request.Open();
+    const MultitaskStepStats st =
+        training.TrainEpoch(*loader, max_steps, every, [&](const ProgressRecord& r) { sink->Emit(r); });
+    auto probabilities = training.KeepProbabilities();
+    const int64_t global = s.global_step();
+    return [st, probabilities, global](Napi::Env env) -> Napi::Value {
+      Napi::Object out = StatsObject(env, {{"steps", static_cast<double>(st.steps)},
+                                           {"seconds", st.seconds},
+                                           {"globalStep", static_cast<double>(global)}});
+      out.Set("loss", NumberArray(env, st.loss));
+      out.Set("weight", NumberArray(env, st.weight));
+      out.Set("keptBlocks", NumberArray(env, st.kept_blocks));
+      out.Set("probabilities", Rows(env, probabilities));
+      return out;
+    };
+  });
+}
 
-  Napi::Promise Queue(Napi::Env env, std::function<MakeJsValue(MultitaskSearch&)> work) {
-    auto state = state_;
-    return QueueWork(env, *queue_, [state, work = std::move(work)]() -> MakeJsValue {
-      if (!state->search) Fail(codes::kClosed, "the multitask search failed to start or was closed");
-      return work(*state->search);
-    });
-  }
+// evaluateMultitask({items, canvas, batchSize, keep?}) -> {images, correct, confusion, detections, truths}
+Napi::Value EvaluateMultitask(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  LoaderRequest request;
+  Mask keep;
+  RunSync(info.Env(), [&]() -> Napi::Value {
+    Napi::Object o = js::ObjectArg(info, 0, "evaluateMultitask");
+    request = ReadLoaderRequest(o, false);
+    keep = ReadMask(o, "keep");
+    return info.Env().Undefined();
+  });
+  return queue(info.Env(), [request = std::move(request), keep](Session& s) -> MakeJsValue {
+    auto loader = request.Open();
+    auto eval = std::make_shared<MultitaskEval>(MultitaskTraining::Of(s).Evaluate(*loader, keep));
+    return [eval](Napi::Env env) -> Napi::Value {
+      Napi::Object out = StatsObject(env, {{"images", static_cast<double>(eval->images)},
+                                           {"correct", static_cast<double>(eval->correct)}});
+      out.Set("confusion", Float64Of(env, eval->confusion.to(torch::kFloat64)));
+      out.Set("detections", Float32Of(env, eval->detections));
+      out.Set("truths", Float32Of(env, eval->truths));
+      return out;
+    };
+  });
+}
 
-  // trainEpoch({items, canvas, batchSize, epoch, maxSteps, progressEvery}, onProgress?)
-  Napi::Value TrainEpoch(const Napi::CallbackInfo& info) {
-    LoaderRequest request;
-    int64_t max_steps = 0, every = 20;
-    RunSync(info.Env(), [&]() -> Napi::Value {
-      Napi::Object o = js::ObjectArg(info, 0, "trainEpoch");
-      request = ReadLoaderRequest(o, true);
-      max_steps = js::Integer(o, "maxSteps", 0);
-      every = std::max<int64_t>(1, js::Integer(o, "progressEvery", 20));
-      return info.Env().Undefined();
-    });
-    auto sink =
-        std::make_shared<ProgressSink>(info.Env(), info.Length() > 1 ? info[1] : info.Env().Undefined());
-    return Queue(info.Env(),
-                 [request = std::move(request), max_steps, every, sink](MultitaskSearch& s) -> MakeJsValue {
-                   auto loader = request.Open();
-                   MultitaskStepStats st =
-                       s.TrainEpoch(*loader, max_steps, [&](int64_t step, const std::vector<double>& sums) {
-                         if (step % every != 0) return;
-                         ProgressSink::Record r{{"step", static_cast<double>(step)}};
-                         for (size_t t = 0; t < sums.size(); ++t)
-                           r.emplace_back(TaskHeadName(s.spec().tasks[t]), sums[t] / step);
-                         sink->Emit(r);
-                       });
-                   auto probabilities = s.KeepProbabilities();
-                   const int64_t global = s.step();
-                   return [st, probabilities, global](Napi::Env env) -> Napi::Value {
-                     Napi::Object out = StatsObject(env, {{"steps", static_cast<double>(st.steps)},
-                                                          {"seconds", st.seconds},
-                                                          {"globalStep", static_cast<double>(global)}});
-                     out.Set("loss", NumberArray(env, st.loss));
-                     out.Set("weight", NumberArray(env, st.weight));
-                     out.Set("keptBlocks", NumberArray(env, st.kept_blocks));
-                     out.Set("probabilities", Rows(env, probabilities));
-                     return out;
-                   };
-                 });
-  }
+Napi::Value KeepProbabilities(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  return queue(info.Env(), [](Session& s) -> MakeJsValue {
+    auto rows = MultitaskTraining::Of(s).KeepProbabilities();
+    return [rows](Napi::Env env) -> Napi::Value { return Rows(env, rows); };
+  });
+}
 
-  // evaluate({items, canvas, batchSize, keep?}) -> {images, correct, confusion, detections, truths}
-  Napi::Value Evaluate(const Napi::CallbackInfo& info) {
-    LoaderRequest request;
-    Mask keep;
-    RunSync(info.Env(), [&]() -> Napi::Value {
-      Napi::Object o = js::ObjectArg(info, 0, "evaluate");
-      request = ReadLoaderRequest(o, false);
-      keep = ReadMask(o, "keep");
-      return info.Env().Undefined();
-    });
-    return Queue(info.Env(), [request = std::move(request), keep](MultitaskSearch& s) -> MakeJsValue {
-      auto loader = request.Open();
-      auto eval = std::make_shared<MultitaskEval>(s.Evaluate(*loader, keep));
-      return [eval](Napi::Env env) -> Napi::Value {
-        Napi::Object out = StatsObject(env, {{"images", static_cast<double>(eval->images)},
-                                             {"correct", static_cast<double>(eval->correct)}});
-        out.Set("confusion", Float64Of(env, eval->confusion.to(torch::kFloat64)));
-        out.Set("detections", Float32Of(env, eval->detections));
-        out.Set("truths", Float32Of(env, eval->truths));
-        return out;
-      };
-    });
-  }
-
-  Napi::Value Probabilities(const Napi::CallbackInfo& info) {
-    return Queue(info.Env(), [](MultitaskSearch& s) -> MakeJsValue {
-      auto rows = s.KeepProbabilities();
-      return [rows](Napi::Env env) -> Napi::Value { return Rows(env, rows); };
-    });
-  }
-
-  // setLogits({logits: number[][]})
-  Napi::Value SetLogits(const Napi::CallbackInfo& info) {
-    auto logits =
-        RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setLogits"), "logits"); });
-    return Queue(info.Env(), [logits](MultitaskSearch& s) -> MakeJsValue {
-      s.SetLogits(logits);
-      return NoResult();
-    });
-  }
-
-  Napi::Value SetLearningRate(const Napi::CallbackInfo& info) {
-    const double lr =
-        RunSyncValue(info.Env(), [&] { return js::Number(js::ObjectArg(info, 0, "setLearningRate"), "lr"); });
-    return Queue(info.Env(), [lr](MultitaskSearch& s) -> MakeJsValue {
-      s.SetLearningRate(lr);
-      return NoResult();
-    });
-  }
-
-  Napi::Value Save(const Napi::CallbackInfo& info) {
-    return CheckpointCall(info, "save", [](MultitaskSearch& s, const std::string& path) { s.Save(path); });
-  }
-
-  Napi::Value Load(const Napi::CallbackInfo& info) {
-    return CheckpointCall(info, "load", [](MultitaskSearch& s, const std::string& path) { s.Load(path); });
-  }
-
-  // save/load({path}) -> {globalStep}: the step the network is at afterwards.
-  Napi::Value CheckpointCall(const Napi::CallbackInfo& info, const char* what,
-                             std::function<void(MultitaskSearch&, const std::string&)> call) {
-    const std::string path =
-        RunSyncValue(info.Env(), [&] { return js::String(js::ObjectArg(info, 0, what), "path"); });
-    return Queue(info.Env(), [path, call](MultitaskSearch& s) -> MakeJsValue {
-      call(s, path);
-      const double step = static_cast<double>(s.step());
-      return [step](Napi::Env env) -> Napi::Value { return StatsObject(env, {{"globalStep", step}}); };
-    });
-  }
-
-  Napi::Value StateTensors(const Napi::CallbackInfo& info) {
-    return Queue(info.Env(), [](MultitaskSearch& s) -> MakeJsValue {
-      auto tensors = std::make_shared<std::vector<std::pair<std::string, torch::Tensor>>>(
-          ModuleStateTensors(*s.net(), torch::kFloat32));
-      return [tensors](Napi::Env env) -> Napi::Value { return NamedArrays(env, *tensors); };
-    });
-  }
-
-  // close(): finishes queued work, then frees the network.
-  Napi::Value Close(const Napi::CallbackInfo& info) {
-    auto state = state_;
-    return QueueWork(info.Env(), *queue_, [state]() -> MakeJsValue {
-      state->search.reset();
-      return NoResult();
-    });
-  }
-
-  std::shared_ptr<MultitaskState> state_ = std::make_shared<MultitaskState>();
-  std::unique_ptr<DeviceQueue> queue_;
-};
+// setKeepLogits({logits: number[][]})
+Napi::Value SetKeepLogits(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto logits =
+      RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setKeepLogits"), "logits"); });
+  return queue(info.Env(), [logits](Session& s) -> MakeJsValue {
+    MultitaskTraining::Of(s).SetLogits(logits);
+    return NoResult();
+  });
+}
 
 // canvasBatch({items, canvas, indices}) -> {images, labels, segments, boxes, boxLabels} (typed arrays)
 Napi::Value CanvasBatchOf(const Napi::CallbackInfo& info) {
@@ -382,8 +275,16 @@ Napi::Value MultiresProbe(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+const std::vector<NamedSessionMethod>& MultitaskSessionMethods() {
+  static const std::vector<NamedSessionMethod> methods = {{"buildMultitask", &BuildMultitask},
+                                                          {"multitaskEpoch", &MultitaskEpoch},
+                                                          {"evaluateMultitask", &EvaluateMultitask},
+                                                          {"keepProbabilities", &KeepProbabilities},
+                                                          {"setKeepLogits", &SetKeepLogits}};
+  return methods;
+}
+
 Napi::Object InitMultitaskBinding(Napi::Env env, Napi::Object exports) {
-  exports.Set("MultitaskSearch", MultitaskBinding::Define(env));
   exports.Set("canvasBatch", Napi::Function::New(env, CanvasBatchOf, "canvasBatch"));
   exports.Set("fbnetv5Estimate", Napi::Function::New(env, Fbnetv5Estimate, "fbnetv5Estimate"));
   exports.Set("multiresProbe", Napi::Function::New(env, MultiresProbe, "multiresProbe"));

@@ -124,6 +124,12 @@ MultiresNetImpl::MultiresNetImpl(MultiresSpec spec) : spec_(std::move(spec)) {
   }
 }
 
+torch::Tensor MultiresNetImpl::forward(const torch::Tensor& x) {
+  if (!HasHead(TaskHead::kClassify))
+    Fail(codes::kState, "this multitask network has no classification head, the one a plain forward runs");
+  return Forward(x, {}, {TaskHead::kClassify}).logits;
+}
+
 bool MultiresNetImpl::HasHead(TaskHead head) const {
   return std::find(spec_.heads.begin(), spec_.heads.end(), head) != spec_.heads.end();
 }

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "nets/model.h"
 #include "ops/conv_bn_act.h"
 #include "ops/mbconv.h"
 
@@ -52,9 +53,12 @@ struct MultitaskOutputs {
 // The detection head's output stride (input pixels per heatmap cell).
 constexpr int64_t kDetectStride = 2;
 
-class MultiresNetImpl : public torch::nn::Module {
+// A session's model (nets/model.h): its plain forward is the classification head on every present
+// block, so the core's evaluation and probes apply; the multitask search calls Forward.
+class MultiresNetImpl : public Model {
  public:
   explicit MultiresNetImpl(MultiresSpec spec);
+  torch::Tensor forward(const torch::Tensor& x) override;
   // `keep`: one flag per block of the spec (the supernet's mask); empty keeps every present block.
   // Only the heads in `heads` run (empty: all built heads).
   MultitaskOutputs Forward(const torch::Tensor& x, const std::vector<bool>& keep = {},

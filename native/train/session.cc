@@ -127,29 +127,18 @@ EpochStats Session::TrainEpoch(std::shared_ptr<const DatasetView> data, LoaderOp
 
 EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                              int64_t progress_every, const ProgressFn& progress, const EpochHooks& hooks) {
-  Model& model = RequireModel();
-  RequireOptimizer();
+  RequireModel();
   loader.pin_memory = options_.exec.device.is_cuda();
   ShardLoader(loader);
   BatchLoader batches(data, loader);
-  // Past the schedule's end the learning rate is its final value (0 by default): refuse rather than
-  // train on silently with it.
-  if (global_step_ + batches.batches() > schedule_.total_steps) {
-    Fail(codes::kState,
-         "this epoch takes " + std::to_string(batches.batches()) + " steps but the schedule has " +
-             std::to_string(std::max<int64_t>(0, schedule_.total_steps - global_step_)) +
-             " left (totalSteps " + std::to_string(schedule_.total_steps) + ", at step " +
-             std::to_string(global_step_) + "): call configureTraining with a larger totalSteps to train on");
-  }
-  model.train();
-
   const auto start = std::chrono::steady_clock::now();
   const auto device = options_.exec.device;
   torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat64).device(device));
   torch::Tensor correct = torch::zeros({}, torch::TensorOptions().dtype(torch::kLong).device(device));
   EpochStats stats;
-  while (auto batch = batches.Next()) {
-    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
+  const auto step = [&](int64_t) {
+    auto batch = batches.Next();
+    if (!batch) return false;
     torch::Tensor x = PrepareInput(batch->images, options_.exec);
     torch::Tensor y = batch->labels.to(device, /*non_blocking=*/true);
     if (hooks.before_step) hooks.before_step();
@@ -160,33 +149,56 @@ EpochStats Session::RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOpti
     loss_sum += loss.to(torch::kFloat64) * x.size(0);
     correct += logits.argmax(1).eq(y).sum();
     if (hooks.after_step) hooks.after_step(stats.steps);
-
-    const bool last = stats.steps == batches.batches();
-    if (last || (progress_every > 0 && stats.steps % progress_every == 0)) {
-      // Over every rank's shard, so all ranks report (and stop on a NaN) alike.
-      const std::vector<double> sums =
-          SumOverRanks({loss_sum.item<double>(), static_cast<double>(correct.item<int64_t>()),
-                        static_cast<double>(stats.images)});
-      stats.loss = sums[0] / sums[2];
-      stats.top1 = sums[1] / sums[2];
-      FailIfNotFinite(stats.loss, global_step_);
-      stats.seconds = Seconds(start);
-      if (progress) {
-        const double images = static_cast<double>(stats.images) * static_cast<double>(DistributedWorld());
-        ProgressRecord record{{"step", static_cast<double>(stats.steps)},
-                              {"steps", static_cast<double>(batches.batches())},
-                              {"globalStep", static_cast<double>(global_step_)},
-                              {"loss", stats.loss},
-                              {"top1", stats.top1},
-                              {"lr", stats.lr},
-                              {"imagesPerSecond", images / std::max(stats.seconds, 1e-9)}};
-        if (grad_buckets_) record.emplace_back("allReduceSeconds", grad_buckets_->exposed_seconds());
-        if (hooks.extend_progress) hooks.extend_progress(record);
-        progress(record);
-      }
-    }
-  }
+    return true;
+  };
+  const auto report = [&](int64_t) {
+    // Over every rank's shard, so all ranks report (and stop on a NaN) alike.
+    const std::vector<double> sums =
+        SumOverRanks({loss_sum.item<double>(), static_cast<double>(correct.item<int64_t>()),
+                      static_cast<double>(stats.images)});
+    stats.loss = sums[0] / sums[2];
+    stats.top1 = sums[1] / sums[2];
+    FailIfNotFinite(stats.loss, global_step_);
+    stats.seconds = Seconds(start);
+    if (!progress) return;
+    const double images = static_cast<double>(stats.images) * static_cast<double>(DistributedWorld());
+    ProgressRecord record{{"step", static_cast<double>(stats.steps)},
+                          {"steps", static_cast<double>(batches.batches())},
+                          {"globalStep", static_cast<double>(global_step_)},
+                          {"loss", stats.loss},
+                          {"top1", stats.top1},
+                          {"lr", stats.lr},
+                          {"imagesPerSecond", images / std::max(stats.seconds, 1e-9)}};
+    if (grad_buckets_) record.emplace_back("allReduceSeconds", grad_buckets_->exposed_seconds());
+    if (hooks.extend_progress) hooks.extend_progress(record);
+    progress(record);
+  };
+  RunSteps(batches.batches(), progress_every, step, report);
   return stats;
+}
+
+void Session::RunSteps(int64_t steps, int64_t progress_every, const std::function<bool(int64_t)>& step,
+                       const std::function<void(int64_t)>& report) {
+  Model& model = RequireModel();
+  RequireOptimizer();
+  // Past the schedule's end the learning rate is its final value (0 by default): refuse rather than
+  // train on silently with it.
+  if (global_step_ + steps > schedule_.total_steps) {
+    Fail(codes::kState, "this epoch takes " + std::to_string(steps) + " steps but the schedule has " +
+                            std::to_string(std::max<int64_t>(0, schedule_.total_steps - global_step_)) +
+                            " left (totalSteps " + std::to_string(schedule_.total_steps) + ", at step " +
+                            std::to_string(global_step_) +
+                            "): call configureTraining with a larger totalSteps to train on");
+  }
+  model.train();
+  int64_t done = 0, reported = 0;
+  while (done < steps) {
+    if (*options_.cancelled) Fail(codes::kClosed, "the session was closed during training");
+    if (!step(done + 1)) break;
+    ++done;
+    if (done == steps || (progress_every > 0 && done % progress_every == 0)) report(reported = done);
+  }
+  if (done > reported) report(done);  // the batches ran out before `steps`
 }
 
 EvalStats Session::Evaluate(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {

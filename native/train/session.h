@@ -173,6 +173,12 @@ class Session {
   void RestartOptimizer();
   EpochStats RunEpoch(std::shared_ptr<const DatasetView> data, LoaderOptions loader, int64_t progress_every,
                       const ProgressFn& progress, const EpochHooks& hooks);
+  // The frame of every training epoch, whatever its batches: the optimizer and the schedule's room
+  // for `steps` steps checked, the model in training mode, then `step(i)` for i = 1.. after a
+  // cancellation check each (it returns false when its batches ran out), and `report(i)` after every
+  // `progress_every`-th step and the last.
+  void RunSteps(int64_t steps, int64_t progress_every, const std::function<bool(int64_t)>& step,
+                const std::function<void(int64_t)>& report);
   EvalStats EvaluateWith(std::shared_ptr<const DatasetView> data, LoaderOptions loader,
                          const std::function<torch::Tensor(const torch::Tensor&)>& forward);
   // One batch: eval-mode logits, then train-mode loss and backward; gradients are left in place.

@@ -15,6 +15,9 @@ import {
   readDerivedArchitecture,
   type CanvasSplit,
 } from '../../lib/fbnetv5';
+import { callNative } from '../../lib/errors';
+import { nativeMultiresSpec } from '../../lib/spaces/multires/multires-space';
+import { Session } from '../../lib/train/session';
 import { tempDir, FASHION_DIR } from '../helpers/fixtures';
 
 const space = resolveMultiresSpace({
@@ -35,12 +38,13 @@ beforeAll(async () => {
 });
 
 const tasks = ['cls', 'seg', 'det'] as const;
-const make = (options: Partial<ConstructorParameters<typeof MultitaskNet>[0]> = {}) =>
-  new MultitaskNet({
+const make = (options: Partial<Parameters<typeof MultitaskNet.open>[0]> = {}) =>
+  MultitaskNet.open({
     space,
     tasks: [...tasks],
     mode: 'importance',
     lr: 0.05,
+    totalSteps: 24,
     seed: 4,
     threads: 1,
     warmupSteps: 3,
@@ -49,23 +53,23 @@ const make = (options: Partial<ConstructorParameters<typeof MultitaskNet>[0]> = 
 
 describe('FBNetV5 search step', () => {
   test('resume is exact: one run of two epochs equals one epoch, a checkpoint, a new object and one more', async () => {
-    const whole = make();
+    const whole = await make();
     await whole.trainEpoch(train, 16, 0);
     const end = await whole.trainEpoch(train, 16, 1);
     const stateA = await whole.stateTensors();
     await whole.close();
     const dir = tempDir();
-    const first = make();
+    const first = await make();
     await first.trainEpoch(train, 16, 0);
     await first.saveCheckpoint(path.join(dir, 'c.pt'));
     await first.close();
-    const second = make();
+    const second = await make();
     expect((await second.loadCheckpoint(path.join(dir, 'c.pt'))).globalStep).toBe(6);
     const resumed = await second.trainEpoch(train, 16, 1);
     const stateB = await second.stateTensors();
     await second.close();
     // Without the checkpoint the same epoch goes elsewhere: the comparison below can fail.
-    const fresh = make();
+    const fresh = await make();
     const unresumed = await fresh.trainEpoch(train, 16, 1);
     await fresh.close();
     expect(unresumed.loss).not.toEqual(end.loss);
@@ -78,20 +82,51 @@ describe('FBNetV5 search step', () => {
 
   test('a checkpoint of another task list, or none, is a typed error', async () => {
     const dir = tempDir();
-    const three = make();
+    const three = await make();
     await three.saveCheckpoint(path.join(dir, 'three.pt'));
     await three.close();
-    const one = make({ tasks: ['cls'] });
+    const one = await make({ tasks: ['cls'] });
     await expect(one.loadCheckpoint(path.join(dir, 'three.pt'))).rejects.toMatchObject({ code: 'E_DATA' });
     await expect(one.loadCheckpoint(path.join(dir, 'three.pt'))).rejects.toThrow(
-      /cannot be loaded into this multitask network/,
+      /cannot be loaded into this network/,
     );
     await expect(one.loadCheckpoint(path.join(dir, 'none.pt'))).rejects.toMatchObject({ code: 'E_IO' });
     await one.close();
   });
 
+  test('the multitask network is refused on a session it cannot honour, with what to change', async () => {
+    const session = new Session({ device: 'cpu', precision: 'fp64', threads: 1 });
+    const net = await make();
+    const spec = {
+      space: nativeMultiresSpec(space),
+      tasks: [...tasks],
+      taskWeights: [1, 1, 1],
+      blockMacs: Array(blockCount(space)).fill(1),
+      fixedMacs: [1, 1, 1],
+      targetMacs: [0, 0, 0],
+    };
+    await expect(session.native.buildMultitask(spec)).rejects.toThrow(/CPU in float32.*precision 'fp32'/);
+    await session.close();
+    // A multitask checkpoint restores the keep-probabilities, and a session whose model is no multitask
+    // network says which call it lacks.
+    const dir = tempDir();
+    await net.setLogits(tasks.map(() => Array(blockCount(space)).fill(2)));
+    await net.saveCheckpoint(path.join(dir, 'c.pt'));
+    await net.setLogits(tasks.map(() => Array(blockCount(space)).fill(0)));
+    await net.loadCheckpoint(path.join(dir, 'c.pt'));
+    for (const row of await net.probabilities())
+      for (const p of row) expect(p).toBeCloseTo(1 / (1 + Math.exp(-2)), 12);
+    await net.close();
+    const plain = new Session({ device: 'cpu', threads: 1 });
+    await expect(callNative(() => plain.native.keepProbabilities())).rejects.toMatchObject({
+      code: 'E_STATE',
+      message: expect.stringMatching(/buildMultitask/),
+    });
+    await plain.close();
+  });
+
   test("a MACs target below every mask pushes every task's keep-probabilities down", async () => {
-    const net = make({
+    const net = await make({
       warmupSteps: 0,
       costWeight: 20,
       archLr: 0.3,
@@ -105,7 +140,7 @@ describe('FBNetV5 search step', () => {
   });
 
   test('the naive mode trains every task with its own mask; every loss is finite and falls', async () => {
-    const net = make({ mode: 'naive', warmupSteps: 0 });
+    const net = await make({ mode: 'naive', warmupSteps: 0 });
     const first = await net.trainEpoch(train, 16, 0);
     let last = first;
     for (let epoch = 1; epoch < 4; epoch++) last = await net.trainEpoch(train, 16, epoch);

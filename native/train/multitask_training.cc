@@ -1,17 +1,14 @@
-#include "search/fbnetv5.h"
+#include "train/multitask_training.h"
 
 #include <algorithm>
 #include <chrono>
-#include <unistd.h>
 #include <cmath>
 
 #include "common/error.h"
 #include "common/device.h"
 #include "data/seeded_random.h"
 #include "nets/seeded_construction.h"
-#include "train/checkpoint.h"
 #include "train/multitask_loss.h"
-#include "train/optimizer.h"
 
 namespace torchnas {
 
@@ -34,9 +31,6 @@ void MultitaskSpec::Check() const {
 }
 
 namespace {
-// The multitask search runs on the CPU; channels_last input when asked (weights are converted once).
-const ExecutionConfig kChannelsLastCpu{torch::kCPU, Precision::kFloat32, true};
-
 const uint64_t kMaskStream = 0xFB5E7A5Cull;
 
 std::vector<double> Row(const torch::Tensor& t) {
@@ -52,15 +46,9 @@ void RequireFinite(const torch::Tensor& loss, TaskHead task, int64_t step) {
 
 }  // namespace
 
-MultitaskSearch::MultitaskSearch(MultitaskSpec spec, std::shared_ptr<std::atomic<bool>> cancelled)
-    : spec_(std::move(spec)), cancelled_(std::move(cancelled)) {
-  spec_.space.heads = spec_.tasks;
-  spec_.Check();
-  net_ = ConstructSeeded(spec_.seed, [&] { return MultiresNet(spec_.space); });
-  if (spec_.channels_last) ToChannelsLast(*net_);
-  OptimizerSpec optimizer;
-  optimizer.lr = spec_.lr, optimizer.momentum = spec_.momentum, optimizer.weight_decay = spec_.weight_decay;
-  optimizer_ = MakeOptimizer(*net_, optimizer);
+MultitaskTraining::MultitaskTraining(Session& session, std::shared_ptr<MultiresNetImpl> net,
+                                     MultitaskSpec spec)
+    : session_(session), net_(std::move(net)), spec_(std::move(spec)), seed_(session.options().seed) {
   const int64_t t = static_cast<int64_t>(spec_.tasks.size());
   logits_ = torch::zeros({t, spec_.space.blocks()}, torch::kFloat64);
   baseline_ = torch::full({t}, std::nan(""), torch::kFloat64);
@@ -68,14 +56,37 @@ MultitaskSearch::MultitaskSearch(MultitaskSpec spec, std::shared_ptr<std::atomic
   weight_mean_ = torch::ones({t}, torch::kFloat64);
 }
 
-std::vector<std::vector<double>> MultitaskSearch::KeepProbabilities() const {
+MultitaskTraining& MultitaskTraining::Of(Session& session) {
+  return session.Extension<MultitaskTraining>([]() -> std::shared_ptr<MultitaskTraining> {
+    Fail(codes::kState, "the session has no multitask network: call buildMultitask first");
+  });
+}
+
+int64_t MultitaskTraining::Build(Session& session, MultitaskSpec spec) {
+  const ExecutionConfig& exec = session.exec();
+  if (!exec.device.is_cpu() || exec.precision != Precision::kFloat32)
+    Fail(codes::kInvalidArgument,
+         "the multitask network runs on the CPU in float32 for now: open its session with device 'cpu' and "
+         "precision 'fp32'");
+  session.RequireSingleProcess("the multitask search");
+  spec.space.heads = spec.tasks;
+  spec.Check();
+  auto net =
+      ConstructSeeded(session.options().seed, [&] { return std::make_shared<MultiresNetImpl>(spec.space); });
+  const int64_t parameters = session.InstallModel(net);
+  session.Extension<MultitaskTraining>(
+      [&] { return std::make_shared<MultitaskTraining>(session, std::move(net), std::move(spec)); });
+  return parameters;
+}
+
+std::vector<std::vector<double>> MultitaskTraining::KeepProbabilities() const {
   const torch::Tensor p = torch::sigmoid(logits_);
   std::vector<std::vector<double>> out;
   for (int64_t t = 0; t < p.size(0); ++t) out.push_back(Row(p[t].contiguous()));
   return out;
 }
 
-void MultitaskSearch::SetLogits(const std::vector<std::vector<double>>& logits) {
+void MultitaskTraining::SetLogits(const std::vector<std::vector<double>>& logits) {
   Require(static_cast<int64_t>(logits.size()) == logits_.size(0), "one row of logits per task");
   for (size_t t = 0; t < logits.size(); ++t) {
     Require(static_cast<int64_t>(logits[t].size()) == logits_.size(1), "one logit per block");
@@ -84,18 +95,14 @@ void MultitaskSearch::SetLogits(const std::vector<std::vector<double>>& logits) 
   }
 }
 
-void MultitaskSearch::SetLearningRate(double lr) {
-  for (auto& group : optimizer_->param_groups()) group.options().set_lr(lr);
-}
-
-Mask MultitaskSearch::DrawMask(const std::vector<double>& q, uint64_t stream) const {
-  SeededRandom rng(DeriveSeed(spec_.seed ^ kMaskStream, stream));
+Mask MultitaskTraining::DrawMask(const std::vector<double>& q, uint64_t stream) const {
+  SeededRandom rng(DeriveSeed(seed_ ^ kMaskStream, stream));
   Mask mask(q.size());
   for (size_t b = 0; b < q.size(); ++b) mask[b] = rng.Uniform() < q[b];
   return mask;
 }
 
-double MultitaskSearch::Reward(size_t task, double loss, const Mask& mask) const {
+double MultitaskTraining::Reward(size_t task, double loss, const Mask& mask) const {
   const double target = spec_.target_macs[task];
   if (target <= 0 || spec_.cost_weight == 0) return loss;
   double macs = spec_.fixed_macs[task];
@@ -105,7 +112,7 @@ double MultitaskSearch::Reward(size_t task, double loss, const Mask& mask) const
 
 // Advantage against an EMA baseline, divided by an EMA of its own magnitude so that one arch_lr suits
 // tasks whose losses differ in scale; the first reward only seeds the baseline.
-void MultitaskSearch::UpdateDistribution(size_t task, const Mask& mask, double reward, double weight) {
+void MultitaskTraining::UpdateDistribution(size_t task, const Mask& mask, double reward, double weight) {
   const int64_t t = static_cast<int64_t>(task);
   const double decay = spec_.baseline_decay;
   double baseline = baseline_[t].item<double>();
@@ -120,14 +127,25 @@ void MultitaskSearch::UpdateDistribution(size_t task, const Mask& mask, double r
   for (size_t b = 0; b < g.size(); ++b) logits_[t][static_cast<int64_t>(b)] -= spec_.arch_lr * g[b];
 }
 
-void MultitaskSearch::ImportanceStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+void MultitaskTraining::Step(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats) {
+  switch (spec_.mode) {
+    case MultitaskMode::kImportance:
+      return ImportanceStep(batch, step, stats);
+    case MultitaskMode::kNaive:
+      return NaiveStep(batch, step, stats);
+    case MultitaskMode::kFixed:
+      return FixedStep(batch, step, stats);
+  }
+}
+
+void MultitaskTraining::ImportanceStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats) {
   const size_t tasks = spec_.tasks.size();
   const auto probs = KeepProbabilities();
   std::vector<double> weight(tasks, 1.0);
   Mask mask;
-  if (searching()) {
+  if (Searching(step)) {
     const std::vector<double> q = ProposalOf(probs, spec_.proposal_floor);
-    mask = DrawMask(q, static_cast<uint64_t>(step_));
+    mask = DrawMask(q, static_cast<uint64_t>(step));
     for (size_t t = 0; t < tasks; ++t) {
       const int64_t i = static_cast<int64_t>(t);
       const double raw = std::exp(LogImportanceWeight(probs[t], q, mask));
@@ -136,93 +154,90 @@ void MultitaskSearch::ImportanceStep(const CanvasBatch& batch, MultitaskStepStat
       weight[t] = std::min(spec_.weight_clip, raw / weight_mean_[i].item<double>());
     }
   } else {
-    mask = DrawMask(std::vector<double>(probs[0].size(), 0.5), static_cast<uint64_t>(step_));
+    mask = DrawMask(std::vector<double>(probs[0].size(), 0.5), static_cast<uint64_t>(step));
   }
-  const std::vector<double> losses =
-      WeightedStep(net_->Forward(batch.images, mask, spec_.tasks), batch, weight);
+  const std::vector<double> losses = WeightedStep(batch, mask, step, weight);
   const double kept = static_cast<double>(std::count(mask.begin(), mask.end(), true));
   for (size_t t = 0; t < tasks; ++t) {
     stats.loss[t] += losses[t], stats.weight[t] += weight[t], stats.kept_blocks[t] += kept;
-    if (searching()) UpdateDistribution(t, mask, Reward(t, losses[t], mask), weight[t]);
+    if (Searching(step)) UpdateDistribution(t, mask, Reward(t, losses[t], mask), weight[t]);
   }
 }
 
-void MultitaskSearch::NaiveStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+void MultitaskTraining::NaiveStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats) {
   const size_t tasks = spec_.tasks.size();
   const auto probs = KeepProbabilities();
   std::vector<Mask> masks;
   std::vector<double> losses;
-  for (size_t t = 0; t < tasks; ++t) {
-    const std::vector<double> q = searching() ? probs[t] : std::vector<double>(probs[t].size(), 0.5);
-    masks.push_back(DrawMask(q, static_cast<uint64_t>(step_) * tasks + t));
-    const MultitaskOutputs out = net_->Forward(batch.images, masks.back(), {spec_.tasks[t]});
-    const torch::Tensor loss = TaskLoss(spec_.tasks[t], out, batch);
-    RequireFinite(loss, spec_.tasks[t], step_);
-    (spec_.task_weights[t] * loss).backward();
-    losses.push_back(loss.item<double>());
-  }
-  optimizer_->step();
+  session_.OptimizerStep(batch.images, batch.labels, /*overlap=*/false, [&](const MicroBatchList&) {
+    for (size_t t = 0; t < tasks; ++t) {
+      const std::vector<double> q = Searching(step) ? probs[t] : std::vector<double>(probs[t].size(), 0.5);
+      masks.push_back(DrawMask(q, static_cast<uint64_t>(step) * tasks + t));
+      const MultitaskOutputs out = net_->Forward(batch.images, masks.back(), {spec_.tasks[t]});
+      const torch::Tensor loss = TaskLoss(spec_.tasks[t], out, batch);
+      RequireFinite(loss, spec_.tasks[t], step);
+      (spec_.task_weights[t] * loss).backward();
+      losses.push_back(loss.item<double>());
+    }
+  });
   for (size_t t = 0; t < tasks; ++t) {
     const double kept = static_cast<double>(std::count(masks[t].begin(), masks[t].end(), true));
     stats.loss[t] += losses[t], stats.weight[t] += 1.0, stats.kept_blocks[t] += kept;
-    if (searching()) UpdateDistribution(t, masks[t], Reward(t, losses[t], masks[t]), 1.0);
+    if (Searching(step)) UpdateDistribution(t, masks[t], Reward(t, losses[t], masks[t]), 1.0);
   }
 }
 
-void MultitaskSearch::FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats) {
+void MultitaskTraining::FixedStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats) {
   const std::vector<double> ones(spec_.tasks.size(), 1.0);
-  const std::vector<double> losses = WeightedStep(net_->Forward(batch.images, {}, spec_.tasks), batch, ones);
+  const std::vector<double> losses = WeightedStep(batch, {}, step, ones);
   for (size_t t = 0; t < losses.size(); ++t) stats.loss[t] += losses[t], stats.weight[t] += 1.0;
 }
 
 // One weight step on the sum over tasks of task weight x `weight` x loss, from one forward with every
-// head; returns each task's loss.
-std::vector<double> MultitaskSearch::WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch,
-                                                  const std::vector<double>& weight) {
-  std::vector<torch::Tensor> losses;
-  torch::Tensor total = torch::zeros({}, batch.images.options());
-  for (size_t t = 0; t < spec_.tasks.size(); ++t) {
-    losses.push_back(TaskLoss(spec_.tasks[t], out, batch));
-    RequireFinite(losses.back(), spec_.tasks[t], step_);
-    total = total + spec_.task_weights[t] * weight[t] * losses.back();
-  }
-  total.backward();
-  optimizer_->step();
+// head on the blocks `mask` keeps; returns each task's loss.
+std::vector<double> MultitaskTraining::WeightedStep(const CanvasBatch& batch, const Mask& mask, int64_t step,
+                                                    const std::vector<double>& weight) {
   std::vector<double> values;
-  for (const auto& loss : losses) values.push_back(loss.item<double>());
+  session_.OptimizerStep(batch.images, batch.labels, /*overlap=*/false, [&](const MicroBatchList&) {
+    const MultitaskOutputs out = net_->Forward(batch.images, mask, spec_.tasks);
+    torch::Tensor total = torch::zeros({}, batch.images.options());
+    for (size_t t = 0; t < spec_.tasks.size(); ++t) {
+      const torch::Tensor loss = TaskLoss(spec_.tasks[t], out, batch);
+      RequireFinite(loss, spec_.tasks[t], step);
+      total = total + spec_.task_weights[t] * weight[t] * loss;
+      values.push_back(loss.item<double>());
+    }
+    total.backward();
+  });
   return values;
 }
 
-MultitaskStepStats MultitaskSearch::TrainEpoch(
-    CanvasLoader& loader, int64_t max_steps,
-    const std::function<void(int64_t, const std::vector<double>&)>& progress) {
+MultitaskStepStats MultitaskTraining::TrainEpoch(CanvasLoader& loader, int64_t max_steps,
+                                                 int64_t progress_every, const ProgressFn& progress) {
+  session_.RequireSingleProcess("the multitask search");
   const size_t tasks = spec_.tasks.size();
+  const int64_t steps = max_steps > 0 ? std::min(max_steps, loader.batches()) : loader.batches();
   MultitaskStepStats stats;
   stats.loss.assign(tasks, 0.0), stats.weight.assign(tasks, 0.0), stats.kept_blocks.assign(tasks, 0.0);
   const auto start = std::chrono::steady_clock::now();
-  net_->train();
-  while (max_steps <= 0 || stats.steps < max_steps) {
-    if (cancelled_ && *cancelled_) Fail(codes::kClosed, "the multitask run was closed during training");
+  const auto step = [&](int64_t) {
     std::optional<CanvasBatch> batch = loader.Next();
-    if (!batch) break;
-    if (spec_.channels_last) batch->images = PrepareInput(batch->images, kChannelsLastCpu);
-    // Gradients cleared to undefined, not zeroed: blocks a mask drops take no step (no decay, no
-    // momentum), and a resumed run, whose parameters hold no gradient yet, steps exactly alike.
-    ClearGradients(*optimizer_);
-    switch (spec_.mode) {
-      case MultitaskMode::kImportance:
-        ImportanceStep(*batch, stats);
-        break;
-      case MultitaskMode::kNaive:
-        NaiveStep(*batch, stats);
-        break;
-      case MultitaskMode::kFixed:
-        FixedStep(*batch, stats);
-        break;
-    }
-    ++step_, ++stats.steps;
-    if (progress) progress(stats.steps, stats.loss);
-  }
+    if (!batch) return false;
+    batch->images = PrepareInput(batch->images, session_.exec());
+    Step(*batch, session_.global_step(), stats);  // the step before it counts
+    ++stats.steps;
+    return true;
+  };
+  const auto report = [&](int64_t done) {
+    if (!progress) return;
+    ProgressRecord record{{"step", static_cast<double>(done)},
+                          {"steps", static_cast<double>(steps)},
+                          {"globalStep", static_cast<double>(session_.global_step())}};
+    for (size_t t = 0; t < tasks; ++t)
+      record.emplace_back(TaskHeadName(spec_.tasks[t]), stats.loss[t] / done);
+    progress(record);
+  };
+  session_.RunSteps(steps, progress_every, step, report);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   for (size_t t = 0; t < tasks; ++t) {
     const double n = static_cast<double>(std::max<int64_t>(1, stats.steps));
@@ -231,7 +246,7 @@ MultitaskStepStats MultitaskSearch::TrainEpoch(
   return stats;
 }
 
-MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) {
+MultitaskEval MultitaskTraining::Evaluate(CanvasLoader& loader, const Mask& keep) {
   torch::NoGradGuard no_grad;
   net_->eval();
   const int64_t classes = spec_.space.classes;
@@ -243,7 +258,7 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
     return std::find(spec_.tasks.begin(), spec_.tasks.end(), h) != spec_.tasks.end();
   };
   while (std::optional<CanvasBatch> batch = loader.Next()) {
-    if (spec_.channels_last) batch->images = PrepareInput(batch->images, kChannelsLastCpu);
+    batch->images = PrepareInput(batch->images, session_.exec());
     const MultitaskOutputs out = net_->Forward(batch->images, keep, spec_.tasks);
     const int64_t offset = eval.images, b_count = batch->labels.size(0);
     if (has(TaskHead::kClassify))
@@ -275,42 +290,27 @@ MultitaskEval MultitaskSearch::Evaluate(CanvasLoader& loader, const Mask& keep) 
   return eval;
 }
 
-void MultitaskSearch::Save(const std::string& path) {
-  torch::serialize::OutputArchive root, model, optimizer;
-  net_->save(model);
-  optimizer_->save(optimizer);
-  root.write("model", model);
-  root.write("optimizer", optimizer);
-  root.write("logits", logits_);
-  root.write("baseline", baseline_);
-  root.write("scale", scale_);
-  root.write("weight_mean", weight_mean_);
-  root.write("step", torch::tensor(step_, torch::kInt64));
-  WriteArchiveAtomically(root, path);
+void MultitaskTraining::Save(torch::serialize::OutputArchive& root) const {
+  torch::serialize::OutputArchive part;
+  part.write("logits", logits_);
+  part.write("baseline", baseline_);
+  part.write("scale", scale_);
+  part.write("weight_mean", weight_mean_);
+  root.write("multitask", part);
 }
 
-void MultitaskSearch::Load(const std::string& path) {
-  if (::access(path.c_str(), R_OK) != 0)
-    Fail(codes::kIo, "checkpoint '" + path + "' does not exist or is not readable");
-  try {
-    torch::serialize::InputArchive root, model, optimizer;
-    root.load_from(path);
-    root.read("model", model);
-    root.read("optimizer", optimizer);
-    net_->load(model);
-    optimizer_->load(optimizer);
-    torch::Tensor step;
-    root.read("logits", logits_);
-    root.read("baseline", baseline_);
-    root.read("scale", scale_);
-    root.read("weight_mean", weight_mean_);
-    root.read("step", step);
-    step_ = step.item<int64_t>();
-  } catch (const c10::Error& e) {
-    Fail(codes::kData, "checkpoint '" + path + "' cannot be loaded into this multitask network (" +
-                           e.what_without_backtrace() +
-                           "): is it from another space or task list, or a damaged file?");
-  }
+// Required: a multitask checkpoint without its distributions would resume from fresh ones.
+void MultitaskTraining::Load(torch::serialize::InputArchive& root) {
+  torch::serialize::InputArchive part;
+  root.read("multitask", part);
+  torch::Tensor logits, baseline, scale, weight_mean;
+  part.read("logits", logits);
+  part.read("baseline", baseline);
+  part.read("scale", scale);
+  part.read("weight_mean", weight_mean);
+  if (logits.sizes() != logits_.sizes())
+    Fail(codes::kData, "the checkpoint's keep-probabilities are for another task list or space");
+  logits_ = logits, baseline_ = baseline, scale_ = scale, weight_mean_ = weight_mean;
 }
 
 }  // namespace torchnas

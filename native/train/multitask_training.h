@@ -1,14 +1,13 @@
-// FBNetV5's search on the multi-resolution supernet: per task, independent keep-probabilities over
-// the blocks; per step one shared mask from the tasks' proposal, one forward with every task's head,
-// each task's loss weighted by its importance weight, one weight update, and one REINFORCE update of
-// every task's distribution. The cost of a step is flat in the task count (only the heads add). The
-// naive mode draws one mask per task from its own distribution and runs one forward per task; the fixed
-// mode trains a derived network (no search). Checkpoints restore a run exactly.
+// FBNetV5's search on the multi-resolution supernet, as a session extension: per task, independent
+// keep-probabilities over the blocks; per step one shared mask from the tasks' proposal, one forward
+// with every task's head, each task's loss weighted by its importance weight, one weight update, and
+// one REINFORCE update of every task's distribution. The cost of a step is flat in the task count
+// (only the heads add). The naive mode draws one mask per task from its own distribution and runs one
+// forward per task; the fixed mode trains a derived network (no search). The weights train with the
+// session's optimizer and schedule, and the distributions go into the session's checkpoints.
 #pragma once
 #include <torch/torch.h>
 
-#include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "data/multitask_canvas.h"
 #include "search/fbnetv5_estimator.h"
 #include "spaces/multires_net.h"
+#include "train/session.h"
 
 namespace torchnas {
 
@@ -39,9 +39,6 @@ struct MultitaskSpec {
   double weight_clip = 5.0;     // importance weights, self-normalized by their running mean, clipped
   double proposal_floor = 0.05;
   int64_t warmup_steps = 0;  // weights only; masks drawn with probability 1/2 per block
-  double lr = 0.05, momentum = 0.9, weight_decay = 4e-5;
-  uint64_t seed = 0;
-  bool channels_last = false;  // input in channels_last (faster depthwise and 1x1 convolutions on CPU)
   void Check() const;
 };
 
@@ -61,43 +58,49 @@ struct MultitaskEval {
   torch::Tensor truths;      // rows (image, x0, y0, x1, y1, class)
 };
 
-class MultitaskSearch {
+class MultitaskTraining : public SessionExtension {
  public:
-  MultitaskSearch(MultitaskSpec spec, std::shared_ptr<std::atomic<bool>> cancelled);
-  // One pass over the loader (or `max_steps` of it, when positive).
-  MultitaskStepStats TrainEpoch(CanvasLoader& loader, int64_t max_steps,
-                                const std::function<void(int64_t, const std::vector<double>&)>& progress);
+  MultitaskTraining(Session& session, std::shared_ptr<MultiresNetImpl> net, MultitaskSpec spec);
+  // The session's multitask training; E_STATE unless buildMultitask installed it.
+  static MultitaskTraining& Of(Session& session);
+  // The supernet (or the derived network `spec.space.present` names), seeded, installed as the
+  // session's model with its search state; configureTraining follows. CPU, float32, one process.
+  static int64_t Build(Session& session, MultitaskSpec spec);
+
+  // One pass over the loader (or `max_steps` of it, when positive) on the session's loop.
+  MultitaskStepStats TrainEpoch(CanvasLoader& loader, int64_t max_steps, int64_t progress_every,
+                                const ProgressFn& progress);
   // Eval mode; `keep` selects the supernet's blocks (empty: every present block).
   MultitaskEval Evaluate(CanvasLoader& loader, const Mask& keep);
   std::vector<std::vector<double>> KeepProbabilities() const;
   void SetLogits(const std::vector<std::vector<double>>& logits);
-  void SetLearningRate(double lr);
-  int64_t step() const { return step_; }
-  MultiresNet& net() { return net_; }
   const MultitaskSpec& spec() const { return spec_; }
-  void Save(const std::string& path);
-  void Load(const std::string& path);
+
+  void Save(torch::serialize::OutputArchive& root) const override;
+  void Load(torch::serialize::InputArchive& root) override;
 
  private:
-  void ImportanceStep(const CanvasBatch& batch, MultitaskStepStats& stats);
-  void NaiveStep(const CanvasBatch& batch, MultitaskStepStats& stats);
-  void FixedStep(const CanvasBatch& batch, MultitaskStepStats& stats);
-  std::vector<double> WeightedStep(const MultitaskOutputs& out, const CanvasBatch& batch,
+  void Step(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats);
+  void ImportanceStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats);
+  void NaiveStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats);
+  void FixedStep(const CanvasBatch& batch, int64_t step, MultitaskStepStats& stats);
+  std::vector<double> WeightedStep(const CanvasBatch& batch, const Mask& mask, int64_t step,
                                    const std::vector<double>& weight);
   Mask DrawMask(const std::vector<double>& q, uint64_t stream) const;
   double Reward(size_t task, double loss, const Mask& mask) const;
   void UpdateDistribution(size_t task, const Mask& mask, double reward, double weight);
-  bool searching() const { return spec_.mode != MultitaskMode::kFixed && step_ >= spec_.warmup_steps; }
+  bool Searching(int64_t step) const {
+    return spec_.mode != MultitaskMode::kFixed && step >= spec_.warmup_steps;
+  }
 
+  Session& session_;
+  std::shared_ptr<MultiresNetImpl> net_;
   MultitaskSpec spec_;
-  std::shared_ptr<std::atomic<bool>> cancelled_;
-  MultiresNet net_{nullptr};
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  uint64_t seed_;
   torch::Tensor logits_;       // double [T, B]
   torch::Tensor baseline_;     // double [T]; NaN until the first reward
   torch::Tensor scale_;        // double [T]: EMA of |advantage|
   torch::Tensor weight_mean_;  // double [T]: EMA of the raw importance weight
-  int64_t step_ = 0;
 };
 
 }  // namespace torchnas
