@@ -43,14 +43,14 @@ test('no file outside lib/run writes run.json, state.json or summary.json', () =
 
 test('the core Session imports no benchmark, proxy, space or method module', () => {
   const families =
-    /\/(benchmarks|proxies|search|proxyless|supernet|gmnas|fbnetv5|strategies|random-supernet|spaces)\//;
+    /\/(benchmarks|proxies|search|proxyless|supernet|gmnas|fbnetv5|strategies|random-supernet|pnas|spaces)\//;
   const found = importsOf(path.join(LIB, 'train', 'session.ts')).filter((m) => families.test(`${m}/`));
   expect(found).toEqual([]);
 });
 
 test('no space imports a session, a strategy or a method', () => {
   const above =
-    /^(train|run|strategies|search|proxyless|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet)(\/|$)/;
+    /^(train|run|strategies|search|proxyless|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet|pnas)(\/|$)/;
   const spaces = sources(path.join(LIB, 'spaces'));
   // Every space kind lives in its own folder beside the interface.
   expect(new Set(spaces.map((f) => path.dirname(rel(f))))).toEqual(

@@ -4,8 +4,8 @@
 // accuracy. Hardware-aware mode adds a latency bound on one of the 27 measured devices; checking it
 // needs no training, so architectures over the bound cost nothing and are never scored.
 import { invalid } from '../errors';
-import type { Genome, SearchObjective } from '../strategies';
-import { NB201_EDGES, NB201_OPS, type Nb201Cell } from '../spaces/nb201/nb201-cell';
+import type { CategoricalSpace, Genome, SearchObjective } from '../strategies';
+import { cellLevels, NB201_EDGES, NB201_OPS, type Nb201Cell } from '../spaces/nb201/nb201-cell';
 import {
   checkNb201Dataset,
   nb201AccuracyColumn,
@@ -28,7 +28,11 @@ export interface Nb201ObjectiveOptions {
   latency?: LatencyBound;
 }
 
-export const NB201_SPACE = { choices: NB201_EDGES.map(() => NB201_OPS.length) };
+/** Six edges of five ops; a cell grows node by node, an edge not opened yet holding `none`. */
+export const NB201_SPACE: CategoricalSpace = {
+  choices: NB201_EDGES.map(() => NB201_OPS.length),
+  progression: { levels: cellLevels(), absent: NB201_EDGES.map(() => NB201_OPS.indexOf('none')) },
+};
 
 export function nb201CellOfGenome(genome: Genome): Nb201Cell {
   return genome.map((op) => NB201_OPS[op]) as unknown as Nb201Cell;

@@ -8,8 +8,10 @@ import { invalid } from '../errors';
 import { plotFormat, renderChart, tnb101AnytimeChart } from '../report';
 import { TNB101_TASKS, type Tnb101Space } from './tnb101';
 import {
+  checkTnb101Options,
   runTnb101Experiment,
   TNB101_DEFAULT_QUERIES,
+  TNB101_DEFAULT_STRATEGIES,
   TNB101_STRATEGIES,
   type Tnb101ExperimentResult,
 } from './tnb101-experiment';
@@ -56,7 +58,7 @@ validation figure per task, which the search sees and which is reported. Ranks a
       '--strategies <list>',
       'comma-separated strategies, or all',
       list('--strategies', TNB101_STRATEGIES),
-      [...TNB101_STRATEGIES],
+      [...TNB101_DEFAULT_STRATEGIES],
     )
     .option('--runs <n>', 'seeded runs per task and strategy', wholeNumber('--runs'), 100)
     .option(
@@ -76,6 +78,9 @@ validation figure per task, which the search sees and which is reported. Ranks a
     .action(async (o) => {
       if (o.plot !== undefined) plotFormat(o.plot);
       const spaces: Tnb101Space[] = o.space === 'both' ? ['micro', 'macro'] : [o.space];
+      // Every space's options checked before the first one's runs.
+      for (const space of spaces)
+        checkTnb101Options({ space, tasks: o.tasks, strategies: o.strategies, runs: o.runs });
       const bar = createCountProgress(o.progress as ProgressMode, 'runs');
       const results = spaces.map((space, i) =>
         runTnb101Experiment({

@@ -7,8 +7,10 @@ import { meanAndStd } from '../util/statistics';
 import { checkTnb101Task, type Tnb101Space, type Tnb101Task } from './tnb101';
 import { tnb101Objective, tnb101TaskColumn } from './tnb101-objective';
 
-/** The strategies the benchmark's own study compared that run on a table: sample-based ones. */
-export const TNB101_STRATEGIES = ['random', 'rea', 'reinforce'] as const;
+/** The strategies that run on a table: the benchmark study's sample-based ones, and PNAS (micro only). */
+export const TNB101_STRATEGIES = ['random', 'rea', 'reinforce', 'pnas'] as const;
+/** What `torchnas bench tnb101` runs when no strategy is named: the benchmark study's. */
+export const TNB101_DEFAULT_STRATEGIES = ['random', 'rea', 'reinforce'] as const;
 /** Queries per run: our choice (100 trained networks, as for NAS-Bench-201 here); see README. */
 export const TNB101_DEFAULT_QUERIES = 100;
 
@@ -67,7 +69,7 @@ export function tnb101Rank(space: Tnb101Space, task: string, arch: string): numb
   return rank;
 }
 
-function checkOptions(options: Tnb101ExperimentOptions): void {
+export function checkTnb101Options(options: Tnb101ExperimentOptions): void {
   if (options.space !== 'micro' && options.space !== 'macro')
     throw invalid(`--space must be micro or macro, got '${options.space}'`);
   if (!options.tasks.length) throw invalid('--tasks needs at least one TransNAS-Bench-101 task');
@@ -77,12 +79,19 @@ function checkOptions(options: Tnb101ExperimentOptions): void {
       throw invalid(`--strategies: '${s}' is not one of ${TNB101_STRATEGIES.join(', ')}`);
     }
   }
+  if (options.space === 'macro' && options.strategies.includes('pnas')) {
+    throw invalid(
+      '--strategies pnas: PNAS grows cells node by node, which the micro space has and the macro space ' +
+        'does not; run it with --space micro',
+      ['strategies'],
+    );
+  }
   if (!Number.isInteger(options.runs) || options.runs < 1)
     throw invalid(`--runs must be a positive integer, got ${options.runs}`);
 }
 
 export function runTnb101Experiment(options: Tnb101ExperimentOptions): Tnb101ExperimentResult {
-  checkOptions(options);
+  checkTnb101Options(options);
   const queries = options.queries ?? TNB101_DEFAULT_QUERIES;
   if (!Number.isInteger(queries) || queries < 1)
     throw invalid(`--queries must be a positive integer, got ${queries}`);

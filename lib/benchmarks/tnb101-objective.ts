@@ -3,7 +3,8 @@
 // absent slots are trailing and it keeps 4 to 6 modules, and only the 3,256 the benchmark trained can be
 // scored, so the others are infeasible (rejected for free, as a latency bound rejects in NB201).
 // The shipped table holds one validation figure per task, so the search sees it and reports it too.
-import type { Genome, SearchObjective } from '../strategies';
+import type { CategoricalSpace, Genome, SearchObjective } from '../strategies';
+import { cellLevels } from '../spaces/nb201/nb201-cell';
 import { checkTnb101Task, tnb101Archs, tnb101Query, type Tnb101Space } from './tnb101';
 
 const MICRO_OPS = 4;
@@ -12,6 +13,16 @@ const MACRO_CODES = 5; // 0 absent, 1..4
 
 export function tnb101SpaceChoices(space: Tnb101Space): number[] {
   return space === 'micro' ? Array(6).fill(MICRO_OPS) : Array(MACRO_SLOTS).fill(MACRO_CODES);
+}
+
+/**
+ * The strategies' view of a space. The micro cell is NAS-Bench-201's DAG (op 0 is `none`), so it grows
+ * node by node as NB201's does; the macro space has no such progression.
+ */
+export function tnb101CategoricalSpace(space: Tnb101Space): CategoricalSpace {
+  const choices = tnb101SpaceChoices(space);
+  if (space === 'macro') return { choices };
+  return { choices, progression: { levels: cellLevels(), absent: choices.map(() => 0) } };
 }
 
 /** The architecture string of a genome, or null for a macro genome that names no architecture. */
@@ -41,7 +52,7 @@ export function tnb101Objective(space: Tnb101Space, task: string): SearchObjecti
   const column = tnb101TaskColumn(space, task);
   const value = (genome: Genome) => column.get(tnb101ArchOfGenome(space, genome)!)!;
   return {
-    space: { choices: tnb101SpaceChoices(space) },
+    space: tnb101CategoricalSpace(space),
     fidelities: [{ name: 'one trained network', cost: 1 }],
     defaultFidelity: 0,
     feasible: (genome) => column.has(tnb101ArchOfGenome(space, genome) ?? ''),

@@ -12,6 +12,7 @@ import { registerGmNasCommand } from '../gmnas/cli';
 import { registerTrainCommand } from '../train/cli';
 import { registerProxylessCommand } from '../proxyless/cli';
 import { registerRandomSupernetCommand } from '../random-supernet/cli';
+import { registerPnasCommand } from '../pnas/cli';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerFbnetv5Command(search);
   registerGmNasCommand(search);
   registerRandomSupernetCommand(search);
+  registerPnasCommand(search);
 
   program
     .command('arch <preset|file>')

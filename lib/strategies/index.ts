@@ -2,6 +2,7 @@
 // against an objective (a benchmark table or real training) under a budget.
 import { invalid } from '../errors';
 import { Hyperband } from './hyperband';
+import { Pnas } from './pnas';
 import { RandomSearch } from './random-search';
 import { RegularizedEvolution } from './regularized-evolution';
 import { Reinforce } from './reinforce';
@@ -15,8 +16,10 @@ export { RandomSearch, randomGenome } from './random-search';
 export { RegularizedEvolution, type EvolutionOptions } from './regularized-evolution';
 export { Reinforce, type ReinforceOptions } from './reinforce';
 export { Hyperband, type HyperbandOptions } from './hyperband';
+export { Pnas, type PnasOptions, type PnasLevelRecord } from './pnas';
+export { MlpEnsemble, type MlpEnsembleOptions, type Surrogate } from './mlp-ensemble';
 
-export const STRATEGY_NAMES = ['random', 'rea', 'reinforce', 'hyperband'] as const;
+export const STRATEGY_NAMES = ['random', 'rea', 'reinforce', 'hyperband', 'pnas'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
 /** A built-in strategy, with its default settings, by name. */
@@ -30,6 +33,8 @@ export function createStrategy(name: string, context: StrategyContext): SearchSt
       return new Reinforce(context);
     case 'hyperband':
       return new Hyperband(context);
+    case 'pnas':
+      return new Pnas(context);
     default:
       throw invalid(`unknown search strategy '${name}' (known: ${STRATEGY_NAMES.join(', ')})`);
   }

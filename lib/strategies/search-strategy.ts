@@ -10,6 +10,15 @@ export type Genome = readonly number[];
 export interface CategoricalSpace {
   /** How many options each decision has. */
   readonly choices: readonly number[];
+  /**
+   * How a cell grows in complexity, for strategies that search simple cells first (PNAS): the
+   * decisions each level opens, in order (every decision once), and per decision the option that
+   * stands for "not in the cell yet" (NB201's `none`).
+   */
+  readonly progression?: {
+    readonly levels: readonly (readonly number[])[];
+    readonly absent: readonly number[];
+  };
 }
 
 export interface Fidelity {

@@ -8,6 +8,13 @@ export const wholeNumber = (name: string) => (value: string) => {
   return Number(value);
 };
 
+/** A whole number of at least 1. */
+export const positiveWholeNumber = (name: string) => (value: string) => {
+  const n = wholeNumber(name)(value);
+  if (n < 1) throw new InvalidArgumentError(`${name} must be at least 1`);
+  return n;
+};
+
 /** Any finite number. */
 export const finiteNumber = (name: string) => (value: string) => {
   const n = Number(value);

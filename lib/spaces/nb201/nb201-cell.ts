@@ -20,6 +20,21 @@ export const NB201_EDGES: readonly (readonly [number, number])[] = [
 ];
 export const NB201_SIZE = NB201_OPS.length ** NB201_EDGES.length;
 
+/**
+ * The cell's edges grouped by the intermediate nodes a cell uses (PNAS's complexity): level 1 the edges
+ * from the input straight to the output, level k + 1 the edges into node k and from it to the output.
+ * Indices into `edges`; TransNAS-Bench-101's micro cell is the same DAG.
+ */
+export function cellLevels(edges: readonly (readonly [number, number])[] = NB201_EDGES): number[][] {
+  const output = Math.max(...edges.map(([to]) => to));
+  const levels: number[][] = [edges.flatMap(([to, from], i) => (to === output && from === 0 ? [i] : []))];
+  for (let node = 1; node < output; node++)
+    levels.push(
+      edges.flatMap(([to, from], i) => (to === node || (to === output && from === node) ? [i] : [])),
+    );
+  return levels;
+}
+
 const EXAMPLE =
   '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
