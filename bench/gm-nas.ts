@@ -3,12 +3,14 @@
 // C = 16, N = 5), at equal total supernet epochs:
 //
 // 1. ground truth: --gt architectures drawn uniformly from the 15625 (seeded), each trained alone with
-//    one short recipe (--gt-epochs on the same training subset, SGD, cosine) and tested on the same
-//    held-out images the supernets score on;
+//    one short recipe (--gt-epochs on the same training subset, SGD, cosine) with two seeds and tested
+//    on the same held-out images the supernets score on; its own noise, the Kendall tau between its two
+//    seeds, is printed as the ceiling, and it is written with its recipe to --truth-file (one artifact
+//    every ranking figure on these cells reports against);
 // 2. per seed, three arms on the same data: one-shot (RSPS, no split), a random split (a random edge
-//    into two random groups) and the GM split (gradient matching), the split arms for --epochs per
-//    lineage with splits after --split-epochs, the one-shot arm for the same total supernet epochs
-//    (sum over the tree's nodes of the epochs each trained);
+//    into two random groups) and the GM split (gradient matching), every arm for --epochs per lineage
+//    (the reference trains each final leaf for the full schedule), the split arms splitting after
+//    --split-epochs (E/2 by default); the supernet epochs each arm costs are printed;
 // 3. per run: Kendall tau between the supernet accuracy of the ground-truth architectures (each in the
 //    sub-supernet holding it) and their stand-alone accuracy; the same over only the pairs that share a
 //    leaf (where supernet scores are comparable), beside the one-shot supernet's on those pairs; top-5
@@ -22,9 +24,9 @@
 //
 // Every step writes under --out and is skipped when found finished, so the bench resumes.
 //
-//   npm run bench:gm-nas -- [--out runs/gm-bench] [--seeds 0,1,2] [--gt 60] [--gt-epochs 4]
-//       [--epochs 6] [--split-epochs 2] [--limit-train 6000] [--eval-images 2000] [--channels 8]
-//       [--cells 1] [--repeats 32] [--samples 20] [--jobs 2]
+//   npm run bench:gm-nas -- [--out runs/gm-bench] [--seeds 0,1,2] [--gt 60] [--gt-epochs 5]
+//       [--epochs 8] [--split-epochs 4] [--limit-train 10000] [--eval-images 2000] [--channels 8]
+//       [--cells 1] [--repeats 32] [--samples 20] [--jobs 2] [--truth-file bench/data/nb201-fmnist-truth.json]
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -51,16 +53,17 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'runs/gm-bench' },
     seeds: { type: 'string', default: '0,1,2' },
     gt: { type: 'string', default: '60' },
-    'gt-epochs': { type: 'string', default: '4' },
-    epochs: { type: 'string', default: '6' },
-    'split-epochs': { type: 'string', default: '2' },
-    'limit-train': { type: 'string', default: '6000' },
+    'gt-epochs': { type: 'string', default: '5' },
+    epochs: { type: 'string', default: '8' },
+    'split-epochs': { type: 'string', default: '4' },
+    'limit-train': { type: 'string', default: '10000' },
     'eval-images': { type: 'string', default: '2000' },
     channels: { type: 'string', default: '8' },
     cells: { type: 'string', default: '1' },
     repeats: { type: 'string', default: '32' }, // gm-nas's default (the reference: 100)
     samples: { type: 'string', default: '20' },
     jobs: { type: 'string', default: '2' },
+    'truth-file': { type: 'string', default: 'bench/data/nb201-fmnist-truth.json' },
   },
 });
 
@@ -78,7 +81,10 @@ const cfg = {
   repeats: wholeFlag(args.repeats, 'repeats'),
   samples: wholeFlag(args.samples, 'samples'),
   jobs: wholeFlag(args.jobs, 'jobs'),
+  truthFile: args['truth-file'],
 };
+/** The ground truth's two training seeds: the first one's files keep their old names. */
+const TRUTH_SEEDS = [1, 2] as const;
 const BATCH = 64;
 const LR = 0.05;
 const WEIGHT_DECAY = 3e-4;
@@ -100,8 +106,8 @@ function groundTruthPaths(count: number): number[][] {
   return [...seen.values()];
 }
 
-async function trainStandalone(p: number[], data: GmData, threads: number): Promise<number> {
-  const s = new Session({ device: 'cpu', threads, seed: 1 });
+async function trainStandalone(p: number[], data: GmData, threads: number, seed = 1): Promise<number> {
+  const s = new Session({ device: 'cpu', threads, seed });
   try {
     await buildNb201(s, {
       arch: p.map((j) => NB201_OPS[j]),
@@ -118,7 +124,7 @@ async function trainStandalone(p: number[], data: GmData, threads: number): Prom
       totalSteps: cfg.gtEpochs * steps,
     });
     for (let epoch = 0; epoch < cfg.gtEpochs; epoch++)
-      await s.trainEpoch(data.train, { batchSize: BATCH, seed: 1, epoch, augment: data.augment });
+      await s.trainEpoch(data.train, { batchSize: BATCH, seed, epoch, augment: data.augment });
     return (
       await s.evaluate(data.evaluation, {
         batchSize: 256,
@@ -133,7 +139,9 @@ async function trainStandalone(p: number[], data: GmData, threads: number): Prom
 interface Truth {
   path: number[];
   arch: string;
+  /** The mean over the two training seeds. */
   top1: number;
+  bySeed: number[];
   flops: number;
 }
 
@@ -150,21 +158,60 @@ async function groundTruth(data: GmData): Promise<Truth[]> {
   fs.mkdirSync(dir, { recursive: true });
   const threads = cfg.jobs > 1 ? 1 : 2;
   const paths = groundTruthPaths(cfg.gt);
+  const file = (p: number[], seed: number) =>
+    path.join(dir, seed === TRUTH_SEEDS[0] ? `${p.join('')}.json` : `${p.join('')}-s${seed}.json`);
   const started = Date.now();
   let done = 0;
-  return runPool(
-    paths.map((p) => async () => {
-      const arch = p.map((j) => NB201_OPS[j]).join(',');
-      const top1 = await readOr(path.join(dir, `${p.join('')}.json`), () =>
-        trainStandalone(p, data, threads),
-      );
-      done++;
-      process.stderr.write(
-        `ground truth ${done}/${paths.length}: ${arch} ${(100 * top1).toFixed(2)}% (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-      );
-      return { path: p, arch, top1, flops: flopsOf(p, data) };
-    }),
+  const trained = await runPool(
+    paths.flatMap((p) =>
+      TRUTH_SEEDS.map((seed) => async () => {
+        const top1 = await readOr(file(p, seed), () => trainStandalone(p, data, threads, seed));
+        done++;
+        process.stderr.write(
+          `ground truth ${done}/${2 * paths.length}: ${p.join('')} seed ${seed} ${(100 * top1).toFixed(2)}% ` +
+            `(${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+        );
+        return top1;
+      }),
+    ),
     cfg.jobs,
+  );
+  return paths.map((p, i) => {
+    const bySeed = [trained[2 * i], trained[2 * i + 1]];
+    const arch = p.map((j) => NB201_OPS[j]).join(',');
+    return { path: p, arch, top1: (bySeed[0] + bySeed[1]) / 2, bySeed, flops: flopsOf(p, data) };
+  });
+}
+
+/** The ground truth's own noise: Kendall tau between its two training seeds (what no supernet can beat). */
+const truthCeiling = (truth: Truth[]) =>
+  kendall(
+    truth.map((t) => t.bySeed[0]),
+    truth.map((t) => t.bySeed[1]),
+  );
+
+/** The ground truth with its recipe, as the one artifact every ranking figure on these cells uses. */
+function writeTruthFile(truth: Truth[]): void {
+  fs.mkdirSync(path.dirname(cfg.truthFile), { recursive: true });
+  const recipe = {
+    dataset: 'fashion-mnist',
+    network: { space: 'nb201', channels: cfg.channels, cells: cfg.cells },
+    data: { limitTrain: cfg.limitTrain, validFraction: 0.2, evalImages: cfg.evalImages, dataSeed: DATA_SEED },
+    training: {
+      epochs: cfg.gtEpochs,
+      batchSize: BATCH,
+      optimizer: 'sgd',
+      lr: LR,
+      weightDecay: WEIGHT_DECAY,
+      schedule: 'cosine',
+    },
+    seeds: TRUTH_SEEDS,
+    command: `npm run bench:gm-nas -- --gt ${cfg.gt} --gt-epochs ${cfg.gtEpochs} --limit-train ${cfg.limitTrain} --eval-images ${cfg.evalImages}`,
+  };
+  const networks = truth.map((t) => ({ arch: t.arch, path: t.path, top1: t.bySeed, flops: t.flops }));
+  fs.writeFileSync(
+    cfg.truthFile,
+    JSON.stringify({ recipe, seedToSeedKendallTau: truthCeiling(truth), networks }, null, 1) + '\n',
   );
 }
 
@@ -172,7 +219,6 @@ const ARMS = ['oneshot', 'random', 'gradient'] as const;
 type Arm = (typeof ARMS)[number];
 
 async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResult> {
-  const total = totalSupernetEpochs(cfg.epochs, cfg.splitEpochs);
   const split = arm !== 'oneshot';
   return readOr(path.join(cfg.out, `${arm}-s${seed}.json`), () =>
     gmNas(
@@ -180,7 +226,7 @@ async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResu
         space: 'nb201',
         channels: cfg.channels,
         cells: cfg.cells,
-        epochs: split ? cfg.epochs : total,
+        epochs: cfg.epochs,
         splitEpochs: split ? cfg.splitEpochs : [],
         criterion: arm === 'random' ? 'random' : 'gradient',
         repeats: cfg.repeats,
@@ -306,8 +352,10 @@ function report(rows: ArmRow[], truth: Truth[]): string {
   const lines = [
     `GM-NAS bench (${new Date().toISOString().slice(0, 10)}): NB201 C=${cfg.channels} N=${cfg.cells} on Fashion-MNIST, ` +
       `${cfg.limitTrain} training images, ${cfg.evalImages} held-out; ${truth.length} ground-truth architectures ` +
-      `(${cfg.gtEpochs} epochs each, stand-alone top-1 ${pct(Math.min(...truth.map((t) => t.top1)))}..${pct(Math.max(...truth.map((t) => t.top1)))}%); ` +
-      `split arms ${cfg.epochs} epochs per lineage, splits after ${cfg.splitEpochs}; one-shot ${totalSupernetEpochs(cfg.epochs, cfg.splitEpochs)} epochs (equal total)`,
+      `(${cfg.gtEpochs} epochs each, 2 seeds, stand-alone top-1 ${pct(Math.min(...truth.map((t) => t.top1)))}..${pct(Math.max(...truth.map((t) => t.top1)))}%); ` +
+      `every arm ${cfg.epochs} epochs per lineage, the split arms splitting after ${cfg.splitEpochs}: ` +
+      `${totalSupernetEpochs(cfg.epochs, cfg.splitEpochs)} supernet epochs against one-shot's ${cfg.epochs}`,
+    `ceiling: the ground truth's own seed-to-seed Kendall tau is ${truthCeiling(truth).toFixed(3)}`,
     '',
     '| arm | seed | Kendall tau | tau on same-leaf pairs (pairs) | one-shot on those pairs | top-5 regret (pts) | leaves | chosen | supernet held-out top-1 | stand-alone top-1 | rank among random peers (+-25% FLOPs) | NB201 CIFAR-10 test (transfer), percentile |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -367,6 +415,8 @@ async function main() {
     seed: DATA_SEED,
   });
   const truth = await groundTruth(data);
+  writeTruthFile(truth);
+  process.stderr.write(`ground truth: seed-to-seed Kendall tau ${truthCeiling(truth).toFixed(3)}\n`);
   const rows: ArmRow[] = [];
   for (const seed of cfg.seeds) {
     const oneShot = await runArm('oneshot', seed, truth);
