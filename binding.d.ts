@@ -374,6 +374,37 @@ export declare class NativeSession {
   /** probeLoss through one path of a path supernet (an option index per decision). */
   probePath(data: NativeDataset, options: NativeLoaderOptions & { path: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
+  /** DARTS's NB201 supernet (the cells' BatchNorm without affine parameters) and its architecture. */
+  buildDartsSupernet(
+    spec: Omit<NativeNb201Spec, 'ops'> & {
+      order?: number;
+      archLr?: number;
+      archWeightDecay?: number;
+      gradClip?: number;
+      hessianStep?: number;
+    },
+  ): Promise<{ parameters: number }>;
+  dartsEpoch(
+    train: NativeDataset,
+    valid: NativeDataset,
+    options: { train: NativeLoaderOptions; valid: NativeLoaderOptions; progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativeDartsEpoch>;
+  /** The architecture logits [edge][op] and the derived cell (an op index per edge). */
+  dartsAlphas(): Promise<{ alphas: number[][]; derived: number[] }>;
+  setDartsAlphas(options: { alphas: number[][] }): Promise<void>;
+  /** The step's alpha gradient on the first batch of each part (no update; the model left as it was). */
+  dartsArchGradient(
+    train: NativeDataset,
+    valid: NativeDataset,
+    loader: NativeLoaderOptions,
+  ): Promise<number[][]>;
+  /** Second order's objective L_val(w - xi grad_w L_train(w, alphas), alphas) on the same batches. */
+  dartsUnrolledLoss(
+    train: NativeDataset,
+    valid: NativeDataset,
+    options: NativeLoaderOptions & { alphas: number[][] },
+  ): Promise<number>;
   /** FBNetV5's multitask network (CPU, fp32, one process) with its search state. */
   buildMultitask(options: NativeMultitaskOptions): Promise<{ parameters: number }>;
   multitaskEpoch(
@@ -546,6 +577,18 @@ export interface NativeMultitaskOptions {
   weightClip?: number;
   proposalFloor?: number;
   warmupSteps?: number;
+}
+
+export interface NativeDartsEpoch {
+  steps: number;
+  images: number;
+  loss: number;
+  top1: number;
+  seconds: number;
+  lr: number;
+  /** Mean validation loss and top-1 of the epoch's architecture steps. */
+  archLoss: number;
+  archTop1: number;
 }
 
 export interface NativeMultitaskEpoch {

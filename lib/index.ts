@@ -51,6 +51,7 @@ export * from './supernet';
 export * from './fbnetv5';
 export * from './random-supernet';
 export * from './pnas';
+export * from './darts';
 export { eventStream, type EventStream } from './run/event-stream';
 export type { RunControl } from './run/run-method';
 export * from './export';

@@ -43,14 +43,14 @@ test('no file outside lib/run writes run.json, state.json or summary.json', () =
 
 test('the core Session imports no benchmark, proxy, space or method module', () => {
   const families =
-    /\/(benchmarks|proxies|search|proxyless|supernet|gmnas|fbnetv5|strategies|random-supernet|pnas|spaces)\//;
+    /\/(benchmarks|proxies|search|proxyless|supernet|gmnas|fbnetv5|strategies|random-supernet|pnas|darts|spaces)\//;
   const found = importsOf(path.join(LIB, 'train', 'session.ts')).filter((m) => families.test(`${m}/`));
   expect(found).toEqual([]);
 });
 
 test('no space imports a session, a strategy or a method', () => {
   const above =
-    /^(train|run|strategies|search|proxyless|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet|pnas)(\/|$)/;
+    /^(train|run|strategies|search|proxyless|supernet|gmnas|fbnetv5|benchmarks|proxies|random-supernet|pnas|darts)(\/|$)/;
   const spaces = sources(path.join(LIB, 'spaces'));
   // Every space kind lives in its own folder beside the interface.
   expect(new Set(spaces.map((f) => path.dirname(rel(f))))).toEqual(
@@ -70,7 +70,7 @@ test('the native core Session includes no search family header', () => {
   const train = path.join(LIB, '..', 'native', 'train');
   const core = fs.readdirSync(train).filter((f) => /^(session(_\w+)?\.(h|cc)|checkpoint\.cc)$/.test(f));
   const family =
-    /"(spaces\/(supernet|elastic_net|nb201_supernet|multires_net)|search\/\w+|train\/(proxyless_search|elastic_training|path_supernet|multitask_training))\.h"/;
+    /"(spaces\/(supernet|elastic_net|nb201_supernet|multires_net)|search\/\w+|train\/(proxyless_search|elastic_training|path_supernet|multitask_training|darts_search))\.h"/;
   const found = core.flatMap((f) =>
     [...fs.readFileSync(path.join(train, f), 'utf8').matchAll(/^#include (".*")/gm)]
       .filter((m) => family.test(m[1]))

@@ -13,6 +13,7 @@ import { registerTrainCommand } from '../train/cli';
 import { registerProxylessCommand } from '../proxyless/cli';
 import { registerRandomSupernetCommand } from '../random-supernet/cli';
 import { registerPnasCommand } from '../pnas/cli';
+import { registerDartsCommand } from '../darts/cli';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerGmNasCommand(search);
   registerRandomSupernetCommand(search);
   registerPnasCommand(search);
+  registerDartsCommand(search);
 
   program
     .command('arch <preset|file>')

@@ -54,7 +54,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     // Methods defined by concern in their own files, each reached through Dispatch.
     for (const auto* table : {&ProxylessSessionMethods(), &ElasticSessionMethods(), &ShiftNasSessionMethods(),
                               &PathSupernetSessionMethods(), &MultitaskSessionMethods(),
-                              &ProfileSessionMethods(), &DistSessionMethods()}) {
+                              &DartsSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));

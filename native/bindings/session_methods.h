@@ -31,6 +31,8 @@ const std::vector<NamedSessionMethod>& ProfileSessionMethods();
 const std::vector<NamedSessionMethod>& DistSessionMethods();
 // Path supernets: RSPS training, masks, gradient matching (path_supernet_binding.cc).
 const std::vector<NamedSessionMethod>& PathSupernetSessionMethods();
+// DARTS on the NB201 supernet (darts_binding.cc).
+const std::vector<NamedSessionMethod>& DartsSessionMethods();
 // FBNetV5's multitask network and search (multitask_binding.cc).
 const std::vector<NamedSessionMethod>& MultitaskSessionMethods();
 // The free function cosineDistances({vectors}) (path_supernet_binding.cc).

@@ -23,13 +23,28 @@ torch::Tensor Nb201SuperCellImpl::forward(const torch::Tensor& x, const Nb201Ops
   });
 }
 
+torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights) {
+  Nb201Ops every{};
+  every.fill(Nb201Op::kSkipConnect);  // no edge skipped: a `none` weight is one of the mixture's
+  return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
+    torch::Tensor sum;
+    for (size_t op = 0; op < ops_[e].size(); ++op) {
+      const torch::Tensor y =
+          weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * ops_[e][op].forward(h);
+      sum = sum.defined() ? sum + y : y;
+    }
+    return sum;
+  });
+}
+
 std::vector<torch::Tensor> Nb201SuperCellImpl::EdgeParameters(int64_t e) {
   return edges_[static_cast<size_t>(e)]->parameters();
 }
 
-Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec)
-    : Nb201NetworkImpl(spec,
-                       [](int64_t width) { return torch::nn::AnyModule(Nb201SuperCell(width, true)); }) {}
+Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells)
+    : Nb201NetworkImpl(spec, [affine_cells](int64_t width) {
+        return torch::nn::AnyModule(Nb201SuperCell(width, affine_cells));
+      }) {}
 
 Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {
   Require(static_cast<int64_t>(path.size()) == kNb201Edges,
@@ -45,17 +60,24 @@ Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {
 
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& path) {
   path_ = Nb201PathOps(path);
+  mixed_ = false;
   return Nb201NetworkImpl::forward(x);
 }
 
-torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& /*x*/) {
-  Fail(codes::kState,
-       "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
+torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x) {
+  if (!mixture_.defined())
+    Fail(codes::kState,
+         "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
+  Require(mixture_.dim() == 2 && mixture_.size(0) == kNb201Edges && mixture_.size(1) == kNb201OpCount,
+          "an NB201 mixture has one weight per edge (6) and operation (5)");
+  mixed_ = true;
+  return Nb201NetworkImpl::forward(x);
 }
 
 torch::Tensor Nb201SupernetImpl::RunCell(size_t i, const torch::Tensor& h) {
   if (!is_cell(i)) return Nb201NetworkImpl::RunCell(i, h);
-  return std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr())->forward(h, path_);
+  auto cell = std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr());
+  return mixed_ ? cell->ForwardMixed(h, mixture_) : cell->forward(h, path_);
 }
 
 std::vector<torch::Tensor> Nb201SupernetImpl::EdgeParameters(int64_t e) {

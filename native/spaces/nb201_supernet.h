@@ -3,6 +3,7 @@
 // operation per edge, the same in every cell, as an NB201 architecture is one cell); the supernet on
 // a path is the NB201 network of that architecture with the path's weights (the equivalence test).
 // Parameter names: cells.<k>.edges.<e>.<op>.* where the network has cells.<k>.edges.<e>.*.
+// DARTS runs it as a mixture instead: every edge the weighted sum of all its operations.
 #pragma once
 #include <torch/torch.h>
 
@@ -16,6 +17,8 @@ class Nb201SuperCellImpl : public torch::nn::Module {
  public:
   Nb201SuperCellImpl(int64_t channels, bool affine);
   torch::Tensor forward(const torch::Tensor& x, const Nb201Ops& ops);
+  // Every edge the sum of its operations weighted by `weights` [6, 5] (DARTS's mixed edge).
+  torch::Tensor ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights);
   // Every parameter of edge e's operations.
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
@@ -27,11 +30,14 @@ TORCH_MODULE(Nb201SuperCell);
 
 class Nb201SupernetImpl : public Nb201NetworkImpl {
  public:
-  explicit Nb201SupernetImpl(const Nb201Spec& spec);
+  // `affine_cells`: the cells' BatchNorm layers learn a scale and shift (RSPS); DARTS's have none.
+  explicit Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells = true);
   // `path`: one operation index (Nb201Op order) per edge.
   torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
-  // A supernet has no single network to run: E_STATE.
+  // The mixture set by SetMixture; without one a supernet has no single network to run: E_STATE.
   torch::Tensor forward(const torch::Tensor& x) override;
+  // Operation weights per edge [6, 5] for the plain forward (undefined: none); gradients flow to them.
+  void SetMixture(torch::Tensor weights) { mixture_ = std::move(weights); }
   bool IsPathSupernet() const override { return true; }
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
@@ -39,7 +45,9 @@ class Nb201SupernetImpl : public Nb201NetworkImpl {
   torch::Tensor RunCell(size_t i, const torch::Tensor& h) override;
 
  private:
-  Nb201Ops path_{};  // the path of the forward in progress
+  Nb201Ops path_{};        // the path of the forward in progress
+  torch::Tensor mixture_;  // DARTS's edge weights; a path forward ignores them
+  bool mixed_ = false;     // the forward in progress is the mixture
 };
 
 // The ops of a path of operation indices; E_INVALID_ARGUMENT unless six indices in [0, 5).

@@ -2,7 +2,15 @@
 // committed epoch stands, and rerunning ends exactly where the uninterrupted run ends.
 import * as fs from 'fs';
 import * as path from 'path';
-import { gmNas, proxyless, searchFbnetv5, train, trainSupernet, parseChainSpace } from '../../lib';
+import {
+  gmNas,
+  proxyless,
+  searchDarts,
+  searchFbnetv5,
+  train,
+  trainSupernet,
+  parseChainSpace,
+} from '../../lib';
 import type { RunControl } from '../../lib/run/run-method';
 import { FASHION_DIR, tempDir, TINY_ARCH, tinySpaceDescription } from '../helpers/fixtures';
 
@@ -59,6 +67,15 @@ const METHODS: [string, Method][] = [
           samples: 2,
           repeats: 2,
         },
+        step(on),
+        c,
+      ),
+  ],
+  [
+    'searchDarts',
+    (o, on, c) =>
+      searchDarts(
+        { ...o, order: 2, channels: 4, cells: 1, epochs: 2, limitTrain: 160, progressEvery: 1 },
         step(on),
         c,
       ),

@@ -1,0 +1,77 @@
+// `torchnas search darts`: DARTS on the NAS-Bench-201 cell, trained on Fashion-MNIST.
+import { Command, Option } from 'commander';
+import { finiteNumber, positiveWholeNumber, wholeNumber } from '../util/option-parsers';
+import { searchDarts, type DartsEvent } from './darts-run';
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+function progressLine(e: DartsEvent): string | undefined {
+  if (e.type === 'start')
+    return `darts (order ${e.order}): epoch ${e.startEpoch}/${e.epochs}, run ${e.runDir}\n`;
+  if (e.type !== 'epoch') return undefined;
+  const r = e.record;
+  return (
+    `epoch ${r.epoch}: train top-1 ${pct(r.top1)}, architecture steps top-1 ${pct(r.archTop1)}, ` +
+    `cell ${r.derived} (${r.skipConnections} skip)\n`
+  );
+}
+
+export function registerDartsCommand(search: Command): void {
+  search
+    .command('darts')
+    .description('DARTS on the NAS-Bench-201 cell (first or second order), trained on Fashion-MNIST')
+    .addOption(
+      new Option('--order <n>', 'architecture gradient: 1 first order, 2 second order')
+        .choices(['1', '2'])
+        .default('1'),
+    )
+    .option('--epochs <n>', 'search epochs, each committed', positiveWholeNumber('--epochs'), 10)
+    .option('--batch-size <n>', 'batch size of both halves', positiveWholeNumber('--batch-size'), 64)
+    .option('--lr <x>', 'weights: SGD learning rate, cosine to --min-lr', finiteNumber('--lr'), 0.025)
+    .option('--min-lr <x>', 'the final learning rate', finiteNumber('--min-lr'), 0.001)
+    .option('--arch-lr <x>', 'architecture: Adam learning rate', finiteNumber('--arch-lr'), 3e-4)
+    .option('--channels <C>', 'NB201 network: first stage width', positiveWholeNumber('--channels'), 8)
+    .option('--cells <N>', 'NB201 network: cells per stage', positiveWholeNumber('--cells'), 1)
+    .option('--limit-train <n>', 'use only this many training images', positiveWholeNumber('--limit-train'))
+    .option('--data-dir <dir>', 'Fashion-MNIST folder (default: the Debian package)')
+    .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
+    .option('--threads <n>', 'CPU threads for LibTorch', positiveWholeNumber('--threads'))
+    .option('--device <device>', 'auto, cpu, cuda or cuda:N')
+    .option('--out <dir>', 'run directory; if it holds a darts run, that run resumes')
+    .option('--restart', 'start over in --out: the run it holds is removed first', false)
+    .addOption(new Option('--progress <mode>', 'progress lines').choices(['lines', 'none']).default('lines'))
+    .option('--json', 'print the result as JSON on stdout', false)
+    .action(async (o, command: Command) => {
+      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const result = await searchDarts(
+        {
+          order: Number(o.order) as 1 | 2,
+          epochs: chosen('epochs'),
+          batchSize: chosen('batchSize'),
+          lr: chosen('lr'),
+          minLr: chosen('minLr'),
+          archLr: chosen('archLr'),
+          channels: chosen('channels'),
+          cells: chosen('cells'),
+          limitTrain: o.limitTrain,
+          dataDir: o.dataDir,
+          seed: chosen('seed'),
+          threads: o.threads,
+          device: o.device,
+          runDir: o.out,
+          restart: o.restart,
+        },
+        (e) => {
+          const line = o.progress === 'none' ? undefined : progressLine(e);
+          if (line) process.stderr.write(line);
+        },
+      );
+      if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
+      else
+        process.stdout.write(
+          `derived cell: ${result.derived} (${result.skipConnections} skip connections)\n` +
+            `NB201 CIFAR-10 test accuracy of that cell: ${result.cifar10.accuracy.toFixed(2)}% ` +
+            `(percentile ${pct(result.cifar10.percentile)})\nrun ${result.runDir}\n`,
+        );
+    });
+}

@@ -1,0 +1,199 @@
+// `torchnas search darts`: DARTS (first or second order) on the NAS-Bench-201 cell, trained on
+// Fashion-MNIST: half the training split trains the weights, the other half the architecture, as in
+// the paper. A method on the run skeleton: each epoch commits the session's checkpoint (weights,
+// optimizers and alpha); the derived cell (the largest alpha per edge) is looked up in the NB201
+// CIFAR-10 table as a transfer figure, and its skip connections counted (DARTS's known collapse).
+import * as path from 'path';
+import { z } from 'zod';
+import { augmentationFor, loadDataset, type Dataset } from '../data/datasets';
+import { searchSplits } from '../data/search-splits';
+import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
+import { formatNb201Cell, NB201_OPS, type Nb201Cell } from '../spaces/nb201/nb201-cell';
+import { RUN_FIELDS } from '../run/run-fields';
+import {
+  closingOnError,
+  parseWith,
+  runMethod,
+  type OpenedRun,
+  type RunContext,
+  type RunControl,
+  type RunMethod,
+} from '../run/run-method';
+import { Session } from '../train/session';
+import { writeJsonAtomic } from '../util/atomic-file';
+import { buildDartsSupernet, dartsAlphas, dartsEpoch } from './darts-session';
+
+export const DartsOptionsSchema = z
+  .object({
+    order: z.union([z.literal(1), z.literal(2)]).default(1),
+    epochs: z.number().int().positive().default(10),
+    batchSize: z.number().int().positive().default(64),
+    /** The weights: SGD with momentum, cosine from lr to minLr, as NAS-Bench-201's DARTS. */
+    lr: z.number().positive().default(0.025),
+    minLr: z.number().min(0).default(0.001),
+    momentum: z.number().min(0).lt(1).default(0.9),
+    weightDecay: z.number().min(0).default(3e-4),
+    archLr: z.number().positive().default(3e-4),
+    archWeightDecay: z.number().min(0).default(1e-3),
+    gradClip: z.number().min(0).default(5),
+    channels: z.number().int().positive().default(8),
+    cells: z.number().int().positive().default(1),
+    /** The share of the training split that trains the architecture (the paper: half). */
+    validFraction: z.number().gt(0).lt(1).default(0.5),
+    dataDir: z.string().optional(),
+    restart: z.boolean().default(false),
+    ...RUN_FIELDS,
+  })
+  .strict()
+  .refine((o) => o.minLr <= o.lr, { message: 'minLr must not exceed lr', path: ['minLr'] });
+
+export type DartsOptions = z.input<typeof DartsOptionsSchema>;
+type Resolved = z.output<typeof DartsOptionsSchema>;
+
+export interface DartsRecord {
+  type: 'darts-epoch';
+  epoch: number;
+  globalStep: number;
+  loss: number;
+  top1: number;
+  archLoss: number;
+  archTop1: number;
+  /** [edge][op] architecture logits after the epoch. */
+  alphas: number[][];
+  derived: string;
+  skipConnections: number;
+  seconds: number;
+}
+
+export interface DartsResult {
+  runDir: string;
+  derived: string;
+  skipConnections: number;
+  /** The derived cell's NB201 CIFAR-10 test accuracy (200 epochs) and its percentile: a transfer figure. */
+  cifar10: { accuracy: number; percentile: number };
+  history: DartsRecord[];
+}
+
+export type DartsEvent =
+  | { type: 'start'; runDir: string; startEpoch: number; epochs: number; order: number }
+  | { type: 'step'; epoch: number; progress: Record<string, number> }
+  | { type: 'epoch'; record: DartsRecord };
+
+export function searchDarts(
+  options: DartsOptions,
+  onEvent?: (e: DartsEvent) => void,
+  control?: RunControl,
+): Promise<DartsResult> {
+  return runMethod(DARTS_METHOD, options, onEvent, control);
+}
+
+const DARTS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = {
+  kind: 'darts',
+  parse: parseWith(DartsOptionsSchema, 'darts options') as (o: object) => Resolved,
+  honours: { command: 'search darts', parallel: false },
+  folder: (o) => `darts-o${o.order}`,
+  open: openDarts,
+};
+
+const cellOf = (derived: number[]) => derived.map((j) => NB201_OPS[j]) as unknown as Nb201Cell;
+
+interface DartsData {
+  train: Dataset;
+  valid: Dataset;
+  input: [number, number, number];
+  classes: number;
+  augment: ReturnType<typeof augmentationFor>;
+}
+
+async function dartsData(o: Resolved): Promise<DartsData> {
+  const full = await loadDataset('fashion-mnist', 'train', o.dataDir);
+  const { shape, classes } = full.describe();
+  const augment = augmentationFor('fashion-mnist', false);
+  return { ...searchSplits(full, o), input: [shape[0], shape[1], shape[2]], classes, augment };
+}
+
+async function openDarts({
+  opts: o,
+  runDir,
+  emit,
+}: RunContext<Resolved, DartsRecord, DartsEvent>): Promise<OpenedRun<Resolved, DartsRecord, DartsResult>> {
+  const data = await dartsData(o);
+  const session = new Session({
+    device: o.device,
+    precision: o.precision,
+    threads: o.threads,
+    channelsLast: o.channelsLast,
+    seed: o.seed,
+  });
+  return closingOnError(session, async () => {
+    await buildDartsSupernet(session, {
+      order: o.order,
+      archLr: o.archLr,
+      archWeightDecay: o.archWeightDecay,
+      gradClip: o.gradClip,
+      channels: o.channels,
+      cells: o.cells,
+      input: data.input,
+      classes: data.classes,
+    });
+    const steps = Math.ceil(data.train.size / o.batchSize);
+    await session.configureTraining({
+      lr: o.lr,
+      momentum: o.momentum,
+      nesterov: false,
+      weightDecay: o.weightDecay,
+      totalSteps: o.epochs * steps,
+      finalLrRatio: o.minLr / o.lr,
+    });
+    return {
+      model: session,
+      start: (startEpoch) => emit({ type: 'start', runDir, startEpoch, epochs: o.epochs, order: o.order }),
+      epoch: async (epoch) => {
+        const t0 = Date.now();
+        const loader = { batchSize: o.batchSize, augment: data.augment, epoch };
+        const stats = await dartsEpoch(
+          session,
+          data.train,
+          data.valid,
+          {
+            train: { ...loader, seed: o.seed },
+            valid: { ...loader, seed: o.seed + 1 },
+            progressEvery: o.progressEvery,
+          },
+          (p) => emit({ type: 'step', epoch, progress: p as unknown as Record<string, number> }),
+        );
+        const { alphas, derived } = await dartsAlphas(session);
+        return {
+          type: 'darts-epoch',
+          epoch: epoch + 1,
+          globalStep: (epoch + 1) * steps,
+          loss: stats.loss,
+          top1: stats.top1,
+          archLoss: stats.archLoss,
+          archTop1: stats.archTop1,
+          alphas,
+          derived: formatNb201Cell(cellOf(derived)),
+          skipConnections: derived.filter((j) => NB201_OPS[j] === 'skip_connect').length,
+          seconds: (Date.now() - t0) / 1000,
+        };
+      },
+      finish: async (state) => {
+        const { derived } = await dartsAlphas(session);
+        const cell = cellOf(derived);
+        const accuracy = nb201Accuracy([...cell], 'cifar10', 'test');
+        const column = nb201AccuracyColumn('cifar10', 'test');
+        const arch = formatNb201Cell(cell);
+        writeJsonAtomic(path.join(runDir, 'arch.json'), { space: 'nb201', arch, ops: [...cell] });
+        return {
+          runDir,
+          derived: arch,
+          skipConnections: cell.filter((op) => op === 'skip_connect').length,
+          cifar10: { accuracy, percentile: column.filter((a) => a <= accuracy).length / column.length },
+          history: state.history,
+        };
+      },
+      cancel: () => session.cancel(),
+      close: () => session.close(),
+    };
+  });
+}

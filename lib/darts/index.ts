@@ -1,0 +1,2 @@
+export * from './darts-run';
+export * from './darts-session';
