@@ -86,6 +86,11 @@ describe('session basics', () => {
   test('training before building is E_STATE; calls after close are E_CLOSED', async () => {
     const s = session();
     await expect(s.configureTraining({ lr: 0.1, totalSteps: 10 })).rejects.toMatchObject({ code: 'E_STATE' });
+    // Nesterov without momentum is refused by name before LibTorch sees it.
+    await expect(s.configureTraining({ lr: 0.1, totalSteps: 10, momentum: 0 })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/nesterov.*momentum > 0/i),
+    });
     await s.close();
     await expect(s.describe()).rejects.toMatchObject({ code: 'E_CLOSED' });
   });

@@ -84,6 +84,7 @@ export class MultitaskNet {
         lr: options.lr,
         totalSteps: options.totalSteps,
         momentum: options.momentum ?? 0.9,
+        nesterov: (options.momentum ?? 0.9) > 0, // momentum 0 is plain SGD
         weightDecay: options.weightDecay ?? 4e-5,
       });
       return new MultitaskNet(options, session);

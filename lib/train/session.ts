@@ -63,7 +63,11 @@ export const TrainingConfigSchema = z
     restartStep: z.number().int().min(0).default(0),
     labelSmoothing: z.number().min(0).lt(1).default(0),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.optimizer !== 'sgd' || !c.nesterov || c.momentum > 0, {
+    message: 'Nesterov momentum needs momentum > 0: give a momentum, or nesterov: false for plain SGD',
+    path: ['nesterov'],
+  });
 export type TrainingConfig = z.input<typeof TrainingConfigSchema>;
 
 export const LoaderOptionsSchema = z

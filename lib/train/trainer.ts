@@ -176,6 +176,7 @@ async function openTraining({
       optimizer: opts.optimizer,
       lr: opts.lr,
       momentum: opts.momentum,
+      nesterov: opts.momentum > 0, // momentum 0 is plain SGD
       weightDecay: opts.weightDecay,
       labelSmoothing: opts.labelSmoothing,
       warmupSteps: Math.round(opts.warmupEpochs * steps),
