@@ -1,5 +1,6 @@
 // `torchnas search darts`: DARTS on the NAS-Bench-201 cell, trained on Fashion-MNIST.
 import { Command, Option } from 'commander';
+import { dartsAlphaChart, plotFormat, renderChart } from '../report';
 import { finiteNumber, positiveWholeNumber, wholeNumber } from '../util/option-parsers';
 import { searchDarts, type DartsEvent } from './darts-run';
 
@@ -37,11 +38,13 @@ export function registerDartsCommand(search: Command): void {
     .option('--seed <n>', 'seed', wholeNumber('--seed'), 0)
     .option('--threads <n>', 'CPU threads for LibTorch', positiveWholeNumber('--threads'))
     .option('--device <device>', 'auto, cpu, cuda or cuda:N')
+    .option('--plot <file>', "draw each edge's operation weights over the epochs to this .svg or .png file")
     .option('--out <dir>', 'run directory; if it holds a darts run, that run resumes')
     .option('--restart', 'start over in --out: the run it holds is removed first', false)
     .addOption(new Option('--progress <mode>', 'progress lines').choices(['lines', 'none']).default('lines'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
+      if (o.plot !== undefined) plotFormat(o.plot); // a bad file name is refused before the search
       const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
       const result = await searchDarts(
         {
@@ -66,6 +69,11 @@ export function registerDartsCommand(search: Command): void {
           if (line) process.stderr.write(line);
         },
       );
+      if (o.plot !== undefined)
+        await renderChart(
+          dartsAlphaChart(result.history, `DARTS (order ${o.order}): ${result.runDir}`),
+          o.plot,
+        );
       if (o.json) process.stdout.write(JSON.stringify(result) + '\n');
       else
         process.stdout.write(

@@ -8,3 +8,4 @@ export * from './network-comparison-chart';
 export * from './shiftnas-chart';
 export * from './keep-probability-chart';
 export * from './split-tree-chart';
+export * from './darts-chart';

@@ -1,5 +1,5 @@
 // `torchnas search darts` refuses what it cannot do before any work, naming the option.
-import { searchDarts } from '../../lib';
+import { dartsAlphaChart, searchDarts } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 
 test('bad DARTS options are typed errors naming the option', async () => {
@@ -13,4 +13,27 @@ test('bad DARTS options are typed errors naming the option', async () => {
   await refused({ lr: 0.01, minLr: 0.1 }, /minLr must not exceed lr/);
   await refused({ archLr: -1 }, /archLr/);
   await refused({ microBatches: 2 }, /micro/i);
+});
+
+test("the alpha chart draws each edge's softmax over the epochs", () => {
+  const alphas = Array.from({ length: 6 }, (_, e) => [e, 0, 0, 0, -e]);
+  const spec = dartsAlphaChart(
+    [
+      { epoch: 1, alphas },
+      { epoch: 2, alphas },
+    ],
+    'DARTS',
+  ) as unknown as {
+    data: { values: { epoch: number; edge: string; op: string; weight: number }[] };
+  };
+  const values = spec.data.values;
+  expect(values).toHaveLength(2 * 6 * 5);
+  for (const edge of new Set(values.map((v) => v.edge))) {
+    const sum = values.filter((v) => v.edge === edge && v.epoch === 1).reduce((s, v) => s + v.weight, 0);
+    expect(sum).toBeCloseTo(1, 12);
+  }
+  const last = values.filter((v) => v.edge === 'edge 2 -> 3' && v.epoch === 1);
+  expect(last.find((v) => v.op === 'none')!.weight).toBeGreaterThan(
+    last.find((v) => v.op === 'avg_pool_3x3')!.weight,
+  );
 });
