@@ -31,6 +31,13 @@ export function registerDartsCommand(search: Command): void {
     .option('--lr <x>', 'weights: SGD learning rate, cosine to --min-lr', finiteNumber('--lr'), 0.025)
     .option('--min-lr <x>', 'the final learning rate', finiteNumber('--min-lr'), 0.001)
     .option('--arch-lr <x>', 'architecture: Adam learning rate', finiteNumber('--arch-lr'), 3e-4)
+    .option(
+      '--retrain-epochs <n>',
+      'then train the derived cell alone and test it',
+      wholeNumber('--retrain-epochs'),
+      0,
+    )
+    .option('--retrain-lr <x>', 'learning rate of that training', finiteNumber('--retrain-lr'), 0.05)
     .option('--channels <C>', 'NB201 network: first stage width', positiveWholeNumber('--channels'), 8)
     .option('--cells <N>', 'NB201 network: cells per stage', positiveWholeNumber('--cells'), 1)
     .option('--limit-train <n>', 'use only this many training images', positiveWholeNumber('--limit-train'))
@@ -54,6 +61,8 @@ export function registerDartsCommand(search: Command): void {
           lr: chosen('lr'),
           minLr: chosen('minLr'),
           archLr: chosen('archLr'),
+          retrainEpochs: chosen('retrainEpochs'),
+          retrainLr: chosen('retrainLr'),
           channels: chosen('channels'),
           cells: chosen('cells'),
           limitTrain: o.limitTrain,
@@ -79,7 +88,11 @@ export function registerDartsCommand(search: Command): void {
         process.stdout.write(
           `derived cell: ${result.derived} (${result.skipConnections} skip connections)\n` +
             `NB201 CIFAR-10 test accuracy of that cell: ${result.cifar10.accuracy.toFixed(2)}% ` +
-            `(percentile ${pct(result.cifar10.percentile)})\nrun ${result.runDir}\n`,
+            `(percentile ${pct(result.cifar10.percentile)})\n` +
+            (result.retrain
+              ? `retrained alone for ${result.retrain.epochs} epochs: Fashion-MNIST test top-1 ${pct(result.retrain.testTop1)}\n`
+              : '') +
+            `run ${result.runDir}\n`,
         );
     });
 }

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { augmentationFor, loadDataset, type Dataset } from '../data/datasets';
 import { searchSplits } from '../data/search-splits';
 import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
-import { formatNb201Cell, NB201_OPS, type Nb201Cell } from '../spaces/nb201/nb201-cell';
+import { trainNb201Cell, type RunningSession } from '../benchmarks/nb201-training';
+import { formatNb201Cell, NB201_OPS, parseNb201Cell, type Nb201Cell } from '../spaces/nb201/nb201-cell';
 import { RUN_FIELDS } from '../run/run-fields';
 import {
   closingOnError,
@@ -40,6 +41,9 @@ export const DartsOptionsSchema = z
     cells: z.number().int().positive().default(1),
     /** The share of the training split that trains the architecture (the paper: half). */
     validFraction: z.number().gt(0).lt(1).default(0.5),
+    /** After the search: the derived cell trained alone for this many epochs and tested (0: not). */
+    retrainEpochs: z.number().int().min(0).default(0),
+    retrainLr: z.number().positive().default(0.05),
     dataDir: z.string().optional(),
     restart: z.boolean().default(false),
     ...RUN_FIELDS,
@@ -72,6 +76,8 @@ export interface DartsResult {
   /** The derived cell's NB201 CIFAR-10 test accuracy (200 epochs) and its percentile: a transfer figure. */
   cifar10: { accuracy: number; percentile: number };
   history: DartsRecord[];
+  /** The derived cell trained alone on the training split and tested on Fashion-MNIST's test split. */
+  retrain?: { epochs: number; testTop1: number };
 }
 
 export type DartsEvent =
@@ -93,7 +99,53 @@ const DARTS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = 
   honours: { command: 'search darts', parallel: false },
   folder: (o) => `darts-o${o.order}`,
   open: openDarts,
+  after: retrainDerived,
 };
+
+/**
+ * The derived cell trained alone (SGD, cosine) on the whole training split (or --limit-train of it) and
+ * tested on the test split. Not checkpointed: it is short, and an interrupted one is redone on rerun.
+ */
+async function retrainDerived(
+  result: DartsResult,
+  { opts: o, signal }: RunContext<Resolved, DartsRecord, DartsEvent>,
+) {
+  if (o.retrainEpochs <= 0) return result;
+  let train = await loadDataset('fashion-mnist', 'train', o.dataDir);
+  if (o.limitTrain) train = train.subset(Math.min(o.limitTrain, train.size), o.seed + 1);
+  const score = await loadDataset('fashion-mnist', 'test', o.dataDir);
+  const { shape, classes } = train.describe();
+  const data = {
+    train,
+    score,
+    input: [shape[0], shape[1], shape[2]] as [number, number, number],
+    classes,
+    augment: augmentationFor('fashion-mnist', false),
+  };
+  const recipe = {
+    epochs: o.retrainEpochs,
+    batchSize: 128,
+    lr: o.retrainLr,
+    channels: o.channels,
+    cells: o.cells,
+    seed: o.seed,
+  };
+  const placement = {
+    device: o.device,
+    precision: o.precision,
+    threads: o.threads,
+    channelsLast: o.channelsLast,
+  };
+  const running: RunningSession = {};
+  const stop = () => running.session?.cancel(); // an abort stops the retraining at its next step
+  signal?.addEventListener('abort', stop);
+  try {
+    const { top1 } = await trainNb201Cell(parseNb201Cell(result.derived), data, recipe, placement, running);
+    return { ...result, retrain: { epochs: o.retrainEpochs, testTop1: top1 } };
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
 
 const cellOf = (derived: number[]) => derived.map((j) => NB201_OPS[j]) as unknown as Nb201Cell;
 

@@ -9,7 +9,7 @@ import { augmentationFor, loadDataset, type Dataset } from '../data/datasets';
 import { searchSplits } from '../data/search-splits';
 import { invalid } from '../errors';
 import { NB201_SPACE, nb201CellOfGenome } from '../benchmarks/nb201-objective';
-import { buildNb201 } from '../benchmarks/nb201-session';
+import { trainNb201Cell, type RunningSession } from '../benchmarks/nb201-training';
 import { formatNb201Cell } from '../spaces/nb201/nb201-cell';
 import { RUN_FIELDS } from '../run/run-fields';
 import {
@@ -21,7 +21,6 @@ import {
   type RunMethod,
 } from '../run/run-method';
 import { Pnas, type Genome } from '../strategies';
-import { Session } from '../train/session';
 
 export const PnasSearchOptionsSchema = z
   .object({
@@ -139,43 +138,23 @@ async function pnasData(o: Resolved): Promise<PnasData> {
   return { ...searchSplits(full, o), input: [shape[0], shape[1], shape[2]], classes, augment };
 }
 
-async function trainModel(
-  o: Resolved,
-  genome: Genome,
-  data: PnasData,
-  running: { session?: Session },
-): Promise<{ validTop1: number; steps: number }> {
-  const session = new Session({
+function trainModel(o: Resolved, genome: Genome, data: PnasData, running: RunningSession) {
+  const recipe = {
+    epochs: o.epochsPerModel,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    channels: o.channels,
+    cells: o.cells,
+    seed: o.seed,
+  };
+  const placement = {
     device: o.device,
     precision: o.precision,
     threads: o.threads,
     channelsLast: o.channelsLast,
-    seed: o.seed,
-  });
-  running.session = session;
-  try {
-    await buildNb201(session, {
-      arch: [...nb201CellOfGenome(genome)],
-      classes: data.classes,
-      channels: o.channels,
-      cells: o.cells,
-      input: data.input,
-    });
-    const steps = Math.ceil(data.train.size / o.batchSize);
-    await session.configureTraining({ lr: o.lr, totalSteps: o.epochsPerModel * steps });
-    for (let epoch = 0; epoch < o.epochsPerModel; epoch++)
-      await session.trainEpoch(data.train, {
-        batchSize: o.batchSize,
-        seed: o.seed,
-        epoch,
-        augment: data.augment,
-      });
-    const valid = await session.evaluate(data.valid, { batchSize: 256, augment: data.augment });
-    return { validTop1: valid.top1, steps: o.epochsPerModel * steps };
-  } finally {
-    running.session = undefined;
-    await session.close();
-  }
+  };
+  const cellData = { ...data, score: data.valid };
+  return trainNb201Cell([...nb201CellOfGenome(genome)], cellData, recipe, placement, running);
 }
 
 async function openPnas({
@@ -187,7 +166,7 @@ async function openPnas({
 > {
   const data = await pnasData(o);
   let pnas = replay(o, []);
-  const running: { session?: Session } = {};
+  const running: RunningSession = {};
   return {
     ready: async (state) => {
       pnas = replay(o, state.history);
@@ -196,7 +175,7 @@ async function openPnas({
     epoch: async (epoch, state) => {
       const t0 = Date.now();
       const { genome } = pnas.propose();
-      const { validTop1, steps } = await trainModel(o, genome, data, running);
+      const { top1: validTop1, steps } = await trainModel(o, genome, data, running);
       pnas.observe({ genome, fidelity: 0, score: validTop1 });
       return {
         type: 'pnas-model',

@@ -37,3 +37,19 @@ test("the alpha chart draws each edge's softmax over the epochs", () => {
     last.find((v) => v.op === 'avg_pool_3x3')!.weight,
   );
 });
+
+test('a search with --retrain-epochs trains the derived cell alone and tests it', async () => {
+  const runDir = tempDir('torchnas-darts-');
+  const result = await searchDarts({
+    runDir,
+    epochs: 1,
+    limitTrain: 160,
+    channels: 4,
+    threads: 1,
+    retrainEpochs: 1,
+  });
+  expect(result.retrain?.epochs).toBe(1);
+  expect(result.retrain!.testTop1).toBeGreaterThanOrEqual(0);
+  expect(result.retrain!.testTop1).toBeLessThanOrEqual(1);
+  expect(result.history).toHaveLength(1);
+}, 120_000);
