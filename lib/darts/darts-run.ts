@@ -5,10 +5,13 @@
 // CIFAR-10 table as a transfer figure, and its skip connections counted (DARTS's known collapse).
 import * as path from 'path';
 import { z } from 'zod';
-import { augmentationFor, loadDataset, type Dataset } from '../data/datasets';
-import { searchSplits } from '../data/search-splits';
 import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
-import { trainNb201Cell, type RunningSession } from '../benchmarks/nb201-training';
+import {
+  nb201RetrainData,
+  nb201SearchData,
+  trainNb201Cell,
+  type RunningSession,
+} from '../benchmarks/nb201-training';
 import { formatNb201Cell, NB201_OPS, parseNb201Cell, type Nb201Cell } from '../spaces/nb201/nb201-cell';
 import { RUN_FIELDS } from '../run/run-fields';
 import {
@@ -20,7 +23,7 @@ import {
   type RunControl,
   type RunMethod,
 } from '../run/run-method';
-import { Session } from '../train/session';
+import { openRunSession } from '../dist/run-session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { buildDartsSupernet, dartsAlphas, dartsEpoch } from './darts-session';
 
@@ -111,17 +114,7 @@ async function retrainDerived(
   { opts: o, signal }: RunContext<Resolved, DartsRecord, DartsEvent>,
 ) {
   if (o.retrainEpochs <= 0) return result;
-  let train = await loadDataset('fashion-mnist', 'train', o.dataDir);
-  if (o.limitTrain) train = train.subset(Math.min(o.limitTrain, train.size), o.seed + 1);
-  const score = await loadDataset('fashion-mnist', 'test', o.dataDir);
-  const { shape, classes } = train.describe();
-  const data = {
-    train,
-    score,
-    input: [shape[0], shape[1], shape[2]] as [number, number, number],
-    classes,
-    augment: augmentationFor('fashion-mnist', false),
-  };
+  const data = await nb201RetrainData(o);
   const recipe = {
     epochs: o.retrainEpochs,
     batchSize: 128,
@@ -130,17 +123,11 @@ async function retrainDerived(
     cells: o.cells,
     seed: o.seed,
   };
-  const placement = {
-    device: o.device,
-    precision: o.precision,
-    threads: o.threads,
-    channelsLast: o.channelsLast,
-  };
   const running: RunningSession = {};
   const stop = () => running.session?.cancel(); // an abort stops the retraining at its next step
   signal?.addEventListener('abort', stop);
   try {
-    const { top1 } = await trainNb201Cell(parseNb201Cell(result.derived), data, recipe, placement, running);
+    const { top1 } = await trainNb201Cell(parseNb201Cell(result.derived), data, recipe, o, running);
     return { ...result, retrain: { epochs: o.retrainEpochs, testTop1: top1 } };
   } finally {
     signal?.removeEventListener('abort', stop);
@@ -149,34 +136,13 @@ async function retrainDerived(
 
 const cellOf = (derived: number[]) => derived.map((j) => NB201_OPS[j]) as unknown as Nb201Cell;
 
-interface DartsData {
-  train: Dataset;
-  valid: Dataset;
-  input: [number, number, number];
-  classes: number;
-  augment: ReturnType<typeof augmentationFor>;
-}
-
-async function dartsData(o: Resolved): Promise<DartsData> {
-  const full = await loadDataset('fashion-mnist', 'train', o.dataDir);
-  const { shape, classes } = full.describe();
-  const augment = augmentationFor('fashion-mnist', false);
-  return { ...searchSplits(full, o), input: [shape[0], shape[1], shape[2]], classes, augment };
-}
-
 async function openDarts({
   opts: o,
   runDir,
   emit,
 }: RunContext<Resolved, DartsRecord, DartsEvent>): Promise<OpenedRun<Resolved, DartsRecord, DartsResult>> {
-  const data = await dartsData(o);
-  const session = new Session({
-    device: o.device,
-    precision: o.precision,
-    threads: o.threads,
-    channelsLast: o.channelsLast,
-    seed: o.seed,
-  });
+  const data = await nb201SearchData(o);
+  const session = await openRunSession(o);
   return closingOnError(session, async () => {
     await buildDartsSupernet(session, {
       order: o.order,

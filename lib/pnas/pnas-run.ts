@@ -5,11 +5,14 @@
 // strategy holds no state of its own worth saving: on resume it is rebuilt from its seed and the
 // committed models replayed into it (proposal checked against proposal), so it goes on exactly.
 import { z } from 'zod';
-import { augmentationFor, loadDataset, type Dataset } from '../data/datasets';
-import { searchSplits } from '../data/search-splits';
 import { invalid } from '../errors';
 import { NB201_SPACE, nb201CellOfGenome } from '../benchmarks/nb201-objective';
-import { trainNb201Cell, type RunningSession } from '../benchmarks/nb201-training';
+import {
+  nb201SearchData,
+  trainNb201Cell,
+  type Nb201SearchData,
+  type RunningSession,
+} from '../benchmarks/nb201-training';
 import { formatNb201Cell } from '../spaces/nb201/nb201-cell';
 import { RUN_FIELDS } from '../run/run-fields';
 import {
@@ -122,23 +125,7 @@ function replay(o: Resolved, history: readonly PnasModelRecord[]): Pnas {
   return pnas;
 }
 
-interface PnasData {
-  train: Dataset;
-  valid: Dataset;
-  input: [number, number, number];
-  classes: number;
-  augment: ReturnType<typeof augmentationFor>;
-}
-
-async function pnasData(o: Resolved): Promise<PnasData> {
-  const full = await loadDataset('fashion-mnist', 'train', o.dataDir);
-  const { shape, classes } = full.describe();
-  // No augmentation beyond normalization: short trainings rank cells by what they learn fast.
-  const augment = augmentationFor('fashion-mnist', false);
-  return { ...searchSplits(full, o), input: [shape[0], shape[1], shape[2]], classes, augment };
-}
-
-function trainModel(o: Resolved, genome: Genome, data: PnasData, running: RunningSession) {
+function trainModel(o: Resolved, genome: Genome, data: Nb201SearchData, running: RunningSession) {
   const recipe = {
     epochs: o.epochsPerModel,
     batchSize: o.batchSize,
@@ -147,14 +134,7 @@ function trainModel(o: Resolved, genome: Genome, data: PnasData, running: Runnin
     cells: o.cells,
     seed: o.seed,
   };
-  const placement = {
-    device: o.device,
-    precision: o.precision,
-    threads: o.threads,
-    channelsLast: o.channelsLast,
-  };
-  const cellData = { ...data, score: data.valid };
-  return trainNb201Cell([...nb201CellOfGenome(genome)], cellData, recipe, placement, running);
+  return trainNb201Cell([...nb201CellOfGenome(genome)], { ...data, score: data.valid }, recipe, o, running);
 }
 
 async function openPnas({
@@ -164,7 +144,7 @@ async function openPnas({
 }: RunContext<Resolved, PnasModelRecord, PnasSearchEvent>): Promise<
   OpenedRun<Resolved, PnasModelRecord, PnasSearchResult>
 > {
-  const data = await pnasData(o);
+  const data = await nb201SearchData(o);
   let pnas = replay(o, []);
   const running: RunningSession = {};
   return {

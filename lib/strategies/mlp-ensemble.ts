@@ -40,7 +40,7 @@ class Mlp {
   private readonly b3: number;
 
   constructor(
-    private readonly inputs: number,
+    inputs: number,
     private readonly hidden: number,
     rng: Rng,
   ) {
