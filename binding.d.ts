@@ -374,7 +374,10 @@ export declare class NativeSession {
   /** probeLoss through one path of a path supernet (an option index per decision). */
   probePath(data: NativeDataset, options: NativeLoaderOptions & { path: number[] }): Promise<NativeLossProbe>;
   buildSupernet(spec: NativeSupernetSpec): Promise<{ parameters: number }>;
-  /** DARTS's NB201 supernet (the cells' BatchNorm without affine parameters) and its architecture. */
+  /**
+   * DARTS's NB201 supernet (the cells' BatchNorm without affine parameters) and its architecture; with
+   * method 'entrannas', EnTranNAS's: Engine-cells first in each stage, Transit-cells after them.
+   */
   buildDartsSupernet(
     spec: Omit<NativeNb201Spec, 'ops'> & {
       order?: number;
@@ -382,6 +385,9 @@ export declare class NativeSession {
       archWeightDecay?: number;
       gradClip?: number;
       hessianStep?: number;
+      method?: 'darts' | 'entrannas';
+      engineCells?: number;
+      derivation?: 'sparse' | 'top';
     },
   ): Promise<{ parameters: number }>;
   dartsEpoch(
@@ -390,21 +396,45 @@ export declare class NativeSession {
     options: { train: NativeLoaderOptions; valid: NativeLoaderOptions; progressEvery?: number },
     onProgress?: (p: NativeTrainProgress) => void,
   ): Promise<NativeDartsEpoch>;
-  /** The architecture logits [edge][op] and the derived cell (an op index per edge). */
-  dartsAlphas(): Promise<{ alphas: number[][]; derived: number[] }>;
-  setDartsAlphas(options: { alphas: number[][] }): Promise<void>;
-  /** The step's alpha gradient on the first batch of each part (no update; the model left as it was). */
+  /** The architecture (logits [edge][op], EnTranNAS's threshold logits), the derived cell, the cells' weights. */
+  dartsAlphas(): Promise<NativeDartsArchitecture>;
+  setDartsAlphas(options: { alphas: number[][]; thresholds?: number[] }): Promise<void>;
+  /** The step's architecture gradient on the first batch of each part (no update; the model left as it was). */
   dartsArchGradient(
     train: NativeDataset,
     valid: NativeDataset,
     loader: NativeLoaderOptions,
-  ): Promise<number[][]>;
+  ): Promise<{ alphas: number[][]; thresholds: number[] }>;
   /** Second order's objective L_val(w - xi grad_w L_train(w, alphas), alphas) on the same batches. */
   dartsUnrolledLoss(
     train: NativeDataset,
     valid: NativeDataset,
-    options: NativeLoaderOptions & { alphas: number[][] },
+    options: NativeLoaderOptions & { alphas: number[][]; thresholds?: number[] },
   ): Promise<number>;
+  /** Pi-NAS's NB201 supernet with its projector, EMA teacher and queue of keys. */
+  buildPinasSupernet(
+    spec: Omit<NativeNb201Spec, 'ops'> & {
+      momentum?: number;
+      temperature?: number;
+      queueSize?: number;
+      projectionDim?: number;
+      supervised?: boolean;
+      minCrop?: number;
+    },
+  ): Promise<{ parameters: number }>;
+  pinasEpoch(
+    data: NativeDataset,
+    options: NativeLoaderOptions & { progressEvery?: number },
+    onProgress?: (p: NativeTrainProgress) => void,
+  ): Promise<NativePinasEpoch>;
+  /** The two paths the step at globalStep draws. */
+  pinasPaths(options: { globalStep: number }): Promise<[number[], number[]]>;
+  /** Per path: weighted kNN top-1 (cosine on pooled features, batch statistics) of query against reference. */
+  pinasKnnScores(
+    reference: NativeDataset,
+    query: NativeDataset,
+    options: NativeLoaderOptions & { paths: number[][]; k?: number },
+  ): Promise<number[]>;
   /** FBNetV5's multitask network (CPU, fp32, one process) with its search state. */
   buildMultitask(options: NativeMultitaskOptions): Promise<{ parameters: number }>;
   multitaskEpoch(
@@ -577,6 +607,25 @@ export interface NativeMultitaskOptions {
   weightClip?: number;
   proposalFloor?: number;
   warmupSteps?: number;
+}
+
+export interface NativeDartsArchitecture {
+  alphas: number[][];
+  /** The derived cell: the largest alpha's operation index per edge. */
+  derived: number[];
+  /** EnTranNAS's learned threshold logits, one per edge (empty otherwise). */
+  thresholds: number[];
+  /** [edge][op] weights the Engine-cells run (DARTS: every cell). */
+  engineWeights: number[][];
+  /** [edge][op] weights the Transit-cells run; their zeros are not run (empty for DARTS). */
+  transitWeights: number[][];
+}
+
+export interface NativePinasEpoch extends NativeEpochStats {
+  /** Mean of the two crossed InfoNCE terms' sum over the epoch's steps. */
+  contrastive: number;
+  /** Mean cosine of the crossed positives (student path A with teacher path B, and B with A). */
+  positive: number;
 }
 
 export interface NativeDartsEpoch {

@@ -1,73 +1,168 @@
-// npm run bench:darts — DARTS first order against second order on the NAS-Bench-201 cell, trained on
-// Fashion-MNIST, several seeds each: the derived cell, its skip connections (DARTS's collapse), its
-// NB201 CIFAR-10 test accuracy as a transfer figure with its percentile, the supernet's held-out top-1
-// of the last architecture steps, and the search's seconds per step. Each run is a resumable
-// `torchnas search darts` run under --out, so a killed bench goes on where it stopped.
+// npm run bench:darts — EnTranNAS against DARTS on the NAS-Bench-201 cell, trained on Fashion-MNIST,
+// side by side over the same seeds: DARTS first and second order, EnTranNAS with its sparse and its
+// top-alpha derivation, all on the same supernet skeleton (C 8, N cells per stage; EnTranNAS's first
+// cell of each stage is its Engine-cell). Per run: the derived cell, its skip connections (DARTS's
+// collapse), its NB201 CIFAR-10 test accuracy as a transfer figure, the cell retrained alone on
+// Fashion-MNIST and tested, the search's seconds per step and the peak resident memory it added.
+// Each (arm, seed) runs in a fresh child process (so one run's freed memory cannot hide the next one's
+// peak), seed by seed so that the arms share the machine's load; each is a resumable run under --out,
+// and a finished one is read back from its bench.json.
 //
-//   npm run bench:darts -- [--seeds 0,1,2] [--epochs 10] [--limit-train 10000] [--threads 1] [--out runs/bench-darts]
+//   npm run bench:darts -- [--arms darts-o1,darts-o2,entrannas-sparse,entrannas-top] [--seeds 0,1,2]
+//       [--epochs 10] [--cells 2] [--limit-train 10000] [--retrain-epochs 3] [--threads 1] [--out runs/bench-darts]
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
-import { searchDarts, type DartsResult } from '../lib/darts';
+import { searchDarts, searchEntranNas, type DartsEvent, type DartsResult } from '../lib/darts';
+import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
+import { residentKiB } from './process-memory';
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      seeds: { type: 'string', default: '0,1,2' },
-      epochs: { type: 'string', default: '10' },
-      'limit-train': { type: 'string', default: '10000' },
-      threads: { type: 'string', default: '1' },
-      out: { type: 'string', default: 'runs/bench-darts' },
-    },
-  });
-  const seeds = values.seeds!.split(',').map((s) => wholeFlag(s, 'seeds', 0));
-  const epochs = wholeFlag(values.epochs, 'epochs');
-  const limitTrain = wholeFlag(values['limit-train'], 'limit-train');
-  const threads = wholeFlag(values.threads, 'threads');
-  const rows: { order: number; seed: number; result: DartsResult; secondsPerStep: number }[] = [];
-  for (const order of [1, 2] as const) {
-    for (const seed of seeds) {
-      const runDir = path.join(values.out!, `o${order}-s${seed}`);
-      const result = await searchDarts(
-        { order, seed, epochs, limitTrain, threads, device: 'cpu', runDir, progressEvery: 1000 },
-        (e) => {
-          if (e.type === 'epoch')
-            process.stderr.write(
-              `order ${order} seed ${seed}: epoch ${e.record.epoch} ${e.record.derived}\n`,
-            );
-        },
-      );
-      const steps = result.history.at(-1)!.globalStep;
-      const seconds = result.history.reduce((s, r) => s + r.seconds, 0);
-      rows.push({ order, seed, result, secondsPerStep: seconds / steps });
+const ARMS = ['darts-o1', 'darts-o2', 'entrannas-sparse', 'entrannas-top'] as const;
+type Arm = (typeof ARMS)[number];
+
+interface RunFigures {
+  arm: Arm;
+  seed: number;
+  result: DartsResult;
+  secondsPerStep: number;
+  /** Resident memory the search's epochs added at their peak, over the process before the search. */
+  peakMiB: number | null;
+}
+
+const { values } = parseArgs({
+  options: {
+    arms: { type: 'string', default: ARMS.join(',') },
+    seeds: { type: 'string', default: '0,1,2' },
+    epochs: { type: 'string', default: '10' },
+    cells: { type: 'string', default: '2' },
+    'limit-train': { type: 'string', default: '10000' },
+    'retrain-epochs': { type: 'string', default: '3' },
+    threads: { type: 'string', default: '1' },
+    out: { type: 'string', default: 'runs/bench-darts' },
+    // internal: one run in this process
+    child: { type: 'boolean', default: false },
+    arm: { type: 'string' },
+    seed: { type: 'string' },
+  },
+});
+
+const common = () => ({
+  epochs: wholeFlag(values.epochs, 'epochs'),
+  cells: wholeFlag(values.cells, 'cells'),
+  limitTrain: wholeFlag(values['limit-train'], 'limit-train'),
+  retrainEpochs: wholeFlag(values['retrain-epochs'], 'retrain-epochs', 0),
+  threads: wholeFlag(values.threads, 'threads'),
+  device: 'cpu',
+  progressEvery: 1000,
+});
+
+const runDirOf = (arm: string, seed: number) => path.join(values.out!, `${arm}-s${seed}`);
+
+/** One search in this process; its figures go to the run's bench.json. */
+async function child(arm: Arm, seed: number): Promise<void> {
+  const runDir = runDirOf(arm, seed);
+  let startKiB = 0;
+  let peakKiB = 0;
+  const onEvent = (e: DartsEvent) => {
+    if (e.type === 'start') {
+      fs.writeFileSync('/proc/self/clear_refs', '5'); // the high-water mark restarts here
+      startKiB = residentKiB('VmRSS');
     }
+    if (e.type === 'epoch') {
+      peakKiB = Math.max(peakKiB, residentKiB('VmHWM'));
+      process.stderr.write(`${arm} seed ${seed}: epoch ${e.record.epoch} ${e.record.derived}\n`);
+    }
+  };
+  const options = { ...common(), seed, runDir };
+  const result = arm.startsWith('darts')
+    ? await searchDarts({ ...options, order: arm === 'darts-o2' ? 2 : 1 }, onEvent)
+    : await searchEntranNas({ ...options, derivation: arm === 'entrannas-top' ? 'top' : 'sparse' }, onEvent);
+  const steps = result.history.at(-1)!.globalStep;
+  const seconds = result.history.reduce((s, r) => s + r.seconds, 0);
+  // A resumed run's figures cover only the epochs this process ran.
+  const figures: RunFigures = {
+    arm,
+    seed,
+    result,
+    secondsPerStep: seconds / steps,
+    peakMiB: peakKiB > 0 ? (peakKiB - startKiB) / 1024 : null,
+  };
+  writeJsonAtomic(path.join(runDir, 'bench.json'), figures);
+}
+
+function runOne(arm: Arm, seed: number): RunFigures {
+  const file = path.join(runDirOf(arm, seed), 'bench.json');
+  if (!fs.existsSync(file)) {
+    const args = [__filename, '--child', '--arm', arm, '--seed', String(seed)];
+    for (const key of ['epochs', 'cells', 'limit-train', 'retrain-epochs', 'threads', 'out'] as const)
+      args.push(`--${key}`, String(values[key]));
+    // Freed tensors leave the resident set at once, so the high-water mark is the search's own peak.
+    const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536' };
+    const run = spawnSync(process.execPath, args, { stdio: 'inherit', env });
+    if (run.status !== 0) throw new Error(`${arm} seed ${seed} failed (exit ${run.status})`);
   }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunFigures;
+}
+
+const fmt = (values: (number | null)[], digits = 2) => {
+  const known = values.filter((v): v is number => v !== null);
+  if (!known.length) return '-';
+  const { mean, std } = meanAndStd(known);
+  return `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
+};
+
+function report(rows: RunFigures[], arms: Arm[]): string {
+  const o = common();
   const lines = [
-    `DARTS on NB201 (C 8, N 1), Fashion-MNIST, ${limitTrain} training images halved, ${epochs} epochs, ${threads} thread(s)`,
+    `NB201 cell searches (C 8, N ${o.cells}), Fashion-MNIST, ${o.limitTrain} training images halved, ` +
+      `${o.epochs} epochs, ${o.threads} thread(s); derived cells retrained ${o.retrainEpochs} epochs`,
     '',
-    '| order | seed | derived cell | skip connections | NB201 CIFAR-10 test (percentile) | last epoch arch-step top-1 | s/step |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    '| arm | seed | derived cell | skip | NB201 CIFAR-10 test | retrained FMNIST test top-1 | s/step | peak MiB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.order} | ${r.seed} | ${r.result.derived} | ${r.result.skipConnections} | ` +
-        `${r.result.cifar10.accuracy.toFixed(2)} (${(100 * r.result.cifar10.percentile).toFixed(1)}%) | ` +
-        `${(100 * r.result.history.at(-1)!.archTop1).toFixed(2)} | ${r.secondsPerStep.toFixed(3)} |`,
+        `| ${r.arm} | ${r.seed} | ${r.result.derived} | ${r.result.skipConnections} | ` +
+        `${r.result.cifar10.accuracy.toFixed(2)} | ${r.result.retrain ? (100 * r.result.retrain.testTop1).toFixed(2) : '-'} | ` +
+        `${r.secondsPerStep.toFixed(3)} | ${r.peakMiB === null ? '-' : r.peakMiB.toFixed(1)} |`,
     ),
     '',
+    '| arm | CIFAR-10 (table) | retrained FMNIST top-1 | skip connections | s/step | peak MiB |',
+    '| --- | --- | --- | --- | --- | --- |',
   ];
-  for (const order of [1, 2]) {
-    const mine = rows.filter((r) => r.order === order);
-    const acc = meanAndStd(mine.map((r) => r.result.cifar10.accuracy));
-    const skips = meanAndStd(mine.map((r) => r.result.skipConnections));
-    const speed = meanAndStd(mine.map((r) => r.secondsPerStep));
+  for (const arm of arms) {
+    const mine = rows.filter((r) => r.arm === arm);
+    const retrained = mine.filter((r) => r.result.retrain).map((r) => 100 * r.result.retrain!.testTop1);
     lines.push(
-      `order ${order}: CIFAR-10 ${acc.mean.toFixed(2)} ± ${acc.std.toFixed(2)}, skip connections ${skips.mean.toFixed(1)}, ` +
-        `${speed.mean.toFixed(3)} s/step`,
+      `| ${arm} | ${fmt(mine.map((r) => r.result.cifar10.accuracy))} | ${retrained.length ? fmt(retrained) : '-'} | ` +
+        `${fmt(
+          mine.map((r) => r.result.skipConnections),
+          1,
+        )} | ${fmt(
+          mine.map((r) => r.secondsPerStep),
+          3,
+        )} | ` +
+        `${fmt(
+          mine.map((r) => r.peakMiB),
+          1,
+        )} |`,
     );
   }
-  const text = lines.join('\n') + '\n';
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  const arms = values.arms!.split(',') as Arm[];
+  for (const arm of arms)
+    if (!ARMS.includes(arm)) throw new Error(`--arms: unknown arm '${arm}' (${ARMS.join(', ')})`);
+  const seeds = values.seeds!.split(',').map((s) => wholeFlag(s, 'seeds', 0));
+  if (values.child) return child(values.arm as Arm, wholeFlag(values.seed, 'seed', 0));
+  common(); // bad flags stop the bench before any work
+  const rows: RunFigures[] = [];
+  for (const seed of seeds) for (const arm of arms) rows.push(runOne(arm, seed));
+  const text = report(rows, arms);
   fs.mkdirSync(values.out!, { recursive: true });
   fs.writeFileSync(path.join(values.out!, 'report.md'), text);
   process.stdout.write(text);

@@ -52,6 +52,7 @@ export * from './fbnetv5';
 export * from './random-supernet';
 export * from './pnas';
 export * from './darts';
+export * from './pinas';
 export { eventStream, type EventStream } from './run/event-stream';
 export type { RunControl } from './run/run-method';
 export * from './export';

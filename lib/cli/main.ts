@@ -14,6 +14,7 @@ import { registerProxylessCommand } from '../proxyless/cli';
 import { registerRandomSupernetCommand } from '../random-supernet/cli';
 import { registerPnasCommand } from '../pnas/cli';
 import { registerDartsCommand } from '../darts/cli';
+import { registerPinasCommand } from '../pinas/cli';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerRandomSupernetCommand(search);
   registerPnasCommand(search);
   registerDartsCommand(search);
+  registerPinasCommand(search);
 
   program
     .command('arch <preset|file>')

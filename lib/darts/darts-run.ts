@@ -3,6 +3,7 @@
 // the paper. A method on the run skeleton: each epoch commits the session's checkpoint (weights,
 // optimizers and alpha); the derived cell (the largest alpha per edge) is looked up in the NB201
 // CIFAR-10 table as a transfer figure, and its skip connections counted (DARTS's known collapse).
+// `torchnas search entrannas` is the same run with EnTranNAS's supernet (Engine- and Transit-cells).
 import * as path from 'path';
 import { z } from 'zod';
 import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
@@ -27,35 +28,60 @@ import { openRunSession } from '../dist/run-session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { buildDartsSupernet, dartsAlphas, dartsEpoch } from './darts-session';
 
+const SEARCH_FIELDS = {
+  epochs: z.number().int().positive().default(10),
+  batchSize: z.number().int().positive().default(64),
+  /** The weights: SGD with momentum, cosine from lr to minLr, as NAS-Bench-201's DARTS. */
+  lr: z.number().positive().default(0.025),
+  minLr: z.number().min(0).default(0.001),
+  momentum: z.number().min(0).lt(1).default(0.9),
+  weightDecay: z.number().min(0).default(3e-4),
+  archLr: z.number().positive().default(3e-4),
+  archWeightDecay: z.number().min(0).default(1e-3),
+  gradClip: z.number().min(0).default(5),
+  channels: z.number().int().positive().default(8),
+  cells: z.number().int().positive().default(1),
+  /** The share of the training split that trains the architecture (the paper: half). */
+  validFraction: z.number().gt(0).lt(1).default(0.5),
+  /** After the search: the derived cell trained alone for this many epochs and tested (0: not). */
+  retrainEpochs: z.number().int().min(0).default(0),
+  retrainLr: z.number().positive().default(0.05),
+  dataDir: z.string().optional(),
+  restart: z.boolean().default(false),
+  ...RUN_FIELDS,
+};
+const lrOrder = { message: 'minLr must not exceed lr', path: ['minLr'] };
+
 export const DartsOptionsSchema = z
+  .object({ order: z.union([z.literal(1), z.literal(2)]).default(1), ...SEARCH_FIELDS })
+  .strict()
+  .refine((o) => o.minLr <= o.lr, lrOrder);
+
+export const EntranNasOptionsSchema = z
   .object({
-    order: z.union([z.literal(1), z.literal(2)]).default(1),
-    epochs: z.number().int().positive().default(10),
-    batchSize: z.number().int().positive().default(64),
-    /** The weights: SGD with momentum, cosine from lr to minLr, as NAS-Bench-201's DARTS. */
-    lr: z.number().positive().default(0.025),
-    minLr: z.number().min(0).default(0.001),
-    momentum: z.number().min(0).lt(1).default(0.9),
-    weightDecay: z.number().min(0).default(3e-4),
-    archLr: z.number().positive().default(3e-4),
-    archWeightDecay: z.number().min(0).default(1e-3),
-    gradClip: z.number().min(0).default(5),
-    channels: z.number().int().positive().default(8),
-    cells: z.number().int().positive().default(1),
-    /** The share of the training split that trains the architecture (the paper: half). */
-    validFraction: z.number().gt(0).lt(1).default(0.5),
-    /** After the search: the derived cell trained alone for this many epochs and tested (0: not). */
-    retrainEpochs: z.number().int().min(0).default(0),
-    retrainLr: z.number().positive().default(0.05),
-    dataDir: z.string().optional(),
-    restart: z.boolean().default(false),
-    ...RUN_FIELDS,
+    /** Engine-cells at the start of each stage (the rest of the stage's cells are Transit-cells). */
+    engineCells: z.number().int().positive().default(1),
+    /** 'sparse': differentiable sparsification with learned thresholds; 'top': the largest alpha. */
+    derivation: z.enum(['sparse', 'top']).default('sparse'),
+    /** 'sparse': weight of the l_1/2 sparsity term on softmax(alpha) in the architecture loss. */
+    sparsity: z.number().min(0).optional(),
+    ...SEARCH_FIELDS,
+    cells: z.number().int().positive().default(2),
   })
   .strict()
-  .refine((o) => o.minLr <= o.lr, { message: 'minLr must not exceed lr', path: ['minLr'] });
+  .refine((o) => o.minLr <= o.lr, lrOrder)
+  .refine((o) => o.sparsity === undefined || o.derivation === 'sparse', {
+    message: "sparsity weighs the 'sparse' derivation's term: drop it or use derivation 'sparse'",
+    path: ['sparsity'],
+  })
+  .refine((o) => o.cells > o.engineCells, {
+    message: 'EnTranNAS needs Transit-cells: cells (per stage) must exceed engineCells',
+    path: ['cells'],
+  });
 
 export type DartsOptions = z.input<typeof DartsOptionsSchema>;
-type Resolved = z.output<typeof DartsOptionsSchema>;
+export type EntranNasOptions = z.input<typeof EntranNasOptionsSchema>;
+type Resolved = z.output<typeof DartsOptionsSchema> | z.output<typeof EntranNasOptionsSchema>;
 
 export interface DartsRecord {
   type: 'darts-epoch';
@@ -67,6 +93,12 @@ export interface DartsRecord {
   archTop1: number;
   /** [edge][op] architecture logits after the epoch. */
   alphas: number[][];
+  /** [edge][op] the weights the (Engine-)cells run: softmax(alpha), or EnTranNAS's sparse weights. */
+  weights: number[][];
+  /** EnTranNAS: the operations the Transit-cells run (the derived sub-graph's size; 6 = one per edge). */
+  transitOps?: number;
+  /** EnTranNAS's learned threshold logits, one per edge. */
+  thresholds?: number[];
   derived: string;
   skipConnections: number;
   seconds: number;
@@ -84,7 +116,7 @@ export interface DartsResult {
 }
 
 export type DartsEvent =
-  | { type: 'start'; runDir: string; startEpoch: number; epochs: number; order: number }
+  | { type: 'start'; runDir: string; startEpoch: number; epochs: number; method: string }
   | { type: 'step'; epoch: number; progress: Record<string, number> }
   | { type: 'epoch'; record: DartsRecord };
 
@@ -96,11 +128,46 @@ export function searchDarts(
   return runMethod(DARTS_METHOD, options, onEvent, control);
 }
 
+/** EnTranNAS (Yang et al., CVPR 2021) on the NB201 cell: the same run as DARTS on its own supernet. */
+export function searchEntranNas(
+  options: EntranNasOptions,
+  onEvent?: (e: DartsEvent) => void,
+  control?: RunControl,
+): Promise<DartsResult> {
+  return runMethod(ENTRANNAS_METHOD, options, onEvent, control);
+}
+
+const isEntran = (o: Resolved): o is z.output<typeof EntranNasOptionsSchema> => 'engineCells' in o;
+
+/** The method's name and its supernet options. */
+function architectureOf(o: Resolved) {
+  if (isEntran(o))
+    return {
+      name: `entrannas (${o.derivation}, ${o.engineCells} Engine-cell${o.engineCells > 1 ? 's' : ''} per stage)`,
+      net: {
+        method: 'entrannas' as const,
+        engineCells: o.engineCells,
+        derivation: o.derivation,
+        ...(o.sparsity === undefined ? {} : { sparsity: o.sparsity }),
+      },
+    };
+  return { name: `darts (order ${o.order})`, net: { method: 'darts' as const, order: o.order } };
+}
+
 const DARTS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = {
   kind: 'darts',
   parse: parseWith(DartsOptionsSchema, 'darts options') as (o: object) => Resolved,
   honours: { command: 'search darts', parallel: false },
-  folder: (o) => `darts-o${o.order}`,
+  folder: (o) => `darts-o${(o as z.output<typeof DartsOptionsSchema>).order}`,
+  open: openDarts,
+  after: retrainDerived,
+};
+
+const ENTRANNAS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = {
+  kind: 'entrannas',
+  parse: parseWith(EntranNasOptionsSchema, 'entrannas options') as (o: object) => Resolved,
+  honours: { command: 'search entrannas', parallel: false },
+  folder: (o) => `entrannas-${isEntran(o) ? o.derivation : ''}`,
   open: openDarts,
   after: retrainDerived,
 };
@@ -143,9 +210,10 @@ async function openDarts({
 }: RunContext<Resolved, DartsRecord, DartsEvent>): Promise<OpenedRun<Resolved, DartsRecord, DartsResult>> {
   const data = await nb201SearchData(o);
   const session = await openRunSession(o);
+  const architecture = architectureOf(o);
   return closingOnError(session, async () => {
     await buildDartsSupernet(session, {
-      order: o.order,
+      ...architecture.net,
       archLr: o.archLr,
       archWeightDecay: o.archWeightDecay,
       gradClip: o.gradClip,
@@ -165,7 +233,8 @@ async function openDarts({
     });
     return {
       model: session,
-      start: (startEpoch) => emit({ type: 'start', runDir, startEpoch, epochs: o.epochs, order: o.order }),
+      start: (startEpoch) =>
+        emit({ type: 'start', runDir, startEpoch, epochs: o.epochs, method: architecture.name }),
       epoch: async (epoch) => {
         const t0 = Date.now();
         const loader = { batchSize: o.batchSize, augment: data.augment, epoch };
@@ -180,7 +249,8 @@ async function openDarts({
           },
           (p) => emit({ type: 'step', epoch, progress: p as unknown as Record<string, number> }),
         );
-        const { alphas, derived } = await dartsAlphas(session);
+        const arch = await dartsAlphas(session);
+        const { alphas, derived } = arch;
         return {
           type: 'darts-epoch',
           epoch: epoch + 1,
@@ -190,6 +260,13 @@ async function openDarts({
           archLoss: stats.archLoss,
           archTop1: stats.archTop1,
           alphas,
+          weights: arch.engineWeights,
+          ...(isEntran(o)
+            ? {
+                transitOps: arch.transitWeights.flat().filter((w) => w !== 0).length,
+                ...(arch.thresholds.length ? { thresholds: arch.thresholds } : {}),
+              }
+            : {}),
           derived: formatNb201Cell(cellOf(derived)),
           skipConnections: derived.filter((j) => NB201_OPS[j] === 'skip_connect').length,
           seconds: (Date.now() - t0) / 1000,

@@ -1,7 +1,8 @@
 // A session's DARTS supernet (native/train/darts_search.h): NB201 cells whose edges mix every operation
 // by softmax(alpha), the architecture step before each weight step, and the probes the gradient checks use.
+// With method 'entrannas', EnTranNAS's supernet: Engine-cells mixing, Transit-cells running the derived cell.
 import { z } from 'zod';
-import type { NativeDartsEpoch, NativeTrainProgress } from '../../binding';
+import type { NativeDartsArchitecture, NativeDartsEpoch, NativeTrainProgress } from '../../binding';
 import type { Dataset } from '../data/datasets';
 import { callNative, fromZod } from '../errors';
 import { Nb201NetworkOptionsSchema } from '../spaces/nb201/nb201-network';
@@ -16,6 +17,13 @@ export const DartsSupernetOptionsSchema = Nb201NetworkOptionsSchema.extend({
   gradClip: z.number().min(0).default(5),
   /** Second order: how far the weights move either way for the Hessian-vector product (the paper's). */
   hessianStep: z.number().positive().default(0.01),
+  method: z.enum(['darts', 'entrannas']).default('darts'),
+  /** EnTranNAS: Engine-cells at the start of each stage; the stage's other cells are Transit-cells. */
+  engineCells: z.number().int().positive().default(1),
+  /** EnTranNAS: 'sparse' (differentiable sparsification, learned thresholds) or 'top' (largest alpha). */
+  derivation: z.enum(['sparse', 'top']).default('sparse'),
+  /** EnTranNAS 'sparse': weight of the l_1/2 sparsity term on softmax(alpha) in the architecture loss. */
+  sparsity: z.number().min(0).default(0.05),
 });
 export type DartsSupernetOptions = z.input<typeof DartsSupernetOptionsSchema>;
 
@@ -53,12 +61,15 @@ export function dartsEpoch(
   );
 }
 
-export function dartsAlphas(session: Session): Promise<{ alphas: number[][]; derived: number[] }> {
+export function dartsAlphas(session: Session): Promise<NativeDartsArchitecture> {
   return callNative(() => session.native.dartsAlphas());
 }
 
-export function setDartsAlphas(session: Session, alphas: number[][]): Promise<void> {
-  return callNative(() => session.native.setDartsAlphas({ alphas }));
+/** `thresholds`: EnTranNAS's threshold logits, one per edge (left as they are when omitted). */
+export function setDartsAlphas(session: Session, alphas: number[][], thresholds?: number[]): Promise<void> {
+  return callNative(() =>
+    session.native.setDartsAlphas(thresholds === undefined ? { alphas } : { alphas, thresholds }),
+  );
 }
 
 export function dartsArchGradient(
@@ -66,7 +77,7 @@ export function dartsArchGradient(
   train: Dataset,
   valid: Dataset,
   loader: LoaderOptions,
-): Promise<number[][]> {
+): Promise<{ alphas: number[][]; thresholds: number[] }> {
   const options = loaderOptions(loader, {}, 'loader options');
   return callNative(() =>
     session.native.dartsArchGradient(handleOf(train, 'train'), handleOf(valid, 'valid'), options),
@@ -77,9 +88,10 @@ export function dartsUnrolledLoss(
   session: Session,
   train: Dataset,
   valid: Dataset,
-  loader: LoaderOptions & { alphas: number[][] },
+  loader: LoaderOptions & { alphas: number[][]; thresholds?: number[] },
 ): Promise<number> {
-  const options = loaderOptions(loader, { alphas: z.array(z.array(z.number())) }, 'loader options');
+  const extra = { alphas: z.array(z.array(z.number())), thresholds: z.array(z.number()).optional() };
+  const options = loaderOptions(loader, extra, 'loader options');
   return callNative(() =>
     session.native.dartsUnrolledLoss(handleOf(train, 'train'), handleOf(valid, 'valid'), options),
   );

@@ -1,5 +1,6 @@
 // DARTS after a search: each edge's operation weights, softmax(alpha), over the epochs, one panel per
-// edge (where a collapse to skip connections shows as the skip line rising on every edge).
+// edge (where a collapse to skip connections shows as the skip line rising on every edge). EnTranNAS's
+// records carry the weights its cells ran (sparse ones), drawn as they are.
 import { NB201_EDGES, NB201_OPS } from '../spaces/nb201/nb201-cell';
 import type { VegaLiteSpec } from './plot';
 
@@ -7,6 +8,8 @@ export interface DartsAlphaEpoch {
   epoch: number;
   /** [edge][op] architecture logits after the epoch. */
   alphas: number[][];
+  /** [edge][op] the weights the cells ran, drawn instead of softmax(alpha) where given (EnTranNAS). */
+  weights?: number[][];
 }
 
 const softmax = (row: readonly number[]) => {
@@ -18,11 +21,17 @@ const softmax = (row: readonly number[]) => {
 
 export function dartsAlphaChart(epochs: readonly DartsAlphaEpoch[], title: string): VegaLiteSpec {
   const edgeName = (e: number) => `edge ${NB201_EDGES[e][1]} -> ${NB201_EDGES[e][0]}`;
-  const values = epochs.flatMap(({ epoch, alphas }) =>
+  const values = epochs.flatMap(({ epoch, alphas, weights }) =>
     alphas.flatMap((row, e) =>
-      softmax(row).map((weight, o) => ({ epoch, edge: edgeName(e), op: NB201_OPS[o], weight })),
+      (weights ? weights[e] : softmax(row)).map((weight, o) => ({
+        epoch,
+        edge: edgeName(e),
+        op: NB201_OPS[o],
+        weight,
+      })),
     ),
   );
+  const drawn = epochs.some((e) => e.weights) ? 'operation weight' : 'softmax(alpha)';
   return {
     title: { text: title, anchor: 'start' },
     data: { values },
@@ -35,7 +44,7 @@ export function dartsAlphaChart(epochs: readonly DartsAlphaEpoch[], title: strin
       encoding: {
         x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
         // Not from 0: early in a search the weights sit near 1/5 and move by little.
-        y: { field: 'weight', type: 'quantitative', title: 'softmax(alpha)', scale: { zero: false } },
+        y: { field: 'weight', type: 'quantitative', title: drawn, scale: { zero: false } },
         color: { field: 'op', type: 'nominal', sort: [...NB201_OPS], title: 'operation' },
       },
     },

@@ -9,3 +9,4 @@ export * from './shiftnas-chart';
 export * from './keep-probability-chart';
 export * from './split-tree-chart';
 export * from './darts-chart';
+export * from './pinas-chart';

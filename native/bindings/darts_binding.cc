@@ -12,7 +12,8 @@
 namespace torchnas {
 namespace {
 
-// buildDartsSupernet({classes, channels, cells, inputChannels, order, archLr, archWeightDecay, gradClip})
+// buildDartsSupernet({classes, channels, cells, inputChannels, order, archLr, archWeightDecay, gradClip,
+//                     hessianStep, method, engineCells, derivation, sparsity})
 Napi::Value BuildDartsSupernet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Nb201Spec network;
   DartsSpec spec;
@@ -27,6 +28,10 @@ Napi::Value BuildDartsSupernet(const Napi::CallbackInfo& info, const SessionQueu
     spec.arch_weight_decay = js::Number(o, "archWeightDecay", spec.arch_weight_decay);
     spec.grad_clip = js::Number(o, "gradClip", spec.grad_clip);
     spec.hessian_step = js::Number(o, "hessianStep", spec.hessian_step);
+    spec.method = js::String(o, "method", spec.method);
+    spec.engine_cells = js::Integer(o, "engineCells", spec.engine_cells);
+    spec.derivation = js::String(o, "derivation", spec.derivation);
+    spec.sparsity = js::Number(o, "sparsity", spec.sparsity);
     spec.Check();  // bad options fail here, on the caller's stack
     return info.Env().Undefined();
   });
@@ -65,51 +70,74 @@ Napi::Value DartsEpoch(const Napi::CallbackInfo& info, const SessionQueue& queue
   });
 }
 
-// dartsAlphas() -> {alphas: number[][], derived: number[]}
+// dartsAlphas() -> {alphas, derived, thresholds, engineWeights, transitWeights}
 Napi::Value DartsAlphas(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   return queue(info.Env(), [](Session& s) -> MakeJsValue {
     DartsSearch& darts = DartsSearch::Of(s);
     auto alphas = darts.Alphas();
     auto derived = darts.Derive();
-    return [alphas, derived](Napi::Env env) -> Napi::Value {
+    auto thresholds = darts.Thresholds();
+    auto engine = darts.EngineWeights();
+    auto transit = darts.TransitWeights();
+    return [=](Napi::Env env) -> Napi::Value {
       Napi::Object out = Napi::Object::New(env);
       out.Set("alphas", Rows(env, alphas));
       out.Set("derived", NumberArray(env, std::vector<double>(derived.begin(), derived.end())));
+      out.Set("thresholds", NumberArray(env, thresholds));
+      out.Set("engineWeights", Rows(env, engine));
+      out.Set("transitWeights", Rows(env, transit));
       return out;
     };
   });
 }
 
-// setDartsAlphas({alphas: number[][]})
+std::vector<double> OptionalNumbers(const Napi::Object& o, const char* key) {
+  return js::Has(o, key) ? ReadNumbers(o, key) : std::vector<double>{};
+}
+
+// setDartsAlphas({alphas: number[][], thresholds?: number[]})
 Napi::Value SetDartsAlphas(const Napi::CallbackInfo& info, const SessionQueue& queue) {
-  auto alphas =
-      RunSyncValue(info.Env(), [&] { return ReadTable(js::ObjectArg(info, 0, "setDartsAlphas"), "alphas"); });
-  return queue(info.Env(), [alphas](Session& s) -> MakeJsValue {
-    DartsSearch::Of(s).SetAlphas(alphas);
+  std::vector<std::vector<double>> alphas;
+  std::vector<double> thresholds;
+  RunSync(info.Env(), [&]() -> Napi::Value {
+    Napi::Object o = js::ObjectArg(info, 0, "setDartsAlphas");
+    alphas = ReadTable(o, "alphas");
+    thresholds = OptionalNumbers(o, "thresholds");
+    return info.Env().Undefined();
+  });
+  return queue(info.Env(), [alphas, thresholds](Session& s) -> MakeJsValue {
+    DartsSearch::Of(s).SetAlphas(alphas, thresholds);
     return NoResult();
   });
 }
 
-// dartsArchGradient(train, valid, loader) -> number[][]: the step's alpha gradient on the first batches.
+// dartsArchGradient(train, valid, loader) -> {alphas: number[][], thresholds: number[]}: the step's
+// architecture gradient on the first batches.
 Napi::Value DartsArchGradient(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   auto train = DatasetBinding::ViewOf(info[0]);
   auto valid = DatasetBinding::ViewOf(info[1]);
   LoaderOptions loader = ReadLoaderOptions(js::ObjectArg(info, 2, "dartsArchGradient"));
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    auto rows = DartsSearch::Of(s).ArchGradient(train, valid, loader);
-    return [rows](Napi::Env env) -> Napi::Value { return Rows(env, rows); };
+    const ArchGradientRows g = DartsSearch::Of(s).ArchGradient(train, valid, loader);
+    return [g](Napi::Env env) -> Napi::Value {
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("alphas", Rows(env, g.alphas));
+      out.Set("thresholds", NumberArray(env, g.thresholds));
+      return out;
+    };
   });
 }
 
-// dartsUnrolledLoss(train, valid, {...loader, alphas}) -> number
+// dartsUnrolledLoss(train, valid, {...loader, alphas, thresholds?}) -> number
 Napi::Value DartsUnrolledLoss(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   auto train = DatasetBinding::ViewOf(info[0]);
   auto valid = DatasetBinding::ViewOf(info[1]);
   Napi::Object o = js::ObjectArg(info, 2, "dartsUnrolledLoss");
   LoaderOptions loader = ReadLoaderOptions(o);
   auto alphas = RunSyncValue(info.Env(), [&] { return ReadTable(o, "alphas"); });
+  auto thresholds = RunSyncValue(info.Env(), [&] { return OptionalNumbers(o, "thresholds"); });
   return queue(info.Env(), [=](Session& s) -> MakeJsValue {
-    const double loss = DartsSearch::Of(s).UnrolledValidLoss(train, valid, loader, alphas);
+    const double loss = DartsSearch::Of(s).UnrolledValidLoss(train, valid, loader, alphas, thresholds);
     return [loss](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, loss); };
   });
 }

@@ -15,19 +15,6 @@
 namespace torchnas {
 namespace {
 
-// Rows of whole numbers (masks, paths) from an array of number arrays.
-std::vector<std::vector<int64_t>> ReadIntegerRows(const Napi::Object& o, const char* key) {
-  std::vector<std::vector<int64_t>> out;
-  for (const auto& row : ReadTable(o, key)) {
-    out.emplace_back();
-    for (double v : row) {
-      if (v != std::floor(v)) js::ThrowInvalid(o.Env(), std::string(key) + " must hold whole numbers");
-      out.back().push_back(static_cast<int64_t>(v));
-    }
-  }
-  return out;
-}
-
 std::vector<std::vector<double>> IntegerRowsAsDoubles(const std::vector<std::vector<int64_t>>& rows) {
   std::vector<std::vector<double>> out;
   for (const auto& r : rows) out.emplace_back(r.begin(), r.end());

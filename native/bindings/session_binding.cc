@@ -52,9 +52,10 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
         InstanceMethod<&SessionBinding::Cancel>("cancel"),
         InstanceMethod<&SessionBinding::Close>("close")};
     // Methods defined by concern in their own files, each reached through Dispatch.
-    for (const auto* table : {&ProxylessSessionMethods(), &ElasticSessionMethods(), &ShiftNasSessionMethods(),
-                              &PathSupernetSessionMethods(), &MultitaskSessionMethods(),
-                              &DartsSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
+    for (const auto* table :
+         {&ProxylessSessionMethods(), &ElasticSessionMethods(), &ShiftNasSessionMethods(),
+          &PathSupernetSessionMethods(), &MultitaskSessionMethods(), &DartsSessionMethods(),
+          &PinasSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));

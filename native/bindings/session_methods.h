@@ -33,6 +33,8 @@ const std::vector<NamedSessionMethod>& DistSessionMethods();
 const std::vector<NamedSessionMethod>& PathSupernetSessionMethods();
 // DARTS on the NB201 supernet (darts_binding.cc).
 const std::vector<NamedSessionMethod>& DartsSessionMethods();
+// Pi-NAS on the NB201 supernet (pinas_binding.cc).
+const std::vector<NamedSessionMethod>& PinasSessionMethods();
 // FBNetV5's multitask network and search (multitask_binding.cc).
 const std::vector<NamedSessionMethod>& MultitaskSessionMethods();
 // The free function cosineDistances({vectors}) (path_supernet_binding.cc).

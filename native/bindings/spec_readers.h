@@ -25,6 +25,8 @@ std::vector<std::vector<double>> ReadTable(const Napi::Object& o, const char* ke
 // A flat array of finite numbers (a JS array or typed array); empty when the key is absent.
 std::vector<double> ReadNumbers(const Napi::Object& o, const char* key);
 std::vector<int64_t> ReadIntegers(const Napi::Object& o, const char* key);
+// Rows of whole numbers (masks, paths) from an array of number arrays.
+std::vector<std::vector<int64_t>> ReadIntegerRows(const Napi::Object& o, const char* key);
 // {[name]: numbers}: every value a finite-number array or typed array.
 std::map<std::string, std::vector<double>> ReadNamedVectors(const Napi::Object& o);
 ArchSpec ReadArchSpec(const Napi::Object& o);

@@ -24,6 +24,8 @@ class Nb201NetworkImpl : public Model {
   torch::Tensor forward(const torch::Tensor& x) override;
   // After the final BatchNorm + ReLU, before global pooling.
   torch::Tensor ForwardFeatures(const torch::Tensor& x) override;
+  // The classifier on globally pooled features [B, 4C].
+  torch::Tensor Classify(const torch::Tensor& pooled) { return classifier_->forward(pooled); }
 
  protected:
   // The skeleton with `make_cell(width)` in every cell slot (the weight-sharing supernet's cells).

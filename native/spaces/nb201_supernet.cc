@@ -23,17 +23,20 @@ torch::Tensor Nb201SuperCellImpl::forward(const torch::Tensor& x, const Nb201Ops
   });
 }
 
-torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights) {
+torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights,
+                                               const torch::Tensor& active) {
   Nb201Ops every{};
   every.fill(Nb201Op::kSkipConnect);  // no edge skipped: a `none` weight is one of the mixture's
+  const bool* runs = active.defined() ? active.data_ptr<bool>() : nullptr;
   return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
     torch::Tensor sum;
     for (size_t op = 0; op < ops_[e].size(); ++op) {
+      if (runs && !runs[e * ops_[e].size() + op]) continue;
       const torch::Tensor y =
           weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * ops_[e][op].forward(h);
       sum = sum.defined() ? sum + y : y;
     }
-    return sum;
+    return sum.defined() ? sum : torch::zeros_like(h);  // an edge of no active operation adds nothing
   });
 }
 
@@ -64,20 +67,44 @@ torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const std::vect
   return Nb201NetworkImpl::forward(x);
 }
 
+torch::Tensor Nb201SupernetImpl::ForwardFeatures(const torch::Tensor& x, const std::vector<int64_t>& path) {
+  path_ = Nb201PathOps(path);
+  mixed_ = false;
+  return Nb201NetworkImpl::ForwardFeatures(x);
+}
+
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x) {
   if (!mixture_.defined())
     Fail(codes::kState,
          "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
   Require(mixture_.dim() == 2 && mixture_.size(0) == kNb201Edges && mixture_.size(1) == kNb201OpCount,
           "an NB201 mixture has one weight per edge (6) and operation (5)");
+  if (transit_.defined()) transit_active_ = transit_.detach().ne(0).to(torch::kCPU).contiguous();
   mixed_ = true;
   return Nb201NetworkImpl::forward(x);
+}
+
+void Nb201SupernetImpl::SetTransit(torch::Tensor transit, int64_t engine_cells) {
+  Require(!transit.defined() ||
+              (transit.dim() == 2 && transit.size(0) == kNb201Edges && transit.size(1) == kNb201OpCount),
+          "Transit-cell weights have one weight per edge (6) and operation (5)");
+  Require(engine_cells >= 1, "a stage needs at least one Engine-cell");
+  transit_ = std::move(transit);
+  engine_cells_ = engine_cells;
+}
+
+bool Nb201SupernetImpl::IsTransit(size_t i) const {
+  if (!transit_.defined()) return false;
+  int64_t position = 0;  // the cell's place in its stage
+  for (size_t j = i; j > 0 && is_cell(j - 1); --j) ++position;
+  return position >= engine_cells_;
 }
 
 torch::Tensor Nb201SupernetImpl::RunCell(size_t i, const torch::Tensor& h) {
   if (!is_cell(i)) return Nb201NetworkImpl::RunCell(i, h);
   auto cell = std::static_pointer_cast<Nb201SuperCellImpl>(cell_list()[i].ptr());
-  return mixed_ ? cell->ForwardMixed(h, mixture_) : cell->forward(h, path_);
+  if (!mixed_) return cell->forward(h, path_);
+  return IsTransit(i) ? cell->ForwardMixed(h, transit_, transit_active_) : cell->ForwardMixed(h, mixture_);
 }
 
 std::vector<torch::Tensor> Nb201SupernetImpl::EdgeParameters(int64_t e) {

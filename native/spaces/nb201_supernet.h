@@ -3,7 +3,9 @@
 // operation per edge, the same in every cell, as an NB201 architecture is one cell); the supernet on
 // a path is the NB201 network of that architecture with the path's weights (the equivalence test).
 // Parameter names: cells.<k>.edges.<e>.<op>.* where the network has cells.<k>.edges.<e>.*.
-// DARTS runs it as a mixture instead: every edge the weighted sum of all its operations.
+// DARTS runs it as a mixture instead: every edge the weighted sum of all its operations. EnTranNAS
+// splits the cells: the first ones of each stage (Engine-cells) run that mixture, the others
+// (Transit-cells) their own weights, running only the operations whose weight is not zero.
 #pragma once
 #include <torch/torch.h>
 
@@ -18,7 +20,9 @@ class Nb201SuperCellImpl : public torch::nn::Module {
   Nb201SuperCellImpl(int64_t channels, bool affine);
   torch::Tensor forward(const torch::Tensor& x, const Nb201Ops& ops);
   // Every edge the sum of its operations weighted by `weights` [6, 5] (DARTS's mixed edge).
-  torch::Tensor ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights);
+  // With `active` [6, 5] (bool, CPU), only the operations it marks run: the rest weigh exactly 0.
+  torch::Tensor ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights,
+                             const torch::Tensor& active = {});
   // Every parameter of edge e's operations.
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
@@ -34,10 +38,16 @@ class Nb201SupernetImpl : public Nb201NetworkImpl {
   explicit Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells = true);
   // `path`: one operation index (Nb201Op order) per edge.
   torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
+  // The feature map before global pooling, on `path`.
+  torch::Tensor ForwardFeatures(const torch::Tensor& x, const std::vector<int64_t>& path);
+  using Nb201NetworkImpl::ForwardFeatures;
   // The mixture set by SetMixture; without one a supernet has no single network to run: E_STATE.
   torch::Tensor forward(const torch::Tensor& x) override;
   // Operation weights per edge [6, 5] for the plain forward (undefined: none); gradients flow to them.
   void SetMixture(torch::Tensor weights) { mixture_ = std::move(weights); }
+  // EnTranNAS: all but the first `engine_cells` cells of each stage run `transit` [6, 5] instead of
+  // the mixture, skipping its zero weights (undefined: every cell runs the mixture, as in DARTS).
+  void SetTransit(torch::Tensor transit, int64_t engine_cells);
   bool IsPathSupernet() const override { return true; }
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
@@ -45,9 +55,14 @@ class Nb201SupernetImpl : public Nb201NetworkImpl {
   torch::Tensor RunCell(size_t i, const torch::Tensor& h) override;
 
  private:
-  Nb201Ops path_{};        // the path of the forward in progress
-  torch::Tensor mixture_;  // DARTS's edge weights; a path forward ignores them
-  bool mixed_ = false;     // the forward in progress is the mixture
+  bool IsTransit(size_t i) const;
+
+  Nb201Ops path_{};               // the path of the forward in progress
+  torch::Tensor mixture_;         // DARTS's edge weights; a path forward ignores them
+  torch::Tensor transit_;         // EnTranNAS's Transit-cell weights (undefined: none)
+  torch::Tensor transit_active_;  // transit_ != 0, on the CPU, set at each mixed forward
+  int64_t engine_cells_ = 0;
+  bool mixed_ = false;  // the forward in progress is the mixture
 };
 
 // The ops of a path of operation indices; E_INVALID_ARGUMENT unless six indices in [0, 5).

@@ -12,6 +12,26 @@ namespace {
 
 const uint64_t kAlphaStream = 0xda475ull;
 
+std::vector<double> Values(const torch::Tensor& t) {
+  const torch::Tensor d = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+  return {d.data_ptr<double>(), d.data_ptr<double>() + d.numel()};
+}
+
+// EnTranNAS's differentiable sparsification: per edge relu(p - t) / sum with t = sigmoid(beta) / n over
+// n operations, below 1/n <= max(p): the largest weight always survives, those under t are exactly 0.
+torch::Tensor SparseWeights(const torch::Tensor& alphas, const torch::Tensor& thresholds) {
+  const torch::Tensor p = torch::softmax(alphas, -1);
+  const torch::Tensor t = torch::sigmoid(thresholds).unsqueeze(1) / static_cast<double>(alphas.size(1));
+  const torch::Tensor kept = torch::relu(p - t);
+  return kept / kept.sum(1, true);
+}
+
+// The sparsity term: sum over edges of the l_1/2 quasi-norm of softmax(alpha), 1 for a one-hot edge and
+// largest for a uniform one (an l_1 norm would be constant, as each row sums to 1).
+torch::Tensor SparsityPenalty(const torch::Tensor& alphas) {
+  return torch::softmax(alphas, -1).sqrt().sum(1).square().sum();
+}
+
 std::vector<std::vector<double>> Rows(const torch::Tensor& t) {
   const torch::Tensor d = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
   std::vector<std::vector<double>> out;
@@ -31,6 +51,12 @@ torch::Tensor TensorOf(const std::vector<std::vector<double>>& rows, const torch
     }
   }
   return torch::tensor(flat, torch::kFloat64).reshape({kNb201Edges, kNb201OpCount}).to(options);
+}
+
+torch::Tensor ThresholdsOf(const std::vector<double>& values, const torch::TensorOptions& options) {
+  Require(values.size() == static_cast<size_t>(kNb201Edges), "thresholds need one value per NB201 edge (6)");
+  for (double v : values) Require(std::isfinite(v), "thresholds must be finite numbers");
+  return torch::tensor(values, torch::kFloat64).to(options);
 }
 
 // Running statistics and weights as they were before a probe.
@@ -61,6 +87,12 @@ void DartsSpec::Check() const {
           "archLr and hessianStep must be > 0, archWeightDecay and gradClip >= 0");
   Require(arch_beta1 >= 0 && arch_beta1 < 1 && arch_beta2 >= 0 && arch_beta2 < 1,
           "Adam betas must be in [0, 1)");
+  Require(method == "darts" || method == "entrannas", "method must be 'darts' or 'entrannas'");
+  if (!Entran()) return;
+  Require(order == 1, "EnTranNAS searches first order, as its paper does: use order 1");
+  Require(engine_cells >= 1, "engineCells must be at least 1 (each stage needs an Engine-cell)");
+  Require(derivation == "sparse" || derivation == "top", "derivation must be 'sparse' or 'top'");
+  Require(sparsity >= 0 && std::isfinite(sparsity), "sparsity must be a number >= 0");
 }
 
 DartsSearch::DartsSearch(Session& session, std::shared_ptr<Nb201SupernetImpl> net, DartsSpec spec)
@@ -73,16 +105,35 @@ DartsSearch::DartsSearch(Session& session, std::shared_ptr<Nb201SupernetImpl> ne
                             })
                 .to(options)
                 .requires_grad_();
-  arch_optimizer_ = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{alphas_},
-                                                         torch::optim::AdamOptions(spec_.arch_lr)
-                                                             .betas({spec_.arch_beta1, spec_.arch_beta2})
-                                                             .weight_decay(spec_.arch_weight_decay));
+  thresholds_ = torch::zeros({kNb201Edges}, options).requires_grad_(spec_.LearnsThresholds());
+  std::vector<torch::Tensor> learned{alphas_};
+  if (spec_.LearnsThresholds()) learned.push_back(thresholds_);
+  arch_optimizer_ =
+      std::make_unique<torch::optim::Adam>(learned, torch::optim::AdamOptions(spec_.arch_lr)
+                                                        .betas({spec_.arch_beta1, spec_.arch_beta2})
+                                                        .weight_decay(spec_.arch_weight_decay));
   Publish();
+}
+
+CellWeights DartsSearch::WeightsAt(const torch::Tensor& alphas, const torch::Tensor& thresholds) const {
+  if (!spec_.Entran()) return {torch::softmax(alphas, -1), {}};
+  if (spec_.derivation == "sparse") {
+    torch::Tensor w = SparseWeights(alphas, thresholds);
+    return {w, w};
+  }
+  const torch::Tensor top = torch::one_hot(alphas.detach().argmax(1), kNb201OpCount).to(alphas.dtype());
+  return {torch::softmax(alphas, -1), top};
+}
+
+void DartsSearch::Install(const CellWeights& weights) {
+  net_->SetMixture(weights.engine);
+  if (spec_.Entran()) net_->SetTransit(weights.transit, spec_.engine_cells);
 }
 
 void DartsSearch::Publish() {
   torch::NoGradGuard no_grad;
-  net_->SetMixture(torch::softmax(alphas_, -1).detach());
+  const CellWeights w = WeightsAt(alphas_, thresholds_);
+  Install({w.engine.detach(), w.transit.defined() ? w.transit.detach() : torch::Tensor()});
 }
 
 DartsSearch& DartsSearch::Of(Session& session) {
@@ -102,7 +153,7 @@ int64_t DartsSearch::Build(Session& session, const Nb201Spec& network, const Dar
   return parameters;
 }
 
-std::vector<torch::Tensor> DartsSearch::Weights() {
+std::vector<torch::Tensor> DartsSearch::NetworkWeights() {
   std::vector<torch::Tensor> out;
   for (const auto& p : net_->parameters())
     if (p.requires_grad()) out.push_back(p);
@@ -110,8 +161,8 @@ std::vector<torch::Tensor> DartsSearch::Weights() {
 }
 
 torch::Tensor DartsSearch::ValidLoss(const torch::Tensor& x, const torch::Tensor& y,
-                                     const torch::Tensor& mixture) {
-  net_->SetMixture(mixture);
+                                     const CellWeights& weights) {
+  Install(weights);
   torch::Tensor logits;
   {
     AutocastScope autocast(session_.exec());
@@ -120,25 +171,29 @@ torch::Tensor DartsSearch::ValidLoss(const torch::Tensor& x, const torch::Tensor
   return session_.Loss(logits, y);
 }
 
-torch::Tensor DartsSearch::AlphaGradient(const torch::Tensor& xt, const torch::Tensor& yt,
-                                         const torch::Tensor& xv, const torch::Tensor& yv, double* valid_loss,
-                                         double* valid_top1) {
+std::vector<torch::Tensor> DartsSearch::AlphaGradient(const torch::Tensor& xt, const torch::Tensor& yt,
+                                                      const torch::Tensor& xv, const torch::Tensor& yv,
+                                                      double* valid_loss, double* valid_top1) {
   const auto note = [&](const torch::Tensor& loss, const torch::Tensor& logits) {
     if (valid_loss) *valid_loss = loss.item<double>();
     if (valid_top1) *valid_top1 = logits.argmax(1).eq(yv).to(torch::kFloat64).mean().item<double>();
   };
   if (spec_.order == 1) {
-    net_->SetMixture(torch::softmax(alphas_, -1));
+    Install(WeightsAt(alphas_, thresholds_));
     const torch::Tensor logits = net_->forward(xv);
-    const torch::Tensor loss = session_.Loss(logits, yv);
+    torch::Tensor loss = session_.Loss(logits, yv);
     note(loss, logits);
-    return torch::autograd::grad({loss}, {alphas_})[0];
+    if (spec_.LearnsThresholds()) loss = loss + spec_.sparsity * SparsityPenalty(alphas_);
+    std::vector<torch::Tensor> learned{alphas_};
+    if (spec_.LearnsThresholds()) learned.push_back(thresholds_);
+    return torch::autograd::grad({loss}, learned);
   }
   // Second order: the validation loss after one virtual step of the weights on the training batch.
-  std::vector<torch::Tensor> w = Weights();
+  std::vector<torch::Tensor> w = NetworkWeights();
   const double xi = session_.LearningRate();
-  const auto train_gradient = torch::autograd::grad({ValidLoss(xt, yt, torch::softmax(alphas_, -1).detach())},
-                                                    w, {}, false, false, /*allow_unused=*/true);
+  const auto train_gradient =
+      torch::autograd::grad({ValidLoss(xt, yt, {torch::softmax(alphas_, -1).detach()})}, w, {}, false, false,
+                            /*allow_unused=*/true);
   std::vector<torch::Tensor> saved;
   {
     torch::NoGradGuard no_grad;
@@ -147,7 +202,7 @@ torch::Tensor DartsSearch::AlphaGradient(const torch::Tensor& xt, const torch::T
       if (train_gradient[i].defined()) w[i].sub_(xi * train_gradient[i]);
     }
   }
-  net_->SetMixture(torch::softmax(alphas_, -1));
+  Install({torch::softmax(alphas_, -1)});
   const torch::Tensor logits = net_->forward(xv);
   const torch::Tensor loss = session_.Loss(logits, yv);
   note(loss, logits);
@@ -162,7 +217,7 @@ torch::Tensor DartsSearch::AlphaGradient(const torch::Tensor& xt, const torch::T
   double norm2 = 0.0;
   for (size_t i = 1; i < g.size(); ++i)
     if (g[i].defined()) norm2 += g[i].to(torch::kFloat64).square().sum().item<double>();
-  if (norm2 == 0.0) return g[0];
+  if (norm2 == 0.0) return {g[0]};
   // Hessian-vector product of the paper: (grad_alpha L_train(w+) - grad_alpha L_train(w-)) / 2 eps.
   const double eps = spec_.hessian_step / std::sqrt(norm2);
   const auto alpha_gradient_at = [&](double sign) {
@@ -172,12 +227,12 @@ torch::Tensor DartsSearch::AlphaGradient(const torch::Tensor& xt, const torch::T
         if (g[i + 1].defined()) w[i].add_(sign * eps * g[i + 1]);
     }
     const torch::Tensor at =
-        torch::autograd::grad({ValidLoss(xt, yt, torch::softmax(alphas_, -1))}, {alphas_})[0];
+        torch::autograd::grad({ValidLoss(xt, yt, {torch::softmax(alphas_, -1)})}, {alphas_})[0];
     restore();
     return at;
   };
   const torch::Tensor hessian_vector = (alpha_gradient_at(1.0) - alpha_gradient_at(-1.0)) / (2 * eps);
-  return g[0] - xi * hessian_vector;
+  return {g[0] - xi * hessian_vector};
 }
 
 DartsEpochStats DartsSearch::SearchEpoch(std::shared_ptr<const DatasetView> train,
@@ -201,14 +256,13 @@ DartsEpochStats DartsSearch::SearchEpoch(std::shared_ptr<const DatasetView> trai
   hooks.step = [&](const torch::Tensor& x, const torch::Tensor& y) {
     Batch b = valid_batches.Next();
     double loss = 0.0, top1 = 0.0;
-    const torch::Tensor g =
-        AlphaGradient(x, y, PrepareInput(b.images, exec), b.labels.to(exec.device), &loss, &top1);
+    const auto g = AlphaGradient(x, y, PrepareInput(b.images, exec), b.labels.to(exec.device), &loss, &top1);
     arch_optimizer_->zero_grad();
-    alphas_.mutable_grad() = g.detach();
+    alphas_.mutable_grad() = g[0].detach();
+    if (g.size() > 1) thresholds_.mutable_grad() = g[1].detach();
     arch_optimizer_->step();
     loss_sum += loss, top1_sum += top1, ++arch_steps;
-    // The weight step at the new alpha, held fixed.
-    net_->SetMixture(torch::softmax(alphas_, -1).detach());
+    Publish();  // the weight step at the new architecture, held fixed
     torch::Tensor logits, weight_loss;
     session_.OptimizerStep(
         x, y, /*overlap=*/false,
@@ -240,26 +294,30 @@ DartsEpochStats DartsSearch::SearchEpoch(std::shared_ptr<const DatasetView> trai
   return stats;
 }
 
-std::vector<std::vector<double>> DartsSearch::ArchGradient(std::shared_ptr<const DatasetView> train,
-                                                           std::shared_ptr<const DatasetView> valid,
-                                                           LoaderOptions loader) {
+ArchGradientRows DartsSearch::ArchGradient(std::shared_ptr<const DatasetView> train,
+                                           std::shared_ptr<const DatasetView> valid, LoaderOptions loader) {
   const ExecutionConfig& exec = session_.exec();
   const Batch t = FirstBatch(std::move(train), loader), v = FirstBatch(std::move(valid), loader);
   ModelSnapshot snapshot(*net_);
   net_->TrainWithoutDropout();
-  return Rows(AlphaGradient(PrepareInput(t.images, exec), t.labels.to(exec.device),
-                            PrepareInput(v.images, exec), v.labels.to(exec.device), nullptr, nullptr));
+  const auto g = AlphaGradient(PrepareInput(t.images, exec), t.labels.to(exec.device),
+                               PrepareInput(v.images, exec), v.labels.to(exec.device), nullptr, nullptr);
+  Publish();
+  return {Rows(g[0]), g.size() > 1 ? Values(g[1]) : std::vector<double>{}};
 }
 
 double DartsSearch::UnrolledValidLoss(std::shared_ptr<const DatasetView> train,
                                       std::shared_ptr<const DatasetView> valid, LoaderOptions loader,
-                                      const std::vector<std::vector<double>>& alphas) {
+                                      const std::vector<std::vector<double>>& alphas,
+                                      const std::vector<double>& thresholds) {
   const ExecutionConfig& exec = session_.exec();
   const Batch t = FirstBatch(std::move(train), loader), v = FirstBatch(std::move(valid), loader);
-  const torch::Tensor mixture = torch::softmax(TensorOf(alphas, alphas_.options().requires_grad(false)), -1);
+  const auto plain = alphas_.options().requires_grad(false);
+  const CellWeights mixture = WeightsAt(
+      TensorOf(alphas, plain), thresholds.empty() ? thresholds_.detach() : ThresholdsOf(thresholds, plain));
   ModelSnapshot snapshot(*net_);
   net_->TrainWithoutDropout();
-  std::vector<torch::Tensor> w = Weights();
+  std::vector<torch::Tensor> w = NetworkWeights();
   const auto g =
       torch::autograd::grad({ValidLoss(PrepareInput(t.images, exec), t.labels.to(exec.device), mixture)}, w,
                             {}, false, false, /*allow_unused=*/true);
@@ -270,21 +328,43 @@ double DartsSearch::UnrolledValidLoss(std::shared_ptr<const DatasetView> train,
       if (g[i].defined()) w[i].sub_(xi * g[i]);
   }
   torch::NoGradGuard no_grad;
-  const double loss =
-      ValidLoss(PrepareInput(v.images, exec), v.labels.to(exec.device), mixture).item<double>();
+  double loss = ValidLoss(PrepareInput(v.images, exec), v.labels.to(exec.device), mixture).item<double>();
+  if (spec_.LearnsThresholds())
+    loss += spec_.sparsity * SparsityPenalty(TensorOf(alphas, plain)).item<double>();
   Publish();
   return loss;
 }
 
 std::vector<std::vector<double>> DartsSearch::Alphas() const { return Rows(alphas_); }
 
-void DartsSearch::SetAlphas(const std::vector<std::vector<double>>& alphas) {
-  const torch::Tensor values = TensorOf(alphas, alphas_.options().requires_grad(false));
+std::vector<double> DartsSearch::Thresholds() const {
+  return spec_.LearnsThresholds() ? Values(thresholds_) : std::vector<double>{};
+}
+
+void DartsSearch::SetAlphas(const std::vector<std::vector<double>>& alphas,
+                            const std::vector<double>& thresholds) {
+  const auto plain = alphas_.options().requires_grad(false);
+  const torch::Tensor values = TensorOf(alphas, plain);
+  Require(thresholds.empty() || spec_.LearnsThresholds(),
+          "only EnTranNAS's sparse derivation has thresholds to set");
+  const torch::Tensor betas = thresholds.empty() ? thresholds_.detach() : ThresholdsOf(thresholds, plain);
   {
     torch::NoGradGuard no_grad;
     alphas_.copy_(values);
+    thresholds_.copy_(betas);
   }
   Publish();
+}
+
+std::vector<std::vector<double>> DartsSearch::EngineWeights() const {
+  torch::NoGradGuard no_grad;
+  return Rows(WeightsAt(alphas_, thresholds_).engine);
+}
+
+std::vector<std::vector<double>> DartsSearch::TransitWeights() const {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor transit = WeightsAt(alphas_, thresholds_).transit;
+  return transit.defined() ? Rows(transit) : std::vector<std::vector<double>>{};
 }
 
 std::vector<int64_t> DartsSearch::Derive() const {
@@ -295,6 +375,7 @@ std::vector<int64_t> DartsSearch::Derive() const {
 void DartsSearch::Save(torch::serialize::OutputArchive& root) const {
   torch::serialize::OutputArchive part, optimizer;
   part.write("alphas", alphas_.detach());
+  if (spec_.LearnsThresholds()) part.write("thresholds", thresholds_.detach());
   arch_optimizer_->save(optimizer);
   part.write("optimizer", optimizer);
   root.write("darts", part);
@@ -308,9 +389,14 @@ void DartsSearch::Load(torch::serialize::InputArchive& root) {
   part.read("alphas", alphas);
   if (alphas.sizes() != alphas_.sizes())
     Fail(codes::kData, "the checkpoint's DARTS alphas have another shape");
+  torch::Tensor thresholds = thresholds_.detach();
+  if (spec_.LearnsThresholds()) part.read("thresholds", thresholds);
+  if (thresholds.sizes() != thresholds_.sizes())
+    Fail(codes::kData, "the checkpoint's EnTranNAS thresholds have another shape");
   {
     torch::NoGradGuard no_grad;
     alphas_.copy_(alphas);
+    thresholds_.copy_(thresholds);
   }
   part.read("optimizer", optimizer);
   arch_optimizer_->load(optimizer);

@@ -5,10 +5,20 @@
 // w' = w - xi grad_w L_train, with the Hessian-vector product by central differences as in the
 // paper), then takes the session's weight step on the training batch with alpha fixed. The cells'
 // BatchNorm layers have no affine parameters, as in NAS-Bench-201's DARTS.
+//
+// EnTranNAS (Yang et al., CVPR 2021) is the same extension with `method` "entrannas": only the first
+// `engine_cells` cells of each stage (Engine-cells) mix every operation; the others (Transit-cells)
+// run the architecture derived so far and nothing else. Its derivation is "sparse" (differentiable
+// sparsification: per edge w = relu(p - t) / sum, p = softmax(alpha), t = sigmoid(beta) / 5 with a
+// learnable beta per edge, so the Engine-cells run w too and the derived cell is exactly theirs; the
+// architecture loss adds `sparsity` x the l_1/2 quasi-norm of p, which favours one operation) or
+// "top" (the Engine-cells mix softmax(alpha); the Transit-cells run the largest alpha's operation).
+// It is first order, as in its paper.
 #pragma once
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "spaces/nb201_supernet.h"
@@ -25,7 +35,24 @@ struct DartsSpec {
   // Second order: the weights move by this norm either way for the Hessian-vector product (the
   // paper's 0.01; smaller values make it exact where the loss is smooth, as the gradient check needs).
   double hessian_step = 0.01;
+  std::string method = "darts";       // or "entrannas"
+  int64_t engine_cells = 1;           // EnTranNAS: Engine-cells at the start of each stage
+  std::string derivation = "sparse";  // EnTranNAS: "sparse" or "top"
+  double sparsity = 0.05;             // EnTranNAS sparse: the weight of the sparsity term
+  bool Entran() const { return method == "entrannas"; }
+  bool LearnsThresholds() const { return Entran() && derivation == "sparse"; }
   void Check() const;
+};
+
+// The architecture's gradient: per edge and operation, and per edge for EnTranNAS's thresholds.
+struct ArchGradientRows {
+  std::vector<std::vector<double>> alphas;
+  std::vector<double> thresholds;  // empty unless the thresholds are learned
+};
+
+// The weights the cells run: the Engine-cells' and the Transit-cells' (undefined: DARTS, no Transit-cells).
+struct CellWeights {
+  torch::Tensor engine, transit;
 };
 
 struct DartsEpochStats {
@@ -46,15 +73,21 @@ class DartsSearch : public SessionExtension {
                               LoaderOptions valid_loader, int64_t progress_every, const ProgressFn& progress);
   // The architecture gradient of the step on the first unshuffled batch of each part, without the
   // update; the model is left as it was (weights, running statistics, gradients).
-  std::vector<std::vector<double>> ArchGradient(std::shared_ptr<const DatasetView> train,
-                                                std::shared_ptr<const DatasetView> valid,
-                                                LoaderOptions loader);
+  ArchGradientRows ArchGradient(std::shared_ptr<const DatasetView> train,
+                                std::shared_ptr<const DatasetView> valid, LoaderOptions loader);
   // Second order's objective at `alphas`: L_val(w - xi grad_w L_train(w, alphas), alphas) on the
   // same two batches, for finite differences; the model is left as it was.
   double UnrolledValidLoss(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
-                           LoaderOptions loader, const std::vector<std::vector<double>>& alphas);
+                           LoaderOptions loader, const std::vector<std::vector<double>>& alphas,
+                           const std::vector<double>& thresholds);
   std::vector<std::vector<double>> Alphas() const;
-  void SetAlphas(const std::vector<std::vector<double>>& alphas);
+  // EnTranNAS's threshold logits beta, one per edge (empty unless learned).
+  std::vector<double> Thresholds() const;
+  // `thresholds` empty: unchanged.
+  void SetAlphas(const std::vector<std::vector<double>>& alphas, const std::vector<double>& thresholds);
+  // The weights the Engine-cells and the Transit-cells run now, [6][5] each (Transit: empty for DARTS).
+  std::vector<std::vector<double>> EngineWeights() const;
+  std::vector<std::vector<double>> TransitWeights() const;
   // The cell: per edge the operation of the largest alpha (`none` included, as NAS-Bench-201's DARTS).
   std::vector<int64_t> Derive() const;
 
@@ -62,18 +95,23 @@ class DartsSearch : public SessionExtension {
   void Load(torch::serialize::InputArchive& root) override;
 
  private:
-  torch::Tensor ValidLoss(const torch::Tensor& x, const torch::Tensor& y, const torch::Tensor& mixture);
-  // d L_val / d alpha for one pair of batches (first or second order).
-  torch::Tensor AlphaGradient(const torch::Tensor& xt, const torch::Tensor& yt, const torch::Tensor& xv,
-                              const torch::Tensor& yv, double* valid_loss, double* valid_top1);
-  std::vector<torch::Tensor> Weights();
+  torch::Tensor ValidLoss(const torch::Tensor& x, const torch::Tensor& y, const CellWeights& weights);
+  // What the cells run at these architecture parameters (differentiable in them).
+  CellWeights WeightsAt(const torch::Tensor& alphas, const torch::Tensor& thresholds) const;
+  void Install(const CellWeights& weights);
+  // d L_val / d alpha (and d / d beta where learned, second) for one pair of batches.
+  std::vector<torch::Tensor> AlphaGradient(const torch::Tensor& xt, const torch::Tensor& yt,
+                                           const torch::Tensor& xv, const torch::Tensor& yv,
+                                           double* valid_loss, double* valid_top1);
+  std::vector<torch::Tensor> NetworkWeights();
   // Makes softmax(alpha), detached, the mixture the model's plain forward runs (evaluation, probes).
   void Publish();
 
   Session& session_;
   std::shared_ptr<Nb201SupernetImpl> net_;
   DartsSpec spec_;
-  torch::Tensor alphas_;  // [6, 5], the parameters' dtype, on the session's device
+  torch::Tensor alphas_;      // [6, 5], the parameters' dtype, on the session's device
+  torch::Tensor thresholds_;  // [6], EnTranNAS's beta (zeros, not learned, unless LearnsThresholds)
   std::unique_ptr<torch::optim::Adam> arch_optimizer_;
 };
 

@@ -1,5 +1,5 @@
 // `torchnas search darts` refuses what it cannot do before any work, naming the option.
-import { dartsAlphaChart, searchDarts } from '../../lib';
+import { dartsAlphaChart, searchDarts, searchEntranNas } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 
 test('bad DARTS options are typed errors naming the option', async () => {
@@ -13,7 +13,28 @@ test('bad DARTS options are typed errors naming the option', async () => {
   await refused({ lr: 0.01, minLr: 0.1 }, /minLr must not exceed lr/);
   await refused({ archLr: -1 }, /archLr/);
   await refused({ microBatches: 2 }, /micro/i);
+  const entran = (options: object, pattern: RegExp) =>
+    expect(searchEntranNas({ runDir, ...options } as never)).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(pattern),
+    });
+  await entran({ cells: 1 }, /cells/);
+  await entran({ cells: 3, engineCells: 3 }, /cells/);
+  await entran({ order: 2 }, /order/);
+  await entran({ derivation: 'top', sparsity: 0.1 }, /sparsity/);
+  await entran({ derivation: 'rule' }, /derivation/);
 });
+
+test('an EnTranNAS search records the weights its cells ran and the derived sub-graph', async () => {
+  const runDir = tempDir('torchnas-entrannas-');
+  const result = await searchEntranNas({ runDir, epochs: 1, limitTrain: 160, channels: 4, threads: 1 });
+  const [record] = result.history;
+  expect(record.thresholds).toHaveLength(6);
+  expect(record.transitOps).toBeGreaterThanOrEqual(6);
+  for (const row of record.weights) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+  const kept = record.weights.flat().filter((w) => w > 0).length;
+  expect(record.transitOps).toBe(kept); // the Transit-cells run the Engine-cells' surviving operations
+}, 120_000);
 
 test("the alpha chart draws each edge's softmax over the epochs", () => {
   const alphas = Array.from({ length: 6 }, (_, e) => [e, 0, 0, 0, -e]);

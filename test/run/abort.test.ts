@@ -6,6 +6,8 @@ import {
   gmNas,
   proxyless,
   searchDarts,
+  searchEntranNas,
+  searchPinas,
   searchFbnetv5,
   train,
   trainSupernet,
@@ -76,6 +78,33 @@ const METHODS: [string, Method][] = [
     (o, on, c) =>
       searchDarts(
         { ...o, order: 2, channels: 4, cells: 1, epochs: 2, limitTrain: 160, progressEvery: 1 },
+        step(on),
+        c,
+      ),
+  ],
+  [
+    'searchEntranNas',
+    (o, on, c) =>
+      searchEntranNas(
+        { ...o, channels: 4, cells: 2, epochs: 2, limitTrain: 160, progressEvery: 1 },
+        step(on),
+        c,
+      ),
+  ],
+  [
+    'searchPinas',
+    (o, on, c) =>
+      searchPinas(
+        {
+          ...o,
+          channels: 4,
+          epochs: 2,
+          limitTrain: 160,
+          queueSize: 64,
+          candidates: 3,
+          scoreImages: 32,
+          progressEvery: 1,
+        },
         step(on),
         c,
       ),

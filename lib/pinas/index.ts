@@ -1,0 +1,2 @@
+export * from './pinas-run';
+export * from './pinas-session';
