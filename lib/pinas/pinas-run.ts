@@ -56,6 +56,8 @@ export const PinasOptionsSchema = z
      * then scores its cells and records Kendall tau against their mean accuracy.
      */
     truthFile: z.string().optional(),
+    /** The seed of the train / held-out split and subsets (default: seed), to compare seeds on the same data. */
+    dataSeed: z.number().int().min(0).optional(),
     dataDir: z.string().optional(),
     restart: z.boolean().default(false),
     ...RUN_FIELDS,
@@ -168,11 +170,12 @@ async function openPinas({
   runDir,
   emit,
 }: RunContext<Resolved, PinasRecord, PinasEvent>): Promise<OpenedRun<Resolved, PinasRecord, PinasResult>> {
-  const data = await nb201SearchData(o);
+  const dataSeed = o.dataSeed ?? o.seed;
+  const data = await nb201SearchData({ ...o, seed: dataSeed });
   const truth = o.truthFile === undefined ? undefined : readTruthFile(o.truthFile);
   const session = await openRunSession(o);
-  const query = data.valid.subset(Math.min(o.scoreImages, data.valid.size), o.seed + 8);
-  const reference = data.train.subset(Math.min(o.scoreImages, data.train.size), o.seed + 9);
+  const query = data.valid.subset(Math.min(o.scoreImages, data.valid.size), dataSeed + 8);
+  const reference = data.train.subset(Math.min(o.scoreImages, data.train.size), dataSeed + 9);
   /** The supernet's score of each path on the held-out images. */
   const score = async (paths: number[][]) => {
     const loader = { batchSize: 256, augment: data.augment, paths };
