@@ -218,6 +218,10 @@ export async function loadDataset(name: DatasetName, split: Split, dataDir?: str
   }
   const format = Object.hasOwn(DATASETS, name) ? DATASETS[name] : undefined;
   if (!format) throw new TorchnasError('E_INVALID_ARGUMENT', `unknown dataset '${name}' (known: ${DATASET_NAMES.join(', ')})`);
+  if (options.imageSize !== undefined) {
+    throw new TorchnasError('E_INVALID_ARGUMENT', `imageSize applies to image folders: ${name}'s images have one ` +
+      'size; drop it, or use dataset image-folder', ['imageSize']);
+  }
   const dir = dataDir ?? format.defaultDir;
   const files = format.files[split].map((f) => resolveFile(dir, f, name));
   const handle = await callNative(() =>
@@ -275,6 +279,6 @@ export function requireShape(what: string, input: readonly number[], classes: nu
   const { shape, classes: found } = data.describe();
   if (shape.length !== input.length || shape.some((d, i) => d !== input[i]) || found !== classes) {
     throw new TorchnasError('E_INVALID_ARGUMENT', `${what} takes input [${input}] with ${classes} classes, but ${dataset} ` +
-      `has [${shape}] with ${found} classes: choose one made for this dataset`);
+      `has [${shape}] with ${found} classes: choose one made for this dataset (a built-in search space fits itself to it)`);
   }
 }

@@ -86,6 +86,11 @@ Examples:
     .option('--space <name>', 'nb201, or a chain space (proxyless-28, ...)', 'nb201')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option(
+      '--image-size <n>',
+      'image-folder: side of the square images the search decodes (default 224); the space fits itself to it',
+      int('--image-size'),
+    )
     .option('--channels <n>', 'NB201 first-stage width C (benchmark: 16)', int('--channels'), 8)
     .option('--cells <n>', 'NB201 cells per stage N (benchmark: 5)', int('--cells'), 1)
     .option('--epochs <n>', 'supernet epochs of every lineage', int('--epochs'), 6)
@@ -129,6 +134,7 @@ Examples:
           space: chosen('space'),
           dataset: chosen('dataset'),
           dataDir: o.dataDir,
+          imageSize: o.imageSize,
           channels: chosen('channels'),
           cells: chosen('cells'),
           epochs: chosen('epochs'),

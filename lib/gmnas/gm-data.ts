@@ -22,6 +22,7 @@ export interface GmData {
 export interface GmDataOptions {
   dataset: (typeof DATASET_NAMES)[number];
   dataDir?: string;
+  imageSize?: number;
   validFraction: number;
   evalImages: number;
   limitTrain?: number;
@@ -31,7 +32,7 @@ export interface GmDataOptions {
 }
 
 export async function gmData(o: GmDataOptions): Promise<GmData> {
-  const full = await loadDataset(o.dataset, 'train', o.dataDir);
+  const full = await loadDataset(o.dataset, 'train', o.dataDir, { imageSize: o.imageSize });
   const { shape, classes } = full.describe();
   const { train, valid } = searchSplits(full, o);
   const evaluation = valid.subset(Math.min(o.evalImages, valid.size), o.seed + 3);

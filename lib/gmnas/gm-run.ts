@@ -36,6 +36,8 @@ export const GmNasOptionsSchema = z
     space: z.string().default('nb201'),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
+    /** image-folder: side of the square images (training crops, evaluation centre crops); default 224. */
+    imageSize: z.number().int().min(1).max(4096).optional(),
     /** NB201 network size: C and cells per stage (the benchmark's 16 and 5, reduced to fit 2 cores). */
     channels: z.number().int().positive().default(8),
     cells: z.number().int().positive().default(1),

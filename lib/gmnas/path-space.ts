@@ -5,7 +5,7 @@
 import { TorchnasError } from '../errors';
 import {
   chainSearchSpace,
-  loadSpace,
+  loadSpaceFor,
   nb201SearchSpace,
   resolveSpace,
   type Nb201Size,
@@ -29,7 +29,7 @@ export function openPathSpace(
       classes: dataShape.classes,
     }) as PathSpace;
   try {
-    return chainSearchSpace(resolveSpace(loadSpace(space))) as PathSpace;
+    return chainSearchSpace(resolveSpace(loadSpaceFor(space, dataShape))) as PathSpace;
   } catch (e) {
     if (!(e instanceof TorchnasError)) throw e;
     // Not tagged with the option: the CLI would rewrite every "space" in the message as the flag.

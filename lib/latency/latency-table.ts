@@ -71,7 +71,8 @@ export function layerLatency(table: LatencyTable, key: string): number {
   if (!entry) {
     throw new TorchnasError(
       'E_DATA',
-      `the latency table (space '${table.space}') has no entry for layer '${key}': build a table for this space and input size`,
+      `the latency table (space '${table.space}') has no entry for layer '${key}': it was measured for another ` +
+        'space, input size or class count; build a table for this space as the search fits it',
     );
   }
   return entry.median;

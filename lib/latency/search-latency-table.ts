@@ -26,6 +26,14 @@ export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): 
   const json = readJson<{ format?: string }>(file, 'latency table');
   if (json?.format === TABLE_FORMAT) {
     const table = parseLatencyTable(json, file);
+    const input = resolved.space.input;
+    if (table.input.join() !== input.join())
+      throw new TorchnasError(
+        'E_INVALID_ARGUMENT',
+        `latency table '${file}' was measured for input [${table.input}], but this search's space takes ` +
+          `[${input}] (a built-in space fits itself to the data): measure a table at this input size`,
+        ['latencyTable'],
+      );
     return {
       ...edgeLatencies(resolved, table, true),
       unit: 'ms',

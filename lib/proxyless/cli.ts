@@ -32,6 +32,11 @@ Examples:
     .option('--space <name|file>', 'search space: a built-in name or a JSON space file', 'proxyless-28')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option(
+      '--image-size <n>',
+      'image-folder: side of the square images the search decodes (default 224); the space fits itself to it',
+      int('--image-size'),
+    )
     .option('--epochs <n>', 'search epochs (warm-up included)', int('--epochs'), 6)
     .option('--warmup-epochs <n>', 'epochs that train weights only', int('--warmup-epochs'), 1)
     .option(
@@ -132,6 +137,7 @@ Examples:
           space: chosen('space'),
           dataset: chosen('dataset'),
           dataDir: o.dataDir,
+          imageSize: o.imageSize,
           epochs: chosen('epochs'),
           warmupEpochs: chosen('warmupEpochs'),
           batchSize: chosen('batchSize'),

@@ -9,7 +9,7 @@ import type { Architecture } from '../arch';
 import { augmentationFor, DATASET_NAMES, loadDataset, requireShape } from '../data/datasets';
 import { searchSplits } from '../data/search-splits';
 import { TorchnasError } from '../errors';
-import { deriveArchitecture, loadSpace, resolveSpace, type ResolvedSpace } from '../spaces';
+import { dataShapeOf, deriveArchitecture, loadSpaceFor, resolveSpace, type ResolvedSpace } from '../spaces';
 import { adoptWarmup } from './warm-start';
 import { RUN_FIELDS } from '../run/run-fields';
 import { guardedEpoch } from '../run/divergence';
@@ -42,6 +42,8 @@ export const ProxylessOptionsSchema = z
     space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('proxyless-28'),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
+    /** image-folder: side of the square images (training crops, evaluation centre crops); default 224. */
+    imageSize: z.number().int().min(1).max(4096).optional(),
     epochs: z.number().int().positive().default(6),
     warmupEpochs: z.number().int().min(0).default(1),
     // Measured on Fashion-MNIST (BENCHMARKS.md): supernet warm-up is limited by its step count, so
@@ -251,7 +253,8 @@ async function openSearch({
 }: RunContext<SearchOptions, SearchRecord, SearchEvent>): Promise<
   OpenedRun<SearchOptions, SearchRecord, ProxylessResult>
 > {
-  const resolved = resolveSpace(loadSpace(opts.space));
+  const full = await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize });
+  const resolved = resolveSpace(loadSpaceFor(opts.space, dataShapeOf(full)));
   const latency = readSearchLatencyTable(resolved, opts.latencyTable);
   checkTarget(resolved, latency, opts);
   const adopted =
@@ -261,7 +264,6 @@ async function openSearch({
   const session = await openRunSession(opts);
   const root = session.isRoot;
   return closingOnError(session, async () => {
-    const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
     requireShape(
       `search space '${resolved.space.name}'`,
       resolved.space.input,

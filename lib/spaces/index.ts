@@ -2,6 +2,7 @@ import { parseChainSpace, type ChainSpace } from './chain/chain-space';
 import { SPACES } from './chain/presets';
 import { ELASTIC_SPACES } from './elastic/elastic-presets';
 import { parseElasticSpace, resolveElasticSpace, type ResolvedElasticSpace } from './elastic/elastic-space';
+import { fitChainSpace, fitElasticSpace, type DataShape } from './fit-to-data';
 import * as fs from 'fs';
 import { TorchnasError } from '../errors';
 import { readJson } from '../util/json-file';
@@ -19,6 +20,7 @@ export { multiresSearchSpace } from './multires/multires-search-space';
 export * from './nb201/nb201-cell';
 export * from './nb201/nb201-network';
 export * from './multires/multires-space';
+export * from './fit-to-data';
 
 /** A built-in space's description, or the JSON file a user named. */
 function spaceDescription(nameOrPath: string): unknown {
@@ -42,11 +44,22 @@ export function loadSpace(space: string | object, resolution?: number): ChainSpa
   return resolution ? { ...parsed, input: [parsed.input[0], resolution, resolution] } : parsed;
 }
 
-/** A built-in elastic space by name, an elastic space file's path, or a description object, resolved. */
-export function loadElasticSpace(space: string | object): ResolvedElasticSpace {
+/** A built-in chain space by name fitted to `data`; a space file or description as written. */
+export function loadSpaceFor(space: string | object, data: DataShape): ChainSpace {
+  const parsed = loadSpace(space);
+  return typeof space === 'string' && Object.hasOwn(SPACES, space) ? fitChainSpace(parsed, data) : parsed;
+}
+
+/**
+ * A built-in elastic space by name, an elastic space file's path, or a description object, resolved;
+ * with `data`, a built-in one is fitted to it first.
+ */
+export function loadElasticSpace(space: string | object, data?: DataShape): ResolvedElasticSpace {
   if (typeof space !== 'string') return resolveElasticSpace(parseElasticSpace(space));
-  if (Object.hasOwn(ELASTIC_SPACES, space))
-    return resolveElasticSpace(parseElasticSpace(ELASTIC_SPACES[space]));
+  if (Object.hasOwn(ELASTIC_SPACES, space)) {
+    const parsed = parseElasticSpace(ELASTIC_SPACES[space]);
+    return resolveElasticSpace(data ? fitElasticSpace(parsed, data) : parsed);
+  }
   if (!fs.existsSync(space)) {
     throw new TorchnasError(
       'E_INVALID_ARGUMENT',

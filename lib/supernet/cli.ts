@@ -98,6 +98,11 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     .option('--space <name|file>', 'elastic space: a built-in name or a JSON file', 'elastic-28')
     .addOption(new Option('--dataset <name>', 'dataset').choices([...DATASET_NAMES]).default('fashion-mnist'))
     .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option(
+      '--image-size <n>',
+      'image-folder: side of the square images the search decodes (default 224); the space fits itself to it',
+      int('--image-size'),
+    )
     .option('--sampler <rule>', 'uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas', sampler, 'sandwich')
     .option('--middle <n>', 'subnets between the largest and smallest in a step', int('--middle'), 2)
     .option('--no-distill', 'train every subnet on the labels (no in-place distillation from the largest)')
@@ -247,6 +252,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
         {
           ...given,
           dataDir: o.dataDir,
+          imageSize: o.imageSize,
           limitTrain: o.limitTrain,
           device: o.device,
           threads: o.threads,

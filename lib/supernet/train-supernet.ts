@@ -8,6 +8,7 @@ import { augmentationFor, DATASET_NAMES, loadDataset, requireShape, type Dataset
 import { searchSplits } from '../data/search-splits';
 import { fromZod } from '../errors';
 import {
+  dataShapeOf,
   encodeSubnet,
   largestSubnet,
   loadElasticSpace,
@@ -47,6 +48,8 @@ export const SupernetTrainOptionsSchema = z
     space: z.union([z.string(), z.record(z.string(), z.unknown())]).default('elastic-28'),
     dataset: z.enum(DATASET_NAMES).default('fashion-mnist'),
     dataDir: z.string().optional(),
+    /** image-folder: side of the square images (training crops, evaluation centre crops); default 224. */
+    imageSize: z.number().int().min(1).max(4096).optional(),
     sampler: z
       .string()
       .regex(SAMPLER_PATTERN, 'use uniform, sandwich, bestup-<k>, worstup-<k> or shiftnas')
@@ -133,8 +136,10 @@ export interface SupernetTrainResult {
 export async function supernetData(
   opts: Resolved,
   resolved: ResolvedElasticSpace,
+  loaded?: Dataset,
 ): Promise<{ train: Dataset; valid: Dataset }> {
-  const full = await loadDataset(opts.dataset, 'train', opts.dataDir);
+  const full =
+    loaded ?? (await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize }));
   requireShape(
     `elastic space '${resolved.space.name}'`,
     resolved.space.input,
@@ -223,12 +228,13 @@ async function openSupernetTraining({
 }: RunContext<Resolved, SupernetRecord, SupernetEvent>): Promise<
   OpenedRun<Resolved, SupernetRecord, SupernetTrainResult>
 > {
-  const resolved = loadElasticSpace(opts.space);
+  const full = await loadDataset(opts.dataset, 'train', opts.dataDir, { imageSize: opts.imageSize });
+  const resolved = loadElasticSpace(opts.space, dataShapeOf(full));
   const sampler = samplerOptions(opts, resolved);
   const session = await openRunSession(opts);
   const root = session.isRoot;
   return closingOnError(session, async () => {
-    const data = await supernetData(opts, resolved);
+    const data = await supernetData(opts, resolved, full);
     const { parameters } = await buildElastic(session, resolved, { kernelTransform: opts.kernelTransform });
     const steps = stepsPerEpoch(data.train.size, opts.batchSize, session.worldSize);
     await session.configureTraining({
