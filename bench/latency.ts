@@ -13,7 +13,6 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import {
-  architectureLayers,
   buildLatencyTable,
   deriveArchitecture,
   estimateLatency,
