@@ -34,10 +34,14 @@ ImageFolder::ImageFolder(std::string root, std::vector<std::string> paths, std::
   Require(paths.size() == labels_.size(), "one label per image file");
   Require(size_ >= 1, "the image size must be at least 1 pixel");
   offsets_.reserve(paths.size());
+  size_t bytes = 0;
+  for (const std::string& p : paths) bytes += p.size() + 1;
+  names_.reserve(bytes);  // exactly: appending would leave up to half the buffer unused at 1.28 M files
   for (const std::string& p : paths) {
     offsets_.push_back(names_.size());
     names_.append(p).push_back('\0');
   }
+  labels_.shrink_to_fit();
 }
 
 std::string ImageFolder::PathOf(int64_t index) const {
