@@ -4,7 +4,17 @@ import { wholeNumber } from '../util/option-parsers';
 import { Command, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../util/count-progress';
-import { ELASTIC_SPACES, loadElasticSpace, loadSpace, resolveSpace, SPACES } from '../spaces';
+import { DATASET_NAMES, loadDataset, type DatasetName } from '../data/datasets';
+import {
+  dataShapeOf,
+  ELASTIC_SPACES,
+  loadElasticSpace,
+  loadSpace,
+  loadSpaceFor,
+  resolveSpace,
+  SPACES,
+  type DataShape,
+} from '../spaces';
 import { invalid } from '../errors';
 import { readJson } from '../util/json-file';
 import { elasticSearchSpace } from '../spaces/elastic/elastic-search-space';
@@ -71,14 +81,50 @@ function isElastic(name: string): boolean {
   return Array.isArray(value?.stages) && value.stages.some((s) => s?.widths !== undefined);
 }
 
-/** The space, with its input resized when --resolution is given (an elastic space lists its own resolutions). */
-function spaceFor(name: string, resolution?: number) {
-  if (!isElastic(name)) return resolveSpace(loadSpace(name, resolution));
-  if (resolution)
-    throw invalid(`--resolution is for chain spaces: '${name}' is elastic and lists its resolutions itself`, [
-      'resolution',
-    ]);
-  return elasticSearchSpace(loadElasticSpace(name));
+interface SpaceFlags {
+  space: string;
+  imageSize?: number;
+  dataset?: DatasetName;
+  dataDir?: string;
+  resolution?: unknown;
+}
+
+/**
+ * The space as a search would run it: with --dataset, a built-in space fitted to that data (decoded at
+ * --image-size for image folders), so the table's keys are the search's; otherwise with --image-size
+ * its input resized (a chain space; an elastic one lists its resolutions itself).
+ */
+async function spaceFor(o: SpaceFlags) {
+  if (o.resolution !== undefined)
+    throw invalid('--resolution is now --image-size, the name every command uses', ['resolution']);
+  let shape: DataShape | undefined;
+  if (o.dataset !== undefined)
+    shape = dataShapeOf(await loadDataset(o.dataset, 'train', o.dataDir, { imageSize: o.imageSize }));
+  if (!isElastic(o.space))
+    return resolveSpace(shape ? loadSpaceFor(o.space, shape) : loadSpace(o.space, o.imageSize));
+  if (o.imageSize && !shape)
+    throw invalid(
+      `--image-size without --dataset is for chain spaces: '${o.space}' is elastic and lists its resolutions itself`,
+      ['imageSize'],
+    );
+  return elasticSearchSpace(loadElasticSpace(o.space, shape));
+}
+
+/** --image-size, --dataset and --data-dir: the same as on the search commands. */
+function spaceOptions(command: Command): Command {
+  return command
+    .option(
+      '--image-size <n>',
+      "input height and width (default: the space's; image folders: the decode size)",
+      whole('--image-size'),
+    )
+    .addOption(
+      new Option('--dataset <name>', 'fit a built-in space to this dataset, as a search on it does').choices([
+        ...DATASET_NAMES,
+      ]),
+    )
+    .option('--data-dir <dir>', "the dataset's folder (image-folder: the folder with train/ and val/)")
+    .addOption(new Option('--resolution <n>').hideHelp());
 }
 
 export function registerLatencyCommand(program: Command): void {
@@ -86,7 +132,7 @@ export function registerLatencyCommand(program: Command): void {
     .command('latency')
     .description('latency tables, predictors and end-to-end timing (GPU: CUDA events; CPU: steady clock)');
 
-  timingOptions(latency.command('table'))
+  spaceOptions(timingOptions(latency.command('table')))
     .description('measure every distinct layer of a search space once and write a lookup table (resumable)')
     .addHelpText(
       'after',
@@ -103,7 +149,6 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
       'search space (chain or elastic): a built-in name or a JSON space file',
       'proxyless-28',
     )
-    .option('--resolution <n>', "input height and width (default: the space's)", whole('--resolution'))
     .requiredOption('-o, --out <file>', 'table file (JSON)')
     .option(
       '--rounds <n>',
@@ -119,7 +164,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
     )
     .option('--seed <n>', 'seed of the networks sampled for --fit', whole('--seed'), 1)
     .action(async (o) => {
-      const resolved = spaceFor(o.space, o.resolution);
+      const resolved = await spaceFor(o);
       prepareOutputFile(o.out, '--out');
       const progress = createCountProgress(o.progress as ProgressMode, 'layers');
       const table = await buildLatencyTable(resolved, o.out, { ...readTiming(o), rounds: o.rounds }, (p) =>
@@ -133,11 +178,9 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
       if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress);
     });
 
-  latency
-    .command('fit')
+  spaceOptions(latency.command('fit'))
     .description("measure random networks of the space end to end and fit the table's predictor")
     .option('--space <name|file>', 'search space the table was built for', 'proxyless-28')
-    .option('--resolution <n>', 'input height and width the table was built for', whole('--resolution'))
     .requiredOption('--table <file>', 'table file (JSON)')
     .option('--networks <n>', 'networks to measure', whole('--networks'), 30)
     .option('--seed <n>', 'seed of the sampled networks', whole('--seed'), 1)
@@ -146,7 +189,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
         .choices(['auto', 'bar', 'lines', 'none'])
         .default('auto'),
     )
-    .action(async (o) => fit(spaceFor(o.space, o.resolution), o.table, o.networks, o.seed, o.progress));
+    .action(async (o) => fit(await spaceFor(o), o.table, o.networks, o.seed, o.progress));
 
   timingOptions(latency.command('measure'))
     .description(
@@ -236,7 +279,7 @@ function describeConditions(subject: string, c: LatencyConditions): string {
 }
 
 async function fit(
-  resolved: ReturnType<typeof spaceFor>,
+  resolved: Awaited<ReturnType<typeof spaceFor>>,
   file: string,
   networks: number,
   seed: number,
