@@ -1,7 +1,7 @@
 // Built-in spaces fit the data they search (issue 38): on a 3-class RGB image folder decoded at 64x64,
 // a chain space searches one step and derives a network with 3 outputs, an elastic space trains and
 // its subnets have 3 outputs at resolutions scaled to 64; the supernet of a fitted space still equals
-// its children; a latency table measured at another input is refused, naming the option; and a fixed
+// its children; a latency table measured at another input or class count is refused; gm-nas fits alike; a fixed
 // size asked of a dataset that has one is refused.
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,6 +22,8 @@ import {
   trainSupernet,
 } from '../../lib';
 import { readSearchLatencyTable } from '../../lib/latency/search-latency-table';
+import { spaceLayers } from '../../lib/latency/layer-keys';
+import { openPathSpace } from '../../lib/gmnas/path-space';
 import { probePath } from '../../lib/gmnas/path-session';
 import { buildSupernet } from '../../lib/proxyless/proxyless-session';
 import { maxRelativeError } from '../helpers/compare';
@@ -95,7 +97,7 @@ describe('built-in spaces fit a 3-class RGB image folder at 64x64', () => {
     expect(arch.input).toEqual([3, 64, 64]);
   }, 120_000);
 
-  test('a latency table measured at another input is refused, naming --latency-table', async () => {
+  test('a latency table measured at another input or for another class count is refused with the reason', async () => {
     const full = await loadDataset('image-folder', 'train', dataDir, { imageSize: 64 });
     expect(full.describe().shape).toEqual([3, 64, 64]);
     const resolved = resolveSpace(
@@ -132,6 +134,27 @@ describe('built-in spaces fit a 3-class RGB image folder at 64x64', () => {
     expect(() => readSearchLatencyTable(resolved, file)).toThrow(
       /measured for input \[3,32,32\].*\[3,64,64\]/,
     );
+    // Every layer of the space fitted to 10 classes at this input: the 3-class search lacks its classifier.
+    const tenClasses = resolveSpace(
+      fitChainSpace(loadSpace('proxyless-32'), { input: [3, 64, 64], classes: 10 }),
+    );
+    const entry = { count: 1, mean: 1, median: 1, variance: 0, p10: 1, p90: 1, iqr: 0 };
+    const table = JSON.parse(fs.readFileSync(file, 'utf8'));
+    table.input = [3, 64, 64];
+    table.entries = Object.fromEntries(spaceLayers(tenClasses).distinct.map((l) => [l.key, entry]));
+    fs.writeFileSync(file, JSON.stringify(table));
+    expect(() => readSearchLatencyTable(tenClasses, file)).not.toThrow();
+    expect(() => readSearchLatencyTable(resolved, file)).toThrow(/no entry for layer 'fc_c3@.*class count/);
+  });
+
+  test("gm-nas's chain space fits the data the same way", () => {
+    const space = openPathSpace(
+      'proxyless-32',
+      { channels: 8, cells: 1 },
+      { input: [3, 64, 64], classes: 3 },
+    );
+    expect(space.input).toEqual([3, 64, 64]);
+    expect(space.classes).toBe(3);
   });
 });
 
