@@ -1,8 +1,8 @@
 // Built-in spaces fit the data they search (issue 38): on a 3-class RGB image folder decoded at 64x64,
 // a chain space searches one step and derives a network with 3 outputs, an elastic space trains and
 // its subnets have 3 outputs at resolutions scaled to 64; the supernet of a fitted space still equals
-// its children; a latency table measured at another input or class count is refused; gm-nas fits alike; a fixed
-// size asked of a dataset that has one is refused.
+// its children; a latency table measured at another input or class count is refused; gm-nas fits
+// alike; and a fixed size asked of a dataset that has one is refused.
 import * as fs from 'fs';
 import * as path from 'path';
 import {
