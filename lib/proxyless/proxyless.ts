@@ -453,6 +453,7 @@ async function retrainDerived(
       arch: result.arch,
       dataset: opts.dataset,
       dataDir: opts.dataDir,
+      imageSize: opts.imageSize,
       epochs: opts.retrainEpochs,
       batchSize: 128,
       lr: opts.retrainLr,

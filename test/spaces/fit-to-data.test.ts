@@ -53,18 +53,19 @@ const lastLinearOut = (blocks: string[]) => blocks.at(-1);
 describe('built-in spaces fit a 3-class RGB image folder at 64x64', () => {
   let dataDir: string;
   beforeAll(() => {
-    dataDir = rgbFolder(8);
+    dataDir = rgbFolder(50); // enough for the retraining's batch of 128
   });
 
-  test('a ProxylessNAS search on proxyless-32 (a 10-class CIFAR space) derives a network with 3 outputs', async () => {
+  test('a ProxylessNAS search on proxyless-32 (a 10-class CIFAR space) derives and retrains a 3-output network', async () => {
     const result = await proxyless({
       space: 'proxyless-32',
       latencyLoss: 'none',
+      retrainEpochs: 1, // the derived network is retrained on the same images, decoded at the same size
       dataset: 'image-folder',
       dataDir,
       imageSize: 64,
       epochs: 1,
-      batchSize: 8,
+      batchSize: 32,
       threads: 2,
       runDir: tempDir('torchnas-fit-'),
       progressEvery: 1000,
@@ -72,6 +73,7 @@ describe('built-in spaces fit a 3-class RGB image folder at 64x64', () => {
     expect(result.arch.input).toEqual([3, 64, 64]);
     expect(result.arch.classes).toBe(3);
     expect(lastLinearOut(result.arch.blocks as string[])).toMatch(/^fc/);
+    expect(result.retrain!.history).toHaveLength(1);
   }, 120_000);
 
   test('an elastic supernet trains on it, its resolutions scaled to 64 and its subnets with 3 outputs', async () => {
@@ -83,7 +85,7 @@ describe('built-in spaces fit a 3-class RGB image folder at 64x64', () => {
       imageSize: 64,
       sampler: 'uniform',
       epochs: 1,
-      batchSize: 8,
+      batchSize: 32,
       calibBatches: 1,
       threads: 2,
       runDir,
