@@ -83,6 +83,11 @@ Examples:
       ]),
     )
     .option('--data-dir <dir>', 'folder holding the dataset files')
+    .option(
+      '--image-size <n>',
+      'image-folder: side of the square images decoded (default 224)',
+      wholeNumber('--image-size'),
+    )
     .option('--batch-size <n>', 'images in the batch', wholeNumber('--batch-size'), 64)
     .addOption(
       new Option('--accuracy-of <dataset>', 'NB201 accuracy table to correlate with')
@@ -120,9 +125,12 @@ Examples:
         o.proxy.includes('all') ? [...PROXY_NAMES] : [...new Set<string>(o.proxy)]
       ) as ProxyName[];
       if (o.sample < 2) throw invalid('--sample must be at least 2 to correlate');
+      if (o.imageSize !== undefined && !o.dataset) throw invalid('--image-size needs --dataset image-folder');
       const data = o.dataset
         ? {
-            dataset: await loadDataset(o.dataset as DatasetName, 'train', o.dataDir),
+            dataset: await loadDataset(o.dataset as DatasetName, 'train', o.dataDir, {
+              imageSize: o.imageSize,
+            }),
             normalize: normalization(o.dataset),
           }
         : null;
