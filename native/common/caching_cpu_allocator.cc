@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 // LibTorch 2.3 made Allocator::allocate non-const and added the pure virtual copy_data.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
@@ -40,7 +41,8 @@ class CachingCpuAllocator final : public c10::Allocator {
       std::lock_guard<std::mutex> lock(mutex_);
       auto free = free_.find(size);
       if (free != free_.end()) {
-        ptr = free->second;
+        ptr = order_.at(free->second).second;
+        order_.erase(free->second);
         free_.erase(free);
         cached_ -= size;
         ++hits_;
@@ -84,19 +86,42 @@ class CachingCpuAllocator final : public c10::Allocator {
     }
     const size_t size = live->second;
     live_.erase(live);
-    if (cached_ + size <= budget_) {
-      free_.emplace(size, ptr);
-      cached_ += size;
+    if (size > budget_) {
+      lock.unlock();
+      c10::free_cpu(ptr);
       return;
     }
+    // The oldest cached blocks make room: a process whose shapes change (another network, another
+    // subnet) keeps caching what it uses now instead of what it used first.
+    std::vector<void*> evicted;
+    while (cached_ + size > budget_) {
+      const auto oldest = order_.begin();
+      const auto [oldest_size, block] = oldest->second;
+      const auto range = free_.equal_range(oldest_size);
+      for (auto it = range.first; it != range.second; ++it)
+        if (it->second == oldest->first) {
+          free_.erase(it);
+          break;
+        }
+      cached_ -= oldest_size;
+      evicted.push_back(block);
+      order_.erase(oldest);
+    }
+    const uint64_t stamp = next_stamp_++;
+    free_.emplace(size, stamp);
+    order_.emplace(stamp, std::make_pair(size, ptr));
+    cached_ += size;
     lock.unlock();
-    c10::free_cpu(ptr);
+    for (void* block : evicted) c10::free_cpu(block);
   }
 
   const size_t budget_;
   // Mutable: LibTorch before 2.3 calls allocate() on a const allocator.
   mutable std::mutex mutex_;
-  mutable std::multimap<size_t, void*> free_;       // by size: blocks ready for reuse
+  // Blocks ready for reuse: by size (to a stamp), by stamp in the order they were freed (to the block).
+  mutable std::multimap<size_t, uint64_t> free_;
+  mutable std::map<uint64_t, std::pair<size_t, void*>> order_;
+  uint64_t next_stamp_ = 0;
   mutable std::unordered_map<void*, size_t> live_;  // handed out, with their rounded size
   mutable size_t cached_ = 0;
   mutable size_t hits_ = 0;
