@@ -137,3 +137,10 @@ export function nb201Best(
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return { index: best, arch: nb201ArchString(best), accuracy: values[best] };
 }
+
+/** A cell's NB201 CIFAR-10 test accuracy (200 epochs) and its percentile among all cells: a transfer figure. */
+export function nb201Cifar10Transfer(ops: Nb201Arch): { accuracy: number; percentile: number } {
+  const accuracy = nb201Accuracy(ops, 'cifar10', 'test');
+  const column = nb201AccuracyColumn('cifar10', 'test');
+  return { accuracy, percentile: column.filter((a) => a <= accuracy).length / column.length };
+}

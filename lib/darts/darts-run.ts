@@ -6,7 +6,7 @@
 // `torchnas search entrannas` is the same run with EnTranNAS's supernet (Engine- and Transit-cells).
 import * as path from 'path';
 import { z } from 'zod';
-import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
+import { nb201Cifar10Transfer } from '../benchmarks/nb201';
 import {
   nb201RetrainData,
   nb201SearchData,
@@ -275,15 +275,13 @@ async function openDarts({
       finish: async (state) => {
         const { derived } = await dartsAlphas(session);
         const cell = cellOf(derived);
-        const accuracy = nb201Accuracy([...cell], 'cifar10', 'test');
-        const column = nb201AccuracyColumn('cifar10', 'test');
         const arch = formatNb201Cell(cell);
         writeJsonAtomic(path.join(runDir, 'arch.json'), { space: 'nb201', arch, ops: [...cell] });
         return {
           runDir,
           derived: arch,
           skipConnections: cell.filter((op) => op === 'skip_connect').length,
-          cifar10: { accuracy, percentile: column.filter((a) => a <= accuracy).length / column.length },
+          cifar10: nb201Cifar10Transfer(cell),
           history: state.history,
         };
       },

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { nb201Accuracy, nb201AccuracyColumn } from '../benchmarks/nb201';
+import { nb201Cifar10Transfer } from '../benchmarks/nb201';
 import { nb201SearchData } from '../benchmarks/nb201-training';
 import { openRunSession } from '../dist/run-session';
 import { evaluateArchitectures } from '../gmnas/path-session';
@@ -248,15 +248,13 @@ async function openPinas({
         }));
         const best = candidates.reduce((a, b) => (b.score > a.score ? b : a));
         const cell = cellOf(best.path);
-        const accuracy = nb201Accuracy([...cell], 'cifar10', 'test');
-        const column = nb201AccuracyColumn('cifar10', 'test');
         writeJsonAtomic(path.join(runDir, 'arch.json'), { space: 'nb201', arch: best.arch, ops: [...cell] });
         return {
           runDir,
           derived: best.arch,
           scoring: o.supervised ? 'classifier' : 'knn',
           candidates,
-          cifar10: { accuracy, percentile: column.filter((a) => a <= accuracy).length / column.length },
+          cifar10: nb201Cifar10Transfer(cell),
           history: state.history,
           ...(truth ? { truth: await truthTau() } : {}),
         };
