@@ -435,6 +435,26 @@ export declare class NativeSession {
     query: NativeDataset,
     options: NativeLoaderOptions & { paths: number[][]; k?: number },
   ): Promise<number[]>;
+  /** ParZC's predictor (mixer with Bayesian layers over zero-cost values, edge-token encoder) as the model. */
+  buildParzc(spec: NativeParzcSpec): Promise<{ parameters: number }>;
+  /** One seeded pass over the rows in batches, each a step on the batch's DiffKendall loss. */
+  parzcEpoch(
+    options: {
+      rows: number[][];
+      targets: number[];
+      batchSize?: number;
+      alpha?: number;
+      epoch: number;
+      progressEvery?: number;
+    },
+    onProgress?: (p: { step: number; loss: number; lr: number }) => void,
+  ): Promise<{ steps: number; rows: number; loss: number; seconds: number; lr: number }>;
+  /** `samples` forwards per row, dropout off, weight noise from `seed`: their mean and spread. */
+  parzcPredict(options: {
+    rows: number[][];
+    samples?: number;
+    seed?: number;
+  }): Promise<{ mean: number[]; std: number[] }>;
   /** FBNetV5's multitask network (CPU, fp32, one process) with its search state. */
   buildMultitask(options: NativeMultitaskOptions): Promise<{ parameters: number }>;
   multitaskEpoch(
@@ -619,6 +639,22 @@ export interface NativeDartsArchitecture {
   engineWeights: number[][];
   /** [edge][op] weights the Transit-cells run; their zeros are not run (empty for DARTS). */
   transitWeights: number[][];
+}
+
+export interface NativeParzcSpec {
+  zcDim?: number;
+  edges?: number;
+  ops?: number;
+  projectDim?: number;
+  patch?: number;
+  mixerDim?: number;
+  mixerBlocks?: number;
+  modelDim?: number;
+  heads?: number;
+  ffDim?: number;
+  encoderLayers?: number;
+  rhoInit?: number;
+  dropout?: number;
 }
 
 export interface NativePinasEpoch extends NativeEpochStats {

@@ -7,3 +7,5 @@ export * from './nb201-proxies';
 export * from './parametric/nb201-layer-features';
 export * from './parametric/parzc';
 export * from './parametric/diff-kendall';
+export * from './parametric/parzc-predictor';
+export * from './parametric/nb201-node-features';

@@ -55,7 +55,7 @@ class SessionBinding : public Napi::ObjectWrap<SessionBinding> {
     for (const auto* table :
          {&ProxylessSessionMethods(), &ElasticSessionMethods(), &ShiftNasSessionMethods(),
           &PathSupernetSessionMethods(), &MultitaskSessionMethods(), &DartsSessionMethods(),
-          &PinasSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
+          &PinasSessionMethods(), &ParzcSessionMethods(), &ProfileSessionMethods(), &DistSessionMethods()}) {
       for (const NamedSessionMethod& m : *table) {
         methods.push_back(InstanceMethod(m.name, &SessionBinding::Dispatch, napi_default,
                                          const_cast<void*>(static_cast<const void*>(&m))));

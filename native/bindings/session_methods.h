@@ -35,6 +35,8 @@ const std::vector<NamedSessionMethod>& PathSupernetSessionMethods();
 const std::vector<NamedSessionMethod>& DartsSessionMethods();
 // Pi-NAS on the NB201 supernet (pinas_binding.cc).
 const std::vector<NamedSessionMethod>& PinasSessionMethods();
+// ParZC's predictor: build, train, predict (parzc_binding.cc).
+const std::vector<NamedSessionMethod>& ParzcSessionMethods();
 // FBNetV5's multitask network and search (multitask_binding.cc).
 const std::vector<NamedSessionMethod>& MultitaskSessionMethods();
 // The free function cosineDistances({vectors}) (path_supernet_binding.cc).
