@@ -1,5 +1,6 @@
 // Nothing lost, nothing crashes: one process per run folder, full disks as typed errors that leave no
 // temporary file and resume once space is back, thread counts bounded.
+import { readRun } from '../lib/runs/run-index';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -411,9 +412,16 @@ describe('divergence', () => {
       epoch: 1,
       lr: 1e9,
     });
+    // The run index shows it as failed, with the error; resuming clears that.
+    expect(readRun(out)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringMatching(/training diverged/),
+    });
     const fixed = spawnSync(process.execPath, args('1e-3'), { encoding: 'utf8' });
     expect(fixed.status).toBe(0);
     expect(fixed.stdout).toMatch(/test top-1/);
+    expect(fs.existsSync(path.join(out, 'error.json'))).toBe(false);
+    expect(readRun(out).status).toBe('finished');
     // --restart: the finished run is removed and a new one (another seed) starts in the folder.
     const again = spawnSync(process.execPath, args('1e-3', ['--seed', '4', '--restart']), {
       encoding: 'utf8',

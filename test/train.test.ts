@@ -1,3 +1,4 @@
+import { EVENTS_FILE, readEvents } from '../lib/runs/tensorboard-events';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -86,6 +87,13 @@ describe('train()', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.type)).toEqual(['epoch', 'epoch', 'final']);
+    // TensorBoard's scalars hold the same epochs, checksums verified on reading.
+    const tb = readEvents(path.join(runDir, EVENTS_FILE));
+    expect(tb[0].fileVersion).toBe('brain.Event:2');
+    expect(tb.slice(1).map((e) => e.step)).toEqual([1, 2]);
+    const scalars = new Map(tb[2].scalars);
+    expect(scalars.get('train/loss')).toBeCloseTo(lines[1].train.loss, 5);
+    expect(scalars.get('valid/top1')).toBeCloseTo(lines[1].valid.top1, 5);
   });
 
   test('an architecture that does not fit the dataset is rejected before training', async () => {

@@ -18,6 +18,7 @@ import { registerPinasCommand } from '../pinas/cli';
 import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
+import { registerRunsCommand } from '../runs/cli';
 import { registerExportCommand } from '../export/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
@@ -71,6 +72,7 @@ export function buildProgram(): Command {
   registerBenchCommand(program);
   registerLatencyCommand(program);
   registerPlotCommand(program);
+  registerRunsCommand(program);
   registerExportCommand(program);
   registerProxiesCommand(program);
   registerSupernetCommand(program);

@@ -20,6 +20,7 @@ import {
   freshRunState,
   openRunDir,
   restoreCheckpoint,
+  ERROR_FILE,
   RUN_FILE,
   SUMMARY_FILE,
   type RunKind,
@@ -192,7 +193,9 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
     } catch (error) {
       // The native side stops an aborted epoch with E_CLOSED; any other error is the run's own.
       const stopped = error instanceof TorchnasError && error.code === 'E_CLOSED';
-      throw signal?.aborted && stopped ? abortedError(runDir) : error;
+      if (signal?.aborted && stopped) throw abortedError(runDir);
+      if (run.root !== false) recordFailure(runDir, error);
+      throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
       await run.close();
@@ -204,6 +207,18 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
     if (run.root !== false) writeJsonAtomic(path.join(runDir, SUMMARY_FILE), summary);
     return result;
   });
+}
+
+/** error.json for the run index; a run that never wrote run.json has no folder to mark. */
+function recordFailure(runDir: string, error: unknown): void {
+  if (!fs.existsSync(path.join(runDir, RUN_FILE))) return;
+  const code = error instanceof TorchnasError ? error.code : 'unexpected';
+  const message = error instanceof Error ? error.message : String(error);
+  try {
+    writeJsonAtomic(path.join(runDir, ERROR_FILE), { code, message, time: new Date().toISOString() });
+  } catch {
+    // the run's own error is what the caller needs to see
+  }
 }
 
 /** Commits a state whose checkpoints the method saved (the rename of state.json), then drops what it superseded. */
@@ -233,6 +248,7 @@ async function runEpochs<O extends RunOptions, R, Res, E>(
     const stored = { kind: method.kind, options: { ...opts, runDir }, ...run.stored };
     writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
   }
+  fs.rmSync(path.join(runDir, ERROR_FILE), { force: true }); // resumed: no longer a failed run
   run.start(state.epochsDone);
   const model = run.model;
   const saver = model && { saveCheckpoint: (f: string) => model.saveCheckpoint(f), isRoot: run.root };

@@ -3,7 +3,9 @@
 //   state.json      the commit point: epochs done, step, the checkpoint that holds them, history
 //   checkpoint-eN.pt  model + optimizer after epoch N (written atomically by the native side)
 //   metrics.jsonl   one line per epoch, then a final line (rebuilt from state.json on resume)
+//   events.out.tfevents.0.torchnas  the same epochs as TensorBoard scalars (rewritten with it)
 //   summary.json, arch.json   written at the end
+//   error.json      the error a run stopped on (not an abort), until it resumes
 // A checkpoint becomes current only when state.json, renamed into place, names it; a crash at any
 // moment leaves either the old or the new state, both complete.
 import * as fs from 'fs';
@@ -11,6 +13,7 @@ import * as path from 'path';
 import { TorchnasError, writeError } from '../errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic-file';
 import { readJson } from '../util/json-file';
+import { writeRunEvents } from '../runs/tensorboard-events';
 
 export interface EpochRecord {
   type: 'epoch';
@@ -41,6 +44,8 @@ export const RUN_FILE = 'run.json';
 export const STATE_FILE = 'state.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const SUMMARY_FILE = 'summary.json';
+/** Written when a run stops on an error (not an abort); removed when it resumes. */
+export const ERROR_FILE = 'error.json';
 
 export function readRunState<R = EpochRecord>(runDir: string): RunState<R> | undefined {
   const file = path.join(runDir, STATE_FILE);
@@ -53,6 +58,7 @@ export function commitRunState<R>(runDir: string, state: RunState<R>, previousCh
     path.join(runDir, METRICS_FILE),
     state.history.map((r) => JSON.stringify(r)).join('\n') + '\n',
   );
+  writeRunEvents(runDir, state.history);
   if (previousCheckpoint && previousCheckpoint !== state.checkpoint) {
     fs.rmSync(path.join(runDir, previousCheckpoint), { force: true });
   }
