@@ -7,8 +7,9 @@ cd "$(dirname "$(readlink -f "$0")")/.."
 
 # libjpeg62-turbo-dev and libpng-dev decode image folders; libjpeg-turbo-progs' cjpeg writes the JPEG
 # files that the image-folder tests and bench:data make. clang-format: the suite checks the C++ layout.
+# chromium: the dashboard's tests drive it (puppeteer-core); they skip where it is missing.
 PACKAGES=(cmake g++ make libtorch-dev libgloo-dev libopenblas0-pthread zlib1g-dev libjpeg62-turbo-dev libpng-dev
-  libjpeg-turbo-progs dataset-fashion-mnist fonts-dejavu-core clang-format)
+  libjpeg-turbo-progs dataset-fashion-mnist fonts-dejavu-core clang-format chromium)
 # The Python benchmark half (npm run bench:train) uses Debian's PyTorch: the same LibTorch 1.13 build.
 # bench:data compares with torchvision's ImageFolder + DataLoader.
 if [[ "${TORCHNAS_SETUP_BENCH:-0}" == 1 ]]; then PACKAGES+=(python3-torch python3-torchvision); fi

@@ -19,6 +19,7 @@ import { registerBenchCommand } from '../benchmarks/cli';
 import { registerLatencyCommand } from '../latency/cli';
 import { registerPlotCommand } from '../report/cli';
 import { registerRunsCommand } from '../runs/cli';
+import { registerUiCommands } from '../ui/cli';
 import { registerExportCommand } from '../export/cli';
 import { registerProxiesCommand } from '../proxies/cli';
 import { registerSupernetCommand } from '../supernet/cli';
@@ -73,6 +74,7 @@ export function buildProgram(): Command {
   registerLatencyCommand(program);
   registerPlotCommand(program);
   registerRunsCommand(program);
+  registerUiCommands(program);
   registerExportCommand(program);
   registerProxiesCommand(program);
   registerSupernetCommand(program);

@@ -22,7 +22,7 @@ const FONT = 'DejaVu Sans';
 // PNGs are drawn at twice the chart's pixel size, to stay sharp on high-density screens.
 const PNG_ZOOM = 2;
 
-const CHART_CONFIG: Config = {
+export const CHART_CONFIG: Config = {
   font: `${FONT}, sans-serif`,
   background: 'white',
   padding: 8,

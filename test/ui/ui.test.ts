@@ -1,0 +1,230 @@
+// The dashboard: its JSON API over a fixture folder (damaged runs never break it, paths outside the
+// folders refused, a token where the host is exposed, read-only), live updates by server-sent events,
+// the self-contained report, and the pages in a real browser (Debian's chromium through
+// puppeteer-core; skipped with a message where none is installed).
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { startUi, type UiServer } from '../../lib/ui/server';
+import { reportHtml } from '../../lib/ui/pages';
+import { runPageData } from '../../lib/ui/run-data';
+import { tempDir } from '../helpers/fixtures';
+import { epochRecord, runsFixture } from '../helpers/run-fixtures';
+
+const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: await res.text() };
+}
+
+describe('dashboard API', () => {
+  let root: string;
+  let ui: UiServer;
+  beforeEach(async () => {
+    root = runsFixture();
+    ui = await startUi({ dirs: [root], port: 0 });
+  });
+  afterEach(() => ui.close());
+  const api = (p: string) => get(new URL(p, ui.url).href);
+
+  test('lists every run; a damaged one is a row, not an error; pages and assets come from the package', async () => {
+    const runs = JSON.parse((await api('/api/runs')).body);
+    expect(runs.map((r: { status: string }) => r.status).sort()).toEqual([
+      'damaged',
+      'damaged',
+      'failed',
+      'finished',
+      'running',
+      'stopped',
+    ]);
+    const torn = await api(`/api/run?dir=${encodeURIComponent(path.join(root, 'torn'))}`);
+    expect(torn.status).toBe(200);
+    expect(JSON.parse(torn.body).entry.status).toBe('damaged');
+    const page = await api('/');
+    expect(page.body).not.toMatch(/https?:\/\//); // nothing from the network
+    expect((await api('/assets/vega.min.js')).body.length).toBeGreaterThan(100_000);
+  });
+
+  test('a run page carries compiled charts of its epochs', async () => {
+    const data = JSON.parse((await api(`/api/run?dir=${encodeURIComponent(path.join(root, 'done'))}`)).body);
+    expect(data.history).toHaveLength(3);
+    expect(data.charts).toHaveLength(1);
+    expect(data.charts[0].$schema).toMatch(/vega\/v5/); // compiled vega, not vega-lite
+  });
+
+  test('paths outside the served folders, folders that are not runs, writes and unknown pages are refused', async () => {
+    const outside = writeOutsideRun();
+    expect((await api(`/api/run?dir=${encodeURIComponent(outside)}`)).status).toBe(403);
+    expect(
+      (await api(`/api/run?dir=${encodeURIComponent(path.join(root, 'done', '..', '..'))}`)).status,
+    ).toBe(403);
+    expect((await api(`/api/run?dir=${encodeURIComponent(path.join(root, 'not-a-run'))}`)).status).toBe(404);
+    fs.symlinkSync(outside, path.join(root, 'link'));
+    expect((await api(`/api/run?dir=${encodeURIComponent(path.join(root, 'link'))}`)).status).toBe(403);
+    const post = await fetch(new URL('/api/runs', ui.url), { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect((await api('/nothing')).status).toBe(404);
+  });
+
+  test('a line committed to a running run reaches a follower as an update within 3 seconds', async () => {
+    const live = path.join(root, 'nested', 'live');
+    const url = new URL(`/api/events?dir=${encodeURIComponent(live)}`, ui.url);
+    const started = Date.now();
+    const update = new Promise<number>((resolve, reject) => {
+      const req = http.get(url, (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          if (chunk.includes('event: update')) {
+            resolve(Date.now() - started);
+            req.destroy();
+          }
+        });
+      });
+      req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
+      setTimeout(() => {
+        fs.appendFileSync(path.join(live, 'metrics.jsonl'), JSON.stringify(epochRecord(2, 0.5)) + '\n');
+      }, 300);
+    });
+    expect(await update).toBeLessThan(3000);
+  });
+});
+
+/** A run folder outside every fixture. */
+function writeOutsideRun(): string {
+  const dir = path.join(tempDir(), 'elsewhere');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ kind: 'train', options: {} }));
+  return dir;
+}
+
+describe('exposing the dashboard', () => {
+  test('a host other than loopback needs --token; then every request must carry it', async () => {
+    const root = runsFixture();
+    await expect(startUi({ dirs: [root], host: '0.0.0.0', port: 0 })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/--host 0\.0\.0\.0 .*give --token/),
+    });
+    const ui = await startUi({ dirs: [root], host: '0.0.0.0', port: 0, token: 's3cret' });
+    try {
+      const port = new URL(ui.url).port;
+      expect((await get(`http://127.0.0.1:${port}/api/runs`)).status).toBe(401);
+      expect((await get(`http://127.0.0.1:${port}/api/runs?token=wrong`)).status).toBe(401);
+      expect((await get(`http://127.0.0.1:${port}/api/runs?token=s3cret`)).status).toBe(200);
+      expect(
+        (await get(`http://127.0.0.1:${port}/api/runs`, { authorization: 'Bearer s3cret' })).status,
+      ).toBe(200);
+    } finally {
+      await ui.close();
+    }
+  });
+
+  test('a folder that does not exist is refused before the server starts', async () => {
+    await expect(startUi({ dirs: [path.join(tempDir(), 'none')] })).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('torchnas report', () => {
+  test('one self-contained HTML file: data and vega inline, nothing fetched', () => {
+    const root = runsFixture();
+    const out = path.join(tempDir(), 'page.html');
+    const ok = spawnSync(process.execPath, [CLI, 'report', path.join(root, 'done'), '-o', out], {
+      encoding: 'utf8',
+    });
+    expect(ok.status).toBe(0);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).not.toMatch(/<script src=/);
+    expect(html).toContain('id="run-data"');
+    expect(html).toContain('"epochsDone":3');
+    const bad = spawnSync(process.execPath, [CLI, 'report', path.join(root, 'not-a-run'), '-o', out], {
+      encoding: 'utf8',
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/is not a run folder/);
+  });
+
+  test('text from a run cannot close the data script', () => {
+    const root = runsFixture();
+    const data = runPageData(path.join(root, 'done'));
+    data.entry.options.note = '</script><script>alert(1)</script>';
+    expect(reportHtml(data)).not.toContain('</script><script>alert(1)');
+  });
+});
+
+const browserTest = CHROMIUM ? describe : describe.skip;
+if (!CHROMIUM) console.warn('dashboard browser tests skipped: no chromium (apt-get install chromium)');
+
+browserTest('dashboard in a browser (chromium)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');
+  let browser: import('puppeteer-core').Browser;
+  let root: string;
+  let ui: UiServer;
+  beforeAll(async () => {
+    browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
+  }, 60_000);
+  afterAll(() => browser?.close());
+  beforeEach(async () => {
+    root = runsFixture();
+    ui = await startUi({ dirs: [root], port: 0 });
+  });
+  afterEach(() => ui.close());
+
+  const open = async (p: string) => {
+    const page = await browser.newPage();
+    await page.goto(new URL(p, ui.url).href);
+    await page.waitForSelector('body[data-loaded="true"]', { timeout: 20_000 });
+    return page;
+  };
+  const points = (page: import('puppeteer-core').Page) =>
+    page.$$eval('#charts g.mark-symbol.role-mark path', (nodes) => nodes.length);
+
+  test('the index lists the runs with their kinds and statuses', async () => {
+    const page = await open('/');
+    const rows = await page.$$eval('tr.run', (trs) =>
+      trs.map((tr) => [tr.getAttribute('data-dir'), tr.querySelector('.kind')!.textContent, tr.className]),
+    );
+    const by = Object.fromEntries(rows.map(([dir, kind, cls]) => [path.relative(root, dir!), [kind, cls]]));
+    expect(by['nested/live']).toEqual(['darts', 'run running']);
+    expect(by.done).toEqual(['train', 'run finished']);
+    expect(by.failed[1]).toBe('run failed');
+    expect(by.torn[1]).toBe('run damaged');
+    await page.close();
+  }, 60_000);
+
+  test('a run page draws its curves: one point per epoch and figure', async () => {
+    const page = await open(`/run?dir=${encodeURIComponent(path.join(root, 'done'))}`);
+    // 3 epochs x (train loss, train top-1, valid top-1)
+    expect(await points(page)).toBe(9);
+    await page.close();
+  }, 60_000);
+
+  test('a comparison overlays two runs and marks the options that differ', async () => {
+    const a = encodeURIComponent(path.join(root, 'done'));
+    const b = encodeURIComponent(path.join(root, 'nested', 'live'));
+    const page = await open(`/compare?dir=${a}&dir=${b}`);
+    expect(await points(page)).toBe(9 + 3);
+    const differs = await page.$$eval('tr.differs th', (ths) => ths.map((th) => th.textContent));
+    expect(differs).toEqual(['lr']);
+    await page.close();
+  }, 60_000);
+
+  test('an epoch appended to a running run appears on the open page within 3 seconds', async () => {
+    const live = path.join(root, 'nested', 'live');
+    const page = await open(`/run?dir=${encodeURIComponent(live)}`);
+    expect(await points(page)).toBe(3);
+    await new Promise((r) => setTimeout(r, 300)); // the page's event stream is open
+    const appended = Date.now();
+    fs.appendFileSync(path.join(live, 'metrics.jsonl'), JSON.stringify(epochRecord(2, 0.55)) + '\n');
+    await page.waitForSelector('#epochs[data-count="2"]', { timeout: 3000 });
+    expect(Date.now() - appended).toBeLessThan(3000);
+    expect(await points(page)).toBe(6);
+    await page.close();
+  }, 60_000);
+});
