@@ -91,7 +91,11 @@ export const PAGE_SCRIPT = String.raw`
         el('p', { id: 'epochs', 'data-count': String(data.history.length) }, data.history.length + ' epochs recorded'),
         ...data.chartErrors.map((m) => el('p', { class: 'error' }, m)));
       await drawCharts(charts, data.charts);
-      details.replaceChildren(el('h2', {}, 'options'), optionsTable(e.options),
+      const net = data.network;
+      const blocks = net ? [el('h2', {}, 'network' + (net.name ? ': ' + net.name : '') + ' (' + (net.params / 1e6).toFixed(3) + ' M params, ' + (net.macs / 1e6).toFixed(2) + ' M MACs)'),
+        el('table', { id: 'blocks' }, el('tr', {}, el('th', {}, 'block'), el('th', {}, 'output'), el('th', {}, 'params'), el('th', {}, 'MACs')),
+          ...net.layers.map((l) => el('tr', {}, el('td', {}, l.block), el('td', {}, l.output.join('x')), el('td', {}, String(l.params)), el('td', {}, String(l.macs)))))] : [];
+      details.replaceChildren(...blocks, el('h2', {}, 'options'), optionsTable(e.options),
         ...(data.summary ? [el('h2', {}, 'summary'), el('pre', {}, JSON.stringify(data.summary, null, 1))] : []));
       document.body.dataset.loaded = 'true';
     };

@@ -1,17 +1,17 @@
 // What a run page shows, read from the run's folder (never written): its index entry, its epochs as
 // metrics.jsonl has them so far (a torn last line while a run writes is skipped), its summary, and its
-// charts as compiled vega specs built by lib/report's spec functions, so a page and the static plots
-// draw the same thing. Kinds without charts of their own get the epoch curves only.
+// charts as compiled vega specs built by lib/report's spec functions (kind-charts.ts), so a page and the
+// static plots draw the same thing.
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile } from 'vega-lite';
+import { parseArchitecture } from '../arch/architecture';
+import { resolveNetwork, type LayerCost } from '../arch/shape';
 import { epochCurvesChart } from '../report/curves-chart';
-import { dartsAlphaChart, type DartsAlphaEpoch } from '../report/darts-chart';
-import { pinasChart, type PinasChartEpoch } from '../report/pinas-chart';
 import { CHART_CONFIG, type VegaLiteSpec } from '../report/plot';
-import { readSearchRun, searchRunChart } from '../report/search-charts';
 import { METRICS_FILE, SUMMARY_FILE } from '../run/run-state';
 import { readRun, type RunEntry } from '../runs/run-index';
+import { kindCharts } from './kind-charts';
 
 export interface RunPageData {
   entry: RunEntry;
@@ -21,6 +21,21 @@ export interface RunPageData {
   charts: object[];
   /** Charts a damaged or unusual run could not draw, with why. */
   chartErrors: string[];
+  /** The network the run trained or derived (its arch.json), block by block with its cost. */
+  network?: { name?: string; params: number; macs: number; layers: LayerCost[] };
+}
+
+/** arch.json's network resolved block by block; none when the run has no (readable) arch.json. */
+function networkOf(dir: string): RunPageData['network'] {
+  const file = path.join(dir, 'arch.json');
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const arch = parseArchitecture(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const { params, macs, layers } = resolveNetwork(arch);
+    return { name: arch.name, params, macs, layers };
+  } catch {
+    return undefined; // not a chain architecture (an NB201 cell), or torn
+  }
 }
 
 /** Epoch records from metrics.jsonl: every whole line that parses, the final record left out. */
@@ -44,22 +59,12 @@ export function readHistory(dir: string): Record<string, unknown>[] {
   return out;
 }
 
-function kindCharts(entry: RunEntry, history: Record<string, unknown>[]): VegaLiteSpec[] {
-  if (history.length === 0) return [];
-  if (entry.kind === 'search') return [searchRunChart(readSearchRun(entry.dir))];
-  if ((entry.kind === 'darts' || entry.kind === 'entrannas') && history.every((r) => Array.isArray(r.alphas)))
-    return [dartsAlphaChart(history as unknown as DartsAlphaEpoch[], `operation weights: ${entry.dir}`)];
-  if (entry.kind === 'pinas')
-    return [pinasChart(history as unknown as PinasChartEpoch[], `Pi-NAS: ${entry.dir}`)];
-  return [];
-}
-
 export const compileChart = (spec: VegaLiteSpec) => compile(spec, { config: CHART_CONFIG }).spec;
 
 export function runPageData(dir: string): RunPageData {
   const entry = readRun(dir);
   const history = readHistory(dir);
-  const data: RunPageData = { entry, history, charts: [], chartErrors: [] };
+  const data: RunPageData = { entry, history, charts: [], chartErrors: [], network: networkOf(dir) };
   try {
     data.summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
   } catch {

@@ -9,8 +9,8 @@ import * as path from 'path';
 import { startUi, type UiServer } from '../../lib/ui/server';
 import { reportHtml } from '../../lib/ui/pages';
 import { runPageData } from '../../lib/ui/run-data';
-import { tempDir } from '../helpers/fixtures';
-import { epochRecord, runsFixture } from '../helpers/run-fixtures';
+import { TINY_ARCH, tempDir } from '../helpers/fixtures';
+import { epochRecord, metricsLines, runsFixture, runState, writeRun } from '../helpers/run-fixtures';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
@@ -99,6 +99,51 @@ function writeOutsideRun(): string {
   fs.writeFileSync(path.join(dir, 'run.json'), JSON.stringify({ kind: 'train', options: {} }));
   return dir;
 }
+
+describe('run pages by kind', () => {
+  test("a method's own charts and the trained network come from the run's folder", () => {
+    const root = tempDir();
+    const alphas = Array.from({ length: 6 }, () => [0.1, 0.2, 0.3, 0.4, 0.5]);
+    const darts = [1, 2].map((epoch) => ({ type: 'darts-epoch', epoch, loss: 1, top1: 0.5, alphas }));
+    writeRun(path.join(root, 'darts'), {
+      'run.json': { kind: 'darts', options: { epochs: 2 } },
+      'state.json': runState(darts),
+      'metrics.jsonl': metricsLines(darts),
+    });
+    expect(runPageData(path.join(root, 'darts')).charts).toHaveLength(2); // curves, operation weights
+
+    const split = { decision: 0, groups: [[0], [1, 2]], score: 0.3, criterion: 'gradient' };
+    writeRun(path.join(root, 'gm'), {
+      'run.json': {
+        kind: 'gm-nas',
+        options: { epochs: 2 },
+        decisions: [{ name: 'e0', options: ['a', 'b', 'c'] }],
+      },
+      'summary.json': {
+        tree: [
+          { id: 0, parent: null, depth: 0, children: [1, 2], split },
+          { id: 1, parent: 0, depth: 1 },
+          { id: 2, parent: 0, depth: 1 },
+        ],
+        leaves: [
+          { id: 1, best: { top1: 0.8 } },
+          { id: 2, best: { top1: 0.7 } },
+        ],
+      },
+    });
+    const gm = runPageData(path.join(root, 'gm'));
+    expect(gm.charts).toHaveLength(1);
+    expect(JSON.stringify(gm.charts[0])).toContain('e0: {a}');
+
+    writeRun(path.join(root, 'trained'), {
+      'run.json': { kind: 'train', options: { epochs: 1 } },
+      'arch.json': TINY_ARCH,
+    });
+    const network = runPageData(path.join(root, 'trained')).network!;
+    expect(network.layers).toHaveLength(TINY_ARCH.blocks.length);
+    expect(network.macs).toBe(network.layers.reduce((s, l) => s + l.macs, 0));
+  });
+});
 
 describe('exposing the dashboard', () => {
   test('a host other than loopback needs --token; then every request must carry it', async () => {
