@@ -11,6 +11,8 @@ import type { VegaLiteSpec } from './plot';
 export interface LatencyAccuracy {
   latencyMs: number;
   accuracy: number;
+  /** Shown on hover in a page (a subnet's encoding, an architecture string). */
+  label?: string;
 }
 
 export interface ParetoPanel {
@@ -77,6 +79,7 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
       kind,
       latencyMs: p.latencyMs,
       accuracy: p.accuracy,
+      label: p.label ?? null,
     });
     return [
       ...panel.points.map(row('architecture')),
@@ -130,11 +133,16 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
     scale: { domain, range: ['circle', 'circle', 'diamond'].slice(0, domain.length) },
     legend,
   } as const;
+  // Labelled points name themselves on hover in a page (vega's tooltip; static renderers ignore it).
+  const labelled = panels.some((p) => [...p.points, ...p.front].some((x) => x.label !== undefined));
+  const tooltip = labelled
+    ? [{ field: 'label', type: 'nominal', title: 'architecture' }, latency, accuracy]
+    : undefined;
   const layers: object[] = [
     {
       transform: visible('architecture'),
       mark: { type: 'point', filled: true, size: 8, opacity: 1 },
-      encoding: { x: latency, y: accuracy, color, shape },
+      encoding: { x: latency, y: accuracy, color, shape, tooltip },
     },
     {
       transform: only('front'),
@@ -144,7 +152,7 @@ export function paretoChart(panels: readonly ParetoPanel[], options: ParetoChart
     {
       transform: visible('front'),
       mark: { type: 'point', filled: true, size: 22, opacity: 1 },
-      encoding: { x: latency, y: accuracy, color, shape },
+      encoding: { x: latency, y: accuracy, color, shape, tooltip },
     },
   ];
   if (panels.some((p) => p.chosen?.length)) {

@@ -271,10 +271,14 @@ async function answerAtTarget(
 export function frontChart(
   name: string,
   unit: string,
-  scored: { cost: number; top1: number }[],
-  front: { cost: number; top1: number }[],
+  scored: { cost: number; top1: number; subnet?: string }[],
+  front: { cost: number; top1: number; subnet?: string }[],
 ) {
-  const point = (m: { cost: number; top1: number }) => ({ latencyMs: m.cost, accuracy: 100 * m.top1 });
+  const point = (m: { cost: number; top1: number; subnet?: string }) => ({
+    latencyMs: m.cost,
+    accuracy: 100 * m.top1,
+    label: m.subnet,
+  });
   return paretoChart([{ device: name, points: scored.map(point), front: front.map(point) }], {
     title: 'Subnets of a one-shot supernet: held-out accuracy against cost',
     subtitle: 'each BN-recalibrated before it is scored',

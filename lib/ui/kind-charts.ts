@@ -62,7 +62,9 @@ function fbnetv5Charts(entry: RunEntry, history: Record<string, unknown>[]): Veg
 }
 
 export function kindCharts(entry: RunEntry, history: Record<string, unknown>[]): VegaLiteSpec[] {
+  // These two read files beside the history (summary.json, pareto.json) that a run may have without it.
   if (entry.kind === 'gm-nas') return gmNasCharts(entry);
+  if (entry.kind === 'supernet') return supernetCharts(entry, history);
   if (history.length === 0) return [];
   switch (entry.kind) {
     case 'search':
@@ -74,8 +76,6 @@ export function kindCharts(entry: RunEntry, history: Record<string, unknown>[]):
         : [];
     case 'pinas':
       return [pinasChart(history as unknown as PinasChartEpoch[], `Pi-NAS: ${entry.dir}`)];
-    case 'supernet':
-      return supernetCharts(entry, history);
     case 'fbnetv5':
       return fbnetv5Charts(entry, history);
     default:

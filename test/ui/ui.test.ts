@@ -260,6 +260,29 @@ browserTest('dashboard in a browser (chromium)', () => {
     await page.close();
   }, 60_000);
 
+  test("hovering a point of a supernet's Pareto front names its subnet", async () => {
+    const dir = writeRun(path.join(root, 'supernet'), {
+      'run.json': { kind: 'supernet', options: { epochs: 1 } },
+      'pareto.json': {
+        costUnit: 'MMACs',
+        front: [
+          { subnet: 'r28|w16:k3e3', cost: 2, top1: 0.8 },
+          { subnet: 'r28|w24:k5e6', cost: 5, top1: 0.85 },
+        ],
+      },
+    });
+    const page = await open(`/run?dir=${encodeURIComponent(dir)}`);
+    const front = await page.$$('#charts g.mark-symbol.role-mark path');
+    expect(front.length).toBeGreaterThanOrEqual(2);
+    const titles: string[] = [];
+    for (const point of front) {
+      await point.hover();
+      titles.push(await page.$eval('#charts .chart', (c) => c.getAttribute('title') ?? ''));
+    }
+    expect(titles.join('\n')).toContain('r28|w24:k5e6');
+    await page.close();
+  }, 60_000);
+
   test('an epoch appended to a running run appears on the open page within 3 seconds', async () => {
     const live = path.join(root, 'nested', 'live');
     const page = await open(`/run?dir=${encodeURIComponent(live)}`);
