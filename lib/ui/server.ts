@@ -145,7 +145,20 @@ export async function startUi(options: UiOptions): Promise<UiServer> {
   const roots = options.dirs.map((d) => fs.realpathSync(d));
   const server = http.createServer(handler(roots, options.dirs, options.token));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'is in use'
+          : error.code === 'EACCES'
+            ? 'needs privileges'
+            : error.message;
+      reject(
+        invalid(
+          `cannot listen on ${host}:${options.port ?? 0}: the port ${why}; give another --port (0: any free one)`,
+          ['--port'],
+        ),
+      );
+    });
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as { port: number };

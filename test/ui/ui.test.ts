@@ -166,6 +166,20 @@ describe('exposing the dashboard', () => {
     }
   });
 
+  test('a port in use is a typed error naming --port', async () => {
+    const root = runsFixture();
+    const first = await startUi({ dirs: [root], port: 0 });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(startUi({ dirs: [root], port })).rejects.toMatchObject({
+        code: 'E_INVALID_ARGUMENT',
+        message: expect.stringMatching(/the port is in use; give another --port/),
+      });
+    } finally {
+      await first.close();
+    }
+  });
+
   test('a folder that does not exist is refused before the server starts', async () => {
     await expect(startUi({ dirs: [path.join(tempDir(), 'none')] })).rejects.toThrow(/does not exist/);
   });
