@@ -39,6 +39,12 @@ function readHolder(file: string): LockHolder | undefined {
   }
 }
 
+/** Whether a live process holds `runDir`'s lock; one on another host counts (it cannot be checked from here). */
+export function lockIsHeld(runDir: string): boolean {
+  const holder = readHolder(path.join(runDir, LOCK_FILE));
+  return holder !== undefined && (holder.host !== os.hostname() || alive(holder.pid));
+}
+
 const held = new Map<string, number>(); // lock file -> how many times this process holds it
 
 /**

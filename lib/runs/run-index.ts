@@ -3,10 +3,9 @@
 // files. A run folder that cannot be read whole (torn JSON, missing state) is listed as damaged with
 // the reason, never an error: one bad folder must not hide the others.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { TorchnasError } from '../errors';
-import { LOCK_FILE, type LockHolder } from '../run/run-lock';
+import { lockIsHeld } from '../run/run-lock';
 import { ERROR_FILE, RUN_FILE, STATE_FILE, SUMMARY_FILE } from '../run/run-state';
 
 export const RUN_STATUSES = ['running', 'finished', 'failed', 'stopped', 'damaged'] as const;
@@ -70,17 +69,6 @@ function readJsonOr<T>(file: string): { value?: T; error?: string } {
   }
 }
 
-function lockIsLive(dir: string): boolean {
-  const { value: holder } = readJsonOr<LockHolder>(path.join(dir, LOCK_FILE));
-  if (!holder || holder.host !== os.hostname()) return holder !== undefined; // another host's: trust it
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The figure a run's epochs are best judged by: valid top-1, else top-1, else train top-1. */
 export function bestOf(history: readonly Record<string, unknown>[]): RunEntry['best'] {
   const pick = (r: Record<string, unknown>): [string, number] | undefined => {
@@ -115,7 +103,7 @@ export function readRun(dir: string): RunEntry {
     return { ...entry, status: 'damaged', reason: state.error ?? 'state.json has no history' };
   entry.epochsDone = state.value?.epochsDone ?? 0;
   entry.best = bestOf(state.value?.history ?? []);
-  const live = lockIsLive(dir);
+  const live = lockIsHeld(dir);
   const endMs = live ? Date.now() : (mtime(path.join(dir, SUMMARY_FILE)) ?? mtime(path.join(dir, STATE_FILE)));
   if (startedMs !== undefined && endMs !== undefined) entry.seconds = Math.max(0, (endMs - startedMs) / 1000);
   if (live) entry.status = 'running';
