@@ -29,10 +29,18 @@ function points(
   });
 }
 
+/** Whole-epoch ticks, at most about ten (vega's own ticks fall between epochs on short runs). */
+function epochTicks(values: { epoch: number }[]): number[] {
+  const last = Math.max(1, ...values.map((v) => v.epoch));
+  const step = Math.ceil(last / 10);
+  return Array.from({ length: Math.floor(last / step) }, (_, i) => (i + 1) * step);
+}
+
 export function epochCurvesChart(runs: readonly CurveRun[], title: string): VegaLiteSpec {
+  const values = runs.flatMap(points);
   return {
     title: { text: title, anchor: 'start' },
-    data: { values: runs.flatMap(points) },
+    data: { values },
     facet: { field: 'panel', type: 'nominal', title: null, sort: ['loss', 'top-1'] },
     columns: 2,
     resolve: { scale: { y: 'independent' } },
@@ -41,7 +49,12 @@ export function epochCurvesChart(runs: readonly CurveRun[], title: string): Vega
       height: 180,
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'epoch', type: 'quantitative', title: 'epoch', axis: { tickMinStep: 1 } },
+        x: {
+          field: 'epoch',
+          type: 'quantitative',
+          title: 'epoch',
+          axis: { values: epochTicks(values), format: 'd' },
+        },
         y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
         color: {
           field: 'run',
@@ -49,7 +62,15 @@ export function epochCurvesChart(runs: readonly CurveRun[], title: string): Vega
           title: runs.length > 1 ? 'run' : null,
           legend: runs.length > 1 ? {} : null,
         },
-        strokeDash: { field: 'split', type: 'nominal', title: 'split' },
+        strokeDash: {
+          field: 'split',
+          type: 'nominal',
+          title: 'split',
+          legend: {
+            symbolOpacity: 0,
+            labelExpr: "datum.label == 'valid' ? 'valid (dashed)' : 'train (solid)'",
+          },
+        },
         tooltip: [
           { field: 'run', type: 'nominal' },
           { field: 'epoch', type: 'quantitative' },

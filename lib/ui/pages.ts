@@ -10,6 +10,7 @@ const STYLE = `
 body { font: 14px 'DejaVu Sans', sans-serif; margin: 24px; color: #222; }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e6e6e6; text-align: left; vertical-align: top; }
+td { max-width: 420px; overflow-wrap: anywhere; }
 th.sortable { cursor: pointer; }
 tr.running td.status { color: #1565c0; } tr.failed td.status, tr.damaged td.status, .error { color: #c62828; }
 tr.differs { background: #fff3cd; }

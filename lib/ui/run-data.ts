@@ -87,12 +87,21 @@ export function runPageData(dir: string): RunPageData {
   return data;
 }
 
+/** Folders less their common leading path, so a legend shows what tells them apart. */
+function distinctNames(dirs: readonly string[]): string[] {
+  const parts = dirs.map((d) => d.split(path.sep));
+  let common = 0;
+  while (parts.every((p) => p.length > common + 1 && p[common] === parts[0][common])) common++;
+  return parts.map((p) => p.slice(common).join(path.sep));
+}
+
 /** Two or more runs: their entries, and their curves overlaid in one chart. */
 export function comparePageData(dirs: readonly string[]) {
   const runs = dirs.map((dir) => ({ entry: readRun(dir), history: readHistory(dir) }));
+  const names = distinctNames(dirs);
   const chart = compileChart(
     epochCurvesChart(
-      runs.map((r) => ({ name: r.entry.dir, history: r.history })),
+      runs.map((r, i) => ({ name: names[i], history: r.history })),
       'runs overlaid',
     ),
   );
