@@ -46,6 +46,7 @@ import { runPool } from '../lib/util/job-pool';
 import { kendall, meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 import { readOr } from './step-cache';
+import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { buildNb201 } from '../lib/benchmarks/nb201-session';
 
 const { values: args } = parseArgs({
@@ -162,10 +163,17 @@ async function groundTruth(data: GmData): Promise<Truth[]> {
     path.join(dir, seed === TRUTH_SEEDS[0] ? `${p.join('')}.json` : `${p.join('')}-s${seed}.json`);
   const started = Date.now();
   let done = 0;
+  const partial = readPartialTruth();
   const trained = await runPool(
     paths.flatMap((p) =>
       TRUTH_SEEDS.map((seed) => async () => {
-        const top1 = await readOr(file(p, seed), () => trainStandalone(p, data, threads, seed));
+        const key = `${p.join('')}-s${seed}`;
+        const top1 = await readOr(
+          file(p, seed),
+          async () => partial[key] ?? trainStandalone(p, data, threads, seed),
+        );
+        partial[key] = top1;
+        writePartialTruth(partial);
         done++;
         process.stderr.write(
           `ground truth ${done}/${2 * paths.length}: ${p.join('')} seed ${seed} ${(100 * top1).toFixed(2)}% ` +
@@ -182,6 +190,33 @@ async function groundTruth(data: GmData): Promise<Truth[]> {
     return { path: p, arch, top1: (bySeed[0] + bySeed[1]) / 2, bySeed, flops: flopsOf(p, data) };
   });
 }
+
+// Every finished training is also kept beside the truth file (committed), so a bench folder lost with
+// its machine does not cost the hours of ground truth already trained; the recipe is in the key's file.
+const partialTruthFile = () => cfg.truthFile.replace(/\.json$/, '') + '.partial.json';
+
+function readPartialTruth(): Record<string, number> {
+  const file = partialTruthFile();
+  if (!fs.existsSync(file)) return {};
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    command: string;
+    top1: Record<string, number>;
+  };
+  if (saved.command !== truthCommand())
+    throw new Error(
+      `${file} was trained by '${saved.command}', not '${truthCommand()}': move it away to retrain`,
+    );
+  return saved.top1;
+}
+
+function writePartialTruth(top1: Record<string, number>): void {
+  fs.mkdirSync(path.dirname(cfg.truthFile), { recursive: true });
+  writeJsonAtomic(partialTruthFile(), { command: truthCommand(), top1 });
+}
+
+const truthCommand = () =>
+  `npm run bench:gm-nas -- --gt-epochs ${cfg.gtEpochs} --limit-train ${cfg.limitTrain} ` +
+  `--eval-images ${cfg.evalImages} --channels ${cfg.channels} --cells ${cfg.cells}`;
 
 /** The ground truth's own noise: Kendall tau between its two training seeds (what no supernet can beat). */
 const truthCeiling = (truth: Truth[]) =>

@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'E_RANK_FAILED' // a data-parallel peer was killed, failed or timed out
   | 'E_LOCKED' // another process holds the run directory
   | 'E_ABORTED' // the caller's AbortSignal stopped a run (rerunning resumes it)
-  | 'E_NATIVE_LOAD'; // the addon is not built
+  | 'E_NATIVE_LOAD' // the addon is not built
+  | 'E_REMOTE'; // a latency agent did not answer, or refused the request
 
 export class TorchnasError extends Error {
   readonly code: ErrorCode;

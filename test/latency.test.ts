@@ -29,7 +29,7 @@ import {
 } from '../lib';
 import { mape, spearman } from '../lib/util/statistics';
 import { registerLatencyCommand } from '../lib/latency/cli';
-import { tempDir } from './helpers/fixtures';
+import { latencyTableOf, tempDir } from './helpers/fixtures';
 import { runCommand } from './helpers/run-command';
 import {
   archGradient,
@@ -395,35 +395,7 @@ describe('expected latency', () => {
 });
 
 describe('latency predictor', () => {
-  const table = (medians: Record<string, number>): LatencyTable => ({
-    format: 'torchnas/latency-table@1',
-    unit: 'ms',
-    space: 'x',
-    input: [1, 8, 8],
-    complete: true,
-    buildSeconds: 0,
-    conditions: {
-      device: 'cpu',
-      deviceName: 'cpu',
-      batch: 1,
-      precision: 'fp32',
-      channelsLast: false,
-      cudnnBenchmark: false,
-      foldBatchNorm: false,
-      cudaGraph: false,
-      threads: 1,
-      timer: 'steady-clock',
-      warmup: 0,
-      repeats: 1,
-      torchVersion: '0',
-    },
-    entries: Object.fromEntries(
-      Object.entries(medians).map(([k, m]) => [
-        k,
-        { count: 1, mean: m, median: m, variance: 0, p10: m, p90: m, iqr: 0 },
-      ]),
-    ),
-  });
+  const table = (medians: Record<string, number>): LatencyTable => latencyTableOf(medians);
   const layer = (key: string, h: number) => ({
     key,
     block: { op: 'identity' as const, in: 1, out: 1 },

@@ -4,133 +4,24 @@ import { wholeNumber } from '../util/option-parsers';
 import { Command, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../util/count-progress';
-import { DATASET_NAMES, loadDataset, type DatasetName } from '../data/datasets';
-import {
-  dataShapeOf,
-  ELASTIC_SPACES,
-  loadElasticSpace,
-  loadSpace,
-  loadSpaceFor,
-  resolveSpace,
-  SPACES,
-  type DataShape,
-} from '../spaces';
-import { invalid } from '../errors';
-import { readJson } from '../util/json-file';
-import { elasticSearchSpace } from '../spaces/elastic/elastic-search-space';
+import { SPACES } from '../spaces';
+import { readRemote, readTiming, spaceFor, spaceOptions, timingOptions } from './cli-options';
 import { prepareOutputFile } from '../util/output-file';
 import { runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
 import { compareArchitectures, measureArchitecture } from './profiler';
 import { buildLatencyTable, fitTablePredictor } from './table-builder';
+import { registerAgentCommand } from './remote/agent-cli';
+import { fitFewShotCommand, refuseFewShotFlags, registerSampleCommand } from './few-shot/cli';
 
 const whole = wholeNumber;
 const fmt = (ms: number) => `${ms.toFixed(3)} ms`;
-
-function timingOptions(command: Command): Command {
-  return command
-    .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
-    .addOption(
-      new Option(
-        '--runtime <r>',
-        'libtorch (the addon), or onnxruntime (the exported ONNX in its CPU provider)',
-      )
-        .choices(['libtorch', 'onnxruntime'])
-        .default('libtorch'),
-    )
-    .option('--batch-size <n>', 'batch size', whole('--batch-size'), 8)
-    .addOption(new Option('--batch <n>', 'old name of --batch-size').argParser(whole('--batch')).hideHelp())
-    .addOption(
-      new Option('--precision <p>', 'fp32, or bf16 autocast').choices(['fp32', 'bf16']).default('fp32'),
-    )
-    .option('--channels-last', 'channels_last memory format', false)
-    .option('--fold-bn', 'fold BatchNorm into the convolutions first (as deployment does)', false)
-    .option('--cuda-graph', 'replay each measured module as one CUDA graph (no launch overhead)', false)
-    .option('--no-cudnn-benchmark', 'turn off cuDNN autotuning')
-    .option('--warmup <n>', 'untimed runs first', whole('--warmup'), 10)
-    .option('--repeats <n>', 'timed runs (the median is the figure)', whole('--repeats'), 50)
-    .option('--threads <n>', 'CPU threads for LibTorch (default: all cores)', whole('--threads'))
-    .addOption(
-      new Option('--progress <mode>', 'progress display')
-        .choices(['auto', 'bar', 'lines', 'none'])
-        .default('auto'),
-    );
-}
-
-function readTiming(o: Record<string, unknown>): TimingOptions {
-  return {
-    device: o.device as string,
-    runtime: o.runtime as 'libtorch' | 'onnxruntime',
-    batch: (o.batch ?? o.batchSize) as number,
-    precision: o.precision as 'fp32' | 'bf16',
-    channelsLast: o.channelsLast as boolean,
-    foldBatchNorm: o.foldBn as boolean,
-    cudaGraph: o.cudaGraph as boolean,
-    cudnnBenchmark: o.cudnnBenchmark as boolean,
-    warmup: o.warmup as number,
-    repeats: o.repeats as number,
-    threads: o.threads as number | undefined,
-  };
-}
-
-/** An elastic space by name, or a space file that describes one (stages with `widths`). */
-function isElastic(name: string): boolean {
-  if (Object.hasOwn(ELASTIC_SPACES, name)) return true;
-  if (Object.hasOwn(SPACES, name) || !name.endsWith('.json')) return false;
-  const value = readJson<{ stages?: { widths?: unknown }[] }>(name, 'search space file');
-  return Array.isArray(value?.stages) && value.stages.some((s) => s?.widths !== undefined);
-}
-
-interface SpaceFlags {
-  space: string;
-  imageSize?: number;
-  dataset?: DatasetName;
-  dataDir?: string;
-  resolution?: unknown;
-}
-
-/**
- * The space as a search would run it: with --dataset, a built-in space fitted to that data (decoded at
- * --image-size for image folders), so the table's keys are the search's; otherwise with --image-size
- * its input resized (a chain space; an elastic one lists its resolutions itself).
- */
-async function spaceFor(o: SpaceFlags) {
-  if (o.resolution !== undefined)
-    throw invalid('--resolution is now --image-size, the name every command uses', ['resolution']);
-  let shape: DataShape | undefined;
-  if (o.dataset !== undefined)
-    shape = dataShapeOf(await loadDataset(o.dataset, 'train', o.dataDir, { imageSize: o.imageSize }));
-  if (!isElastic(o.space))
-    return resolveSpace(shape ? loadSpaceFor(o.space, shape) : loadSpace(o.space, o.imageSize));
-  if (o.imageSize && !shape)
-    throw invalid(
-      `--image-size without --dataset is for chain spaces: '${o.space}' is elastic and lists its resolutions itself`,
-      ['imageSize'],
-    );
-  return elasticSearchSpace(loadElasticSpace(o.space, shape));
-}
-
-/** --image-size, --dataset and --data-dir: the same as on the search commands. */
-function spaceOptions(command: Command): Command {
-  return command
-    .option(
-      '--image-size <n>',
-      "input height and width (default: the space's; image folders: the decode size)",
-      whole('--image-size'),
-    )
-    .addOption(
-      new Option('--dataset <name>', 'fit a built-in space to this dataset, as a search on it does').choices([
-        ...DATASET_NAMES,
-      ]),
-    )
-    .option('--data-dir <dir>', "the dataset's folder (image-folder: the folder with train/ and val/)")
-    .addOption(new Option('--resolution <n>').hideHelp());
-}
 
 export function registerLatencyCommand(program: Command): void {
   const latency = program
     .command('latency')
     .description('latency tables, predictors and end-to-end timing (GPU: CUDA events; CPU: steady clock)');
+  registerAgentCommand(latency);
 
   spaceOptions(timingOptions(latency.command('table')))
     .description('measure every distinct layer of a search space once and write a lookup table (resumable)')
@@ -175,13 +66,31 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
         `${Object.keys(table.entries).length} layers of '${table.space}' on ${table.conditions.deviceName} ` +
           `(batch ${table.conditions.batch}, ${runtimeOf(table.conditions)}, ${table.conditions.timer}) measured in ${table.buildSeconds.toFixed(1)} s; written to ${o.out}\n`,
       );
-      if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress);
+      if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress, readRemote(o));
     });
 
   spaceOptions(latency.command('fit'))
-    .description("measure random networks of the space end to end and fit the table's predictor")
+    .description(
+      "measure random networks of the space end to end and fit the table's predictor; or, with --few-shot, " +
+        "adapt a prior from devices with many samples to a device's few (files of 'torchnas latency sample')",
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  torchnas latency fit --space proxyless-28 --table cpu1.json --networks 30
+  torchnas latency sample --space proxyless-28 --runtime libtorch --batch-size 1 --networks 300 -o here.json
+  torchnas latency sample --space proxyless-28 --runtime onnxruntime --batch-size 1 --networks 20 \\
+      --remote http://pi.local:7070 --token <token> -o pi20.json
+  torchnas latency fit --few-shot --space proxyless-28 --source here.json --target pi20.json -o pi.json
+  torchnas search proxyless --space proxyless-28 --latency-table pi.json --target 12`,
+    )
     .option('--space <name|file>', 'search space the table was built for', 'proxyless-28')
-    .requiredOption('--table <file>', 'table file (JSON)')
+    .option('--table <file>', 'table file (JSON)')
+    .option('--few-shot', 'adapt a few-shot predictor instead (--source, --target, --out)', false)
+    .option('--source <files...>', 'samples of devices with many networks measured (the prior)')
+    .option('--target <file>', 'samples of the device to predict (10 to 20 networks)')
+    .option('-o, --out <file>', 'the few-shot predictor file to write')
     .option('--networks <n>', 'networks to measure', whole('--networks'), 30)
     .option('--seed <n>', 'seed of the sampled networks', whole('--seed'), 1)
     .addOption(
@@ -189,7 +98,20 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
         .choices(['auto', 'bar', 'lines', 'none'])
         .default('auto'),
     )
-    .action(async (o) => fit(await spaceFor(o), o.table, o.networks, o.seed, o.progress));
+    .option('--remote <url>', 'the latency agent the table was measured on')
+    .option('--token <token>', "the agent's token (or set TORCHNAS_AGENT_TOKEN)")
+    .option(
+      '--remote-wait <s>',
+      'seconds to keep retrying an agent that cannot be reached',
+      whole('--remote-wait'),
+      60,
+    )
+    .action(async (o, command: Command) => {
+      if (o.fewShot) return fitFewShotCommand(await spaceFor(o), o, command);
+      refuseFewShotFlags(o);
+      await fit(await spaceFor(o), o.table, o.networks, o.seed, o.progress, readRemote(o));
+    });
+  registerSampleCommand(latency);
 
   timingOptions(latency.command('measure'))
     .description(
@@ -284,9 +206,10 @@ async function fit(
   networks: number,
   seed: number,
   mode: ProgressMode,
+  remote: TimingOptions['remote'],
 ) {
   const progress = createCountProgress(mode, 'networks', process.stderr, 5);
-  const table = await fitTablePredictor(resolved, file, { networks, seed }, (p) =>
+  const table = await fitTablePredictor(resolved, file, { networks, seed, remote }, (p) =>
     progress.update(p.done, p.total),
   );
   progress.stop();

@@ -8,6 +8,16 @@ import { fromZod, TorchnasError } from '../errors';
 import { info } from '../info';
 
 const MAX_TIMED_BATCH = 1024;
+
+export const RemoteSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'an http:// or https:// address of a latency agent' }),
+    token: z.string().min(8, { error: 'the token the agent printed (at least 8 characters)' }),
+    // How long to keep retrying an agent that cannot be reached before giving up with a typed error.
+    waitSeconds: z.number().positive().max(3600).default(60),
+  })
+  .strict();
+export type RemoteOptions = z.input<typeof RemoteSchema>;
 const MAX_RUNS = 10000;
 
 export const TimingOptionsSchema = z
@@ -44,6 +54,8 @@ export const TimingOptionsSchema = z
       .max(MAX_RUNS, { error: `at most ${MAX_RUNS}: a median needs tens of runs` })
       .default(50),
     seed: z.number().int().min(0).default(0),
+    // Measure on a latency agent (`torchnas latency agent` on the target device) instead of here.
+    remote: RemoteSchema.optional(),
   })
   .strict();
 export type TimingOptions = z.input<typeof TimingOptionsSchema>;
@@ -72,6 +84,8 @@ export const LatencyConditionsSchema = z
     torchVersion: z.string(),
     // "libtorch" or "onnxruntime <version>"; absent in tables written before it was recorded (LibTorch).
     runtime: z.string().optional(),
+    // The machine a latency agent measured on ("pi4 (linux arm64, 4 cores)"); absent when measured here.
+    agent: z.string().optional(),
   })
   .strict();
 export type LatencyConditions = z.infer<typeof LatencyConditionsSchema>;
@@ -130,6 +144,8 @@ export function conditionDifferences(a: LatencyConditions, b: LatencyConditions)
     .filter((k) => a[k] !== b[k])
     .map((k) => `${k}: ${String(a[k])} vs ${String(b[k])}`);
   if (runtimeOf(a) !== runtimeOf(b)) differences.unshift(`runtime: ${runtimeOf(a)} vs ${runtimeOf(b)}`);
+  const where = (c: LatencyConditions) => c.agent ?? 'this machine';
+  if (where(a) !== where(b)) differences.unshift(`measured on: ${where(a)} vs ${where(b)}`);
   return differences;
 }
 

@@ -9,24 +9,9 @@ import { TorchnasError } from '../errors';
 import { onnxModel } from '../export/onnx';
 import { tensorEntries } from '../export/tensor-names';
 import { Rng } from '../util/rng';
-import { median } from '../util/statistics';
 import { conditionsFor, type LatencyConditions, type ResolvedTimingOptions } from './conditions';
 import type { LayerProbe } from './layer-keys';
-
-type Ort = typeof import('onnxruntime-node');
-
-function loadOnnxruntime(): Ort {
-  try {
-    return require('onnxruntime-node') as Ort;
-  } catch {
-    throw new TorchnasError(
-      'E_INVALID_ARGUMENT',
-      '--runtime onnxruntime needs the onnxruntime-node package: ' +
-        'npm install onnxruntime-node (ONNXRUNTIME_NODE_INSTALL=skip keeps its installer from fetching CUDA binaries)',
-      ['--runtime'],
-    );
-  }
-}
+import { loadOnnxruntime, timeOnnxModel } from './onnx-timing';
 
 /** Seeded random weights for a spec; BatchNorm variances positive. Latency does not depend on the values. */
 function randomWeights(spec: NativeNetworkSpec, seed: number): Record<string, Float32Array> {
@@ -42,41 +27,29 @@ function randomWeights(spec: NativeNetworkSpec, seed: number): Record<string, Fl
   return out;
 }
 
-function statsOf(times: number[]): NativeTimingStats {
-  const s = [...times].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))];
-  const mean = s.reduce((a, b) => a + b, 0) / s.length;
-  const variance = s.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, s.length - 1);
-  const iqr = at(0.75) - at(0.25);
-  return {
-    count: s.length,
-    mean,
-    median: median(s),
-    variance,
-    p10: at(0.1),
-    p90: at(0.9),
-    iqr,
-    min: s[0],
-    max: s.at(-1) as number,
-  };
+/** What onnxruntime's CPU provider cannot honour, refused by flag (here and on an agent). */
+export function checkOnnxOptions(options: ResolvedTimingOptions): void {
+  const refuse = (why: string, flag: string) =>
+    new TorchnasError('E_INVALID_ARGUMENT', `--runtime onnxruntime ${why}`, [flag]);
+  if (options.device !== 'cpu' && options.device !== 'auto')
+    throw refuse('times the CPU execution provider: use --device cpu', '--device');
+  if (options.precision !== 'fp32') throw refuse('times fp32 models: drop --precision bf16', '--precision');
+  if (options.cudaGraph) throw refuse('has no CUDA graphs: drop --cuda-graph', '--cuda-graph');
+  if (options.channelsLast) throw refuse('chooses its own layouts: drop --channels-last', '--channels-last');
 }
 
+/** Times one ONNX model at an input shape: in this process, or on a latency agent. */
+export type OnnxTimer = (model: Uint8Array, shape: number[]) => Promise<NativeTimingStats>;
+
 export class OnnxRuntimeProfiler {
-  private constructor(
-    private readonly ort: Ort,
+  constructor(
+    private readonly timeModel: OnnxTimer,
     readonly options: ResolvedTimingOptions,
     readonly conditions: LatencyConditions,
   ) {}
 
   static open(options: ResolvedTimingOptions): OnnxRuntimeProfiler {
-    const refuse = (why: string, flag: string) =>
-      new TorchnasError('E_INVALID_ARGUMENT', `--runtime onnxruntime ${why}`, [flag]);
-    if (options.device !== 'cpu' && options.device !== 'auto')
-      throw refuse('times the CPU execution provider: use --device cpu', '--device');
-    if (options.precision !== 'fp32') throw refuse('times fp32 models: drop --precision bf16', '--precision');
-    if (options.cudaGraph) throw refuse('has no CUDA graphs: drop --cuda-graph', '--cuda-graph');
-    if (options.channelsLast)
-      throw refuse('chooses its own layouts: drop --channels-last', '--channels-last');
+    checkOnnxOptions(options);
     const ort = loadOnnxruntime();
     const conditions = conditionsFor(
       { ...options, device: 'cpu' },
@@ -84,34 +57,12 @@ export class OnnxRuntimeProfiler {
       options.threads,
       `onnxruntime ${ort.env.versions.node}`,
     );
-    return new OnnxRuntimeProfiler(ort, options, conditions);
-  }
-
-  private async time(model: Uint8Array, shape: number[]): Promise<NativeTimingStats> {
-    const { ort, options } = this;
-    const settings = {
-      intraOpNumThreads: options.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all' as const,
-    };
-    const session = await ort.InferenceSession.create(model, settings);
-    try {
-      const input = new ort.Tensor(
-        'float32',
-        new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.5),
-        shape,
-      );
-      for (let i = 0; i < options.warmup; i++) await session.run({ input });
-      const times: number[] = [];
-      for (let i = 0; i < options.repeats; i++) {
-        const started = process.hrtime.bigint();
-        await session.run({ input });
-        times.push(Number(process.hrtime.bigint() - started) / 1e6);
-      }
-      return statsOf(times);
-    } finally {
-      await session.release();
-    }
+    const timing = { threads: options.threads, warmup: options.warmup, repeats: options.repeats };
+    return new OnnxRuntimeProfiler(
+      (model, shape) => timeOnnxModel(ort, model, shape, timing),
+      options,
+      conditions,
+    );
   }
 
   /**
@@ -127,7 +78,7 @@ export class OnnxRuntimeProfiler {
     for (const [i, { block, input }] of probes.entries()) {
       const shape = [this.options.batch, ...input];
       const call = await this.callCost(input);
-      const stats = await this.time(this.layerModel(block, input), shape);
+      const stats = await this.timeModel(this.layerModel(block, input), shape);
       const less = (v: number) => Math.max(0, v - call);
       out.push({
         ...stats,
@@ -151,7 +102,7 @@ export class OnnxRuntimeProfiler {
       const identity: NativeBlock = { op: 'identity', in: input[0], out: input[0] };
       this.callCosts.set(
         key,
-        (await this.time(this.layerModel(identity, input), [this.options.batch, ...input])).median,
+        (await this.timeModel(this.layerModel(identity, input), [this.options.batch, ...input])).median,
       );
     }
     return this.callCosts.get(key) as number;
@@ -177,7 +128,7 @@ export class OnnxRuntimeProfiler {
     const model = onnxModel(spec, randomWeights(spec, this.options.seed), {
       foldBatchNorm: this.options.foldBatchNorm,
     });
-    return this.time(model, [this.options.batch, ...arch.input]);
+    return this.timeModel(model, [this.options.batch, ...arch.input]);
   }
 
   async close(): Promise<void> {}

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { invalid } from '../errors';
 import type { LayerProbe } from './layer-keys';
 import type { LatencyTable } from './latency-table';
+import { solveLinear } from '../util/linear-solve';
 
 export const LatencyPredictorSchema = z
   .object({
@@ -37,23 +38,12 @@ function features(table: LatencyTable, layers: LayerProbe[], resolutions: number
   return [sum, layers.length, ...resolutions.map((r) => byResolution.get(r)!)];
 }
 
-/** Solves (A + lambda I) x = b for a small symmetric positive (semi)definite A (Gaussian elimination). */
-function solveRidge(a: number[][], b: number[], lambda: number): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row.map((v, j) => v + (i === j ? lambda : 0)), b[i]]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r][col]) > Math.abs(m[pivot][col])) pivot = r;
-    [m[col], m[pivot]] = [m[pivot], m[col]];
-    if (Math.abs(m[col][col]) < 1e-12) continue;
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = m[r][col] / m[col][col];
-      for (let c = col; c <= n; c++) m[r][c] -= f * m[col][c];
-    }
-  }
-  return m.map((row, i) => (Math.abs(row[i]) < 1e-12 ? 0 : row[n] / row[i]));
-}
+/** Solves (A + lambda I) x = b for a small symmetric positive (semi)definite A. */
+const solveRidge = (a: number[][], b: number[], lambda: number) =>
+  solveLinear(
+    a.map((row, i) => row.map((v, j) => v + (i === j ? lambda : 0))),
+    b,
+  );
 
 export function fitLatencyPredictor(
   table: LatencyTable,

@@ -1,6 +1,6 @@
 // Latency measurement from TypeScript: a session on the chosen device that times layers (for tables)
 // and whole networks, and reports the conditions of every figure.
-import type { NativeProfileOptions, NativeTimingStats } from '../../binding';
+import type { NativeNetworkSpec, NativeProfileOptions, NativeTimingStats } from '../../binding';
 import { resolveNetwork, type Architecture } from '../arch';
 import { TorchnasError } from '../errors';
 import { Session } from '../train/session';
@@ -15,6 +15,7 @@ import {
 import type { LayerProbe } from './layer-keys';
 import { median } from '../util/statistics';
 import { OnnxRuntimeProfiler } from './onnxruntime-profiler';
+import { openRemoteProfiler } from './remote/remote-profiler';
 
 export type TimingStats = NativeTimingStats;
 
@@ -68,8 +69,13 @@ export class LatencyProfiler {
   }
 
   /** The whole network, end to end, as one forward pass. */
-  async network(arch: Architecture): Promise<TimingStats> {
-    const result = await this.session.profileNetwork(resolveNetwork(arch).spec, this.native);
+  network(arch: Architecture): Promise<TimingStats> {
+    return this.networkSpec(resolveNetwork(arch).spec);
+  }
+
+  /** A network already resolved to the addon's description (what a latency agent is sent). */
+  async networkSpec(spec: NativeNetworkSpec): Promise<TimingStats> {
+    const result = await this.session.profileNetwork(spec, this.native);
     this.checkMethod(result.method);
     return result.stats;
   }
@@ -97,8 +103,9 @@ export async function withProfiler<T>(
   work: (profiler: LatencyTimer) => Promise<T>,
 ): Promise<T> {
   const resolved = parseTimingOptions(options);
-  const profiler: LatencyTimer =
-    resolved.runtime === 'onnxruntime'
+  const profiler: LatencyTimer = resolved.remote
+    ? await openRemoteProfiler(resolved, resolved.remote, options.threads !== undefined)
+    : resolved.runtime === 'onnxruntime'
       ? OnnxRuntimeProfiler.open(resolved)
       : await LatencyProfiler.open(resolved);
   try {

@@ -7,6 +7,7 @@ import { TorchnasError } from '../errors';
 import { macsTable, type ResolvedSpace } from '../spaces';
 import { readJson } from '../util/json-file';
 import { edgeLatencies, parseLatencyTable, TABLE_FORMAT } from './latency-table';
+import { FEW_SHOT_FORMAT, parseFewShotFile, type FewShotFile } from './few-shot/few-shot-file';
 
 const PlainTableSchema = z.object({
   table: z.array(z.array(z.number().min(0))),
@@ -18,7 +19,7 @@ export interface SearchCostTable {
   table: number[][];
   fixed: number;
   unit: string;
-  measure: 'MACs' | 'table sum' | 'predictor' | 'plain table';
+  measure: 'MACs' | 'table sum' | 'predictor' | 'plain table' | 'few-shot predictor';
 }
 
 export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): SearchCostTable {
@@ -40,6 +41,7 @@ export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): 
       measure: table.predictor ? 'predictor' : 'table sum',
     };
   }
+  if (json?.format === FEW_SHOT_FORMAT) return fewShotCosts(resolved, parseFewShotFile(json, file), file);
   const plain = PlainTableSchema.safeParse(json);
   if (!plain.success) {
     const issue = plain.error.issues[0];
@@ -60,4 +62,32 @@ export function readSearchLatencyTable(resolved: ResolvedSpace, file?: string): 
     );
   }
   return { ...plain.data, measure: 'plain table' };
+}
+
+/**
+ * A few-shot predictor's weights as per-edge costs: each edge's cheapest option moved into the fixed
+ * part, so every entry is >= 0 and every network's total is the predictor's.
+ */
+function fewShotCosts(resolved: ResolvedSpace, f: FewShotFile, file: string): SearchCostTable {
+  const mine = JSON.stringify(resolved.edges.map((e) => [e.label, e.candidates]));
+  if (JSON.stringify(f.decisions.map((d) => [d.name, d.options])) !== mine)
+    throw new TorchnasError(
+      'E_INVALID_ARGUMENT',
+      `few-shot predictor '${file}' was made for space '${f.space}', whose edges differ from this search's: ` +
+        'measure and adapt one for this space (a built-in space fits itself to the data)',
+      ['latencyTable'],
+    );
+  const floors = f.weights.map((row) => Math.min(...row));
+  const fixed = f.intercept + floors.reduce((a, b) => a + b, 0);
+  if (!(fixed > 0))
+    throw new TorchnasError(
+      'E_DATA',
+      `few-shot predictor '${file}' predicts ${fixed.toFixed(3)} ms for the space's cheapest network: adapt it from more networks`,
+    );
+  return {
+    table: f.weights.map((row, e) => row.map((v) => v - floors[e])),
+    fixed,
+    unit: 'ms',
+    measure: 'few-shot predictor',
+  };
 }

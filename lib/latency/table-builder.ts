@@ -71,7 +71,8 @@ export async function buildLatencyTable(
   options: TimingOptions & { chunk?: number; rounds?: number } = {},
   onProgress?: (p: TableProgress) => void,
 ): Promise<LatencyTable> {
-  const { chunk = 8, rounds = 1, ...timing } = options;
+  // On an agent every layer is committed as it comes back: a dropped connection loses nothing measured.
+  const { chunk = options.remote ? 1 : 8, rounds = 1, ...timing } = options;
   checkRounds(rounds);
   const space = tableSpaceOf(resolved);
   const layers = space.latencyLayers();
@@ -179,10 +180,10 @@ export function timingOptionsOf(table: LatencyTable): TimingOptions {
 export async function fitTablePredictor(
   resolved: ResolvedSpace | SearchSpace,
   file: string,
-  options: { networks?: number; seed?: number } = {},
+  options: { networks?: number; seed?: number; remote?: TimingOptions['remote'] } = {},
   onProgress?: (p: { done: number; total: number }) => void,
 ): Promise<LatencyTable> {
-  const { networks = 30, seed = 1 } = options;
+  const { networks = 30, seed = 1, remote } = options;
   const table = readLatencyTable(file);
   if (!table.complete)
     throw new TorchnasError(
@@ -192,7 +193,14 @@ export async function fitTablePredictor(
   const rng = new Rng(seed);
   const space = tableSpaceOf(resolved);
   const archs = Array.from({ length: networks }, () => sampleArchitecture(space, () => rng.next()));
-  const samples = await withProfiler(timingOptionsOf(table), async (profiler) => {
+  const samples = await withProfiler({ ...timingOptionsOf(table), remote }, async (profiler) => {
+    const elsewhere = conditionDifferences(table.conditions, profiler.conditions);
+    if (elsewhere.length)
+      throw new TorchnasError(
+        'E_STATE',
+        `the table '${file}' was measured under other conditions than these networks would be (${elsewhere.join('; ')}): ` +
+          'fit it where it was measured (--remote with the same agent, or none)',
+      );
     const out = [];
     for (const [i, arch] of archs.entries()) {
       out.push({ layers: architectureLayers(arch), measured: (await profiler.network(arch)).median });

@@ -13,6 +13,7 @@ import { clearRun } from './divergence';
 import { refuseUnhonoured, type Honoured } from './run-fields';
 import { refuseOtherRunInFolder, resumeRun, RUNTIME_KEYS, RUNTIME_KEYS_KEEPING_RESTART } from './resume';
 import { withRunLock } from './run-lock';
+import { StepLog } from './step-log';
 import {
   commitEpoch,
   commitRecord,
@@ -173,13 +174,14 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
     if (opened) opts = resumeRun(opened, options, opts, runDir, method.kind, runtime);
     else refuseOtherRunInFolder(runDir, options, opts, runtime);
     const stored = opened?.stored as RunContext<O, R, E>['stored'];
+    const steps = new StepLog();
     const ctx: RunContext<O, R, E> = {
       opts,
       runDir,
       given: options,
       previous: opened?.state,
       stored,
-      emit,
+      emit: (event) => (steps.record(event), emit(event)),
       started,
       signal,
     };
@@ -189,7 +191,7 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
     let finished: { result: Res; state: RunState<R> };
     try {
       ctx.opts = run.options ?? opts;
-      finished = await runEpochs(method, run, ctx, signal);
+      finished = await runEpochs(method, run, ctx, steps, signal);
     } catch (error) {
       // The native side stops an aborted epoch with E_CLOSED; any other error is the run's own.
       const stopped = error instanceof TorchnasError && error.code === 'E_CLOSED';
@@ -198,6 +200,7 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
       throw error;
     } finally {
       signal?.removeEventListener('abort', cancel);
+      steps.close();
       await run.close();
     }
     if (signal?.aborted) throw abortedError(runDir);
@@ -234,6 +237,7 @@ async function runEpochs<O extends RunOptions, R, Res, E>(
   method: RunMethod<O, R, Res, E>,
   run: OpenedRun<O, R, Res>,
   { runDir, opts, previous, emit }: RunContext<O, R, E>,
+  steps: StepLog,
   signal?: AbortSignal,
 ): Promise<{ result: Res; state: RunState<R> }> {
   // An abort while the method opened (no native work to stop yet) stops here, before anything is written.
@@ -249,6 +253,7 @@ async function runEpochs<O extends RunOptions, R, Res, E>(
     writeJsonAtomic(path.join(runDir, RUN_FILE), stored);
   }
   fs.rmSync(path.join(runDir, ERROR_FILE), { force: true }); // resumed: no longer a failed run
+  if (run.root !== false) steps.open(runDir);
   run.start(state.epochsDone);
   const model = run.model;
   const saver = model && { saveCheckpoint: (f: string) => model.saveCheckpoint(f), isRoot: run.root };
@@ -259,6 +264,7 @@ async function runEpochs<O extends RunOptions, R, Res, E>(
     if (run.saveEpoch) state = await commitSaved(runDir, await run.saveEpoch(state, record), run.root);
     else if (saver) state = await commitEpoch(saver, runDir, state, record);
     else state = commitRecord(runDir, state, record, run.root);
+    steps.clear();
     // Every method's events announce a committed epoch as { type: 'epoch', record } unless it says otherwise.
     emit(method.epochEvent?.(record) ?? ({ type: 'epoch', record } as E));
   }

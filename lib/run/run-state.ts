@@ -44,6 +44,8 @@ export const RUN_FILE = 'run.json';
 export const STATE_FILE = 'state.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const SUMMARY_FILE = 'summary.json';
+/** The running epoch's progress, step by step (lib/run/step-log.ts): what the dashboard draws live. */
+export const STEPS_FILE = 'steps.jsonl';
 /** Written when a run stops on an error (not an abort); removed when it resumes. */
 export const ERROR_FILE = 'error.json';
 

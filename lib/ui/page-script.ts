@@ -76,6 +76,19 @@ export const PAGE_SCRIPT = String.raw`
     setInterval(refresh, 5000);
   }
 
+  // The derived network block by block; with the run's latency table, each block's median beside its cost.
+  function networkTable(net) {
+    const lat = net.latency;
+    const ms = (v) => (v == null ? 'not in table' : v.toFixed(3));
+    const total = lat && lat.layers.every((v) => v != null) ? ', ' + lat.layers.reduce((a, b) => a + b, 0).toFixed(3) + ' ms' : '';
+    const head = el('tr', {}, el('th', {}, 'block'), el('th', {}, 'output'), el('th', {}, 'params'), el('th', {}, 'MACs'), ...(lat ? [el('th', {}, 'latency (ms)')] : []));
+    const rows = net.layers.map((l, i) => el('tr', {}, el('td', {}, l.block), el('td', {}, l.output.join('x')), el('td', {}, String(l.params)), el('td', {}, String(l.macs)),
+      ...(lat ? [el('td', { class: 'latency' }, ms(lat.layers[i]))] : [])));
+    return [el('h2', {}, 'network' + (net.name ? ': ' + net.name : '') + ' (' + (net.params / 1e6).toFixed(3) + ' M params, ' + (net.macs / 1e6).toFixed(2) + ' M MACs' + total + ')'),
+      el('table', { id: 'blocks' }, head, ...rows),
+      ...(lat ? [el('p', { class: 'note' }, 'latency: medians from ' + lat.table + ' (' + JSON.stringify(lat.conditions) + ')')] : [])];
+  }
+
   async function runPage(root, inline) {
     const dir = inline ? inline.entry.dir : params.get('dir');
     const header = el('div', { id: 'header' });
@@ -88,13 +101,12 @@ export const PAGE_SCRIPT = String.raw`
         el('h1', {}, e.dir),
         el('p', { id: 'status' }, e.kind + ', ' + e.status + (e.reason ? ' (' + e.reason + ')' : '') + ' · epochs ' + progress(e) +
           (e.best ? ' · best ' + pct(e.best.value) + ' ' + e.best.metric : '') + (e.seconds != null ? ' · ' + duration(e.seconds) : '')),
-        el('p', { id: 'epochs', 'data-count': String(data.history.length) }, data.history.length + ' epochs recorded'),
+        el('p', { id: 'epochs', 'data-count': String(data.history.length), 'data-steps': String(data.steps ? data.steps.length : 0) },
+          data.history.length + ' epochs recorded' + (data.steps && data.steps.length ? ', epoch ' + (data.history.length + 1) + ' at step ' + (data.steps.at(-1).step ?? data.steps.length) : '')),
         ...data.chartErrors.map((m) => el('p', { class: 'error' }, m)));
       await drawCharts(charts, data.charts);
       const net = data.network;
-      const blocks = net ? [el('h2', {}, 'network' + (net.name ? ': ' + net.name : '') + ' (' + (net.params / 1e6).toFixed(3) + ' M params, ' + (net.macs / 1e6).toFixed(2) + ' M MACs)'),
-        el('table', { id: 'blocks' }, el('tr', {}, el('th', {}, 'block'), el('th', {}, 'output'), el('th', {}, 'params'), el('th', {}, 'MACs')),
-          ...net.layers.map((l) => el('tr', {}, el('td', {}, l.block), el('td', {}, l.output.join('x')), el('td', {}, String(l.params)), el('td', {}, String(l.macs)))))] : [];
+      const blocks = net ? networkTable(net) : [];
       details.replaceChildren(...blocks, el('h2', {}, 'options'), optionsTable(e.options),
         ...(data.summary ? [el('h2', {}, 'summary'), el('pre', {}, JSON.stringify(data.summary, null, 1))] : []));
       document.body.dataset.loaded = 'true';

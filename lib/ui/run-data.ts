@@ -5,44 +5,73 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { compile } from 'vega-lite';
-import { parseArchitecture } from '../arch/architecture';
+import { parseArchitecture, type Architecture } from '../arch/architecture';
+import { readLatencyTable } from '../latency/latency-table';
+import { architectureLayers } from '../latency/layer-keys';
 import { resolveNetwork, type LayerCost } from '../arch/shape';
 import { epochCurvesChart } from '../report/curves-chart';
+import { stepCurvesChart } from '../report/step-curves-chart';
 import { CHART_CONFIG, type VegaLiteSpec } from '../report/plot';
-import { METRICS_FILE, SUMMARY_FILE } from '../run/run-state';
+import { METRICS_FILE, STEPS_FILE, SUMMARY_FILE } from '../run/run-state';
 import { readRun, type RunEntry } from '../runs/run-index';
 import { kindCharts } from './kind-charts';
 
 export interface RunPageData {
   entry: RunEntry;
   history: Record<string, unknown>[];
+  /** The epoch in progress, step by step (steps.jsonl), while a run writes it. */
+  steps: Record<string, number>[];
   summary?: unknown;
   /** Compiled vega specs (what a page hands to vega.View). */
   charts: object[];
   /** Charts a damaged or unusual run could not draw, with why. */
   chartErrors: string[];
   /** The network the run trained or derived (its arch.json), block by block with its cost. */
-  network?: { name?: string; params: number; macs: number; layers: LayerCost[] };
+  network?: RunNetwork;
+}
+
+export interface RunNetwork {
+  name?: string;
+  params: number;
+  macs: number;
+  layers: LayerCost[];
+  /** Per block, in ms, from the run's latency table. */
+  latency?: { table: string; conditions: object; layers: (number | null)[] };
+}
+
+/**
+ * Each block's median from the latency table the run searched against (its latencyTable option), where
+ * that table is readable and has the block; null for a block it lacks.
+ */
+function blockLatencies(arch: Architecture, options: Record<string, unknown>): RunNetwork['latency'] {
+  if (typeof options.latencyTable !== 'string') return undefined;
+  try {
+    const table = readLatencyTable(options.latencyTable);
+    const layers = architectureLayers(arch).map((l) => table.entries[l.key]?.median ?? null);
+    return { table: options.latencyTable, conditions: table.conditions, layers };
+  } catch {
+    return undefined; // moved or deleted since the run: the page shows costs without it
+  }
 }
 
 /** arch.json's network resolved block by block; none when the run has no (readable) arch.json. */
-function networkOf(dir: string): RunPageData['network'] {
+function networkOf(dir: string, options: Record<string, unknown>): RunNetwork | undefined {
   const file = path.join(dir, 'arch.json');
   if (!fs.existsSync(file)) return undefined;
   try {
     const arch = parseArchitecture(JSON.parse(fs.readFileSync(file, 'utf8')));
     const { params, macs, layers } = resolveNetwork(arch);
-    return { name: arch.name, params, macs, layers };
+    return { name: arch.name, params, macs, layers, latency: blockLatencies(arch, options) };
   } catch {
     return undefined; // not a chain architecture (an NB201 cell), or torn
   }
 }
 
-/** Epoch records from metrics.jsonl: every whole line that parses, the final record left out. */
-export function readHistory(dir: string): Record<string, unknown>[] {
+/** The records of a JSONL file: every whole line that parses (a torn last line while a run writes is not). */
+function readJsonLines(file: string): Record<string, unknown>[] {
   let text: string;
   try {
-    text = fs.readFileSync(path.join(dir, METRICS_FILE), 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch {
     return [];
   }
@@ -50,8 +79,7 @@ export function readHistory(dir: string): Record<string, unknown>[] {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      if (record.type !== 'final') out.push(record);
+      out.push(JSON.parse(line) as Record<string, unknown>);
     } catch {
       // a line being written
     }
@@ -59,18 +87,36 @@ export function readHistory(dir: string): Record<string, unknown>[] {
   return out;
 }
 
+/** Epoch records from metrics.jsonl, the final record left out. */
+export const readHistory = (dir: string) =>
+  readJsonLines(path.join(dir, METRICS_FILE)).filter((r) => r.type !== 'final');
+
+/** The running epoch's steps; none once the run ended (it removes the file). */
+export const readSteps = (dir: string) =>
+  readJsonLines(path.join(dir, STEPS_FILE)) as Record<string, number>[];
+
 export const compileChart = (spec: VegaLiteSpec) => compile(spec, { config: CHART_CONFIG }).spec;
 
 export function runPageData(dir: string): RunPageData {
   const entry = readRun(dir);
   const history = readHistory(dir);
-  const data: RunPageData = { entry, history, charts: [], chartErrors: [], network: networkOf(dir) };
+  const steps = entry.status === 'running' ? readSteps(dir) : [];
+  const data: RunPageData = {
+    entry,
+    history,
+    steps,
+    charts: [],
+    chartErrors: [],
+    network: networkOf(dir, entry.options),
+  };
   try {
     data.summary = JSON.parse(fs.readFileSync(path.join(dir, SUMMARY_FILE), 'utf8'));
   } catch {
     // running, stopped or failed: no summary yet
   }
   const specs: VegaLiteSpec[] = [];
+  if (steps.length)
+    specs.push(stepCurvesChart(steps, `epoch ${history.length + 1} in progress, by step: ${dir}`));
   if (history.length) specs.push(epochCurvesChart([{ name: dir, history }], `loss and top-1: ${dir}`));
   try {
     specs.push(...kindCharts(entry, history));

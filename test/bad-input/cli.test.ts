@@ -323,6 +323,27 @@ const CASES: Case[] = [
     /--batch-size: Too small/,
   ],
   ['latency fit without a table', ['latency', 'fit', '--table', 'none.json'], /does not exist|\[E_IO\]/],
+  [
+    'latency token without an agent',
+    ['latency', 'table', '-o', 'x.json', '--token', 'abcdefgh123'],
+    /--token is for a latency agent: give its address with --remote too/,
+  ],
+  [
+    'latency agent without its token',
+    ['latency', 'measure', '--arch', 'fmnist-cnn', '--remote', 'http://127.0.0.1:9'],
+    /--remote needs the token the agent printed: give --token/,
+  ],
+  [
+    'latency agent address that is not one',
+    ['latency', 'table', '-o', 'x.json', '--remote', 'pi.local:7070', '--token', 'abcdefgh123'],
+    /--remote 'pi.local:7070' is not an address: give it as the agent printed it, http:\/\/host:port/,
+  ],
+  ['latency agent with a short token', ['latency', 'agent', '--token', 'abc'], /--token must be at least 8/],
+  [
+    'latency agent with no room for a model',
+    ['latency', 'agent', '--max-model-mb', '0'],
+    /--max-model-mb must be at least 1/,
+  ],
   // bench nb201
   [
     'hardware without a bound',

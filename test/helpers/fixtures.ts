@@ -70,3 +70,36 @@ export function tinySpaceDescription(depth = 2) {
     head: ['gap', 'fc'],
   };
 }
+
+/** A latency table with the given medians (ms) per layer key, measured under made-up conditions. */
+export function latencyTableOf(medians: Record<string, number>, space = 'x', input = [1, 8, 8]) {
+  return {
+    format: 'torchnas/latency-table@1' as const,
+    unit: 'ms' as const,
+    space,
+    input,
+    complete: true,
+    buildSeconds: 0,
+    conditions: {
+      device: 'cpu',
+      deviceName: 'cpu',
+      batch: 1,
+      precision: 'fp32' as const,
+      channelsLast: false,
+      cudnnBenchmark: false,
+      foldBatchNorm: false,
+      cudaGraph: false,
+      threads: 1,
+      timer: 'steady-clock' as const,
+      warmup: 0,
+      repeats: 1,
+      torchVersion: '0',
+    },
+    entries: Object.fromEntries(
+      Object.entries(medians).map(([k, m]) => [
+        k,
+        { count: 1, mean: m, median: m, variance: 0, p10: m, p90: m, iqr: 0 },
+      ]),
+    ),
+  };
+}

@@ -9,7 +9,9 @@ import * as path from 'path';
 import { startUi, type UiServer } from '../../lib/ui/server';
 import { reportHtml } from '../../lib/ui/pages';
 import { runPageData } from '../../lib/ui/run-data';
-import { TINY_ARCH, tempDir } from '../helpers/fixtures';
+import { parseArchitecture } from '../../lib/arch/architecture';
+import { architectureLayers } from '../../lib/latency/layer-keys';
+import { latencyTableOf, TINY_ARCH, tempDir } from '../helpers/fixtures';
 import { epochRecord, metricsLines, runsFixture, runState, writeRun } from '../helpers/run-fixtures';
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'torchnas.js');
@@ -142,6 +144,23 @@ describe('run pages by kind', () => {
     const network = runPageData(path.join(root, 'trained')).network!;
     expect(network.layers).toHaveLength(TINY_ARCH.blocks.length);
     expect(network.macs).toBe(network.layers.reduce((s, l) => s + l.macs, 0));
+    expect(network.latency).toBeUndefined();
+  });
+
+  test("a searched network's blocks carry their latency from the run's table; a block it lacks says so", () => {
+    const root = tempDir();
+    const layers = architectureLayers(parseArchitecture(TINY_ARCH));
+    const medians = Object.fromEntries(layers.slice(1).map((l, i) => [l.key, 0.5 + i]));
+    const table = path.join(root, 'table.json');
+    fs.writeFileSync(table, JSON.stringify(latencyTableOf(medians)));
+    writeRun(path.join(root, 'searched'), {
+      'run.json': { kind: 'search', options: { epochs: 1, latencyTable: table } },
+      'arch.json': TINY_ARCH,
+    });
+    const network = runPageData(path.join(root, 'searched')).network!;
+    expect(network.latency!.layers).toEqual([null, ...layers.slice(1).map((_, i) => 0.5 + i)]);
+    fs.rmSync(table); // moved since the run: costs still shown, latency not
+    expect(runPageData(path.join(root, 'searched')).network!.latency).toBeUndefined();
   });
 });
 
@@ -306,6 +325,26 @@ browserTest('dashboard in a browser (chromium)', () => {
     fs.appendFileSync(path.join(live, 'metrics.jsonl'), JSON.stringify(epochRecord(2, 0.55)) + '\n');
     await page.waitForSelector('#epochs[data-count="2"]', { timeout: 3000 });
     expect(Date.now() - appended).toBeLessThan(3000);
+    expect(await points(page)).toBe(6);
+    await page.close();
+  }, 60_000);
+
+  test('steps of the epoch in progress are drawn as they are written, and go when it commits', async () => {
+    const live = path.join(root, 'nested', 'live');
+    const page = await open(`/run?dir=${encodeURIComponent(live)}`);
+    await new Promise((r) => setTimeout(r, 300));
+    const step = (n: number) =>
+      JSON.stringify({ epoch: 1, step: n, steps: 10, loss: 2 / n, top1: 0.1 * n }) + '\n';
+    fs.appendFileSync(path.join(live, 'steps.jsonl'), step(1) + step(2));
+    await page.waitForSelector('#epochs[data-steps="2"]', { timeout: 3000 });
+    fs.appendFileSync(path.join(live, 'steps.jsonl'), step(3));
+    await page.waitForSelector('#epochs[data-steps="3"]', { timeout: 3000 });
+    expect(await page.$eval('#epochs', (p) => p.textContent)).toContain('epoch 2 at step 3');
+    // 3 steps x (loss, top-1) in the step chart, beside the epoch curves' 3 points
+    expect(await points(page)).toBe(6 + 3);
+    fs.rmSync(path.join(live, 'steps.jsonl'));
+    fs.appendFileSync(path.join(live, 'metrics.jsonl'), JSON.stringify(epochRecord(2, 0.55)) + '\n');
+    await page.waitForSelector('#epochs[data-count="2"][data-steps="0"]', { timeout: 3000 });
     expect(await points(page)).toBe(6);
     await page.close();
   }, 60_000);
