@@ -108,7 +108,7 @@ export const PAGE_SCRIPT = String.raw`
       const net = data.network;
       const blocks = net ? networkTable(net) : [];
       details.replaceChildren(...blocks, el('h2', {}, 'options'), optionsTable(e.options),
-        ...(data.summary ? [el('h2', {}, 'summary'), el('pre', {}, JSON.stringify(data.summary, null, 1))] : []));
+        ...(data.summary ? [el('details', { id: 'summary' }, el('summary', {}, 'summary.json'), el('pre', {}, JSON.stringify(data.summary, null, 1)))] : []));
       document.body.dataset.loaded = 'true';
     };
     if (inline) return render(inline);
