@@ -4,6 +4,7 @@
 // would time each other), a short queue behind it, and bounded requests: a body larger than the bound is
 // refused as it arrives, never held. Every request carries the token. It reads and writes no files.
 import * as http from 'http';
+import type { ZodType } from 'zod';
 import * as os from 'os';
 import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { invalid } from '../../errors';
@@ -103,16 +104,7 @@ function tokenOk(req: http.IncomingMessage, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function parseWith<T>(
-  schema: {
-    safeParse(
-      v: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } };
-  },
-  value: unknown,
-): T {
+function parseWith<T>(schema: ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const why = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || 'request'}: ${i.message}`);
