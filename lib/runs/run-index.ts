@@ -69,7 +69,7 @@ function readJsonOr<T>(file: string): { value?: T; error?: string } {
   }
 }
 
-/** The figure a run's epochs are best judged by: valid top-1, else top-1, else train top-1. */
+/** The figure a run's epochs are best judged by: valid top-1, else top-1, else train top-1, else the best leaf's. */
 export function bestOf(history: readonly Record<string, unknown>[]): RunEntry['best'] {
   const pick = (r: Record<string, unknown>): [string, number] | undefined => {
     const valid = r.valid as { top1?: number } | undefined;
@@ -77,6 +77,10 @@ export function bestOf(history: readonly Record<string, unknown>[]): RunEntry['b
     if (typeof valid?.top1 === 'number') return ['valid top-1', valid.top1];
     if (typeof r.top1 === 'number') return ['top-1', r.top1];
     if (typeof train?.top1 === 'number') return ['train top-1', train.top1];
+    // GM-NAS: an epoch of several sub-supernets (leaves), each with its own top-1
+    const leaves = Array.isArray(r.leaves) ? (r.leaves as { top1?: unknown }[]) : [];
+    const tops = leaves.map((l) => l.top1).filter((v): v is number => typeof v === 'number');
+    if (tops.length) return ['best leaf top-1', Math.max(...tops)];
     return undefined;
   };
   let best: RunEntry['best'];

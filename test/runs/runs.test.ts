@@ -5,7 +5,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { compareOptions } from '../../lib/runs/run-compare';
-import { indexRuns, readRun } from '../../lib/runs/run-index';
+import { bestOf, indexRuns, readRun } from '../../lib/runs/run-index';
 import {
   EVENTS_FILE,
   maskedCrc,
@@ -36,6 +36,12 @@ describe('run index', () => {
     expect(by.torn.status).toBe('damaged');
     expect(by.torn.reason).toMatch(/state\.json is not valid JSON/);
     expect(by.garbage).toMatchObject({ status: 'damaged', kind: 'unknown' });
+  });
+
+  test("a GM-NAS run's best figure is its best leaf's top-1; a run with no accuracy has none", () => {
+    const gm = [1, 2].map((e) => ({ type: 'gm-epoch', epoch: e, leaves: [{ id: 1, top1: 0.3 * e }, { id: 2, top1: 0.2 }] }));
+    expect(bestOf(gm)).toEqual({ metric: 'best leaf top-1', value: 0.6 });
+    expect(bestOf([{ type: 'pinas-epoch', tau: 0.1, loss: 3 }])).toBeUndefined();
   });
 
   test('a folder that is not there is a typed error; reading never writes into a run', () => {
