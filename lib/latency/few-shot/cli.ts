@@ -126,8 +126,9 @@ export async function fitFewShotCommand(
     leaveOneOut: leaveOneOut(prior, target.networks),
   };
   writeJsonAtomic(o.out as string, file);
+  const c = target.conditions;
   process.stdout.write(
-    `few-shot predictor for ${target.conditions.agent ?? target.conditions.deviceName} (${runtimeOf(target.conditions)}) ` +
+    `few-shot predictor for ${c.agent ?? c.deviceName} (${runtimeOf(c)}) ` +
       `from ${target.networks.length} networks and a prior of ${source.length} device(s) (tau ${prior.tau}); ` +
       `on its own networks left out one at a time: Spearman ${file.leaveOneOut!.spearman.toFixed(3)}, ` +
       `MAPE ${file.leaveOneOut!.mape.toFixed(1)}%; written to ${o.out}\n`,

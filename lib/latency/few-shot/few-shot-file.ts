@@ -33,7 +33,8 @@ export function parseFewShotFile(value: unknown, file: string): FewShotFile {
     const issue = parsed.error.issues[0];
     throw new TorchnasError(
       'E_DATA',
-      `'${file}' is not a few-shot latency predictor (${issue.path.join('.') || 'file'}: ${issue.message}); make one with 'torchnas latency fit --few-shot'`,
+      `'${file}' is not a few-shot latency predictor (${issue.path.join('.') || 'file'}: ${issue.message}); ` +
+        "make one with 'torchnas latency fit --few-shot'",
     );
   }
   return parsed.data;

@@ -37,7 +37,8 @@ export function readLatencySamples(file: string): LatencySamples {
     const issue = parsed.error.issues[0];
     throw new TorchnasError(
       'E_DATA',
-      `'${file}' is not a torchnas samples file (${issue.path.join('.') || 'file'}: ${issue.message}); make one with 'torchnas latency sample'`,
+      `'${file}' is not a torchnas samples file (${issue.path.join('.') || 'file'}: ${issue.message}); ` +
+        "make one with 'torchnas latency sample'",
     );
   }
   return parsed.data;
@@ -54,7 +55,8 @@ export function checkSameSpace(
   if (mine !== theirs)
     throw new TorchnasError(
       'E_DATA',
-      `'${file}' was measured on space '${samples.space}', whose decisions differ from '${space.name}': measure this space`,
+      `'${file}' was measured on space '${samples.space}', whose decisions differ from '${space.name}': ` +
+        'measure this space',
     );
 }
 

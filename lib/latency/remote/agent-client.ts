@@ -30,7 +30,8 @@ export class AgentClient {
     const device = await this.request<AgentDevice>('GET', '/device');
     if (device.protocol !== AGENT_PROTOCOL)
       throw this.error(
-        `it speaks '${String(device.protocol)}', this torchnas '${AGENT_PROTOCOL}': install the same torchnas version on both`,
+        `it speaks '${String(device.protocol)}', this torchnas '${AGENT_PROTOCOL}': ` +
+          'install the same torchnas version on both',
       );
     return device;
   }
@@ -97,7 +98,8 @@ export class AgentClient {
         const cause = (error as { cause?: { code?: string } }).cause?.code;
         if ((error as Error).name === 'TimeoutError')
           throw this.error(
-            `no answer to a measurement within ${(10 * this.waitMs) / 1000} s: is it stopped? restart it and run the command again (what was measured is kept)`,
+            `no answer to a measurement within ${(10 * this.waitMs) / 1000} s: is it stopped? ` +
+              'restart it and run the command again (what was measured is kept)',
           );
         why = cause ?? (error as Error).message;
       }

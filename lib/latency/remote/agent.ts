@@ -230,7 +230,8 @@ export async function startLatencyAgent(options: AgentOptions = {}): Promise<Lat
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         invalid(
-          `cannot listen on ${host}:${options.port ?? 0}: ${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}; give another --port`,
+          `cannot listen on ${host}:${options.port ?? 0}: ` +
+            `${error.code === 'EADDRINUSE' ? 'the port is in use' : error.message}; give another --port`,
           ['--port'],
         ),
       ),
