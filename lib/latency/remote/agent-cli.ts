@@ -13,7 +13,7 @@ export function registerAgentCommand(latency: Command): void {
     .addHelpText(
       'after',
       `
-Examples (on a Raspberry Pi: npm install --ignore-scripts torchnas onnxruntime-node):
+Examples (on a Raspberry Pi: npm install --ignore-scripts ./torchnas-<version>.tgz onnxruntime-node):
   npx torchnas latency agent --host 0.0.0.0 --port 7070
   then on the host:  torchnas latency table --space proxyless-28 --runtime onnxruntime --batch-size 1 \\
                        --remote http://pi.local:7070 --token <printed token> -o pi.json
