@@ -2,9 +2,9 @@
 // comparison of two runs, taken in Debian's chromium (puppeteer-core).
 //
 //   node dist/bench/ui-screenshots.js --dir RUNS --run RUNS/a --compare RUNS/a,RUNS/b [--out docs]
-import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { chromiumPath } from './chromium';
 import { startUi } from '../lib/ui/server';
 
 const { values: args } = parseArgs({
@@ -18,7 +18,7 @@ const { values: args } = parseArgs({
 
 async function main() {
   if (!args.dir || !args.run || !args.compare) throw new Error('give --dir, --run and --compare');
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+  const chromium = chromiumPath();
   if (!chromium) throw new Error('no chromium: apt-get install chromium');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');

@@ -11,6 +11,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
+import { chromiumPath } from './chromium';
 import { median } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 
@@ -87,7 +88,7 @@ function updateLatency(base: string, dir: string, epoch: number): Promise<number
 
 /** The index page in chromium (where installed): navigation until its table is drawn, median of 5. */
 async function pageLoad(base: string): Promise<number | undefined> {
-  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+  const chromium = chromiumPath();
   if (!chromium) return undefined;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const puppeteer = require('puppeteer-core') as typeof import('puppeteer-core');

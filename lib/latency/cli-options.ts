@@ -20,8 +20,24 @@ import type { TimingOptions } from './conditions';
 
 const whole = wholeNumber;
 
-export function timingOptions(command: Command): Command {
+/** --remote, --token and --remote-wait: where a latency agent measures instead of this machine. */
+export function remoteOptions(
+  command: Command,
+  remoteHelp = 'measure on a latency agent (torchnas latency agent on the target device)',
+): Command {
   return command
+    .option('--remote <url>', remoteHelp)
+    .option('--token <token>', "the agent's token (or set TORCHNAS_AGENT_TOKEN)")
+    .option(
+      '--remote-wait <s>',
+      'seconds to keep retrying an agent that cannot be reached',
+      whole('--remote-wait'),
+      60,
+    );
+}
+
+export function timingOptions(command: Command): Command {
+  command
     .option('--device <device>', 'auto, cpu, cuda or cuda:N', 'auto')
     .addOption(
       new Option(
@@ -42,20 +58,12 @@ export function timingOptions(command: Command): Command {
     .option('--no-cudnn-benchmark', 'turn off cuDNN autotuning')
     .option('--warmup <n>', 'untimed runs first', whole('--warmup'), 10)
     .option('--repeats <n>', 'timed runs (the median is the figure)', whole('--repeats'), 50)
-    .option('--threads <n>', 'CPU threads (default: all cores of the measuring machine)', whole('--threads'))
-    .option('--remote <url>', 'measure on a latency agent (torchnas latency agent on the target device)')
-    .option('--token <token>', "the agent's token (or set TORCHNAS_AGENT_TOKEN)")
-    .option(
-      '--remote-wait <s>',
-      'seconds to keep retrying an agent that cannot be reached',
-      whole('--remote-wait'),
-      60,
-    )
-    .addOption(
-      new Option('--progress <mode>', 'progress display')
-        .choices(['auto', 'bar', 'lines', 'none'])
-        .default('auto'),
-    );
+    .option('--threads <n>', 'CPU threads (default: all cores of the measuring machine)', whole('--threads'));
+  return remoteOptions(command).addOption(
+    new Option('--progress <mode>', 'progress display')
+      .choices(['auto', 'bar', 'lines', 'none'])
+      .default('auto'),
+  );
 }
 
 /** --remote, --token and --remote-wait; a token or a wait without an agent is refused, not ignored. */

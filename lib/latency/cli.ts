@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { loadArchitecture } from '../arch';
 import { createCountProgress, type ProgressMode } from '../util/count-progress';
 import { SPACES } from '../spaces';
-import { readRemote, readTiming, spaceFor, spaceOptions, timingOptions } from './cli-options';
+import { readRemote, readTiming, remoteOptions, spaceFor, spaceOptions, timingOptions } from './cli-options';
 import { prepareOutputFile } from '../util/output-file';
 import { runtimeOf, type LatencyConditions, type TimingOptions } from './conditions';
 import { estimateLatency, readLatencyTable } from './latency-table';
@@ -69,7 +69,7 @@ Spaces: ${Object.keys(SPACES).join(', ')}.`,
       if (o.fit > 0) await fit(resolved, o.out, o.fit, o.seed, o.progress, readRemote(o));
     });
 
-  spaceOptions(latency.command('fit'))
+  spaceOptions(remoteOptions(latency.command('fit'), 'the latency agent the table was measured on'))
     .description(
       "measure random networks of the space end to end and fit the table's predictor; or, with --few-shot, " +
         "adapt a prior from devices with many samples to a device's few (files of 'torchnas latency sample')",
@@ -97,14 +97,6 @@ Examples:
       new Option('--progress <mode>', 'progress display')
         .choices(['auto', 'bar', 'lines', 'none'])
         .default('auto'),
-    )
-    .option('--remote <url>', 'the latency agent the table was measured on')
-    .option('--token <token>', "the agent's token (or set TORCHNAS_AGENT_TOKEN)")
-    .option(
-      '--remote-wait <s>',
-      'seconds to keep retrying an agent that cannot be reached',
-      whole('--remote-wait'),
-      60,
     )
     .action(async (o, command: Command) => {
       if (o.fewShot) return fitFewShotCommand(await spaceFor(o), o, command);

@@ -94,7 +94,7 @@ export type LatencyConditions = z.infer<typeof LatencyConditionsSchema>;
 export const timerFor = (device: string, cudaGraph: boolean) =>
   device.startsWith('cuda') ? (cudaGraph ? 'cuda-events+graph' : 'cuda-events') : 'steady-clock';
 
-/** The conditions a measurement on `device` (as the session resolved it) runs under. */
+/** The conditions a measurement on `device` (as the session resolved it) runs under, on this machine. */
 export function conditionsFor(
   options: ResolvedTimingOptions,
   device: string,
@@ -105,6 +105,28 @@ export function conditionsFor(
   const deviceName = device.startsWith('cuda')
     ? (native.devices.find((d) => d.id === (device === 'cuda' ? 'cuda:0' : device))?.name ?? device)
     : (os.cpus()[0]?.model?.trim() ?? 'CPU');
+  return measuredConditions(options, {
+    device,
+    deviceName,
+    threads,
+    torchVersion: native.torchVersion,
+    runtime,
+  });
+}
+
+/** The conditions of a measurement on a described machine (this one, or a latency agent's). */
+export function measuredConditions(
+  options: ResolvedTimingOptions,
+  machine: {
+    device: string;
+    deviceName: string;
+    threads: number;
+    torchVersion: string;
+    runtime: string;
+    agent?: string;
+  },
+): LatencyConditions {
+  const { device, deviceName, threads, torchVersion, runtime, agent } = machine;
   return {
     device,
     deviceName,
@@ -118,8 +140,9 @@ export function conditionsFor(
     timer: timerFor(device, options.cudaGraph),
     warmup: options.warmup,
     repeats: options.repeats,
-    torchVersion: native.torchVersion,
+    torchVersion,
     runtime,
+    ...(agent === undefined ? {} : { agent }),
   };
 }
 

@@ -34,7 +34,7 @@ export interface TableProgress {
 }
 
 /** A chain space's description, or any search space (an elastic space's: elasticSearchSpace). */
-const tableSpaceOf = (space: ResolvedSpace | SearchSpace): SearchSpace =>
+export const tableSpaceOf = (space: ResolvedSpace | SearchSpace): SearchSpace =>
   'edges' in space ? chainSearchSpace(space) : space;
 
 /** A random network of the space as a plain architecture (what the predictor is fitted on). */

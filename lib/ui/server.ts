@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
-import { timingSafeEqual } from 'crypto';
 import { invalid } from '../errors';
+import { tokenMatches } from '../util/token';
 import { compareOptions } from '../runs/run-compare';
 import { indexRuns, readRun } from '../runs/run-index';
 import { RUN_FILE } from '../run/run-state';
@@ -84,13 +84,7 @@ function followRun(dir: string, req: http.IncomingMessage, res: http.ServerRespo
   });
 }
 
-function tokenOk(given: string | null, token: string | undefined): boolean {
-  if (!token) return true;
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const tokenOk = (given: string | null, token: string | undefined) => !token || tokenMatches(given, token);
 
 function handler(roots: string[], dirs: string[], token: string | undefined) {
   const vega = fs.readFileSync(VEGA_BUILD);

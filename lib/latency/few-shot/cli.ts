@@ -2,9 +2,6 @@
 // `torchnas latency fit --few-shot` (adapt a prior from devices with many samples to a device's few).
 import type { Command } from 'commander';
 import { invalid } from '../../errors';
-import { chainSearchSpace } from '../../spaces/chain/chain-search-space';
-import type { SearchSpace } from '../../spaces/search-space';
-import type { ResolvedSpace } from '../../spaces/chain/chain-space';
 import { writeJsonAtomic } from '../../util/atomic-file';
 import { createCountProgress, type ProgressMode } from '../../util/count-progress';
 import { positiveWholeNumber, wholeNumber } from '../../util/option-parsers';
@@ -12,14 +9,12 @@ import { prepareOutputFile } from '../../util/output-file';
 import { mape, spearman } from '../../util/statistics';
 import { readTiming, spaceOptions, timingOptions, spaceFor } from '../cli-options';
 import { runtimeOf } from '../conditions';
+import { tableSpaceOf } from '../table-builder';
 import { FEW_SHOT_FORMAT, type FewShotFile } from './few-shot-file';
 import { adaptPrior, metaLearnPrior, predictFewShot } from './few-shot-predictor';
 import { checkSameSpace, readLatencySamples, sampleLatencies, type LatencySamples } from './latency-samples';
 
 const MIN_TARGET = 5;
-
-const searchSpaceOf = (space: ResolvedSpace | SearchSpace): SearchSpace =>
-  'edges' in space ? chainSearchSpace(space) : space;
 
 export function registerSampleCommand(latency: Command): void {
   spaceOptions(timingOptions(latency.command('sample')))
@@ -31,7 +26,7 @@ export function registerSampleCommand(latency: Command): void {
     .option('--networks <n>', 'networks to measure', positiveWholeNumber('--networks'), 20)
     .option('--seed <n>', 'seed of the sampled networks', wholeNumber('--seed'), 1)
     .action(async (o) => {
-      const space = searchSpaceOf(await spaceFor(o));
+      const space = tableSpaceOf(await spaceFor(o));
       prepareOutputFile(o.out, '--out');
       const progress = createCountProgress(o.progress as ProgressMode, 'networks', process.stderr, 5);
       const samples = await sampleLatencies(
@@ -88,7 +83,7 @@ export async function fitFewShotCommand(
   if (o.target === undefined)
     throw invalid('--few-shot needs --target: the samples file of the new device', ['--target']);
   if (o.out === undefined) throw invalid('--few-shot needs --out: the predictor file to write', ['--out']);
-  const space = searchSpaceOf(resolved);
+  const space = tableSpaceOf(resolved);
   const read = (file: string) => {
     const samples = readLatencySamples(file);
     checkSameSpace(space, samples, file);

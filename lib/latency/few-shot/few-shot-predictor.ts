@@ -54,17 +54,31 @@ export function features(counts: OptionCounts, indices: readonly number[]): numb
 const dot = (a: readonly number[], b: readonly number[]) => a.reduce((s, v, i) => s + v * b[i], 0);
 const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
-/** Least squares with a light ridge (the design of many random networks is well posed). */
-function leastSquares(x: number[][], y: number[], ridge = 1e-6): number[] {
+/** Solves (X'X + diag(penalty)) w = X'y: least squares with a ridge penalty per weight. */
+function ridgeSolve(x: readonly number[][], y: readonly number[], penalty: readonly number[]): number[] {
   const p = x[0].length;
   const a = Array.from({ length: p }, (_, i) =>
     Array.from(
       { length: p },
-      (_, j) => x.reduce((s, row) => s + row[i] * row[j], 0) + (i === j ? ridge * x.length : 0),
+      (_, j) => x.reduce((s, row) => s + row[i] * row[j], 0) + (i === j ? penalty[i] : 0),
     ),
   );
   const b = Array.from({ length: p }, (_, i) => x.reduce((s, row, n) => s + row[i] * y[n], 0));
   return solveLinear(a, b);
+}
+
+/** Least squares with a light ridge (the design of many random networks is well posed). */
+const leastSquares = (x: number[][], y: number[], ridge = 1e-6) =>
+  ridgeSolve(x, y, Array(x[0].length).fill(ridge * x.length));
+
+/** The candidate whose score is highest (the first of equals; NaN never wins), each scored once. */
+function argmax<T>(candidates: readonly T[], score: (c: T) => number): T {
+  const scores = candidates.map(score);
+  let best = 0;
+  scores.forEach((v, i) => {
+    if (v > scores[best]) best = i;
+  });
+  return candidates[best];
 }
 
 /** A source device's scaled weights and residual variance. */
@@ -177,7 +191,7 @@ export function metaLearnPrior(
           );
         }),
       );
-    tau = TAUS.reduce((best, t) => (score(t) > score(best) ? t : best), TAUS[0]);
+    tau = argmax(TAUS, score);
   }
   return { counts: [...counts], ...priorOf(fits, tau), tau, sources: sources.map((s) => s.device) };
 }
@@ -197,18 +211,15 @@ export function fitAlone(counts: OptionCounts, samples: readonly LatencySample[]
   checkSamples(counts, samples, 'samples');
   const x = samples.map((s) => features(counts, s.indices));
   const y = samples.map((s) => s.ms);
+  // the intercept is not penalized: the targets are centred and their mean added back
   const solve = (rows: number[][], ys: number[], lambda: number) => {
     const base = mean(ys);
-    const p = rows[0].length;
-    const a = Array.from({ length: p }, (_, i) =>
-      Array.from(
-        { length: p },
-        (_, j) =>
-          rows.reduce((s, r) => s + r[i] * r[j], 0) + (i === j && i > 0 ? lambda : 0) + (i === j ? 1e-9 : 0),
-      ),
+    const penalty = rows[0].map((_, i) => (i > 0 ? lambda : 0) + 1e-9);
+    const w = ridgeSolve(
+      rows,
+      ys.map((v) => v - base),
+      penalty,
     );
-    const b = Array.from({ length: p }, (_, i) => rows.reduce((s, r, n) => s + r[i] * (ys[n] - base), 0));
-    const w = solveLinear(a, b);
     w[0] += base;
     return w;
   };
@@ -224,7 +235,7 @@ export function fitAlone(counts: OptionCounts, samples: readonly LatencySample[]
         return (dot(row, w) - y[n]) ** 2;
       }),
     );
-  const lambda = lambdas.reduce((best, l) => (looError(l) < looError(best) ? l : best), lambdas[0]);
+  const lambda = argmax(lambdas, (l) => -looError(l));
   return toPredictor(counts, solve(x, y, lambda), samples.length);
 }
 

@@ -6,7 +6,8 @@
 import * as http from 'http';
 import type { ZodType } from 'zod';
 import * as os from 'os';
-import { createHash, randomBytes, timingSafeEqual } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
+import { tokenMatches } from '../../util/token';
 import { invalid } from '../../errors';
 import type { NativeBlock, NativeNetworkSpec } from '../../../binding';
 import {
@@ -35,8 +36,6 @@ export interface LatencyAgent {
   device: AgentDevice;
   close(): Promise<void>;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 class Refusal extends Error {
   constructor(
@@ -96,13 +95,8 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-function tokenOk(req: http.IncomingMessage, token: string): boolean {
-  const given = req.headers.authorization?.replace(/^Bearer /, '');
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(token);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+const tokenOk = (req: http.IncomingMessage, token: string) =>
+  tokenMatches(req.headers.authorization?.replace(/^Bearer /, ''), token);
 
 function parseWith<T>(schema: ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
@@ -143,7 +137,8 @@ async function measureOnnx(url: URL, body: Buffer, limits: AgentLimits) {
 }
 
 /** Times block descriptions with the addon's LibTorch modules. */
-async function measureLibtorch(body: Buffer, limits: AgentLimits) {
+async function measureLibtorch(body: Buffer, device: AgentDevice) {
+  const { limits } = device;
   let value: unknown;
   try {
     value = JSON.parse(body.toString('utf8'));
@@ -151,7 +146,7 @@ async function measureLibtorch(body: Buffer, limits: AgentLimits) {
     throw new Refusal(400, 'the request is not JSON');
   }
   const request = parseWith(libtorchRequestSchema(limits), value);
-  if (libtorchVersion() === null)
+  if (device.libtorch === null)
     throw new Refusal(400, 'this agent has no torchnas addon (LibTorch): time with --runtime onnxruntime');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { LatencyProfiler } = require('../profiler') as typeof import('../profiler');
@@ -175,12 +170,8 @@ async function measureLibtorch(body: Buffer, limits: AgentLimits) {
   }
 }
 
-function handler(
-  token: string,
-  limits: AgentLimits,
-  device: AgentDevice,
-  onMeasured: AgentOptions['onMeasured'],
-) {
+function handler(token: string, device: AgentDevice, onMeasured: AgentOptions['onMeasured']) {
+  const { limits } = device;
   const queue = serialQueue(limits.maxQueue);
   return async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://agent');
@@ -198,7 +189,7 @@ function handler(
       }
       if (url.pathname === '/libtorch') {
         const body = await readBody(req, limits.maxJsonBytes);
-        const result = await queue(() => measureLibtorch(body, limits));
+        const result = await queue(() => measureLibtorch(body, device));
         if ('stats' in result && result.stats) onMeasured?.('libtorch network', result.stats.median);
         else if (result.layers?.length) onMeasured?.('libtorch layer', result.layers[0].median);
         return sendJson(res, 200, result);
@@ -217,14 +208,14 @@ function handler(
 /** Starts an agent; a host other than loopback is allowed (that is its use), always behind the token. */
 export async function startLatencyAgent(options: AgentOptions = {}): Promise<LatencyAgent> {
   const host = options.host ?? '127.0.0.1';
-  const limits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
+  const limits: AgentLimits = { ...DEFAULT_AGENT_LIMITS, ...options.limits };
   if (options.token !== undefined && options.token.length < 8)
     throw invalid('--token must be at least 8 characters (or leave it out: the agent makes one up)', [
       '--token',
     ]);
   const token = options.token ?? randomBytes(18).toString('base64url');
   const device = describeDevice(limits);
-  const server = http.createServer(handler(token, limits, device, options.onMeasured));
+  const server = http.createServer(handler(token, device, options.onMeasured));
   server.requestTimeout = 0; // a long measurement is not a stalled upload
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
@@ -241,7 +232,7 @@ export async function startLatencyAgent(options: AgentOptions = {}): Promise<Lat
   const { port } = server.address() as { port: number };
   const shown = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${LOOPBACK.has(host) || host !== '0.0.0.0' ? shown : os.hostname()}:${port}`,
+    url: `http://${host === '0.0.0.0' ? os.hostname() : shown}:${port}`,
     token,
     device,
     close: () =>

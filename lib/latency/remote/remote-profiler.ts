@@ -5,7 +5,12 @@
 import type { NativeTimingStats } from '../../../binding';
 import { resolveNetwork, type Architecture } from '../../arch';
 import { TorchnasError } from '../../errors';
-import type { LatencyConditions, RemoteOptions, ResolvedTimingOptions } from '../conditions';
+import {
+  measuredConditions,
+  type LatencyConditions,
+  type RemoteOptions,
+  type ResolvedTimingOptions,
+} from '../conditions';
 import type { LayerProbe } from '../layer-keys';
 import { checkOnnxOptions, OnnxRuntimeProfiler } from '../onnxruntime-profiler';
 import type { LatencyTimer } from '../profiler';
@@ -23,23 +28,17 @@ function remoteOnnx(client: AgentClient, device: AgentDevice, options: ResolvedT
       `the agent at ${client.url} has no onnxruntime-node: install it there`,
       ['runtime'],
     );
-  const conditions: LatencyConditions = {
-    device: 'cpu',
-    deviceName: device.cpu,
-    batch: options.batch,
-    precision: options.precision,
-    channelsLast: false,
-    cudnnBenchmark: false,
-    foldBatchNorm: options.foldBatchNorm,
-    cudaGraph: false,
-    threads: options.threads,
-    timer: 'steady-clock',
-    warmup: options.warmup,
-    repeats: options.repeats,
-    torchVersion: device.libtorch ?? 'none',
-    runtime: `onnxruntime ${device.onnxruntime}`,
-    agent: agentLabel(device),
-  };
+  const conditions = measuredConditions(
+    { ...options, device: 'cpu' },
+    {
+      device: 'cpu',
+      deviceName: device.cpu,
+      threads: options.threads,
+      torchVersion: device.libtorch ?? 'none',
+      runtime: `onnxruntime ${device.onnxruntime}`,
+      agent: agentLabel(device),
+    },
+  );
   const timing = { threads: options.threads, warmup: options.warmup, repeats: options.repeats };
   return new OnnxRuntimeProfiler(
     (model, shape) => client.timeOnnx(model, shape, timing),
