@@ -3,7 +3,17 @@
 import type { VegaLiteSpec } from './plot';
 
 /** Counters and timings: the x axis or not a curve. */
-const NOT_CURVES = new Set(['epoch', 'step', 'steps', 'time', 'leaf', 'imagesPerSecond', 'seconds']);
+const NOT_CURVES = new Set([
+  'epoch',
+  'step',
+  'steps',
+  'globalStep',
+  'archSteps',
+  'time',
+  'leaf',
+  'imagesPerSecond',
+  'seconds',
+]);
 const MAX_PANELS = 4;
 
 /** The figures to draw: loss and top-1 first, then the others in the order the method reports them. */

@@ -15,7 +15,9 @@ describe('step log', () => {
   });
 
   test('loss and top-1 come first in the step chart; counters are not curves', () => {
-    const lines = [{ step: 1, steps: 9, alphaEntropy: 1.5, top1: 0.2, loss: 2, time: 5 }];
+    const lines = [
+      { step: 1, steps: 9, globalStep: 40, archSteps: 3, alphaEntropy: 1.5, top1: 0.2, loss: 2, time: 5 },
+    ];
     expect(stepPanels(lines)).toEqual(['loss', 'top1', 'alphaEntropy']);
     const values = (stepCurvesChart(lines, 't') as { data: { values: unknown[] } }).data.values;
     expect(values).toHaveLength(3);
