@@ -388,6 +388,9 @@ export declare class NativeSession {
       method?: 'darts' | 'entrannas';
       engineCells?: number;
       derivation?: 'sparse' | 'top';
+      sparsity?: number;
+      /** EnTranNAS: operations per source node, run once for all its edges (default: on for EnTranNAS). */
+      featureSharing?: boolean;
     },
   ): Promise<{ parameters: number }>;
   dartsEpoch(

@@ -1,6 +1,7 @@
 // npm run bench:darts — EnTranNAS against DARTS on the NAS-Bench-201 cell, trained on Fashion-MNIST,
 // side by side over the same seeds: DARTS first and second order, EnTranNAS with its sparse and its
-// top-alpha derivation, all on the same supernet skeleton (C 8, N cells per stage; EnTranNAS's first
+// top-alpha derivation and, as the ablation of its feature sharing, sparse with per-edge operations
+// (entrannas-unshared), all on the same supernet skeleton (C 8, N cells per stage; EnTranNAS's first
 // cell of each stage is its Engine-cell). Per run: the derived cell, its skip connections (DARTS's
 // collapse), its NB201 CIFAR-10 test accuracy as a transfer figure, the cell retrained alone on
 // Fashion-MNIST and tested, the search's seconds per step and the peak resident memory it added.
@@ -8,7 +9,8 @@
 // peak), seed by seed so that the arms share the machine's load; each is a resumable run under --out,
 // and a finished one is read back from its bench.json.
 //
-//   npm run bench:darts -- [--arms darts-o1,entrannas-sparse,entrannas-top (and darts-o2)] [--seeds 0,1,2]
+//   npm run bench:darts -- [--arms darts-o1,entrannas-sparse,entrannas-top,entrannas-unshared (and darts-o2)]
+//       [--seeds 0,1,2]
 //       [--epochs 10] [--cells 2] [--limit-train 10000] [--retrain-epochs 3] [--threads 1] [--out runs/bench-darts]
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -20,7 +22,8 @@ import { meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 import { residentKiB } from './process-memory';
 
-const ARMS = ['darts-o1', 'darts-o2', 'entrannas-sparse', 'entrannas-top'] as const;
+// EnTranNAS shares features unless the arm says unshared (the strategy's ablation).
+const ARMS = ['darts-o1', 'darts-o2', 'entrannas-sparse', 'entrannas-top', 'entrannas-unshared'] as const;
 type Arm = (typeof ARMS)[number];
 
 interface RunFigures {
@@ -36,7 +39,7 @@ const { values } = parseArgs({
   options: {
     // DARTS second order is the slowest arm by far (three forward-backward passes per architecture step):
     // --arms adds it.
-    arms: { type: 'string', default: 'darts-o1,entrannas-sparse,entrannas-top' },
+    arms: { type: 'string', default: 'darts-o1,entrannas-sparse,entrannas-top,entrannas-unshared' },
     seeds: { type: 'string', default: '0,1,2' },
     epochs: { type: 'string', default: '10' },
     cells: { type: 'string', default: '2' },
@@ -81,7 +84,14 @@ async function child(arm: Arm, seed: number): Promise<void> {
   const options = { ...common(), seed, runDir };
   const result = arm.startsWith('darts')
     ? await searchDarts({ ...options, order: arm === 'darts-o2' ? 2 : 1 }, onEvent)
-    : await searchEntranNas({ ...options, derivation: arm === 'entrannas-top' ? 'top' : 'sparse' }, onEvent);
+    : await searchEntranNas(
+        {
+          ...options,
+          derivation: arm === 'entrannas-top' ? 'top' : 'sparse',
+          featureSharing: arm !== 'entrannas-unshared',
+        },
+        onEvent,
+      );
   const steps = result.history.at(-1)!.globalStep;
   const seconds = result.history.reduce((s, r) => s + r.seconds, 0);
   // A resumed run's figures cover only the epochs this process ran.

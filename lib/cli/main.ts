@@ -101,6 +101,13 @@ export function withFlagNames(error: TorchnasError, command: Command | undefined
     const option = command?.options.find((o) => o.attributeName() === key && !o.hidden);
     const flag = option?.long ?? FLAG_OF[key];
     if (!flag) continue;
+    // A --no-x flag sets x false: the run was started "with" it when x is false.
+    if (option?.negate)
+      message = message.replace(
+        new RegExp(`(^|[\\s(;,])${key} (true|false) \\(given (?:true|false)\\)`, 'g'),
+        (_all, lead: string, started: string) =>
+          `${lead}${started === 'true' ? `without ${flag} (given now)` : `with ${flag} (left out now)`}`,
+      );
     message = message.replace(new RegExp(`(^|[\\s(;,])${key}(?=[:\\s,;)])`, 'g'), `$1${flag}`);
   }
   return message;

@@ -129,13 +129,16 @@ export function registerDartsCommand(search: Command): void {
         'sparse derivation: weight of the sparsity term in the architecture loss',
         finiteNumber('--sparsity'),
         0.05,
-      ),
+      )
+      .option('--no-feature-sharing', 'each edge its own operations (feature sharing is on by default)'),
     2,
   ).action((o, command: Command) => {
     const own = {
       engineCells: command.getOptionValueSource('engineCells') === 'default' ? undefined : o.engineCells,
       derivation: o.derivation,
       sparsity: command.getOptionValueSource('sparsity') === 'default' ? undefined : o.sparsity,
+      featureSharing:
+        command.getOptionValueSource('featureSharing') === 'default' ? undefined : o.featureSharing,
     };
     return runSearch(searchEntranNas as Search, o, command, own, `EnTranNAS (${o.derivation})`);
   });

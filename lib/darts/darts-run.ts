@@ -65,6 +65,8 @@ export const EntranNasOptionsSchema = z
     derivation: z.enum(['sparse', 'top']).default('sparse'),
     /** 'sparse': weight of the l_1/2 sparsity term on softmax(alpha) in the architecture loss. */
     sparsity: z.number().min(0).optional(),
+    /** Feature sharing: each operation runs once per source node, for every edge leaving it (the paper's). */
+    featureSharing: z.boolean().default(true),
     ...SEARCH_FIELDS,
     cells: z.number().int().positive().default(2),
   })
@@ -143,11 +145,14 @@ const isEntran = (o: Resolved): o is z.output<typeof EntranNasOptionsSchema> => 
 function architectureOf(o: Resolved) {
   if (isEntran(o))
     return {
-      name: `entrannas (${o.derivation}, ${o.engineCells} Engine-cell${o.engineCells > 1 ? 's' : ''} per stage)`,
+      name:
+        `entrannas (${o.derivation}, ${o.engineCells} Engine-cell${o.engineCells > 1 ? 's' : ''} per stage` +
+        `${o.featureSharing ? ', features shared' : ''})`,
       net: {
         method: 'entrannas' as const,
         engineCells: o.engineCells,
         derivation: o.derivation,
+        featureSharing: o.featureSharing,
         ...(o.sparsity === undefined ? {} : { sparsity: o.sparsity }),
       },
     };
@@ -167,7 +172,8 @@ const ENTRANNAS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent
   kind: 'entrannas',
   parse: parseWith(EntranNasOptionsSchema, 'entrannas options') as (o: object) => Resolved,
   honours: { command: 'search entrannas', parallel: false },
-  folder: (o) => `entrannas-${isEntran(o) ? o.derivation : ''}`,
+  folder: (o) =>
+    isEntran(o) ? `entrannas-${o.derivation}${o.featureSharing ? '' : '-unshared'}` : 'entrannas',
   open: openDarts,
   after: retrainDerived,
 };

@@ -24,6 +24,11 @@ export const DartsSupernetOptionsSchema = Nb201NetworkOptionsSchema.extend({
   derivation: z.enum(['sparse', 'top']).default('sparse'),
   /** EnTranNAS 'sparse': weight of the l_1/2 sparsity term on softmax(alpha) in the architecture loss. */
   sparsity: z.number().min(0).default(0.05),
+  /**
+   * EnTranNAS's feature sharing: each operation belongs to a cell's source node and runs once for every
+   * edge leaving it (default: on for 'entrannas'; DARTS has none).
+   */
+  featureSharing: z.boolean().optional(),
 });
 export type DartsSupernetOptions = z.input<typeof DartsSupernetOptionsSchema>;
 

@@ -13,7 +13,7 @@ namespace torchnas {
 namespace {
 
 // buildDartsSupernet({classes, channels, cells, inputChannels, order, archLr, archWeightDecay, gradClip,
-//                     hessianStep, method, engineCells, derivation, sparsity})
+//                     hessianStep, method, engineCells, derivation, sparsity, featureSharing})
 Napi::Value BuildDartsSupernet(const Napi::CallbackInfo& info, const SessionQueue& queue) {
   Nb201Spec network;
   DartsSpec spec;
@@ -32,6 +32,7 @@ Napi::Value BuildDartsSupernet(const Napi::CallbackInfo& info, const SessionQueu
     spec.engine_cells = js::Integer(o, "engineCells", spec.engine_cells);
     spec.derivation = js::String(o, "derivation", spec.derivation);
     spec.sparsity = js::Number(o, "sparsity", spec.sparsity);
+    spec.feature_sharing = js::Bool(o, "featureSharing", spec.Entran());  // EnTranNAS's, unless turned off
     spec.Check();  // bad options fail here, on the caller's stack
     return info.Env().Undefined();
   });

@@ -11,6 +11,8 @@ constexpr std::array<std::pair<int, int>, 6> kEdges{{{1, 0}, {2, 0}, {2, 1}, {3,
 
 }  // namespace
 
+int64_t Nb201EdgeSource(size_t e) { return kEdges.at(e).second; }
+
 torch::nn::AnyModule MakeNb201EdgeOp(Nb201Op op, int64_t channels, bool affine) {
   switch (op) {
     case Nb201Op::kNone:

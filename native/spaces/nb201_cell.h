@@ -16,6 +16,9 @@ using Nb201Ops = std::array<Nb201Op, 6>;
 constexpr int64_t kNb201Edges = 6;
 constexpr int64_t kNb201OpCount = 5;  // in Nb201Op order, the benchmark's op order
 
+// The node edge e reads from (edge order as above: 0, 0, 1, 0, 1, 2).
+int64_t Nb201EdgeSource(size_t e);
+
 // "none" | "skip_connect" | "nor_conv_1x1" | "nor_conv_3x3" | "avg_pool_3x3"; E_INVALID_ARGUMENT otherwise.
 Nb201Op ParseNb201Op(const std::string& name);
 

@@ -4,30 +4,34 @@
 
 namespace torchnas {
 
-Nb201SuperCellImpl::Nb201SuperCellImpl(int64_t channels, bool affine) {
-  edges_ = register_module("edges", torch::nn::ModuleList());
-  for (int64_t e = 0; e < kNb201Edges; ++e) {
-    torch::nn::ModuleList edge;
+Nb201SuperCellImpl::Nb201SuperCellImpl(int64_t channels, bool affine, bool shared_features)
+    : shared_(shared_features) {
+  // Feature sharing: one set of operations per source node (nodes 0, 1 and 2 feed later nodes).
+  const int64_t owners = shared_ ? Nb201EdgeSource(kNb201Edges - 1) + 1 : kNb201Edges;
+  owners_ = register_module(shared_ ? "sources" : "edges", torch::nn::ModuleList());
+  for (int64_t e = 0; e < owners; ++e) {
+    torch::nn::ModuleList owner;
     ops_.emplace_back();
     for (int64_t op = 0; op < kNb201OpCount; ++op) {
       ops_.back().push_back(MakeNb201EdgeOp(static_cast<Nb201Op>(op), channels, affine));
-      edge->push_back(ops_.back().back().ptr());
+      owner->push_back(ops_.back().back().ptr());
     }
-    edges_->push_back(edge);
+    owners_->push_back(owner);
   }
 }
 
 torch::Tensor Nb201SuperCellImpl::forward(const torch::Tensor& x, const Nb201Ops& ops) {
   return Nb201CellForward(x, ops, [&](size_t e, const torch::Tensor& h) {
-    return ops_[e][static_cast<size_t>(ops[e])].forward(h);
+    return ops_[Owner(e)][static_cast<size_t>(ops[e])].forward(h);
   });
 }
 
 torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights,
                                                const torch::Tensor& active) {
+  const bool* runs = active.defined() ? active.data_ptr<bool>() : nullptr;
+  if (shared_) return ForwardShared(x, weights, runs);
   Nb201Ops every{};
   every.fill(Nb201Op::kSkipConnect);  // no edge skipped: a `none` weight is one of the mixture's
-  const bool* runs = active.defined() ? active.data_ptr<bool>() : nullptr;
   return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
     torch::Tensor sum;
     for (size_t op = 0; op < ops_[e].size(); ++op) {
@@ -40,13 +44,41 @@ torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const tor
   });
 }
 
-std::vector<torch::Tensor> Nb201SuperCellImpl::EdgeParameters(int64_t e) {
-  return edges_[static_cast<size_t>(e)]->parameters();
+torch::Tensor Nb201SuperCellImpl::ForwardShared(const torch::Tensor& x, const torch::Tensor& weights,
+                                                const bool* runs) {
+  const size_t n = static_cast<size_t>(kNb201OpCount);
+  const auto active = [&](size_t e, size_t op) { return !runs || runs[e * n + op]; };
+  std::vector<std::vector<torch::Tensor>> features(ops_.size());  // [node][op], each run at most once
+  Nb201Ops every{};
+  every.fill(Nb201Op::kSkipConnect);
+  return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
+    const size_t node = Owner(e);
+    if (features[node].empty()) {
+      features[node].resize(n);
+      for (size_t op = 0; op < n; ++op)
+        for (size_t out = 0; out < static_cast<size_t>(kNb201Edges); ++out)
+          if (Owner(out) == node && active(out, op)) {  // some edge out of the node weighs it
+            features[node][op] = ops_[node][op].forward(h);
+            break;
+          }
+    }
+    torch::Tensor sum;
+    for (size_t op = 0; op < n; ++op) {
+      if (!active(e, op)) continue;
+      const torch::Tensor y = weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * features[node][op];
+      sum = sum.defined() ? sum + y : y;
+    }
+    return sum.defined() ? sum : torch::zeros_like(h);
+  });
 }
 
-Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells)
-    : Nb201NetworkImpl(spec, [affine_cells](int64_t width) {
-        return torch::nn::AnyModule(Nb201SuperCell(width, affine_cells));
+std::vector<torch::Tensor> Nb201SuperCellImpl::EdgeParameters(int64_t e) {
+  return owners_[Owner(static_cast<size_t>(e))]->parameters();
+}
+
+Nb201SupernetImpl::Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells, bool shared_features)
+    : Nb201NetworkImpl(spec, [affine_cells, shared_features](int64_t width) {
+        return torch::nn::AnyModule(Nb201SuperCell(width, affine_cells, shared_features));
       }) {}
 
 Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {

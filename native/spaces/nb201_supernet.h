@@ -6,6 +6,9 @@
 // DARTS runs it as a mixture instead: every edge the weighted sum of all its operations. EnTranNAS
 // splits the cells: the first ones of each stage (Engine-cells) run that mixture, the others
 // (Transit-cells) their own weights, running only the operations whose weight is not zero.
+// With shared features (EnTranNAS's feature sharing) the operations belong to a cell's source nodes,
+// not its edges: each operation runs once on a node and every edge out of the node weighs that output
+// (parameters cells.<k>.sources.<node>.<op>.*), so a cell runs 3 x 5 operations instead of 6 x 5.
 #pragma once
 #include <torch/torch.h>
 
@@ -17,17 +20,22 @@ namespace torchnas {
 
 class Nb201SuperCellImpl : public torch::nn::Module {
  public:
-  Nb201SuperCellImpl(int64_t channels, bool affine);
+  Nb201SuperCellImpl(int64_t channels, bool affine, bool shared_features = false);
   torch::Tensor forward(const torch::Tensor& x, const Nb201Ops& ops);
   // Every edge the sum of its operations weighted by `weights` [6, 5] (DARTS's mixed edge).
   // With `active` [6, 5] (bool, CPU), only the operations it marks run: the rest weigh exactly 0.
   torch::Tensor ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights,
                              const torch::Tensor& active = {});
-  // Every parameter of edge e's operations.
+  // Every parameter of edge e's operations (shared features: those of the edge's source node).
   std::vector<torch::Tensor> EdgeParameters(int64_t e);
 
  private:
-  torch::nn::ModuleList edges_{nullptr};                // edges.<e>.<op>
+  // Where edge e's operations live: ops_[Owner(e)].
+  size_t Owner(size_t e) const { return shared_ ? static_cast<size_t>(Nb201EdgeSource(e)) : e; }
+  torch::Tensor ForwardShared(const torch::Tensor& x, const torch::Tensor& weights, const bool* runs);
+
+  bool shared_;
+  torch::nn::ModuleList owners_{nullptr};               // edges.<e>.<op>, or sources.<node>.<op>
   std::vector<std::vector<torch::nn::AnyModule>> ops_;  // the same modules, callable
 };
 TORCH_MODULE(Nb201SuperCell);
@@ -35,7 +43,8 @@ TORCH_MODULE(Nb201SuperCell);
 class Nb201SupernetImpl : public Nb201NetworkImpl {
  public:
   // `affine_cells`: the cells' BatchNorm layers learn a scale and shift (RSPS); DARTS's have none.
-  explicit Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells = true);
+  // `shared_features`: the cells' operations belong to their source nodes (EnTranNAS's feature sharing).
+  explicit Nb201SupernetImpl(const Nb201Spec& spec, bool affine_cells = true, bool shared_features = false);
   // `path`: one operation index (Nb201Op order) per edge.
   torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
   // The feature map before global pooling, on `path`.

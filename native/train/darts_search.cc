@@ -88,6 +88,8 @@ void DartsSpec::Check() const {
   Require(arch_beta1 >= 0 && arch_beta1 < 1 && arch_beta2 >= 0 && arch_beta2 < 1,
           "Adam betas must be in [0, 1)");
   Require(method == "darts" || method == "entrannas", "method must be 'darts' or 'entrannas'");
+  Require(Entran() || !feature_sharing,
+          "featureSharing is EnTranNAS's strategy, not DARTS's: use method 'entrannas' or drop it");
   if (!Entran()) return;
   Require(order == 1, "EnTranNAS searches first order, as its paper does: use order 1");
   Require(engine_cells >= 1, "engineCells must be at least 1 (each stage needs an Engine-cell)");
@@ -146,7 +148,7 @@ int64_t DartsSearch::Build(Session& session, const Nb201Spec& network, const Dar
   spec.Check();
   session.RequireSingleProcess("DARTS");
   auto net = ConstructSeeded(session.options().seed, [&] {
-    return std::make_shared<Nb201SupernetImpl>(network, /*affine_cells=*/false);
+    return std::make_shared<Nb201SupernetImpl>(network, /*affine_cells=*/false, spec.feature_sharing);
   });
   const int64_t parameters = session.InstallModel(net);
   session.Extension<DartsSearch>([&] { return std::make_shared<DartsSearch>(session, net, spec); });

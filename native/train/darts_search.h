@@ -13,7 +13,8 @@
 // learnable beta per edge, so the Engine-cells run w too and the derived cell is exactly theirs; the
 // architecture loss adds `sparsity` x the l_1/2 quasi-norm of p, which favours one operation) or
 // "top" (the Engine-cells mix softmax(alpha); the Transit-cells run the largest alpha's operation).
-// It is first order, as in its paper.
+// It is first order, as in its paper. Its feature sharing (`feature_sharing`, on unless turned off) gives
+// the operations to the cells' source nodes: each runs once per node for every edge leaving it.
 #pragma once
 #include <torch/torch.h>
 
@@ -39,6 +40,7 @@ struct DartsSpec {
   int64_t engine_cells = 1;           // EnTranNAS: Engine-cells at the start of each stage
   std::string derivation = "sparse";  // EnTranNAS: "sparse" or "top"
   double sparsity = 0.05;             // EnTranNAS sparse: the weight of the sparsity term
+  bool feature_sharing = false;       // EnTranNAS: operations per source node, not per edge
   bool Entran() const { return method == "entrannas"; }
   bool LearnsThresholds() const { return Entran() && derivation == "sparse"; }
   void Check() const;
