@@ -129,7 +129,8 @@ const fmt = (values: (number | null)[], digits = 2) => {
 function report(rows: RunFigures[], arms: Arm[]): string {
   const o = common();
   const lines = [
-    `NB201 cell searches (C 8, N ${o.cells}), Fashion-MNIST, ${o.limitTrain} training images halved, ` +
+    `NB201 cell searches (C 8, N ${o.cells}), Fashion-MNIST, ${o.limitTrain} images train the weights ` +
+      `and ${o.limitTrain / 2} held-out ones the architecture, ` +
       `${o.epochs} epochs, ${o.threads} thread(s); derived cells retrained ${o.retrainEpochs} epochs`,
     '',
     '| arm | seed | derived cell | skip | NB201 CIFAR-10 test | retrained FMNIST test top-1 | s/step | peak MiB |',
