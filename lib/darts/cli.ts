@@ -133,12 +133,12 @@ export function registerDartsCommand(search: Command): void {
       .option('--no-feature-sharing', 'each edge its own operations (feature sharing is on by default)'),
     2,
   ).action((o, command: Command) => {
+    const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
     const own = {
-      engineCells: command.getOptionValueSource('engineCells') === 'default' ? undefined : o.engineCells,
+      engineCells: chosen('engineCells'),
       derivation: o.derivation,
-      sparsity: command.getOptionValueSource('sparsity') === 'default' ? undefined : o.sparsity,
-      featureSharing:
-        command.getOptionValueSource('featureSharing') === 'default' ? undefined : o.featureSharing,
+      sparsity: chosen('sparsity'),
+      featureSharing: chosen('featureSharing'),
     };
     return runSearch(searchEntranNas as Search, o, command, own, `EnTranNAS (${o.derivation})`);
   });

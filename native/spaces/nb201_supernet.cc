@@ -26,49 +26,34 @@ torch::Tensor Nb201SuperCellImpl::forward(const torch::Tensor& x, const Nb201Ops
   });
 }
 
+// Each owner's operation runs at most once, on the owner's node, and only if some edge it serves weighs it
+// (per edge, that is the edge's own operations; with shared features, those of the edge's source node).
 torch::Tensor Nb201SuperCellImpl::ForwardMixed(const torch::Tensor& x, const torch::Tensor& weights,
                                                const torch::Tensor& active) {
   const bool* runs = active.defined() ? active.data_ptr<bool>() : nullptr;
-  if (shared_) return ForwardShared(x, weights, runs);
+  const size_t n = static_cast<size_t>(kNb201OpCount);
+  const auto weighs = [&](size_t e, size_t op) { return !runs || runs[e * n + op]; };
+  std::vector<std::vector<torch::Tensor>> outputs(ops_.size());  // [owner][op]
   Nb201Ops every{};
   every.fill(Nb201Op::kSkipConnect);  // no edge skipped: a `none` weight is one of the mixture's
   return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
-    torch::Tensor sum;
-    for (size_t op = 0; op < ops_[e].size(); ++op) {
-      if (runs && !runs[e * ops_[e].size() + op]) continue;
-      const torch::Tensor y =
-          weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * ops_[e][op].forward(h);
-      sum = sum.defined() ? sum + y : y;
-    }
-    return sum.defined() ? sum : torch::zeros_like(h);  // an edge of no active operation adds nothing
-  });
-}
-
-torch::Tensor Nb201SuperCellImpl::ForwardShared(const torch::Tensor& x, const torch::Tensor& weights,
-                                                const bool* runs) {
-  const size_t n = static_cast<size_t>(kNb201OpCount);
-  const auto active = [&](size_t e, size_t op) { return !runs || runs[e * n + op]; };
-  std::vector<std::vector<torch::Tensor>> features(ops_.size());  // [node][op], each run at most once
-  Nb201Ops every{};
-  every.fill(Nb201Op::kSkipConnect);
-  return Nb201CellForward(x, every, [&](size_t e, const torch::Tensor& h) {
-    const size_t node = Owner(e);
-    if (features[node].empty()) {
-      features[node].resize(n);
+    const size_t owner = Owner(e);
+    if (outputs[owner].empty()) {
+      outputs[owner].resize(n);
       for (size_t op = 0; op < n; ++op)
-        for (size_t out = 0; out < static_cast<size_t>(kNb201Edges); ++out)
-          if (Owner(out) == node && active(out, op)) {  // some edge out of the node weighs it
-            features[node][op] = ops_[node][op].forward(h);
+        for (size_t served = 0; served < static_cast<size_t>(kNb201Edges); ++served)
+          if (Owner(served) == owner && weighs(served, op)) {
+            outputs[owner][op] = ops_[owner][op].forward(h);
             break;
           }
     }
     torch::Tensor sum;
     for (size_t op = 0; op < n; ++op) {
-      if (!active(e, op)) continue;
-      const torch::Tensor y = weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * features[node][op];
+      if (!weighs(e, op)) continue;
+      const torch::Tensor y = weights[static_cast<int64_t>(e)][static_cast<int64_t>(op)] * outputs[owner][op];
       sum = sum.defined() ? sum + y : y;
     }
-    return sum.defined() ? sum : torch::zeros_like(h);
+    return sum.defined() ? sum : torch::zeros_like(h);  // an edge of no active operation adds nothing
   });
 }
 

@@ -32,7 +32,6 @@ class Nb201SuperCellImpl : public torch::nn::Module {
  private:
   // Where edge e's operations live: ops_[Owner(e)].
   size_t Owner(size_t e) const { return shared_ ? static_cast<size_t>(Nb201EdgeSource(e)) : e; }
-  torch::Tensor ForwardShared(const torch::Tensor& x, const torch::Tensor& weights, const bool* runs);
 
   bool shared_;
   torch::nn::ModuleList owners_{nullptr};               // edges.<e>.<op>, or sources.<node>.<op>
