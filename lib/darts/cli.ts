@@ -2,7 +2,7 @@
 // cell, trained on Fashion-MNIST. The two share every option but their supernet's.
 import { Command, Option } from 'commander';
 import { dartsAlphaChart, plotFormat, renderChart } from '../report';
-import { finiteNumber, positiveWholeNumber, wholeNumber } from '../util/option-parsers';
+import { finiteNumber, positiveWholeNumber, wholeNumber, givenOptions } from '../util/option-parsers';
 import { searchDarts, searchEntranNas, type DartsEvent, type DartsResult } from './darts-run';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -58,7 +58,7 @@ async function runSearch(
   title: string,
 ) {
   if (o.plot !== undefined) plotFormat(o.plot as string); // a bad file name is refused before the search
-  const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+  const chosen = givenOptions(command);
   const keys = ['epochs', 'batchSize', 'lr', 'minLr', 'archLr', 'retrainEpochs', 'retrainLr', 'channels'];
   const result = await search(
     {
@@ -133,7 +133,7 @@ export function registerDartsCommand(search: Command): void {
       .option('--no-feature-sharing', 'each edge its own operations (feature sharing is on by default)'),
     2,
   ).action((o, command: Command) => {
-    const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+    const chosen = givenOptions(command);
     const own = {
       engineCells: chosen('engineCells'),
       derivation: o.derivation,

@@ -152,7 +152,8 @@ function architectureOf(o: Resolved) {
         method: 'entrannas' as const,
         engineCells: o.engineCells,
         derivation: o.derivation,
-        featureSharing: o.featureSharing,
+        // A run stored before the option existed has none: it ran unshared, and resumes so.
+        featureSharing: o.featureSharing === true,
         ...(o.sparsity === undefined ? {} : { sparsity: o.sparsity }),
       },
     };

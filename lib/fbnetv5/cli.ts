@@ -7,6 +7,7 @@ import {
   finiteNumber,
   macsCount,
   wholeNumber,
+  givenOptions,
 } from '../util/option-parsers';
 import { keepProbabilityChart, plotFormat, renderChart } from '../report';
 import * as path from 'path';
@@ -133,7 +134,7 @@ Examples:
     .option('--plot <file>', "draw each task's keep-probabilities to this .svg or .png file")
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       if (o.plot !== undefined) plotFormat(o.plot);
       const size = chosen('canvasSize');
       const result = await searchFbnetv5(

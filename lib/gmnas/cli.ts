@@ -1,7 +1,13 @@
 // `torchnas search gm-nas`: GM-NAS on the NB201 or a chain supernet, with progress lines on stderr, a
 // run directory that resumes, and an optional plot of the split tree.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../util/option-parsers';
+import {
+  CHANNELS_LAST_HELP,
+  channelsLastMode,
+  finiteNumber,
+  wholeNumber,
+  givenOptions,
+} from '../util/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart, splitTreeChart } from '../report';
 import { readJson } from '../util/json-file';
@@ -127,7 +133,7 @@ Examples:
     .addOption(new Option('--progress <mode>', 'progress lines').choices(['lines', 'none']).default('lines'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       if (o.plot !== undefined) plotFormat(o.plot);
       const result = await gmNas(
         {

@@ -1,7 +1,7 @@
 // `torchnas search pinas`: Pi-NAS on the NAS-Bench-201 supernet, trained on Fashion-MNIST.
 import { Command, Option } from 'commander';
 import { pinasChart, plotFormat, renderChart } from '../report';
-import { finiteNumber, positiveWholeNumber, wholeNumber } from '../util/option-parsers';
+import { finiteNumber, positiveWholeNumber, wholeNumber, givenOptions } from '../util/option-parsers';
 import { searchPinas, type PinasEvent } from './pinas-run';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -52,7 +52,7 @@ export function registerPinasCommand(search: Command): void {
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       if (o.plot !== undefined) plotFormat(o.plot); // a bad file name is refused before the search
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const keys = ['epochs', 'batchSize', 'lr', 'teacherMomentum', 'temperature', 'queueSize', 'candidates'];
       const result = await searchPinas(
         {

@@ -1,6 +1,6 @@
 // `torchnas search pnas`: PNAS on the NAS-Bench-201 cell with real training on Fashion-MNIST.
 import { Command, Option } from 'commander';
-import { finiteNumber, positiveWholeNumber, wholeNumber } from '../util/option-parsers';
+import { finiteNumber, positiveWholeNumber, wholeNumber, givenOptions } from '../util/option-parsers';
 import { searchPnas, type PnasSearchEvent } from './pnas-run';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -48,7 +48,7 @@ export function registerPnasCommand(search: Command): void {
     .addOption(new Option('--progress <mode>', 'progress lines').choices(['lines', 'none']).default('lines'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const result = await searchPnas(
         {
           epochs: chosen('models'),

@@ -2,7 +2,13 @@
 import { Command, Option } from 'commander';
 import { DATASET_NAMES } from '../data/datasets';
 import { addParallelOptions, parallelOptions } from '../dist/parallel-options';
-import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../util/option-parsers';
+import {
+  CHANNELS_LAST_HELP,
+  channelsLastMode,
+  finiteNumber,
+  wholeNumber,
+  givenOptions,
+} from '../util/option-parsers';
 import { SPACES } from '../spaces';
 import { createSearchProgress, describeCost } from './search-progress';
 import type { ProgressMode } from '../util/count-progress';
@@ -131,7 +137,7 @@ Examples:
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       // Options left at their defaults are left out, so that resuming a run compares only what was typed.
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const result = await proxyless(
         {
           space: chosen('space'),

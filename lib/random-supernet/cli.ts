@@ -1,6 +1,6 @@
 // `torchnas search random-supernet`: the random-search control on a trained supernet at a MACs target.
 import { Command, Option } from 'commander';
-import { finiteNumber, wholeNumber } from '../util/option-parsers';
+import { finiteNumber, wholeNumber, givenOptions } from '../util/option-parsers';
 import { randomSupernet, type RandomSupernetEvent } from './random-supernet-run';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -39,7 +39,7 @@ export function registerRandomSupernetCommand(search: Command): void {
     .addOption(new Option('--progress <mode>', 'progress lines').choices(['lines', 'none']).default('lines'))
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const result = await randomSupernet(
         {
           supernet: o.supernet,

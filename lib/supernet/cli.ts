@@ -3,7 +3,7 @@
 import * as path from 'path';
 import { addParallelOptions, parallelOptions } from '../dist/parallel-options';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { finiteNumber, macsCount, wholeNumber } from '../util/option-parsers';
+import { finiteNumber, macsCount, wholeNumber, givenOptions } from '../util/option-parsers';
 import { DATASET_NAMES } from '../data/datasets';
 import { plotFormat, renderChart } from '../report/plot';
 import { ELASTIC_SPACES } from '../spaces';
@@ -212,7 +212,7 @@ Built-in spaces: ${Object.keys(ELASTIC_SPACES).join(', ')}; or a JSON space file
     )
     .option('--json', 'print the result as JSON on stdout', false)
     .action(async (o, command: Command) => {
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const keys = [
         'space',
         'dataset',

@@ -2,7 +2,13 @@
 import { Command, Option } from 'commander';
 import { DATASET_NAMES } from '../data/datasets';
 import { addParallelOptions, parallelOptions } from '../dist/parallel-options';
-import { CHANNELS_LAST_HELP, channelsLastMode, finiteNumber, wholeNumber } from '../util/option-parsers';
+import {
+  CHANNELS_LAST_HELP,
+  channelsLastMode,
+  finiteNumber,
+  wholeNumber,
+  givenOptions,
+} from '../util/option-parsers';
 import { PRESETS } from '../arch';
 import type { ProgressMode } from '../util/count-progress';
 import { createProgress } from './train-progress';
@@ -83,7 +89,7 @@ options you give override it. An architecture file is JSON:
     .option('--json', 'print the final result as JSON on stdout', false)
     .action(async (o, command: Command) => {
       // Options left at their defaults give way to the preset's recipe (see lib/arch/presets.ts).
-      const chosen = (key: string) => (command.getOptionValueSource(key) === 'default' ? undefined : o[key]);
+      const chosen = givenOptions(command);
       const result = await train(
         {
           arch: chosen('arch'),

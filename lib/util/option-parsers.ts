@@ -1,6 +1,6 @@
-// Parsers for numeric command-line flags: a value that is not a number is refused by commander with
-// the flag's name, before any work starts.
-import { InvalidArgumentError } from 'commander';
+// Parsers for command-line flags (a value that is not a number is refused by commander with the flag's
+// name, before any work starts), and which flags the user gave.
+import { InvalidArgumentError, type Command } from 'commander';
 
 /** A whole number (0, 1, 2, ...). */
 export const wholeNumber = (name: string) => (value: string) => {
@@ -40,3 +40,13 @@ export const channelsLastMode = (value: string): boolean | 'auto' => {
 };
 export const CHANNELS_LAST_HELP =
   'memory format: on, off or auto (default: channels_last on a CPU and for CUDA bf16)';
+
+/**
+ * `chosen(key)`: the value the user gave a command's option, or undefined where commander filled in its
+ * default, so that the library's default, or a resumed run's stored option, decides instead. Untyped, as
+ * commander's option values are.
+ */
+export const givenOptions =
+  (command: Command) =>
+  (key: string): any =>
+    command.getOptionValueSource(key) === 'default' ? undefined : command.opts()[key];

@@ -1,4 +1,6 @@
 // `torchnas search darts` refuses what it cannot do before any work, naming the option.
+import * as fs from 'fs';
+import * as path from 'path';
 import { dartsAlphaChart, searchDarts, searchEntranNas } from '../../lib';
 import { tempDir } from '../helpers/fixtures';
 
@@ -73,4 +75,16 @@ test('a search with --retrain-epochs trains the derived cell alone and tests it'
   expect(result.retrain!.testTop1).toBeGreaterThanOrEqual(0);
   expect(result.retrain!.testTop1).toBeLessThanOrEqual(1);
   expect(result.history).toHaveLength(1);
+}, 120_000);
+
+test('an EnTranNAS run stored before featureSharing existed resumes unshared, as it ran', async () => {
+  const runDir = tempDir('torchnas-entrannas-');
+  const tiny = { runDir, limitTrain: 160, channels: 4, threads: 1 };
+  await searchEntranNas({ ...tiny, epochs: 1, featureSharing: false });
+  const runFile = path.join(runDir, 'run.json');
+  const stored = JSON.parse(fs.readFileSync(runFile, 'utf8'));
+  delete stored.options.featureSharing; // what such a run's run.json holds
+  fs.writeFileSync(runFile, JSON.stringify(stored));
+  const result = await searchEntranNas({ ...tiny, epochs: 2 });
+  expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
 }, 120_000);
