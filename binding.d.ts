@@ -414,6 +414,11 @@ export declare class NativeSession {
     valid: NativeDataset,
     options: NativeLoaderOptions & { alphas: number[][]; thresholds?: number[] },
   ): Promise<number>;
+  /** The memory format of the supernet's feature map on the first batch of `data` (eval mode). */
+  dartsFeatureLayout(
+    data: NativeDataset,
+    loader: NativeLoaderOptions,
+  ): Promise<'channels_last' | 'nchw' | 'strided'>;
   /** Pi-NAS's NB201 supernet with its projector, EMA teacher and queue of keys. */
   buildPinasSupernet(
     spec: Omit<NativeNb201Spec, 'ops'> & {

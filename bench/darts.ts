@@ -12,6 +12,7 @@
 //   npm run bench:darts -- [--arms darts-o1,entrannas-sparse,entrannas-top,entrannas-unshared (and darts-o2)]
 //       [--seeds 0,1,2]
 //       [--epochs 10] [--cells 2] [--limit-train 10000] [--retrain-epochs 3] [--threads 1] [--out runs/bench-darts]
+//       [--device cpu|cuda] (on CUDA the peak-memory column is left empty: it reads the host's resident set)
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -46,6 +47,7 @@ const { values } = parseArgs({
     'limit-train': { type: 'string', default: '10000' },
     'retrain-epochs': { type: 'string', default: '3' },
     threads: { type: 'string', default: '1' },
+    device: { type: 'string', default: 'cpu' },
     out: { type: 'string', default: 'runs/bench-darts' },
     // internal: one run in this process
     child: { type: 'boolean', default: false },
@@ -60,7 +62,7 @@ const common = () => ({
   limitTrain: wholeFlag(values['limit-train'], 'limit-train'),
   retrainEpochs: wholeFlag(values['retrain-epochs'], 'retrain-epochs', 0),
   threads: wholeFlag(values.threads, 'threads'),
-  device: 'cpu',
+  device: values.device!,
   progressEvery: 1000,
 });
 
@@ -100,7 +102,7 @@ async function child(arm: Arm, seed: number): Promise<void> {
     seed,
     result,
     secondsPerStep: seconds / steps,
-    peakMiB: peakKiB > 0 ? (peakKiB - startKiB) / 1024 : null,
+    peakMiB: peakKiB > 0 && values.device === 'cpu' ? (peakKiB - startKiB) / 1024 : null,
   };
   writeJsonAtomic(path.join(runDir, 'bench.json'), figures);
 }
@@ -109,7 +111,15 @@ function runOne(arm: Arm, seed: number): RunFigures {
   const file = path.join(runDirOf(arm, seed), 'bench.json');
   if (!fs.existsSync(file)) {
     const args = [__filename, '--child', '--arm', arm, '--seed', String(seed)];
-    for (const key of ['epochs', 'cells', 'limit-train', 'retrain-epochs', 'threads', 'out'] as const)
+    for (const key of [
+      'epochs',
+      'cells',
+      'limit-train',
+      'retrain-epochs',
+      'threads',
+      'device',
+      'out',
+    ] as const)
       args.push(`--${key}`, String(values[key]));
     // Freed tensors leave the resident set at once, so the high-water mark is the search's own peak.
     const env = { ...process.env, MALLOC_MMAP_THRESHOLD_: '65536' };
@@ -131,7 +141,7 @@ function report(rows: RunFigures[], arms: Arm[]): string {
   const lines = [
     `NB201 cell searches (C 8, N ${o.cells}), Fashion-MNIST, ${o.limitTrain} images train the weights ` +
       `and ${o.limitTrain / 2} held-out ones the architecture, ` +
-      `${o.epochs} epochs, ${o.threads} thread(s); derived cells retrained ${o.retrainEpochs} epochs`,
+      `${o.epochs} epochs, ${o.device === 'cpu' ? `${o.threads} thread(s)` : o.device}; derived cells retrained ${o.retrainEpochs} epochs`,
     '',
     '| arm | seed | derived cell | skip | NB201 CIFAR-10 test | retrained FMNIST test top-1 | s/step | peak MiB |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -23,8 +23,8 @@ import {
   syntheticDataset,
 } from '../lib';
 import type { NativeSubnet } from '../binding';
-import { median } from '../lib/util/statistics';
 import { buildElastic, sampleSubnets, supernetEpoch } from '../lib/supernet/elastic-session';
+import { roundsTable } from './rounds-table';
 
 const { values: args } = parseArgs({
   options: {
@@ -132,7 +132,6 @@ async function main() {
         `ratio ${(t.stepsPerSecond / p.stepsPerSecond).toFixed(2)}\n`,
     );
   }
-  const ratios = ours.map((o, i) => o / theirs[i]);
   process.stdout.write(
     [
       `## Sandwich step throughput, elastic-28, ${new Date().toISOString().slice(0, 10)}`,
@@ -140,12 +139,7 @@ async function main() {
       `${os.cpus()[0]?.model ?? 'CPU'}, ${THREADS} threads, batch ${BATCH}, ${STEPS} timed steps per round, largest + ${MIDDLE} random + ` +
         `smallest per step, channels_last ${CHANNELS_LAST}; Python: torch ${torchVersion} (the same LibTorch build).`,
       '',
-      '| round | torchnas steps/s | Python steps/s | ratio |',
-      '| --- | --- | --- | --- |',
-      ...ours.map(
-        (o, i) => `| ${i + 1} | ${o.toFixed(3)} | ${theirs[i].toFixed(3)} | ${ratios[i].toFixed(2)} |`,
-      ),
-      `| median | ${median(ours).toFixed(3)} | ${median(theirs).toFixed(3)} | ${median(ratios).toFixed(2)} |`,
+      ...roundsTable(['torchnas steps/s', 'Python steps/s', 'ratio'], ours, theirs, (o, t) => o / t),
     ].join('\n') + '\n',
   );
 }

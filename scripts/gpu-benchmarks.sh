@@ -14,3 +14,7 @@ step npx jest test/session.test.ts test/latency.test.ts -t 'CUDA|cuda'
 step npm run bench:search-step -- --device cuda
 step npm run bench:memory -- --device cuda
 step npm run bench:latency -- --device cuda --batches 1,8,64 --archs 100 --fit 30 --python python3
+# DARTS and EnTranNAS long enough for the alphas to separate (issue 37): 313 architecture steps an
+# epoch; each epoch is committed, so what the time limit leaves is kept and resumes on the next call.
+step timeout 420 npm run bench:darts -- --device cuda --arms darts-o1,entrannas-sparse --seeds 0 \
+  --epochs 40 --limit-train 20000 --out "$out/bench-darts-long"

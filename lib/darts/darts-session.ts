@@ -101,3 +101,16 @@ export function dartsUnrolledLoss(
     session.native.dartsUnrolledLoss(handleOf(train, 'train'), handleOf(valid, 'valid'), options),
   );
 }
+
+/**
+ * The memory format the supernet's cells leave their feature map in (a speed check: a channels_last
+ * session that meets one NCHW tensor converts at every operation after it).
+ */
+export function dartsFeatureLayout(
+  session: Session,
+  data: Dataset,
+  loader: LoaderOptions,
+): Promise<'channels_last' | 'nchw' | 'strided'> {
+  const options = loaderOptions(loader, {}, 'loader options');
+  return callNative(() => session.native.dartsFeatureLayout(handleOf(data, 'data'), options));
+}

@@ -143,6 +143,16 @@ Napi::Value DartsUnrolledLoss(const Napi::CallbackInfo& info, const SessionQueue
   });
 }
 
+// dartsFeatureLayout(data, loader) -> 'channels_last' | 'nchw' | 'strided'
+Napi::Value DartsFeatureLayout(const Napi::CallbackInfo& info, const SessionQueue& queue) {
+  auto data = DatasetBinding::ViewOf(info[0]);
+  LoaderOptions loader = ReadLoaderOptions(js::ObjectArg(info, 1, "dartsFeatureLayout"));
+  return queue(info.Env(), [=](Session& s) -> MakeJsValue {
+    const std::string layout = DartsSearch::Of(s).FeatureLayout(data, loader);
+    return [layout](Napi::Env env) -> Napi::Value { return Napi::String::New(env, layout); };
+  });
+}
+
 }  // namespace
 
 const std::vector<NamedSessionMethod>& DartsSessionMethods() {
@@ -151,7 +161,8 @@ const std::vector<NamedSessionMethod>& DartsSessionMethods() {
                                                           {"dartsAlphas", &DartsAlphas},
                                                           {"setDartsAlphas", &SetDartsAlphas},
                                                           {"dartsArchGradient", &DartsArchGradient},
-                                                          {"dartsUnrolledLoss", &DartsUnrolledLoss}};
+                                                          {"dartsUnrolledLoss", &DartsUnrolledLoss},
+                                                          {"dartsFeatureLayout", &DartsFeatureLayout}};
   return methods;
 }
 

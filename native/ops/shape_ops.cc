@@ -5,7 +5,9 @@ namespace torchnas {
 torch::Tensor ZeroImpl::forward(const torch::Tensor& x) {
   const int64_t h = (x.size(2) + stride_ - 1) / stride_;
   const int64_t w = (x.size(3) + stride_ - 1) / stride_;
-  return torch::zeros({x.size(0), out_channels_, h, w}, x.options());
+  // In x's memory format: a channels_last network that meets one NCHW tensor converts at every op after.
+  // (torch::zeros ignores a memory format in its options.)
+  return torch::empty({x.size(0), out_channels_, h, w}, x.options(), x.suggest_memory_format()).zero_();
 }
 
 torch::Tensor Pool2dImpl::forward(const torch::Tensor& x) {

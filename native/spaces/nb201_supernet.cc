@@ -79,9 +79,7 @@ Nb201Ops Nb201PathOps(const std::vector<int64_t>& path) {
 }
 
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& path) {
-  path_ = Nb201PathOps(path);
-  mixed_ = false;
-  return Nb201NetworkImpl::forward(x);
+  return Classify(ForwardFeatures(x, path).mean({2, 3}));
 }
 
 torch::Tensor Nb201SupernetImpl::ForwardFeatures(const torch::Tensor& x, const std::vector<int64_t>& path) {
@@ -91,6 +89,10 @@ torch::Tensor Nb201SupernetImpl::ForwardFeatures(const torch::Tensor& x, const s
 }
 
 torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x) {
+  return Classify(ForwardFeatures(x).mean({2, 3}));
+}
+
+torch::Tensor Nb201SupernetImpl::ForwardFeatures(const torch::Tensor& x) {
   if (!mixture_.defined())
     Fail(codes::kState,
          "an NB201 supernet runs one path at a time: evaluate architectures, or build the network of one");
@@ -98,7 +100,7 @@ torch::Tensor Nb201SupernetImpl::forward(const torch::Tensor& x) {
           "an NB201 mixture has one weight per edge (6) and operation (5)");
   if (transit_.defined()) transit_active_ = transit_.detach().ne(0).to(torch::kCPU).contiguous();
   mixed_ = true;
-  return Nb201NetworkImpl::forward(x);
+  return Nb201NetworkImpl::ForwardFeatures(x);
 }
 
 void Nb201SupernetImpl::SetTransit(torch::Tensor transit, int64_t engine_cells) {

@@ -48,9 +48,9 @@ class Nb201SupernetImpl : public Nb201NetworkImpl {
   torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& path);
   // The feature map before global pooling, on `path`.
   torch::Tensor ForwardFeatures(const torch::Tensor& x, const std::vector<int64_t>& path);
-  using Nb201NetworkImpl::ForwardFeatures;
   // The mixture set by SetMixture; without one a supernet has no single network to run: E_STATE.
   torch::Tensor forward(const torch::Tensor& x) override;
+  torch::Tensor ForwardFeatures(const torch::Tensor& x) override;
   // Operation weights per edge [6, 5] for the plain forward (undefined: none); gradients flow to them.
   void SetMixture(torch::Tensor weights) { mixture_ = std::move(weights); }
   // EnTranNAS: all but the first `engine_cells` cells of each stage run `transit` [6, 5] instead of

@@ -296,6 +296,17 @@ DartsEpochStats DartsSearch::SearchEpoch(std::shared_ptr<const DatasetView> trai
   return stats;
 }
 
+std::string DartsSearch::FeatureLayout(std::shared_ptr<const DatasetView> data, LoaderOptions loader) {
+  const torch::Tensor x = PrepareInput(FirstBatch(std::move(data), loader).images, session_.exec());
+  torch::NoGradGuard no_grad;
+  Publish();
+  net_->eval();  // no running statistics move
+  const torch::Tensor features = net_->ForwardFeatures(x);
+  net_->train();
+  if (features.is_contiguous(torch::MemoryFormat::ChannelsLast)) return "channels_last";
+  return features.is_contiguous() ? "nchw" : "strided";
+}
+
 ArchGradientRows DartsSearch::ArchGradient(std::shared_ptr<const DatasetView> train,
                                            std::shared_ptr<const DatasetView> valid, LoaderOptions loader) {
   const ExecutionConfig& exec = session_.exec();

@@ -82,6 +82,9 @@ class DartsSearch : public SessionExtension {
   double UnrolledValidLoss(std::shared_ptr<const DatasetView> train, std::shared_ptr<const DatasetView> valid,
                            LoaderOptions loader, const std::vector<std::vector<double>>& alphas,
                            const std::vector<double>& thresholds);
+  // The memory format of the supernet's feature map (before pooling) on the first batch of `data`, in
+  // eval mode: "channels_last", "nchw" or "strided". A channels_last session should keep it throughout.
+  std::string FeatureLayout(std::shared_ptr<const DatasetView> data, LoaderOptions loader);
   std::vector<std::vector<double>> Alphas() const;
   // EnTranNAS's threshold logits beta, one per edge (empty unless learned).
   std::vector<double> Thresholds() const;
