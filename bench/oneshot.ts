@@ -424,7 +424,7 @@ function report(
   const reference = { accuracy: 0.1, cost: Math.max(...all) * 1.01 };
   const lines = [
     `## One-shot supernet sampling rules on Fashion-MNIST, elastic-28, ${new Date().toISOString().slice(0, 10)}\n`,
-    `Each arm: ${args.epochs} epochs on ${args['limit-train']} training images, batch ${args['batch-size']}, seed ${SEED}, 2 threads; ` +
+    `Each arm: ${args.epochs} epochs on ${args['limit-train']} training images, batch ${args['batch-size']}, seed ${SEED}, ${args.threads} thread(s); ` +
       `${args.subnets} subnets (the same for every arm, stratified over ${bins} MACs bins) BN-recalibrated on ${args['calib-batches']} batches ` +
       `and scored on ${args['limit-valid']} held-out images. Hypervolume: accuracy above 10% (chance) times MACs below ${(reference.cost / 1e6).toFixed(1)} M.\n`,
     '| arm | optimizer steps | train wall time (s) | largest | smallest | front size | hypervolume (M MACs x acc) |',
