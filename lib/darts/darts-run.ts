@@ -160,6 +160,9 @@ function architectureOf(o: Resolved) {
   return { name: `darts (order ${o.order})`, net: { method: 'darts' as const, order: o.order } };
 }
 
+/** A finished search may be retrained again with other retraining options. */
+const RETRAIN_KEYS = ['retrainEpochs', 'retrainLr'];
+
 const DARTS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = {
   kind: 'darts',
   parse: parseWith(DartsOptionsSchema, 'darts options') as (o: object) => Resolved,
@@ -167,6 +170,7 @@ const DARTS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = 
   folder: (o) => `darts-o${(o as z.output<typeof DartsOptionsSchema>).order}`,
   open: openDarts,
   after: retrainDerived,
+  afterKeys: RETRAIN_KEYS,
 };
 
 const ENTRANNAS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent> = {
@@ -177,6 +181,7 @@ const ENTRANNAS_METHOD: RunMethod<Resolved, DartsRecord, DartsResult, DartsEvent
     isEntran(o) ? `entrannas-${o.derivation}${o.featureSharing ? '' : '-unshared'}` : 'entrannas',
   open: openDarts,
   after: retrainDerived,
+  afterKeys: RETRAIN_KEYS,
 };
 
 /**

@@ -50,12 +50,16 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
   runDir: string,
   epochsDone: number,
   runtime: ReadonlySet<string> = RUNTIME_KEYS,
+  afterEpochs: ReadonlySet<string> = new Set(),
 ): ResumeOutcome<T> {
   const options = { ...stored } as Record<string, unknown>;
   for (const key of runtime) if (key in parsed) options[key] = (parsed as Record<string, unknown>)[key];
+  // Work after the epochs (retraining) is redone with what is given now; left out, it stays as stored.
+  for (const key of afterEpochs)
+    if (explicit.includes(key)) options[key] = (parsed as Record<string, unknown>)[key];
   options.runDir = runDir;
   const changed = differingOptions(
-    explicit.filter((key) => !runtime.has(key) && key !== 'epochs'),
+    explicit.filter((key) => !runtime.has(key) && !afterEpochs.has(key) && key !== 'epochs'),
     parsed,
     stored,
   );
@@ -97,6 +101,7 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
   runDir: string,
   kind: RunKind,
   runtime: ReadonlySet<string> = RUNTIME_KEYS,
+  afterEpochs: ReadonlySet<string> = new Set(),
 ): T {
   const explicit = Object.entries(given)
     .filter(([, value]) => value !== undefined)
@@ -111,6 +116,7 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
     runDir,
     opened.state.epochsDone,
     runtime,
+    afterEpochs,
   );
   if (newLr === undefined && resumed.extendedFrom === undefined) return resumed.options;
   const options = newLr === undefined ? resumed.options : { ...resumed.options, lr: newLr };
@@ -138,6 +144,7 @@ export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: stri
   given: object,
   parsed: T,
   runtime: ReadonlySet<string> = RUNTIME_KEYS,
+  afterEpochs: ReadonlySet<string> = new Set(),
 ): void {
   const file = path.join(runDir, RUN_FILE);
   if (!fs.existsSync(file) || fs.existsSync(path.join(runDir, STATE_FILE))) return;
@@ -148,7 +155,7 @@ export function refuseOtherRunInFolder<T extends { epochs: number; runDir?: stri
     .filter(([key, value]) => value !== undefined && !free.has(key))
     .map(([key]) => key);
   try {
-    resumeOptions(stored.options, parsed, explicit, runDir, 0, runtime);
+    resumeOptions(stored.options, parsed, explicit, runDir, 0, runtime, afterEpochs);
   } catch (error) {
     if (!(error instanceof TorchnasError)) throw error;
     throw new TorchnasError(

@@ -127,6 +127,8 @@ export interface RunMethod<O extends RunOptions, R, Res, E = unknown> {
   open(ctx: RunContext<O, R, E>): Promise<OpenedRun<O, R, Res>>;
   /** Work after the model closed (retraining the derived network), given the finished result. */
   after?(result: Res, ctx: RunContext<O, R, E>): Promise<Res>;
+  /** Options only `after` reads: a resume may change them, and a finished run then redoes that work. */
+  afterKeys?: readonly string[];
   /** What summary.json holds (default: the result). */
   summary?(result: Res, state: RunState<R>): object;
   /** The event that announces a committed epoch. */
@@ -171,8 +173,9 @@ export async function runMethod<O extends RunOptions, R, Res, E>(
     if (startOver) clearRun(runDir);
     const opened = openRunDir<O, R>(runDir, method.kind);
     const runtime = method.startOver ? RUNTIME_KEYS_KEEPING_RESTART : RUNTIME_KEYS;
-    if (opened) opts = resumeRun(opened, options, opts, runDir, method.kind, runtime);
-    else refuseOtherRunInFolder(runDir, options, opts, runtime);
+    const afterKeys = new Set(method.afterKeys ?? []);
+    if (opened) opts = resumeRun(opened, options, opts, runDir, method.kind, runtime, afterKeys);
+    else refuseOtherRunInFolder(runDir, options, opts, runtime, afterKeys);
     const stored = opened?.stored as RunContext<O, R, E>['stored'];
     const steps = new StepLog();
     const ctx: RunContext<O, R, E> = {

@@ -88,3 +88,18 @@ test('an EnTranNAS run stored before featureSharing existed resumes unshared, as
   const result = await searchEntranNas({ ...tiny, epochs: 2 });
   expect(result.history.map((r) => r.epoch)).toEqual([1, 2]);
 }, 120_000);
+
+test('a finished search given other retraining options retrains again; a search option is still refused', async () => {
+  const runDir = tempDir('torchnas-darts-');
+  const tiny = { runDir, epochs: 1, limitTrain: 160, channels: 4, threads: 1 };
+  const searched = await searchDarts(tiny);
+  expect(searched.retrain).toBeUndefined();
+  const retrained = await searchDarts({ ...tiny, retrainEpochs: 1 });
+  expect(retrained.retrain?.epochs).toBe(1);
+  expect(retrained.derived).toBe(searched.derived);
+  expect(retrained.history).toEqual(searched.history); // no epoch ran again
+  await expect(searchDarts({ ...tiny, retrainEpochs: 1, archLr: 0.01 })).rejects.toMatchObject({
+    code: 'E_INVALID_ARGUMENT',
+    message: expect.stringMatching(/archLr/),
+  });
+}, 120_000);
