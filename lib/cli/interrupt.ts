@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { heldRunDirs, releaseAllLocks } from '../run/run-lock';
 import { STATE_FILE } from '../run/run-state';
+import { plural } from '../util/plural';
 
 const quoted = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
@@ -25,7 +26,7 @@ export function interruptLine(signal: string, args: readonly string[], runDirs: 
   const done = epochsDone(runDir);
   const command = ['torchnas', ...args, ...out].map(quoted).join(' ');
   return (
-    `torchnas: stopped by ${signal}; '${runDir}' holds ${done} committed epoch${done === 1 ? '' : 's'} ` +
+    `torchnas: stopped by ${signal}; '${runDir}' holds ${plural(done, 'committed epoch')} ` +
     `(the epoch under way is lost); resume with: ${command}\n`
   );
 }

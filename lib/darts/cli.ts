@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { dartsAlphaChart, plotFormat, renderChart } from '../report';
 import { finiteNumber, positiveWholeNumber, wholeNumber, givenOptions } from '../util/option-parsers';
 import { searchDarts, searchEntranNas, type DartsEvent, type DartsResult } from './darts-run';
+import { plural } from '../util/plural';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -87,7 +88,8 @@ async function runSearch(
         `NB201 CIFAR-10 test accuracy of that cell: ${result.cifar10.accuracy.toFixed(2)}% ` +
         `(percentile ${pct(result.cifar10.percentile)})\n` +
         (result.retrain
-          ? `retrained alone for ${result.retrain.epochs} epochs: Fashion-MNIST test top-1 ${pct(result.retrain.testTop1)}\n`
+          ? `retrained alone for ${plural(result.retrain.epochs, 'epoch')}: ` +
+            `Fashion-MNIST test top-1 ${pct(result.retrain.testTop1)}\n`
           : '') +
         `run ${result.runDir}\n`,
     );

@@ -10,6 +10,7 @@ import { parseChainSpace, resolveSpace } from '../spaces';
 import { readRunState, RUN_FILE, SUMMARY_FILE } from '../run/run-state';
 import { readJson } from '../util/json-file';
 import { plotFormat, renderChart, type VegaLiteSpec } from './plot';
+import { plural } from '../util/plural';
 
 export interface SearchRun {
   runDir: string;
@@ -222,7 +223,7 @@ export function searchRunChart(run: SearchRun): VegaLiteSpec {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: `ProxylessNAS search: ${run.space} on ${run.dataset}`,
-      subtitle: `${epochs} epoch${epochs === 1 ? '' : 's'} from ${run.runDir}; the dot marks each edge's most likely candidate`,
+      subtitle: `${plural(epochs, 'epoch')} from ${run.runDir}; the dot marks each edge's most likely candidate`,
     },
     vconcat: [probabilityChart(run), derivedChart(run)],
     resolve: {

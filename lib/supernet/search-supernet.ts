@@ -41,6 +41,7 @@ import { requireReachable, subnetsInBand } from './target-band';
 import { generateSubnets } from './shiftnas/shiftnas-run';
 import { loadSupernet, openSupernetRun } from './supernet-run';
 import { scoreSubnets, supernetData, type SubnetScore } from './train-supernet';
+import { plural } from '../util/plural';
 
 export const SupernetSearchOptionsSchema = z
   .object({
@@ -117,7 +118,7 @@ function costModel(
   if (missing.length) {
     throw new TorchnasError(
       'E_INVALID_ARGUMENT',
-      `latencyTable: '${o.latencyTable}' lacks ${missing.length} layer${missing.length === 1 ? '' : 's'} of ` +
+      `latencyTable: '${o.latencyTable}' lacks ${plural(missing.length, 'layer')} of ` +
         `'${resolved.space.name}' (e.g. ${missing[0].key}): build one with torchnas latency table --space ${resolved.space.name}`,
       ['latencyTable'],
     );
