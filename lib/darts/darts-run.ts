@@ -27,6 +27,7 @@ import {
 import { openRunSession } from '../dist/run-session';
 import { writeJsonAtomic } from '../util/atomic-file';
 import { buildDartsSupernet, dartsAlphas, dartsEpoch } from './darts-session';
+import { plural } from '../util/plural';
 
 const SEARCH_FIELDS = {
   epochs: z.number().int().positive().default(10),
@@ -146,7 +147,7 @@ function architectureOf(o: Resolved) {
   if (isEntran(o))
     return {
       name:
-        `entrannas (${o.derivation}, ${o.engineCells} Engine-cell${o.engineCells > 1 ? 's' : ''} per stage` +
+        `entrannas (${o.derivation}, ${plural(o.engineCells, 'Engine-cell')} per stage` +
         `${o.featureSharing ? ', features shared' : ''})`,
       net: {
         method: 'entrannas' as const,
