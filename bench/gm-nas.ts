@@ -26,7 +26,12 @@
 //
 //   npm run bench:gm-nas -- [--out runs/gm-bench] [--seeds 0,1,2] [--gt 60] [--gt-epochs 5]
 //       [--epochs 8] [--split-epochs 4] [--limit-train 10000] [--eval-images 2000] [--channels 8]
-//       [--cells 1] [--repeats 32] [--samples 20] [--jobs 2] [--truth-file bench/data/nb201-fmnist-truth.json]
+//       [--cells 1] [--repeats 32] [--samples 20] [--jobs 2] [--threads 2] [--only truth|arms]
+//       [--truth-file bench/data/nb201-fmnist-truth.json]
+//
+// --only truth trains the ground truth and stops; --only arms runs the searches and stops (they need only
+// the ground truth's cells, not its accuracies): the two can run side by side, in two processes with one
+// core each (--jobs 1, --threads 1), and a last run without --only reads both back and reports.
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseArgs } from 'util';
@@ -64,6 +69,8 @@ const { values: args } = parseArgs({
     repeats: { type: 'string', default: '32' }, // gm-nas's default (the reference: 100)
     samples: { type: 'string', default: '20' },
     jobs: { type: 'string', default: '2' },
+    threads: { type: 'string', default: '2' },
+    only: { type: 'string' },
     'truth-file': { type: 'string', default: 'bench/data/nb201-fmnist-truth.json' },
   },
 });
@@ -81,9 +88,19 @@ const cfg = {
   cells: wholeFlag(args.cells, 'cells'),
   repeats: wholeFlag(args.repeats, 'repeats'),
   samples: wholeFlag(args.samples, 'samples'),
-  jobs: wholeFlag(args.jobs, 'jobs'),
+  jobs: wholeFlag(args.jobs, 'jobs', 1),
+  threads: wholeFlag(args.threads, 'threads', 1),
+  only: onlyStage(args.only),
   truthFile: args['truth-file'],
 };
+function onlyStage(value: string | undefined): 'truth' | 'arms' | undefined {
+  if (value === undefined || value === 'truth' || value === 'arms') return value;
+  process.stderr.write(
+    `--only must be 'truth' or 'arms' (given '${value}'); leave it out to run every stage\n`,
+  );
+  process.exit(2);
+}
+
 /** The ground truth's two training seeds: the first one's files keep their old names. */
 const TRUTH_SEEDS = [1, 2] as const;
 const BATCH = 64;
@@ -157,7 +174,7 @@ const flopsOf = (p: number[], data: GmData) =>
 async function groundTruth(data: GmData): Promise<Truth[]> {
   const dir = path.join(cfg.out, 'ground-truth');
   fs.mkdirSync(dir, { recursive: true });
-  const threads = cfg.jobs > 1 ? 1 : 2;
+  const threads = cfg.jobs > 1 ? 1 : cfg.threads;
   const paths = groundTruthPaths(cfg.gt);
   const file = (p: number[], seed: number) =>
     path.join(dir, seed === TRUTH_SEEDS[0] ? `${p.join('')}.json` : `${p.join('')}-s${seed}.json`);
@@ -253,7 +270,7 @@ function writeTruthFile(truth: Truth[]): void {
 const ARMS = ['oneshot', 'random', 'gradient'] as const;
 type Arm = (typeof ARMS)[number];
 
-async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResult> {
+async function runArm(arm: Arm, seed: number, cells: number[][]): Promise<GmNasResult> {
   const split = arm !== 'oneshot';
   return readOr(path.join(cfg.out, `${arm}-s${seed}.json`), () =>
     gmNas(
@@ -271,11 +288,11 @@ async function runArm(arm: Arm, seed: number, truth: Truth[]): Promise<GmNasResu
         limitTrain: cfg.limitTrain,
         evalImages: cfg.evalImages,
         samples: cfg.samples,
-        evaluate: truth.map((t) => t.path),
+        evaluate: cells,
         seed,
         dataSeed: DATA_SEED,
         device: 'cpu',
-        threads: 2,
+        threads: cfg.threads,
         progressEvery: 1000,
         runDir: path.join(cfg.out, 'runs', `${arm}-s${seed}`),
       },
@@ -449,14 +466,21 @@ async function main() {
     augment: false,
     seed: DATA_SEED,
   });
+  if (cfg.only === 'arms') {
+    const cells = groundTruthPaths(cfg.gt);
+    for (const seed of cfg.seeds) for (const arm of ARMS) await runArm(arm, seed, cells);
+    return;
+  }
   const truth = await groundTruth(data);
   writeTruthFile(truth);
   process.stderr.write(`ground truth: seed-to-seed Kendall tau ${truthCeiling(truth).toFixed(3)}\n`);
+  if (cfg.only === 'truth') return;
+  const cells = truth.map((t) => t.path);
   const rows: ArmRow[] = [];
   for (const seed of cfg.seeds) {
-    const oneShot = await runArm('oneshot', seed, truth);
+    const oneShot = await runArm('oneshot', seed, cells);
     for (const arm of ARMS)
-      rows.push(await rowOf(arm, seed, await runArm(arm, seed, truth), truth, data, oneShot));
+      rows.push(await rowOf(arm, seed, await runArm(arm, seed, cells), truth, data, oneShot));
   }
   const text = report(rows, truth);
   fs.writeFileSync(path.join(cfg.out, 'report.md'), text);

@@ -316,4 +316,27 @@ describe('proxyless()', () => {
       /--target 0\.5 M MACs: no network of space 'tiny' costs within ±5% of it \(its cheapest network costs 0\.02086 M MACs, its largest 0\.1388 M MACs\)/,
     );
   });
+
+  test('a finished search given other retraining options retrains again; a search option is still refused', async () => {
+    const options = {
+      space: TINY_SPACE,
+      epochs: 1,
+      warmupEpochs: 0,
+      limitTrain: 128,
+      batchSize: 32,
+      latencyLoss: 'none' as const,
+      threads: 1,
+      runDir: tempDir() + '/search',
+    };
+    const searched = await proxyless(options);
+    expect(searched.retrain).toBeUndefined();
+    const retrained = await proxyless({ ...options, retrainEpochs: 1 });
+    expect(retrained.retrain?.history).toHaveLength(1);
+    expect(retrained.choice).toEqual(searched.choice);
+    expect(retrained.history).toEqual(searched.history); // no search epoch ran again
+    await expect(proxyless({ ...options, retrainEpochs: 1, archLr: 0.01 })).rejects.toMatchObject({
+      code: 'E_INVALID_ARGUMENT',
+      message: expect.stringMatching(/archLr/),
+    });
+  }, 120_000);
 });

@@ -240,6 +240,7 @@ const PROXYLESS_METHOD: RunMethod<SearchOptions, SearchRecord, ProxylessResult, 
   folder: () => 'search',
   open: openSearch,
   after: retrainDerived,
+  afterKeys: ['retrainEpochs', 'retrainLr'],
   summary: (result) => ({ ...result, latencyUnit: result.cost.unit }),
 };
 
