@@ -106,6 +106,34 @@ export interface Interval {
   hi: number;
 }
 
+export interface BootstrapOptions {
+  resamples?: number;
+  level?: number;
+  seed?: number;
+}
+
+/**
+ * A statistic of n items with a percentile bootstrap interval: `statistic` is given the items' indices,
+ * once in order (the `mean` reported) and then `resamples` times drawn with replacement (seeded). The
+ * statistic may compare two arms on the same resampled items (a tau difference over the same cells),
+ * which keeps the pairing.
+ */
+export function bootstrapStatistic(
+  n: number,
+  statistic: (indices: readonly number[]) => number,
+  options: BootstrapOptions = {},
+): Interval {
+  if (!Number.isInteger(n) || n < 1) throw invalid(`a bootstrap over ${n} items`);
+  const { resamples = 10000, level = 0.95, seed = 1 } = options;
+  const rng = new Rng(seed);
+  const values = Array.from({ length: resamples }, () =>
+    statistic(Array.from({ length: n }, () => Math.floor(rng.next() * n))),
+  ).sort((x, y) => x - y);
+  const at = (q: number) => values[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
+  const all = Array.from({ length: n }, (_, i) => i);
+  return { mean: statistic(all), lo: at((1 - level) / 2), hi: at(1 - (1 - level) / 2) };
+}
+
 /**
  * The mean of paired differences a[i] - b[i] with a percentile bootstrap interval (pairs resampled
  * with replacement, `resamples` times, seeded): pairing removes what the two share (the same subnet,
@@ -114,19 +142,14 @@ export interface Interval {
 export function pairedBootstrap(
   a: readonly number[],
   b: readonly number[],
-  options: { resamples?: number; level?: number; seed?: number } = {},
+  options: BootstrapOptions = {},
 ): Interval {
   if (a.length !== b.length || a.length === 0)
     throw invalid(`paired bootstrap of ${a.length} and ${b.length} values`);
-  const { resamples = 10000, level = 0.95, seed = 1 } = options;
   const diffs = a.map((x, i) => x - b[i]);
-  const n = diffs.length;
-  const rng = new Rng(seed);
-  const means = Array.from({ length: resamples }, () => {
-    let sum = 0;
-    for (let k = 0; k < n; k++) sum += diffs[Math.floor(rng.next() * n)];
-    return sum / n;
-  }).sort((x, y) => x - y);
-  const at = (q: number) => means[Math.min(resamples - 1, Math.max(0, Math.floor(q * resamples)))];
-  return { mean: diffs.reduce((s, d) => s + d, 0) / n, lo: at((1 - level) / 2), hi: at(1 - (1 - level) / 2) };
+  return bootstrapStatistic(
+    diffs.length,
+    (at) => at.reduce((sum, i) => sum + diffs[i], 0) / at.length,
+    options,
+  );
 }
