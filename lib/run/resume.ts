@@ -91,8 +91,9 @@ export function resumeOptions<T extends { epochs: number; runDir?: string }>(
 
 /**
  * The options a committed run goes on with, given again as `given` (what the caller passed: a key
- * left undefined was not given) and `parsed` (with defaults filled in); an extension is recorded in
- * run.json, so that a later resume keeps it.
+ * left undefined was not given) and `parsed` (with defaults filled in); an extension, a new learning
+ * rate after a divergence and new after-epoch values are recorded in run.json, so that a later resume
+ * keeps them.
  */
 export function resumeRun<T extends { epochs: number; runDir?: string }>(
   opened: { state: RunState<unknown>; stored: StoredRun<T> },
@@ -118,7 +119,14 @@ export function resumeRun<T extends { epochs: number; runDir?: string }>(
     runtime,
     afterEpochs,
   );
-  if (newLr === undefined && resumed.extendedFrom === undefined) return resumed.options;
+  // New after-epoch values are recorded too: run.json then says what summary.json's retraining used.
+  const afterChanged = differingOptions(
+    [...afterEpochs].filter((key) => explicit.includes(key)),
+    parsed,
+    stored.options,
+  );
+  if (newLr === undefined && resumed.extendedFrom === undefined && !afterChanged.length)
+    return resumed.options;
   const options = newLr === undefined ? resumed.options : { ...resumed.options, lr: newLr };
   const from = (stored.options as { lr?: number }).lr ?? NaN;
   const lrChanges =

@@ -98,6 +98,8 @@ test('a finished search given other retraining options retrains again; a search 
   expect(retrained.retrain?.epochs).toBe(1);
   expect(retrained.derived).toBe(searched.derived);
   expect(retrained.history).toEqual(searched.history); // no epoch ran again
+  const stored = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8'));
+  expect(stored.options.retrainEpochs).toBe(1); // run.json says what the retraining in summary.json used
   await expect(searchDarts({ ...tiny, retrainEpochs: 1, archLr: 0.01 })).rejects.toMatchObject({
     code: 'E_INVALID_ARGUMENT',
     message: expect.stringMatching(/archLr/),
