@@ -25,9 +25,13 @@
 // Every step writes under --out and is skipped when found finished, so the bench resumes.
 //
 //   npm run bench:gm-nas -- [--out runs/gm-bench] [--seeds 0,1,2] [--gt 60] [--gt-epochs 5]
-//       [--epochs 8] [--split-epochs 4] [--limit-train 10000] [--eval-images 2000] [--channels 8]
+//       [--epochs 8] [--split-epochs 4] [--limit-train 10000] [--eval-images 2000] [--score-images N] [--channels 8]
 //       [--cells 1] [--repeats 32] [--samples 20] [--jobs 2] [--threads 2] [--only truth|arms]
 //       [--truth-file bench/data/nb201-fmnist-truth.json]
+//
+// --eval-images is the ground truth's test set; --score-images (default: the same) the held-out images the
+// supernets score the cells on: the first --eval-images of them (one seeded order), so a larger scoring
+// set holds the truth's test images and the scores are less noisy without retraining the truth.
 //
 // --only truth trains the ground truth and stops; --only arms runs the searches and stops (they need only
 // the ground truth's cells, not its accuracies): the two can run side by side, in two processes with one
@@ -64,6 +68,7 @@ const { values: args } = parseArgs({
     'split-epochs': { type: 'string', default: '4' },
     'limit-train': { type: 'string', default: '10000' },
     'eval-images': { type: 'string', default: '2000' },
+    'score-images': { type: 'string' },
     channels: { type: 'string', default: '8' },
     cells: { type: 'string', default: '1' },
     repeats: { type: 'string', default: '32' }, // gm-nas's default (the reference: 100)
@@ -84,6 +89,7 @@ const cfg = {
   splitEpochs: args['split-epochs'].split(',').map((s) => wholeFlag(s, 'split-epochs')),
   limitTrain: wholeFlag(args['limit-train'], 'limit-train', 64),
   evalImages: wholeFlag(args['eval-images'], 'eval-images', 64),
+  scoreImages: wholeFlag(args['score-images'] ?? args['eval-images'], 'score-images', 64),
   channels: wholeFlag(args.channels, 'channels'),
   cells: wholeFlag(args.cells, 'cells'),
   repeats: wholeFlag(args.repeats, 'repeats'),
@@ -286,7 +292,7 @@ async function runArm(arm: Arm, seed: number, cells: number[][]): Promise<GmNasR
         lr: LR,
         weightDecay: WEIGHT_DECAY,
         limitTrain: cfg.limitTrain,
-        evalImages: cfg.evalImages,
+        evalImages: cfg.scoreImages,
         samples: cfg.samples,
         evaluate: cells,
         seed,
@@ -430,7 +436,8 @@ function report(rows: ArmRow[], truth: Truth[]): string {
   const pct = (x: number) => (100 * x).toFixed(2);
   const lines = [
     `GM-NAS bench (${new Date().toISOString().slice(0, 10)}): NB201 C=${cfg.channels} N=${cfg.cells} on Fashion-MNIST, ` +
-      `${cfg.limitTrain} training images, ${cfg.evalImages} held-out; ${truth.length} ground-truth architectures ` +
+      `${cfg.limitTrain} training images, ${cfg.evalImages} held-out (the truth's test set; the supernets score on ` +
+      `${cfg.scoreImages}); ${truth.length} ground-truth architectures ` +
       `(${cfg.gtEpochs} epochs each, 2 seeds, stand-alone top-1 ${pct(Math.min(...truth.map((t) => t.top1)))}..${pct(Math.max(...truth.map((t) => t.top1)))}%); ` +
       `every arm ${cfg.epochs} epochs per lineage, the split arms splitting after ${cfg.splitEpochs}: ` +
       `${totalSupernetEpochs(cfg.epochs, cfg.splitEpochs)} supernet epochs against one-shot's ${cfg.epochs}`,
