@@ -22,6 +22,7 @@ import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { meanAndStd } from '../lib/util/statistics';
 import { wholeFlag } from './flags';
 import { residentKiB } from './process-memory';
+import { markdownCell } from './markdown-cell';
 
 // EnTranNAS shares features unless the arm says unshared (the strategy's ablation).
 const ARMS = ['darts-o1', 'darts-o2', 'entrannas-sparse', 'entrannas-top', 'entrannas-unshared'] as const;
@@ -147,7 +148,7 @@ function report(rows: RunFigures[], arms: Arm[]): string {
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.arm} | ${r.seed} | ${r.result.derived} | ${r.result.skipConnections} | ` +
+        `| ${r.arm} | ${r.seed} | ${markdownCell(r.result.derived)} | ${r.result.skipConnections} | ` +
         `${r.result.cifar10.accuracy.toFixed(2)} | ${r.result.retrain ? (100 * r.result.retrain.testTop1).toFixed(2) : '-'} | ` +
         `${r.secondsPerStep.toFixed(3)} | ${r.peakMiB === null ? '-' : r.peakMiB.toFixed(1)} |`,
     ),

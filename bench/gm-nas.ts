@@ -57,6 +57,7 @@ import { wholeFlag } from './flags';
 import { readOr } from './step-cache';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { buildNb201 } from '../lib/benchmarks/nb201-session';
+import { markdownCell } from './markdown-cell';
 
 const { values: args } = parseArgs({
   options: {
@@ -448,7 +449,7 @@ function report(rows: ArmRow[], truth: Truth[]): string {
     ...rows.map(
       (r) =>
         `| ${r.arm} | ${r.seed} | ${r.tau.toFixed(3)} | ${r.sameLeafTau.toFixed(3)} (${r.sameLeafPairs}) | ` +
-        `${r.oneShotOnPairs === undefined ? '' : r.oneShotOnPairs.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${r.chosen} | ${pct(r.chosenHeldOut)} | ` +
+        `${r.oneShotOnPairs === undefined ? '' : r.oneShotOnPairs.toFixed(3)} | ${pct(r.regret5)} | ${r.leaves} | ${markdownCell(r.chosen)} | ${pct(r.chosenHeldOut)} | ` +
         `${pct(r.standalone)} | ${r.rank} of ${r.peers + 1} | ${r.cifar10.toFixed(2)}, ${pct(r.cifar10Percentile)} |`,
     ),
     '',

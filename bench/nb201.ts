@@ -33,6 +33,7 @@ import {
   type VegaLiteSpec,
 } from '../lib/report';
 import { STRATEGY_NAMES } from '../lib/strategies';
+import { markdownCell } from './markdown-cell';
 
 // Dong & Yang, NAS-Bench-201, ICLR 2020, Table 5: CIFAR-10 test accuracy, mean +- std over 500 runs.
 const PAPER_CIFAR10: Record<string, string> = {
@@ -82,8 +83,7 @@ function readArgs(argv: string[]): Args {
 }
 
 const pm = (x: { mean: number; std: number }) => `${x.mean.toFixed(2)} ± ${x.std.toFixed(2)}`;
-// An NB201 string inside a Markdown table cell: its bars would end the cell.
-const cell = (arch: string) => `\`${arch.replace(/\|/g, '\\|')}\``;
+const cell = (arch: string) => `\`${markdownCell(arch)}\``;
 
 function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
