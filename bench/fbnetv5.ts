@@ -36,6 +36,7 @@ import { Rng } from '../lib/util/rng';
 import { writeJsonAtomic } from '../lib/util/atomic-file';
 import { readOr } from './step-cache';
 import { median, meanAndStd, spearman } from '../lib/util/statistics';
+import { markdownCell } from './markdown-cell';
 
 const { values: args } = parseArgs({
   options: {
@@ -288,7 +289,7 @@ function report(
     );
     for (const d of derived) {
       lines.push(
-        `| ${d.task} | \`${d.mask.replaceAll('|', '\\|')}\` | ${d.blocksKept}/${blockCount(base().space)} | ${d.keptPerBranch.join(' / ')} | ` +
+        `| ${d.task} | \`${markdownCell(d.mask)}\` | ${d.blocksKept}/${blockCount(base().space)} | ${d.keptPerBranch.join(' / ')} | ` +
           `${(d.macs / 1e6).toFixed(2)} | ${(d.targetMacs / 1e6).toFixed(2)} | ${(100 * (d.macs / d.targetMacs - 1)).toFixed(1)}%${d.withinTarget ? '' : ' (missed)'} |`,
       );
     }

@@ -495,6 +495,12 @@ function report(rows: ArmRow[], truth: Truth[]): string {
 
 async function main() {
   fs.mkdirSync(cfg.out, { recursive: true });
+  // The searches load their own data: only the truth and the report need this one.
+  if (cfg.only === 'arms') {
+    const cells = groundTruthPaths(cfg.gt);
+    for (const seed of cfg.seeds) for (const arm of ARMS) await runArm(arm, seed, cells);
+    return;
+  }
   const data = await gmData({
     dataset: 'fashion-mnist',
     validFraction: 0.2,
@@ -504,11 +510,6 @@ async function main() {
     augment: false,
     seed: DATA_SEED,
   });
-  if (cfg.only === 'arms') {
-    const cells = groundTruthPaths(cfg.gt);
-    for (const seed of cfg.seeds) for (const arm of ARMS) await runArm(arm, seed, cells);
-    return;
-  }
   const truth = await groundTruth(data);
   writeTruthFile(truth);
   process.stderr.write(`ground truth: seed-to-seed Kendall tau ${truthCeiling(truth).toFixed(3)}\n`);
